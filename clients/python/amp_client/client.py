@@ -1,0 +1,181 @@
+"""AmpClient: a thin, synchronous Python client for the AMP HTTP API (v1 REST plus the classic /api routes).
+
+Every method makes one HTTP call (wait_for_job polls) and returns the decoded JSON. Any non-2xx answer raises
+AmpError carrying the server's {"error", "code"} body. An AmpClient holds a requests.Session, so share one per
+thread rather than across threads.
+"""
+
+import os
+import time
+import urllib.parse
+
+import requests
+
+_TERMINAL_JOB_STATES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
+
+
+class AmpError(Exception):
+    """An error answer from the server, a failed or timed-out job, or a connection failure.
+
+    status_code is the HTTP status (None when no HTTP answer applies: connection failures, job failures, timeouts);
+    code is the server's machine-readable code (e.g. "model_not_found") or a client-side one
+    ("connection_error", "job_failed", "job_cancelled", "job_interrupted", "timeout", "invalid_response").
+    """
+
+    def __init__(self, status_code, code, message, job=None):
+        super().__init__(f"{status_code if status_code is not None else '-'} {code}: {message}")
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.job = job
+
+
+class AmpClient:
+    """Client for one AMP server. api_key, when set, is sent as "Authorization: Bearer <key>"."""
+
+    def __init__(self, base_url="http://127.0.0.1:8080", api_key=None, timeout=30):
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self._session = requests.Session()
+        if api_key:
+            self._session.headers["Authorization"] = f"Bearer {api_key}"
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # Health.
+
+    def health(self):
+        """GET /healthz -> {"status": "ok"}."""
+        return self._request("GET", "/healthz")
+
+    # Datasets.
+
+    def upload_dataset(self, path_or_bytes, name):
+        """Uploads a CSV (a file path or the bytes themselves) as dataset `name`; returns the dataset with its schema."""
+        if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+            body = bytes(path_or_bytes)
+        else:
+            with open(os.fspath(path_or_bytes), "rb") as csv_file:
+                body = csv_file.read()
+        return self._request("POST", "/v1/datasets", params={"name": name}, data=body,
+                             headers={"Content-Type": "text/csv"})
+
+    def list_datasets(self):
+        """Returns the list of datasets (the "datasets" member of GET /v1/datasets)."""
+        return self._request("GET", "/v1/datasets")["datasets"]
+
+    def get_dataset(self, dataset_id):
+        return self._request("GET", f"/v1/datasets/{_quote(dataset_id)}")
+
+    # Training jobs.
+
+    def train(self, model_name, dataset_id, target, algorithm="linear_regression", features=None, params=None):
+        """Starts training a new version of `model_name`; returns the job (state "queued")."""
+        body = {"dataset_id": dataset_id, "target": target, "algorithm": algorithm}
+        if features is not None:
+            body["features"] = list(features)
+        if params is not None:
+            body["params"] = dict(params)
+        return self._request("POST", f"/v1/models/{_quote(model_name)}/train", json=body)
+
+    def get_job(self, job_id):
+        return self._request("GET", f"/v1/jobs/{_quote(job_id)}")
+
+    def wait_for_job(self, job_id, timeout=120, poll=0.2):
+        """Polls the job until it finishes; returns the final job if it succeeded.
+
+        Raises AmpError with code job_failed / job_cancelled / job_interrupted (the job attached as .job) if it ended
+        otherwise, or code "timeout" if it is still queued or running after `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get_job(job_id)
+            state = job.get("state")
+            if state == "succeeded":
+                return job
+            if state in _TERMINAL_JOB_STATES:
+                message = job.get("error") or f"job {job_id} ended in state {state}"
+                raise AmpError(None, f"job_{state}", message, job=job)
+            if time.monotonic() >= deadline:
+                raise AmpError(None, "timeout", f"job {job_id} still {state} after {timeout} s", job=job)
+            time.sleep(poll)
+
+    # Models (v1).
+
+    def list_models(self):
+        """Returns the list of models (the "models" member of GET /v1/models)."""
+        return self._request("GET", "/v1/models")["models"]
+
+    def get_model(self, name):
+        """Returns the model with its "versions"."""
+        return self._request("GET", f"/v1/models/{_quote(name)}")
+
+    def predict(self, model, rows):
+        """Predicts with model `model` (a name) for `rows` (a list of {feature: value}, or one such dict).
+
+        Returns the full response: {"model_id", "model", "version", "predictions", "warnings"}.
+        """
+        if isinstance(rows, dict):
+            rows = [rows]
+        return self._request("POST", f"/v1/models/{_quote(model)}/predict", json={"rows": list(rows)})
+
+    # Classic API.
+
+    def classic_models(self):
+        """GET /api/model -> a list of {"id", "name", "version", "task", "target", "features", "metrics", ...}."""
+        return self._request("GET", "/api/model")
+
+    def classic_predict(self, model_id, input_parameters, output_target=None):
+        """POST /api/predict. model_id is a model id or name; input_parameters one dict or a list of dicts.
+
+        Returns the full response: {"prediction", "model_id", "model_version", "output_target", ["warnings"]}.
+        """
+        body = {"model_id": model_id, "input_parameters": input_parameters}
+        if output_target is not None:
+            body["output_target"] = output_target
+        return self._request("POST", "/api/predict", json=body)
+
+    # Plumbing.
+
+    def _request(self, method, path, **kwargs):
+        url = self.base_url + path
+        try:
+            response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise AmpError(None, "connection_error", f"{method} {url}: {error}") from error
+        if response.status_code >= 400:
+            raise _error_from_response(response)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as error:
+            raise AmpError(response.status_code, "invalid_response",
+                           f"{method} {url}: response is not JSON: {response.text[:200]!r}") from error
+
+
+def _quote(segment):
+    return urllib.parse.quote(str(segment), safe="")
+
+
+def _error_from_response(response):
+    code = f"http_{response.status_code}"
+    message = response.text.strip()[:500] or response.reason or "request failed"
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if isinstance(body.get("code"), str):
+            code = body["code"]
+        if isinstance(body.get("error"), str):
+            message = body["error"]
+    return AmpError(response.status_code, code, message)

@@ -1,0 +1,83 @@
+#include "api/dataset_handlers.h"
+
+#include "api/error_response.h"
+#include "api/json_out.h"
+#include "api/record_json.h"
+
+namespace amp::api {
+namespace {
+
+bool IsCsvContentType(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  return media.empty() || media == "text/csv" || media == "application/csv" || media == "text/plain" ||
+         media == "application/octet-stream";
+}
+
+}  // namespace
+
+void DatasetHandlers::AddRoutes(Router& router) {
+  router.Add(
+      Method::kPost, "/v1/datasets", [this](const Request& request, const PathParams&) { return Upload(request); },
+      BodyMode::kStreamToFile);
+  router.Add(Method::kGet, "/v1/datasets", [this](const Request& request, const PathParams&) { return List(request); });
+  router.Add(Method::kGet, "/v1/datasets/{id}",
+             [this](const Request& request, const PathParams& params) { return Get(request, params); });
+}
+
+Response DatasetHandlers::Upload(const Request& request) {
+  if (!request.body_file) return ErrorResponse(500, "internal", "upload body was not streamed to a file");
+  // From here the catalog owns the file (it removes it on every path), except when we refuse early.
+  auto discard = [&] {
+    std::error_code ec;
+    std::filesystem::remove(*request.body_file, ec);
+  };
+  if (!IsCsvContentType(request.content_type)) {
+    discard();
+    return ErrorResponse(415, "unsupported_media_type",
+                         "expected Content-Type: text/csv, got '" + std::string(request.content_type.substr(0, 100)) +
+                             "'");
+  }
+  std::optional<std::string> name = request.QueryParam("name");
+  if (!name || name->empty()) {
+    discard();
+    return ErrorResponse(400, "invalid_argument", "query parameter 'name' is required: POST /v1/datasets?name=...");
+  }
+  if (core::Status valid = registry::ValidateDatasetName(*name); !valid.ok()) {
+    discard();
+    return ErrorResponse(valid);
+  }
+  auto dataset = catalog_.Ingest(*name, *request.body_file);
+  if (!dataset.ok()) {
+    // The name is valid, so a refused upload is the CSV's fault.
+    bool bad_csv = dataset.status().code() == core::StatusCode::kInvalidArgument;
+    return ErrorResponse(dataset.status(), bad_csv ? "invalid_csv" : "");
+  }
+  JsonOut out;
+  WriteDataset(out.writer, *dataset);
+  Response response{201, "application/json", out.Take(), {}};
+  response.headers.emplace_back("Location", "/v1/datasets/" + dataset->id);
+  return response;
+}
+
+Response DatasetHandlers::List(const Request&) {
+  auto datasets = catalog_.List();
+  if (!datasets.ok()) return ErrorResponse(datasets.status());
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("datasets");
+  out.writer.StartArray();
+  for (const storage::DatasetRecord& dataset : *datasets) WriteDataset(out.writer, dataset);
+  out.writer.EndArray();
+  out.writer.EndObject();
+  return Response{200, "application/json", out.Take(), {}};
+}
+
+Response DatasetHandlers::Get(const Request&, const PathParams& params) {
+  auto dataset = catalog_.Get(params[0]);
+  if (!dataset.ok()) return ErrorResponse(dataset.status());
+  JsonOut out;
+  WriteDataset(out.writer, *dataset);
+  return Response{200, "application/json", out.Take(), {}};
+}
+
+}  // namespace amp::api

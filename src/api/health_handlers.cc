@@ -1,0 +1,17 @@
+#include "api/health_handlers.h"
+
+#include "api/error_response.h"
+
+namespace amp::api {
+
+void HealthHandlers::AddRoutes(Router& router) {
+  router.Add(Method::kGet, "/healthz", [](const Request&, const PathParams&) {
+    return Response{200, "application/json", R"({"status":"ok"})", {}};
+  });
+  router.Add(Method::kGet, "/readyz", [this](const Request&, const PathParams&) {
+    if (!ready_.load()) return ErrorResponse(503, "not_ready", "the server is starting");
+    return Response{200, "application/json", R"({"status":"ready"})", {}};
+  });
+}
+
+}  // namespace amp::api

@@ -1,0 +1,22 @@
+// Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}. Thread-safe.
+#pragma once
+
+#include "api/router.h"
+#include "registry/model_registry.h"
+
+namespace amp::api {
+
+class ModelHandlers {
+ public:
+  explicit ModelHandlers(registry::ModelRegistry& registry) : registry_(registry) {}
+  void AddRoutes(Router& router);
+
+  Response List(const Request& request);
+  Response Get(const Request& request, const PathParams& params);
+  Response GetVersion(const Request& request, const PathParams& params);
+
+ private:
+  registry::ModelRegistry& registry_;
+};
+
+}  // namespace amp::api

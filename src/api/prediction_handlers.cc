@@ -1,0 +1,215 @@
+#include "api/prediction_handlers.h"
+
+#include <charconv>
+
+#include "api/error_response.h"
+#include "api/json_body.h"
+#include "api/json_out.h"
+#include "api/record_json.h"
+#include "api/row_decoder.h"
+
+namespace amp::api {
+namespace {
+
+constexpr size_t kMaxRowsPerRequest = 100000;
+
+Response ModelError(const core::Status& status) {
+  if (status.code() == core::StatusCode::kNotFound) return ErrorResponse(status, "model_not_found");
+  return ErrorResponse(status);
+}
+
+// Decodes `rows` (one object, or an array of objects) and scores them on `servable`. Fills `predictions` and
+// `notes`; returns an error response on failure.
+std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::element rows, bool* is_batch,
+                              std::vector<double>* predictions, ml::PredictionNotes* notes) {
+  const ml::ModelSignature& signature = servable.predictor->signature();
+  RowDecoder& decoder = ThreadRowDecoder();
+  simdjson::dom::array array;
+  *is_batch = rows.get_array().get(array) == simdjson::SUCCESS;
+  if (*is_batch) {
+    if (array.size() > kMaxRowsPerRequest) {
+      return ErrorResponse(413, "too_many_rows", "at most " + std::to_string(kMaxRowsPerRequest) + " rows per request");
+    }
+    decoder.Reset(signature, array.size());
+    size_t row_idx = 0;
+    for (simdjson::dom::element row : array) {
+      core::Status status = decoder.DecodeRow(row, row_idx++);
+      if (!status.ok()) return ErrorResponse(status, "invalid_input");
+    }
+  } else {
+    decoder.Reset(signature, 1);
+    core::Status status = decoder.DecodeRow(rows, 0);
+    if (!status.ok()) return ErrorResponse(status, "invalid_input");
+  }
+  predictions->resize(decoder.values().size() / std::max<size_t>(signature.features.size(), 1));
+  if (signature.features.empty()) predictions->resize(*is_batch ? array.size() : 1);
+  core::Status status = servable.predictor->Predict(decoder.values(), *predictions, notes);
+  if (!status.ok()) return ErrorResponse(status);
+  return std::nullopt;
+}
+
+void WriteWarnings(JsonWriter& writer, const ml::PredictionNotes& notes) {
+  writer.Key("warnings");
+  writer.StartArray();
+  for (const std::string& warning : notes.warnings) WriteString(writer, warning);
+  writer.EndArray();
+}
+
+}  // namespace
+
+void PredictionHandlers::AddRoutes(Router& router) {
+  router.Add(Method::kGet, "/api/model", [this](const Request& request, const PathParams&) {
+    return ListModelsClassic(request);
+  });
+  router.Add(Method::kPost, "/api/predict", [this](const Request& request, const PathParams&) {
+    return PredictClassic(request);
+  });
+  router.Add(Method::kPost, "/v1/models/{name}/predict", [this](const Request& request, const PathParams& params) {
+    return PredictV1(request, params);
+  });
+  router.Add(Method::kPost, "/v1/models/{name}/versions/{version}/predict",
+             [this](const Request& request, const PathParams& params) { return PredictV1(request, params); });
+}
+
+Response PredictionHandlers::ListModelsClassic(const Request&) {
+  auto models = registry_.ListModels();
+  if (!models.ok()) return ErrorResponse(models.status());
+  JsonOut out;
+  out.writer.StartArray();
+  for (const registry::ModelSummary& summary : *models) {
+    if (!summary.latest) continue;  // nothing to call yet
+    out.writer.StartObject();
+    out.writer.Key("id");
+    WriteString(out.writer, summary.model.id);
+    out.writer.Key("name");
+    WriteString(out.writer, summary.model.name);
+    WriteVersionFields(out.writer, *summary.latest);
+    out.writer.EndObject();
+  }
+  out.writer.EndArray();
+  return Response{200, "application/json", out.Take(), {}};
+}
+
+Response PredictionHandlers::PredictClassic(const Request& request) {
+  simdjson::dom::element root;
+  if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
+  simdjson::dom::object body;
+  if (root.get_object().get(body) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "the body must be a JSON object with model_id and input_parameters");
+  }
+  std::string_view model_ref;
+  simdjson::dom::element model_field;
+  if (body["model_id"].get(model_field) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "missing field 'model_id'");
+  }
+  int64_t numeric_ref = 0;
+  char numeric_buffer[24];
+  if (model_field.get_string().get(model_ref) != simdjson::SUCCESS) {
+    if (model_field.get_int64().get(numeric_ref) != simdjson::SUCCESS) {
+      return ErrorResponse(422, "invalid_input", "'model_id' must be a string (a model id or name)");
+    }
+    auto [end, ec] = std::to_chars(numeric_buffer, numeric_buffer + sizeof(numeric_buffer), numeric_ref);
+    model_ref = std::string_view(numeric_buffer, static_cast<size_t>(end - numeric_buffer));
+  }
+  simdjson::dom::element inputs;
+  if (body["input_parameters"].get(inputs) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "missing field 'input_parameters'");
+  }
+  auto servable = manager_.Resolve(model_ref);
+  if (!servable.ok()) return ModelError(servable.status());
+  const serving::Servable& served = **servable;
+
+  std::string_view output_target;
+  simdjson::dom::element target_field;
+  if (body["output_target"].get(target_field) == simdjson::SUCCESS && !target_field.is_null()) {
+    if (target_field.get_string().get(output_target) != simdjson::SUCCESS) {
+      return ErrorResponse(422, "invalid_input", "'output_target' must be a string");
+    }
+    if (output_target != served.version.target) {
+      return ErrorResponse(422, "invalid_input",
+                           "output_target '" + std::string(output_target.substr(0, 100)) + "' is not what model '" +
+                               served.model.name + "' predicts; its target is '" + served.version.target + "'");
+    }
+  }
+
+  thread_local std::vector<double> predictions;
+  ml::PredictionNotes notes;
+  bool is_batch = false;
+  if (auto error = Score(served, inputs, &is_batch, &predictions, &notes)) return std::move(*error);
+
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("prediction");
+  if (is_batch) {
+    out.writer.StartArray();
+    for (double prediction : predictions) WriteNumber(out.writer, prediction);
+    out.writer.EndArray();
+  } else {
+    WriteNumber(out.writer, predictions.front());
+  }
+  out.writer.Key("model_id");
+  WriteString(out.writer, served.model.id);
+  out.writer.Key("model_version");
+  out.writer.Int64(served.version.version);
+  out.writer.Key("output_target");
+  WriteString(out.writer, served.version.target);
+  if (!notes.warnings.empty()) WriteWarnings(out.writer, notes);
+  out.writer.EndObject();
+  return Response{200, "application/json", out.Take(), {}};
+}
+
+Response PredictionHandlers::PredictV1(const Request& request, const PathParams& params) {
+  simdjson::dom::element root;
+  if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
+  simdjson::dom::element rows;
+  simdjson::dom::object body;
+  if (root.get_object().get(body) == simdjson::SUCCESS) {
+    if (body["rows"].get(rows) != simdjson::SUCCESS && body["inputs"].get(rows) != simdjson::SUCCESS) {
+      return ErrorResponse(422, "invalid_input", "expected {\"rows\": [{feature: value, ...}, ...]}");
+    }
+  } else {
+    rows = root;  // a bare array of row objects
+  }
+  if (!rows.is_array()) {
+    return ErrorResponse(422, "invalid_input", "'rows' must be an array of objects of feature values");
+  }
+
+  core::Result<serving::ServableHandle> servable = core::NotFound("");
+  if (params.size() == 2) {
+    int64_t version = 0;
+    auto [end, ec] = std::from_chars(params[1].data(), params[1].data() + params[1].size(), version);
+    if (ec != std::errc() || end != params[1].data() + params[1].size() || version <= 0) {
+      return ErrorResponse(400, "invalid_argument", "version must be a positive whole number");
+    }
+    servable = manager_.ResolveVersion(params[0], version);
+  } else {
+    servable = manager_.Resolve(params[0]);
+  }
+  if (!servable.ok()) return ModelError(servable.status());
+  const serving::Servable& served = **servable;
+
+  thread_local std::vector<double> predictions;
+  ml::PredictionNotes notes;
+  bool is_batch = false;
+  if (auto error = Score(served, rows, &is_batch, &predictions, &notes)) return std::move(*error);
+
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("model_id");
+  WriteString(out.writer, served.model.id);
+  out.writer.Key("model");
+  WriteString(out.writer, served.model.name);
+  out.writer.Key("version");
+  out.writer.Int64(served.version.version);
+  out.writer.Key("target");
+  WriteString(out.writer, served.version.target);
+  out.writer.Key("predictions");
+  out.writer.StartArray();
+  for (double prediction : predictions) WriteNumber(out.writer, prediction);
+  out.writer.EndArray();
+  WriteWarnings(out.writer, notes);
+  out.writer.EndObject();
+  return Response{200, "application/json", out.Take(), {}};
+}
+
+}  // namespace amp::api

@@ -1,0 +1,28 @@
+// Prediction endpoints: the classic API (GET /api/model, POST /api/predict) and the v1 REST predict
+// (POST /v1/models/{name}/predict and /v1/models/{name}/versions/{n}/predict). Thin: decode JSON rows, resolve the
+// served version, call the model, render. Thread-safe.
+#pragma once
+
+#include "api/router.h"
+#include "registry/model_registry.h"
+#include "serving/model_manager.h"
+
+namespace amp::api {
+
+class PredictionHandlers {
+ public:
+  PredictionHandlers(registry::ModelRegistry& registry, serving::ModelManager& manager)
+      : registry_(registry), manager_(manager) {}
+
+  void AddRoutes(Router& router);
+
+  Response ListModelsClassic(const Request& request);
+  Response PredictClassic(const Request& request);
+  Response PredictV1(const Request& request, const PathParams& params);
+
+ private:
+  registry::ModelRegistry& registry_;
+  serving::ModelManager& manager_;
+};
+
+}  // namespace amp::api

@@ -1,0 +1,178 @@
+#include "api/record_json.h"
+
+namespace amp::api {
+
+void WriteDataset(JsonWriter& writer, const storage::DatasetRecord& dataset) {
+  writer.StartObject();
+  writer.Key("id");
+  WriteString(writer, dataset.id);
+  writer.Key("name");
+  WriteString(writer, dataset.name);
+  writer.Key("created_at");
+  WriteTime(writer, dataset.created_at_micros);
+  writer.Key("row_count");
+  writer.Int64(dataset.summary.row_count);
+  writer.Key("column_count");
+  writer.Uint64(dataset.summary.columns.size());
+  writer.Key("size_bytes");
+  writer.Int64(dataset.size_bytes);
+  writer.Key("sha256");
+  WriteString(writer, dataset.sha256);
+  writer.Key("columns");
+  writer.StartArray();
+  for (const data::ColumnSummary& column : dataset.summary.columns) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, column.name);
+    writer.Key("type");
+    WriteString(writer, data::ColumnTypeName(column.type));
+    writer.Key("missing_count");
+    writer.Int64(column.missing_count);
+    writer.Key("distinct_count");
+    writer.Int64(column.distinct_count);
+    if (column.distinct_capped) {
+      writer.Key("distinct_count_is_lower_bound");
+      writer.Bool(true);
+    }
+    const std::pair<const char*, const std::optional<double>*> stats[] = {
+        {"min", &column.min}, {"max", &column.max}, {"mean", &column.mean}, {"stddev", &column.stddev}};
+    for (const auto& [key, value] : stats) {
+      if (!value->has_value()) continue;
+      writer.Key(key);
+      WriteNumber(writer, **value);
+    }
+    if (!column.top_values.empty()) {
+      writer.Key("top_values");
+      writer.StartArray();
+      for (const data::ValueCount& top : column.top_values) {
+        writer.StartObject();
+        writer.Key("value");
+        WriteString(writer, top.value);
+        writer.Key("count");
+        writer.Int64(top.count);
+        writer.EndObject();
+      }
+      writer.EndArray();
+    }
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+}
+
+void WriteFeatures(JsonWriter& writer, const std::vector<storage::FeatureField>& features) {
+  writer.StartArray();
+  for (const storage::FeatureField& feature : features) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, feature.name);
+    writer.Key("type");
+    WriteString(writer, data::ColumnTypeName(feature.type));
+    writer.EndObject();
+  }
+  writer.EndArray();
+}
+
+void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& version) {
+  writer.Key("version");
+  writer.Int64(version.version);
+  writer.Key("created_at");
+  WriteTime(writer, version.created_at_micros);
+  writer.Key("algorithm");
+  WriteString(writer, version.algorithm);
+  writer.Key("task");
+  WriteString(writer, version.task);
+  writer.Key("target");
+  WriteString(writer, version.target);
+  writer.Key("features");
+  WriteFeatures(writer, version.features);
+  writer.Key("metrics");
+  WriteNumberMap(writer, version.metrics);
+  writer.Key("params");
+  WriteNumberMap(writer, version.params);
+  writer.Key("lineage");
+  writer.StartObject();
+  writer.Key("dataset_id");
+  WriteString(writer, version.dataset_id);
+  writer.Key("dataset_sha256");
+  WriteString(writer, version.dataset_sha256);
+  writer.Key("job_id");
+  WriteString(writer, version.job_id);
+  writer.EndObject();
+  writer.Key("artifact");
+  writer.StartObject();
+  writer.Key("sha256");
+  WriteString(writer, version.artifact_sha256);
+  writer.Key("size_bytes");
+  writer.Int64(version.artifact_size_bytes);
+  writer.EndObject();
+}
+
+void WriteVersion(JsonWriter& writer, const storage::VersionRecord& version) {
+  writer.StartObject();
+  writer.Key("model_id");
+  WriteString(writer, version.model_id);
+  WriteVersionFields(writer, version);
+  writer.EndObject();
+}
+
+void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submission) {
+  writer.StartObject();
+  writer.Key("id");
+  WriteString(writer, job.id);
+  if (as_submission) {
+    writer.Key("job_id");
+    WriteString(writer, job.id);
+  }
+  writer.Key("state");
+  WriteString(writer, storage::JobStateName(job.state));
+  writer.Key("model_name");
+  WriteString(writer, job.request.model_name);
+  writer.Key("dataset_id");
+  WriteString(writer, job.request.dataset_id);
+  writer.Key("target");
+  WriteString(writer, job.request.target);
+  writer.Key("algorithm");
+  WriteString(writer, job.request.algorithm);
+  writer.Key("features");
+  writer.StartArray();
+  for (const std::string& feature : job.request.features) WriteString(writer, feature);
+  writer.EndArray();
+  writer.Key("params");
+  WriteNumberMap(writer, job.request.params);
+  writer.Key("progress");
+  WriteString(writer, job.progress);
+  writer.Key("created_at");
+  WriteTime(writer, job.created_at_micros);
+  writer.Key("started_at");
+  WriteTime(writer, job.started_at_micros);
+  writer.Key("finished_at");
+  WriteTime(writer, job.finished_at_micros);
+  if (job.started_at_micros > 0) {
+    int64_t end = job.finished_at_micros > 0 ? job.finished_at_micros : 0;
+    if (end > 0) {
+      writer.Key("duration_seconds");
+      writer.Double(static_cast<double>(end - job.started_at_micros) / 1e6);
+    }
+  }
+  if (!job.error.empty()) {
+    writer.Key("error");
+    WriteString(writer, job.error);
+  }
+  if (job.state == storage::JobState::kSucceeded) {
+    writer.Key("result");
+    writer.StartObject();
+    writer.Key("model_id");
+    WriteString(writer, job.result_model_id);
+    writer.Key("model_name");
+    WriteString(writer, job.request.model_name);
+    writer.Key("version");
+    writer.Int64(job.result_version);
+    writer.Key("metrics");
+    WriteNumberMap(writer, job.result_metrics);
+    writer.EndObject();
+  }
+  writer.EndObject();
+}
+
+}  // namespace amp::api

@@ -1,0 +1,46 @@
+// The amp binary: `amp serve` runs the server; the other subcommands are clients of a running server.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <thread>
+
+#include "app/serve_command.h"
+#include "cli/client_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"AMP: train models from CSV data and serve them as an HTTP prediction API.\n"
+               "Run `amp serve` to start a server; the other subcommands talk to a running one."};
+  app.require_subcommand(1);
+  std::function<int()> action;
+
+  amp::app::ServeOptions serve;
+  int64_t request_timeout_ms = serve.http.request_timeout.count();
+  CLI::App* serve_command = app.add_subcommand("serve", "Run the AMP server");
+  serve_command->add_option("--host", serve.http.host, "Address to listen on (default 127.0.0.1)");
+  serve_command->add_option("--port", serve.http.port, "Port to listen on; 0 picks a free one (default 8080)");
+  serve_command->add_option("--data-dir", serve.data_dir, "Folder for the database and artifacts (default ./amp-data)");
+  serve_command->add_option("--threads", serve.http.threads, "HTTP threads (default: one per core)");
+  serve_command->add_option("--training-workers", serve.training_workers, "Concurrent training jobs (default 1)");
+  serve_command->add_option("--max-body-bytes", serve.http.max_body_bytes, "Limit of a JSON request body (1 MiB)");
+  serve_command->add_option("--max-upload-bytes", serve.http.max_upload_bytes, "Limit of a dataset upload (1 GiB)");
+  serve_command->add_option("--max-header-bytes", serve.http.max_header_bytes, "Limit of a request header (16 KiB)");
+  serve_command->add_option("--request-timeout-ms", request_timeout_ms,
+                            "Time allowed to read one request, and keep-alive idle time (30000)");
+  serve_command->add_option("--port-file", serve.port_file, "Write the bound port to this file once listening");
+  serve_command->add_option("--demo-data", serve.demo_csv, "CSV for the demo model (default: bundled)");
+  bool no_demo = false;
+  serve_command->add_flag("--no-demo", no_demo, "Do not train the demo model on first start");
+  serve_command->callback([&] {
+    serve.demo = !no_demo;
+    serve.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    action = [&] { return amp::app::RunServe(serve); };
+  });
+
+  amp::cli::AddClientCommands(app, &action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  return action ? action() : 0;
+}

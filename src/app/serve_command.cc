@@ -1,0 +1,127 @@
+#include "app/serve_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "api/dataset_handlers.h"
+#include "api/health_handlers.h"
+#include "api/job_handlers.h"
+#include "api/model_handlers.h"
+#include "api/prediction_handlers.h"
+#include "app/demo_model.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "registry/dataset_catalog.h"
+#include "registry/model_registry.h"
+#include "serving/model_manager.h"
+#include "storage/local_artifact_store.h"
+#include "storage/sqlite_metadata_store.h"
+#include "training/job_runner.h"
+
+namespace amp::app {
+namespace fs = std::filesystem;
+namespace {
+
+core::Status WritePortFile(const fs::path& path, uint16_t port) {
+  fs::path temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp);
+    out << port << "\n";
+    if (!out) return core::Internal("cannot write " + temp.string());
+  }
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
+  return core::Status::Ok();
+}
+
+int Fail(const core::Status& status) {
+  core::LogError(status.ToString());
+  return 1;
+}
+
+}  // namespace
+
+int RunServe(const ServeOptions& options) {
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
+  const fs::path data_dir = fs::absolute(options.data_dir);
+
+  auto metadata = storage::SqliteMetadataStore::Open((data_dir / "amp.db").string());
+  if (!metadata.ok()) return Fail(metadata.status());
+  auto artifacts = storage::LocalArtifactStore::Open(data_dir / "artifacts");
+  if (!artifacts.ok()) return Fail(artifacts.status());
+  const core::Clock& clock = core::SystemClock::Get();
+
+  registry::ModelRegistry models(**metadata, **artifacts, clock);
+  registry::DatasetCatalog datasets(**metadata, **artifacts, clock);
+  serving::ModelManager manager(models);
+  manager.ListenToRegistry();
+  training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
+  if (core::Status started = jobs.Start(); !started.ok()) return Fail(started);
+
+  api::Router router;
+  api::HealthHandlers health;
+  health.AddRoutes(router);
+  api::PredictionHandlers predictions(models, manager);
+  predictions.AddRoutes(router);
+  api::DatasetHandlers dataset_handlers(datasets);
+  dataset_handlers.AddRoutes(router);
+  api::ModelHandlers model_handlers(models);
+  model_handlers.AddRoutes(router);
+  api::JobHandlers job_handlers(jobs);
+  job_handlers.AddRoutes(router);
+
+  http::ServerOptions http_options = options.http;
+  http_options.upload_dir = data_dir / "tmp";
+  // Uploads interrupted by a previous crash leave files here; nothing in it is needed across restarts.
+  fs::remove_all(http_options.upload_dir, ec);
+  http::HttpServer server(http_options, router);
+  if (core::Status started = server.Start(); !started.ok()) return Fail(started);
+  core::LogInfo("amp listening on http://" + http_options.host + ":" + std::to_string(server.port()) +
+                " (data folder " + data_dir.string() + ")");
+
+  manager.LoadAll();
+  if (options.demo) {
+    auto csv = FindDemoCsv(options.demo_csv);
+    if (!csv.ok()) {
+      core::LogWarning(csv.status().message());
+    } else {
+      auto job = BootstrapDemoModel(*csv, models, datasets, jobs, data_dir / "tmp");
+      if (!job.ok()) {
+        core::LogError("demo model: " + job.status().ToString());
+      } else if (!job->empty()) {
+        core::LogInfo("training the demo model '" + std::string(kDemoModelName) + "' (job " + *job + ")");
+      }
+    }
+  }
+  health.SetReady(true);
+  if (!options.port_file.empty()) {
+    if (core::Status written = WritePortFile(options.port_file, server.port()); !written.ok()) return Fail(written);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  core::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+                "; draining in-flight requests");
+  health.SetReady(false);
+  server.Shutdown();
+  jobs.Shutdown();
+  core::LogInfo("amp stopped");
+  return 0;
+}
+
+}  // namespace amp::app

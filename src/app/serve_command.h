@@ -1,0 +1,24 @@
+// `amp serve`: wires the embedded stores, registry, training jobs, model manager and HTTP front end together,
+// serves until SIGTERM or SIGINT, then drains and exits 0. The only place that names concrete implementations.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "http/http_server.h"
+
+namespace amp::app {
+
+struct ServeOptions {
+  http::ServerOptions http;
+  std::filesystem::path data_dir = "amp-data";
+  bool demo = true;                  // train the demo model on first start
+  std::filesystem::path demo_csv;    // empty: look in the usual places
+  std::filesystem::path port_file;   // if set, the bound port is written there once listening
+  int training_workers = 1;
+};
+
+// Returns the process exit code.
+int RunServe(const ServeOptions& options);
+
+}  // namespace amp::app

@@ -1,0 +1,404 @@
+#include "cli/client_commands.h"
+
+#include <simdjson.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "http/http_client.h"
+
+namespace amp::cli {
+namespace {
+
+struct CommonOptions {
+  std::string server;
+  std::string api_key;
+};
+
+std::string DefaultServer() {
+  const char* env = std::getenv("AMP_SERVER");
+  return env != nullptr && *env != '\0' ? env : "http://127.0.0.1:8080";
+}
+
+int PrintError(std::string_view message) {
+  std::cerr << "amp: " << message << "\n";
+  return 1;
+}
+
+// Sends a request and parses the JSON answer. Prints the server's error message and returns false on failure.
+class Call {
+ public:
+  explicit Call(const CommonOptions& options) : options_(options) {}
+
+  bool Send(std::string_view method, const std::string& target, std::string_view body = {},
+            std::string_view content_type = {}) {
+    auto client = http::HttpClient::Create(options_.server);
+    if (!client.ok()) {
+      PrintError(client.status().message());
+      return false;
+    }
+    if (!options_.api_key.empty()) client->SetHeader("Authorization", "Bearer " + options_.api_key);
+    auto response = client->Send(method, target, body, content_type);
+    if (!response.ok()) {
+      PrintError(response.status().message());
+      return false;
+    }
+    body_ = std::move(response->body);
+    if (parser_.parse(body_).get(root_) != simdjson::SUCCESS) {
+      PrintError("the server answered " + std::to_string(response->status) + " with a body that is not JSON");
+      return false;
+    }
+    if (response->status >= 400) {
+      std::string_view message = "unknown error";
+      if (root_["error"].get(message) != simdjson::SUCCESS) message = "unknown error";
+      PrintError(std::string(message) + " (HTTP " + std::to_string(response->status) + ")");
+      return false;
+    }
+    return true;
+  }
+
+  simdjson::dom::element root() const { return root_; }
+  const std::string& body() const { return body_; }
+
+ private:
+  const CommonOptions& options_;
+  std::string body_;
+  simdjson::dom::parser parser_;
+  simdjson::dom::element root_;
+};
+
+std::string Text(simdjson::dom::element element, const char* key) {
+  simdjson::dom::element value;
+  if (element[key].get(value) != simdjson::SUCCESS || value.is_null()) return "";
+  if (value.is_string()) return std::string(value.get_string().value_unsafe());
+  return simdjson::minify(value);
+}
+
+std::string FormatMetrics(simdjson::dom::element version) {
+  simdjson::dom::object metrics;
+  if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
+  std::string text;
+  for (const char* name : {"r2", "rmse", "mae"}) {
+    double value;
+    if (metrics[name].get(value) != simdjson::SUCCESS) continue;
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%s%s=%.4g", text.empty() ? "" : " ", name, value);
+    text += buffer;
+  }
+  return text;
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t col = 0; col < row.size(); ++col) widths[col] = std::max(widths[col], row[col].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t col = 0; col < row.size(); ++col) {
+      line += row[col];
+      if (col + 1 < row.size()) line += std::string(widths[col] - row[col].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+int UploadDataset(const CommonOptions& common, const std::string& file, std::string name) {
+  std::ifstream input(file, std::ios::binary);
+  if (!input) return PrintError("cannot open " + file);
+  std::ostringstream contents;
+  contents << input.rdbuf();
+  if (name.empty()) {
+    name = std::filesystem::path(file).stem().string();
+    for (char& c : name) {
+      bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      if (!ok) c = '_';
+    }
+  }
+  Call call(common);
+  if (!call.Send("POST", "/v1/datasets?name=" + http::UrlEncode(name), contents.str(), "text/csv")) return 1;
+  auto root = call.root();
+  std::cout << "dataset " << Text(root, "id") << " (" << Text(root, "name") << "): " << Text(root, "row_count")
+            << " rows, " << Text(root, "column_count") << " columns\n";
+  std::vector<std::vector<std::string>> rows = {{"COLUMN", "TYPE", "MISSING", "DISTINCT"}};
+  simdjson::dom::array columns;
+  if (root["columns"].get(columns) == simdjson::SUCCESS) {
+    for (auto column : columns) {
+      rows.push_back({Text(column, "name"), Text(column, "type"), Text(column, "missing_count"),
+                      Text(column, "distinct_count")});
+    }
+  }
+  PrintTable(rows);
+  return 0;
+}
+
+int ListDatasets(const CommonOptions& common) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/datasets")) return 1;
+  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROWS", "COLUMNS", "CREATED"}};
+  simdjson::dom::array datasets;
+  if (call.root()["datasets"].get(datasets) == simdjson::SUCCESS) {
+    for (auto dataset : datasets) {
+      rows.push_back({Text(dataset, "id"), Text(dataset, "name"), Text(dataset, "row_count"),
+                      Text(dataset, "column_count"), Text(dataset, "created_at")});
+    }
+  }
+  PrintTable(rows);
+  return 0;
+}
+
+int PrintJob(simdjson::dom::element job) {
+  std::string state = Text(job, "state");
+  std::cout << "job " << Text(job, "id") << ": " << state;
+  if (state == "succeeded") {
+    simdjson::dom::element result;
+    if (job["result"].get(result) == simdjson::SUCCESS) {
+      std::cout << " -> model '" << Text(result, "model_name") << "' version " << Text(result, "version");
+    }
+  } else if (!Text(job, "error").empty()) {
+    std::cout << ": " << Text(job, "error");
+  } else if (!Text(job, "progress").empty()) {
+    std::cout << " (" << Text(job, "progress") << ")";
+  }
+  std::cout << "\n";
+  if (state == "failed" || state == "cancelled" || state == "interrupted") return 2;
+  return 0;
+}
+
+struct TrainOptions {
+  std::string model;
+  std::string dataset;
+  std::string target;
+  std::string algorithm = "linear_regression";
+  std::vector<std::string> features;
+  std::vector<std::string> params;
+  bool wait = false;
+  int timeout_seconds = 3600;
+};
+
+int Train(const CommonOptions& common, const TrainOptions& options) {
+  auto quote = [](const std::string& text) {
+    std::string quoted = "\"";
+    for (char c : text) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) continue;
+      quoted += c;
+    }
+    return quoted + "\"";
+  };
+  std::string body = "{\"dataset_id\":" + quote(options.dataset) + ",\"target\":" + quote(options.target) +
+         ",\"algorithm\":" + quote(options.algorithm);
+  if (!options.features.empty()) {
+    body += ",\"features\":[";
+    for (size_t idx = 0; idx < options.features.size(); ++idx) body += (idx ? "," : "") + quote(options.features[idx]);
+    body += "]";
+  }
+  if (!options.params.empty()) {
+    body += ",\"params\":{";
+    for (size_t idx = 0; idx < options.params.size(); ++idx) {
+      size_t eq = options.params[idx].find('=');
+      if (eq == std::string::npos) return PrintError("--param takes name=number, got '" + options.params[idx] + "'");
+      std::string value = options.params[idx].substr(eq + 1);
+      char* end = nullptr;
+      std::strtod(value.c_str(), &end);
+      if (value.empty() || *end != '\0') return PrintError("--param value must be a number: '" + value + "'");
+      body += (idx ? "," : "") + quote(options.params[idx].substr(0, eq)) + ":" + value;
+    }
+    body += "}";
+  }
+  body += "}";
+  Call call(common);
+  if (!call.Send("POST", "/v1/models/" + http::UrlEncode(options.model) + "/train", body, "application/json")) {
+    return 1;
+  }
+  std::string job_id = Text(call.root(), "id");
+  if (!options.wait) return PrintJob(call.root());
+  std::cout << "job " << job_id << " queued; waiting for it to finish\n";
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
+  std::string last_progress;
+  while (true) {
+    Call poll(common);
+    if (!poll.Send("GET", "/v1/jobs/" + http::UrlEncode(job_id))) return 1;
+    std::string state = Text(poll.root(), "state");
+    if (state != "queued" && state != "running") return PrintJob(poll.root());
+    std::string progress = Text(poll.root(), "progress");
+    if (progress != last_progress) {
+      std::cerr << "  " << state << ": " << progress << "\n";
+      last_progress = progress;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return PrintError("timed out waiting for job " + job_id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+int ShowJob(const CommonOptions& common, const std::string& job_id, bool cancel) {
+  Call call(common);
+  if (!call.Send(cancel ? "DELETE" : "GET", "/v1/jobs/" + http::UrlEncode(job_id))) return 1;
+  return PrintJob(call.root());
+}
+
+int ListJobs(const CommonOptions& common) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/jobs")) return 1;
+  std::vector<std::vector<std::string>> rows = {{"ID", "STATE", "MODEL", "CREATED", "PROGRESS"}};
+  simdjson::dom::array jobs;
+  if (call.root()["jobs"].get(jobs) == simdjson::SUCCESS) {
+    for (auto job : jobs) {
+      rows.push_back({Text(job, "id"), Text(job, "state"), Text(job, "model_name"), Text(job, "created_at"),
+                      Text(job, "progress")});
+    }
+  }
+  PrintTable(rows);
+  return 0;
+}
+
+int ListModels(const CommonOptions& common) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/models")) return 1;
+  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "VERSION", "ALGORITHM", "TARGET", "METRICS"}};
+  simdjson::dom::array models;
+  if (call.root()["models"].get(models) == simdjson::SUCCESS) {
+    for (auto model : models) {
+      simdjson::dom::element latest;
+      bool has_version = model["latest_version"].get(latest) == simdjson::SUCCESS && latest.is_object();
+      rows.push_back({Text(model, "id"), Text(model, "name"), has_version ? Text(latest, "version") : "-",
+                      has_version ? Text(latest, "algorithm") : "-", has_version ? Text(latest, "target") : "-",
+                      has_version ? FormatMetrics(latest) : ""});
+    }
+  }
+  PrintTable(rows);
+  return 0;
+}
+
+int ShowModel(const CommonOptions& common, const std::string& model) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/models/" + http::UrlEncode(model))) return 1;
+  std::cout << simdjson::minify(call.root()) << "\n";
+  return 0;
+}
+
+int Predict(const CommonOptions& common, const std::string& model, std::string input, const std::string& input_file) {
+  if (!input_file.empty()) {
+    std::ifstream file(input_file);
+    if (!file) return PrintError("cannot open " + input_file);
+    std::ostringstream contents;
+    contents << file.rdbuf();
+    input = contents.str();
+  }
+  if (input.empty()) return PrintError("give the inputs with --input JSON or --input-file FILE");
+  simdjson::dom::parser parser;
+  simdjson::dom::element parsed;
+  if (parser.parse(input).get(parsed) != simdjson::SUCCESS || !(parsed.is_object() || parsed.is_array())) {
+    return PrintError("--input must be a JSON object of feature values (or an array of them)");
+  }
+  std::string model_json = "\"";
+  for (char c : model) {
+    if (c == '"' || c == '\\') model_json += '\\';
+    model_json += c;
+  }
+  model_json += "\"";
+  std::string body = "{\"model_id\":" + model_json + ",\"input_parameters\":" + input + "}";
+  Call call(common);
+  if (!call.Send("POST", "/api/predict", body, "application/json")) return 1;
+  std::cout << Text(call.root(), "prediction") << "\n";
+  simdjson::dom::array warnings;
+  if (call.root()["warnings"].get(warnings) == simdjson::SUCCESS) {
+    for (auto warning : warnings) std::cerr << "warning: " << std::string_view(warning.get_string().value_unsafe()) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void AddClientCommands(CLI::App& app, std::function<int()>* action) {
+  auto common = std::make_shared<CommonOptions>();
+  common->server = DefaultServer();
+  if (const char* key = std::getenv("AMP_API_KEY")) common->api_key = key;
+  auto add_common = [common](CLI::App* command) {
+    command->add_option("--server", common->server, "AMP server URL (default $AMP_SERVER or http://127.0.0.1:8080)");
+  };
+
+  CLI::App* datasets = app.add_subcommand("datasets", "Upload and inspect datasets");
+  datasets->require_subcommand(1);
+  {
+    auto file = std::make_shared<std::string>();
+    auto name = std::make_shared<std::string>();
+    CLI::App* upload = datasets->add_subcommand("upload", "Upload a CSV file (header row) as a dataset");
+    upload->add_option("file", *file, "CSV file")->required()->check(CLI::ExistingFile);
+    upload->add_option("--name", *name, "Dataset name (default: the file name)");
+    add_common(upload);
+    upload->callback([=] { *action = [=] { return UploadDataset(*common, *file, *name); }; });
+    CLI::App* list = datasets->add_subcommand("list", "List datasets");
+    add_common(list);
+    list->callback([=] { *action = [=] { return ListDatasets(*common); }; });
+  }
+
+  {
+    auto options = std::make_shared<TrainOptions>();
+    CLI::App* train = app.add_subcommand("train", "Train a model version from a dataset (an asynchronous job)");
+    train->add_option("--model", options->model, "Model name (created on first use)")->required();
+    train->add_option("--dataset", options->dataset, "Dataset id")->required();
+    train->add_option("--target", options->target, "Column to predict")->required();
+    train->add_option("--algorithm", options->algorithm, "Algorithm (default linear_regression)");
+    train->add_option("--features", options->features, "Feature columns (default: all but the target)")
+        ->delimiter(',');
+    train->add_option("--param", options->params, "Training parameter name=value, e.g. --param l2=1.0");
+    train->add_flag("--wait", options->wait, "Wait for the job to finish and print its outcome");
+    train->add_option("--timeout", options->timeout_seconds, "Seconds to wait with --wait (default 3600)");
+    add_common(train);
+    train->callback([=] { *action = [=] { return Train(*common, *options); }; });
+  }
+
+  {
+    CLI::App* jobs = app.add_subcommand("jobs", "Inspect or cancel training jobs");
+    jobs->require_subcommand(1);
+    auto job_id = std::make_shared<std::string>();
+    CLI::App* list = jobs->add_subcommand("list", "List recent jobs");
+    add_common(list);
+    list->callback([=] { *action = [=] { return ListJobs(*common); }; });
+    CLI::App* show = jobs->add_subcommand("show", "Show a job");
+    show->add_option("id", *job_id, "Job id")->required();
+    add_common(show);
+    show->callback([=] { *action = [=] { return ShowJob(*common, *job_id, false); }; });
+    CLI::App* cancel = jobs->add_subcommand("cancel", "Cancel a queued or running job");
+    cancel->add_option("id", *job_id, "Job id")->required();
+    add_common(cancel);
+    cancel->callback([=] { *action = [=] { return ShowJob(*common, *job_id, true); }; });
+  }
+
+  {
+    CLI::App* models = app.add_subcommand("models", "List models, or show one with `models show NAME`");
+    add_common(models);
+    auto name = std::make_shared<std::string>();
+    CLI::App* show = models->add_subcommand("show", "Show a model and its versions (JSON)");
+    show->add_option("name", *name, "Model name or id")->required();
+    add_common(show);
+    show->callback([=] { *action = [=] { return ShowModel(*common, *name); }; });
+    models->callback([=] {
+      if (!*action) *action = [=] { return ListModels(*common); };
+    });
+  }
+
+  {
+    auto model = std::make_shared<std::string>();
+    auto input = std::make_shared<std::string>();
+    auto input_file = std::make_shared<std::string>();
+    CLI::App* predict = app.add_subcommand("predict", "Predict with a model's served version");
+    predict->add_option("--model", *model, "Model name or id")->required();
+    predict->add_option("--input", *input, "Feature values as JSON, e.g. '{\"square_feet\": 1650}'");
+    predict->add_option("--input-file", *input_file, "A file holding that JSON");
+    add_common(predict);
+    predict->callback([=] { *action = [=] { return Predict(*common, *model, *input, *input_file); }; });
+  }
+}
+
+}  // namespace amp::cli

@@ -1,0 +1,22 @@
+// ScanCsv: one streaming pass over a CSV file with a header row that infers each column's type and profile.
+// Used when a dataset is uploaded. Pure apart from reading the stream; thread-compatible.
+#pragma once
+
+#include <istream>
+
+#include "core/status.h"
+#include "data/table_summary.h"
+
+namespace amp::data {
+
+struct ScanLimits {
+  int64_t max_columns = 10000;
+  int64_t max_field_bytes = 1 << 20;
+};
+
+// Reads the header and all records. Errors (InvalidArgument, naming the line): an empty input ("the file is
+// empty"), a header with an empty or duplicate column name, a record whose field count differs from the header's
+// ("line 7: expected 5 fields, found 4"), no data rows, and everything CsvReader rejects.
+core::Result<TableSummary> ScanCsv(std::istream& input, const ScanLimits& limits = {});
+
+}  // namespace amp::data

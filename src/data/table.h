@@ -1,0 +1,57 @@
+// Table: a typed, columnar in-memory table loaded from CSV with a known schema; the input of training.
+// Number-like columns hold doubles (NaN = missing, booleans as 0/1); categorical columns hold codes into a
+// per-column dictionary (-1 = missing). Immutable after loading; safe to read from many threads.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "data/column_type.h"
+
+namespace amp::data {
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kNumeric;
+  std::vector<double> numbers;          // number-like columns: one per row, NaN when missing
+  std::vector<int32_t> codes;           // categorical columns: one per row, -1 when missing
+  std::vector<std::string> categories;  // categorical columns: code -> text (trimmed), in first-seen order
+
+  bool IsMissing(int64_t row_idx) const;
+};
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type;
+};
+
+class Table {
+ public:
+  Table() = default;
+  // Every column must hold row_count entries in the vector its type uses (asserted: a programmer error).
+  Table(int64_t row_count, std::vector<Column> columns);
+
+  int64_t row_count() const { return row_count_; }
+  const std::vector<Column>& columns() const { return columns_; }
+  const Column& column(size_t idx) const { return columns_[idx]; }
+  // Index of the column named `name`, or -1.
+  int FindColumn(std::string_view name) const;
+
+ private:
+  int64_t row_count_ = 0;
+  std::vector<Column> columns_;
+};
+
+// Loads a CSV (header row, then records) into a Table, typing each column by `specs` (matched by header name; every
+// spec must be present in the header, extra CSV columns are skipped). Errors (InvalidArgument, naming the line and
+// column): a value that does not parse as its column's type, a ragged record, and CsvReader's errors.
+// The table's columns are in `specs` order. The header follows ReadCsvHeader's rules (names trimmed, no empty or
+// duplicate names); a spec naming a column twice is also InvalidArgument. A header with no data rows gives an empty
+// table (ScanCsv, which runs at upload, is the one that rejects such files).
+core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs);
+
+}  // namespace amp::data

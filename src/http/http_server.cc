@@ -1,0 +1,439 @@
+#include "http/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "api/error_response.h"
+#include "core/id.h"
+#include "core/log.h"
+
+namespace amp::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+api::Method ToMethod(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get: return api::Method::kGet;
+    case bhttp::verb::head: return api::Method::kHead;
+    case bhttp::verb::post: return api::Method::kPost;
+    case bhttp::verb::put: return api::Method::kPut;
+    case bhttp::verb::patch: return api::Method::kPatch;
+    case bhttp::verb::delete_: return api::Method::kDelete;
+    case bhttp::verb::options: return api::Method::kOptions;
+    default: return api::Method::kOther;
+  }
+}
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t idx = 0; idx < a.size(); ++idx) {
+    if (std::tolower(static_cast<unsigned char>(a[idx])) != std::tolower(static_cast<unsigned char>(b[idx]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view ToView(beast::string_view view) { return std::string_view(view.data(), view.size()); }
+
+}  // namespace
+
+class Session;
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions options, const api::Router& router) : options_(std::move(options)), router_(router) {}
+  // Sessions unregister themselves when their io_context destroys them: do that while the registry still exists.
+  ~Impl() { workers_.clear(); }
+
+  core::Status Start();
+  void Shutdown();
+  uint16_t port() const { return port_; }
+
+  const ServerOptions& options() const { return options_; }
+  const api::Router& router() const { return router_; }
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+  void Register(const std::shared_ptr<Session>& session);
+  void Unregister(Session* session);
+
+ private:
+  struct Worker {
+    asio::io_context io{1};
+    std::unique_ptr<tcp::acceptor> acceptor;
+    std::thread thread;
+  };
+
+  void Accept(Worker& worker);
+
+  ServerOptions options_;
+  const api::Router& router_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<bool> stopped_{false};
+  std::mutex sessions_mu_;
+  std::map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_
+  std::condition_variable sessions_empty_;
+};
+
+// One connection: reads requests one after another (keep-alive) and answers each. Lives on one io_context's
+// thread, so its members need no locking.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto endpoint = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = endpoint.address().to_string();
+    stream_.socket().set_option(tcp::no_delay(true), ec);
+  }
+  ~Session() { server_.Unregister(this); }
+
+  void Start() { ReadHeader(); }
+
+  // Called (on this session's thread) when the server starts draining.
+  void Drain() {
+    draining_ = true;
+    if (idle_) {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+      stream_.cancel();
+    }
+  }
+
+  asio::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  const ServerOptions& options() const { return server_.options(); }
+
+  void ReadHeader() {
+    if (draining_ && buffer_.size() == 0) return Close();
+    idle_ = buffer_.size() == 0;
+    parser_.emplace();
+    parser_->header_limit(options().max_header_bytes);
+    // The larger limit for now; in-memory routes lower it once the route is known.
+    parser_->body_limit(std::max(options().max_body_bytes, options().max_upload_bytes));
+    stream_.expires_after(options().request_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    idle_ = false;
+    if (ec) return OnReadError(ec);
+    auto& request = parser_->get();
+    std::string_view target = ToView(request.target());
+    size_t query_pos = target.find('?');
+    path_ = target.substr(0, query_pos);
+    query_ = query_pos == std::string_view::npos ? std::string_view() : target.substr(query_pos + 1);
+    method_ = ToMethod(request.method());
+    match_ = server_.router().Match(method_, path_);
+
+    bool expect_continue = IEquals(ToView(request[bhttp::field::expect]), "100-continue");
+    if (match_.route != nullptr && match_.route->body_mode == api::BodyMode::kStreamToFile) {
+      return ReadBodyToFile(expect_continue);
+    }
+    auto length = parser_->content_length();
+    if (length && *length > options().max_body_bytes) {
+      return SendError(413, "payload_too_large",
+                       "the request body is " + std::to_string(*length) + " bytes; the limit is " +
+                           std::to_string(options().max_body_bytes));
+    }
+    parser_->body_limit(options().max_body_bytes);
+    if (expect_continue) SendContinue();
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void ReadBodyToFile(bool expect_continue) {
+    auto length = parser_->content_length();
+    if (length && *length > options().max_upload_bytes) {
+      return SendError(413, "payload_too_large",
+                       "the upload is " + std::to_string(*length) + " bytes; the limit is " +
+                           std::to_string(options().max_upload_bytes));
+    }
+    upload_path_ = options().upload_dir / (core::NewId("upload") + ".part");
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    file_parser_->body_limit(options().max_upload_bytes);
+    beast::error_code ec;
+    file_parser_->get().body().open(upload_path_.c_str(), beast::file_mode::write, ec);
+    if (ec) {
+      core::LogError("cannot open upload file " + upload_path_.string() + ": " + ec.message());
+      return SendError(500, "internal", "cannot store the upload");
+    }
+    if (expect_continue) SendContinue();
+    stream_.expires_after(options().upload_timeout);
+    bhttp::async_read(stream_, buffer_, *file_parser_,
+                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void SendContinue() {
+    bhttp::response<bhttp::empty_body> continue_response{bhttp::status::continue_, 11};
+    beast::error_code ec;
+    bhttp::write(stream_.socket(), continue_response, ec);
+  }
+
+  void OnReadError(beast::error_code ec) {
+    RemoveUpload();
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
+      return Close();
+    }
+    if (ec == bhttp::error::header_limit) {
+      return SendError(431, "header_too_large",
+                       "the request header is larger than " + std::to_string(options().max_header_bytes) + " bytes");
+    }
+    if (ec == bhttp::error::body_limit) {
+      return SendError(413, "payload_too_large", "the request body is larger than the limit");
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      return SendError(400, "bad_request", "malformed HTTP request: " + ec.message());
+    }
+    Close();
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec) return OnReadError(ec);
+    api::Request request;
+    request.method = method_;
+    request.path = path_;
+    request.query = query_;
+    request.remote_address = remote_;
+    bool keep_alive;
+    unsigned version;
+    if (file_parser_) {
+      auto& message = file_parser_->get();
+      message.body().close();
+      request.content_type = ToView(message[bhttp::field::content_type]);
+      request.authorization = ToView(message[bhttp::field::authorization]);
+      request.body_file = upload_path_;
+      upload_path_.clear();  // the handler owns the file now
+      keep_alive = message.keep_alive();
+      version = message.version();
+    } else {
+      auto& message = parser_->get();
+      request.content_type = ToView(message[bhttp::field::content_type]);
+      request.authorization = ToView(message[bhttp::field::authorization]);
+      request.body = message.body();
+      keep_alive = message.keep_alive();
+      version = message.version();
+    }
+    api::Response response;
+    if (match_.route != nullptr) {
+      response = match_.route->handler(request, match_.params);
+    } else if (match_.error_status == 405) {
+      response = api::ErrorResponse(405, "method_not_allowed",
+                                    std::string(api::MethodName(method_)) + " is not allowed on " + std::string(path_));
+    } else if (match_.error_status == 400) {
+      response = api::ErrorResponse(400, "bad_request", "the path has a malformed percent-escape");
+    } else {
+      response = api::ErrorResponse(404, "not_found", "no such route: " + std::string(path_.substr(0, 200)));
+    }
+    if (request.body_file) {
+      // The handler has taken what it wanted; make sure no upload is left behind.
+      std::error_code remove_ec;
+      std::filesystem::remove(*request.body_file, remove_ec);
+    }
+    Send(std::move(response), keep_alive && !draining_ && !server_.draining(), version);
+  }
+
+  void SendError(int status, std::string_view code, std::string message) {
+    RemoveUpload();
+    Send(api::ErrorResponse(status, code, message), false, 11);
+  }
+
+  void Send(api::Response response, bool keep_alive, unsigned version) {
+    parser_.reset();
+    file_parser_.reset();
+    response_.emplace();
+    response_->version(version);
+    response_->result(static_cast<unsigned>(response.status));
+    response_->set(bhttp::field::server, "amp");
+    response_->set(bhttp::field::content_type,
+                   beast::string_view(response.content_type.data(), response.content_type.size()));
+    for (const auto& [name, value] : response.headers) response_->set(name, value);
+    response_->keep_alive(keep_alive);
+    if (method_ == api::Method::kHead) {
+      response_->content_length(response.body.size());
+    } else {
+      response_->body() = std::move(response.body);
+      response_->prepare_payload();
+    }
+    stream_.expires_after(options().request_timeout);
+    bhttp::async_write(stream_, *response_, beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void OnWrite(beast::error_code ec, size_t) {
+    if (ec) return Close();
+    if (!response_->keep_alive()) return LingeringClose();
+    response_.reset();
+    ReadHeader();
+  }
+
+  // After refusing a request whose body we did not read, read and drop what the client still sends for a moment
+  // before closing, so the client reads our answer instead of a connection reset (as nginx's lingering_close).
+  void LingeringClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    buffer_.clear();
+    DrainInput();
+  }
+
+  void DrainInput() {
+    if (drained_bytes_ > (64u << 20)) return Close();
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+      if (ec) return self->Close();
+      self->drained_bytes_ += n;
+      self->DrainInput();
+    });
+  }
+
+  void Close() {
+    RemoveUpload();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+  }
+
+  void RemoveUpload() {
+    if (upload_path_.empty()) return;
+    if (file_parser_) file_parser_->get().body().close();
+    std::error_code ec;
+    std::filesystem::remove(upload_path_, ec);
+    upload_path_.clear();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  HttpServer::Impl& server_;
+  std::string remote_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+  std::filesystem::path upload_path_;
+  api::Method method_ = api::Method::kGet;
+  std::string_view path_;
+  std::string_view query_;
+  api::RouteMatch match_;
+  bool idle_ = true;
+  bool draining_ = false;
+  uint64_t drained_bytes_ = 0;
+};
+
+core::Status HttpServer::Impl::Start() {
+  int thread_count = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  if (thread_count < 1) thread_count = 1;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(options_.host, ec);
+  if (ec) return core::InvalidArgument("invalid listen address '" + options_.host + "'");
+  std::error_code fs_ec;
+  std::filesystem::create_directories(options_.upload_dir, fs_ec);
+  if (fs_ec) return core::Internal("cannot create upload folder: " + fs_ec.message());
+
+  uint16_t port = options_.port;
+  for (int idx = 0; idx < thread_count; ++idx) {
+    auto worker = std::make_unique<Worker>();
+    worker->acceptor = std::make_unique<tcp::acceptor>(worker->io);
+    tcp::endpoint endpoint(address, port);
+    tcp::acceptor& acceptor = *worker->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+        ec = beast::error_code(errno, boost::system::system_category());
+      }
+    }
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return core::Unavailable("cannot listen on " + options_.host + ":" + std::to_string(port) + ": " +
+                               ec.message());
+    }
+    port = acceptor.local_endpoint().port();  // the first bind picks the port when 0 was asked for
+    workers_.push_back(std::move(worker));
+  }
+  port_ = port;
+  for (auto& worker : workers_) {
+    Accept(*worker);
+    worker->thread = std::thread([io = &worker->io] { io->run(); });
+  }
+  return core::Status::Ok();
+}
+
+void HttpServer::Impl::Accept(Worker& worker) {
+  worker.acceptor->async_accept(worker.io, [this, &worker](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || draining()) return;
+    if (!ec) {
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      Register(session);
+      session->Start();
+    } else if (ec == asio::error::no_descriptors) {
+      core::LogWarning("accept: out of file descriptors");
+    }
+    Accept(worker);
+  });
+}
+
+void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.emplace(session.get(), session);
+}
+
+void HttpServer::Impl::Unregister(Session* session) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.erase(session);
+  if (sessions_.empty()) sessions_empty_.notify_all();
+}
+
+void HttpServer::Impl::Shutdown() {
+  if (stopped_.exchange(true)) return;
+  draining_.store(true);
+  for (auto& worker : workers_) {
+    asio::post(worker->io, [acceptor = worker->acceptor.get()] {
+      beast::error_code ec;
+      acceptor->close(ec);
+    });
+  }
+  {
+    std::unique_lock lock(sessions_mu_);
+    for (auto& [raw, weak] : sessions_) {
+      if (auto session = weak.lock()) {
+        asio::post(session->executor(), [session] { session->Drain(); });
+      }
+    }
+    sessions_empty_.wait_for(lock, options_.drain_timeout, [this] { return sessions_.empty(); });
+    if (!sessions_.empty()) {
+      core::LogWarning(std::to_string(sessions_.size()) + " connections still open after the drain timeout");
+    }
+  }
+  for (auto& worker : workers_) worker->io.stop();
+  for (auto& worker : workers_) {
+    if (worker->thread.joinable()) worker->thread.join();
+  }
+}
+
+HttpServer::HttpServer(ServerOptions options, const api::Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+
+HttpServer::~HttpServer() { Shutdown(); }
+
+core::Status HttpServer::Start() { return impl_->Start(); }
+uint16_t HttpServer::port() const { return impl_->port(); }
+void HttpServer::Shutdown() { impl_->Shutdown(); }
+
+}  // namespace amp::http

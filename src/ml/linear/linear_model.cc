@@ -1,0 +1,150 @@
+#include "ml/linear/linear_model.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+
+namespace amp::ml {
+namespace {
+
+std::string FormatNumber(double value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.Double(value);
+  return buffer.GetString();
+}
+
+}  // namespace
+
+core::Result<std::shared_ptr<const LinearModel>> LinearModel::Create(ModelSignature signature, Pipeline pipeline,
+                                                                     LinearSolution solution) {
+  if (static_cast<int>(solution.weights.size()) != pipeline.EncodedWidth()) {
+    return core::InvalidArgument("linear weights do not match the pipeline's encoded width");
+  }
+  if (signature.features.size() != pipeline.transforms().size()) {
+    return core::InvalidArgument("signature and pipeline disagree on the number of features");
+  }
+  return std::shared_ptr<const LinearModel>(
+      new LinearModel(std::move(signature), std::move(pipeline), std::move(solution)));
+}
+
+LinearModel::LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolution solution)
+    : signature_(std::move(signature)), pipeline_(std::move(pipeline)), solution_(std::move(solution)) {
+  folded_intercept_ = solution_.intercept;
+  size_t weight_idx = 0;
+  for (const FeatureTransform& transform : pipeline_.transforms()) {
+    FoldedFeature folded;
+    if (data::IsNumberLike(transform.feature.type)) {
+      double weight = solution_.weights[weight_idx++];
+      folded.slope = weight / transform.scale;
+      folded_intercept_ -= folded.slope * transform.center;
+      folded.missing_contribution = folded.slope * transform.impute_value;
+    } else {
+      folded.is_number = false;
+      for (const std::string& category : transform.categories) {
+        folded.category_weights.emplace_back(category, solution_.weights[weight_idx++]);
+      }
+      folded.missing_contribution =
+          folded.category_weights[static_cast<size_t>(transform.impute_category)].second;
+    }
+    folded_.push_back(std::move(folded));
+  }
+}
+
+core::Status LinearModel::Predict(std::span<const FeatureValue> rows, std::span<double> out,
+                                  PredictionNotes* notes) const {
+  const size_t width = folded_.size();
+  if (rows.size() != out.size() * width) {
+    return core::InvalidArgument("expected " + std::to_string(width) + " values per row");
+  }
+  for (size_t row_idx = 0; row_idx < out.size(); ++row_idx) {
+    const FeatureValue* row = rows.data() + row_idx * width;
+    double sum = folded_intercept_;
+    for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
+      const FoldedFeature& folded = folded_[feature_idx];
+      const FeatureValue& value = row[feature_idx];
+      if (value.kind == FeatureValue::Kind::kMissing) {
+        sum += folded.missing_contribution;
+        if (notes != nullptr) {
+          notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
+                                    signature_.features[feature_idx].name + "' is missing; imputed as in training");
+        }
+        continue;
+      }
+      if (folded.is_number) {
+        sum += folded.slope * value.number;
+        continue;
+      }
+      auto it = std::lower_bound(folded.category_weights.begin(), folded.category_weights.end(), value.text,
+                                 [](const auto& entry, std::string_view key) { return entry.first < key; });
+      if (it != folded.category_weights.end() && it->first == value.text) {
+        sum += it->second;
+      } else if (notes != nullptr) {
+        notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
+                                  signature_.features[feature_idx].name + "' has a category unseen in training ('" +
+                                  std::string(value.text.substr(0, 64)) + "'); encoded as all zeros");
+      }
+    }
+    out[row_idx] = sum;
+  }
+  return core::Status::Ok();
+}
+
+std::vector<std::pair<std::string, double>> LinearModel::Parameters() const {
+  std::vector<std::pair<std::string, double>> parameters;
+  parameters.emplace_back("intercept", solution_.intercept);
+  std::vector<std::string> names = pipeline_.EncodedNames();
+  for (size_t idx = 0; idx < names.size(); ++idx) parameters.emplace_back(names[idx], solution_.weights[idx]);
+  return parameters;
+}
+
+std::string LinearModel::SerializePayload() const {
+  std::string payload = "{\"pipeline\":" + pipeline_.ToJson() + ",\"intercept\":" +
+                        FormatNumber(solution_.intercept) + ",\"weights\":[";
+  for (size_t idx = 0; idx < solution_.weights.size(); ++idx) {
+    if (idx > 0) payload += ',';
+    payload += FormatNumber(solution_.weights[idx]);
+  }
+  payload += "]}";
+  return payload;
+}
+
+core::Result<std::shared_ptr<const LinearModel>> LinearModel::FromPayload(ModelSignature signature,
+                                                                          std::string_view payload) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(payload.data(), payload.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("pipeline") || !doc["pipeline"].IsObject() ||
+      !doc.HasMember("intercept") || !doc["intercept"].IsNumber() || !doc.HasMember("weights") ||
+      !doc["weights"].IsArray()) {
+    return core::DataLoss("malformed linear model payload");
+  }
+  rapidjson::StringBuffer pipeline_text;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(pipeline_text);
+  doc["pipeline"].Accept(writer);
+  AMP_ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::FromJson(pipeline_text.GetString()));
+  LinearSolution solution;
+  solution.intercept = doc["intercept"].GetDouble();
+  for (const auto& weight : doc["weights"].GetArray()) {
+    if (!weight.IsNumber()) return core::DataLoss("malformed linear model weights");
+    solution.weights.push_back(weight.GetDouble());
+  }
+  auto model = Create(std::move(signature), std::move(pipeline), std::move(solution));
+  if (!model.ok()) return core::DataLoss(model.status().message());
+  return model;
+}
+
+int64_t LinearModel::MemoryBytes() const {
+  int64_t bytes = static_cast<int64_t>(sizeof(*this));
+  for (const FoldedFeature& folded : folded_) {
+    bytes += static_cast<int64_t>(sizeof(folded));
+    for (const auto& [category, weight] : folded.category_weights) {
+      bytes += static_cast<int64_t>(sizeof(weight) + sizeof(category) + category.capacity());
+    }
+  }
+  // The unfolded pipeline and weights are kept too, at about the same size.
+  return bytes * 2 + static_cast<int64_t>(solution_.weights.size() * sizeof(double));
+}
+
+}  // namespace amp::ml

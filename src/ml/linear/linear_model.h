@@ -1,0 +1,58 @@
+// LinearModel: a fitted preprocessing pipeline plus linear weights over its encoded columns. At construction the
+// pipeline is folded into the weights (imputation, centring, scaling, one-hot lookups), so Predict is one pass
+// over the inputs with no heap allocation. Immutable; thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ml/linear/ridge_solver.h"
+#include "ml/model.h"
+#include "ml/pipeline.h"
+
+namespace amp::ml {
+
+inline constexpr std::string_view kLinearRegressionAlgorithm = "linear_regression";
+
+class LinearModel final : public Model {
+ public:
+  // `solution.weights` has one weight per encoded column of `pipeline`. InvalidArgument if not.
+  static core::Result<std::shared_ptr<const LinearModel>> Create(ModelSignature signature, Pipeline pipeline,
+                                                                 LinearSolution solution);
+  // The inverse of SerializePayload. DataLoss on malformed input.
+  static core::Result<std::shared_ptr<const LinearModel>> FromPayload(ModelSignature signature,
+                                                                      std::string_view payload);
+
+  std::string_view algorithm() const override { return kLinearRegressionAlgorithm; }
+  const ModelSignature& signature() const override { return signature_; }
+  core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
+                       PredictionNotes* notes) const override;
+  std::vector<std::pair<std::string, double>> Parameters() const override;
+  std::string SerializePayload() const override;
+  int64_t MemoryBytes() const override;
+
+  const Pipeline& pipeline() const { return pipeline_; }
+  const LinearSolution& solution() const { return solution_; }
+
+ private:
+  // The folded form of one input feature.
+  struct FoldedFeature {
+    bool is_number = true;
+    double slope = 0.0;           // number-like: contribution = slope * value
+    double missing_contribution;  // contribution when the value is missing (imputed)
+    // Categorical: (category, weight) sorted by category for binary search; unseen categories contribute 0.
+    std::vector<std::pair<std::string, double>> category_weights;
+  };
+
+  LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolution solution);
+
+  ModelSignature signature_;
+  Pipeline pipeline_;
+  LinearSolution solution_;
+  double folded_intercept_ = 0.0;
+  std::vector<FoldedFeature> folded_;
+};
+
+}  // namespace amp::ml

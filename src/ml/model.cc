@@ -1,0 +1,24 @@
+#include "ml/model.h"
+
+namespace amp::ml {
+
+std::string_view TaskName(Task task) {
+  switch (task) {
+    case Task::kRegression: return "regression";
+  }
+  return "unknown";
+}
+
+core::Result<Task> ParseTask(std::string_view name) {
+  if (name == "regression") return Task::kRegression;
+  return core::InvalidArgument("unknown task '" + std::string(name) + "'");
+}
+
+int ModelSignature::FindFeature(std::string_view name) const {
+  for (size_t feature_idx = 0; feature_idx < features.size(); ++feature_idx) {
+    if (features[feature_idx].name == name) return static_cast<int>(feature_idx);
+  }
+  return -1;
+}
+
+}  // namespace amp::ml

@@ -1,0 +1,69 @@
+// Model: the interface every trained algorithm implements, for serving and for evaluation. A Model is immutable
+// once built and safe to call from many threads at once; it is held as shared_ptr<const Model> so a request keeps
+// the version it started with alive. Adding an algorithm means a folder under ml/ and a line in model_codec.cc.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "data/column_type.h"
+#include "ml/feature_value.h"
+
+namespace amp::ml {
+
+enum class Task { kRegression };
+std::string_view TaskName(Task task);
+core::Result<Task> ParseTask(std::string_view name);
+
+struct FeatureSpec {
+  std::string name;
+  data::ColumnType type = data::ColumnType::kNumeric;
+  bool operator==(const FeatureSpec&) const = default;
+};
+
+// What a model takes and gives: the named, typed input features (in order) and the target it predicts.
+struct ModelSignature {
+  Task task = Task::kRegression;
+  std::string target;
+  std::vector<FeatureSpec> features;
+
+  // Index of the feature named `name`, or -1.
+  int FindFeature(std::string_view name) const;
+  bool operator==(const ModelSignature&) const = default;
+};
+
+// Things worth telling the caller about a prediction that still succeeded (imputed values, unseen categories).
+// Only touched when something happens, so the common path allocates nothing.
+struct PredictionNotes {
+  std::vector<std::string> warnings;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  virtual std::string_view algorithm() const = 0;
+  virtual const ModelSignature& signature() const = 0;
+
+  // Scores `rows`, row-major with signature().features.size() values per row, into `out` (one per row).
+  // Number-like features take kNumber or kMissing values, categorical ones kText or kMissing; the caller checks
+  // kinds (see serving/). Missing values are imputed as in training and noted, as are unseen categories.
+  // InvalidArgument if the sizes disagree.
+  virtual core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
+                               PredictionNotes* notes) const = 0;
+
+  // Learned parameters worth showing a person, by name (e.g. coefficients on the standardized scale).
+  virtual std::vector<std::pair<std::string, double>> Parameters() const = 0;
+
+  // The model's own payload for model_codec (without the signature, which the codec writes).
+  virtual std::string SerializePayload() const = 0;
+
+  // An estimate of the memory the model holds, for cache budgets.
+  virtual int64_t MemoryBytes() const = 0;
+};
+
+}  // namespace amp::ml

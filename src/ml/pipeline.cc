@@ -1,0 +1,234 @@
+#include "ml/pipeline.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace amp::ml {
+namespace {
+
+// numpy's median: the mean of the two middle values for an even count.
+double Median(std::vector<double> values) {
+  size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2.0;
+}
+
+core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<const int64_t> rows) {
+  FeatureTransform transform;
+  transform.feature = {column.name, column.type};
+  std::vector<double> present;
+  present.reserve(rows.size());
+  for (int64_t row_idx : rows) {
+    double value = column.numbers[static_cast<size_t>(row_idx)];
+    if (!std::isnan(value)) present.push_back(value);
+  }
+  transform.impute_value = present.empty() ? 0.0 : Median(present);
+  // Mean and population standard deviation after imputation, as StandardScaler sees them.
+  double mean = 0.0;
+  double m2 = 0.0;
+  int64_t count = 0;
+  for (int64_t row_idx : rows) {
+    double value = column.numbers[static_cast<size_t>(row_idx)];
+    if (std::isnan(value)) value = transform.impute_value;
+    ++count;
+    double delta = value - mean;
+    mean += delta / static_cast<double>(count);
+    m2 += delta * (value - mean);
+  }
+  double stddev = count > 0 ? std::sqrt(m2 / static_cast<double>(count)) : 0.0;
+  transform.center = mean;
+  transform.scale = stddev > 0.0 ? stddev : 1.0;
+  return transform;
+}
+
+core::Result<FeatureTransform> FitCategory(const data::Column& column, std::span<const int64_t> rows) {
+  FeatureTransform transform;
+  transform.feature = {column.name, column.type};
+  std::vector<int64_t> counts(column.categories.size(), 0);
+  for (int64_t row_idx : rows) {
+    int32_t code = column.codes[static_cast<size_t>(row_idx)];
+    if (code >= 0) ++counts[static_cast<size_t>(code)];
+  }
+  std::map<std::string, int64_t> seen;  // sorted, as OneHotEncoder orders its categories
+  for (size_t code = 0; code < counts.size(); ++code) {
+    if (counts[code] > 0) seen.emplace(column.categories[code], counts[code]);
+  }
+  if (seen.empty()) {
+    return core::InvalidArgument("categorical feature '" + column.name + "' has no values in the training rows");
+  }
+  int64_t best_count = -1;
+  for (const auto& [category, count] : seen) {
+    // Ties go to the smallest category, as SimpleImputer(strategy="most_frequent") does.
+    if (count > best_count) {
+      best_count = count;
+      transform.impute_category = static_cast<int32_t>(transform.categories.size());
+    }
+    transform.categories.push_back(category);
+  }
+  return transform;
+}
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(Writer& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+}  // namespace
+
+Pipeline::Pipeline(std::vector<FeatureTransform> transforms) : transforms_(std::move(transforms)) {
+  for (const FeatureTransform& transform : transforms_) {
+    encoded_width_ += data::IsNumberLike(transform.feature.type) ? 1 : static_cast<int>(transform.categories.size());
+  }
+}
+
+core::Result<Pipeline> Pipeline::Fit(const data::Table& table, const std::vector<int>& feature_columns,
+                                     std::span<const int64_t> rows) {
+  if (rows.empty()) return core::InvalidArgument("no rows to fit the preprocessing on");
+  std::vector<FeatureTransform> transforms;
+  for (int column_idx : feature_columns) {
+    const data::Column& column = table.column(static_cast<size_t>(column_idx));
+    auto transform = data::IsNumberLike(column.type) ? FitNumber(column, rows) : FitCategory(column, rows);
+    if (!transform.ok()) return transform.status();
+    transforms.push_back(std::move(transform).value());
+  }
+  return Pipeline(std::move(transforms));
+}
+
+void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_columns,
+                      std::span<const int64_t> rows, std::vector<double>* out) const {
+  const size_t row_count = rows.size();
+  out->assign(row_count * static_cast<size_t>(encoded_width_), 0.0);
+  size_t out_column = 0;
+  for (size_t feature_idx = 0; feature_idx < transforms_.size(); ++feature_idx) {
+    const FeatureTransform& transform = transforms_[feature_idx];
+    const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
+    if (data::IsNumberLike(transform.feature.type)) {
+      double* dest = out->data() + out_column * row_count;
+      for (size_t pos = 0; pos < row_count; ++pos) {
+        double value = column.numbers[static_cast<size_t>(rows[pos])];
+        if (std::isnan(value)) value = transform.impute_value;
+        dest[pos] = (value - transform.center) / transform.scale;
+      }
+      ++out_column;
+      continue;
+    }
+    // Map this table's category codes to the pipeline's one-hot positions (-1: unseen in training).
+    std::vector<int32_t> position(column.categories.size(), -1);
+    for (size_t code = 0; code < column.categories.size(); ++code) {
+      auto it = std::lower_bound(transform.categories.begin(), transform.categories.end(), column.categories[code]);
+      if (it != transform.categories.end() && *it == column.categories[code]) {
+        position[code] = static_cast<int32_t>(it - transform.categories.begin());
+      }
+    }
+    for (size_t pos = 0; pos < row_count; ++pos) {
+      int32_t code = column.codes[static_cast<size_t>(rows[pos])];
+      int32_t hot = code < 0 ? transform.impute_category : position[static_cast<size_t>(code)];
+      if (hot >= 0) (*out)[(out_column + static_cast<size_t>(hot)) * row_count + pos] = 1.0;
+    }
+    out_column += transform.categories.size();
+  }
+}
+
+std::vector<std::string> Pipeline::EncodedNames() const {
+  std::vector<std::string> names;
+  for (const FeatureTransform& transform : transforms_) {
+    if (data::IsNumberLike(transform.feature.type)) {
+      names.push_back(transform.feature.name);
+    } else {
+      for (const std::string& category : transform.categories) names.push_back(transform.feature.name + "=" + category);
+    }
+  }
+  return names;
+}
+
+std::string Pipeline::ToJson() const {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("transforms");
+  writer.StartArray();
+  for (const FeatureTransform& transform : transforms_) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, transform.feature.name);
+    writer.Key("type");
+    WriteString(writer, data::ColumnTypeName(transform.feature.type));
+    if (data::IsNumberLike(transform.feature.type)) {
+      writer.Key("impute");
+      writer.Double(transform.impute_value);
+      writer.Key("center");
+      writer.Double(transform.center);
+      writer.Key("scale");
+      writer.Double(transform.scale);
+    } else {
+      writer.Key("categories");
+      writer.StartArray();
+      for (const std::string& category : transform.categories) WriteString(writer, category);
+      writer.EndArray();
+      writer.Key("impute_category");
+      writer.Int(transform.impute_category);
+    }
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  auto corrupt = [] { return core::DataLoss("malformed preprocessing pipeline in the model artifact"); };
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("transforms") || !doc["transforms"].IsArray()) {
+    return corrupt();
+  }
+  std::vector<FeatureTransform> transforms;
+  for (const auto& item : doc["transforms"].GetArray()) {
+    if (!item.IsObject() || !item.HasMember("name") || !item["name"].IsString() || !item.HasMember("type") ||
+        !item["type"].IsString()) {
+      return corrupt();
+    }
+    FeatureTransform transform;
+    transform.feature.name = item["name"].GetString();
+    auto type = data::ParseColumnType(item["type"].GetString());
+    if (!type.ok()) return corrupt();
+    transform.feature.type = *type;
+    if (data::IsNumberLike(*type)) {
+      for (const char* key : {"impute", "center", "scale"}) {
+        if (!item.HasMember(key) || !item[key].IsNumber()) return corrupt();
+      }
+      transform.impute_value = item["impute"].GetDouble();
+      transform.center = item["center"].GetDouble();
+      transform.scale = item["scale"].GetDouble();
+      if (transform.scale == 0.0) return corrupt();
+    } else {
+      if (!item.HasMember("categories") || !item["categories"].IsArray() || !item.HasMember("impute_category") ||
+          !item["impute_category"].IsInt()) {
+        return corrupt();
+      }
+      for (const auto& category : item["categories"].GetArray()) {
+        if (!category.IsString()) return corrupt();
+        transform.categories.emplace_back(category.GetString(), category.GetStringLength());
+      }
+      transform.impute_category = item["impute_category"].GetInt();
+      if (transform.impute_category < 0 ||
+          transform.impute_category >= static_cast<int32_t>(transform.categories.size()) ||
+          !std::is_sorted(transform.categories.begin(), transform.categories.end())) {
+        return corrupt();
+      }
+    }
+    transforms.push_back(std::move(transform));
+  }
+  return Pipeline(std::move(transforms));
+}
+
+}  // namespace amp::ml

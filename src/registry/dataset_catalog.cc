@@ -1,0 +1,74 @@
+#include "registry/dataset_catalog.h"
+
+#include <fstream>
+
+#include "core/id.h"
+#include "data/csv_scanner.h"
+#include "storage/sha256.h"
+
+namespace amp::registry {
+
+core::Status ValidateDatasetName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return core::InvalidArgument("dataset name must be 1-128 characters");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return core::InvalidArgument("dataset name may contain only letters, digits and . _ -");
+  }
+  if (name == "." || name == "..") return core::InvalidArgument("dataset name may not be '.' or '..'");
+  return core::Status::Ok();
+}
+
+DatasetCatalog::DatasetCatalog(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts,
+                               const core::Clock& clock)
+    : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
+
+core::Result<storage::DatasetRecord> DatasetCatalog::Ingest(std::string_view name,
+                                                            const std::filesystem::path& csv_path) {
+  // The file is ours from here on: whatever happens, it does not stay where it was.
+  struct RemoveOnExit {
+    const std::filesystem::path& path;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+  } cleanup{csv_path};
+
+  AMP_RETURN_IF_ERROR(ValidateDatasetName(name));
+  storage::DatasetRecord record;
+  {
+    std::ifstream input(csv_path, std::ios::binary);
+    if (!input) return core::Internal("cannot open uploaded file " + csv_path.string());
+    AMP_ASSIGN_OR_RETURN(record.summary, data::ScanCsv(input));
+  }
+  AMP_ASSIGN_OR_RETURN(record.sha256, storage::Sha256HexOfFile(csv_path));
+  std::error_code ec;
+  record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(csv_path, ec));
+  record.id = core::NewId("ds");
+  record.name = std::string(name);
+  record.created_at_micros = clock_.NowMicros();
+  record.artifact_key = "datasets/" + record.id + ".csv";
+  AMP_RETURN_IF_ERROR(artifacts_.PutFile(record.artifact_key, csv_path).WithContext("storing the dataset"));
+  core::Status recorded = metadata_.PutDataset(record);
+  if (!recorded.ok()) {
+    artifacts_.Delete(record.artifact_key).IgnoreError();
+    return recorded;
+  }
+  return record;
+}
+
+core::Result<storage::DatasetRecord> DatasetCatalog::Get(std::string_view id) { return metadata_.GetDataset(id); }
+
+core::Result<std::vector<storage::DatasetRecord>> DatasetCatalog::List() { return metadata_.ListDatasets(); }
+
+core::Result<data::Table> DatasetCatalog::LoadTable(const storage::DatasetRecord& dataset,
+                                                    const std::vector<data::ColumnSpec>& specs) {
+  AMP_ASSIGN_OR_RETURN(std::string bytes, artifacts_.Get(dataset.artifact_key));
+  if (storage::Sha256Hex(bytes) != dataset.sha256) {
+    return core::DataLoss("stored file of dataset " + dataset.id + " fails its SHA-256 check");
+  }
+  std::istringstream input(std::move(bytes));
+  return data::LoadCsvTable(input, specs);
+}
+
+}  // namespace amp::registry

@@ -1,0 +1,41 @@
+// DatasetCatalog: uploaded tables. Ingest scans a CSV file (schema, profile), checksums it, moves it into the
+// artifact store and records it; training reads it back as a typed Table. Thread-safe.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "data/table.h"
+#include "storage/artifact_store.h"
+#include "storage/metadata_store.h"
+
+namespace amp::registry {
+
+class DatasetCatalog {
+ public:
+  DatasetCatalog(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts, const core::Clock& clock);
+
+  // Takes ownership of the CSV file at `csv_path` (it is moved into the store, or deleted on failure).
+  // InvalidArgument (naming the line) for a CSV that cannot be read; InvalidArgument for a bad name.
+  core::Result<storage::DatasetRecord> Ingest(std::string_view name, const std::filesystem::path& csv_path);
+
+  core::Result<storage::DatasetRecord> Get(std::string_view id);
+  core::Result<std::vector<storage::DatasetRecord>> List();
+
+  // Loads the columns named in `specs` as a typed table; DataLoss if the stored file fails its checksum.
+  core::Result<data::Table> LoadTable(const storage::DatasetRecord& dataset,
+                                      const std::vector<data::ColumnSpec>& specs);
+
+ private:
+  storage::MetadataStore& metadata_;
+  storage::ArtifactStore& artifacts_;
+  const core::Clock& clock_;
+};
+
+// Dataset names: 1-128 characters of letters, digits and ._- (no spaces, no slashes).
+core::Status ValidateDatasetName(std::string_view name);
+
+}  // namespace amp::registry

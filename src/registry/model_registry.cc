@@ -1,0 +1,131 @@
+#include "registry/model_registry.h"
+
+#include "core/id.h"
+#include "ml/model_codec.h"
+#include "storage/sha256.h"
+
+namespace amp::registry {
+
+core::Status ValidateModelName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return core::InvalidArgument("model name must be 1-128 characters");
+  auto is_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!is_alnum(name.front())) return core::InvalidArgument("model name must start with a letter or a digit");
+  for (char c : name) {
+    if (!is_alnum(c) && c != ' ' && c != '.' && c != '_' && c != '-') {
+      return core::InvalidArgument("model name may contain only letters, digits, spaces and . _ -");
+    }
+  }
+  return core::Status::Ok();
+}
+
+ModelRegistry::ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts,
+                             const core::Clock& clock)
+    : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
+
+core::Result<storage::ModelRecord> ModelRegistry::FindOrCreateModel(std::string_view name) {
+  auto existing = metadata_.GetModelByName(name);
+  if (existing.ok() || existing.status().code() != core::StatusCode::kNotFound) return existing;
+  storage::ModelRecord record{core::NewId("mdl"), std::string(name), clock_.NowMicros(), ""};
+  core::Status created = metadata_.CreateModel(record);
+  if (created.code() == core::StatusCode::kAlreadyExists) return metadata_.GetModelByName(name);  // lost a race
+  AMP_RETURN_IF_ERROR(created);
+  return record;
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_view model_name,
+                                                                   const ml::Model& model,
+                                                                   const VersionDraft& draft) {
+  AMP_RETURN_IF_ERROR(ValidateModelName(model_name));
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model_record, FindOrCreateModel(model_name));
+
+  std::string bytes = ml::SerializeModel(model);
+  storage::VersionRecord version;
+  version.model_id = model_record.id;
+  version.created_at_micros = clock_.NowMicros();
+  version.algorithm = draft.algorithm;
+  version.task = std::string(ml::TaskName(model.signature().task));
+  version.target = model.signature().target;
+  for (const ml::FeatureSpec& feature : model.signature().features) {
+    version.features.push_back({feature.name, feature.type});
+  }
+  version.metrics = draft.metrics;
+  version.params = draft.params;
+  version.dataset_id = draft.dataset_id;
+  version.dataset_sha256 = draft.dataset_sha256;
+  version.job_id = draft.job_id;
+  // The artifact key is unique before the version number exists, so a failed publish leaves no half-version.
+  version.artifact_key = "models/" + model_record.id + "/" + core::NewId("art") + ".amp.json";
+  version.artifact_sha256 = storage::Sha256Hex(bytes);
+  version.artifact_size_bytes = static_cast<int64_t>(bytes.size());
+  AMP_RETURN_IF_ERROR(artifacts_.Put(version.artifact_key, bytes).WithContext("storing the model artifact"));
+  auto number = metadata_.AddVersion(version);
+  if (!number.ok()) {
+    artifacts_.Delete(version.artifact_key).IgnoreError();
+    return number.status();
+  }
+  version.version = *number;
+
+  std::vector<VersionListener> listeners;
+  {
+    core::MutexLock lock(mu_);
+    listeners = listeners_;
+  }
+  for (const VersionListener& listener : listeners) listener(model_record, version);
+  return version;
+}
+
+core::Result<storage::ModelRecord> ModelRegistry::FindModel(std::string_view ref) {
+  if (core::LooksLikeId(ref, "mdl")) {
+    auto by_id = metadata_.GetModelById(ref);
+    if (by_id.ok() || by_id.status().code() != core::StatusCode::kNotFound) return by_id;
+  }
+  auto by_name = metadata_.GetModelByName(ref);
+  if (by_name.status().code() == core::StatusCode::kNotFound) {
+    return core::NotFound("no model with id or name '" + std::string(ref.substr(0, 200)) + "'");
+  }
+  return by_name;
+}
+
+core::Result<std::vector<ModelSummary>> ModelRegistry::ListModels() {
+  AMP_ASSIGN_OR_RETURN(std::vector<storage::ModelRecord> models, metadata_.ListModels());
+  std::vector<ModelSummary> summaries;
+  for (storage::ModelRecord& model : models) {
+    ModelSummary summary{std::move(model), std::nullopt};
+    auto latest = metadata_.GetLatestVersion(summary.model.id);
+    if (latest.ok()) {
+      summary.latest = std::move(latest).value();
+    } else if (latest.status().code() != core::StatusCode::kNotFound) {
+      return latest.status();
+    }
+    summaries.push_back(std::move(summary));
+  }
+  return summaries;
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::GetVersion(std::string_view model_id, int64_t version) {
+  return metadata_.GetVersion(model_id, version);
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::GetLatestVersion(std::string_view model_id) {
+  return metadata_.GetLatestVersion(model_id);
+}
+
+core::Result<std::vector<storage::VersionRecord>> ModelRegistry::ListVersions(std::string_view model_id) {
+  return metadata_.ListVersions(model_id);
+}
+
+core::Result<std::shared_ptr<const ml::Model>> ModelRegistry::LoadModel(const storage::VersionRecord& version) {
+  AMP_ASSIGN_OR_RETURN(std::string bytes, artifacts_.Get(version.artifact_key));
+  if (storage::Sha256Hex(bytes) != version.artifact_sha256) {
+    return core::DataLoss("artifact of model " + version.model_id + " version " + std::to_string(version.version) +
+                          " fails its SHA-256 check");
+  }
+  return ml::DeserializeModel(bytes);
+}
+
+void ModelRegistry::AddVersionListener(VersionListener listener) {
+  core::MutexLock lock(mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+}  // namespace amp::registry

@@ -1,0 +1,43 @@
+// MetadataStore: where datasets, models, versions and jobs are recorded. Implementations: SqliteMetadataStore
+// (the embedded default; ":memory:" gives the in-memory twin) and FaultInjectingMetadataStore for tests; PostgreSQL
+// comes next behind the same interface. Implementations are thread-safe.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/records.h"
+
+namespace amp::storage {
+
+class MetadataStore {
+ public:
+  virtual ~MetadataStore() = default;
+
+  // Datasets. PutDataset fails with AlreadyExists on a duplicate id.
+  virtual core::Status PutDataset(const DatasetRecord& record) = 0;
+  virtual core::Result<DatasetRecord> GetDataset(std::string_view id) = 0;
+  virtual core::Result<std::vector<DatasetRecord>> ListDatasets() = 0;
+
+  // Models. CreateModel fails with AlreadyExists if the name (or id) is taken.
+  virtual core::Status CreateModel(const ModelRecord& record) = 0;
+  virtual core::Result<ModelRecord> GetModelById(std::string_view id) = 0;
+  virtual core::Result<ModelRecord> GetModelByName(std::string_view name) = 0;
+  virtual core::Result<std::vector<ModelRecord>> ListModels() = 0;
+
+  // Versions. AddVersion ignores record.version, assigns the next number of that model atomically and returns it.
+  virtual core::Result<int64_t> AddVersion(const VersionRecord& record) = 0;
+  virtual core::Result<VersionRecord> GetVersion(std::string_view model_id, int64_t version) = 0;
+  // NotFound when the model has no version yet.
+  virtual core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) = 0;
+  virtual core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) = 0;
+
+  // Jobs. PutJob inserts or replaces the whole record.
+  virtual core::Status PutJob(const JobRecord& record) = 0;
+  virtual core::Result<JobRecord> GetJob(std::string_view id) = 0;
+  // Newest first, at most `limit`.
+  virtual core::Result<std::vector<JobRecord>> ListJobs(int limit) = 0;
+};
+
+}  // namespace amp::storage

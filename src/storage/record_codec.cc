@@ -1,0 +1,189 @@
+#include "storage/record_codec.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace amp::storage {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void WriteString(Writer& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+core::Result<rapidjson::Document> Parse(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  if (doc.HasParseError()) return core::DataLoss("stored record is not valid JSON");
+  return doc;
+}
+
+core::Status Corrupt(std::string_view what) {
+  return core::DataLoss("stored record has a malformed " + std::string(what));
+}
+
+std::string_view AsView(const rapidjson::Value& value) {
+  return std::string_view(value.GetString(), value.GetStringLength());
+}
+
+void WriteOptionalNumber(Writer& writer, const char* key, const std::optional<double>& value) {
+  if (!value) return;
+  writer.Key(key);
+  writer.Double(*value);
+}
+
+std::optional<double> ReadOptionalNumber(const rapidjson::Value& object, const char* key) {
+  auto it = object.FindMember(key);
+  if (it == object.MemberEnd() || !it->value.IsNumber()) return std::nullopt;
+  return it->value.GetDouble();
+}
+
+}  // namespace
+
+std::string EncodeNumberMap(const std::map<std::string, double>& values) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  for (const auto& [key, value] : values) {
+    WriteString(writer, key);
+    writer.Double(value);
+  }
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+core::Result<std::map<std::string, double>> DecodeNumberMap(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsObject()) return Corrupt("number map");
+  std::map<std::string, double> values;
+  for (const auto& member : doc.GetObject()) {
+    if (!member.value.IsNumber()) return Corrupt("number map");
+    values.emplace(AsView(member.name), member.value.GetDouble());
+  }
+  return values;
+}
+
+std::string EncodeStringList(const std::vector<std::string>& values) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartArray();
+  for (const std::string& value : values) WriteString(writer, value);
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+core::Result<std::vector<std::string>> DecodeStringList(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsArray()) return Corrupt("string list");
+  std::vector<std::string> values;
+  for (const auto& item : doc.GetArray()) {
+    if (!item.IsString()) return Corrupt("string list");
+    values.emplace_back(AsView(item));
+  }
+  return values;
+}
+
+std::string EncodeFeatures(const std::vector<FeatureField>& features) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartArray();
+  for (const FeatureField& feature : features) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, feature.name);
+    writer.Key("type");
+    WriteString(writer, data::ColumnTypeName(feature.type));
+    writer.EndObject();
+  }
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+core::Result<std::vector<FeatureField>> DecodeFeatures(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsArray()) return Corrupt("feature list");
+  std::vector<FeatureField> features;
+  for (const auto& item : doc.GetArray()) {
+    if (!item.IsObject() || !item.HasMember("name") || !item["name"].IsString() || !item.HasMember("type") ||
+        !item["type"].IsString()) {
+      return Corrupt("feature list");
+    }
+    auto type = data::ParseColumnType(AsView(item["type"]));
+    if (!type.ok()) return Corrupt("feature type");
+    features.push_back({std::string(AsView(item["name"])), *type});
+  }
+  return features;
+}
+
+std::string EncodeColumnSummaries(const std::vector<data::ColumnSummary>& columns) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartArray();
+  for (const data::ColumnSummary& column : columns) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, column.name);
+    writer.Key("type");
+    WriteString(writer, data::ColumnTypeName(column.type));
+    writer.Key("missing");
+    writer.Int64(column.missing_count);
+    writer.Key("distinct");
+    writer.Int64(column.distinct_count);
+    writer.Key("distinct_capped");
+    writer.Bool(column.distinct_capped);
+    WriteOptionalNumber(writer, "min", column.min);
+    WriteOptionalNumber(writer, "max", column.max);
+    WriteOptionalNumber(writer, "mean", column.mean);
+    WriteOptionalNumber(writer, "stddev", column.stddev);
+    writer.Key("top");
+    writer.StartArray();
+    for (const data::ValueCount& top : column.top_values) {
+      writer.StartArray();
+      WriteString(writer, top.value);
+      writer.Int64(top.count);
+      writer.EndArray();
+    }
+    writer.EndArray();
+    writer.EndObject();
+  }
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+core::Result<std::vector<data::ColumnSummary>> DecodeColumnSummaries(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsArray()) return Corrupt("column summary");
+  std::vector<data::ColumnSummary> columns;
+  for (const auto& item : doc.GetArray()) {
+    if (!item.IsObject() || !item.HasMember("name") || !item["name"].IsString() || !item.HasMember("type") ||
+        !item["type"].IsString() || !item.HasMember("missing") || !item["missing"].IsInt64() ||
+        !item.HasMember("distinct") || !item["distinct"].IsInt64() || !item.HasMember("top") ||
+        !item["top"].IsArray()) {
+      return Corrupt("column summary");
+    }
+    data::ColumnSummary column;
+    column.name = AsView(item["name"]);
+    auto type = data::ParseColumnType(AsView(item["type"]));
+    if (!type.ok()) return Corrupt("column type");
+    column.type = *type;
+    column.missing_count = item["missing"].GetInt64();
+    column.distinct_count = item["distinct"].GetInt64();
+    column.distinct_capped = item.HasMember("distinct_capped") && item["distinct_capped"].IsTrue();
+    column.min = ReadOptionalNumber(item, "min");
+    column.max = ReadOptionalNumber(item, "max");
+    column.mean = ReadOptionalNumber(item, "mean");
+    column.stddev = ReadOptionalNumber(item, "stddev");
+    for (const auto& top : item["top"].GetArray()) {
+      if (!top.IsArray() || top.Size() != 2 || !top[0].IsString() || !top[1].IsInt64()) {
+        return Corrupt("top values");
+      }
+      column.top_values.push_back({std::string(AsView(top[0])), top[1].GetInt64()});
+    }
+    columns.push_back(std::move(column));
+  }
+  return columns;
+}
+
+}  // namespace amp::storage

@@ -1,0 +1,457 @@
+#include "storage/sqlite_metadata_store.h"
+
+#include <sqlite3.h>
+
+#include <array>
+
+#include "storage/record_codec.h"
+
+namespace amp::storage {
+namespace {
+
+// Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
+constexpr std::array<const char*, 1> kMigrations = {
+    R"sql(
+CREATE TABLE datasets (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at_micros INTEGER NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  artifact_key TEXT NOT NULL,
+  row_count INTEGER NOT NULL,
+  columns_json TEXT NOT NULL
+);
+CREATE TABLE models (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at_micros INTEGER NOT NULL,
+  description TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE model_versions (
+  model_id TEXT NOT NULL REFERENCES models(id),
+  version INTEGER NOT NULL,
+  created_at_micros INTEGER NOT NULL,
+  algorithm TEXT NOT NULL,
+  task TEXT NOT NULL,
+  target TEXT NOT NULL,
+  features_json TEXT NOT NULL,
+  metrics_json TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  dataset_sha256 TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  artifact_key TEXT NOT NULL,
+  artifact_sha256 TEXT NOT NULL,
+  artifact_size_bytes INTEGER NOT NULL,
+  PRIMARY KEY (model_id, version)
+);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY,
+  state TEXT NOT NULL,
+  model_name TEXT NOT NULL,
+  dataset_id TEXT NOT NULL,
+  target TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  features_json TEXT NOT NULL,
+  params_json TEXT NOT NULL,
+  created_at_micros INTEGER NOT NULL,
+  started_at_micros INTEGER NOT NULL,
+  finished_at_micros INTEGER NOT NULL,
+  error TEXT NOT NULL,
+  progress TEXT NOT NULL,
+  result_model_id TEXT NOT NULL,
+  result_version INTEGER NOT NULL,
+  result_metrics_json TEXT NOT NULL
+);
+CREATE INDEX jobs_by_created ON jobs(created_at_micros);
+)sql",
+};
+
+// A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
+class Statement {
+ public:
+  Statement(sqlite3* db, const char* sql) : db_(db) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  core::Status prepare_status() const {
+    if (rc_ == SQLITE_OK) return core::Status::Ok();
+    return core::Internal(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+  }
+  void Bind(int idx, std::string_view text) {
+    sqlite3_bind_text(stmt_, idx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  }
+  void Bind(int idx, int64_t value) { sqlite3_bind_int64(stmt_, idx, value); }
+
+  // Returns true while rows come, false when done.
+  core::Result<bool> Step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_CONSTRAINT) return core::AlreadyExists(std::string("already exists: ") + sqlite3_errmsg(db_));
+    return core::Internal(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  }
+  core::Status Run() {
+    auto result = Step();
+    return result.ok() ? core::Status::Ok() : result.status();
+  }
+  std::string Text(int col) const {
+    const unsigned char* text = sqlite3_column_text(stmt_, col);
+    return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt_, col)) : "";
+  }
+  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_;
+};
+
+constexpr const char* kDatasetColumns =
+    "id, name, created_at_micros, size_bytes, sha256, artifact_key, row_count, columns_json";
+
+core::Result<DatasetRecord> ReadDataset(const Statement& stmt) {
+  DatasetRecord record;
+  record.id = stmt.Text(0);
+  record.name = stmt.Text(1);
+  record.created_at_micros = stmt.Int(2);
+  record.size_bytes = stmt.Int(3);
+  record.sha256 = stmt.Text(4);
+  record.artifact_key = stmt.Text(5);
+  record.summary.row_count = stmt.Int(6);
+  AMP_ASSIGN_OR_RETURN(record.summary.columns, DecodeColumnSummaries(stmt.Text(7)));
+  return record;
+}
+
+constexpr const char* kVersionColumns =
+    "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
+    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes";
+
+core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
+  VersionRecord record;
+  record.model_id = stmt.Text(0);
+  record.version = stmt.Int(1);
+  record.created_at_micros = stmt.Int(2);
+  record.algorithm = stmt.Text(3);
+  record.task = stmt.Text(4);
+  record.target = stmt.Text(5);
+  AMP_ASSIGN_OR_RETURN(record.features, DecodeFeatures(stmt.Text(6)));
+  AMP_ASSIGN_OR_RETURN(record.metrics, DecodeNumberMap(stmt.Text(7)));
+  AMP_ASSIGN_OR_RETURN(record.params, DecodeNumberMap(stmt.Text(8)));
+  record.dataset_id = stmt.Text(9);
+  record.dataset_sha256 = stmt.Text(10);
+  record.job_id = stmt.Text(11);
+  record.artifact_key = stmt.Text(12);
+  record.artifact_sha256 = stmt.Text(13);
+  record.artifact_size_bytes = stmt.Int(14);
+  return record;
+}
+
+constexpr const char* kJobColumns =
+    "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
+    "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json";
+
+core::Result<JobRecord> ReadJob(const Statement& stmt) {
+  JobRecord record;
+  record.id = stmt.Text(0);
+  auto state = ParseJobState(stmt.Text(1));
+  if (!state) return core::DataLoss("stored job has an unknown state: " + stmt.Text(1));
+  record.state = *state;
+  record.request.model_name = stmt.Text(2);
+  record.request.dataset_id = stmt.Text(3);
+  record.request.target = stmt.Text(4);
+  record.request.algorithm = stmt.Text(5);
+  AMP_ASSIGN_OR_RETURN(record.request.features, DecodeStringList(stmt.Text(6)));
+  AMP_ASSIGN_OR_RETURN(record.request.params, DecodeNumberMap(stmt.Text(7)));
+  record.created_at_micros = stmt.Int(8);
+  record.started_at_micros = stmt.Int(9);
+  record.finished_at_micros = stmt.Int(10);
+  record.error = stmt.Text(11);
+  record.progress = stmt.Text(12);
+  record.result_model_id = stmt.Text(13);
+  record.result_version = stmt.Int(14);
+  AMP_ASSIGN_OR_RETURN(record.result_metrics, DecodeNumberMap(stmt.Text(15)));
+  return record;
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return core::Internal("cannot open metadata database " + path + ": " + message);
+  }
+  std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(db));
+  AMP_RETURN_IF_ERROR(store->Migrate());
+  return store;
+}
+
+SqliteMetadataStore::~SqliteMetadataStore() {
+  core::MutexLock lock(mu_);
+  sqlite3_close(db_);
+}
+
+core::Status SqliteMetadataStore::Exec(const char* sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+    std::string message = error ? error : "unknown error";
+    sqlite3_free(error);
+    return core::Internal("sqlite: " + message);
+  }
+  return core::Status::Ok();
+}
+
+core::Status SqliteMetadataStore::Migrate() {
+  core::MutexLock lock(mu_);
+  sqlite3_busy_timeout(db_, 5000);
+  AMP_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
+  AMP_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)"));
+  int current = 0;
+  {
+    Statement stmt(db_, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    AMP_RETURN_IF_ERROR(stmt.prepare_status());
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (has_row) current = static_cast<int>(stmt.Int(0));
+  }
+  if (current > static_cast<int>(kMigrations.size())) {
+    return core::FailedPrecondition("metadata database has schema version " + std::to_string(current) +
+                                    ", newer than this binary knows (" + std::to_string(kMigrations.size()) + ")");
+  }
+  for (int version = current; version < static_cast<int>(kMigrations.size()); ++version) {
+    AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    core::Status status = Exec(kMigrations[version]);
+    if (status.ok()) {
+      std::string record = "INSERT INTO schema_migrations(version) VALUES (" + std::to_string(version + 1) + ")";
+      status = Exec(record.c_str());
+    }
+    if (!status.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return status.WithContext("migration " + std::to_string(version + 1));
+    }
+    AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  }
+  schema_version_ = static_cast<int>(kMigrations.size());
+  return core::Status::Ok();
+}
+
+core::Status SqliteMetadataStore::PutDataset(const DatasetRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, (std::string("INSERT INTO datasets (") + kDatasetColumns +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, record.name);
+  stmt.Bind(3, record.created_at_micros);
+  stmt.Bind(4, record.size_bytes);
+  stmt.Bind(5, record.sha256);
+  stmt.Bind(6, record.artifact_key);
+  stmt.Bind(7, record.summary.row_count);
+  stmt.Bind(8, EncodeColumnSummaries(record.summary.columns));
+  return stmt.Run();
+}
+
+core::Result<DatasetRecord> SqliteMetadataStore::GetDataset(std::string_view id) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, (std::string("SELECT ") + kDatasetColumns + " FROM datasets WHERE id = ?1").c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, id);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::NotFound("dataset not found: " + std::string(id));
+  return ReadDataset(stmt);
+}
+
+core::Result<std::vector<DatasetRecord>> SqliteMetadataStore::ListDatasets() {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 (std::string("SELECT ") + kDatasetColumns + " FROM datasets ORDER BY created_at_micros, id").c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  std::vector<DatasetRecord> records;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    AMP_ASSIGN_OR_RETURN(DatasetRecord record, ReadDataset(stmt));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+core::Status SqliteMetadataStore::CreateModel(const ModelRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "INSERT INTO models (id, name, created_at_micros, description) VALUES (?1, ?2, ?3, ?4)");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, record.name);
+  stmt.Bind(3, record.created_at_micros);
+  stmt.Bind(4, record.description);
+  core::Status status = stmt.Run();
+  if (status.code() == core::StatusCode::kAlreadyExists) {
+    return core::AlreadyExists("a model named '" + record.name + "' already exists");
+  }
+  return status;
+}
+
+core::Result<ModelRecord> SqliteMetadataStore::GetModelWhere(const char* column, std::string_view value) {
+  core::MutexLock lock(mu_);
+  std::string sql = std::string("SELECT id, name, created_at_micros, description FROM models WHERE ") + column +
+                    " = ?1";
+  Statement stmt(db_, sql.c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, value);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::NotFound("model not found: " + std::string(value));
+  return ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3)};
+}
+
+core::Result<ModelRecord> SqliteMetadataStore::GetModelById(std::string_view id) { return GetModelWhere("id", id); }
+
+core::Result<ModelRecord> SqliteMetadataStore::GetModelByName(std::string_view name) {
+  return GetModelWhere("name", name);
+}
+
+core::Result<std::vector<ModelRecord>> SqliteMetadataStore::ListModels() {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "SELECT id, name, created_at_micros, description FROM models ORDER BY created_at_micros, id");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  std::vector<ModelRecord> records;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    records.push_back(ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3)});
+  }
+  return records;
+}
+
+core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& record) {
+  core::MutexLock lock(mu_);
+  // The next number is computed inside the INSERT, so two writers cannot take the same one; the primary key
+  // rejects the loser if they ever did.
+  Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
+                       ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = ?1),"
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING version")
+                          .c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.model_id);
+  stmt.Bind(3, record.created_at_micros);
+  stmt.Bind(4, record.algorithm);
+  stmt.Bind(5, record.task);
+  stmt.Bind(6, record.target);
+  stmt.Bind(7, EncodeFeatures(record.features));
+  stmt.Bind(8, EncodeNumberMap(record.metrics));
+  stmt.Bind(9, EncodeNumberMap(record.params));
+  stmt.Bind(10, record.dataset_id);
+  stmt.Bind(11, record.dataset_sha256);
+  stmt.Bind(12, record.job_id);
+  stmt.Bind(13, record.artifact_key);
+  stmt.Bind(14, record.artifact_sha256);
+  stmt.Bind(15, record.artifact_size_bytes);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::Internal("version insert returned no row");
+  int64_t version = stmt.Int(0);
+  AMP_ASSIGN_OR_RETURN(bool more, stmt.Step());
+  (void)more;
+  return version;
+}
+
+core::Result<std::vector<VersionRecord>> SqliteMetadataStore::QueryVersions(const char* sql,
+                                                                            std::string_view model_id,
+                                                                            int64_t version) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, sql);
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  if (version > 0) stmt.Bind(2, version);
+  std::vector<VersionRecord> records;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    AMP_ASSIGN_OR_RETURN(VersionRecord record, ReadVersion(stmt));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+core::Result<VersionRecord> SqliteMetadataStore::GetVersion(std::string_view model_id, int64_t version) {
+  std::string sql = std::string("SELECT ") + kVersionColumns +
+                    " FROM model_versions WHERE model_id = ?1 AND version = ?2";
+  AMP_ASSIGN_OR_RETURN(auto records, QueryVersions(sql.c_str(), model_id, version));
+  if (records.empty()) {
+    return core::NotFound("model " + std::string(model_id) + " has no version " + std::to_string(version));
+  }
+  return std::move(records.front());
+}
+
+core::Result<VersionRecord> SqliteMetadataStore::GetLatestVersion(std::string_view model_id) {
+  std::string sql = std::string("SELECT ") + kVersionColumns +
+                    " FROM model_versions WHERE model_id = ?1 ORDER BY version DESC LIMIT 1";
+  AMP_ASSIGN_OR_RETURN(auto records, QueryVersions(sql.c_str(), model_id, 0));
+  if (records.empty()) return core::NotFound("model " + std::string(model_id) + " has no versions yet");
+  return std::move(records.front());
+}
+
+core::Result<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(std::string_view model_id) {
+  std::string sql =
+      std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 ORDER BY version";
+  return QueryVersions(sql.c_str(), model_id, 0);
+}
+
+core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")
+                          .c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, JobStateName(record.state));
+  stmt.Bind(3, record.request.model_name);
+  stmt.Bind(4, record.request.dataset_id);
+  stmt.Bind(5, record.request.target);
+  stmt.Bind(6, record.request.algorithm);
+  stmt.Bind(7, EncodeStringList(record.request.features));
+  stmt.Bind(8, EncodeNumberMap(record.request.params));
+  stmt.Bind(9, record.created_at_micros);
+  stmt.Bind(10, record.started_at_micros);
+  stmt.Bind(11, record.finished_at_micros);
+  stmt.Bind(12, record.error);
+  stmt.Bind(13, record.progress);
+  stmt.Bind(14, record.result_model_id);
+  stmt.Bind(15, record.result_version);
+  stmt.Bind(16, EncodeNumberMap(record.result_metrics));
+  return stmt.Run();
+}
+
+core::Result<JobRecord> SqliteMetadataStore::GetJob(std::string_view id) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1").c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, id);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::NotFound("job not found: " + std::string(id));
+  return ReadJob(stmt);
+}
+
+core::Result<std::vector<JobRecord>> SqliteMetadataStore::ListJobs(int limit) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, (std::string("SELECT ") + kJobColumns +
+                       " FROM jobs ORDER BY created_at_micros DESC, id DESC LIMIT ?1")
+                          .c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, static_cast<int64_t>(limit));
+  std::vector<JobRecord> records;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    AMP_ASSIGN_OR_RETURN(JobRecord record, ReadJob(stmt));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+}  // namespace amp::storage

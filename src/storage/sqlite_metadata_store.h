@@ -1,0 +1,56 @@
+// SqliteMetadataStore: the embedded default MetadataStore, one SQLite file in WAL mode with numbered schema
+// migrations applied on open. Open(":memory:") gives the in-memory twin used by tests. Thread-safe: one connection
+// guarded by a mutex (metadata traffic is light; predictions never touch it).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/mutex.h"
+#include "storage/metadata_store.h"
+
+struct sqlite3;
+
+namespace amp::storage {
+
+class SqliteMetadataStore final : public MetadataStore {
+ public:
+  // Opens or creates the database at `path` and migrates it to the latest schema.
+  static core::Result<std::unique_ptr<SqliteMetadataStore>> Open(const std::string& path);
+  ~SqliteMetadataStore() override;
+
+  // The schema version after migration.
+  int schema_version() const { return schema_version_; }
+
+  core::Status PutDataset(const DatasetRecord& record) override;
+  core::Result<DatasetRecord> GetDataset(std::string_view id) override;
+  core::Result<std::vector<DatasetRecord>> ListDatasets() override;
+
+  core::Status CreateModel(const ModelRecord& record) override;
+  core::Result<ModelRecord> GetModelById(std::string_view id) override;
+  core::Result<ModelRecord> GetModelByName(std::string_view name) override;
+  core::Result<std::vector<ModelRecord>> ListModels() override;
+
+  core::Result<int64_t> AddVersion(const VersionRecord& record) override;
+  core::Result<VersionRecord> GetVersion(std::string_view model_id, int64_t version) override;
+  core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) override;
+  core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) override;
+
+  core::Status PutJob(const JobRecord& record) override;
+  core::Result<JobRecord> GetJob(std::string_view id) override;
+  core::Result<std::vector<JobRecord>> ListJobs(int limit) override;
+
+ private:
+  explicit SqliteMetadataStore(sqlite3* db) : db_(db) {}
+  core::Status Migrate();
+  core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
+  core::Result<ModelRecord> GetModelWhere(const char* column, std::string_view value);
+  core::Result<std::vector<VersionRecord>> QueryVersions(const char* sql, std::string_view model_id,
+                                                         int64_t version);
+
+  core::Mutex mu_;
+  sqlite3* db_ AMP_GUARDED_BY(mu_);
+  int schema_version_ = 0;
+};
+
+}  // namespace amp::storage

@@ -1,0 +1,70 @@
+// JobRunner: runs training jobs in the background. Submit checks the request against the dataset (so a request that
+// cannot work is refused at once), records a queued job and hands it to a worker thread; the worker loads the
+// table, trains, publishes a version and records the outcome. Jobs survive restarts: on Start, jobs left queued are
+// queued again and jobs left running are marked interrupted. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/mutex.h"
+#include "core/status.h"
+#include "registry/dataset_catalog.h"
+#include "registry/model_registry.h"
+#include "storage/metadata_store.h"
+
+namespace amp::training {
+
+class JobRunner {
+ public:
+  JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
+            const core::Clock& clock, int worker_count = 1);
+  ~JobRunner();
+  JobRunner(const JobRunner&) = delete;
+  JobRunner& operator=(const JobRunner&) = delete;
+
+  // Recovers jobs from the store and starts the workers.
+  core::Status Start();
+  // Stops taking jobs, cancels running ones (they end as interrupted, to be resubmitted) and joins the workers.
+  void Shutdown();
+
+  // NotFound for an unknown dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that
+  // does not fit the dataset (see PlanTraining); Unavailable while shutting down.
+  core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request);
+  core::Result<storage::JobRecord> Get(std::string_view job_id);
+  core::Result<std::vector<storage::JobRecord>> List(int limit);
+  // Cancels a queued or running job; FailedPrecondition if it already ended.
+  core::Result<storage::JobRecord> Cancel(std::string_view job_id);
+
+  // Blocks until the job ends or `timeout_ms` passes; returns its last record.
+  core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);
+
+ private:
+  void WorkerLoop();
+  void RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled);
+  void Finish(storage::JobRecord& job, storage::JobState state, std::string error);
+  core::Status Save(const storage::JobRecord& job);
+
+  storage::MetadataStore& metadata_;
+  registry::DatasetCatalog& datasets_;
+  registry::ModelRegistry& models_;
+  const core::Clock& clock_;
+  const int worker_count_;
+
+  core::Mutex mu_;
+  core::CondVar work_available_;
+  core::CondVar job_finished_;
+  bool stopping_ AMP_GUARDED_BY(mu_) = false;
+  std::deque<std::string> queue_ AMP_GUARDED_BY(mu_);
+  // Cancellation flags of running jobs, by id.
+  std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace amp::training

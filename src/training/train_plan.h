@@ -1,0 +1,39 @@
+// TrainPlan: a training request checked against the dataset's schema, with every parameter resolved. Building it
+// is a pure function, so a request that cannot work is refused before any job is queued.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "data/table.h"
+#include "data/table_summary.h"
+#include "storage/records.h"
+
+namespace amp::training {
+
+struct TrainPlan {
+  std::string algorithm;
+  data::ColumnSpec target;
+  std::vector<data::ColumnSpec> features;
+  double l2 = 0.0;
+  double holdout_fraction = 0.2;
+  uint64_t seed = 42;
+
+  // The resolved parameters, recorded with the version.
+  std::map<std::string, double> Params() const;
+  // Target first, then the features: the columns training loads.
+  std::vector<data::ColumnSpec> ColumnsToLoad() const;
+};
+
+// The algorithms this build can train.
+const std::vector<std::string>& SupportedAlgorithms();
+
+// FailedPrecondition (naming the problem) for: an unknown algorithm, an unknown or out-of-range parameter, a target
+// that is not a column, a regression target that is not numeric, a feature that is not a column or is the target,
+// a repeated feature, no features left.
+core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema);
+
+}  // namespace amp::training
