@@ -16,7 +16,9 @@ struct ScanLimits {
 
 // Reads the header and all records. Errors (InvalidArgument, naming the line): an empty input ("the file is
 // empty"), a header with an empty or duplicate column name, a record whose field count differs from the header's
-// ("line 7: expected 5 fields, found 4"), no data rows, and everything CsvReader rejects.
+// ("line 7: expected 5 fields, found 4"), no data rows, and everything CsvReader rejects. A record with more than
+// max_columns fields or a field longer than max_field_bytes is ResourceExhausted ("line N: ..."), found while
+// reading, so memory stays bounded by the limits. Header names are trimmed of blanks.
 core::Result<TableSummary> ScanCsv(std::istream& input, const ScanLimits& limits = {});
 
 }  // namespace amp::data

@@ -22,10 +22,18 @@ core::Status FaultInjectingArtifactStore::Put(std::string_view key, std::string_
 core::Status FaultInjectingArtifactStore::PutFile(std::string_view key, const std::filesystem::path& source) {
   if (ShouldFailWrite()) return core::Internal("injected write failure for " + std::string(key));
   if (!shorten_writes_) return inner_.PutFile(key, source);
+  // One PutFile is one write: store the torn bytes directly (Put would count it again) and consume the source,
+  // as PutFile promises.
   std::ifstream input(source, std::ios::binary);
+  if (!input) return core::NotFound("cannot open " + source.string());
   std::ostringstream contents;
   contents << input.rdbuf();
-  return Put(key, contents.str());
+  input.close();
+  std::string bytes = std::move(contents).str();
+  AMP_RETURN_IF_ERROR(inner_.Put(key, std::string_view(bytes).substr(0, bytes.size() / 2)));
+  std::error_code ec;
+  std::filesystem::remove(source, ec);
+  return core::Status::Ok();
 }
 
 core::Result<std::string> FaultInjectingArtifactStore::Get(std::string_view key) {

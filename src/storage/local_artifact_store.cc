@@ -118,6 +118,7 @@ core::Status LocalArtifactStore::PutFile(std::string_view key, const fs::path& s
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) return core::Internal("cannot create " + target.parent_path().string() + ": " + ec.message());
+  if (!fs::is_regular_file(source, ec)) return core::NotFound("cannot open " + source.string());
   AMP_RETURN_IF_ERROR(FsyncPath(source, O_RDONLY));
   if (::rename(source.c_str(), target.c_str()) == 0) {
     return FsyncPath(target.parent_path(), O_RDONLY | O_DIRECTORY);
@@ -135,6 +136,9 @@ core::Status LocalArtifactStore::PutFile(std::string_view key, const fs::path& s
 
 core::Result<std::string> LocalArtifactStore::Get(std::string_view key) {
   AMP_ASSIGN_OR_RETURN(fs::path path, PathFor(key));
+  // A folder opens as a stream too (and reads as empty); it is not an object.
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return core::NotFound("artifact not found: " + std::string(key));
   std::ifstream input(path, std::ios::binary);
   if (!input) return core::NotFound("artifact not found: " + std::string(key));
   std::ostringstream contents;
@@ -145,6 +149,8 @@ core::Result<std::string> LocalArtifactStore::Get(std::string_view key) {
 
 core::Result<std::unique_ptr<std::istream>> LocalArtifactStore::OpenForRead(std::string_view key) {
   AMP_ASSIGN_OR_RETURN(fs::path path, PathFor(key));
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return core::NotFound("artifact not found: " + std::string(key));
   auto input = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!*input) return core::NotFound("artifact not found: " + std::string(key));
   return std::unique_ptr<std::istream>(std::move(input));
@@ -152,7 +158,8 @@ core::Result<std::unique_ptr<std::istream>> LocalArtifactStore::OpenForRead(std:
 
 core::Status LocalArtifactStore::Delete(std::string_view key) {
   AMP_ASSIGN_OR_RETURN(fs::path path, PathFor(key));
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return ErrnoStatus("delete", path);
+  // A folder (a prefix of other keys) is not an object, so it counts as absent.
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != EISDIR) return ErrnoStatus("delete", path);
   return core::Status::Ok();
 }
 

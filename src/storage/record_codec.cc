@@ -4,6 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
+#include <limits>
+#include <optional>
+
 namespace amp::storage {
 namespace {
 
@@ -28,16 +32,39 @@ std::string_view AsView(const rapidjson::Value& value) {
   return std::string_view(value.GetString(), value.GetStringLength());
 }
 
+// JSON has no NaN or infinities, and rapidjson's Writer::Double silently writes nothing for them (leaving text
+// that no longer parses). Metrics and profile statistics can be non-finite, so those are written as the strings
+// "NaN", "Infinity" and "-Infinity" and read back as numbers.
+void WriteNumber(Writer& writer, double value) {
+  if (std::isfinite(value)) {
+    writer.Double(value);
+  } else if (std::isnan(value)) {
+    writer.String("NaN");
+  } else {
+    writer.String(value > 0 ? "Infinity" : "-Infinity");
+  }
+}
+
+std::optional<double> ReadNumber(const rapidjson::Value& value) {
+  if (value.IsNumber()) return value.GetDouble();
+  if (!value.IsString()) return std::nullopt;
+  std::string_view text = AsView(value);
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
+}
+
 void WriteOptionalNumber(Writer& writer, const char* key, const std::optional<double>& value) {
   if (!value) return;
   writer.Key(key);
-  writer.Double(*value);
+  WriteNumber(writer, *value);
 }
 
 std::optional<double> ReadOptionalNumber(const rapidjson::Value& object, const char* key) {
   auto it = object.FindMember(key);
-  if (it == object.MemberEnd() || !it->value.IsNumber()) return std::nullopt;
-  return it->value.GetDouble();
+  if (it == object.MemberEnd()) return std::nullopt;
+  return ReadNumber(it->value);
 }
 
 }  // namespace
@@ -48,7 +75,7 @@ std::string EncodeNumberMap(const std::map<std::string, double>& values) {
   writer.StartObject();
   for (const auto& [key, value] : values) {
     WriteString(writer, key);
-    writer.Double(value);
+    WriteNumber(writer, value);
   }
   writer.EndObject();
   return buffer.GetString();
@@ -59,8 +86,9 @@ core::Result<std::map<std::string, double>> DecodeNumberMap(std::string_view tex
   if (!doc.IsObject()) return Corrupt("number map");
   std::map<std::string, double> values;
   for (const auto& member : doc.GetObject()) {
-    if (!member.value.IsNumber()) return Corrupt("number map");
-    values.emplace(AsView(member.name), member.value.GetDouble());
+    std::optional<double> value = ReadNumber(member.value);
+    if (!value) return Corrupt("number map");
+    values.emplace(AsView(member.name), *value);
   }
   return values;
 }

@@ -92,7 +92,16 @@ class Statement {
     int rc = sqlite3_step(stmt_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    if (rc == SQLITE_CONSTRAINT) return core::AlreadyExists(std::string("already exists: ") + sqlite3_errmsg(db_));
+    if (rc == SQLITE_CONSTRAINT) {
+      // Only a key collision is a duplicate; a foreign key names a record that is not there.
+      int extended = sqlite3_extended_errcode(db_);
+      if (extended == SQLITE_CONSTRAINT_PRIMARYKEY || extended == SQLITE_CONSTRAINT_UNIQUE) {
+        return core::AlreadyExists(std::string("already exists: ") + sqlite3_errmsg(db_));
+      }
+      if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        return core::NotFound(std::string("refers to a missing record: ") + sqlite3_errmsg(db_));
+      }
+    }
     return core::Internal(std::string("sqlite: ") + sqlite3_errmsg(db_));
   }
   core::Status Run() {
@@ -352,7 +361,11 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(13, record.artifact_key);
   stmt.Bind(14, record.artifact_sha256);
   stmt.Bind(15, record.artifact_size_bytes);
-  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  auto inserted = stmt.Step();
+  if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
+    return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
+  }
+  AMP_ASSIGN_OR_RETURN(bool has_row, std::move(inserted));
   if (!has_row) return core::Internal("version insert returned no row");
   int64_t version = stmt.Int(0);
   AMP_ASSIGN_OR_RETURN(bool more, stmt.Step());

@@ -1,0 +1,241 @@
+#include "storage/record_codec.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace amp::storage {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::Pair;
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST(RecordCodecTest, NumberMapRoundTripsBitForBit) {
+  const std::map<std::string, double> values = {
+      {"rmse", 0.1},
+      {"third", 1.0 / 3.0},
+      {"tiny", 5e-324},  // the smallest subnormal
+      {"huge", 1.7976931348623157e308},
+      {"negative", -123456.789e10},
+      {"zero", 0.0},
+      {"integer", 42.0},
+      {"key with \"quotes\" and \\ backslash", 2.5},
+      {"", -1.0},
+  };
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap(EncodeNumberMap(values));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, values);
+}
+
+TEST(RecordCodecTest, EmptyNumberMapRoundTrips) {
+  EXPECT_EQ(EncodeNumberMap({}), "{}");
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap("{}");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_THAT(*decoded, IsEmpty());
+}
+
+TEST(RecordCodecTest, NegativeZeroKeepsItsSign) {
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap(EncodeNumberMap({{"z", -0.0}}));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_TRUE(std::signbit(decoded->at("z")));
+}
+
+// A metric can be infinite or NaN (e.g. an RMSE that overflowed). The stored text must still decode, or the whole
+// version (and every listing that includes it) becomes unreadable.
+TEST(RecordCodecTest, NonFiniteNumbersRoundTrip) {
+  const std::map<std::string, double> values = {{"inf", kInf}, {"minus_inf", -kInf}, {"nan", std::nan("")}};
+  std::string text = EncodeNumberMap(values);
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap(text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString() << " for " << text;
+  EXPECT_EQ(decoded->at("inf"), kInf);
+  EXPECT_EQ(decoded->at("minus_inf"), -kInf);
+  EXPECT_TRUE(std::isnan(decoded->at("nan")));
+}
+
+TEST(RecordCodecTest, StringListRoundTrips) {
+  const std::vector<std::string> values = {"a", "", "with,comma", "quote\"d", "'; DROP TABLE jobs; --",
+                                           std::string("nul\0inside", 10), "ünïcödé", "line\nbreak"};
+  core::Result<std::vector<std::string>> decoded = DecodeStringList(EncodeStringList(values));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, values);
+
+  core::Result<std::vector<std::string>> empty = DecodeStringList(EncodeStringList({}));
+  ASSERT_TRUE(empty.ok());
+  EXPECT_THAT(*empty, IsEmpty());
+}
+
+TEST(RecordCodecTest, FeaturesRoundTripEveryType) {
+  const std::vector<FeatureField> features = {{"x", data::ColumnType::kNumeric},
+                                              {"n", data::ColumnType::kInteger},
+                                              {"flag", data::ColumnType::kBoolean},
+                                              {"color \"name\"", data::ColumnType::kCategorical}};
+  core::Result<std::vector<FeatureField>> decoded = DecodeFeatures(EncodeFeatures(features));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, features);
+}
+
+TEST(RecordCodecTest, ColumnSummariesRoundTripWithAndWithoutStats) {
+  data::ColumnSummary numeric;
+  numeric.name = "height";
+  numeric.type = data::ColumnType::kNumeric;
+  numeric.missing_count = 3;
+  numeric.distinct_count = 10000;
+  numeric.distinct_capped = true;
+  numeric.min = -1.5;
+  numeric.max = 1e300;
+  numeric.mean = 0.1 + 0.2;
+  numeric.stddev = 1.0 / 7.0;
+
+  data::ColumnSummary categorical;
+  categorical.name = "color";
+  categorical.type = data::ColumnType::kCategorical;
+  categorical.missing_count = 0;
+  categorical.distinct_count = 2;
+  categorical.top_values = {{"red", 7}, {"blue \"navy\"", 2}};
+
+  data::ColumnSummary boolean;
+  boolean.name = "active";
+  boolean.type = data::ColumnType::kBoolean;
+  boolean.distinct_count = 2;
+  boolean.min = 0;
+  boolean.max = 1;
+  boolean.mean = 0.75;
+  boolean.stddev = 0.4330127018922193;
+  boolean.top_values = {{"true", 3}, {"false", 1}};
+
+  data::ColumnSummary only_min;  // an optional stat present while others are absent
+  only_min.name = "partial";
+  only_min.type = data::ColumnType::kInteger;
+  only_min.min = 4;
+
+  const std::vector<data::ColumnSummary> columns = {numeric, categorical, boolean, only_min};
+  core::Result<std::vector<data::ColumnSummary>> decoded = DecodeColumnSummaries(EncodeColumnSummaries(columns));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, columns);
+  EXPECT_FALSE((*decoded)[1].min.has_value());
+  EXPECT_FALSE((*decoded)[3].max.has_value());
+  EXPECT_TRUE((*decoded)[3].min.has_value());
+}
+
+// Profiling a column such as {1e308, -1e308} overflows its mean and standard deviation.
+TEST(RecordCodecTest, ColumnSummaryWithNonFiniteStatsRoundTrips) {
+  data::ColumnSummary column;
+  column.name = "overflow";
+  column.min = -1e308;
+  column.max = 1e308;
+  column.mean = std::nan("");
+  column.stddev = kInf;
+  std::string text = EncodeColumnSummaries({column});
+  core::Result<std::vector<data::ColumnSummary>> decoded = DecodeColumnSummaries(text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString() << " for " << text;
+  ASSERT_EQ(decoded->size(), 1u);
+  EXPECT_EQ((*decoded)[0].min, -1e308);
+  EXPECT_EQ((*decoded)[0].max, 1e308);
+  ASSERT_TRUE((*decoded)[0].mean.has_value());
+  EXPECT_TRUE(std::isnan(*(*decoded)[0].mean));
+  EXPECT_EQ((*decoded)[0].stddev, kInf);
+}
+
+struct MalformedCase {
+  const char* name;
+  const char* text;
+};
+
+class MalformedNumberMapTest : public testing::TestWithParam<MalformedCase> {};
+
+TEST_P(MalformedNumberMapTest, IsDataLoss) {
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap(GetParam().text);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), core::StatusCode::kDataLoss) << decoded.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, MalformedNumberMapTest,
+                         testing::Values(MalformedCase{"Empty", ""}, MalformedCase{"Truncated", "{\"a\":1"},
+                                         MalformedCase{"NotJson", "rmse=1"}, MalformedCase{"Array", "[1,2]"},
+                                         MalformedCase{"StringValue", "{\"a\":\"x\"}"},
+                                         MalformedCase{"NullValue", "{\"a\":null}"},
+                                         MalformedCase{"NestedValue", "{\"a\":{}}"},
+                                         MalformedCase{"UnknownWord", "{\"a\":\"Bogus\"}"},
+                                         MalformedCase{"TrailingGarbage", "{} x"}),
+                         [](const testing::TestParamInfo<MalformedCase>& info) { return info.param.name; });
+
+class MalformedStringListTest : public testing::TestWithParam<MalformedCase> {};
+
+TEST_P(MalformedStringListTest, IsDataLoss) {
+  core::Result<std::vector<std::string>> decoded = DecodeStringList(GetParam().text);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), core::StatusCode::kDataLoss) << decoded.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, MalformedStringListTest,
+                         testing::Values(MalformedCase{"Empty", ""}, MalformedCase{"Object", "{}"},
+                                         MalformedCase{"NumberItem", "[\"a\",1]"},
+                                         MalformedCase{"Unterminated", "[\"a\""}),
+                         [](const testing::TestParamInfo<MalformedCase>& info) { return info.param.name; });
+
+class MalformedFeaturesTest : public testing::TestWithParam<MalformedCase> {};
+
+TEST_P(MalformedFeaturesTest, IsDataLoss) {
+  core::Result<std::vector<FeatureField>> decoded = DecodeFeatures(GetParam().text);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), core::StatusCode::kDataLoss) << decoded.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, MalformedFeaturesTest,
+    testing::Values(MalformedCase{"Empty", ""}, MalformedCase{"Object", "{}"},
+                    MalformedCase{"ItemNotObject", "[\"x\"]"}, MalformedCase{"MissingType", "[{\"name\":\"x\"}]"},
+                    MalformedCase{"MissingName", "[{\"type\":\"numeric\"}]"},
+                    MalformedCase{"UnknownType", "[{\"name\":\"x\",\"type\":\"complex\"}]"},
+                    MalformedCase{"TypeNotString", "[{\"name\":\"x\",\"type\":1}]"}),
+    [](const testing::TestParamInfo<MalformedCase>& info) { return info.param.name; });
+
+class MalformedColumnSummariesTest : public testing::TestWithParam<MalformedCase> {};
+
+TEST_P(MalformedColumnSummariesTest, IsDataLoss) {
+  core::Result<std::vector<data::ColumnSummary>> decoded = DecodeColumnSummaries(GetParam().text);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.status().code(), core::StatusCode::kDataLoss) << decoded.status().ToString();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, MalformedColumnSummariesTest,
+    testing::Values(
+        MalformedCase{"Empty", ""}, MalformedCase{"Object", "{}"}, MalformedCase{"ItemNotObject", "[1]"},
+        MalformedCase{"MissingTop", "[{\"name\":\"a\",\"type\":\"numeric\",\"missing\":0,\"distinct\":0}]"},
+        MalformedCase{"MissingCount",
+                      "[{\"name\":\"a\",\"type\":\"numeric\",\"missing\":1.5,\"distinct\":0,\"top\":[]}]"},
+        MalformedCase{"UnknownType", "[{\"name\":\"a\",\"type\":\"x\",\"missing\":0,\"distinct\":0,\"top\":[]}]"},
+        MalformedCase{"TopNotPair",
+                      "[{\"name\":\"a\",\"type\":\"numeric\",\"missing\":0,\"distinct\":0,\"top\":[[\"v\"]]}]"},
+        MalformedCase{"TopCountNotInt",
+                      "[{\"name\":\"a\",\"type\":\"numeric\",\"missing\":0,\"distinct\":0,\"top\":[[\"v\",\"1\"]]}]"},
+        MalformedCase{"Truncated", "[{\"name\":\"a\""}),
+    [](const testing::TestParamInfo<MalformedCase>& info) { return info.param.name; });
+
+TEST(RecordCodecTest, DecodedSummaryKeepsTopValueOrder) {
+  core::Result<std::vector<data::ColumnSummary>> decoded = DecodeColumnSummaries(
+      "[{\"name\":\"c\",\"type\":\"categorical\",\"missing\":2,\"distinct\":3,\"top\":[[\"z\",5],[\"a\",1]]}]");
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_EQ(decoded->size(), 1u);
+  EXPECT_EQ((*decoded)[0].missing_count, 2);
+  EXPECT_FALSE((*decoded)[0].distinct_capped);  // absent means false
+  EXPECT_THAT((*decoded)[0].top_values, ElementsAre(data::ValueCount{"z", 5}, data::ValueCount{"a", 1}));
+}
+
+TEST(RecordCodecTest, DecodedNumberMapIsSortedByKey) {
+  core::Result<std::map<std::string, double>> decoded = DecodeNumberMap("{\"b\":2,\"a\":1}");
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_THAT(*decoded, ElementsAre(Pair("a", 1.0), Pair("b", 2.0)));
+}
+
+}  // namespace
+}  // namespace amp::storage

@@ -1,0 +1,704 @@
+// The MetadataStore contract against SqliteMetadataStore, both in memory (":memory:") and on a real file, plus
+// what only the file can show: data and schema survive reopening.
+#include "storage/sqlite_metadata_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace amp::storage {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "amp_sqlite_test_XXXXXX").string();
+    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// ---- Record builders. ----
+
+DatasetRecord MakeDataset(std::string id, int64_t created_at) {
+  DatasetRecord record;
+  record.id = std::move(id);
+  record.name = "houses-" + record.id;
+  record.created_at_micros = created_at;
+  record.size_bytes = 12345;
+  record.sha256 = std::string(64, 'a');
+  record.artifact_key = "datasets/" + record.id + ".csv";
+  record.summary.row_count = 42;
+
+  data::ColumnSummary price;
+  price.name = "price";
+  price.type = data::ColumnType::kNumeric;
+  price.missing_count = 2;
+  price.distinct_count = 40;
+  price.min = -3.25;
+  price.max = 1e12;
+  price.mean = 1.0 / 3.0;
+  price.stddev = 0.1 + 0.2;
+
+  data::ColumnSummary city;
+  city.name = "city";
+  city.type = data::ColumnType::kCategorical;
+  city.missing_count = 0;
+  city.distinct_count = 10000;
+  city.distinct_capped = true;
+  city.top_values = {{"Paris", 20}, {"O'Hare; \"x\"", 3}};
+
+  data::ColumnSummary rooms;
+  rooms.name = "rooms";
+  rooms.type = data::ColumnType::kInteger;
+  rooms.missing_count = 42;  // all missing: no stats at all
+
+  data::ColumnSummary garden;
+  garden.name = "garden";
+  garden.type = data::ColumnType::kBoolean;
+  garden.distinct_count = 2;
+  garden.min = 0;
+  garden.max = 1;
+  garden.mean = 0.5;
+  garden.stddev = 0.5;
+  garden.top_values = {{"true", 21}, {"false", 21}};
+
+  record.summary.columns = {price, city, rooms, garden};
+  return record;
+}
+
+ModelRecord MakeModel(std::string id, std::string name, int64_t created_at) {
+  return ModelRecord{std::move(id), std::move(name), created_at, "a description"};
+}
+
+VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
+  VersionRecord record;
+  record.model_id = model_id;
+  record.version = 999;  // ignored by AddVersion
+  record.created_at_micros = created_at;
+  record.algorithm = "linear_regression";
+  record.task = "regression";
+  record.target = "price";
+  record.features = {{"area", data::ColumnType::kNumeric},
+                     {"rooms", data::ColumnType::kInteger},
+                     {"garden", data::ColumnType::kBoolean},
+                     {"city", data::ColumnType::kCategorical}};
+  record.metrics = {{"rmse", 0.1}, {"mae", 1.0 / 7.0}, {"r2", -0.5}};
+  record.params = {{"l2", 1e-3}, {"holdout_fraction", 0.2}, {"seed", 42}};
+  record.dataset_id = "ds_0123456789abcdef";
+  record.dataset_sha256 = std::string(64, 'b');
+  record.job_id = "job_0123456789abcdef";
+  record.artifact_key = "models/" + model_id + "/art.amp.json";
+  record.artifact_sha256 = std::string(64, 'c');
+  record.artifact_size_bytes = 4096;
+  return record;
+}
+
+JobRecord MakeJob(std::string id, int64_t created_at) {
+  JobRecord record;
+  record.id = std::move(id);
+  record.state = JobState::kQueued;
+  record.request.model_name = "houses";
+  record.request.dataset_id = "ds_0123456789abcdef";
+  record.request.target = "price";
+  record.request.algorithm = "linear_regression";
+  record.request.features = {"area", "rooms"};
+  record.request.params = {{"l2", 0.5}};
+  record.created_at_micros = created_at;
+  return record;
+}
+
+void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int64_t number) {
+  EXPECT_EQ(got.model_id, want.model_id);
+  EXPECT_EQ(got.version, number);
+  EXPECT_EQ(got.created_at_micros, want.created_at_micros);
+  EXPECT_EQ(got.algorithm, want.algorithm);
+  EXPECT_EQ(got.task, want.task);
+  EXPECT_EQ(got.target, want.target);
+  EXPECT_EQ(got.features, want.features);
+  EXPECT_EQ(got.metrics, want.metrics);
+  EXPECT_EQ(got.params, want.params);
+  EXPECT_EQ(got.dataset_id, want.dataset_id);
+  EXPECT_EQ(got.dataset_sha256, want.dataset_sha256);
+  EXPECT_EQ(got.job_id, want.job_id);
+  EXPECT_EQ(got.artifact_key, want.artifact_key);
+  EXPECT_EQ(got.artifact_sha256, want.artifact_sha256);
+  EXPECT_EQ(got.artifact_size_bytes, want.artifact_size_bytes);
+}
+
+void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
+  EXPECT_EQ(got.id, want.id);
+  EXPECT_EQ(got.state, want.state);
+  EXPECT_EQ(got.request.model_name, want.request.model_name);
+  EXPECT_EQ(got.request.dataset_id, want.request.dataset_id);
+  EXPECT_EQ(got.request.target, want.request.target);
+  EXPECT_EQ(got.request.algorithm, want.request.algorithm);
+  EXPECT_EQ(got.request.features, want.request.features);
+  EXPECT_EQ(got.request.params, want.request.params);
+  EXPECT_EQ(got.created_at_micros, want.created_at_micros);
+  EXPECT_EQ(got.started_at_micros, want.started_at_micros);
+  EXPECT_EQ(got.finished_at_micros, want.finished_at_micros);
+  EXPECT_EQ(got.error, want.error);
+  EXPECT_EQ(got.progress, want.progress);
+  EXPECT_EQ(got.result_model_id, want.result_model_id);
+  EXPECT_EQ(got.result_version, want.result_version);
+  EXPECT_EQ(got.result_metrics, want.result_metrics);
+}
+
+// ---- The contract, on both backends. ----
+
+enum class Backend { kMemory, kFile };
+
+class SqliteMetadataStoreTest : public testing::TestWithParam<Backend> {
+ protected:
+  void SetUp() override {
+    path_ = GetParam() == Backend::kMemory ? ":memory:" : (temp_.path() / "meta.db").string();
+    auto opened = SqliteMetadataStore::Open(path_);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    store_ = std::move(opened).value();
+  }
+
+  MetadataStore& store() { return *store_; }
+
+  TempDir temp_;
+  std::string path_;
+  std::unique_ptr<SqliteMetadataStore> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqliteMetadataStoreTest, testing::Values(Backend::kMemory, Backend::kFile),
+                         [](const testing::TestParamInfo<Backend>& info) {
+                           return info.param == Backend::kMemory ? "Memory" : "File";
+                         });
+
+TEST_P(SqliteMetadataStoreTest, FreshStoreIsAtSchemaVersionOneAndEmpty) {
+  EXPECT_EQ(store_->schema_version(), 1);
+  EXPECT_THAT(*store().ListDatasets(), IsEmpty());
+  EXPECT_THAT(*store().ListModels(), IsEmpty());
+  EXPECT_THAT(*store().ListJobs(10), IsEmpty());
+}
+
+// Datasets.
+
+TEST_P(SqliteMetadataStoreTest, DatasetRoundTripsWithColumnSummaries) {
+  DatasetRecord record = MakeDataset("ds_1", 100);
+  ASSERT_TRUE(store().PutDataset(record).ok());
+  core::Result<DatasetRecord> got = store().GetDataset("ds_1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->id, record.id);
+  EXPECT_EQ(got->name, record.name);
+  EXPECT_EQ(got->created_at_micros, record.created_at_micros);
+  EXPECT_EQ(got->size_bytes, record.size_bytes);
+  EXPECT_EQ(got->sha256, record.sha256);
+  EXPECT_EQ(got->artifact_key, record.artifact_key);
+  EXPECT_EQ(got->summary.row_count, 42);
+  ASSERT_EQ(got->summary.columns.size(), 4u);
+  EXPECT_EQ(got->summary, record.summary);  // every field, optional stats and top values included
+  EXPECT_FALSE(got->summary.columns[2].mean.has_value());
+  EXPECT_TRUE(got->summary.columns[1].distinct_capped);
+  EXPECT_THAT(got->summary.columns[1].top_values,
+              ElementsAre(data::ValueCount{"Paris", 20}, data::ValueCount{"O'Hare; \"x\"", 3}));
+}
+
+TEST_P(SqliteMetadataStoreTest, DatasetWithNoColumnsRoundTrips) {
+  DatasetRecord record = MakeDataset("ds_empty", 1);
+  record.summary = {};
+  ASSERT_TRUE(store().PutDataset(record).ok());
+  core::Result<DatasetRecord> got = store().GetDataset("ds_empty");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->summary, record.summary);
+}
+
+// A profile whose statistics overflowed must not make the dataset (or the whole listing) unreadable.
+TEST_P(SqliteMetadataStoreTest, DatasetWithNonFiniteStatsStaysReadable) {
+  DatasetRecord record = MakeDataset("ds_inf", 1);
+  record.summary.columns[0].mean = std::numeric_limits<double>::infinity();
+  record.summary.columns[0].stddev = std::nan("");
+  ASSERT_TRUE(store().PutDataset(record).ok());
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_fine", 2)).ok());
+  core::Result<DatasetRecord> got = store().GetDataset("ds_inf");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->summary.columns[0].mean, std::numeric_limits<double>::infinity());
+  ASSERT_TRUE(got->summary.columns[0].stddev.has_value());
+  EXPECT_TRUE(std::isnan(*got->summary.columns[0].stddev));
+  core::Result<std::vector<DatasetRecord>> all = store().ListDatasets();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->size(), 2u);
+}
+
+TEST_P(SqliteMetadataStoreTest, DuplicateDatasetIdIsAlreadyExists) {
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_1", 1)).ok());
+  DatasetRecord again = MakeDataset("ds_1", 2);
+  again.name = "other";
+  core::Status status = store().PutDataset(again);
+  EXPECT_EQ(status.code(), core::StatusCode::kAlreadyExists) << status.ToString();
+  EXPECT_EQ(store().GetDataset("ds_1")->created_at_micros, 1);  // the first record is untouched
+}
+
+TEST_P(SqliteMetadataStoreTest, MissingDatasetIsNotFound) {
+  EXPECT_EQ(store().GetDataset("ds_nope").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, ListDatasetsIsOldestFirst) {
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_b", 200)).ok());
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_a", 300)).ok());
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_c", 100)).ok());
+  core::Result<std::vector<DatasetRecord>> all = store().ListDatasets();
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> ids;
+  for (const DatasetRecord& record : *all) ids.push_back(record.id);
+  EXPECT_THAT(ids, ElementsAre("ds_c", "ds_b", "ds_a"));
+  EXPECT_EQ((*all)[0].summary, MakeDataset("ds_c", 100).summary);
+}
+
+// Models.
+
+TEST_P(SqliteMetadataStoreTest, ModelFoundByIdAndByName) {
+  ModelRecord record = MakeModel("mdl_1", "houses", 10);
+  ASSERT_TRUE(store().CreateModel(record).ok());
+  core::Result<ModelRecord> by_id = store().GetModelById("mdl_1");
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ(by_id->id, "mdl_1");
+  EXPECT_EQ(by_id->name, "houses");
+  EXPECT_EQ(by_id->created_at_micros, 10);
+  EXPECT_EQ(by_id->description, "a description");
+  core::Result<ModelRecord> by_name = store().GetModelByName("houses");
+  ASSERT_TRUE(by_name.ok());
+  EXPECT_EQ(by_name->id, "mdl_1");
+  // Ids are not names and names are not ids.
+  EXPECT_EQ(store().GetModelById("houses").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetModelByName("mdl_1").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, ModelNamesAreCaseSensitive) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "Houses", 1)).ok());
+  EXPECT_EQ(store().GetModelByName("houses").status().code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(store().CreateModel(MakeModel("mdl_2", "houses", 2)).ok());
+}
+
+TEST_P(SqliteMetadataStoreTest, DuplicateModelNameIsAlreadyExists) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  core::Status status = store().CreateModel(MakeModel("mdl_2", "houses", 2));
+  EXPECT_EQ(status.code(), core::StatusCode::kAlreadyExists) << status.ToString();
+  EXPECT_THAT(status.message(), HasSubstr("houses"));
+  EXPECT_EQ(store().GetModelById("mdl_2").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, DuplicateModelIdIsAlreadyExists) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  core::Status status = store().CreateModel(MakeModel("mdl_1", "cars", 2));
+  EXPECT_EQ(status.code(), core::StatusCode::kAlreadyExists) << status.ToString();
+  EXPECT_EQ(store().GetModelByName("cars").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, ListModelsIsOldestFirst) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_b", "second", 20)).ok());
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "first", 10)).ok());
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_c", "third", 30)).ok());
+  core::Result<std::vector<ModelRecord>> all = store().ListModels();
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> names;
+  for (const ModelRecord& record : *all) names.push_back(record.name);
+  EXPECT_THAT(names, ElementsAre("first", "second", "third"));
+}
+
+// Versions.
+
+TEST_P(SqliteMetadataStoreTest, VersionsAreNumberedPerModelIndependently) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_b", "b", 2)).ok());
+  EXPECT_EQ(*store().AddVersion(MakeVersion("mdl_a", 10)), 1);
+  EXPECT_EQ(*store().AddVersion(MakeVersion("mdl_a", 11)), 2);
+  EXPECT_EQ(*store().AddVersion(MakeVersion("mdl_b", 12)), 1);
+  EXPECT_EQ(*store().AddVersion(MakeVersion("mdl_a", 13)), 3);
+  EXPECT_EQ(*store().AddVersion(MakeVersion("mdl_b", 14)), 2);
+
+  core::Result<std::vector<VersionRecord>> versions_a = store().ListVersions("mdl_a");
+  ASSERT_TRUE(versions_a.ok());
+  ASSERT_EQ(versions_a->size(), 3u);
+  for (int64_t idx = 0; idx < 3; ++idx) EXPECT_EQ((*versions_a)[static_cast<size_t>(idx)].version, idx + 1);
+  EXPECT_EQ((*versions_a)[2].created_at_micros, 13);
+  EXPECT_EQ(store().ListVersions("mdl_b")->size(), 2u);
+  EXPECT_THAT(*store().ListVersions("mdl_unknown"), IsEmpty());
+}
+
+TEST_P(SqliteMetadataStoreTest, AllVersionFieldsRoundTrip) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  VersionRecord record = MakeVersion("mdl_a", 77);
+  core::Result<int64_t> number = store().AddVersion(record);
+  ASSERT_TRUE(number.ok()) << number.status().ToString();
+  ASSERT_EQ(*number, 1);
+
+  core::Result<VersionRecord> got = store().GetVersion("mdl_a", 1);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameVersion(*got, record, 1);
+  core::Result<VersionRecord> latest = store().GetLatestVersion("mdl_a");
+  ASSERT_TRUE(latest.ok());
+  ExpectSameVersion(*latest, record, 1);
+  core::Result<std::vector<VersionRecord>> listed = store().ListVersions("mdl_a");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  ExpectSameVersion(listed->front(), record, 1);
+}
+
+TEST_P(SqliteMetadataStoreTest, VersionWithEmptyMapsAndNoFeaturesRoundTrips) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  VersionRecord record = MakeVersion("mdl_a", 5);
+  record.features.clear();
+  record.metrics.clear();
+  record.params.clear();
+  ASSERT_TRUE(store().AddVersion(record).ok());
+  core::Result<VersionRecord> got = store().GetVersion("mdl_a", 1);
+  ASSERT_TRUE(got.ok());
+  ExpectSameVersion(*got, record, 1);
+}
+
+TEST_P(SqliteMetadataStoreTest, VersionWithNonFiniteMetricStaysReadable) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  VersionRecord record = MakeVersion("mdl_a", 5);
+  record.metrics["rmse"] = std::numeric_limits<double>::infinity();
+  ASSERT_TRUE(store().AddVersion(record).ok());
+  core::Result<VersionRecord> got = store().GetLatestVersion("mdl_a");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->metrics.at("rmse"), std::numeric_limits<double>::infinity());
+}
+
+TEST_P(SqliteMetadataStoreTest, LatestVersionIsTheHighestNumber) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  for (int64_t idx = 0; idx < 3; ++idx) ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_a", 100 - idx)).ok());
+  core::Result<VersionRecord> latest = store().GetLatestVersion("mdl_a");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->version, 3);
+  EXPECT_EQ(latest->created_at_micros, 98);
+}
+
+TEST_P(SqliteMetadataStoreTest, LatestVersionOfModelWithoutVersionsIsNotFound) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  EXPECT_EQ(store().GetLatestVersion("mdl_a").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetLatestVersion("mdl_unknown").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, MissingVersionIsNotFound) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_a", 1)).ok());
+  for (int64_t version : {int64_t{0}, int64_t{-1}, int64_t{2}}) {
+    SCOPED_TRACE(version);
+    EXPECT_EQ(store().GetVersion("mdl_a", version).status().code(), core::StatusCode::kNotFound);
+  }
+  EXPECT_EQ(store().GetVersion("mdl_b", 1).status().code(), core::StatusCode::kNotFound);
+}
+
+// Versions reference their model: a version of a model that does not exist is refused, and not as a duplicate.
+TEST_P(SqliteMetadataStoreTest, VersionOfUnknownModelIsRefused) {
+  core::Result<int64_t> number = store().AddVersion(MakeVersion("mdl_ghost", 1));
+  ASSERT_FALSE(number.ok());
+  EXPECT_EQ(number.status().code(), core::StatusCode::kNotFound) << number.status().ToString();
+  EXPECT_THAT(*store().ListVersions("mdl_ghost"), IsEmpty());
+}
+
+TEST_P(SqliteMetadataStoreTest, ConcurrentAddVersionAssignsDistinctNumbers) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "a", 1)).ok());
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10;
+  std::vector<std::vector<int64_t>> numbers(kThreads);
+  std::vector<std::thread> threads;
+  for (int thread_idx = 0; thread_idx < kThreads; ++thread_idx) {
+    threads.emplace_back([&, thread_idx] {
+      for (int round = 0; round < kPerThread; ++round) {
+        core::Result<int64_t> number = store().AddVersion(MakeVersion("mdl_a", round));
+        numbers[static_cast<size_t>(thread_idx)].push_back(number.ok() ? *number : -1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::vector<int64_t> all;
+  for (const auto& per_thread : numbers) all.insert(all.end(), per_thread.begin(), per_thread.end());
+  std::sort(all.begin(), all.end());
+  std::vector<int64_t> expected(kThreads * kPerThread);
+  for (size_t idx = 0; idx < expected.size(); ++idx) expected[idx] = static_cast<int64_t>(idx) + 1;
+  EXPECT_EQ(all, expected);
+}
+
+// Jobs.
+
+TEST_P(SqliteMetadataStoreTest, JobInsertThenReplace) {
+  JobRecord job = MakeJob("job_1", 100);
+  ASSERT_TRUE(store().PutJob(job).ok());
+  core::Result<JobRecord> got = store().GetJob("job_1");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectSameJob(*got, job);
+
+  job.state = JobState::kSucceeded;
+  job.started_at_micros = 150;
+  job.finished_at_micros = 200;
+  job.progress = "done: 3/3 steps";
+  job.result_model_id = "mdl_1";
+  job.result_version = 4;
+  job.result_metrics = {{"rmse", 0.25}, {"mae", 1.0 / 3.0}, {"r2", 0.999999999999}};
+  ASSERT_TRUE(store().PutJob(job).ok());
+  got = store().GetJob("job_1");
+  ASSERT_TRUE(got.ok());
+  ExpectSameJob(*got, job);
+  EXPECT_EQ(store().ListJobs(100)->size(), 1u);  // replaced, not added
+}
+
+TEST_P(SqliteMetadataStoreTest, JobWithEmptyFieldsRoundTrips) {
+  JobRecord job;
+  job.id = "job_min";
+  ASSERT_TRUE(store().PutJob(job).ok());
+  core::Result<JobRecord> got = store().GetJob("job_min");
+  ASSERT_TRUE(got.ok());
+  ExpectSameJob(*got, job);
+}
+
+TEST_P(SqliteMetadataStoreTest, EveryJobStateRoundTrips) {
+  const std::vector<JobState> states = {JobState::kQueued,    JobState::kRunning,   JobState::kSucceeded,
+                                        JobState::kFailed,    JobState::kCancelled, JobState::kInterrupted};
+  for (size_t idx = 0; idx < states.size(); ++idx) {
+    JobRecord job = MakeJob("job_" + std::to_string(idx), static_cast<int64_t>(idx));
+    job.state = states[idx];
+    if (states[idx] == JobState::kFailed) job.error = "target column 'price' not found";
+    ASSERT_TRUE(store().PutJob(job).ok());
+    core::Result<JobRecord> got = store().GetJob(job.id);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->state, states[idx]) << JobStateName(states[idx]);
+    EXPECT_EQ(got->error, job.error);
+  }
+}
+
+TEST_P(SqliteMetadataStoreTest, MissingJobIsNotFound) {
+  EXPECT_EQ(store().GetJob("job_nope").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, ListJobsIsNewestFirstWithLimit) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_b", 200)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_d", 400)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_a", 100)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_c", 300)).ok());
+  auto ids = [](const std::vector<JobRecord>& jobs) {
+    std::vector<std::string> out;
+    for (const JobRecord& job : jobs) out.push_back(job.id);
+    return out;
+  };
+  core::Result<std::vector<JobRecord>> all = store().ListJobs(10);
+  ASSERT_TRUE(all.ok());
+  EXPECT_THAT(ids(*all), ElementsAre("job_d", "job_c", "job_b", "job_a"));
+  core::Result<std::vector<JobRecord>> two = store().ListJobs(2);
+  ASSERT_TRUE(two.ok());
+  EXPECT_THAT(ids(*two), ElementsAre("job_d", "job_c"));
+  EXPECT_THAT(*store().ListJobs(0), IsEmpty());
+  ExpectSameJob((*all)[3], MakeJob("job_a", 100));
+}
+
+TEST_P(SqliteMetadataStoreTest, ListJobsTiesBreakByIdDescending) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_a", 100)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_b", 100)).ok());
+  core::Result<std::vector<JobRecord>> all = store().ListJobs(10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, "job_b");
+  EXPECT_EQ((*all)[1].id, "job_a");
+}
+
+// SQL metacharacters are data, never SQL.
+
+const std::vector<std::string>& HostileStrings() {
+  static const std::vector<std::string> kStrings = {
+      "O'Brien's model",
+      "semi;colon;",
+      "'; DROP TABLE models; --",
+      "\"; DROP TABLE jobs; --",
+      "x' OR '1'='1",
+      "?1 ?2 :name @p $v",
+      "percent % and underscore _",
+      "back\\slash",
+      "new\nline\ttab",
+      "ünïcödé ✓",
+  };
+  return kStrings;
+}
+
+TEST_P(SqliteMetadataStoreTest, SqlMetacharactersInModelsAreStoredVerbatim) {
+  for (size_t idx = 0; idx < HostileStrings().size(); ++idx) {
+    const std::string& text = HostileStrings()[idx];
+    SCOPED_TRACE(text);
+    ModelRecord model{"mdl_" + std::to_string(idx) + text, text, static_cast<int64_t>(idx), text};
+    ASSERT_TRUE(store().CreateModel(model).ok());
+    core::Result<ModelRecord> by_name = store().GetModelByName(text);
+    ASSERT_TRUE(by_name.ok()) << by_name.status().ToString();
+    EXPECT_EQ(by_name->id, model.id);
+    EXPECT_EQ(by_name->name, text);
+    EXPECT_EQ(by_name->description, text);
+    core::Result<ModelRecord> by_id = store().GetModelById(model.id);
+    ASSERT_TRUE(by_id.ok());
+    EXPECT_EQ(by_id->name, text);
+  }
+  core::Result<std::vector<ModelRecord>> all = store().ListModels();
+  ASSERT_TRUE(all.ok()) << all.status().ToString();  // the models table is still there
+  EXPECT_EQ(all->size(), HostileStrings().size());
+  // A name that is a prefix or a LIKE pattern of another matches nothing.
+  EXPECT_EQ(store().GetModelByName("O'Brien").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetModelByName("%").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, SqlMetacharactersInVersionsDatasetsAndJobsAreStoredVerbatim) {
+  const std::string evil = "'; DROP TABLE models; --";
+  ASSERT_TRUE(store().CreateModel(MakeModel(evil, evil, 1)).ok());
+  VersionRecord version = MakeVersion(evil, 2);
+  version.target = evil;
+  version.algorithm = "a'b\"c;";
+  version.features = {{evil, data::ColumnType::kCategorical}};
+  version.metrics = {{evil, 1.5}};
+  version.params = {{"O'Brien", 2.5}};
+  version.job_id = "job'; DELETE FROM jobs; --";
+  ASSERT_TRUE(store().AddVersion(version).ok());
+  core::Result<VersionRecord> got_version = store().GetVersion(evil, 1);
+  ASSERT_TRUE(got_version.ok()) << got_version.status().ToString();
+  ExpectSameVersion(*got_version, version, 1);
+
+  DatasetRecord dataset = MakeDataset(evil, 3);
+  dataset.name = "x' OR '1'='1";
+  dataset.summary.columns[0].name = evil;
+  ASSERT_TRUE(store().PutDataset(dataset).ok());
+  core::Result<DatasetRecord> got_dataset = store().GetDataset(evil);
+  ASSERT_TRUE(got_dataset.ok());
+  EXPECT_EQ(got_dataset->name, dataset.name);
+  EXPECT_EQ(got_dataset->summary, dataset.summary);
+  EXPECT_EQ(store().GetDataset("x").status().code(), core::StatusCode::kNotFound);
+
+  JobRecord job = MakeJob(evil, 4);
+  job.request.model_name = evil;
+  job.request.features = {evil, "semi;colon"};
+  job.error = "'); DROP TABLE jobs; --";
+  job.progress = "50% done; 'quoted'";
+  ASSERT_TRUE(store().PutJob(job).ok());
+  core::Result<JobRecord> got_job = store().GetJob(evil);
+  ASSERT_TRUE(got_job.ok());
+  ExpectSameJob(*got_job, job);
+
+  EXPECT_EQ(store().ListModels()->size(), 1u);
+  EXPECT_EQ(store().ListDatasets()->size(), 1u);
+  EXPECT_EQ(store().ListJobs(10)->size(), 1u);
+}
+
+// ---- What only a file can show. ----
+
+int CountMigrationRows(const std::string& path) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*), MAX(version) FROM schema_migrations", -1, &stmt, nullptr),
+            SQLITE_OK);
+  int count = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    count = sqlite3_column_int(stmt, 0);
+    EXPECT_EQ(sqlite3_column_int(stmt, 1), 1);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return count;
+}
+
+TEST(SqliteMetadataStoreFileTest, DataSurvivesReopeningAndMigrationsRunOnce) {
+  TempDir temp;
+  const std::string path = (temp.path() / "meta.db").string();
+  VersionRecord version = MakeVersion("mdl_a", 7);
+  JobRecord job = MakeJob("job_1", 9);
+  {
+    auto opened = SqliteMetadataStore::Open(path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    SqliteMetadataStore& store = **opened;
+    EXPECT_EQ(store.schema_version(), 1);
+    ASSERT_TRUE(store.PutDataset(MakeDataset("ds_1", 1)).ok());
+    ASSERT_TRUE(store.CreateModel(MakeModel("mdl_a", "houses", 2)).ok());
+    ASSERT_TRUE(store.AddVersion(version).ok());
+    ASSERT_TRUE(store.AddVersion(version).ok());
+    ASSERT_TRUE(store.PutJob(job).ok());
+  }
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_EQ(CountMigrationRows(path), 1);
+
+  for (int reopen = 0; reopen < 2; ++reopen) {
+    SCOPED_TRACE(reopen);
+    auto reopened = SqliteMetadataStore::Open(path);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+    SqliteMetadataStore& store = **reopened;
+    EXPECT_EQ(store.schema_version(), 1);
+    core::Result<DatasetRecord> dataset = store.GetDataset("ds_1");
+    ASSERT_TRUE(dataset.ok());
+    EXPECT_EQ(dataset->summary, MakeDataset("ds_1", 1).summary);
+    core::Result<ModelRecord> model = store.GetModelByName("houses");
+    ASSERT_TRUE(model.ok());
+    EXPECT_EQ(model->id, "mdl_a");
+    core::Result<VersionRecord> latest = store.GetLatestVersion("mdl_a");
+    ASSERT_TRUE(latest.ok());
+    ExpectSameVersion(*latest, version, reopen == 0 ? 2 : 3);
+    core::Result<JobRecord> got_job = store.GetJob("job_1");
+    ASSERT_TRUE(got_job.ok());
+    ExpectSameJob(*got_job, job);
+    // Numbering continues where it stopped; uniqueness still holds.
+    if (reopen == 0) {
+      EXPECT_EQ(*store.AddVersion(version), 3);
+      EXPECT_EQ(store.CreateModel(MakeModel("mdl_z", "houses", 3)).code(), core::StatusCode::kAlreadyExists);
+    }
+  }
+  EXPECT_EQ(CountMigrationRows(path), 1);
+}
+
+TEST(SqliteMetadataStoreFileTest, NewerSchemaThanTheBinaryIsRefused) {
+  TempDir temp;
+  const std::string path = (temp.path() / "meta.db").string();
+  { ASSERT_TRUE(SqliteMetadataStore::Open(path).ok()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations(version) VALUES (2)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto reopened = SqliteMetadataStore::Open(path);
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), core::StatusCode::kFailedPrecondition) << reopened.status().ToString();
+}
+
+TEST(SqliteMetadataStoreFileTest, UnopenablePathIsAnError) {
+  TempDir temp;
+  auto opened = SqliteMetadataStore::Open((temp.path() / "no" / "such" / "folder" / "meta.db").string());
+  EXPECT_FALSE(opened.ok());
+}
+
+TEST(SqliteMetadataStoreFileTest, NotADatabaseIsAnError) {
+  TempDir temp;
+  const fs::path path = temp.path() / "garbage.db";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << std::string(8192, 'x');
+  }
+  auto opened = SqliteMetadataStore::Open(path.string());
+  EXPECT_FALSE(opened.ok());
+}
+
+}  // namespace
+}  // namespace amp::storage
