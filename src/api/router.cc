@@ -36,16 +36,21 @@ std::string_view MethodName(Method method) {
 }
 
 void Router::Add(Method method, std::string pattern, Handler handler, BodyMode body_mode) {
-  Route route{method, std::move(pattern), body_mode, std::move(handler), {}};
-  for (std::string_view segment : SplitPath(route.pattern)) route.segments.emplace_back(segment);
+  Route route{method, std::move(pattern), body_mode, std::move(handler), {}, false};
+  for (std::string_view segment : SplitPath(route.pattern)) {
+    route.segments.emplace_back(segment);
+    route.has_params = route.has_params || IsParam(segment);
+  }
   routes_.push_back(std::move(route));
 }
 
 RouteMatch Router::Match(Method method, std::string_view path) const {
   RouteMatch result;
-  // Exact literal routes are the hot path (/api/predict): compare the whole path first.
+  // Exact literal routes are the hot path (/api/predict): compare the whole path first. Only routes without
+  // {param} segments: a client sending the pattern text itself ("/v1/models/{name}") must not reach a handler with
+  // no params.
   for (const Route& route : routes_) {
-    if (route.method == method && route.pattern == path) {
+    if (!route.has_params && route.method == method && route.pattern == path) {
       result.route = &route;
       return result;
     }

@@ -26,6 +26,7 @@ struct Route {
   BodyMode body_mode = BodyMode::kInMemory;
   Handler handler;
   std::vector<std::string> segments;  // filled by Router::Add
+  bool has_params = false;            // filled by Router::Add: some segment is a {param}
 };
 
 struct RouteMatch {

@@ -12,6 +12,26 @@ std::string RowPrefix(size_t row_idx, bool many) {
   return many ? "row " + std::to_string(row_idx) + ": " : "";
 }
 
+// Quotes client text in a message, cut at a character boundary so the response stays valid UTF-8.
+std::string ShortenForMessage(std::string_view text) {
+  constexpr size_t kMaxShownBytes = 100;
+  if (text.size() <= kMaxShownBytes) return std::string(text);
+  size_t cut = kMaxShownBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(text.substr(0, cut));
+}
+
+// What a feature of `type` takes, for error messages.
+std::string_view ExpectedValue(data::ColumnType type) {
+  switch (type) {
+    case data::ColumnType::kCategorical: return "a string";
+    case data::ColumnType::kBoolean: return "a boolean (true/false or 0/1)";
+    case data::ColumnType::kNumeric:
+    case data::ColumnType::kInteger: break;
+  }
+  return "a number";
+}
+
 std::string ExpectedFeatures(const ml::ModelSignature& signature) {
   std::string names;
   for (const ml::FeatureSpec& feature : signature.features) {
@@ -49,17 +69,17 @@ core::Status RowDecoder::DecodeRow(simdjson::dom::element value, size_t row_idx)
   for (auto field : object) {
     int feature_idx = signature.FindFeature(field.key);
     if (feature_idx < 0) {
-      return core::FailedPrecondition(RowPrefix(row_idx, many) + "unknown feature '" +
-                                      std::string(field.key.substr(0, 100)) + "'; the model takes: " +
-                                      ExpectedFeatures(signature));
+      return core::FailedPrecondition(RowPrefix(row_idx, many) + "unknown feature '" + ShortenForMessage(field.key) +
+                                      "'; the model takes: " + ExpectedFeatures(signature));
     }
     const ml::FeatureSpec& feature = signature.features[static_cast<size_t>(feature_idx)];
     seen[feature_idx] = 1;
     ml::FeatureValue& slot = row[feature_idx];
     simdjson::dom::element item = field.value;
-    auto type_error = [&](std::string_view expected) {
+    auto type_error = [&] {
       return core::FailedPrecondition(RowPrefix(row_idx, many) + "feature '" + feature.name + "' expects " +
-                                      std::string(expected) + ", got " + std::string(JsonTypeName(item.type())));
+                                      std::string(ExpectedValue(feature.type)) + ", got " +
+                                      std::string(JsonTypeName(item.type())));
     };
     switch (item.type()) {
       case simdjson::dom::element_type::NULL_VALUE:
@@ -74,15 +94,26 @@ core::Status RowDecoder::DecodeRow(simdjson::dom::element value, size_t row_idx)
                                           "' must be a finite number");
         }
         if (feature.type == data::ColumnType::kCategorical) {
-          // A category written as a number (e.g. a code): match it by its text.
+          // A category written as a number (e.g. a code): match it by its text. Integers are printed from their
+          // exact value: through a double, 9007199254740993 would read as ...992, and a uint64 above INT64_MAX
+          // cannot be cast to int64 at all.
           char buffer[32];
-          auto [end, ec] = item.type() == simdjson::dom::element_type::DOUBLE
-                               ? std::to_chars(buffer, buffer + sizeof(buffer), number)
-                               : std::to_chars(buffer, buffer + sizeof(buffer), static_cast<int64_t>(number));
-          text_storage_.emplace_back(buffer, ec == std::errc() ? end : buffer);
+          std::to_chars_result printed{buffer, std::errc::value_too_large};
+          switch (item.type()) {
+            case simdjson::dom::element_type::INT64:
+              printed = std::to_chars(buffer, buffer + sizeof(buffer), item.get_int64().value_unsafe());
+              break;
+            case simdjson::dom::element_type::UINT64:
+              printed = std::to_chars(buffer, buffer + sizeof(buffer), item.get_uint64().value_unsafe());
+              break;
+            default:
+              printed = std::to_chars(buffer, buffer + sizeof(buffer), number);
+              break;
+          }
+          text_storage_.emplace_back(buffer, printed.ec == std::errc() ? printed.ptr : buffer);
           slot = ml::FeatureValue::Text(text_storage_.back());
         } else if (feature.type == data::ColumnType::kBoolean && number != 0.0 && number != 1.0) {
-          return type_error("a boolean (true/false or 0/1)");
+          return type_error();
         } else {
           slot = ml::FeatureValue::Number(number);
         }
@@ -90,18 +121,18 @@ core::Status RowDecoder::DecodeRow(simdjson::dom::element value, size_t row_idx)
       }
       case simdjson::dom::element_type::BOOL:
         if (feature.type != data::ColumnType::kBoolean) {
-          return type_error(feature.type == data::ColumnType::kCategorical ? "a string" : "a number");
+          return type_error();
         }
         slot = ml::FeatureValue::Number(item.get_bool().value_unsafe() ? 1.0 : 0.0);
         break;
       case simdjson::dom::element_type::STRING:
         if (feature.type != data::ColumnType::kCategorical) {
-          return type_error(feature.type == data::ColumnType::kBoolean ? "a boolean" : "a number");
+          return type_error();
         }
         slot = ml::FeatureValue::Text(item.get_string().value_unsafe());
         break;
       default:
-        return type_error(feature.type == data::ColumnType::kCategorical ? "a string" : "a number");
+        return type_error();
     }
   }
   for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 
 namespace amp::ml {
@@ -18,7 +19,8 @@ double Median(std::vector<double> values) {
   double upper = values[mid];
   if (values.size() % 2 == 1) return upper;
   double lower = *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2.0;
+  double sum = lower + upper;
+  return std::isfinite(sum) ? sum / 2.0 : lower / 2.0 + upper / 2.0;  // the sum of two huge values can overflow
 }
 
 core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<const int64_t> rows) {
@@ -46,6 +48,12 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
   double stddev = count > 0 ? std::sqrt(m2 / static_cast<double>(count)) : 0.0;
   transform.center = mean;
   transform.scale = stddev > 0.0 ? stddev : 1.0;
+  // Values near the double range overflow the mean or the variance; an infinite center or scale could neither be
+  // fitted on nor written to the model artifact (JSON has no infinity).
+  if (!std::isfinite(transform.center) || !std::isfinite(transform.scale)) {
+    return core::InvalidArgument("numeric feature '" + column.name +
+                                 "' has values too large to standardize (its mean or variance overflows)");
+  }
   return transform;
 }
 
@@ -222,7 +230,8 @@ core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
       transform.impute_category = item["impute_category"].GetInt();
       if (transform.impute_category < 0 ||
           transform.impute_category >= static_cast<int32_t>(transform.categories.size()) ||
-          !std::is_sorted(transform.categories.begin(), transform.categories.end())) {
+          std::adjacent_find(transform.categories.begin(), transform.categories.end(),
+                             std::greater_equal<>()) != transform.categories.end()) {  // not strictly ascending
         return corrupt();
       }
     }

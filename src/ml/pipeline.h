@@ -34,7 +34,8 @@ class Pipeline {
   explicit Pipeline(std::vector<FeatureTransform> transforms);
 
   // Fits on `rows` of `table`, one transform per column index in `feature_columns`. InvalidArgument if there are
-  // no rows, or a categorical feature has no value at all in those rows.
+  // no rows, a categorical feature has no value at all in those rows, or a number-like feature's mean or standard
+  // deviation overflows a double.
   static core::Result<Pipeline> Fit(const data::Table& table, const std::vector<int>& feature_columns,
                                     std::span<const int64_t> rows);
 

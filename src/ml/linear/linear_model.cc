@@ -5,9 +5,19 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace amp::ml {
 namespace {
+
+// Warnings quote request text; cut it at a character boundary so the response stays valid UTF-8.
+std::string_view ShortenForMessage(std::string_view text) {
+  constexpr size_t kMaxShownBytes = 64;
+  if (text.size() <= kMaxShownBytes) return text;
+  size_t cut = kMaxShownBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
 
 std::string FormatNumber(double value) {
   rapidjson::StringBuffer buffer;
@@ -25,6 +35,26 @@ core::Result<std::shared_ptr<const LinearModel>> LinearModel::Create(ModelSignat
   }
   if (signature.features.size() != pipeline.transforms().size()) {
     return core::InvalidArgument("signature and pipeline disagree on the number of features");
+  }
+  // Serving checks inputs against the signature and Predict reads them by the pipeline's types; a disagreement would
+  // silently score text as 0.0.
+  for (size_t feature_idx = 0; feature_idx < signature.features.size(); ++feature_idx) {
+    const FeatureTransform& transform = pipeline.transforms()[feature_idx];
+    if (signature.features[feature_idx] != transform.feature) {
+      return core::InvalidArgument("signature and pipeline disagree on feature " + std::to_string(feature_idx));
+    }
+    if (!data::IsNumberLike(transform.feature.type) &&
+        (transform.impute_category < 0 ||
+         static_cast<size_t>(transform.impute_category) >= transform.categories.size())) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has no category to impute missing values with");
+    }
+    // Predict finds categories by binary search.
+    if (std::adjacent_find(transform.categories.begin(), transform.categories.end(), std::greater_equal<>()) !=
+        transform.categories.end()) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has categories that are not sorted and distinct");
+    }
   }
   return std::shared_ptr<const LinearModel>(
       new LinearModel(std::move(signature), std::move(pipeline), std::move(solution)));
@@ -84,7 +114,7 @@ core::Status LinearModel::Predict(std::span<const FeatureValue> rows, std::span<
       } else if (notes != nullptr) {
         notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
                                   signature_.features[feature_idx].name + "' has a category unseen in training ('" +
-                                  std::string(value.text.substr(0, 64)) + "'); encoded as all zeros");
+                                  std::string(ShortenForMessage(value.text)) + "'); encoded as all zeros");
       }
     }
     out[row_idx] = sum;

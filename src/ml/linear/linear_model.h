@@ -18,7 +18,9 @@ inline constexpr std::string_view kLinearRegressionAlgorithm = "linear_regressio
 
 class LinearModel final : public Model {
  public:
-  // `solution.weights` has one weight per encoded column of `pipeline`. InvalidArgument if not.
+  // `solution.weights` has one weight per encoded column of `pipeline`, and `signature.features` are the pipeline's
+  // features (same names, types and order). InvalidArgument if not, or if a categorical transform's categories are
+  // not sorted and distinct or its impute_category is not one of them.
   static core::Result<std::shared_ptr<const LinearModel>> Create(ModelSignature signature, Pipeline pipeline,
                                                                  LinearSolution solution);
   // The inverse of SerializePayload. DataLoss on malformed input.

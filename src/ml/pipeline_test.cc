@@ -1,0 +1,549 @@
+#include "ml/pipeline.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace amp::ml {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+data::Column NumberColumn(std::string name, std::vector<double> numbers,
+                          data::ColumnType type = data::ColumnType::kNumeric) {
+  data::Column column;
+  column.name = std::move(name);
+  column.type = type;
+  column.numbers = std::move(numbers);
+  return column;
+}
+
+data::Column CategoryColumn(std::string name, std::vector<std::string> categories, std::vector<int32_t> codes) {
+  data::Column column;
+  column.name = std::move(name);
+  column.type = data::ColumnType::kCategorical;
+  column.categories = std::move(categories);
+  column.codes = std::move(codes);
+  return column;
+}
+
+std::vector<int64_t> AllRows(int64_t count) {
+  std::vector<int64_t> rows(static_cast<size_t>(count));
+  std::iota(rows.begin(), rows.end(), 0);
+  return rows;
+}
+
+// The textbook two-pass mean and population standard deviation, to check the pipeline's one-pass version.
+void MeanAndStd(const std::vector<double>& values, double* mean, double* stddev) {
+  double sum = 0.0;
+  for (double value : values) sum += value;
+  *mean = sum / static_cast<double>(values.size());
+  double squares = 0.0;
+  for (double value : values) squares += (value - *mean) * (value - *mean);
+  *stddev = std::sqrt(squares / static_cast<double>(values.size()));
+}
+
+// Fits one numeric column over all its rows.
+FeatureTransform FitOneNumber(const std::vector<double>& values) {
+  data::Table table(static_cast<int64_t>(values.size()), {NumberColumn("x", values)});
+  std::vector<int64_t> rows = AllRows(table.row_count());
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+  EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  if (!pipeline.ok()) return {};
+  EXPECT_EQ(pipeline->transforms().size(), 1u);
+  return pipeline->transforms()[0];
+}
+
+TEST(PipelineTest, MedianImputationMatchesNumpy) {
+  struct Case {
+    std::string name;
+    std::vector<double> values;  // NaN = missing
+    double want_median;
+  };
+  const std::vector<Case> cases = {
+      {"single value", {4.0}, 4.0},
+      {"odd count", {5.0, 1.0, 3.0}, 3.0},
+      {"even count averages the middle two", {4.0, 1.0, 10.0, 3.0}, 3.5},
+      {"two values", {2.0, 1.0}, 1.5},
+      {"duplicates in the middle", {1.0, 2.0, 2.0, 1.0}, 1.5},
+      {"odd with repeats", {-1.0, 7.0, -1.0}, -1.0},
+      {"missing values are ignored (odd present)", {kNaN, 5.0, 1.0, kNaN, 3.0}, 3.0},
+      {"missing values are ignored (even present)", {9.0, kNaN, 1.0, 2.0, 8.0}, 5.0},
+      {"negative and fractional", {-0.5, -2.25, 0.75, 10.0, -3.0, 1.0}, 0.125},
+      {"descending", {6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0}, 3.0},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FeatureTransform transform = FitOneNumber(c.values);
+    EXPECT_EQ(transform.impute_value, c.want_median);
+  }
+}
+
+TEST(PipelineTest, MeanAndStdAreComputedAfterImputation) {
+  // Present values {1, 3, 5}: median 3. After imputation the column is {1, 3, 3, 5, 3}: mean 3, population
+  // variance (4 + 0 + 0 + 4 + 0) / 5 = 1.6, as StandardScaler sees SimpleImputer's output.
+  FeatureTransform transform = FitOneNumber({1.0, kNaN, 3.0, 5.0, kNaN});
+  EXPECT_EQ(transform.impute_value, 3.0);
+  EXPECT_DOUBLE_EQ(transform.center, 3.0);
+  EXPECT_DOUBLE_EQ(transform.scale, std::sqrt(1.6));
+
+  // Even count of present values: median 2.5 fills the gap.
+  transform = FitOneNumber({1.0, 2.0, kNaN, 3.0, 10.0});
+  EXPECT_EQ(transform.impute_value, 2.5);
+  double mean = 0.0;
+  double stddev = 0.0;
+  MeanAndStd({1.0, 2.0, 2.5, 3.0, 10.0}, &mean, &stddev);
+  EXPECT_NEAR(transform.center, mean, 1e-12);
+  EXPECT_NEAR(transform.scale, stddev, 1e-12);
+}
+
+TEST(PipelineTest, MeanAndStdMatchTwoPassOnRandomData) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(1000.0, 25.0);
+  std::bernoulli_distribution missing(0.2);
+  std::vector<double> values(501);
+  for (double& value : values) value = missing(rng) ? kNaN : normal(rng);
+  FeatureTransform transform = FitOneNumber(values);
+
+  std::vector<double> present;
+  for (double value : values) {
+    if (!std::isnan(value)) present.push_back(value);
+  }
+  std::sort(present.begin(), present.end());
+  const double median = present.size() % 2 == 1 ? present[present.size() / 2]
+                                                : (present[present.size() / 2 - 1] + present[present.size() / 2]) / 2.0;
+  EXPECT_EQ(transform.impute_value, median);
+
+  std::vector<double> imputed = values;
+  for (double& value : imputed) {
+    if (std::isnan(value)) value = median;
+  }
+  double mean = 0.0;
+  double stddev = 0.0;
+  MeanAndStd(imputed, &mean, &stddev);
+  EXPECT_NEAR(transform.center, mean, 1e-12 * std::fabs(mean));
+  EXPECT_NEAR(transform.scale, stddev, 1e-10 * stddev);
+}
+
+TEST(PipelineTest, ConstantColumnGetsScaleOne) {
+  FeatureTransform transform = FitOneNumber({7.5, 7.5, kNaN, 7.5});
+  EXPECT_EQ(transform.impute_value, 7.5);
+  EXPECT_EQ(transform.center, 7.5);
+  EXPECT_EQ(transform.scale, 1.0);
+
+  // A column with no value at all in the training rows imputes 0 and stays a constant 0.
+  transform = FitOneNumber({kNaN, kNaN});
+  EXPECT_EQ(transform.impute_value, 0.0);
+  EXPECT_EQ(transform.center, 0.0);
+  EXPECT_EQ(transform.scale, 1.0);
+}
+
+TEST(PipelineTest, MedianOfHugeValuesDoesNotOverflow) {
+  FeatureTransform transform = FitOneNumber({1.7e308, kNaN, 1.7e308});
+  EXPECT_EQ(transform.impute_value, 1.7e308);
+  EXPECT_EQ(transform.center, 1.7e308);
+  EXPECT_EQ(transform.scale, 1.0);
+  transform = FitOneNumber({-1.7e308, kNaN, -1.7e308, -1.7e308, -1.7e308});
+  EXPECT_EQ(transform.impute_value, -1.7e308);
+  // Ordinary values still take numpy's (lower + upper) / 2.
+  transform = FitOneNumber({0.1, 0.2});
+  EXPECT_EQ(transform.impute_value, (0.1 + 0.2) / 2.0);
+}
+
+TEST(PipelineTest, StatisticsThatOverflowAreInvalidArgument) {
+  // The artifact is JSON, which has no infinity: an overflowing center or scale must be refused at fit time.
+  const std::vector<std::vector<double>> cases = {
+      {1e200, -1e200, 1e200, -1e200},     // the variance overflows
+      {1.7e308, -1.7e308, 1.7e308, 1.0},  // the mean overflows on the way
+  };
+  for (const std::vector<double>& values : cases) {
+    data::Table table(static_cast<int64_t>(values.size()), {NumberColumn("big", values)});
+    std::vector<int64_t> rows = AllRows(table.row_count());
+    core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+    ASSERT_FALSE(pipeline.ok());
+    EXPECT_EQ(pipeline.status().code(), core::StatusCode::kInvalidArgument);
+    EXPECT_THAT(pipeline.status().message(), HasSubstr("'big'"));
+  }
+}
+
+TEST(PipelineTest, FitsOnlyTheGivenRows) {
+  // Rows 1 and 3 are not training rows; their extreme values must not leak into the statistics.
+  data::Table table(5, {NumberColumn("x", {1.0, 1e9, 2.0, -1e9, kNaN})});
+  const std::vector<int64_t> rows = {0, 2, 4};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const FeatureTransform& transform = pipeline->transforms()[0];
+  EXPECT_EQ(transform.impute_value, 1.5);
+  EXPECT_DOUBLE_EQ(transform.center, 1.5);                  // {1, 2, 1.5}
+  EXPECT_DOUBLE_EQ(transform.scale, std::sqrt(0.5 / 3.0));  // (0.25 + 0.25 + 0) / 3
+}
+
+TEST(PipelineTest, CategoriesAreSortedAndComeFromTrainingRowsOnly) {
+  // Dictionary in first-seen order; "zeta" only appears in row 5, which is not a training row; "unused" in none.
+  data::Table table(6, {CategoryColumn("city", {"rome", "berlin", "zeta", "amsterdam", "unused"}, {0, 1, 0, 3, 3, 2})});
+  const std::vector<int64_t> rows = {0, 1, 2, 3, 4};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const FeatureTransform& transform = pipeline->transforms()[0];
+  EXPECT_EQ(transform.feature.name, "city");
+  EXPECT_EQ(transform.feature.type, data::ColumnType::kCategorical);
+  EXPECT_THAT(transform.categories, ElementsAre("amsterdam", "berlin", "rome"));
+  EXPECT_EQ(pipeline->EncodedWidth(), 3);
+}
+
+TEST(PipelineTest, CategoriesSortBytewise) {
+  // Byte order, as Python sorts str (for ASCII): upper case before lower case, digits before letters.
+  data::Table table(5, {CategoryColumn("c", {"b", "B", "a", "10", "9"}, {0, 1, 2, 3, 4})});
+  std::vector<int64_t> rows = AllRows(5);
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  EXPECT_THAT(pipeline->transforms()[0].categories, ElementsAre("10", "9", "B", "a", "b"));
+}
+
+TEST(PipelineTest, MostFrequentImputation) {
+  struct Case {
+    std::string name;
+    std::vector<std::string> dictionary;
+    std::vector<int32_t> codes;  // all rows are training rows
+    std::string want_impute;
+  };
+  const std::vector<Case> cases = {
+      {"clear winner", {"x", "y"}, {0, 1, 1, -1}, "y"},
+      {"tie goes to the smallest category", {"pear", "apple"}, {0, 1, 0, 1}, "apple"},
+      {"three-way tie", {"c", "b", "a"}, {0, 1, 2}, "a"},
+      {"tie between later categories", {"z", "m", "k"}, {0, 1, 1, 2, 2}, "k"},
+      {"missing values do not count", {"a", "b"}, {0, 1, 1, -1, -1, -1, 0, 1}, "b"},
+      {"single category", {"only"}, {-1, 0, -1}, "only"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    data::Table table(static_cast<int64_t>(c.codes.size()), {CategoryColumn("c", c.dictionary, c.codes)});
+    std::vector<int64_t> rows = AllRows(table.row_count());
+    core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    const FeatureTransform& transform = pipeline->transforms()[0];
+    ASSERT_GE(transform.impute_category, 0);
+    ASSERT_LT(static_cast<size_t>(transform.impute_category), transform.categories.size());
+    EXPECT_EQ(transform.categories[static_cast<size_t>(transform.impute_category)], c.want_impute);
+  }
+}
+
+TEST(PipelineTest, FitErrors) {
+  data::Table table(3, {NumberColumn("x", {1.0, 2.0, 3.0}), CategoryColumn("c", {"a"}, {-1, -1, 0})});
+
+  core::Result<Pipeline> no_rows = Pipeline::Fit(table, {0}, std::vector<int64_t>{});
+  ASSERT_FALSE(no_rows.ok());
+  EXPECT_EQ(no_rows.status().code(), core::StatusCode::kInvalidArgument);
+
+  // "c" has a value only in row 2, which is not a training row.
+  const std::vector<int64_t> rows = {0, 1};
+  core::Result<Pipeline> empty_category = Pipeline::Fit(table, {0, 1}, rows);
+  ASSERT_FALSE(empty_category.ok());
+  EXPECT_EQ(empty_category.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_THAT(empty_category.status().message(), HasSubstr("'c'"));
+}
+
+// The table of the Encode tests. Fitted on rows 0-3:
+//   size  (numeric): present {1, 3, 5}, median 3; imputed {1, 3, 3, 5}: mean 3, std sqrt(2)
+//   beds  (integer): present {2, 2, 4}, median 2; imputed {2, 2, 2, 4}: mean 2.5, std sqrt(0.75)
+//   pool  (boolean): present {1, 0, 0}, median 0; imputed {1, 0, 0, 0}: mean 0.25, std sqrt(0.1875)
+//   city  (categorical): paris x1, berlin x2, one missing -> categories [berlin, paris], impute berlin;
+//                         "rome" appears only in row 4, "oslo" in no row.
+data::Table EncodeTable() {
+  return data::Table(5, {NumberColumn("size", {1.0, kNaN, 3.0, 5.0, 7.0}),
+                         NumberColumn("beds", {2.0, 2.0, kNaN, 4.0, 100.0}, data::ColumnType::kInteger),
+                         NumberColumn("pool", {1.0, 0.0, 0.0, kNaN, 1.0}, data::ColumnType::kBoolean),
+                         CategoryColumn("city", {"paris", "berlin", "oslo", "rome"}, {0, 1, -1, 1, 3})});
+}
+
+TEST(PipelineTest, FitsEveryColumnType) {
+  data::Table table = EncodeTable();
+  const std::vector<int64_t> train_rows = {0, 1, 2, 3};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0, 1, 2, 3}, train_rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const std::vector<FeatureTransform>& transforms = pipeline->transforms();
+  ASSERT_EQ(transforms.size(), 4u);
+
+  EXPECT_EQ(transforms[0].feature, (FeatureSpec{"size", data::ColumnType::kNumeric}));
+  EXPECT_EQ(transforms[0].impute_value, 3.0);
+  EXPECT_DOUBLE_EQ(transforms[0].center, 3.0);
+  EXPECT_DOUBLE_EQ(transforms[0].scale, std::sqrt(2.0));
+
+  EXPECT_EQ(transforms[1].feature, (FeatureSpec{"beds", data::ColumnType::kInteger}));
+  EXPECT_EQ(transforms[1].impute_value, 2.0);
+  EXPECT_DOUBLE_EQ(transforms[1].center, 2.5);
+  EXPECT_DOUBLE_EQ(transforms[1].scale, std::sqrt(0.75));
+
+  EXPECT_EQ(transforms[2].feature, (FeatureSpec{"pool", data::ColumnType::kBoolean}));
+  EXPECT_EQ(transforms[2].impute_value, 0.0);
+  EXPECT_DOUBLE_EQ(transforms[2].center, 0.25);
+  EXPECT_DOUBLE_EQ(transforms[2].scale, std::sqrt(0.1875));
+
+  EXPECT_EQ(transforms[3].feature, (FeatureSpec{"city", data::ColumnType::kCategorical}));
+  EXPECT_THAT(transforms[3].categories, ElementsAre("berlin", "paris"));
+  EXPECT_EQ(transforms[3].impute_category, 0);
+
+  EXPECT_EQ(pipeline->EncodedWidth(), 5);
+  EXPECT_THAT(pipeline->EncodedNames(), ElementsAre("size", "beds", "pool", "city=berlin", "city=paris"));
+}
+
+TEST(PipelineTest, EncodeWritesColumnMajorMatrix) {
+  data::Table table = EncodeTable();
+  const std::vector<int> feature_columns = {0, 1, 2, 3};
+  const std::vector<int64_t> train_rows = {0, 1, 2, 3};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, feature_columns, train_rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+
+  // Rows in a deliberately unsorted order: unseen category, missing everything-but-pool, all present.
+  const std::vector<int64_t> rows = {4, 2, 0};
+  std::vector<double> out = {123.0};  // stale content must be replaced
+  pipeline->Encode(table, feature_columns, rows, &out);
+  const double s_size = std::sqrt(2.0);
+  const double s_beds = std::sqrt(0.75);
+  const double s_pool = std::sqrt(0.1875);
+  const std::vector<double> want = {// size: 7, 3, 1
+                                    (7.0 - 3.0) / s_size, 0.0, (1.0 - 3.0) / s_size,
+                                    // beds: 100, missing -> 2, 2
+                                    (100.0 - 2.5) / s_beds, (2.0 - 2.5) / s_beds, (2.0 - 2.5) / s_beds,
+                                    // pool: 1, 0, 1
+                                    (1.0 - 0.25) / s_pool, (0.0 - 0.25) / s_pool, (1.0 - 0.25) / s_pool,
+                                    // city=berlin: rome (unseen) -> 0, missing -> imputed berlin -> 1, paris -> 0
+                                    0.0, 1.0, 0.0,
+                                    // city=paris
+                                    0.0, 0.0, 1.0};
+  ASSERT_EQ(out.size(), want.size());
+  for (size_t idx = 0; idx < want.size(); ++idx) EXPECT_NEAR(out[idx], want[idx], 1e-12) << "index " << idx;
+}
+
+TEST(PipelineTest, EncodeMapsCategoriesByTextOnAnotherTable) {
+  data::Table train(3, {CategoryColumn("c", {"b", "a"}, {0, 1, 1})});
+  std::vector<int64_t> train_rows = AllRows(3);
+  core::Result<Pipeline> pipeline = Pipeline::Fit(train, {0}, train_rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  ASSERT_THAT(pipeline->transforms()[0].categories, ElementsAre("a", "b"));
+
+  // Same schema, a different dictionary (codes mean other things), an unseen "c" and a missing value.
+  data::Table other(5, {CategoryColumn("c", {"c", "a", "b"}, {0, 1, 2, -1, 2})});
+  std::vector<int64_t> rows = AllRows(5);
+  std::vector<double> out;
+  pipeline->Encode(other, {0}, rows, &out);
+  // Column "c=a" then "c=b"; the missing row gets the imputed "a".
+  EXPECT_THAT(out, ElementsAre(0, 1, 0, 1, 0,  //
+                               0, 0, 1, 0, 1));
+}
+
+TEST(PipelineTest, EncodeWithNoRowsIsEmpty) {
+  data::Table table = EncodeTable();
+  const std::vector<int> feature_columns = {0, 3};
+  const std::vector<int64_t> train_rows = {0, 1};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, feature_columns, train_rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  std::vector<double> out = {1.0, 2.0};
+  pipeline->Encode(table, feature_columns, std::vector<int64_t>{}, &out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(PipelineTest, EncodedNamesAndWidthOfHandBuiltPipeline) {
+  FeatureTransform number;
+  number.feature = {"x", data::ColumnType::kNumeric};
+  FeatureTransform category;
+  category.feature = {"color", data::ColumnType::kCategorical};
+  category.categories = {"blue", "red green", "z=1"};
+  FeatureTransform flag;
+  flag.feature = {"ok", data::ColumnType::kBoolean};
+  Pipeline pipeline({number, category, flag});
+  EXPECT_EQ(pipeline.EncodedWidth(), 5);
+  EXPECT_THAT(pipeline.EncodedNames(), ElementsAre("x", "color=blue", "color=red green", "color=z=1", "ok"));
+
+  Pipeline empty;
+  EXPECT_EQ(empty.EncodedWidth(), 0);
+  EXPECT_TRUE(empty.EncodedNames().empty());
+}
+
+// A double with all 52 mantissa bits random.
+double FullMantissa(std::mt19937_64& rng, int min_exponent, int max_exponent) {
+  const uint64_t mantissa = rng() & ((uint64_t{1} << 52) - 1);
+  const int exponent = std::uniform_int_distribution<int>(min_exponent, max_exponent)(rng);
+  const double value = std::ldexp(1.0 + std::ldexp(static_cast<double>(mantissa), -52), exponent);
+  return (rng() & 1) != 0 ? -value : value;
+}
+
+void ExpectBitwiseEqual(double got, double want, const std::string& what) {
+  EXPECT_EQ(std::bit_cast<uint64_t>(got), std::bit_cast<uint64_t>(want))
+      << what << ": got " << got << ", want " << want;
+}
+
+void ExpectSamePipeline(const Pipeline& got, const Pipeline& want) {
+  ASSERT_EQ(got.transforms().size(), want.transforms().size());
+  for (size_t idx = 0; idx < want.transforms().size(); ++idx) {
+    const FeatureTransform& a = got.transforms()[idx];
+    const FeatureTransform& b = want.transforms()[idx];
+    SCOPED_TRACE("transform " + std::to_string(idx) + " (" + b.feature.name + ")");
+    EXPECT_EQ(a.feature, b.feature);
+    if (data::IsNumberLike(b.feature.type)) {
+      ExpectBitwiseEqual(a.impute_value, b.impute_value, "impute");
+      ExpectBitwiseEqual(a.center, b.center, "center");
+      ExpectBitwiseEqual(a.scale, b.scale, "scale");
+    } else {
+      EXPECT_EQ(a.categories, b.categories);
+      EXPECT_EQ(a.impute_category, b.impute_category);
+    }
+  }
+  EXPECT_EQ(got.EncodedWidth(), want.EncodedWidth());
+}
+
+TEST(PipelineTest, JsonRoundTripIsBitExact) {
+  std::mt19937_64 rng(20240601);
+  std::vector<FeatureTransform> transforms;
+  for (int idx = 0; idx < 200; ++idx) {
+    FeatureTransform transform;
+    transform.feature = {"f" + std::to_string(idx),
+                         idx % 3 == 0 ? data::ColumnType::kInteger : data::ColumnType::kNumeric};
+    transform.impute_value = FullMantissa(rng, -30, 30);
+    transform.center = FullMantissa(rng, -30, 30);
+    transform.scale = std::fabs(FullMantissa(rng, -30, 30));
+    transforms.push_back(transform);
+  }
+  // Doubles that are hard to print and read back.
+  const std::vector<double> special = {0.1,
+                                       1.0 / 3.0,
+                                       -0.0,
+                                       0.0,
+                                       DBL_MAX,
+                                       -DBL_MAX,
+                                       DBL_MIN,
+                                       std::numeric_limits<double>::denorm_min(),
+                                       2.2250738585072009e-308,  // largest subnormal
+                                       5e-324 * 12345,
+                                       9007199254740993.0,
+                                       1e23,
+                                       8.41e21,
+                                       5e-310,
+                                       123456789012345680.0,
+                                       2.718281828459045,
+                                       1.7976931348623157e308 / 3};
+  for (size_t idx = 0; idx < special.size(); ++idx) {
+    FeatureTransform transform;
+    transform.feature = {"special" + std::to_string(idx), data::ColumnType::kNumeric};
+    transform.impute_value = special[idx];
+    transform.center = -special[idx];
+    transform.scale = special[idx] == 0.0 ? 1.0 : special[idx];
+    transforms.push_back(transform);
+  }
+  FeatureTransform flag;
+  flag.feature = {"flag", data::ColumnType::kBoolean};
+  flag.impute_value = 1.0;
+  flag.center = 0.3;
+  flag.scale = 0.45825756949558399;
+  transforms.push_back(flag);
+  FeatureTransform category;
+  // Names and categories that need escaping in JSON, and non-ASCII text.
+  category.feature = {"qu\"ote\\d \xC3\xA9t\xC3\xA9\n", data::ColumnType::kCategorical};
+  category.categories = {"", " spaced ", "\"", "a/b", "tab\there", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
+  std::sort(category.categories.begin(), category.categories.end());
+  category.impute_category = 3;
+  transforms.push_back(category);
+
+  Pipeline pipeline(transforms);
+  const std::string json = pipeline.ToJson();
+  core::Result<Pipeline> parsed = Pipeline::FromJson(json);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ExpectSamePipeline(*parsed, pipeline);
+  EXPECT_EQ(parsed->ToJson(), json);
+}
+
+TEST(PipelineTest, JsonRoundTripOfFittedPipeline) {
+  data::Table table = EncodeTable();
+  const std::vector<int64_t> train_rows = {0, 1, 2, 3, 4};
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0, 1, 2, 3}, train_rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  core::Result<Pipeline> parsed = Pipeline::FromJson(pipeline->ToJson());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ExpectSamePipeline(*parsed, *pipeline);
+  EXPECT_EQ(parsed->EncodedNames(), pipeline->EncodedNames());
+
+  core::Result<Pipeline> empty = Pipeline::FromJson(Pipeline().ToJson());
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_TRUE(empty->transforms().empty());
+}
+
+TEST(PipelineTest, MalformedJsonIsDataLoss) {
+  const std::string number = R"("name":"x","type":"numeric","impute":1,"center":0,"scale":2)";
+  const std::string category = R"("name":"c","type":"categorical","categories":["a","b"],"impute_category":1)";
+  struct Case {
+    std::string name;
+    std::string json;
+  };
+  const std::vector<Case> cases = {
+      {"empty", ""},
+      {"not JSON", "pipeline"},
+      {"truncated", R"({"transforms":[{)" + number},
+      {"trailing garbage", R"({"transforms":[]} x)"},
+      {"array root", "[]"},
+      {"string root", R"("transforms")"},
+      {"no transforms", "{}"},
+      {"transforms not an array", R"({"transforms":{}})"},
+      {"transform not an object", R"({"transforms":[1]})"},
+      {"transform null", R"({"transforms":[null]})"},
+      {"no name", R"({"transforms":[{"type":"numeric","impute":1,"center":0,"scale":2}]})"},
+      {"name not a string", R"({"transforms":[{"name":7,"type":"numeric","impute":1,"center":0,"scale":2}]})"},
+      {"no type", R"({"transforms":[{"name":"x","impute":1,"center":0,"scale":2}]})"},
+      {"unknown type", R"({"transforms":[{"name":"x","type":"float","impute":1,"center":0,"scale":2}]})"},
+      {"type in capitals", R"({"transforms":[{"name":"x","type":"Numeric","impute":1,"center":0,"scale":2}]})"},
+      {"no impute", R"({"transforms":[{"name":"x","type":"numeric","center":0,"scale":2}]})"},
+      {"no center", R"({"transforms":[{"name":"x","type":"integer","impute":1,"scale":2}]})"},
+      {"no scale", R"({"transforms":[{"name":"x","type":"boolean","impute":1,"center":0}]})"},
+      {"center a string", R"({"transforms":[{"name":"x","type":"numeric","impute":1,"center":"0","scale":2}]})"},
+      {"scale null", R"({"transforms":[{"name":"x","type":"numeric","impute":1,"center":0,"scale":null}]})"},
+      {"scale zero", R"({"transforms":[{"name":"x","type":"numeric","impute":1,"center":0,"scale":0}]})"},
+      {"scale negative zero", R"({"transforms":[{"name":"x","type":"numeric","impute":1,"center":0,"scale":-0.0}]})"},
+      {"number too big", R"({"transforms":[{"name":"x","type":"numeric","impute":1e999,"center":0,"scale":1}]})"},
+      {"NaN literal", R"({"transforms":[{"name":"x","type":"numeric","impute":NaN,"center":0,"scale":1}]})"},
+      {"no categories", R"({"transforms":[{"name":"c","type":"categorical","impute_category":0}]})"},
+      {"categories not an array",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":"a","impute_category":0}]})"},
+      {"category not a string",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a",1],"impute_category":0}]})"},
+      {"no impute_category", R"({"transforms":[{"name":"c","type":"categorical","categories":["a"]}]})"},
+      {"impute_category negative",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a"],"impute_category":-1}]})"},
+      {"impute_category out of range",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","b"],"impute_category":2}]})"},
+      {"impute_category fractional",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","b"],"impute_category":0.5}]})"},
+      {"impute_category a string",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","b"],"impute_category":"0"}]})"},
+      {"no categories at all",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":[],"impute_category":0}]})"},
+      {"categories unsorted",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["b","a"],"impute_category":0}]})"},
+      {"categories repeated",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","a"],"impute_category":0}]})"},
+      {"bad second transform", R"({"transforms":[{)" + number + R"(},{)" + category + R"(},{"name":"y"}]})"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name + ": " + c.json);
+    core::Result<Pipeline> parsed = Pipeline::FromJson(c.json);
+    ASSERT_FALSE(parsed.ok());
+    EXPECT_EQ(parsed.status().code(), core::StatusCode::kDataLoss);
+  }
+  // The well-formed pieces used above parse.
+  core::Result<Pipeline> good = Pipeline::FromJson(R"({"transforms":[{)" + number + R"(},{)" + category + R"(}]})");
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->EncodedWidth(), 3);
+}
+
+}  // namespace
+}  // namespace amp::ml

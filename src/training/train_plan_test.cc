@@ -1,0 +1,172 @@
+#include "training/train_plan.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace amp::training {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+data::TableSummary HouseSchema() {
+  data::TableSummary schema;
+  schema.row_count = 100;
+  for (auto [name, type] : std::vector<std::pair<std::string, data::ColumnType>>{
+           {"price", data::ColumnType::kNumeric},
+           {"sqft", data::ColumnType::kInteger},
+           {"city", data::ColumnType::kCategorical},
+           {"garage", data::ColumnType::kBoolean},
+           {"age", data::ColumnType::kNumeric},
+       }) {
+    data::ColumnSummary column;
+    column.name = name;
+    column.type = type;
+    schema.columns.push_back(column);
+  }
+  return schema;
+}
+
+storage::TrainRequest Request(std::string target, std::vector<std::string> features = {},
+                              std::map<std::string, double> params = {}, std::string algorithm = "") {
+  storage::TrainRequest request;
+  request.model_name = "houses";
+  request.dataset_id = "ds_1";
+  request.target = std::move(target);
+  request.features = std::move(features);
+  request.params = std::move(params);
+  request.algorithm = std::move(algorithm);
+  return request;
+}
+
+TEST(TrainPlanTest, Errors) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  data::TableSummary target_only;
+  target_only.columns.push_back(HouseSchema().columns[0]);
+  struct Case {
+    std::string name;
+    storage::TrainRequest request;
+    data::TableSummary schema;
+    std::string want_message;  // a substring
+  };
+  const data::TableSummary houses = HouseSchema();
+  const std::vector<Case> cases = {
+      {"unknown algorithm", Request("price", {}, {}, "xgboost"), houses, "unknown algorithm 'xgboost'"},
+      {"algorithm in capitals", Request("price", {}, {}, "Linear_Regression"), houses, "unknown algorithm"},
+      {"unknown parameter", Request("price", {}, {{"alpha", 1.0}}), houses, "unknown parameter 'alpha'"},
+      {"negative l2", Request("price", {}, {{"l2", -0.5}}), houses, "'l2' must be >= 0"},
+      {"infinite l2", Request("price", {}, {{"l2", kInf}}), houses, "'l2' must be a finite number"},
+      {"NaN l2", Request("price", {}, {{"l2", kNaN}}), houses, "'l2' must be a finite number"},
+      {"holdout 1.0", Request("price", {}, {{"holdout_fraction", 1.0}}), houses,
+       "'holdout_fraction' must be in [0, 1)"},
+      {"holdout above 1", Request("price", {}, {{"holdout_fraction", 2.0}}), houses, "'holdout_fraction'"},
+      {"negative holdout", Request("price", {}, {{"holdout_fraction", -0.1}}), houses, "'holdout_fraction'"},
+      {"seed 1.5", Request("price", {}, {{"seed", 1.5}}), houses, "'seed' must be a whole number >= 0"},
+      {"negative seed", Request("price", {}, {{"seed", -1.0}}), houses, "'seed'"},
+      {"seed beyond 2^53", Request("price", {}, {{"seed", 1e17}}), houses, "'seed'"},
+      {"infinite seed", Request("price", {}, {{"seed", kInf}}), houses, "'seed' must be a finite number"},
+      {"no target", Request(""), houses, "'target' is required"},
+      {"missing target", Request("cost"), houses, "target column 'cost' is not in the dataset"},
+      {"target differs in case", Request("Price"), houses, "target column 'Price' is not in the dataset"},
+      {"categorical target", Request("city"), houses, "target column 'city' is categorical"},
+      {"boolean target", Request("garage"), houses, "target column 'garage' is boolean"},
+      {"unknown feature", Request("price", {"sqft", "pool"}), houses, "feature column 'pool' is not in the dataset"},
+      {"target listed as feature", Request("price", {"sqft", "price"}), houses,
+       "the target 'price' cannot also be a feature"},
+      {"duplicate feature", Request("price", {"sqft", "age", "sqft"}), houses, "feature 'sqft' is listed twice"},
+      {"no features left", Request("price"), target_only, "no feature columns to train on"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    core::Result<TrainPlan> plan = PlanTraining(c.request, c.schema);
+    ASSERT_FALSE(plan.ok());
+    EXPECT_EQ(plan.status().code(), core::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(plan.status().message(), HasSubstr(c.want_message));
+  }
+}
+
+TEST(TrainPlanTest, UnknownAlgorithmListsTheSupportedOnes) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, {}, "svm"), HouseSchema());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(plan.status().message(), HasSubstr("supported: linear_regression"));
+  EXPECT_THAT(SupportedAlgorithms(), ElementsAre("linear_regression"));
+}
+
+TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("price"), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->algorithm, "linear_regression");
+  EXPECT_EQ(plan->target.name, "price");
+  EXPECT_EQ(plan->target.type, data::ColumnType::kNumeric);
+  std::vector<std::string> names;
+  for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
+  EXPECT_THAT(names, ElementsAre("sqft", "city", "garage", "age"));  // schema order
+  EXPECT_EQ(plan->features[1].type, data::ColumnType::kCategorical);
+  EXPECT_EQ(plan->features[2].type, data::ColumnType::kBoolean);
+  EXPECT_EQ(plan->l2, 0.0);
+  EXPECT_EQ(plan->holdout_fraction, 0.2);
+  EXPECT_EQ(plan->seed, 42u);
+  EXPECT_THAT(plan->Params(), ElementsAre(Pair("holdout_fraction", 0.2), Pair("l2", 0.0), Pair("seed", 42.0)));
+
+  std::vector<std::string> loaded;
+  for (const data::ColumnSpec& column : plan->ColumnsToLoad()) loaded.push_back(column.name);
+  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age"));
+}
+
+TEST(TrainPlanTest, TargetInTheMiddleIsSkippedByDefault) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("age", {}, {}, "linear_regression"), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::vector<std::string> names;
+  for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
+  EXPECT_THAT(names, ElementsAre("price", "sqft", "city", "garage"));
+}
+
+TEST(TrainPlanTest, ExplicitFeaturesKeepTheirOrder) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("price", {"garage", "sqft"}), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->features.size(), 2u);
+  EXPECT_EQ(plan->features[0].name, "garage");
+  EXPECT_EQ(plan->features[0].type, data::ColumnType::kBoolean);
+  EXPECT_EQ(plan->features[1].name, "sqft");
+  EXPECT_EQ(plan->features[1].type, data::ColumnType::kInteger);
+  std::vector<std::string> loaded;
+  for (const data::ColumnSpec& column : plan->ColumnsToLoad()) loaded.push_back(column.name);
+  EXPECT_THAT(loaded, ElementsAre("price", "garage", "sqft"));
+}
+
+TEST(TrainPlanTest, ParametersAreResolved) {
+  struct Case {
+    std::map<std::string, double> params;
+    double want_l2;
+    double want_holdout;
+    uint64_t want_seed;
+  };
+  const std::vector<Case> cases = {
+      {{}, 0.0, 0.2, 42},
+      {{{"l2", 2.5}}, 2.5, 0.2, 42},
+      {{{"l2", 0.0}, {"holdout_fraction", 0.0}, {"seed", 0.0}}, 0.0, 0.0, 0},
+      {{{"holdout_fraction", 0.999}, {"seed", 7.0}}, 0.0, 0.999, 7},
+      {{{"seed", 9007199254740992.0}}, 0.0, 0.2, 9007199254740992ull},
+      {{{"l2", 1e300}}, 1e300, 0.2, 42},
+  };
+  for (const Case& c : cases) {
+    core::Result<TrainPlan> plan = PlanTraining(Request("sqft", {"age"}, c.params), HouseSchema());
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_EQ(plan->l2, c.want_l2);
+    EXPECT_EQ(plan->holdout_fraction, c.want_holdout);
+    EXPECT_EQ(plan->seed, c.want_seed);
+    EXPECT_EQ(plan->target.type, data::ColumnType::kInteger);  // an integer target is fine for regression
+    EXPECT_THAT(plan->Params(), ElementsAre(Pair("holdout_fraction", c.want_holdout), Pair("l2", c.want_l2),
+                                            Pair("seed", static_cast<double>(c.want_seed))));
+  }
+}
+
+}  // namespace
+}  // namespace amp::training

@@ -1,0 +1,278 @@
+#include "training/trainer.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ml/model_codec.h"
+
+namespace amp::training {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// y = 3 * x1 - 2 * x2 + 5 + effect(cat) + tiny noise, with effect a = 0, b = 4, c = -2.5. The first
+// `missing_targets` rows have no target.
+data::Table SyntheticTable(int64_t rows, int64_t missing_targets, uint64_t seed = 1) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> uniform(-10.0, 10.0);
+  std::normal_distribution<double> normal(0.0, 5.0);
+  std::normal_distribution<double> noise(0.0, 1e-3);
+  const std::vector<double> effects = {0.0, 4.0, -2.5};
+  data::Column y{"y", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column x1{"x1", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column x2{"x2", data::ColumnType::kInteger, {}, {}, {}};
+  data::Column cat{"cat", data::ColumnType::kCategorical, {}, {}, {"b", "a", "c"}};
+  const std::vector<size_t> effect_of_code = {1, 0, 2};  // dictionary order b, a, c
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    const double v1 = uniform(rng);
+    const double v2 = std::round(normal(rng));
+    const auto code = static_cast<int32_t>(rng() % 3);
+    x1.numbers.push_back(v1);
+    x2.numbers.push_back(v2);
+    cat.codes.push_back(code);
+    const double target = 3.0 * v1 - 2.0 * v2 + 5.0 + effects[effect_of_code[static_cast<size_t>(code)]] + noise(rng);
+    y.numbers.push_back(row_idx < missing_targets ? kNaN : target);
+  }
+  return data::Table(rows, {y, x1, x2, cat});
+}
+
+TrainPlan SyntheticPlan() {
+  TrainPlan plan;
+  plan.algorithm = "linear_regression";
+  plan.target = {"y", data::ColumnType::kNumeric};
+  plan.features = {
+      {"x1", data::ColumnType::kNumeric}, {"x2", data::ColumnType::kInteger}, {"cat", data::ColumnType::kCategorical}};
+  return plan;
+}
+
+double PredictOne(const ml::Model& model, double x1, double x2, std::string_view cat) {
+  const std::vector<ml::FeatureValue> row = {ml::FeatureValue::Number(x1), ml::FeatureValue::Number(x2),
+                                             ml::FeatureValue::Text(cat)};
+  std::vector<double> out(1);
+  EXPECT_TRUE(model.Predict(row, out, nullptr).ok());
+  return out[0];
+}
+
+TEST(TrainerTest, RecoversTheRelationship) {
+  const data::Table table = SyntheticTable(500, 0);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->train_rows, 400);
+  EXPECT_EQ(outcome->holdout_rows, 100);
+  EXPECT_THAT(outcome->notes, IsEmpty());
+  ASSERT_TRUE(outcome->metrics.count("r2"));
+  EXPECT_GT(outcome->metrics.at("r2"), 0.999);
+  EXPECT_LT(outcome->metrics.at("rmse"), 0.01);
+  EXPECT_LT(outcome->metrics.at("mae"), 0.01);
+
+  const ml::Model& model = *outcome->model;
+  EXPECT_EQ(model.algorithm(), "linear_regression");
+  EXPECT_EQ(model.signature().target, "y");
+  ASSERT_EQ(model.signature().features.size(), 3u);
+  EXPECT_EQ(model.signature().features[2], (ml::FeatureSpec{"cat", data::ColumnType::kCategorical}));
+  EXPECT_NEAR(PredictOne(model, 0.0, 0.0, "a"), 5.0, 1e-3);
+  EXPECT_NEAR(PredictOne(model, 1.0, 2.0, "b"), 3.0 - 4.0 + 5.0 + 4.0, 1e-3);
+  EXPECT_NEAR(PredictOne(model, -7.5, 3.0, "c"), -22.5 - 6.0 + 5.0 - 2.5, 1e-3);
+  // Slopes on the raw scale.
+  EXPECT_NEAR(PredictOne(model, 1.0, 0.0, "a") - PredictOne(model, 0.0, 0.0, "a"), 3.0, 1e-3);
+  EXPECT_NEAR(PredictOne(model, 0.0, 1.0, "a") - PredictOne(model, 0.0, 0.0, "a"), -2.0, 1e-3);
+}
+
+TEST(TrainerTest, RowsWithMissingTargetAreDroppedAndNoted) {
+  const data::Table table = SyntheticTable(210, 10);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->train_rows + outcome->holdout_rows, 200);
+  EXPECT_EQ(outcome->holdout_rows, 40);
+  EXPECT_THAT(outcome->notes, ElementsAre(HasSubstr("10 rows with a missing target 'y' were dropped")));
+  EXPECT_GT(outcome->metrics.at("r2"), 0.999);
+}
+
+TEST(TrainerTest, NoHoldoutGivesNoMetrics) {
+  const data::Table table = SyntheticTable(50, 0);
+  TrainPlan plan = SyntheticPlan();
+  plan.holdout_fraction = 0.0;
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->train_rows, 50);
+  EXPECT_EQ(outcome->holdout_rows, 0);
+  EXPECT_THAT(outcome->metrics, IsEmpty());
+}
+
+TEST(TrainerTest, CancelledBeforeStartIsCancelled) {
+  const data::Table table = SyntheticTable(100, 0);
+  std::atomic<bool> cancelled{true};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kCancelled);
+}
+
+TEST(TrainerTest, CancelledDuringTrainingIsCancelled) {
+  // The flag is raised from the progress callback, i.e. while the job runs.
+  const data::Table table = SyntheticTable(100, 0);
+  for (int raise_at = 1; raise_at <= 3; ++raise_at) {
+    SCOPED_TRACE("raised at progress report " + std::to_string(raise_at));
+    std::atomic<bool> cancelled{false};
+    int reports = 0;
+    core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled, [&](std::string_view) {
+      if (++reports == raise_at) cancelled = true;
+    });
+    if (raise_at == 3) {
+      // The last report is for scoring the holdout, after the last cancellation point: the job completes.
+      EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+      continue;
+    }
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.status().code(), core::StatusCode::kCancelled);
+  }
+}
+
+TEST(TrainerTest, ReportsProgress) {
+  const data::Table table = SyntheticTable(100, 0);
+  std::atomic<bool> cancelled{false};
+  std::vector<std::string> reports;
+  core::Result<TrainingOutcome> outcome =
+      TrainModel(table, SyntheticPlan(), cancelled, [&](std::string_view message) { reports.emplace_back(message); });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_THAT(reports, ElementsAre(HasSubstr("preprocessing"), HasSubstr("least-squares"), HasSubstr("holdout")));
+}
+
+TEST(TrainerTest, TooFewRowsIsFailedPrecondition) {
+  struct Case {
+    int64_t rows;
+    int64_t missing_targets;
+  };
+  for (const Case& c : std::vector<Case>{{0, 0}, {1, 0}, {5, 4}, {5, 5}}) {
+    SCOPED_TRACE(std::to_string(c.rows) + " rows, " + std::to_string(c.missing_targets) + " without target");
+    const data::Table table = SyntheticTable(c.rows, c.missing_targets);
+    std::atomic<bool> cancelled{false};
+    core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+    ASSERT_FALSE(outcome.ok());
+    EXPECT_EQ(outcome.status().code(), core::StatusCode::kFailedPrecondition);
+    EXPECT_THAT(outcome.status().message(), HasSubstr("'y'"));
+  }
+  // Two rows are enough: one trains, one is held out.
+  const data::Table two = SyntheticTable(2, 0);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(two, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->train_rows, 1);
+  EXPECT_EQ(outcome->holdout_rows, 1);
+}
+
+TEST(TrainerTest, CategoricalFeatureWithoutTrainingValuesIsFailedPrecondition) {
+  data::Table base = SyntheticTable(20, 0);
+  std::vector<data::Column> columns = base.columns();
+  for (int32_t& code : columns[3].codes) code = -1;
+  const data::Table table(base.row_count(), columns);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("'cat'"));
+}
+
+TEST(TrainerTest, MissingFeatureValuesAreImputed) {
+  data::Table base = SyntheticTable(300, 0);
+  std::vector<data::Column> columns = base.columns();
+  for (size_t row_idx = 0; row_idx < 300; row_idx += 7) columns[1].numbers[row_idx] = kNaN;
+  for (size_t row_idx = 3; row_idx < 300; row_idx += 11) columns[3].codes[row_idx] = -1;
+  const data::Table table(base.row_count(), columns);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_TRUE(outcome->metrics.count("r2"));
+  EXPECT_GT(outcome->metrics.at("r2"), 0.5);
+}
+
+TEST(TrainerTest, Deterministic) {
+  const data::Table table = SyntheticTable(300, 3);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> first = TrainModel(table, SyntheticPlan(), cancelled);
+  core::Result<TrainingOutcome> second = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(ml::SerializeModel(*first->model), ml::SerializeModel(*second->model));
+  EXPECT_EQ(first->metrics, second->metrics);
+  EXPECT_EQ(first->notes, second->notes);
+
+  // Another seed holds out other rows, so the fit differs.
+  TrainPlan reseeded = SyntheticPlan();
+  reseeded.seed = 43;
+  core::Result<TrainingOutcome> third = TrainModel(table, reseeded, cancelled);
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_NE(ml::SerializeModel(*third->model), ml::SerializeModel(*first->model));
+}
+
+TEST(TrainerTest, TrainedModelSurvivesTheCodec) {
+  const data::Table table = SyntheticTable(100, 0);
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, SyntheticPlan(), cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  core::Result<std::shared_ptr<const ml::Model>> decoded = ml::DeserializeModel(ml::SerializeModel(*outcome->model));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(PredictOne(**decoded, 1.25, -3.0, "c"), PredictOne(*outcome->model, 1.25, -3.0, "c"));
+}
+
+TEST(TrainerTest, HugeValuesFailCleanlyOrGiveALoadableModel) {
+  // Values a CSV can hold whose statistics overflow a double. Training may refuse them, but must never store a
+  // model that cannot be read back.
+  struct Case {
+    std::string name;
+    std::vector<double> x1;
+  };
+  const std::vector<Case> cases = {
+      {"variance overflows", {1e200, -1e200, 1e200, -1e200, 1e200, -1e200, 1e200, -1e200, 1e200, -1e200}},
+      {"median of the two middle values overflows",
+       {1.7e308, 1.7e308, 1.7e308, 1.7e308, kNaN, 1.7e308, 1.7e308, 1.7e308, 1.7e308, kNaN}},
+      {"mean overflows", {1.7e308, -1.7e308, 1.7e308, 1.7e308, -1.7e308, 1.7e308, 1.7e308, 1.7e308, 1.7e308, 1.0}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    data::Table base = SyntheticTable(static_cast<int64_t>(c.x1.size()), 0);
+    std::vector<data::Column> columns = base.columns();
+    columns[1].numbers = c.x1;
+    const data::Table table(base.row_count(), columns);
+    TrainPlan plan = SyntheticPlan();
+    plan.holdout_fraction = 0.0;
+    std::atomic<bool> cancelled{false};
+    core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+    if (!outcome.ok()) {
+      EXPECT_EQ(outcome.status().code(), core::StatusCode::kFailedPrecondition) << outcome.status().ToString();
+      continue;
+    }
+    core::Result<std::shared_ptr<const ml::Model>> decoded = ml::DeserializeModel(ml::SerializeModel(*outcome->model));
+    EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+  }
+}
+
+TEST(TrainerTest, ColumnsNotLoadedAreInternal) {
+  const data::Table table = SyntheticTable(10, 0);
+  TrainPlan plan = SyntheticPlan();
+  plan.features.push_back({"x3", data::ColumnType::kNumeric});
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kInternal);
+  plan = SyntheticPlan();
+  plan.target.name = "z";
+  outcome = TrainModel(table, plan, cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace amp::training
