@@ -30,6 +30,7 @@ test: deps test-unit test-asan
 
 # Release-optimised with assertions on and warnings as errors: the configuration the suite runs in.
 test-unit:
+	/usr/bin/python3 scripts/check_layers.py
 	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMP_WERROR=ON
 	ninja -C $(TEST_DIR) -j$(JOBS)
 	cd $(TEST_DIR) && ctest --output-on-failure --timeout 900 $(CTEST_ARGS)

@@ -89,6 +89,8 @@ def main():
     parser.add_argument("--amp", default=os.path.join(ROOT, "build/release/amp"))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--fastapi", action="store_true",
+                        help="also run FastAPI + uvicorn (2 workers) + scikit-learn serving the same model")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
@@ -99,7 +101,7 @@ def main():
     try:
         amp_port = free_port()
         amp = subprocess.Popen([args.amp, "serve", "--port", str(amp_port), "--data-dir", os.path.join(work, "amp"),
-                                "--demo-data", os.path.join(ROOT, "data/demo/house_sales.csv")],
+                                "--demo-data", os.path.join(ROOT, "data/demo/house_sales.csv"), "--no-access-log"],
                                stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "amp.log"), "w"))
         procs.append(amp)
         amp_url = f"http://127.0.0.1:{amp_port}"
@@ -123,6 +125,28 @@ def main():
         wait_http(nginx_url + "/")
 
         contenders = {"amp": (amp_url, [amp.pid]), "nginx": (nginx_url, nginx_pids(nginx_prefix))}
+        if args.fastapi:
+            fastapi_port = free_port()
+            fastapi = subprocess.Popen(["/usr/bin/python3", "-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1",
+                                        "--port", str(fastapi_port), "--workers", "2", "--log-level", "warning"],
+                                       cwd=HERE, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "fastapi.log"), "w"),
+                                       start_new_session=True)
+            procs.append(fastapi)
+            fastapi_url = f"http://127.0.0.1:{fastapi_port}"
+            deadline = time.time() + 60
+            while True:
+                try:
+                    probe = urllib.request.Request(fastapi_url + "/api/predict", method="POST", data=(
+                        b'{"model_id": "x", "input_parameters": {"square_feet": 1650, "num_bedrooms": 3, '
+                        b'"location_code": 100}}'), headers={"Content-Type": "application/json"})
+                    with urllib.request.urlopen(probe, timeout=2):
+                        break
+                except Exception:
+                    if time.time() > deadline:
+                        raise RuntimeError("FastAPI did not start")
+                    time.sleep(0.3)
+            children = subprocess.run(["pgrep", "-P", str(fastapi.pid)], capture_output=True, text=True).stdout.split()
+            contenders["fastapi"] = (fastapi_url, [fastapi.pid] + [int(pid) for pid in children])
         shapes = {"2x64": (2, 64), "1x1": (1, 1)}
         results = {(name, shape): [] for name in contenders for shape in shapes}
         for shape, (threads, connections) in shapes.items():
@@ -152,11 +176,18 @@ def main():
         p99_ratio = medians[("amp", "1x1")]["p99"] / medians[("nginx", "1x1")]["p99"]
         print(f"\namp/nginx throughput at 2x64: {throughput_ratio:.2f}x  (bar: >= 0.5x, issue 4 bar: >= 0.8x)")
         print(f"amp/nginx p99 at 1 connection: {p99_ratio:.2f}x  (bar: <= 2x, issue 4 bar: <= 1.5x)")
+        if args.fastapi:
+            fastapi_ratio = medians[("amp", "2x64")]["rps"] / medians[("fastapi", "2x64")]["rps"]
+            print(f"amp/fastapi throughput at 2x64: {fastapi_ratio:.1f}x  (issue 4 bar: >= 8x)")
         failed = sum(run["non2xx"] for runs in results.values() for run in runs)
         print(f"non-2xx responses in all runs: {failed}")
     finally:
         for proc in procs:
-            proc.send_signal(signal.SIGTERM)
+            try:
+                os.killpg(proc.pid, signal.SIGTERM) if proc.args[0] == "/usr/bin/python3" else proc.send_signal(
+                    signal.SIGTERM)
+            except ProcessLookupError:
+                pass
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:

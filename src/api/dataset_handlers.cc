@@ -54,7 +54,7 @@ Response DatasetHandlers::Upload(const Request& request) {
   }
   JsonOut out;
   WriteDataset(out.writer, *dataset);
-  Response response{201, "application/json", out.Take(), {}};
+  Response response = Response::Json(201, out.Take());
   response.headers.emplace_back("Location", "/v1/datasets/" + dataset->id);
   return response;
 }
@@ -69,7 +69,7 @@ Response DatasetHandlers::List(const Request&) {
   for (const storage::DatasetRecord& dataset : *datasets) WriteDataset(out.writer, dataset);
   out.writer.EndArray();
   out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 Response DatasetHandlers::Get(const Request&, const PathParams& params) {
@@ -77,7 +77,7 @@ Response DatasetHandlers::Get(const Request&, const PathParams& params) {
   if (!dataset.ok()) return ErrorResponse(dataset.status());
   JsonOut out;
   WriteDataset(out.writer, *dataset);
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 }  // namespace amp::api

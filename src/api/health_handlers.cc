@@ -6,11 +6,11 @@ namespace amp::api {
 
 void HealthHandlers::AddRoutes(Router& router) {
   router.Add(Method::kGet, "/healthz", [](const Request&, const PathParams&) {
-    return Response{200, "application/json", R"({"status":"ok"})", {}};
+    return Response::Json(200, R"({"status":"ok"})");
   });
   router.Add(Method::kGet, "/readyz", [this](const Request&, const PathParams&) {
     if (!ready_.load()) return ErrorResponse(503, "not_ready", "the server is starting");
-    return Response{200, "application/json", R"({"status":"ready"})", {}};
+    return Response::Json(200, R"({"status":"ready"})");
   });
 }
 

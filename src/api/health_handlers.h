@@ -12,6 +12,7 @@ class HealthHandlers {
  public:
   void AddRoutes(Router& router);
   void SetReady(bool ready) { ready_.store(ready); }
+  bool ready() const { return ready_.load(); }
 
  private:
   std::atomic<bool> ready_{false};

@@ -13,7 +13,7 @@ namespace {
 Response JobResponse(int status, const storage::JobRecord& job, bool as_submission = false) {
   JsonOut out;
   WriteJob(out.writer, job, as_submission);
-  Response response{status, "application/json", out.Take(), {}};
+  Response response = Response::Json(status, out.Take());
   response.headers.emplace_back("Location", "/v1/jobs/" + job.id);
   return response;
 }
@@ -111,7 +111,7 @@ Response JobHandlers::List(const Request& request) {
   for (const storage::JobRecord& job : *jobs) WriteJob(out.writer, job);
   out.writer.EndArray();
   out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 Response JobHandlers::Get(const Request&, const PathParams& params) {

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "api/error_response.h"
+#include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
 
@@ -24,6 +25,22 @@ void WriteModelHeader(JsonWriter& writer, const storage::ModelRecord& model) {
   WriteTime(writer, model.created_at_micros);
 }
 
+void WriteAlias(JsonWriter& writer, const storage::AliasRecord& alias) {
+  writer.StartObject();
+  writer.Key("alias");
+  WriteString(writer, alias.alias);
+  writer.Key("version");
+  writer.Int64(alias.version);
+  writer.Key("updated_at");
+  WriteTime(writer, alias.updated_at_micros);
+  writer.Key("updated_by");
+  WriteString(writer, alias.updated_by);
+  writer.EndObject();
+}
+
+// Until API keys exist, a change is attributed to the address it came from.
+std::string Actor(const Request& request) { return "remote:" + std::string(request.remote_address); }
+
 }  // namespace
 
 void ModelHandlers::AddRoutes(Router& router) {
@@ -32,6 +49,12 @@ void ModelHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}",
              [this](const Request& request, const PathParams& params) { return GetVersion(request, params); });
+  router.Add(Method::kGet, "/v1/models/{name}/aliases",
+             [this](const Request& request, const PathParams& params) { return ListAliases(request, params); });
+  router.Add(Method::kPut, "/v1/models/{name}/aliases/{alias}",
+             [this](const Request& request, const PathParams& params) { return SetAlias(request, params); });
+  router.Add(Method::kDelete, "/v1/models/{name}/aliases/{alias}",
+             [this](const Request& request, const PathParams& params) { return DeleteAlias(request, params); });
 }
 
 Response ModelHandlers::List(const Request&) {
@@ -54,7 +77,7 @@ Response ModelHandlers::List(const Request&) {
   }
   out.writer.EndArray();
   out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 Response ModelHandlers::Get(const Request&, const PathParams& params) {
@@ -71,12 +94,28 @@ Response ModelHandlers::Get(const Request&, const PathParams& params) {
   } else {
     out.writer.Int64(versions->back().version);
   }
+  auto aliases = registry_.ListAliases(model->id);
+  if (!aliases.ok()) return ErrorResponse(aliases.status());
+  out.writer.Key("aliases");
+  out.writer.StartObject();
+  for (const storage::AliasRecord& alias : *aliases) {
+    WriteString(out.writer, alias.alias);
+    out.writer.Int64(alias.version);
+  }
+  out.writer.EndObject();
+  out.writer.Key("served_version");
+  auto served = registry_.GetServedVersion(model->id);
+  if (served.ok()) {
+    out.writer.Int64(served->version);
+  } else {
+    out.writer.Null();
+  }
   out.writer.Key("versions");
   out.writer.StartArray();
   for (const storage::VersionRecord& version : *versions) WriteVersion(out.writer, version);
   out.writer.EndArray();
   out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
@@ -91,7 +130,85 @@ Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
   if (!version.ok()) return ErrorResponse(version.status(), "version_not_found");
   JsonOut out;
   WriteVersion(out.writer, *version);
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
+}
+
+}  // namespace amp::api
+
+namespace amp::api {
+
+Response ModelHandlers::ListAliases(const Request&, const PathParams& params) {
+  auto model = registry_.FindModel(params[0]);
+  if (!model.ok()) return ModelError(model.status());
+  auto aliases = registry_.ListAliases(model->id);
+  if (!aliases.ok()) return ErrorResponse(aliases.status());
+  auto events = registry_.ListAliasEvents(model->id);
+  if (!events.ok()) return ErrorResponse(events.status());
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("aliases");
+  out.writer.StartArray();
+  for (const storage::AliasRecord& alias : *aliases) WriteAlias(out.writer, alias);
+  out.writer.EndArray();
+  out.writer.Key("history");
+  out.writer.StartArray();
+  for (const storage::AliasEvent& event : *events) {
+    out.writer.StartObject();
+    out.writer.Key("alias");
+    WriteString(out.writer, event.alias);
+    out.writer.Key("version");
+    if (event.version > 0) {
+      out.writer.Int64(event.version);
+    } else {
+      out.writer.Null();  // deleted
+    }
+    out.writer.Key("previous_version");
+    if (event.previous_version > 0) {
+      out.writer.Int64(event.previous_version);
+    } else {
+      out.writer.Null();
+    }
+    out.writer.Key("at");
+    WriteTime(out.writer, event.at_micros);
+    out.writer.Key("by");
+    WriteString(out.writer, event.by);
+    out.writer.EndObject();
+  }
+  out.writer.EndArray();
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
+}
+
+Response ModelHandlers::SetAlias(const Request& request, const PathParams& params) {
+  simdjson::dom::element root;
+  if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
+  int64_t version = 0;
+  if (root["version"].get_int64().get(version) != simdjson::SUCCESS || version <= 0) {
+    return ErrorResponse(422, "invalid_input", "expected {\"version\": <a version number>}");
+  }
+  auto alias = registry_.SetAlias(params[0], params[1], version, Actor(request));
+  if (!alias.ok()) {
+    bool unknown = alias.status().code() == core::StatusCode::kNotFound;
+    return ErrorResponse(alias.status(), unknown ? "not_found" : "");
+  }
+  JsonOut out;
+  WriteAlias(out.writer, *alias);
+  return Response::Json(200, out.Take());
+}
+
+Response ModelHandlers::DeleteAlias(const Request& request, const PathParams& params) {
+  auto previous = registry_.DeleteAlias(params[0], params[1], Actor(request));
+  if (!previous.ok()) return ErrorResponse(previous.status());
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("alias");
+  WriteString(out.writer, params[1]);
+  out.writer.Key("deleted");
+  out.writer.Bool(true);
+  out.writer.Key("previous_version");
+  out.writer.Int64(*previous);
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
 }
 
 }  // namespace amp::api

@@ -1,4 +1,5 @@
-// Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}. Thread-safe.
+// Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}, and aliases:
+// GET /v1/models/{name}/aliases, PUT and DELETE /v1/models/{name}/aliases/{alias}. Thread-safe.
 #pragma once
 
 #include "api/router.h"
@@ -14,6 +15,9 @@ class ModelHandlers {
   Response List(const Request& request);
   Response Get(const Request& request, const PathParams& params);
   Response GetVersion(const Request& request, const PathParams& params);
+  Response ListAliases(const Request& request, const PathParams& params);
+  Response SetAlias(const Request& request, const PathParams& params);
+  Response DeleteAlias(const Request& request, const PathParams& params);
 
  private:
   registry::ModelRegistry& registry_;

@@ -2,16 +2,16 @@
 
 #include <charconv>
 
+#include "api/batch_decoder.h"
 #include "api/error_response.h"
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
 #include "api/row_decoder.h"
+#include "api/scored_batch.h"
 
 namespace amp::api {
 namespace {
-
-constexpr size_t kMaxRowsPerRequest = 100000;
 
 Response ModelError(const core::Status& status) {
   if (status.code() == core::StatusCode::kNotFound) return ErrorResponse(status, "model_not_found");
@@ -48,6 +48,20 @@ std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::
   return std::nullopt;
 }
 
+// ?explain=true (or 1, or a bare ?explain) asks for explanations; false or 0 does not. 400 for anything else.
+std::optional<Response> ParseExplainParam(const Request& request, bool* explain) {
+  std::optional<std::string> value = request.QueryParam("explain");
+  if (!value) return std::nullopt;
+  if (value->empty() || *value == "true" || *value == "1") {
+    *explain = true;
+  } else if (*value == "false" || *value == "0") {
+    *explain = false;
+  } else {
+    return ErrorResponse(400, "invalid_argument", "explain must be true or false, got '" + value->substr(0, 100) + "'");
+  }
+  return std::nullopt;
+}
+
 void WriteWarnings(JsonWriter& writer, const ml::PredictionNotes& notes) {
   writer.Key("warnings");
   writer.StartArray();
@@ -77,17 +91,17 @@ Response PredictionHandlers::ListModelsClassic(const Request&) {
   JsonOut out;
   out.writer.StartArray();
   for (const registry::ModelSummary& summary : *models) {
-    if (!summary.latest) continue;  // nothing to call yet
+    if (!summary.served) continue;  // nothing to call yet
     out.writer.StartObject();
     out.writer.Key("id");
     WriteString(out.writer, summary.model.id);
     out.writer.Key("name");
     WriteString(out.writer, summary.model.name);
-    WriteVersionFields(out.writer, *summary.latest);
+    WriteVersionFields(out.writer, *summary.served);
     out.writer.EndObject();
   }
   out.writer.EndArray();
-  return Response{200, "application/json", out.Take(), {}};
+  return Response::Json(200, out.Take());
 }
 
 Response PredictionHandlers::PredictClassic(const Request& request) {
@@ -118,24 +132,32 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
   auto servable = manager_.Resolve(model_ref);
   if (!servable.ok()) return ModelError(servable.status());
   const serving::Servable& served = **servable;
+  // From here on the answer, good or bad, is counted against the model that gave it.
+  auto attributed = [&servable](Response response, int64_t rows) {
+    response.served = *servable;
+    response.rows_scored = rows;
+    return response;
+  };
 
   std::string_view output_target;
   simdjson::dom::element target_field;
   if (body["output_target"].get(target_field) == simdjson::SUCCESS && !target_field.is_null()) {
     if (target_field.get_string().get(output_target) != simdjson::SUCCESS) {
-      return ErrorResponse(422, "invalid_input", "'output_target' must be a string");
+      return attributed(ErrorResponse(422, "invalid_input", "'output_target' must be a string"), 0);
     }
     if (output_target != served.version.target) {
-      return ErrorResponse(422, "invalid_input",
-                           "output_target '" + std::string(output_target.substr(0, 100)) + "' is not what model '" +
-                               served.model.name + "' predicts; its target is '" + served.version.target + "'");
+      return attributed(
+          ErrorResponse(422, "invalid_input",
+                        "output_target '" + std::string(output_target.substr(0, 100)) + "' is not what model '" +
+                            served.model.name + "' predicts; its target is '" + served.version.target + "'"),
+          0);
     }
   }
 
   thread_local std::vector<double> predictions;
   ml::PredictionNotes notes;
   bool is_batch = false;
-  if (auto error = Score(served, inputs, &is_batch, &predictions, &notes)) return std::move(*error);
+  if (auto error = Score(served, inputs, &is_batch, &predictions, &notes)) return attributed(std::move(*error), 0);
 
   JsonOut out;
   out.writer.StartObject();
@@ -155,24 +177,14 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
   WriteString(out.writer, served.version.target);
   if (!notes.warnings.empty()) WriteWarnings(out.writer, notes);
   out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  return attributed(Response::Json(200, out.Take()), static_cast<int64_t>(predictions.size()));
 }
 
 Response PredictionHandlers::PredictV1(const Request& request, const PathParams& params) {
-  simdjson::dom::element root;
-  if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
-  simdjson::dom::element rows;
-  simdjson::dom::object body;
-  if (root.get_object().get(body) == simdjson::SUCCESS) {
-    if (body["rows"].get(rows) != simdjson::SUCCESS && body["inputs"].get(rows) != simdjson::SUCCESS) {
-      return ErrorResponse(422, "invalid_input", "expected {\"rows\": [{feature: value, ...}, ...]}");
-    }
-  } else {
-    rows = root;  // a bare array of row objects
-  }
-  if (!rows.is_array()) {
-    return ErrorResponse(422, "invalid_input", "'rows' must be an array of objects of feature values");
-  }
+  bool explain = false;
+  if (auto error = ParseExplainParam(request, &explain)) return std::move(*error);
+  BatchBody body;
+  if (auto error = ReadBatchBody(request, &body)) return std::move(*error);
 
   core::Result<serving::ServableHandle> servable = core::NotFound("");
   if (params.size() == 2) {
@@ -182,34 +194,43 @@ Response PredictionHandlers::PredictV1(const Request& request, const PathParams&
       return ErrorResponse(400, "invalid_argument", "version must be a positive whole number");
     }
     servable = manager_.ResolveVersion(params[0], version);
+  } else if (std::optional<std::string> alias = request.QueryParam("alias")) {
+    servable = manager_.ResolveAlias(params[0], *alias);
   } else {
     servable = manager_.Resolve(params[0]);
   }
   if (!servable.ok()) return ModelError(servable.status());
   const serving::Servable& served = **servable;
+  auto attributed = [&servable](Response response, int64_t rows) {
+    response.served = *servable;
+    response.rows_scored = rows;
+    return response;
+  };
 
-  thread_local std::vector<double> predictions;
-  ml::PredictionNotes notes;
-  bool is_batch = false;
-  if (auto error = Score(served, rows, &is_batch, &predictions, &notes)) return std::move(*error);
-
-  JsonOut out;
-  out.writer.StartObject();
-  out.writer.Key("model_id");
-  WriteString(out.writer, served.model.id);
-  out.writer.Key("model");
-  WriteString(out.writer, served.model.name);
-  out.writer.Key("version");
-  out.writer.Int64(served.version.version);
-  out.writer.Key("target");
-  WriteString(out.writer, served.version.target);
-  out.writer.Key("predictions");
-  out.writer.StartArray();
-  for (double prediction : predictions) WriteNumber(out.writer, prediction);
-  out.writer.EndArray();
-  WriteWarnings(out.writer, notes);
-  out.writer.EndObject();
-  return Response{200, "application/json", out.Take(), {}};
+  DecodedBatch batch;
+  if (auto error = DecodeBatch(body, served.predictor->signature(), &batch)) {
+    return attributed(std::move(*error), 0);
+  }
+  thread_local ScoredBatch scored;
+  core::Status status = scored.Score(*served.predictor, batch.values, batch.row_count, explain);
+  if (!status.ok()) {
+    return attributed(ErrorResponse(status, status.code() == core::StatusCode::kFailedPrecondition
+                                                 ? "explanations_unsupported"
+                                                 : std::string_view()),
+                      0);
+  }
+  const auto rows = static_cast<int64_t>(batch.row_count);
+  if (body.format == BatchFormat::kCsv) {
+    Response response;
+    response.content_type = "text/csv; charset=utf-8";
+    response.body = RenderScoredBatchCsv(served.predictor->signature(), scored);
+    // What the JSON answer says in its body.
+    response.headers.emplace_back("X-Amp-Model-Id", served.model.id);
+    response.headers.emplace_back("X-Amp-Model-Version", std::to_string(served.version.version));
+    response.headers.emplace_back("X-Amp-Warning-Count", std::to_string(scored.notes.warnings.size()));
+    return attributed(std::move(response), rows);
+  }
+  return attributed(Response::Json(200, RenderScoredBatchJson(served, scored)), rows);
 }
 
 }  // namespace amp::api

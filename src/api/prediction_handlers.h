@@ -1,6 +1,7 @@
 // Prediction endpoints: the classic API (GET /api/model, POST /api/predict) and the v1 REST predict
-// (POST /v1/models/{name}/predict and /v1/models/{name}/versions/{n}/predict). Thin: decode JSON rows, resolve the
-// served version, call the model, render. Thread-safe.
+// (POST /v1/models/{name}/predict and /v1/models/{name}/versions/{n}/predict; JSON rows, JSON columns or text/csv,
+// answered in kind; ?explain=true adds per-feature contributions). Thin: decode the rows (row_decoder.h,
+// batch_decoder.h), resolve the served version, call the model, render (scored_batch.h). Thread-safe.
 #pragma once
 
 #include "api/router.h"

@@ -27,10 +27,15 @@ int main(int argc, char** argv) {
                             "Time allowed to read one request, and keep-alive idle time (30000)");
   serve_command->add_option("--port-file", serve.port_file, "Write the bound port to this file once listening");
   serve_command->add_option("--demo-data", serve.demo_csv, "CSV for the demo model (default: bundled)");
+  serve_command->add_option("--model-cache-bytes", serve.model_cache_bytes,
+                            "Memory budget for loaded models; least recently used are evicted (0: no budget)");
+  bool no_access_log = false;
+  serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;
   serve_command->add_flag("--no-demo", no_demo, "Do not train the demo model on first start");
   serve_command->callback([&] {
     serve.demo = !no_demo;
+    serve.access_log = !no_access_log;
     serve.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     action = [&] { return amp::app::RunServe(serve); };
   });

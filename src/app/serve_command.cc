@@ -9,11 +9,15 @@
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
+#include "api/kserve_v2_handlers.h"
+#include "api/metrics_handlers.h"
 #include "api/model_handlers.h"
 #include "api/prediction_handlers.h"
 #include "app/demo_model.h"
+#include "app/request_telemetry.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "metrics/serving_metrics.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "serving/model_manager.h"
@@ -68,7 +72,7 @@ int RunServe(const ServeOptions& options) {
 
   registry::ModelRegistry models(**metadata, **artifacts, clock);
   registry::DatasetCatalog datasets(**metadata, **artifacts, clock);
-  serving::ModelManager manager(models);
+  serving::ModelManager manager(models, serving::ModelManagerOptions{options.model_cache_bytes});
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
   if (core::Status started = jobs.Start(); !started.ok()) return Fail(started);
@@ -78,15 +82,22 @@ int RunServe(const ServeOptions& options) {
   health.AddRoutes(router);
   api::PredictionHandlers predictions(models, manager);
   predictions.AddRoutes(router);
+  api::KServeV2Handlers kserve_v2(models, manager, [&health] { return health.ready(); });
+  kserve_v2.AddRoutes(router);
   api::DatasetHandlers dataset_handlers(datasets);
   dataset_handlers.AddRoutes(router);
   api::ModelHandlers model_handlers(models);
   model_handlers.AddRoutes(router);
   api::JobHandlers job_handlers(jobs);
   job_handlers.AddRoutes(router);
+  metrics::ServingMetrics serving_metrics;
+  api::MetricsHandlers metrics_handlers(serving_metrics, manager);
+  metrics_handlers.AddRoutes(router);
+  RequestTelemetry telemetry(serving_metrics, options.access_log);
 
   http::ServerOptions http_options = options.http;
   http_options.upload_dir = data_dir / "tmp";
+  http_options.observer = &telemetry;
   // Uploads interrupted by a previous crash leave files here; nothing in it is needed across restarts.
   fs::remove_all(http_options.upload_dir, ec);
   http::HttpServer server(http_options, router);

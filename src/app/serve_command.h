@@ -16,6 +16,8 @@ struct ServeOptions {
   std::filesystem::path demo_csv;    // empty: look in the usual places
   std::filesystem::path port_file;   // if set, the bound port is written there once listening
   int training_workers = 1;
+  int64_t model_cache_bytes = 0;  // 0: no budget
+  bool access_log = true;
 };
 
 // Returns the process exit code.

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/text.h"
 #include "data/csv_header.h"
 #include "data/csv_reader.h"
 
@@ -22,14 +23,9 @@ struct StringHash {
 
 using CategoryCodes = std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>>;
 
-// Error messages quote the offending value; a field may be a megabyte long, so only its start is shown, cut at a
-// character boundary so the message stays valid UTF-8.
+// Error messages quote the offending value; a field may be a megabyte long, so only its start is shown.
 std::string QuoteForMessage(std::string_view value) {
-  constexpr size_t kMaxShownBytes = 64;
-  if (value.size() <= kMaxShownBytes) return "\"" + std::string(value) + "\"";
-  size_t cut = kMaxShownBytes;
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
-  return "\"" + std::string(value.substr(0, cut)) + "...\"";
+  return "\"" + core::ShortenForMessage(value, 64) + "\"";
 }
 
 core::Status ValueError(int64_t line, const std::string& column_name, std::string_view value, ColumnType type) {

@@ -44,6 +44,34 @@ api::Method ToMethod(bhttp::verb verb) {
   }
 }
 
+// A client's X-Request-Id is reused if it is short and plain, so ids can be followed across services.
+bool IsUsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+              c == '.' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Generated request ids: a random per-process prefix and a counter, e.g. "3f9a0c1d-000000000000002a".
+void GenerateRequestId(std::string* out) {
+  static const std::string prefix = core::NewId("r").substr(2, 8);
+  static std::atomic<uint64_t> counter{0};
+  uint64_t value = counter.fetch_add(1, std::memory_order_relaxed);
+  char digits[17];
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int idx = 15; idx >= 0; --idx) {
+    digits[idx] = kHex[value & 0xF];
+    value >>= 4;
+  }
+  digits[16] = '\0';
+  out->assign(prefix);
+  out->push_back('-');
+  out->append(digits, 16);
+}
+
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t idx = 0; idx < a.size(); ++idx) {
@@ -214,18 +242,23 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnBody(beast::error_code ec, size_t) {
     if (ec) return OnReadError(ec);
+    const auto started = std::chrono::steady_clock::now();
+    api::RequestObserver* observer = options().observer;
+    if (observer != nullptr) observer->OnRequestStarted();
     api::Request request;
     request.method = method_;
     request.path = path_;
     request.query = query_;
     request.remote_address = remote_;
     bool keep_alive;
+    request_id_.clear();
     unsigned version;
     if (file_parser_) {
       auto& message = file_parser_->get();
       message.body().close();
       request.content_type = ToView(message[bhttp::field::content_type]);
       request.authorization = ToView(message[bhttp::field::authorization]);
+      SetRequestId(ToView(message["X-Request-Id"]));
       request.body_file = upload_path_;
       upload_path_.clear();  // the handler owns the file now
       keep_alive = message.keep_alive();
@@ -234,10 +267,12 @@ class Session : public std::enable_shared_from_this<Session> {
       auto& message = parser_->get();
       request.content_type = ToView(message[bhttp::field::content_type]);
       request.authorization = ToView(message[bhttp::field::authorization]);
+      SetRequestId(ToView(message["X-Request-Id"]));
       request.body = message.body();
       keep_alive = message.keep_alive();
       version = message.version();
     }
+    request.request_id = request_id_;
     api::Response response;
     if (match_.route != nullptr) {
       response = match_.route->handler(request, match_.params);
@@ -249,12 +284,25 @@ class Session : public std::enable_shared_from_this<Session> {
     } else {
       response = api::ErrorResponse(404, "not_found", "no such route: " + std::string(path_.substr(0, 200)));
     }
+    if (observer != nullptr) {
+      request.request_id = request_id_;
+      auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      observer->OnRequestFinished(request, response, latency.count());
+    }
     if (request.body_file) {
       // The handler has taken what it wanted; make sure no upload is left behind.
       std::error_code remove_ec;
       std::filesystem::remove(*request.body_file, remove_ec);
     }
     Send(std::move(response), keep_alive && !draining_ && !server_.draining(), version);
+  }
+
+  void SetRequestId(std::string_view from_client) {
+    if (IsUsableRequestId(from_client)) {
+      request_id_.assign(from_client);
+    } else {
+      GenerateRequestId(&request_id_);
+    }
   }
 
   void SendError(int status, std::string_view code, std::string message) {
@@ -279,6 +327,12 @@ class Session : public std::enable_shared_from_this<Session> {
     out_ += "\r\nContent-Length: ";
     out_ += std::to_string(response.body.size());
     out_ += "\r\n";
+    if (!request_id_.empty()) {
+      out_ += "X-Request-Id: ";
+      out_ += request_id_;
+      out_ += "\r\n";
+      request_id_.clear();
+    }
     for (const auto& [name, value] : response.headers) AppendHeader(name, value);
     if (!keep_alive) {
       out_ += "Connection: close\r\n";
@@ -352,6 +406,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
   std::string out_;  // the serialized response being written
+  std::string request_id_;  // of the request being answered
   bool keep_alive_ = true;
   std::filesystem::path upload_path_;
   api::Method method_ = api::Method::kGet;
@@ -438,13 +493,22 @@ void HttpServer::Impl::Shutdown() {
       acceptor->close(ec);
     });
   }
+  // Take references under the lock but post and drop them outside it: the last reference to a session may be
+  // ours, and its destructor unregisters under the same lock.
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mu_);
+    for (auto& [raw, weak] : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) {
+    Executor executor = session->executor();
+    asio::post(executor, [session = std::move(session)] { session->Drain(); });
+  }
+  live.clear();
   {
     std::unique_lock lock(sessions_mu_);
-    for (auto& [raw, weak] : sessions_) {
-      if (auto session = weak.lock()) {
-        asio::post(session->executor(), [session] { session->Drain(); });
-      }
-    }
     sessions_empty_.wait_for(lock, options_.drain_timeout, [this] { return sessions_.empty(); });
     if (!sessions_.empty()) {
       core::LogWarning(std::to_string(sessions_.size()) + " connections still open after the drain timeout");

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "api/request_observer.h"
 #include "api/router.h"
 #include "core/status.h"
 
@@ -27,6 +28,7 @@ struct ServerOptions {
   std::chrono::milliseconds upload_timeout{3'600'000};
   std::chrono::milliseconds drain_timeout{15'000};
   std::filesystem::path upload_dir;  // where streamed bodies are written; required
+  api::RequestObserver* observer = nullptr;  // optional; must outlive the server
 };
 
 class HttpServer {

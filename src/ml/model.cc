@@ -14,6 +14,20 @@ core::Result<Task> ParseTask(std::string_view name) {
   return core::InvalidArgument("unknown task '" + std::string(name) + "'");
 }
 
+core::Status Model::Explain(std::span<const FeatureValue>, std::span<double>, std::span<double>,
+                            PredictionNotes*) const {
+  return core::FailedPrecondition("model type " + std::string(algorithm()) + " does not support explanations");
+}
+
+std::string ModelSignature::FeatureList() const {
+  std::string names;
+  for (const FeatureSpec& feature : features) {
+    if (!names.empty()) names += ", ";
+    names += feature.name;
+  }
+  return names;
+}
+
 int ModelSignature::FindFeature(std::string_view name) const {
   for (size_t feature_idx = 0; feature_idx < features.size(); ++feature_idx) {
     if (features[feature_idx].name == name) return static_cast<int>(feature_idx);

@@ -33,6 +33,8 @@ struct ModelSignature {
 
   // Index of the feature named `name`, or -1.
   int FindFeature(std::string_view name) const;
+  // The feature names joined by ", ", for messages.
+  std::string FeatureList() const;
   bool operator==(const ModelSignature&) const = default;
 };
 
@@ -55,6 +57,16 @@ class Model {
   // InvalidArgument if the sizes disagree.
   virtual core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
                                PredictionNotes* notes) const = 0;
+
+  // Explains `rows` (as for Predict): for each row, one contribution per feature into `contributions` (row-major,
+  // rows x signature().features.size()) and a base value into `base_values`, such that base value + the sum of the
+  // row's contributions equals Predict's prediction for it (up to rounding). What a contribution is measured against
+  // is the model's choice and its header says which; the base value should be the model's expected prediction.
+  // Missing values and unseen categories are treated as Predict treats them, and noted likewise.
+  // InvalidArgument if the sizes disagree. The default answers FailedPrecondition: "model type X does not support
+  // explanations".
+  virtual core::Status Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
+                               std::span<double> base_values, PredictionNotes* notes) const;
 
   // Learned parameters worth showing a person, by name (e.g. coefficients on the standardized scale).
   virtual std::vector<std::pair<std::string, double>> Parameters() const = 0;

@@ -73,6 +73,7 @@ core::Result<FeatureTransform> FitCategory(const data::Column& column, std::span
     return core::InvalidArgument("categorical feature '" + column.name + "' has no values in the training rows");
   }
   int64_t best_count = -1;
+  int64_t present_count = 0;
   for (const auto& [category, count] : seen) {
     // Ties go to the smallest category, as SimpleImputer(strategy="most_frequent") does.
     if (count > best_count) {
@@ -80,7 +81,13 @@ core::Result<FeatureTransform> FitCategory(const data::Column& column, std::span
       transform.impute_category = static_cast<int32_t>(transform.categories.size());
     }
     transform.categories.push_back(category);
+    transform.category_means.push_back(static_cast<double>(count));
+    present_count += count;
   }
+  // Missing values are imputed as the most frequent category before encoding, so they count towards its mean.
+  transform.category_means[static_cast<size_t>(transform.impute_category)] +=
+      static_cast<double>(static_cast<int64_t>(rows.size()) - present_count);
+  for (double& mean : transform.category_means) mean /= static_cast<double>(rows.size());
   return transform;
 }
 
@@ -184,6 +191,12 @@ std::string Pipeline::ToJson() const {
       writer.EndArray();
       writer.Key("impute_category");
       writer.Int(transform.impute_category);
+      if (!transform.category_means.empty()) {
+        writer.Key("category_means");
+        writer.StartArray();
+        for (double mean : transform.category_means) writer.Double(mean);
+        writer.EndArray();
+      }
     }
     writer.EndObject();
   }
@@ -233,6 +246,14 @@ core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
           std::adjacent_find(transform.categories.begin(), transform.categories.end(),
                              std::greater_equal<>()) != transform.categories.end()) {  // not strictly ascending
         return corrupt();
+      }
+      if (item.HasMember("category_means")) {  // absent in artifacts written before it was recorded
+        const auto& means = item["category_means"];
+        if (!means.IsArray() || means.Size() != transform.categories.size()) return corrupt();
+        for (const auto& mean : means.GetArray()) {
+          if (!mean.IsNumber() || !(mean.GetDouble() >= 0.0 && mean.GetDouble() <= 1.0)) return corrupt();
+          transform.category_means.push_back(mean.GetDouble());
+        }
       }
     }
     transforms.push_back(std::move(transform));

@@ -2,6 +2,8 @@
 // model is fitted on. Number-like features: median imputation, then standardization (mean, population std).
 // Categorical features: most-frequent imputation, then one-hot over the categories seen in training (sorted); an
 // unseen category encodes as all zeros. Fitted on the training rows only. Immutable after Fit; thread-safe.
+// The training mean of every encoded column is known (0 for standardized numbers, category_means for one-hot
+// columns), which is what explanations measure contributions against.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +26,10 @@ struct FeatureTransform {
   // Categorical features: the one-hot categories in column order, and the index used for missing values.
   std::vector<std::string> categories;
   int32_t impute_category = 0;
+  // Categorical features: the mean of each one-hot column over the training rows after imputation (the share of
+  // rows in that category, missing ones counted in impute_category). Empty for artifacts written before it was
+  // recorded; readers then assume equal shares.
+  std::vector<double> category_means;
 
   bool operator==(const FeatureTransform&) const = default;
 };

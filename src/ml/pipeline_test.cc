@@ -240,6 +240,27 @@ TEST(PipelineTest, MostFrequentImputation) {
   }
 }
 
+TEST(PipelineTest, CategoryMeansAreSharesOfTrainingRowsAfterImputation) {
+  // Training rows 0-7: "b" x3, "a" x2, missing x3 (imputed as "b"); row 8 ("a") is not a training row.
+  data::Table table(9, {CategoryColumn("c", {"b", "a"}, {0, 1, -1, 0, -1, 1, 0, -1, 1})});
+  const std::vector<int64_t> rows = AllRows(8);
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0}, rows);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const FeatureTransform& transform = pipeline->transforms()[0];
+  EXPECT_THAT(transform.categories, ElementsAre("a", "b"));
+  EXPECT_THAT(transform.category_means, ElementsAre(2.0 / 8.0, 6.0 / 8.0));
+
+  // The means are what Encode's one-hot columns average to over the training rows.
+  std::vector<double> encoded;
+  pipeline->Encode(table, {0}, rows, &encoded);
+  ASSERT_EQ(encoded.size(), 16u);
+  for (size_t column = 0; column < 2; ++column) {
+    double sum = 0.0;
+    for (size_t row = 0; row < 8; ++row) sum += encoded[column * 8 + row];
+    EXPECT_DOUBLE_EQ(sum / 8.0, transform.category_means[column]) << "column " << column;
+  }
+}
+
 TEST(PipelineTest, FitErrors) {
   data::Table table(3, {NumberColumn("x", {1.0, 2.0, 3.0}), CategoryColumn("c", {"a"}, {-1, -1, 0})});
 
@@ -399,6 +420,10 @@ void ExpectSamePipeline(const Pipeline& got, const Pipeline& want) {
     } else {
       EXPECT_EQ(a.categories, b.categories);
       EXPECT_EQ(a.impute_category, b.impute_category);
+      ASSERT_EQ(a.category_means.size(), b.category_means.size());
+      for (size_t mean_idx = 0; mean_idx < b.category_means.size(); ++mean_idx) {
+        ExpectBitwiseEqual(a.category_means[mean_idx], b.category_means[mean_idx], "category mean");
+      }
     }
   }
   EXPECT_EQ(got.EncodedWidth(), want.EncodedWidth());
@@ -454,7 +479,12 @@ TEST(PipelineTest, JsonRoundTripIsBitExact) {
   category.categories = {"", " spaced ", "\"", "a/b", "tab\there", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"};
   std::sort(category.categories.begin(), category.categories.end());
   category.impute_category = 3;
+  category.category_means = {0.1, 1.0 / 3.0, 0.0, 0.2, 1e-300, 0.123456789012345678, 1.0};
   transforms.push_back(category);
+  FeatureTransform old_category;  // as written before category means were recorded
+  old_category.feature = {"old", data::ColumnType::kCategorical};
+  old_category.categories = {"a", "b"};
+  transforms.push_back(old_category);
 
   Pipeline pipeline(transforms);
   const std::string json = pipeline.ToJson();
@@ -531,6 +561,24 @@ TEST(PipelineTest, MalformedJsonIsDataLoss) {
        R"({"transforms":[{"name":"c","type":"categorical","categories":["b","a"],"impute_category":0}]})"},
       {"categories repeated",
        R"({"transforms":[{"name":"c","type":"categorical","categories":["a","a"],"impute_category":0}]})"},
+      {"category_means not an array",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a"],"impute_category":0,)"
+       R"("category_means":1}]})"},
+      {"category_means too short",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","b"],"impute_category":0,)"
+       R"("category_means":[1]}]})"},
+      {"category_means too long",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a"],"impute_category":0,)"
+       R"("category_means":[0.5,0.5]}]})"},
+      {"category mean a string",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a"],"impute_category":0,)"
+       R"("category_means":["1"]}]})"},
+      {"category mean negative",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a","b"],"impute_category":0,)"
+       R"("category_means":[-0.5,1.5]}]})"},
+      {"category mean above one",
+       R"({"transforms":[{"name":"c","type":"categorical","categories":["a"],"impute_category":0,)"
+       R"("category_means":[1.5]}]})"},
       {"bad second transform", R"({"transforms":[{)" + number + R"(},{)" + category + R"(},{"name":"y"}]})"},
   };
   for (const Case& c : cases) {

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/id.h"
 #include "storage/fault_injecting_artifact_store.h"
+#include "storage/fault_injecting_metadata_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/local_artifact_store.h"
 #include "storage/sha256.h"
@@ -54,44 +55,6 @@ constexpr std::string_view kCsv =
     "NA,4,yes,Paris,\n"
     "30.25,1,no,,80\n";
 
-// Forwards to another MetadataStore; PutDataset can be made to fail, to check the catalog's clean-up.
-class FailingPutDatasetStore final : public storage::MetadataStore {
- public:
-  explicit FailingPutDatasetStore(storage::MetadataStore& inner) : inner_(inner) {}
-  void FailPutDataset(bool on) { fail_put_dataset_ = on; }
-
-  core::Status PutDataset(const storage::DatasetRecord& record) override {
-    if (fail_put_dataset_) return core::Internal("injected metadata failure");
-    return inner_.PutDataset(record);
-  }
-  core::Result<storage::DatasetRecord> GetDataset(std::string_view id) override { return inner_.GetDataset(id); }
-  core::Result<std::vector<storage::DatasetRecord>> ListDatasets() override { return inner_.ListDatasets(); }
-  core::Status CreateModel(const storage::ModelRecord& record) override { return inner_.CreateModel(record); }
-  core::Result<storage::ModelRecord> GetModelById(std::string_view id) override { return inner_.GetModelById(id); }
-  core::Result<storage::ModelRecord> GetModelByName(std::string_view name) override {
-    return inner_.GetModelByName(name);
-  }
-  core::Result<std::vector<storage::ModelRecord>> ListModels() override { return inner_.ListModels(); }
-  core::Result<int64_t> AddVersion(const storage::VersionRecord& record) override {
-    return inner_.AddVersion(record);
-  }
-  core::Result<storage::VersionRecord> GetVersion(std::string_view model_id, int64_t version) override {
-    return inner_.GetVersion(model_id, version);
-  }
-  core::Result<storage::VersionRecord> GetLatestVersion(std::string_view model_id) override {
-    return inner_.GetLatestVersion(model_id);
-  }
-  core::Result<std::vector<storage::VersionRecord>> ListVersions(std::string_view model_id) override {
-    return inner_.ListVersions(model_id);
-  }
-  core::Status PutJob(const storage::JobRecord& record) override { return inner_.PutJob(record); }
-  core::Result<storage::JobRecord> GetJob(std::string_view id) override { return inner_.GetJob(id); }
-  core::Result<std::vector<storage::JobRecord>> ListJobs(int limit) override { return inner_.ListJobs(limit); }
-
- private:
-  storage::MetadataStore& inner_;
-  std::atomic<bool> fail_put_dataset_{false};
-};
 
 // The catalog over an in-memory metadata store and, by parameter, an in-memory or an on-disk artifact store; both
 // sit behind a fault-injecting store.
@@ -103,7 +66,7 @@ class DatasetCatalogTest : public testing::TestWithParam<Artifacts> {
     auto opened = storage::SqliteMetadataStore::Open(":memory:");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     sqlite_ = std::move(opened).value();
-    metadata_ = std::make_unique<FailingPutDatasetStore>(*sqlite_);
+    metadata_ = std::make_unique<storage::FaultInjectingMetadataStore>(*sqlite_);
     if (GetParam() == Artifacts::kInMemory) {
       inner_ = std::make_unique<storage::InMemoryArtifactStore>();
     } else {
@@ -140,7 +103,7 @@ class DatasetCatalogTest : public testing::TestWithParam<Artifacts> {
   TempDir temp_;
   int upload_count_ = 0;
   std::unique_ptr<storage::SqliteMetadataStore> sqlite_;
-  std::unique_ptr<FailingPutDatasetStore> metadata_;
+  std::unique_ptr<storage::FaultInjectingMetadataStore> metadata_;
   std::unique_ptr<storage::ArtifactStore> inner_;
   std::unique_ptr<storage::FaultInjectingArtifactStore> faulty_;
   core::FakeClock clock_;
@@ -305,7 +268,7 @@ TEST_P(DatasetCatalogTest, FailedArtifactWriteRecordsNothingAndConsumesTheUpload
 }
 
 TEST_P(DatasetCatalogTest, FailedRecordDeletesTheStoredFile) {
-  metadata_->FailPutDataset(true);
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kPutDataset, true);
   fs::path upload = Upload(kCsv);
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", upload);
   ASSERT_FALSE(record.ok());

@@ -18,6 +18,19 @@ core::Status ValidateModelName(std::string_view name) {
   return core::Status::Ok();
 }
 
+core::Status ValidateAliasName(std::string_view alias) {
+  if (alias.empty() || alias.size() > 64) return core::InvalidArgument("alias must be 1-64 characters");
+  auto is_lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!is_lower_alnum(alias.front())) return core::InvalidArgument("alias must start with a lowercase letter or digit");
+  for (char c : alias) {
+    if (!is_lower_alnum(c) && c != '_' && c != '-') {
+      return core::InvalidArgument("alias may contain only lowercase letters, digits, '_' and '-'");
+    }
+  }
+  if (alias == "latest") return core::InvalidArgument("'latest' is reserved: it always means the newest version");
+  return core::Status::Ok();
+}
+
 ModelRegistry::ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts,
                              const core::Clock& clock)
     : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
@@ -90,12 +103,22 @@ core::Result<std::vector<ModelSummary>> ModelRegistry::ListModels() {
   AMP_ASSIGN_OR_RETURN(std::vector<storage::ModelRecord> models, metadata_.ListModels());
   std::vector<ModelSummary> summaries;
   for (storage::ModelRecord& model : models) {
-    ModelSummary summary{std::move(model), std::nullopt};
+    ModelSummary summary{std::move(model), std::nullopt, std::nullopt};
     auto latest = metadata_.GetLatestVersion(summary.model.id);
     if (latest.ok()) {
       summary.latest = std::move(latest).value();
     } else if (latest.status().code() != core::StatusCode::kNotFound) {
       return latest.status();
+    }
+    if (summary.latest) {
+      auto aliased = GetAliasedVersion(summary.model.id, kServingAlias);
+      if (aliased.ok()) {
+        summary.served = std::move(aliased).value();
+      } else if (aliased.status().code() == core::StatusCode::kNotFound) {
+        summary.served = summary.latest;
+      } else {
+        return aliased.status();
+      }
     }
     summaries.push_back(std::move(summary));
   }
@@ -121,6 +144,61 @@ core::Result<std::shared_ptr<const ml::Model>> ModelRegistry::LoadModel(const st
                           " fails its SHA-256 check");
   }
   return ml::DeserializeModel(bytes);
+}
+
+core::Result<storage::AliasRecord> ModelRegistry::SetAlias(std::string_view model_ref, std::string_view alias,
+                                                           int64_t version, std::string_view actor) {
+  AMP_RETURN_IF_ERROR(ValidateAliasName(alias));
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, FindModel(model_ref));
+  storage::AliasRecord record{model.id, std::string(alias), version, clock_.NowMicros(), std::string(actor)};
+  AMP_ASSIGN_OR_RETURN(int64_t previous, metadata_.SetAlias(record));
+  (void)previous;
+  std::vector<AliasListener> listeners;
+  {
+    core::MutexLock lock(mu_);
+    listeners = alias_listeners_;
+  }
+  for (const AliasListener& listener : listeners) listener(model, alias, version);
+  return record;
+}
+
+core::Result<int64_t> ModelRegistry::DeleteAlias(std::string_view model_ref, std::string_view alias,
+                                                 std::string_view actor) {
+  AMP_RETURN_IF_ERROR(ValidateAliasName(alias));
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, FindModel(model_ref));
+  AMP_ASSIGN_OR_RETURN(int64_t previous, metadata_.DeleteAlias(model.id, alias, clock_.NowMicros(), actor));
+  std::vector<AliasListener> listeners;
+  {
+    core::MutexLock lock(mu_);
+    listeners = alias_listeners_;
+  }
+  for (const AliasListener& listener : listeners) listener(model, alias, 0);
+  return previous;
+}
+
+core::Result<std::vector<storage::AliasRecord>> ModelRegistry::ListAliases(std::string_view model_id) {
+  return metadata_.ListAliases(model_id);
+}
+
+core::Result<std::vector<storage::AliasEvent>> ModelRegistry::ListAliasEvents(std::string_view model_id) {
+  return metadata_.ListAliasEvents(model_id);
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::GetAliasedVersion(std::string_view model_id,
+                                                                      std::string_view alias) {
+  AMP_ASSIGN_OR_RETURN(storage::AliasRecord record, metadata_.GetAlias(model_id, alias));
+  return metadata_.GetVersion(model_id, record.version);
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::GetServedVersion(std::string_view model_id) {
+  auto aliased = GetAliasedVersion(model_id, kServingAlias);
+  if (aliased.ok() || aliased.status().code() != core::StatusCode::kNotFound) return aliased;
+  return metadata_.GetLatestVersion(model_id);
+}
+
+void ModelRegistry::AddAliasListener(AliasListener listener) {
+  core::MutexLock lock(mu_);
+  alias_listeners_.push_back(std::move(listener));
 }
 
 void ModelRegistry::AddVersionListener(VersionListener listener) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,11 +32,17 @@ struct VersionDraft {
 struct ModelSummary {
   storage::ModelRecord model;
   std::optional<storage::VersionRecord> latest;  // absent while the model has no version
+  std::optional<storage::VersionRecord> served;  // what a call by name serves (kServingAlias or latest)
 };
+
+// Calling a model by name serves the version this alias points to, or the latest version when it is not set.
+inline constexpr std::string_view kServingAlias = "production";
 
 class ModelRegistry {
  public:
   using VersionListener = std::function<void(const storage::ModelRecord&, const storage::VersionRecord&)>;
+  // `version` is 0 when the alias was deleted.
+  using AliasListener = std::function<void(const storage::ModelRecord&, std::string_view alias, int64_t version)>;
 
   ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts, const core::Clock& clock);
 
@@ -53,7 +61,21 @@ class ModelRegistry {
   // Reads the version's artifact, checks its SHA-256 (DataLoss on mismatch) and deserializes it.
   core::Result<std::shared_ptr<const ml::Model>> LoadModel(const storage::VersionRecord& version);
 
+  // Points `alias` of the model (id or name) at `version`, atomically, recording who moved it; listeners are told.
+  // InvalidArgument for a bad alias name; NotFound for an unknown model or version.
+  core::Result<storage::AliasRecord> SetAlias(std::string_view model_ref, std::string_view alias, int64_t version,
+                                              std::string_view actor);
+  // Removes the alias; NotFound if it is not set. Returns the version it pointed to.
+  core::Result<int64_t> DeleteAlias(std::string_view model_ref, std::string_view alias, std::string_view actor);
+  core::Result<std::vector<storage::AliasRecord>> ListAliases(std::string_view model_id);
+  core::Result<std::vector<storage::AliasEvent>> ListAliasEvents(std::string_view model_id);
+  // The version an alias points to; NotFound when the alias is not set.
+  core::Result<storage::VersionRecord> GetAliasedVersion(std::string_view model_id, std::string_view alias);
+  // The version a call by name serves: kServingAlias's if set, else the latest. NotFound with no version.
+  core::Result<storage::VersionRecord> GetServedVersion(std::string_view model_id);
+
   void AddVersionListener(VersionListener listener);
+  void AddAliasListener(AliasListener listener);
 
  private:
   core::Result<storage::ModelRecord> FindOrCreateModel(std::string_view name);
@@ -63,7 +85,12 @@ class ModelRegistry {
   const core::Clock& clock_;
   core::Mutex mu_;
   std::vector<VersionListener> listeners_ AMP_GUARDED_BY(mu_);
+  std::vector<AliasListener> alias_listeners_ AMP_GUARDED_BY(mu_);
 };
+
+// Alias names: 1-64 characters of lowercase letters, digits, '_' and '-', starting with a letter or digit;
+// "latest" is reserved (it always means the newest version).
+core::Status ValidateAliasName(std::string_view alias);
 
 // Model names: 1-128 characters, letters, digits, spaces and ._- ; must start with a letter or digit.
 core::Status ValidateModelName(std::string_view name);

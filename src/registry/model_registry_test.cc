@@ -21,6 +21,7 @@
 #include "ml/linear/linear_model.h"
 #include "ml/pipeline.h"
 #include "storage/fault_injecting_artifact_store.h"
+#include "storage/fault_injecting_metadata_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/local_artifact_store.h"
 #include "storage/sha256.h"
@@ -123,44 +124,6 @@ VersionDraft MakeDraft() {
   return draft;
 }
 
-// A MetadataStore that forwards to another and can be told to fail AddVersion, so the registry's clean-up after a
-// failed record can be checked.
-class FailingAddVersionStore final : public storage::MetadataStore {
- public:
-  explicit FailingAddVersionStore(storage::MetadataStore& inner) : inner_(inner) {}
-  void FailAddVersion(bool on) { fail_add_version_ = on; }
-
-  core::Status PutDataset(const storage::DatasetRecord& record) override { return inner_.PutDataset(record); }
-  core::Result<storage::DatasetRecord> GetDataset(std::string_view id) override { return inner_.GetDataset(id); }
-  core::Result<std::vector<storage::DatasetRecord>> ListDatasets() override { return inner_.ListDatasets(); }
-  core::Status CreateModel(const storage::ModelRecord& record) override { return inner_.CreateModel(record); }
-  core::Result<storage::ModelRecord> GetModelById(std::string_view id) override { return inner_.GetModelById(id); }
-  core::Result<storage::ModelRecord> GetModelByName(std::string_view name) override {
-    return inner_.GetModelByName(name);
-  }
-  core::Result<std::vector<storage::ModelRecord>> ListModels() override { return inner_.ListModels(); }
-  core::Result<int64_t> AddVersion(const storage::VersionRecord& record) override {
-    if (fail_add_version_) return core::Internal("injected metadata failure");
-    return inner_.AddVersion(record);
-  }
-  core::Result<storage::VersionRecord> GetVersion(std::string_view model_id, int64_t version) override {
-    return inner_.GetVersion(model_id, version);
-  }
-  core::Result<storage::VersionRecord> GetLatestVersion(std::string_view model_id) override {
-    return inner_.GetLatestVersion(model_id);
-  }
-  core::Result<std::vector<storage::VersionRecord>> ListVersions(std::string_view model_id) override {
-    return inner_.ListVersions(model_id);
-  }
-  core::Status PutJob(const storage::JobRecord& record) override { return inner_.PutJob(record); }
-  core::Result<storage::JobRecord> GetJob(std::string_view id) override { return inner_.GetJob(id); }
-  core::Result<std::vector<storage::JobRecord>> ListJobs(int limit) override { return inner_.ListJobs(limit); }
-
- private:
-  storage::MetadataStore& inner_;
-  std::atomic<bool> fail_add_version_{false};
-};
-
 struct Published {
   storage::ModelRecord model;
   storage::VersionRecord version;
@@ -172,12 +135,12 @@ class ModelRegistryTest : public testing::Test {
     auto opened = storage::SqliteMetadataStore::Open(":memory:");
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     sqlite_ = std::move(opened).value();
-    metadata_ = std::make_unique<FailingAddVersionStore>(*sqlite_);
+    metadata_ = std::make_unique<storage::FaultInjectingMetadataStore>(*sqlite_);
     registry_ = std::make_unique<ModelRegistry>(*metadata_, faulty_, clock_);
   }
 
   std::unique_ptr<storage::SqliteMetadataStore> sqlite_;
-  std::unique_ptr<FailingAddVersionStore> metadata_;
+  std::unique_ptr<storage::FaultInjectingMetadataStore> metadata_;
   storage::InMemoryArtifactStore memory_;
   storage::FaultInjectingArtifactStore faulty_{memory_};
   core::FakeClock clock_;
@@ -423,7 +386,7 @@ TEST_F(ModelRegistryTest, FailedArtifactWriteRecordsNoVersionAndNotifiesNobody) 
 TEST_F(ModelRegistryTest, FailedVersionRecordDeletesTheArtifact) {
   int notified = 0;
   registry_->AddVersionListener([&](const storage::ModelRecord&, const storage::VersionRecord&) { ++notified; });
-  metadata_->FailAddVersion(true);
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kAddVersion, true);
   core::Result<storage::VersionRecord> failed = registry_->PublishVersion("houses", *MakeModel(), MakeDraft());
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.status().code(), core::StatusCode::kInternal);

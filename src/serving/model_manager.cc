@@ -1,80 +1,242 @@
 #include "serving/model_manager.h"
 
-#include <mutex>
+#include <algorithm>
+#include <chrono>
+#include <vector>
 
 #include "core/log.h"
 
 namespace amp::serving {
+namespace {
 
-ModelManager::ModelManager(registry::ModelRegistry& registry) : registry_(registry) {}
+int64_t NowTicks() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+std::string PinnedKey(std::string_view model_id, int64_t version) {
+  return std::string(model_id) + "/" + std::to_string(version);
+}
+
+}  // namespace
+
+ModelManager::ModelManager(registry::ModelRegistry& registry, ModelManagerOptions options)
+    : registry_(registry), options_(options) {}
 
 void ModelManager::ListenToRegistry() {
   registry_.AddVersionListener([this](const storage::ModelRecord& model, const storage::VersionRecord& version) {
-    auto loaded = Load(model, version);
-    if (!loaded.ok()) {
-      core::LogError("model " + model.name + " version " + std::to_string(version.version) +
-                     " failed to load; the previous version stays served: " + loaded.status().ToString());
+    // A model whose serving alias is set keeps serving that version until the alias moves.
+    auto aliased = registry_.GetAliasedVersion(model.id, registry::kServingAlias);
+    if (aliased.ok()) return;
+    ServeVersion(model, version);
+  });
+  registry_.AddAliasListener([this](const storage::ModelRecord& model, std::string_view alias, int64_t version) {
+    {
+      std::unique_lock lock(mu_);
+      std::string key = model.id + "@" + std::string(alias);
+      if (version > 0) {
+        aliases_.insert_or_assign(key, version);
+      } else {
+        aliases_.erase(key);
+      }
+    }
+    if (alias != registry::kServingAlias) return;
+    auto wanted = registry_.GetServedVersion(model.id);  // the alias's version, or the latest once it is deleted
+    if (!wanted.ok()) {
+      core::LogError("model '" + model.name + "': cannot find the version to serve: " + wanted.status().ToString());
       return;
     }
-    Install(*loaded);
-    core::LogInfo("serving model '" + model.name + "' version " + std::to_string(version.version));
+    ServeVersion(model, *wanted);
   });
+}
+
+void ModelManager::ServeVersion(const storage::ModelRecord& model, const storage::VersionRecord& version) {
+  {
+    std::unique_lock lock(mu_);
+    wanted_.insert_or_assign(model.id, version.version);
+  }
+  ServableHandle servable = FindLoaded(model.id);
+  if (servable && servable->version.version != version.version) servable = nullptr;
+  if (!servable) servable = FindLoaded(PinnedKey(model.id, version.version));
+  if (!servable) {
+    auto loaded = Load(model, version);
+    if (!loaded.ok()) {
+      core::LogError("model '" + model.name + "' version " + std::to_string(version.version) +
+                     " failed to load; the previous version stays served: " + loaded.status().ToString());
+      std::unique_lock lock(mu_);
+      // Keep wanting what is actually served, so lazy loads do not pick the broken version either.
+      if (auto it = entries_.find(model.id); it != entries_.end()) {
+        wanted_.insert_or_assign(model.id, it->second->servable->version.version);
+      } else {
+        wanted_.erase(model.id);
+      }
+      return;
+    }
+    servable = *loaded;
+  }
+  Install(servable, /*pinned=*/false);
+  core::LogInfo("serving model '" + model.name + "' version " + std::to_string(version.version));
 }
 
 core::Result<ServableHandle> ModelManager::Load(const storage::ModelRecord& model,
                                                 const storage::VersionRecord& version) {
   auto predictor = registry_.LoadModel(version);
-  if (!predictor.ok()) {
+  core::Status status = predictor.ok() ? core::Status::Ok() : predictor.status();
+  if (status.ok()) {
+    // Warm-up: score one row of missing values (every imputation path) before the version takes traffic.
+    const size_t width = (*predictor)->signature().features.size();
+    std::vector<ml::FeatureValue> row(width, ml::FeatureValue::Missing());
+    double out = 0.0;
+    status = (*predictor)->Predict(row, std::span<double>(&out, 1), nullptr).WithContext("warm-up");
+  }
+  std::unique_lock lock(mu_);
+  if (!status.ok()) {
     ++load_failures_;
-    return predictor.status();
+    last_error_.insert_or_assign(model.id, "version " + std::to_string(version.version) + ": " + status.message());
+    return status;
   }
   ++loads_;
+  last_error_.erase(model.id);
   return ServableHandle(std::make_shared<const Servable>(Servable{model, version, std::move(predictor).value()}));
 }
 
-void ModelManager::Install(const ServableHandle& servable) {
+void ModelManager::Install(const ServableHandle& servable, bool pinned) {
+  const std::string key = pinned ? PinnedKey(servable->model.id, servable->version.version) : servable->model.id;
+  auto entry = std::make_shared<Entry>();
+  entry->servable = servable;
+  entry->bytes = servable->predictor->MemoryBytes();
+  entry->last_used.store(NowTicks(), std::memory_order_relaxed);
   std::unique_lock lock(mu_);
-  auto current = served_by_id_.find(servable->model.id);
-  if (current != served_by_id_.end() && current->second->version.version >= servable->version.version) return;
-  served_by_id_.insert_or_assign(servable->model.id, servable);
-  served_by_name_.insert_or_assign(servable->model.name, servable);
+  if (!pinned) {
+    auto wanted = wanted_.try_emplace(servable->model.id, servable->version.version).first;
+    if (wanted->second != servable->version.version) return;  // superseded while it loaded
+  }
+  auto current = entries_.find(key);
+  if (current != entries_.end()) {
+    loaded_bytes_ -= current->second->bytes;
+    current->second = entry;
+  } else {
+    entries_.emplace(key, entry);
+  }
+  loaded_bytes_ += entry->bytes;
+  if (!pinned) id_by_name_.insert_or_assign(servable->model.name, servable->model.id);
+  EvictToBudget(key);
 }
 
-ServableHandle ModelManager::FindServed(std::string_view model_ref) const {
+void ModelManager::EvictToBudget(const std::string& keep_key) {
+  if (options_.cache_bytes <= 0) return;
+  while (loaded_bytes_ > options_.cache_bytes && entries_.size() > 1) {
+    auto victim = entries_.end();
+    int64_t oldest = 0;
+    for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+      if (it->first == keep_key) continue;
+      int64_t used = it->second->last_used.load(std::memory_order_relaxed);
+      if (victim == entries_.end() || used < oldest) {
+        victim = it;
+        oldest = used;
+      }
+    }
+    if (victim == entries_.end()) return;
+    loaded_bytes_ -= victim->second->bytes;
+    entries_.erase(victim);  // requests holding the handle keep the version alive until they finish
+    ++evictions_;
+  }
+}
+
+ServableHandle ModelManager::FindLoaded(std::string_view key) const {
   std::shared_lock lock(mu_);
-  if (auto it = served_by_id_.find(model_ref); it != served_by_id_.end()) return it->second;
-  if (auto it = served_by_name_.find(model_ref); it != served_by_name_.end()) return it->second;
-  return nullptr;
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return nullptr;
+  it->second->last_used.store(NowTicks(), std::memory_order_relaxed);
+  return it->second->servable;
+}
+
+std::string ModelManager::ServedKeyFor(std::string_view model_ref) const {
+  std::shared_lock lock(mu_);
+  if (entries_.count(model_ref) > 0) return std::string(model_ref);
+  auto by_name = id_by_name_.find(model_ref);
+  return by_name == id_by_name_.end() ? std::string() : by_name->second;
+}
+
+core::Result<ServableHandle> ModelManager::LoadShared(const storage::ModelRecord& model, int64_t pinned_version) {
+  const std::string key = pinned_version > 0 ? PinnedKey(model.id, pinned_version) : model.id;
+  {
+    std::unique_lock lock(loading_mu_);
+    // Another request is loading the same key: wait for it, then use what it installed.
+    load_done_.wait(lock, [&] { return loading_.count(key) == 0; });
+    if (ServableHandle loaded = FindLoaded(key)) return loaded;
+    loading_[key] = true;
+  }
+  auto finish = [&] {
+    std::lock_guard lock(loading_mu_);
+    loading_.erase(key);
+    load_done_.notify_all();
+  };
+  auto version = pinned_version > 0 ? registry_.GetVersion(model.id, pinned_version)
+                                    : registry_.GetServedVersion(model.id);
+  if (!version.ok()) {
+    finish();
+    if (version.status().code() == core::StatusCode::kNotFound && pinned_version == 0) {
+      return core::NotFound("model '" + model.name + "' has no published version yet");
+    }
+    return version.status();
+  }
+  auto servable = Load(model, *version);
+  if (servable.ok()) Install(*servable, pinned_version > 0);
+  finish();
+  return servable;
 }
 
 core::Result<ServableHandle> ModelManager::Resolve(std::string_view model_ref) {
-  if (ServableHandle served = FindServed(model_ref)) return served;
-  // Not loaded yet: ask the registry (cold path).
-  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, registry_.FindModel(model_ref));
-  auto latest = registry_.GetLatestVersion(model.id);
-  if (!latest.ok()) {
-    if (latest.status().code() == core::StatusCode::kNotFound) {
-      return core::NotFound("model '" + model.name + "' has no published version yet");
+  {
+    std::shared_lock lock(mu_);
+    auto it = entries_.find(model_ref);
+    if (it == entries_.end()) {
+      auto by_name = id_by_name_.find(model_ref);
+      if (by_name != id_by_name_.end()) it = entries_.find(by_name->second);
     }
-    return latest.status();
+    if (it != entries_.end()) {
+      it->second->last_used.store(NowTicks(), std::memory_order_relaxed);
+      return it->second->servable;
+    }
   }
-  AMP_ASSIGN_OR_RETURN(ServableHandle servable, Load(model, *latest));
-  Install(servable);
-  return FindServed(model.id);
+  // Not loaded (first request since start, or evicted): ask the registry (cold path).
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, registry_.FindModel(model_ref));
+  return LoadShared(model, 0);
 }
 
 core::Result<ServableHandle> ModelManager::ResolveVersion(std::string_view model_ref, int64_t version) {
-  if (ServableHandle served = FindServed(model_ref); served && served->version.version == version) return served;
+  if (version <= 0) return core::NotFound("model versions are numbered from 1");
+  std::string served_key = ServedKeyFor(model_ref);
+  if (!served_key.empty()) {
+    if (ServableHandle served = FindLoaded(served_key); served && served->version.version == version) return served;
+    if (ServableHandle pinned = FindLoaded(PinnedKey(served_key, version))) return pinned;
+  }
   AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, registry_.FindModel(model_ref));
-  std::string key = model.id + "/" + std::to_string(version);
+  if (ServableHandle pinned = FindLoaded(PinnedKey(model.id, version))) return pinned;
+  return LoadShared(model, version);
+}
+
+core::Result<ServableHandle> ModelManager::ResolveAlias(std::string_view model_ref, std::string_view alias) {
+  std::string model_id = ServedKeyFor(model_ref);
+  if (model_id.empty()) {
+    AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, registry_.FindModel(model_ref));
+    model_id = model.id;
+  }
+  if (alias == "latest") {
+    AMP_ASSIGN_OR_RETURN(storage::VersionRecord latest, registry_.GetLatestVersion(model_id));
+    return ResolveVersion(model_id, latest.version);
+  }
+  const std::string key = model_id + "@" + std::string(alias);
+  int64_t version = 0;
   {
     std::shared_lock lock(mu_);
-    if (auto it = pinned_.find(key); it != pinned_.end()) return it->second;
+    if (auto it = aliases_.find(key); it != aliases_.end()) version = it->second;
   }
-  AMP_ASSIGN_OR_RETURN(storage::VersionRecord record, registry_.GetVersion(model.id, version));
-  AMP_ASSIGN_OR_RETURN(ServableHandle servable, Load(model, record));
-  std::unique_lock lock(mu_);
-  return pinned_.try_emplace(key, servable).first->second;
+  if (version == 0) {
+    AMP_ASSIGN_OR_RETURN(storage::VersionRecord aliased, registry_.GetAliasedVersion(model_id, alias));
+    version = aliased.version;
+    std::unique_lock lock(mu_);
+    aliases_.try_emplace(key, version);
+  }
+  return ResolveVersion(model_id, version);
 }
 
 void ModelManager::LoadAll() {
@@ -84,13 +246,14 @@ void ModelManager::LoadAll() {
     return;
   }
   for (const registry::ModelSummary& summary : *models) {
-    if (!summary.latest) continue;
-    auto loaded = Load(summary.model, *summary.latest);
+    if (!summary.served) continue;
+    if (options_.cache_bytes > 0 && stats().loaded_bytes >= options_.cache_bytes) break;  // the rest load lazily
+    auto loaded = Load(summary.model, *summary.served);
     if (!loaded.ok()) {
       core::LogError("model '" + summary.model.name + "' failed to load: " + loaded.status().ToString());
       continue;
     }
-    Install(*loaded);
+    Install(*loaded, /*pinned=*/false);
   }
 }
 
@@ -98,11 +261,21 @@ ModelManagerStats ModelManager::stats() const {
   ModelManagerStats stats;
   {
     std::shared_lock lock(mu_);
-    stats.loaded_versions = static_cast<int64_t>(served_by_id_.size() + pinned_.size());
+    stats.loaded_versions = static_cast<int64_t>(entries_.size());
+    stats.loaded_bytes = loaded_bytes_;
   }
   stats.loads = loads_.load();
   stats.load_failures = load_failures_.load();
+  stats.evictions = evictions_.load();
   return stats;
+}
+
+ModelServingStatus ModelManager::StatusOf(std::string_view model_id) const {
+  ModelServingStatus status;
+  std::shared_lock lock(mu_);
+  if (auto it = entries_.find(model_id); it != entries_.end()) status.served_version = it->second->servable->version.version;
+  if (auto it = last_error_.find(model_id); it != last_error_.end()) status.last_load_error = it->second;
+  return status;
 }
 
 }  // namespace amp::serving

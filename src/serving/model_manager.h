@@ -1,12 +1,18 @@
-// ModelManager: which model versions are loaded and served. By default a model is served at its latest version:
-// when the registry publishes a version, the manager loads it (on the publishing thread, off the request path)
-// and swaps it in atomically; requests already running finish on the version they started with. Models not yet
-// loaded (e.g. after a restart) load on first request. A version that fails to load never replaces a working one.
-// Thread-safe; lookups take a shared lock only.
+// ModelManager: which model versions are loaded and served. A call by name serves the version the model's
+// "production" alias points to, or its latest version when no such alias is set. When the registry publishes a
+// version or moves that alias, the manager loads the wanted version (on the calling thread, off the request path),
+// warms it up and swaps it in atomically; requests already running finish on the version they started with (they
+// hold a ref-counted handle). A version that fails to load never replaces a working one. Models not loaded yet
+// (after a restart, or evicted) load on first request; concurrent first requests share one load. Under a memory
+// budget the least recently used versions are evicted; a request holding an evicted version still finishes on it.
+// Thread-safe; the request path takes a shared lock and one relaxed atomic store.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -17,15 +23,27 @@
 
 namespace amp::serving {
 
+struct ModelManagerOptions {
+  int64_t cache_bytes = 0;  // 0: no budget, keep everything loaded
+};
+
 struct ModelManagerStats {
   int64_t loaded_versions = 0;
+  int64_t loaded_bytes = 0;
   int64_t loads = 0;
   int64_t load_failures = 0;
+  int64_t evictions = 0;
+};
+
+// What the manager knows about one model, for status pages.
+struct ModelServingStatus {
+  int64_t served_version = 0;  // 0 when not loaded
+  std::string last_load_error;  // empty when the last load succeeded
 };
 
 class ModelManager {
  public:
-  explicit ModelManager(registry::ModelRegistry& registry);
+  explicit ModelManager(registry::ModelRegistry& registry, ModelManagerOptions options = {});
 
   // Subscribes to the registry so new versions are loaded and swapped in as they are published.
   void ListenToRegistry();
@@ -35,31 +53,60 @@ class ModelManager {
   core::Result<ServableHandle> Resolve(std::string_view model_ref);
   // A specific version of the model with this id or name.
   core::Result<ServableHandle> ResolveVersion(std::string_view model_ref, int64_t version);
+  // The version an alias of the model points to ("latest" is the newest version). NotFound if the alias is unset.
+  core::Result<ServableHandle> ResolveAlias(std::string_view model_ref, std::string_view alias);
 
-  // Loads every model's latest version now (at startup, so the first request is not slow). Logs failures.
+  // Loads every model's latest version now (at startup, so first requests are fast), within the budget.
   void LoadAll();
 
   ModelManagerStats stats() const;
+  ModelServingStatus StatusOf(std::string_view model_id) const;
 
  private:
+  struct Entry {
+    ServableHandle servable;
+    int64_t bytes = 0;
+    mutable std::atomic<int64_t> last_used{0};
+  };
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
-  using ServableMap = std::unordered_map<std::string, ServableHandle, StringHash, std::equal_to<>>;
+  template <typename V>
+  using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+  // Loads, checks and warms up one version (no locks held).
   core::Result<ServableHandle> Load(const storage::ModelRecord& model, const storage::VersionRecord& version);
-  // Installs `servable` as the served version unless a newer one is already served.
-  void Install(const ServableHandle& servable);
-  ServableHandle FindServed(std::string_view model_ref) const;
+  // Loads the latest (pinned_version == 0) or a pinned version of a model, sharing the work with concurrent callers
+  // for the same key.
+  core::Result<ServableHandle> LoadShared(const storage::ModelRecord& model, int64_t pinned_version);
+  // Installs a loaded servable as a pinned version, or as the served one if it is the version the manager wants
+  // served (the first one seen becomes wanted when nothing was wanted yet); then evicts to the budget.
+  void Install(const ServableHandle& servable, bool pinned);
+  // Makes `version` the wanted served version of the model, loads it unless loaded, and swaps it in.
+  void ServeVersion(const storage::ModelRecord& model, const storage::VersionRecord& version);
+  void EvictToBudget(const std::string& keep_key);
+  ServableHandle FindLoaded(std::string_view key) const;
+  std::string ServedKeyFor(std::string_view model_ref) const;
 
   registry::ModelRegistry& registry_;
+  const ModelManagerOptions options_;
+
   mutable std::shared_mutex mu_;
-  ServableMap served_by_id_;    // guarded by mu_
-  ServableMap served_by_name_;  // guarded by mu_
-  ServableMap pinned_;          // "model_id/version" -> servable; guarded by mu_
+  StringMap<std::shared_ptr<Entry>> entries_;  // guarded by mu_; key: model id (served) or "id/version" (pinned)
+  StringMap<std::string> id_by_name_;          // guarded by mu_
+  StringMap<std::string> last_error_;          // guarded by mu_; model id -> last load failure
+  StringMap<int64_t> wanted_;                  // guarded by mu_; model id -> the version that should be served
+  StringMap<int64_t> aliases_;                 // guarded by mu_; "model_id@alias" -> version (cache)
+  int64_t loaded_bytes_ = 0;                   // guarded by mu_
+
+  std::mutex loading_mu_;
+  std::condition_variable load_done_;
+  std::map<std::string, bool> loading_;  // guarded by loading_mu_; keys being loaded now
+
   std::atomic<int64_t> loads_{0};
   std::atomic<int64_t> load_failures_{0};
+  std::atomic<int64_t> evictions_{0};
 };
 
 }  // namespace amp::serving

@@ -396,3 +396,143 @@ TEST_F(ModelManagerTest, ConcurrentResolveAndPredictDuringPublishes) {
 
 }  // namespace
 }  // namespace amp::serving
+
+namespace amp::serving {
+namespace {
+
+class ModelManagerBudgetTest : public ModelManagerTest {
+ protected:
+  // A budget that holds exactly `models` one-feature models.
+  void UseBudgetFor(int models) {
+    const int64_t one_model = MakeModel(1.0)->MemoryBytes();
+    manager_ = std::make_unique<ModelManager>(*registry_, ModelManagerOptions{one_model * models});
+  }
+};
+
+TEST_F(ModelManagerBudgetTest, LeastRecentlyUsedModelIsEvictedAndReloadsOnDemand) {
+  for (const char* name : {"a", "b", "c"}) Publish(name);
+  UseBudgetFor(2);
+  ASSERT_TRUE(manager_->Resolve("a").ok());
+  ASSERT_TRUE(manager_->Resolve("b").ok());
+  ASSERT_TRUE(manager_->Resolve("a").ok());  // "a" is now more recent than "b"
+  EXPECT_EQ(manager_->stats().evictions, 0);
+  ASSERT_TRUE(manager_->Resolve("c").ok());  // over budget: "b" goes
+  ModelManagerStats stats = manager_->stats();
+  EXPECT_EQ(stats.evictions, 1);
+  EXPECT_EQ(stats.loaded_versions, 2);
+  EXPECT_EQ(stats.loads, 3);
+  ASSERT_TRUE(manager_->Resolve("a").ok());
+  EXPECT_EQ(manager_->stats().loads, 3);  // still loaded
+  auto b = manager_->Resolve("b");  // reloads, evicting the least recent ("c")
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(PredictProbe(*b), ExpectedPrediction(1));
+  EXPECT_EQ(manager_->stats().loads, 4);
+  EXPECT_EQ(manager_->stats().evictions, 2);
+  EXPECT_LE(manager_->stats().loaded_bytes, MakeModel(1.0)->MemoryBytes() * 2);
+}
+
+TEST_F(ModelManagerBudgetTest, HandleToAnEvictedVersionStaysUsable) {
+  Publish("a");
+  Publish("b");
+  UseBudgetFor(1);
+  auto a = manager_->Resolve("a");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(manager_->Resolve("b").ok());  // evicts "a"
+  EXPECT_EQ(manager_->stats().evictions, 1);
+  EXPECT_EQ(PredictProbe(*a), ExpectedPrediction(1));  // the request that held it finishes on it
+}
+
+TEST_F(ModelManagerBudgetTest, RoundRobinOverManyModelsAlwaysAnswersCorrectly) {
+  constexpr int kModels = 12;
+  for (int idx = 0; idx < kModels; ++idx) Publish("m" + std::to_string(idx));
+  UseBudgetFor(3);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int thread_idx = 0; thread_idx < 3; ++thread_idx) {
+    threads.emplace_back([&, thread_idx] {
+      for (int round = 0; round < 20; ++round) {
+        for (int idx = 0; idx < kModels; ++idx) {
+          auto handle = manager_->Resolve("m" + std::to_string((idx + thread_idx) % kModels));
+          if (!handle.ok() || PredictProbe(*handle) != ExpectedPrediction(1)) ++wrong;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 0);
+  ModelManagerStats stats = manager_->stats();
+  EXPECT_GT(stats.evictions, 0);
+  EXPECT_LE(stats.loaded_versions, 3);
+  EXPECT_EQ(stats.load_failures, 0);
+}
+
+}  // namespace
+}  // namespace amp::serving
+
+namespace amp::serving {
+namespace {
+
+TEST_F(ModelManagerTest, ProductionAliasDecidesTheServedVersionAndRollsBack) {
+  manager_->ListenToRegistry();
+  Publish("houses");
+  Publish("houses");
+  EXPECT_EQ(PredictProbe(*manager_->Resolve("houses")), ExpectedPrediction(2));  // latest while no alias
+  ASSERT_TRUE(registry_->SetAlias("houses", "production", 1, "tester").ok());
+  EXPECT_EQ(PredictProbe(*manager_->Resolve("houses")), ExpectedPrediction(1));  // rolled back
+  Publish("houses");  // a new version does not displace the aliased one
+  EXPECT_EQ((*manager_->Resolve("houses"))->version.version, 1);
+  ASSERT_TRUE(registry_->SetAlias("houses", "production", 3, "tester").ok());
+  EXPECT_EQ((*manager_->Resolve("houses"))->version.version, 3);
+  ASSERT_TRUE(registry_->DeleteAlias("houses", "production", "tester").ok());
+  EXPECT_EQ((*manager_->Resolve("houses"))->version.version, 3);  // latest again
+}
+
+TEST_F(ModelManagerTest, ResolveAliasFollowsMovesAndLatestIsTheNewest) {
+  manager_->ListenToRegistry();
+  Publish("houses");
+  Publish("houses");
+  ASSERT_TRUE(registry_->SetAlias("houses", "staging", 1, "tester").ok());
+  EXPECT_EQ((*manager_->ResolveAlias("houses", "staging"))->version.version, 1);
+  ASSERT_TRUE(registry_->SetAlias("houses", "staging", 2, "tester").ok());
+  EXPECT_EQ((*manager_->ResolveAlias("houses", "staging"))->version.version, 2);
+  EXPECT_EQ((*manager_->ResolveAlias("houses", "latest"))->version.version, 2);
+  EXPECT_EQ(manager_->ResolveAlias("houses", "canary").status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModelManagerTest, AfterARestartTheAliasedVersionIsServed) {
+  Publish("houses");
+  Publish("houses");
+  ASSERT_TRUE(registry_->SetAlias("houses", "production", 1, "tester").ok());
+  ModelManager fresh(*registry_);  // as after a restart: nothing loaded
+  EXPECT_EQ((*fresh.Resolve("houses"))->version.version, 1);
+}
+
+TEST_F(ModelManagerTest, AliasMovesUnderConcurrentLoadNeverFailARequest) {
+  manager_->ListenToRegistry();
+  Publish("houses");
+  Publish("houses");
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::atomic<int64_t> answered{0};
+  std::vector<std::thread> readers;
+  for (int thread_idx = 0; thread_idx < 3; ++thread_idx) {
+    readers.emplace_back([&] {
+      while (!stop) {
+        auto handle = manager_->Resolve("houses");
+        if (!handle.ok() || PredictProbe(*handle) != ExpectedPrediction((*handle)->version.version)) ++failures;
+        ++answered;
+      }
+    });
+  }
+  for (int move = 0; move < 100; ++move) {
+    ASSERT_TRUE(registry_->SetAlias("houses", "production", 1 + move % 2, "tester").ok());
+  }
+  stop = true;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(answered.load(), 0);
+  EXPECT_EQ((*manager_->Resolve("houses"))->version.version, 2);  // the last move (move 99 -> version 2)
+}
+
+}  // namespace
+}  // namespace amp::serving

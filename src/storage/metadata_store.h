@@ -33,6 +33,17 @@ class MetadataStore {
   virtual core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) = 0;
   virtual core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) = 0;
 
+  // Aliases. SetAlias creates or moves an alias (NotFound if the version does not exist) and records the move;
+  // DeleteAlias removes it (NotFound if absent) and records that too. Both return the previous version (0 if new).
+  virtual core::Result<int64_t> SetAlias(const AliasRecord& alias) = 0;
+  virtual core::Result<int64_t> DeleteAlias(std::string_view model_id, std::string_view alias, int64_t at_micros,
+                                            std::string_view by) = 0;
+  // NotFound when absent.
+  virtual core::Result<AliasRecord> GetAlias(std::string_view model_id, std::string_view alias) = 0;
+  virtual core::Result<std::vector<AliasRecord>> ListAliases(std::string_view model_id) = 0;
+  // Oldest first.
+  virtual core::Result<std::vector<AliasEvent>> ListAliasEvents(std::string_view model_id) = 0;
+
   // Jobs. PutJob inserts or replaces the whole record.
   virtual core::Status PutJob(const JobRecord& record) = 0;
   virtual core::Result<JobRecord> GetJob(std::string_view id) = 0;

@@ -56,6 +56,25 @@ struct VersionRecord {
   int64_t artifact_size_bytes = 0;
 };
 
+// An alias ("production", "staging", any name) points a model's name at one of its versions; moving it is how a
+// version is promoted or rolled back. Every move is kept as an AliasEvent.
+struct AliasRecord {
+  std::string model_id;
+  std::string alias;
+  int64_t version = 0;
+  int64_t updated_at_micros = 0;
+  std::string updated_by;
+};
+
+struct AliasEvent {
+  std::string model_id;
+  std::string alias;
+  int64_t version = 0;  // 0 when the alias was deleted
+  int64_t previous_version = 0;  // 0 when the alias was new
+  int64_t at_micros = 0;
+  std::string by;
+};
+
 enum class JobState { kQueued, kRunning, kSucceeded, kFailed, kCancelled, kInterrupted };
 std::string_view JobStateName(JobState state);
 std::optional<JobState> ParseJobState(std::string_view name);

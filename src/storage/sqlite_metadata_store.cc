@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -65,6 +65,27 @@ CREATE TABLE jobs (
   result_metrics_json TEXT NOT NULL
 );
 CREATE INDEX jobs_by_created ON jobs(created_at_micros);
+)sql",
+    R"sql(
+CREATE TABLE model_aliases (
+  model_id TEXT NOT NULL REFERENCES models(id),
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at_micros INTEGER NOT NULL,
+  updated_by TEXT NOT NULL,
+  PRIMARY KEY (model_id, alias),
+  FOREIGN KEY (model_id, version) REFERENCES model_versions(model_id, version)
+);
+CREATE TABLE model_alias_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  model_id TEXT NOT NULL,
+  alias TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  previous_version INTEGER NOT NULL,
+  at_micros INTEGER NOT NULL,
+  by TEXT NOT NULL
+);
+CREATE INDEX model_alias_events_by_model ON model_alias_events(model_id, seq);
 )sql",
 };
 
@@ -188,6 +209,8 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
 }
 
 }  // namespace
+
+int SqliteMetadataStore::LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
 core::Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -413,6 +436,142 @@ core::Result<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(std::
   std::string sql =
       std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 ORDER BY version";
   return QueryVersions(sql.c_str(), model_id, 0);
+}
+
+core::Result<int64_t> SqliteMetadataStore::CurrentAliasVersion(std::string_view model_id, std::string_view alias) {
+  Statement stmt(db_, "SELECT version FROM model_aliases WHERE model_id = ?1 AND alias = ?2");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  stmt.Bind(2, alias);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  return has_row ? stmt.Int(0) : int64_t{0};
+}
+
+core::Result<int64_t> SqliteMetadataStore::SetAlias(const AliasRecord& alias) {
+  core::MutexLock lock(mu_);
+  {
+    Statement exists(db_, "SELECT 1 FROM model_versions WHERE model_id = ?1 AND version = ?2");
+    AMP_RETURN_IF_ERROR(exists.prepare_status());
+    exists.Bind(1, alias.model_id);
+    exists.Bind(2, alias.version);
+    AMP_ASSIGN_OR_RETURN(bool found, exists.Step());
+    if (!found) {
+      return core::NotFound("model " + alias.model_id + " has no version " + std::to_string(alias.version));
+    }
+  }
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<int64_t> {
+    AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(alias.model_id, alias.alias));
+    Statement upsert(db_,
+                     "INSERT INTO model_aliases (model_id, alias, version, updated_at_micros, updated_by) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model_id, alias) DO UPDATE SET "
+                     "version = excluded.version, updated_at_micros = excluded.updated_at_micros, "
+                     "updated_by = excluded.updated_by");
+    AMP_RETURN_IF_ERROR(upsert.prepare_status());
+    upsert.Bind(1, alias.model_id);
+    upsert.Bind(2, alias.alias);
+    upsert.Bind(3, alias.version);
+    upsert.Bind(4, alias.updated_at_micros);
+    upsert.Bind(5, alias.updated_by);
+    AMP_RETURN_IF_ERROR(upsert.Run());
+    Statement event(db_,
+                    "INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    AMP_RETURN_IF_ERROR(event.prepare_status());
+    event.Bind(1, alias.model_id);
+    event.Bind(2, alias.alias);
+    event.Bind(3, alias.version);
+    event.Bind(4, previous);
+    event.Bind(5, alias.updated_at_micros);
+    event.Bind(6, alias.updated_by);
+    AMP_RETURN_IF_ERROR(event.Run());
+    return previous;
+  };
+  auto previous = run();
+  if (!previous.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return previous.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return previous;
+}
+
+core::Result<int64_t> SqliteMetadataStore::DeleteAlias(std::string_view model_id, std::string_view alias,
+                                                       int64_t at_micros, std::string_view by) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<int64_t> {
+    AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(model_id, alias));
+    if (previous == 0) return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
+    Statement remove(db_, "DELETE FROM model_aliases WHERE model_id = ?1 AND alias = ?2");
+    AMP_RETURN_IF_ERROR(remove.prepare_status());
+    remove.Bind(1, model_id);
+    remove.Bind(2, alias);
+    AMP_RETURN_IF_ERROR(remove.Run());
+    Statement event(db_,
+                    "INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
+                    "VALUES (?1, ?2, 0, ?3, ?4, ?5)");
+    AMP_RETURN_IF_ERROR(event.prepare_status());
+    event.Bind(1, model_id);
+    event.Bind(2, alias);
+    event.Bind(3, previous);
+    event.Bind(4, at_micros);
+    event.Bind(5, by);
+    AMP_RETURN_IF_ERROR(event.Run());
+    return previous;
+  };
+  auto previous = run();
+  if (!previous.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return previous.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return previous;
+}
+
+core::Result<AliasRecord> SqliteMetadataStore::GetAlias(std::string_view model_id, std::string_view alias) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "SELECT model_id, alias, version, updated_at_micros, updated_by FROM model_aliases "
+                 "WHERE model_id = ?1 AND alias = ?2");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  stmt.Bind(2, alias);
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
+  return AliasRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Int(3), stmt.Text(4)};
+}
+
+core::Result<std::vector<AliasRecord>> SqliteMetadataStore::ListAliases(std::string_view model_id) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "SELECT model_id, alias, version, updated_at_micros, updated_by FROM model_aliases "
+                 "WHERE model_id = ?1 ORDER BY alias");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  std::vector<AliasRecord> aliases;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    aliases.push_back(AliasRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Int(3), stmt.Text(4)});
+  }
+  return aliases;
+}
+
+core::Result<std::vector<AliasEvent>> SqliteMetadataStore::ListAliasEvents(std::string_view model_id) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "SELECT model_id, alias, version, previous_version, at_micros, by FROM model_alias_events "
+                 "WHERE model_id = ?1 ORDER BY seq");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  std::vector<AliasEvent> events;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    events.push_back(AliasEvent{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Int(3), stmt.Int(4), stmt.Text(5)});
+  }
+  return events;
 }
 
 core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {

@@ -21,6 +21,8 @@ class SqliteMetadataStore final : public MetadataStore {
 
   // The schema version after migration.
   int schema_version() const { return schema_version_; }
+  // The newest schema version this binary knows (the number of migrations).
+  static int LatestSchemaVersion();
 
   core::Status PutDataset(const DatasetRecord& record) override;
   core::Result<DatasetRecord> GetDataset(std::string_view id) override;
@@ -36,6 +38,13 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) override;
   core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) override;
 
+  core::Result<int64_t> SetAlias(const AliasRecord& alias) override;
+  core::Result<int64_t> DeleteAlias(std::string_view model_id, std::string_view alias, int64_t at_micros,
+                                    std::string_view by) override;
+  core::Result<AliasRecord> GetAlias(std::string_view model_id, std::string_view alias) override;
+  core::Result<std::vector<AliasRecord>> ListAliases(std::string_view model_id) override;
+  core::Result<std::vector<AliasEvent>> ListAliasEvents(std::string_view model_id) override;
+
   core::Status PutJob(const JobRecord& record) override;
   core::Result<JobRecord> GetJob(std::string_view id) override;
   core::Result<std::vector<JobRecord>> ListJobs(int limit) override;
@@ -45,6 +54,8 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Status Migrate();
   core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
   core::Result<ModelRecord> GetModelWhere(const char* column, std::string_view value);
+  // The current version of an alias, 0 if absent. Requires mu_.
+  core::Result<int64_t> CurrentAliasVersion(std::string_view model_id, std::string_view alias) AMP_REQUIRES(mu_);
   core::Result<std::vector<VersionRecord>> QueryVersions(const char* sql, std::string_view model_id,
                                                          int64_t version);
 

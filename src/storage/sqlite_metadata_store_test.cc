@@ -195,8 +195,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, SqliteMetadataStoreTest, testing::Values(Back
                            return info.param == Backend::kMemory ? "Memory" : "File";
                          });
 
-TEST_P(SqliteMetadataStoreTest, FreshStoreIsAtSchemaVersionOneAndEmpty) {
-  EXPECT_EQ(store_->schema_version(), 1);
+TEST_P(SqliteMetadataStoreTest, FreshStoreIsAtTheLatestSchemaVersionAndEmpty) {
+  EXPECT_EQ(store_->schema_version(), SqliteMetadataStore::LatestSchemaVersion());
   EXPECT_THAT(*store().ListDatasets(), IsEmpty());
   EXPECT_THAT(*store().ListModels(), IsEmpty());
   EXPECT_THAT(*store().ListJobs(10), IsEmpty());
@@ -605,6 +605,70 @@ TEST_P(SqliteMetadataStoreTest, SqlMetacharactersInVersionsDatasetsAndJobsAreSto
   EXPECT_EQ(store().ListJobs(10)->size(), 1u);
 }
 
+TEST_P(SqliteMetadataStoreTest, AliasesMoveAtomicallyAndEveryMoveIsRecorded) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "houses", 1)).ok());
+  for (int idx = 0; idx < 3; ++idx) ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_a", 2 + idx)).ok());
+  EXPECT_EQ(store().GetAlias("mdl_a", "production").status().code(), core::StatusCode::kNotFound);
+
+  core::Result<int64_t> first = store().SetAlias({"mdl_a", "production", 1, 100, "alice"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 0);  // new
+  core::Result<int64_t> moved = store().SetAlias({"mdl_a", "production", 3, 200, "bob"});
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(*moved, 1);
+  ASSERT_TRUE(store().SetAlias({"mdl_a", "staging", 2, 300, "carol"}).ok());
+
+  core::Result<AliasRecord> production = store().GetAlias("mdl_a", "production");
+  ASSERT_TRUE(production.ok());
+  EXPECT_EQ(production->version, 3);
+  EXPECT_EQ(production->updated_at_micros, 200);
+  EXPECT_EQ(production->updated_by, "bob");
+  core::Result<std::vector<AliasRecord>> aliases = store().ListAliases("mdl_a");
+  ASSERT_TRUE(aliases.ok());
+  ASSERT_EQ(aliases->size(), 2u);
+  EXPECT_EQ((*aliases)[0].alias, "production");
+  EXPECT_EQ((*aliases)[1].alias, "staging");
+
+  core::Result<int64_t> deleted = store().DeleteAlias("mdl_a", "staging", 400, "dave");
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 2);
+  EXPECT_EQ(store().DeleteAlias("mdl_a", "staging", 500, "dave").status().code(), core::StatusCode::kNotFound);
+
+  core::Result<std::vector<AliasEvent>> events = store().ListAliasEvents("mdl_a");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 4u);
+  EXPECT_EQ((*events)[0].version, 1);
+  EXPECT_EQ((*events)[0].previous_version, 0);
+  EXPECT_EQ((*events)[0].by, "alice");
+  EXPECT_EQ((*events)[1].version, 3);
+  EXPECT_EQ((*events)[1].previous_version, 1);
+  EXPECT_EQ((*events)[3].alias, "staging");
+  EXPECT_EQ((*events)[3].version, 0);  // deleted
+  EXPECT_EQ((*events)[3].previous_version, 2);
+  EXPECT_EQ((*events)[3].at_micros, 400);
+}
+
+TEST_P(SqliteMetadataStoreTest, AliasToAMissingVersionIsRefusedAndChangesNothing) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "houses", 1)).ok());
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_a", 2)).ok());
+  ASSERT_TRUE(store().SetAlias({"mdl_a", "production", 1, 100, "alice"}).ok());
+  EXPECT_EQ(store().SetAlias({"mdl_a", "production", 9, 200, "bob"}).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().SetAlias({"mdl_zzz", "production", 1, 200, "bob"}).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().GetAlias("mdl_a", "production")->version, 1);
+  EXPECT_EQ(store().ListAliasEvents("mdl_a")->size(), 1u);
+}
+
+TEST_P(SqliteMetadataStoreTest, AliasNamesWithSqlMetacharactersAreStoredVerbatim) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_a", "houses", 1)).ok());
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_a", 2)).ok());
+  const std::string hostile = "x'; DROP TABLE model_aliases; --";
+  ASSERT_TRUE(store().SetAlias({"mdl_a", hostile, 1, 100, hostile}).ok());
+  core::Result<AliasRecord> alias = store().GetAlias("mdl_a", hostile);
+  ASSERT_TRUE(alias.ok());
+  EXPECT_EQ(alias->alias, hostile);
+  EXPECT_EQ(alias->updated_by, hostile);
+}
+
 // ---- What only a file can show. ----
 
 int CountMigrationRows(const std::string& path) {
@@ -616,7 +680,7 @@ int CountMigrationRows(const std::string& path) {
   int count = -1;
   if (sqlite3_step(stmt) == SQLITE_ROW) {
     count = sqlite3_column_int(stmt, 0);
-    EXPECT_EQ(sqlite3_column_int(stmt, 1), 1);
+    EXPECT_EQ(sqlite3_column_int(stmt, 1), SqliteMetadataStore::LatestSchemaVersion());
   }
   sqlite3_finalize(stmt);
   sqlite3_close(db);
@@ -632,7 +696,7 @@ TEST(SqliteMetadataStoreFileTest, DataSurvivesReopeningAndMigrationsRunOnce) {
     auto opened = SqliteMetadataStore::Open(path);
     ASSERT_TRUE(opened.ok()) << opened.status().ToString();
     SqliteMetadataStore& store = **opened;
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), SqliteMetadataStore::LatestSchemaVersion());
     ASSERT_TRUE(store.PutDataset(MakeDataset("ds_1", 1)).ok());
     ASSERT_TRUE(store.CreateModel(MakeModel("mdl_a", "houses", 2)).ok());
     ASSERT_TRUE(store.AddVersion(version).ok());
@@ -640,14 +704,14 @@ TEST(SqliteMetadataStoreFileTest, DataSurvivesReopeningAndMigrationsRunOnce) {
     ASSERT_TRUE(store.PutJob(job).ok());
   }
   EXPECT_TRUE(fs::exists(path));
-  EXPECT_EQ(CountMigrationRows(path), 1);
+  EXPECT_EQ(CountMigrationRows(path), SqliteMetadataStore::LatestSchemaVersion());
 
   for (int reopen = 0; reopen < 2; ++reopen) {
     SCOPED_TRACE(reopen);
     auto reopened = SqliteMetadataStore::Open(path);
     ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
     SqliteMetadataStore& store = **reopened;
-    EXPECT_EQ(store.schema_version(), 1);
+    EXPECT_EQ(store.schema_version(), SqliteMetadataStore::LatestSchemaVersion());
     core::Result<DatasetRecord> dataset = store.GetDataset("ds_1");
     ASSERT_TRUE(dataset.ok());
     EXPECT_EQ(dataset->summary, MakeDataset("ds_1", 1).summary);
@@ -666,7 +730,7 @@ TEST(SqliteMetadataStoreFileTest, DataSurvivesReopeningAndMigrationsRunOnce) {
       EXPECT_EQ(store.CreateModel(MakeModel("mdl_z", "houses", 3)).code(), core::StatusCode::kAlreadyExists);
     }
   }
-  EXPECT_EQ(CountMigrationRows(path), 1);
+  EXPECT_EQ(CountMigrationRows(path), SqliteMetadataStore::LatestSchemaVersion());
 }
 
 TEST(SqliteMetadataStoreFileTest, NewerSchemaThanTheBinaryIsRefused) {
@@ -675,8 +739,9 @@ TEST(SqliteMetadataStoreFileTest, NewerSchemaThanTheBinaryIsRefused) {
   { ASSERT_TRUE(SqliteMetadataStore::Open(path).ok()); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations(version) VALUES (2)", nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  const std::string newer = "INSERT INTO schema_migrations(version) VALUES (" +
+                            std::to_string(SqliteMetadataStore::LatestSchemaVersion() + 1) + ")";
+  ASSERT_EQ(sqlite3_exec(db, newer.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   auto reopened = SqliteMetadataStore::Open(path);
   ASSERT_FALSE(reopened.ok());

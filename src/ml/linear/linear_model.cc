@@ -7,17 +7,10 @@
 #include <algorithm>
 #include <functional>
 
+#include "core/text.h"
+
 namespace amp::ml {
 namespace {
-
-// Warnings quote request text; cut it at a character boundary so the response stays valid UTF-8.
-std::string_view ShortenForMessage(std::string_view text) {
-  constexpr size_t kMaxShownBytes = 64;
-  if (text.size() <= kMaxShownBytes) return text;
-  size_t cut = kMaxShownBytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
-}
 
 std::string FormatNumber(double value) {
   rapidjson::StringBuffer buffer;
@@ -49,6 +42,10 @@ core::Result<std::shared_ptr<const LinearModel>> LinearModel::Create(ModelSignat
       return core::InvalidArgument("categorical feature '" + transform.feature.name +
                                    "' has no category to impute missing values with");
     }
+    if (!transform.category_means.empty() && transform.category_means.size() != transform.categories.size()) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has a different number of category means than categories");
+    }
     // Predict finds categories by binary search.
     if (std::adjacent_find(transform.categories.begin(), transform.categories.end(), std::greater_equal<>()) !=
         transform.categories.end()) {
@@ -71,16 +68,45 @@ LinearModel::LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolu
       folded.slope = weight / transform.scale;
       folded_intercept_ -= folded.slope * transform.center;
       folded.missing_contribution = folded.slope * transform.impute_value;
+      folded.mean_contribution = folded.slope * transform.center;
     } else {
       folded.is_number = false;
-      for (const std::string& category : transform.categories) {
-        folded.category_weights.emplace_back(category, solution_.weights[weight_idx++]);
+      const size_t category_count = transform.categories.size();
+      for (size_t category_idx = 0; category_idx < category_count; ++category_idx) {
+        const double weight = solution_.weights[weight_idx++];
+        folded.category_weights.emplace_back(transform.categories[category_idx], weight);
+        const double mean = transform.category_means.empty() ? 1.0 / static_cast<double>(category_count)
+                                                             : transform.category_means[category_idx];
+        folded.mean_contribution += weight * mean;
       }
-      folded.missing_contribution =
-          folded.category_weights[static_cast<size_t>(transform.impute_category)].second;
+      folded.missing_contribution = folded.category_weights[static_cast<size_t>(transform.impute_category)].second;
     }
     folded_.push_back(std::move(folded));
   }
+  base_value_ = folded_intercept_;
+  for (const FoldedFeature& folded : folded_) base_value_ += folded.mean_contribution;
+}
+
+double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& value, size_t row_idx,
+                                       PredictionNotes* notes) const {
+  const FoldedFeature& folded = folded_[feature_idx];
+  if (value.kind == FeatureValue::Kind::kMissing) {
+    if (notes != nullptr) {
+      notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
+                                signature_.features[feature_idx].name + "' is missing; imputed as in training");
+    }
+    return folded.missing_contribution;
+  }
+  if (folded.is_number) return folded.slope * value.number;
+  auto it = std::lower_bound(folded.category_weights.begin(), folded.category_weights.end(), value.text,
+                             [](const auto& entry, std::string_view key) { return entry.first < key; });
+  if (it != folded.category_weights.end() && it->first == value.text) return it->second;
+  if (notes != nullptr) {
+    notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" + signature_.features[feature_idx].name +
+                              "' has a category unseen in training ('" + core::ShortenForMessage(value.text, 64) +
+                              "'); encoded as all zeros");
+  }
+  return 0.0;
 }
 
 core::Status LinearModel::Predict(std::span<const FeatureValue> rows, std::span<double> out,
@@ -93,31 +119,27 @@ core::Status LinearModel::Predict(std::span<const FeatureValue> rows, std::span<
     const FeatureValue* row = rows.data() + row_idx * width;
     double sum = folded_intercept_;
     for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
-      const FoldedFeature& folded = folded_[feature_idx];
-      const FeatureValue& value = row[feature_idx];
-      if (value.kind == FeatureValue::Kind::kMissing) {
-        sum += folded.missing_contribution;
-        if (notes != nullptr) {
-          notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
-                                    signature_.features[feature_idx].name + "' is missing; imputed as in training");
-        }
-        continue;
-      }
-      if (folded.is_number) {
-        sum += folded.slope * value.number;
-        continue;
-      }
-      auto it = std::lower_bound(folded.category_weights.begin(), folded.category_weights.end(), value.text,
-                                 [](const auto& entry, std::string_view key) { return entry.first < key; });
-      if (it != folded.category_weights.end() && it->first == value.text) {
-        sum += it->second;
-      } else if (notes != nullptr) {
-        notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
-                                  signature_.features[feature_idx].name + "' has a category unseen in training ('" +
-                                  std::string(ShortenForMessage(value.text)) + "'); encoded as all zeros");
-      }
+      sum += FoldedContribution(feature_idx, row[feature_idx], row_idx, notes);
     }
     out[row_idx] = sum;
+  }
+  return core::Status::Ok();
+}
+
+core::Status LinearModel::Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
+                                  std::span<double> base_values, PredictionNotes* notes) const {
+  const size_t width = folded_.size();
+  if (rows.size() != base_values.size() * width || contributions.size() != rows.size()) {
+    return core::InvalidArgument("expected " + std::to_string(width) + " values and contributions per row");
+  }
+  for (size_t row_idx = 0; row_idx < base_values.size(); ++row_idx) {
+    const size_t offset = row_idx * width;
+    for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
+      contributions[offset + feature_idx] =
+          FoldedContribution(feature_idx, rows[offset + feature_idx], row_idx, notes) -
+          folded_[feature_idx].mean_contribution;
+    }
+    base_values[row_idx] = base_value_;
   }
   return core::Status::Ok();
 }
@@ -131,8 +153,8 @@ std::vector<std::pair<std::string, double>> LinearModel::Parameters() const {
 }
 
 std::string LinearModel::SerializePayload() const {
-  std::string payload = "{\"pipeline\":" + pipeline_.ToJson() + ",\"intercept\":" +
-                        FormatNumber(solution_.intercept) + ",\"weights\":[";
+  std::string payload =
+      "{\"pipeline\":" + pipeline_.ToJson() + ",\"intercept\":" + FormatNumber(solution_.intercept) + ",\"weights\":[";
   for (size_t idx = 0; idx < solution_.weights.size(); ++idx) {
     if (idx > 0) payload += ',';
     payload += FormatNumber(solution_.weights[idx]);

@@ -3,12 +3,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -182,6 +184,203 @@ TEST(LinearModelTest, FoldsByHand) {
   EXPECT_THAT(notes.warnings, SizeIs(3));
 }
 
+// The rows of `table` (all of its columns, in order) as FeatureValues; they borrow the table's category text.
+std::vector<FeatureValue> RowsOf(const data::Table& table) {
+  std::vector<FeatureValue> values;
+  for (int64_t row_idx = 0; row_idx < table.row_count(); ++row_idx) {
+    for (size_t column_idx = 0; column_idx < table.columns().size(); ++column_idx) {
+      const data::Column& column = table.column(column_idx);
+      const auto row = static_cast<size_t>(row_idx);
+      if (column.type == data::ColumnType::kCategorical) {
+        values.push_back(column.codes[row] < 0
+                             ? FeatureValue::Missing()
+                             : FeatureValue::Text(column.categories[static_cast<size_t>(column.codes[row])]));
+      } else {
+        values.push_back(std::isnan(column.numbers[row]) ? FeatureValue::Missing()
+                                                         : FeatureValue::Number(column.numbers[row]));
+      }
+    }
+  }
+  return values;
+}
+
+// Random prediction rows for the RandomSetup features: missing values, known and unseen categories, and numbers
+// far from the training data.
+std::vector<FeatureValue> RandomRows(const RandomSetup& setup, int64_t rows, uint64_t seed,
+                                     std::vector<std::string>* unseen) {
+  *unseen = {"mauve", "RED", "", "hexagon"};
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::bernoulli_distribution missing(0.15);
+  std::bernoulli_distribution is_unseen(0.2);
+  std::vector<FeatureValue> values;
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    for (double number :
+         {500.0 + 400.0 * normal(rng), std::round(3.0 + 4.0 * normal(rng)), (rng() & 1) != 0 ? 1.0 : 0.0}) {
+      values.push_back(missing(rng) ? FeatureValue::Missing() : FeatureValue::Number(number));
+    }
+    for (const std::vector<std::string>* categories : {&setup.colors, &setup.shapes}) {
+      if (missing(rng)) {
+        values.push_back(FeatureValue::Missing());
+      } else if (is_unseen(rng)) {
+        values.push_back(FeatureValue::Text((*unseen)[rng() % unseen->size()]));
+      } else {
+        values.push_back(FeatureValue::Text((*categories)[rng() % categories->size()]));
+      }
+    }
+  }
+  return values;
+}
+
+// |base + sum(contributions) - prediction| for every row must be within 1e-9 of the prediction (relative).
+void ExpectExplanationsSumToPredictions(const Model& model, std::span<const FeatureValue> rows, size_t row_count) {
+  const size_t width = model.signature().features.size();
+  std::vector<double> predictions(row_count);
+  ASSERT_TRUE(model.Predict(rows, predictions, nullptr).ok());
+  std::vector<double> contributions(row_count * width, kNaN);
+  std::vector<double> base_values(row_count, kNaN);
+  core::Status status = model.Explain(rows, contributions, base_values, nullptr);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
+    double sum = base_values[row_idx];
+    for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
+      sum += contributions[row_idx * width + feature_idx];
+    }
+    EXPECT_LE(std::fabs(sum - predictions[row_idx]), 1e-9 * std::max(1.0, std::fabs(predictions[row_idx])))
+        << "row " << row_idx << ": explained " << sum << ", predicted " << predictions[row_idx];
+  }
+}
+
+TEST(LinearModelExplainTest, ContributionsSumToThePredictionForRandomRows) {
+  for (uint64_t seed : {21u, 22u, 23u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomSetup setup = MakeRandomSetup(seed);
+    core::Result<std::shared_ptr<const LinearModel>> model =
+        LinearModel::Create(SignatureOf(setup.pipeline), setup.pipeline, setup.solution);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    std::vector<std::string> unseen;
+    const std::vector<FeatureValue> rows = RandomRows(setup, 2000, seed + 100, &unseen);
+    ExpectExplanationsSumToPredictions(**model, rows, 2000);
+  }
+}
+
+TEST(LinearModelExplainTest, BaseValueIsTheMeanTrainingPrediction) {
+  RandomSetup setup = MakeRandomSetup(31);
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(SignatureOf(setup.pipeline), setup.pipeline, setup.solution);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const std::vector<FeatureValue> rows = RowsOf(setup.train);
+  const auto row_count = static_cast<size_t>(setup.train.row_count());
+  std::vector<double> predictions(row_count);
+  ASSERT_TRUE((*model)->Predict(rows, predictions, nullptr).ok());
+  std::vector<double> contributions(rows.size());
+  std::vector<double> base_values(row_count);
+  ASSERT_TRUE((*model)->Explain(rows, contributions, base_values, nullptr).ok());
+
+  const double mean_prediction =
+      std::accumulate(predictions.begin(), predictions.end(), 0.0) / static_cast<double>(row_count);
+  for (double base : base_values) EXPECT_NEAR(base, mean_prediction, 1e-9 * std::fabs(mean_prediction));
+  // So every feature's contributions average to zero over the training rows.
+  const size_t width = setup.pipeline.transforms().size();
+  for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
+    double sum = 0.0;
+    for (size_t row_idx = 0; row_idx < row_count; ++row_idx) sum += contributions[row_idx * width + feature_idx];
+    EXPECT_NEAR(sum / static_cast<double>(row_count), 0.0, 1e-9 * std::fabs(mean_prediction))
+        << setup.pipeline.transforms()[feature_idx].feature.name;
+  }
+  ExpectExplanationsSumToPredictions(**model, rows, row_count);
+}
+
+TEST(LinearModelExplainTest, ExplainsByHand) {
+  // y = 2 + 3 * (x - 10) / 4 + 5 * [c == "b"] - 1 * [c == "a"]; x imputes 6, c imputes "b"; in training x has mean
+  // 10 and c is "a" in 25% of the rows, "b" in 75%. Base: 2 + 0 + (-1 * 0.25 + 5 * 0.75) = 5.5.
+  FeatureTransform x;
+  x.feature = {"x", data::ColumnType::kNumeric};
+  x.impute_value = 6.0;
+  x.center = 10.0;
+  x.scale = 4.0;
+  FeatureTransform c;
+  c.feature = {"c", data::ColumnType::kCategorical};
+  c.categories = {"a", "b"};
+  c.impute_category = 1;
+  c.category_means = {0.25, 0.75};
+  Pipeline pipeline({x, c});
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(SignatureOf(pipeline), pipeline, LinearSolution{{3.0, -1.0, 5.0}, 2.0});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+
+  const std::vector<FeatureValue> rows = {
+      FeatureValue::Number(14.0), FeatureValue::Text("a"),       // 4 = 5.5 + 3 - 4.5
+      FeatureValue::Number(10.0), FeatureValue::Text("b"),       // 7 = 5.5 + 0 + 1.5
+      FeatureValue::Missing(),    FeatureValue::Missing(),       // 4 = 5.5 - 3 + 1.5
+      FeatureValue::Number(2.0),  FeatureValue::Text("unseen"),  // -4 = 5.5 - 6 - 3.5
+  };
+  std::vector<double> contributions(8);
+  std::vector<double> base_values(4);
+  PredictionNotes notes;
+  ASSERT_TRUE((*model)->Explain(rows, contributions, base_values, &notes).ok());
+  EXPECT_THAT(base_values, ElementsAre(5.5, 5.5, 5.5, 5.5));
+  EXPECT_THAT(contributions, ElementsAre(3.0, -4.5, 0.0, 1.5, -3.0, 1.5, -6.0, -3.5));
+  EXPECT_THAT(notes.warnings, SizeIs(3));  // as Predict notes them
+  ExpectExplanationsSumToPredictions(**model, rows, 4);
+}
+
+TEST(LinearModelExplainTest, WithoutRecordedCategoryMeansCategoriesCountEqually) {
+  // Artifacts written before category means were recorded: each of the two categories counts for half.
+  FeatureTransform c;
+  c.feature = {"c", data::ColumnType::kCategorical};
+  c.categories = {"a", "b"};
+  Pipeline pipeline({c});
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(SignatureOf(pipeline), pipeline, LinearSolution{{-1.0, 5.0}, 2.0});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const std::vector<FeatureValue> rows = {FeatureValue::Text("a"), FeatureValue::Text("b")};
+  std::vector<double> contributions(2);
+  std::vector<double> base_values(2);
+  ASSERT_TRUE((*model)->Explain(rows, contributions, base_values, nullptr).ok());
+  EXPECT_THAT(base_values, ElementsAre(4.0, 4.0));
+  EXPECT_THAT(contributions, ElementsAre(-3.0, 3.0));
+}
+
+TEST(LinearModelExplainTest, SurvivesThePayloadRoundTrip) {
+  RandomSetup setup = MakeRandomSetup(41);
+  const ModelSignature signature = SignatureOf(setup.pipeline);
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(signature, setup.pipeline, setup.solution);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  core::Result<std::shared_ptr<const LinearModel>> parsed =
+      LinearModel::FromPayload(signature, (*model)->SerializePayload());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  std::vector<std::string> unseen;
+  const std::vector<FeatureValue> rows = RandomRows(setup, 50, 42, &unseen);
+  std::vector<double> want(rows.size()), got(rows.size()), want_base(50), got_base(50);
+  ASSERT_TRUE((*model)->Explain(rows, want, want_base, nullptr).ok());
+  ASSERT_TRUE((*parsed)->Explain(rows, got, got_base, nullptr).ok());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got_base, want_base);
+}
+
+TEST(LinearModelExplainTest, NoFeaturesExplainsAsTheIntercept) {
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(ModelSignature{Task::kRegression, "y", {}}, Pipeline(), LinearSolution{{}, 4.5});
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  std::vector<double> base_values(2, 0.0);
+  ASSERT_TRUE((*model)->Explain({}, {}, base_values, nullptr).ok());
+  EXPECT_THAT(base_values, ElementsAre(4.5, 4.5));
+}
+
+TEST(LinearModelExplainTest, CategoryMeansMustMatchTheCategories) {
+  FeatureTransform c;
+  c.feature = {"c", data::ColumnType::kCategorical};
+  c.categories = {"a", "b"};
+  c.category_means = {1.0};
+  Pipeline pipeline({c});
+  core::Result<std::shared_ptr<const LinearModel>> model =
+      LinearModel::Create(SignatureOf(pipeline), pipeline, LinearSolution{{1.0, 2.0}, 0.0});
+  ASSERT_FALSE(model.ok());
+  EXPECT_EQ(model.status().code(), core::StatusCode::kInvalidArgument);
+}
+
 class LinearModelNotesTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -280,6 +479,28 @@ TEST_F(LinearModelNotesTest, SizeMismatchIsInvalidArgument) {
     EXPECT_THAT(status.message(), HasSubstr("3 values per row"));
   }
   EXPECT_TRUE(model_->Predict({}, {}, nullptr).ok());
+}
+
+TEST_F(LinearModelNotesTest, ExplainSizeMismatchIsInvalidArgument) {
+  const std::vector<FeatureValue> six(6, FeatureValue::Number(1.0));
+  std::vector<double> contributions(6);
+  std::vector<double> base_values(2);
+  struct Case {
+    std::string name;
+    std::span<double> contributions;
+    std::span<double> base_values;
+  };
+  const std::vector<Case> cases = {
+      {"too few contributions", std::span<double>(contributions).first(5), base_values},
+      {"too few base values", contributions, std::span<double>(base_values).first(1)},
+      {"no outputs", {}, {}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    core::Status status = model_->Explain(six, c.contributions, c.base_values, nullptr);
+    EXPECT_EQ(status.code(), core::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(model_->Explain(six, contributions, base_values, nullptr).ok());
 }
 
 TEST_F(LinearModelNotesTest, ParametersAreNamedByEncodedColumn) {

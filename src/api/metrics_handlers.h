@@ -1,0 +1,24 @@
+// GET /metrics: the server's counters in the Prometheus text format (requests, errors, latency histograms, rows
+// scored, in-flight requests, loaded models and bytes, loads/evictions/failures, process CPU and memory).
+// Thread-safe.
+#pragma once
+
+#include "api/router.h"
+#include "metrics/serving_metrics.h"
+#include "serving/model_manager.h"
+
+namespace amp::api {
+
+class MetricsHandlers {
+ public:
+  MetricsHandlers(const metrics::ServingMetrics& metrics, const serving::ModelManager& manager)
+      : metrics_(metrics), manager_(manager) {}
+  void AddRoutes(Router& router);
+  Response Render(const Request& request) const;
+
+ private:
+  const metrics::ServingMetrics& metrics_;
+  const serving::ModelManager& manager_;
+};
+
+}  // namespace amp::api

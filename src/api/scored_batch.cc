@@ -1,0 +1,124 @@
+#include "api/scored_batch.h"
+
+#include <charconv>
+#include <cmath>
+#include <string_view>
+
+#include "api/json_out.h"
+
+namespace amp::api {
+namespace {
+
+void AppendCsvField(std::string_view text, std::string* out) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendCsvNumber(double value, std::string* out) {
+  if (!std::isfinite(value)) {
+    out->append("NA");  // missing; not an empty cell, which would make a one-column line blank (and skipped)
+    return;
+  }
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);  // shortest round-trip form
+  if (ec == std::errc()) out->append(buffer, end);
+}
+
+}  // namespace
+
+core::Status ScoredBatch::Score(const ml::Model& model, std::span<const ml::FeatureValue> values, size_t row_count,
+                                bool explain) {
+  notes.warnings.clear();
+  explained = explain;
+  predictions.resize(row_count);
+  AMP_RETURN_IF_ERROR(model.Predict(values, predictions, &notes));
+  if (!explain) {
+    contributions.clear();
+    base_values.clear();
+    return core::Status::Ok();
+  }
+  contributions.resize(row_count * model.signature().features.size());
+  base_values.resize(row_count);
+  return model.Explain(values, contributions, base_values, nullptr);
+}
+
+std::string RenderScoredBatchJson(const serving::Servable& served, const ScoredBatch& scored) {
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("model_id");
+  WriteString(out.writer, served.model.id);
+  out.writer.Key("model");
+  WriteString(out.writer, served.model.name);
+  out.writer.Key("version");
+  out.writer.Int64(served.version.version);
+  out.writer.Key("target");
+  WriteString(out.writer, served.version.target);
+  out.writer.Key("predictions");
+  out.writer.StartArray();
+  for (double prediction : scored.predictions) WriteNumber(out.writer, prediction);
+  out.writer.EndArray();
+  if (scored.explained) {
+    const std::vector<ml::FeatureSpec>& features = served.predictor->signature().features;
+    out.writer.Key("explanations");
+    out.writer.StartArray();
+    for (size_t row_idx = 0; row_idx < scored.base_values.size(); ++row_idx) {
+      out.writer.StartObject();
+      out.writer.Key("base_value");
+      WriteNumber(out.writer, scored.base_values[row_idx]);
+      out.writer.Key("contributions");
+      out.writer.StartObject();
+      for (size_t feature_idx = 0; feature_idx < features.size(); ++feature_idx) {
+        WriteString(out.writer, features[feature_idx].name);
+        WriteNumber(out.writer, scored.contributions[row_idx * features.size() + feature_idx]);
+      }
+      out.writer.EndObject();
+      out.writer.EndObject();
+    }
+    out.writer.EndArray();
+  }
+  out.writer.Key("warnings");
+  out.writer.StartArray();
+  for (const std::string& warning : scored.notes.warnings) WriteString(out.writer, warning);
+  out.writer.EndArray();
+  out.writer.EndObject();
+  return out.Take();
+}
+
+std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const ScoredBatch& scored) {
+  const size_t width = signature.features.size();
+  std::string out;
+  // About 20 bytes per number.
+  out.reserve(64 + scored.predictions.size() * (scored.explained ? 20 * (width + 2) : 20));
+  AppendCsvField(signature.target, &out);
+  if (scored.explained) {
+    for (const ml::FeatureSpec& feature : signature.features) {
+      out.push_back(',');
+      AppendCsvField(feature.name + "_contribution", &out);
+    }
+    out.append(",base_value");
+  }
+  out.append("\r\n");
+  for (size_t row_idx = 0; row_idx < scored.predictions.size(); ++row_idx) {
+    AppendCsvNumber(scored.predictions[row_idx], &out);
+    if (scored.explained) {
+      for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
+        out.push_back(',');
+        AppendCsvNumber(scored.contributions[row_idx * width + feature_idx], &out);
+      }
+      out.push_back(',');
+      AppendCsvNumber(scored.base_values[row_idx], &out);
+    }
+    out.append("\r\n");
+  }
+  return out;
+}
+
+}  // namespace amp::api

@@ -1,0 +1,50 @@
+#include "ml/model.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace amp::ml {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A model that implements only what every model must: Explain is left to the default.
+class ConstantModel final : public Model {
+ public:
+  std::string_view algorithm() const override { return "constant"; }
+  const ModelSignature& signature() const override { return signature_; }
+  core::Status Predict(std::span<const FeatureValue>, std::span<double> out, PredictionNotes*) const override {
+    for (double& prediction : out) prediction = 1.0;
+    return core::Status::Ok();
+  }
+  std::vector<std::pair<std::string, double>> Parameters() const override { return {}; }
+  std::string SerializePayload() const override { return "{}"; }
+  int64_t MemoryBytes() const override { return 0; }
+
+ private:
+  ModelSignature signature_{Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}};
+};
+
+TEST(ModelTest, ExplainIsUnsupportedByDefault) {
+  ConstantModel model;
+  const std::vector<FeatureValue> rows = {FeatureValue::Number(1.0)};
+  std::vector<double> contributions(1);
+  std::vector<double> base_values(1);
+  core::Status status = model.Explain(rows, contributions, base_values, nullptr);
+  EXPECT_EQ(status.code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "model type constant does not support explanations");
+}
+
+TEST(ModelTest, FindFeature) {
+  ModelSignature signature{
+      Task::kRegression, "y", {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kCategorical}}};
+  EXPECT_EQ(signature.FindFeature("a"), 0);
+  EXPECT_EQ(signature.FindFeature("b"), 1);
+  EXPECT_EQ(signature.FindFeature("c"), -1);
+  EXPECT_THAT(std::string(TaskName(Task::kRegression)), HasSubstr("regression"));
+}
+
+}  // namespace
+}  // namespace amp::ml

@@ -1,0 +1,48 @@
+#include "storage/fault_injecting_metadata_store.h"
+
+namespace amp::storage {
+
+core::Status FaultInjectingMetadataStore::Check(Write kind) {
+  if (failing_[static_cast<int>(kind)]) return core::Internal("injected metadata write failure");
+  int current = countdown_.load();
+  while (current > 0) {
+    if (countdown_.compare_exchange_weak(current, current - 1)) {
+      if (current == 1) return core::Internal("injected metadata write failure");
+      break;
+    }
+  }
+  return core::Status::Ok();
+}
+
+core::Status FaultInjectingMetadataStore::PutDataset(const DatasetRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kPutDataset));
+  return inner_.PutDataset(record);
+}
+
+core::Status FaultInjectingMetadataStore::CreateModel(const ModelRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kCreateModel));
+  return inner_.CreateModel(record);
+}
+
+core::Result<int64_t> FaultInjectingMetadataStore::AddVersion(const VersionRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kAddVersion));
+  return inner_.AddVersion(record);
+}
+
+core::Result<int64_t> FaultInjectingMetadataStore::SetAlias(const AliasRecord& alias) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSetAlias));
+  return inner_.SetAlias(alias);
+}
+
+core::Result<int64_t> FaultInjectingMetadataStore::DeleteAlias(std::string_view model_id, std::string_view alias,
+                                                               int64_t at_micros, std::string_view by) {
+  AMP_RETURN_IF_ERROR(Check(Write::kDeleteAlias));
+  return inner_.DeleteAlias(model_id, alias, at_micros, by);
+}
+
+core::Status FaultInjectingMetadataStore::PutJob(const JobRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kPutJob));
+  return inner_.PutJob(record);
+}
+
+}  // namespace amp::storage

@@ -1,0 +1,69 @@
+// FaultInjectingMetadataStore: wraps another MetadataStore and makes chosen writes fail, so callers (registry,
+// catalog, job runner) can be tested against a store that refuses a write half-way through their work.
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+
+#include "storage/metadata_store.h"
+
+namespace amp::storage {
+
+class FaultInjectingMetadataStore final : public MetadataStore {
+ public:
+  enum class Write { kPutDataset, kCreateModel, kAddVersion, kSetAlias, kDeleteAlias, kPutJob, kCount };
+
+  explicit FaultInjectingMetadataStore(MetadataStore& inner) : inner_(inner) {}
+
+  // Every following write of this kind fails with Internal (and writes nothing) until turned off.
+  void FailWrites(Write kind, bool on) { failing_[static_cast<int>(kind)] = on; }
+  // The Nth write from now, of any kind (1 = the next one), fails. 0 disables.
+  void FailNthWrite(int n) { countdown_ = n; }
+
+  core::Status PutDataset(const DatasetRecord& record) override;
+  core::Result<DatasetRecord> GetDataset(std::string_view id) override { return inner_.GetDataset(id); }
+  core::Result<std::vector<DatasetRecord>> ListDatasets() override { return inner_.ListDatasets(); }
+
+  core::Status CreateModel(const ModelRecord& record) override;
+  core::Result<ModelRecord> GetModelById(std::string_view id) override { return inner_.GetModelById(id); }
+  core::Result<ModelRecord> GetModelByName(std::string_view name) override { return inner_.GetModelByName(name); }
+  core::Result<std::vector<ModelRecord>> ListModels() override { return inner_.ListModels(); }
+
+  core::Result<int64_t> AddVersion(const VersionRecord& record) override;
+  core::Result<VersionRecord> GetVersion(std::string_view model_id, int64_t version) override {
+    return inner_.GetVersion(model_id, version);
+  }
+  core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) override {
+    return inner_.GetLatestVersion(model_id);
+  }
+  core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) override {
+    return inner_.ListVersions(model_id);
+  }
+
+  core::Result<int64_t> SetAlias(const AliasRecord& alias) override;
+  core::Result<int64_t> DeleteAlias(std::string_view model_id, std::string_view alias, int64_t at_micros,
+                                    std::string_view by) override;
+  core::Result<AliasRecord> GetAlias(std::string_view model_id, std::string_view alias) override {
+    return inner_.GetAlias(model_id, alias);
+  }
+  core::Result<std::vector<AliasRecord>> ListAliases(std::string_view model_id) override {
+    return inner_.ListAliases(model_id);
+  }
+  core::Result<std::vector<AliasEvent>> ListAliasEvents(std::string_view model_id) override {
+    return inner_.ListAliasEvents(model_id);
+  }
+
+  core::Status PutJob(const JobRecord& record) override;
+  core::Result<JobRecord> GetJob(std::string_view id) override { return inner_.GetJob(id); }
+  core::Result<std::vector<JobRecord>> ListJobs(int limit) override { return inner_.ListJobs(limit); }
+
+ private:
+  // The injected failure for a write of `kind`, or OK to go ahead.
+  core::Status Check(Write kind);
+
+  MetadataStore& inner_;
+  std::atomic<bool> failing_[static_cast<int>(Write::kCount)] = {};
+  std::atomic<int> countdown_{0};
+};
+
+}  // namespace amp::storage
