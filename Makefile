@@ -1,6 +1,7 @@
 # AMP: two commands do everything on a fresh Debian 12 machine.
 #   make run    install what is missing, build (Release), start the server with the demo model on 127.0.0.1:8080
-#   make test   install what is missing, build, run every test (unit + end-to-end), then again under ASan+UBSan
+#   make test   install what is missing, build, run every test (unit + end-to-end), then again under ASan+UBSan,
+#               then each libFuzzer target for about a minute
 # Other targets: build, bench, format, clean.
 
 BUILD_DIR ?= build/release
@@ -12,7 +13,12 @@ PORT ?= 8080
 DATA_DIR ?= ./amp-data
 CTEST_ARGS ?=
 
-.PHONY: run build deps test test-unit test-asan bench format clean
+FUZZ_DIR ?= build/fuzz
+FUZZ_SECONDS ?= 120
+FUZZ_RUNS ?= 1000000
+FUZZ_SEED ?= 20261128
+
+.PHONY: run build deps test test-unit test-asan fuzz bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,7 +32,7 @@ build: deps $(BUILD_DIR)/build.ninja
 run: build
 	$(BUILD_DIR)/amp serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: deps test-unit test-asan
+test: deps test-unit test-asan fuzz
 
 # Release-optimised with assertions on and warnings as errors: the configuration the suite runs in.
 test-unit:
@@ -41,6 +47,20 @@ test-asan:
 	ninja -C $(ASAN_DIR) -j$(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure --timeout 900 $(CTEST_ARGS)
+
+# Each libFuzzer target runs FUZZ_RUNS inputs (about a minute each here; at most FUZZ_SECONDS) from the seed corpus
+# in fuzz/corpus/<target>, with a fixed seed so a run can be repeated exactly. A crash, a sanitizer report or a hang
+# fails the run and leaves the input in $(FUZZ_DIR). Longer: `make fuzz FUZZ_RUNS=-1 FUZZ_SECONDS=600 FUZZ_SEED=0`.
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMP_FUZZ=ON
+	ninja -C $(FUZZ_DIR) -j$(JOBS) amp_csv_scanner_fuzz amp_prediction_body_fuzz amp_request_parser_fuzz
+	for target in csv_scanner prediction_body request_parser; do \
+		rm -rf $(FUZZ_DIR)/corpus/$$target && mkdir -p $(FUZZ_DIR)/corpus/$$target && \
+		(cd $(FUZZ_DIR) && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/fuzz/ubsan.supp \
+			./amp_$${target}_fuzz -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \
+			-max_len=65536 -timeout=10 \
+			-rss_limit_mb=2048 -print_final_stats=1 corpus/$$target $(CURDIR)/fuzz/corpus/$$target) || exit 1; \
+	done
 
 bench:
 	@scripts/install-deps.sh --bench

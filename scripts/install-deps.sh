@@ -5,12 +5,12 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build g++ clang pkg-config
+  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   # libraries (Boost 1.74: Debian's scikit-learn pulls the default Boost headers; 1.81 would conflict)
   libboost-dev libsimdjson-dev rapidjson-dev libeigen3-dev libsqlite3-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev
-  # tests: Debian's python3 with requests and scikit-learn (the pyenv python3 on PATH does not see them)
-  python3-requests python3-sklearn python3-numpy
+  libgtest-dev libgmock-dev libxgboost-dev
+  # tests: Debian's python3 with requests, scikit-learn and xgboost (the pyenv python3 on PATH does not see them)
+  python3-requests python3-sklearn python3-numpy python3-xgboost
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn)

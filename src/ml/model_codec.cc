@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "ml/linear/linear_model.h"
+#include "ml/xgboost/xgboost_model.h"
 
 namespace amp::ml {
 namespace {
@@ -100,6 +101,10 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
   // One line per algorithm family.
   if (algorithm == kLinearRegressionAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, LinearModel::FromPayload(std::move(signature), payload.GetString()));
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kXgboostRegressorAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, XgboostModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
   return core::FailedPrecondition("unknown model algorithm '" + std::string(algorithm) + "'");

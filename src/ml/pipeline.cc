@@ -9,6 +9,8 @@
 #include <functional>
 #include <map>
 
+#include "core/text.h"
+
 namespace amp::ml {
 namespace {
 
@@ -23,7 +25,8 @@ double Median(std::vector<double> values) {
   return std::isfinite(sum) ? sum / 2.0 : lower / 2.0 + upper / 2.0;  // the sum of two huge values can overflow
 }
 
-core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<const int64_t> rows) {
+core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<const int64_t> rows,
+                                         NumberScaling scaling) {
   FeatureTransform transform;
   transform.feature = {column.name, column.type};
   std::vector<double> present;
@@ -33,6 +36,7 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
     if (!std::isnan(value)) present.push_back(value);
   }
   transform.impute_value = present.empty() ? 0.0 : Median(present);
+  if (scaling == NumberScaling::kNone) return transform;  // center 0, scale 1
   // Mean and population standard deviation after imputation, as StandardScaler sees them.
   double mean = 0.0;
   double m2 = 0.0;
@@ -99,39 +103,50 @@ void WriteString(Writer& writer, std::string_view text) {
 
 }  // namespace
 
+std::string MissingValueWarning(size_t row_idx, std::string_view feature) {
+  return "row " + std::to_string(row_idx) + ": feature '" + std::string(feature) +
+         "' is missing; imputed as in training";
+}
+
+std::string UnseenCategoryWarning(size_t row_idx, std::string_view feature, std::string_view category) {
+  return "row " + std::to_string(row_idx) + ": feature '" + std::string(feature) +
+         "' has a category unseen in training ('" + core::ShortenForMessage(category, 64) + "'); encoded as all zeros";
+}
+
 Pipeline::Pipeline(std::vector<FeatureTransform> transforms) : transforms_(std::move(transforms)) {
   for (const FeatureTransform& transform : transforms_) {
     encoded_width_ += data::IsNumberLike(transform.feature.type) ? 1 : static_cast<int>(transform.categories.size());
+    feature_offsets_.push_back(encoded_width_);
   }
 }
 
 core::Result<Pipeline> Pipeline::Fit(const data::Table& table, const std::vector<int>& feature_columns,
-                                     std::span<const int64_t> rows) {
+                                     std::span<const int64_t> rows, NumberScaling scaling) {
   if (rows.empty()) return core::InvalidArgument("no rows to fit the preprocessing on");
   std::vector<FeatureTransform> transforms;
   for (int column_idx : feature_columns) {
     const data::Column& column = table.column(static_cast<size_t>(column_idx));
-    auto transform = data::IsNumberLike(column.type) ? FitNumber(column, rows) : FitCategory(column, rows);
+    auto transform = data::IsNumberLike(column.type) ? FitNumber(column, rows, scaling) : FitCategory(column, rows);
     if (!transform.ok()) return transform.status();
     transforms.push_back(std::move(transform).value());
   }
   return Pipeline(std::move(transforms));
 }
 
-void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_columns,
-                      std::span<const int64_t> rows, std::vector<double>* out) const {
+template <typename T>
+void Pipeline::EncodeInto(const data::Table& table, const std::vector<int>& feature_columns,
+                          std::span<const int64_t> rows, size_t row_step, size_t column_step, T* out) const {
   const size_t row_count = rows.size();
-  out->assign(row_count * static_cast<size_t>(encoded_width_), 0.0);
   size_t out_column = 0;
   for (size_t feature_idx = 0; feature_idx < transforms_.size(); ++feature_idx) {
     const FeatureTransform& transform = transforms_[feature_idx];
     const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
     if (data::IsNumberLike(transform.feature.type)) {
-      double* dest = out->data() + out_column * row_count;
+      T* dest = out + out_column * column_step;
       for (size_t pos = 0; pos < row_count; ++pos) {
         double value = column.numbers[static_cast<size_t>(rows[pos])];
         if (std::isnan(value)) value = transform.impute_value;
-        dest[pos] = (value - transform.center) / transform.scale;
+        dest[pos * row_step] = static_cast<T>((value - transform.center) / transform.scale);
       }
       ++out_column;
       continue;
@@ -147,10 +162,81 @@ void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_
     for (size_t pos = 0; pos < row_count; ++pos) {
       int32_t code = column.codes[static_cast<size_t>(rows[pos])];
       int32_t hot = code < 0 ? transform.impute_category : position[static_cast<size_t>(code)];
-      if (hot >= 0) (*out)[(out_column + static_cast<size_t>(hot)) * row_count + pos] = 1.0;
+      if (hot >= 0) out[(out_column + static_cast<size_t>(hot)) * column_step + pos * row_step] = T{1};
     }
     out_column += transform.categories.size();
   }
+}
+
+void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
+                      std::vector<double>* out) const {
+  out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0);
+  EncodeInto(table, feature_columns, rows, 1, rows.size(), out->data());
+}
+
+void Pipeline::EncodeRowMajor(const data::Table& table, const std::vector<int>& feature_columns,
+                              std::span<const int64_t> rows, std::vector<float>* out) const {
+  out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0f);
+  EncodeInto(table, feature_columns, rows, static_cast<size_t>(encoded_width_), 1, out->data());
+}
+
+void Pipeline::EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std::span<float> out,
+                         PredictionNotes* notes) const {
+  for (size_t feature_idx = 0; feature_idx < transforms_.size(); ++feature_idx) {
+    const FeatureTransform& transform = transforms_[feature_idx];
+    const FeatureValue& value = row[feature_idx];
+    float* dest = out.data() + feature_offsets_[feature_idx];
+    if (value.kind == FeatureValue::Kind::kMissing && notes != nullptr) {
+      notes->warnings.push_back(MissingValueWarning(row_idx, transform.feature.name));
+    }
+    if (data::IsNumberLike(transform.feature.type)) {
+      const double raw = value.kind == FeatureValue::Kind::kMissing ? transform.impute_value : value.number;
+      *dest = static_cast<float>((raw - transform.center) / transform.scale);
+      continue;
+    }
+    std::fill(dest, dest + transform.categories.size(), 0.0f);
+    if (value.kind == FeatureValue::Kind::kMissing) {
+      dest[transform.impute_category] = 1.0f;
+      continue;
+    }
+    auto it = std::lower_bound(transform.categories.begin(), transform.categories.end(), value.text,
+                               [](const std::string& category, std::string_view key) { return category < key; });
+    if (it != transform.categories.end() && *it == value.text) {
+      dest[it - transform.categories.begin()] = 1.0f;
+    } else if (notes != nullptr) {
+      notes->warnings.push_back(UnseenCategoryWarning(row_idx, transform.feature.name, value.text));
+    }
+  }
+}
+
+core::Status Pipeline::CheckSignature(const ModelSignature& signature) const {
+  if (signature.features.size() != transforms_.size()) {
+    return core::InvalidArgument("signature and pipeline disagree on the number of features");
+  }
+  // Serving checks inputs against the signature and models read them by the pipeline's types; a disagreement would
+  // silently score text as 0.0.
+  for (size_t feature_idx = 0; feature_idx < signature.features.size(); ++feature_idx) {
+    const FeatureTransform& transform = transforms_[feature_idx];
+    if (signature.features[feature_idx] != transform.feature) {
+      return core::InvalidArgument("signature and pipeline disagree on feature " + std::to_string(feature_idx));
+    }
+    if (!data::IsNumberLike(transform.feature.type) &&
+        (transform.impute_category < 0 ||
+         static_cast<size_t>(transform.impute_category) >= transform.categories.size())) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has no category to impute missing values with");
+    }
+    if (!transform.category_means.empty() && transform.category_means.size() != transform.categories.size()) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has a different number of category means than categories");
+    }
+    if (std::adjacent_find(transform.categories.begin(), transform.categories.end(), std::greater_equal<>()) !=
+        transform.categories.end()) {
+      return core::InvalidArgument("categorical feature '" + transform.feature.name +
+                                   "' has categories that are not sorted and distinct");
+    }
+  }
+  return core::Status::Ok();
 }
 
 std::vector<std::string> Pipeline::EncodedNames() const {

@@ -2,16 +2,97 @@
 
 #include <cmath>
 #include <set>
+#include <string_view>
+
+#include "ml/linear/linear_model.h"
+#include "ml/xgboost/xgboost_model.h"
 
 namespace amp::training {
+namespace {
+
+// One parameter an algorithm takes: its check (finite values only) and where it goes in the plan.
+struct ParamRule {
+  std::string_view name;
+  std::string_view requirement;  // completes "parameter '<name>' must be ..."
+  bool (*valid)(double value);
+  void (*apply)(TrainPlan& plan, double value);
+};
+
+bool IsWhole(double value) {
+  return value == std::floor(value);
+}
+
+// The rules every algorithm shares come last, so messages list the algorithm's own parameters first.
+const std::vector<ParamRule>& CommonRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"holdout_fraction", "in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; },
+       [](TrainPlan& plan, double v) { plan.holdout_fraction = v; }},
+      {"seed", "a whole number >= 0", [](double v) { return v >= 0.0 && IsWhole(v) && v <= 9007199254740992.0; },
+       [](TrainPlan& plan, double v) { plan.seed = static_cast<uint64_t>(v); }},
+  };
+  return kRules;
+}
+
+const std::vector<ParamRule>& LinearRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"l2", ">= 0", [](double v) { return v >= 0.0; }, [](TrainPlan& plan, double v) { plan.l2 = v; }},
+  };
+  return kRules;
+}
+
+const std::vector<ParamRule>& XgboostRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"n_estimators", "a whole number in [1, 10000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 10000; },
+       [](TrainPlan& plan, double v) { plan.boosting.n_estimators = static_cast<int>(v); }},
+      {"max_depth", "a whole number in [1, 24]", [](double v) { return IsWhole(v) && v >= 1 && v <= 24; },
+       [](TrainPlan& plan, double v) { plan.boosting.max_depth = static_cast<int>(v); }},
+      {"learning_rate", "in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.learning_rate = v; }},
+      {"subsample", "in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.subsample = v; }},
+      {"colsample_bytree", "in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.colsample_bytree = v; }},
+      {"min_child_weight", ">= 0", [](double v) { return v >= 0.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.min_child_weight = v; }},
+      {"reg_lambda", ">= 0", [](double v) { return v >= 0.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.reg_lambda = v; }},
+      {"early_stopping_rounds", "a whole number in [0, 10000]",
+       [](double v) { return IsWhole(v) && v >= 0 && v <= 10000; },
+       [](TrainPlan& plan, double v) { plan.boosting.early_stopping_rounds = static_cast<int>(v); }},
+      {"nthread", "a whole number in [1, 64]", [](double v) { return IsWhole(v) && v >= 1 && v <= 64; },
+       [](TrainPlan& plan, double v) { plan.boosting.nthread = static_cast<int>(v); }},
+  };
+  return kRules;
+}
+
+const std::vector<ParamRule>& RulesFor(std::string_view algorithm) {
+  return algorithm == ml::kXgboostRegressorAlgorithm ? XgboostRules() : LinearRules();
+}
+
+}  // namespace
 
 const std::vector<std::string>& SupportedAlgorithms() {
-  static const std::vector<std::string> kAlgorithms = {"linear_regression"};
+  static const std::vector<std::string> kAlgorithms = {std::string(ml::kLinearRegressionAlgorithm),
+                                                       std::string(ml::kXgboostRegressorAlgorithm)};
   return kAlgorithms;
 }
 
 std::map<std::string, double> TrainPlan::Params() const {
-  return {{"l2", l2}, {"holdout_fraction", holdout_fraction}, {"seed", static_cast<double>(seed)}};
+  std::map<std::string, double> params = {{"holdout_fraction", holdout_fraction}, {"seed", static_cast<double>(seed)}};
+  if (algorithm == ml::kXgboostRegressorAlgorithm) {
+    params.emplace("n_estimators", static_cast<double>(boosting.n_estimators));
+    params.emplace("max_depth", static_cast<double>(boosting.max_depth));
+    params.emplace("learning_rate", boosting.learning_rate);
+    params.emplace("subsample", boosting.subsample);
+    params.emplace("colsample_bytree", boosting.colsample_bytree);
+    params.emplace("min_child_weight", boosting.min_child_weight);
+    params.emplace("reg_lambda", boosting.reg_lambda);
+    params.emplace("early_stopping_rounds", static_cast<double>(boosting.early_stopping_rounds));
+    params.emplace("nthread", static_cast<double>(boosting.nthread));
+  } else {
+    params.emplace("l2", l2);
+  }
+  return params;
 }
 
 std::vector<data::ColumnSpec> TrainPlan::ColumnsToLoad() const {
@@ -22,7 +103,7 @@ std::vector<data::ColumnSpec> TrainPlan::ColumnsToLoad() const {
 
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema) {
   TrainPlan plan;
-  plan.algorithm = request.algorithm.empty() ? "linear_regression" : request.algorithm;
+  plan.algorithm = request.algorithm.empty() ? std::string(ml::kLinearRegressionAlgorithm) : request.algorithm;
   bool known = false;
   for (const std::string& algorithm : SupportedAlgorithms()) known = known || algorithm == plan.algorithm;
   if (!known) {
@@ -31,23 +112,23 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
     return core::FailedPrecondition("unknown algorithm '" + plan.algorithm + "'; supported: " + supported);
   }
 
+  std::vector<const ParamRule*> rules;
+  for (const ParamRule& rule : RulesFor(plan.algorithm)) rules.push_back(&rule);
+  for (const ParamRule& rule : CommonRules()) rules.push_back(&rule);
   for (const auto& [name, value] : request.params) {
-    if (!std::isfinite(value)) return core::FailedPrecondition("parameter '" + name + "' must be a finite number");
-    if (name == "l2") {
-      if (value < 0.0) return core::FailedPrecondition("parameter 'l2' must be >= 0");
-      plan.l2 = value;
-    } else if (name == "holdout_fraction") {
-      if (value < 0.0 || value >= 1.0) return core::FailedPrecondition("parameter 'holdout_fraction' must be in [0, 1)");
-      plan.holdout_fraction = value;
-    } else if (name == "seed") {
-      if (value < 0.0 || value != std::floor(value) || value > 9007199254740992.0) {
-        return core::FailedPrecondition("parameter 'seed' must be a whole number >= 0");
-      }
-      plan.seed = static_cast<uint64_t>(value);
-    } else {
+    const ParamRule* match = nullptr;
+    for (const ParamRule* rule : rules) match = rule->name == name ? rule : match;
+    if (match == nullptr) {
+      std::string known_names;
+      for (const ParamRule* rule : rules) known_names += (known_names.empty() ? "" : ", ") + std::string(rule->name);
       return core::FailedPrecondition("unknown parameter '" + name + "' for " + plan.algorithm +
-                                      "; known: l2, holdout_fraction, seed");
+                                      "; known: " + known_names);
     }
+    if (!std::isfinite(value)) return core::FailedPrecondition("parameter '" + name + "' must be a finite number");
+    if (!match->valid(value)) {
+      return core::FailedPrecondition("parameter '" + name + "' must be " + std::string(match->requirement));
+    }
+    match->apply(plan, value);
   }
 
   if (request.target.empty()) return core::FailedPrecondition("'target' is required");
@@ -58,8 +139,8 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
   const data::ColumnSummary& target = schema.columns[static_cast<size_t>(target_idx)];
   if (target.type == data::ColumnType::kCategorical || target.type == data::ColumnType::kBoolean) {
     return core::FailedPrecondition("target column '" + request.target + "' is " +
-                                    std::string(data::ColumnTypeName(target.type)) +
-                                    "; linear_regression needs a numeric target");
+                                    std::string(data::ColumnTypeName(target.type)) + "; " + plan.algorithm +
+                                    " needs a numeric target");
   }
   plan.target = {target.name, target.type};
 

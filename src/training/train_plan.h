@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "data/table.h"
 #include "data/table_summary.h"
+#include "ml/xgboost/booster_trainer.h"
 #include "storage/records.h"
 
 namespace amp::training {
@@ -18,11 +19,12 @@ struct TrainPlan {
   std::string algorithm;
   data::ColumnSpec target;
   std::vector<data::ColumnSpec> features;
-  double l2 = 0.0;
+  double l2 = 0.0;             // linear_regression
+  ml::BoosterParams boosting;  // xgboost_regressor; its seed is `seed` below (boosting.seed is not used)
   double holdout_fraction = 0.2;
-  uint64_t seed = 42;
+  uint64_t seed = 42;  // the holdout split, the early-stopping fold and XGBoost's sampling
 
-  // The resolved parameters, recorded with the version.
+  // The resolved parameters of the plan's algorithm, recorded with the version.
   std::map<std::string, double> Params() const;
   // Target first, then the features: the columns training loads.
   std::vector<data::ColumnSpec> ColumnsToLoad() const;
@@ -31,6 +33,11 @@ struct TrainPlan {
 // The algorithms this build can train.
 const std::vector<std::string>& SupportedAlgorithms();
 
+// Parameters by algorithm (each also takes holdout_fraction and seed):
+//   linear_regression  l2 (0)
+//   xgboost_regressor  n_estimators (100), max_depth (6), learning_rate (0.3), subsample (1), colsample_bytree (1),
+//                      min_child_weight (1), reg_lambda (1), early_stopping_rounds (0 = off; else 10% of the
+//                      training part is held out as a validation fold), nthread (1)
 // FailedPrecondition (naming the problem) for: an unknown algorithm, an unknown or out-of-range parameter, a target
 // that is not a column, a regression target that is not numeric, a feature that is not a column or is the target,
 // a repeated feature, no features left.

@@ -82,6 +82,51 @@ TEST(TrainPlanTest, Errors) {
        "the target 'price' cannot also be a feature"},
       {"duplicate feature", Request("price", {"sqft", "age", "sqft"}), houses, "feature 'sqft' is listed twice"},
       {"no features left", Request("price"), target_only, "no feature columns to train on"},
+      // xgboost_regressor's parameters, and each algorithm refusing the other's.
+      {"l2 for trees", Request("price", {}, {{"l2", 1.0}}, "xgboost_regressor"), houses,
+       "unknown parameter 'l2' for xgboost_regressor; known: n_estimators, max_depth, learning_rate, subsample, "
+       "colsample_bytree, min_child_weight, reg_lambda, early_stopping_rounds, nthread, holdout_fraction, seed"},
+      {"max_depth for linear", Request("price", {}, {{"max_depth", 3.0}}), houses,
+       "unknown parameter 'max_depth' for linear_regression; known: l2, holdout_fraction, seed"},
+      {"sklearn alias", Request("price", {}, {{"eta", 0.1}}, "xgboost_regressor"), houses, "unknown parameter 'eta'"},
+      {"no trees", Request("price", {}, {{"n_estimators", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'n_estimators' must be a whole number in [1, 10000]"},
+      {"fractional trees", Request("price", {}, {{"n_estimators", 10.5}}, "xgboost_regressor"), houses,
+       "'n_estimators' must be a whole number"},
+      {"too many trees", Request("price", {}, {{"n_estimators", 10001.0}}, "xgboost_regressor"), houses,
+       "'n_estimators'"},
+      {"depth 0", Request("price", {}, {{"max_depth", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'max_depth' must be a whole number in [1, 24]"},
+      {"depth 25", Request("price", {}, {{"max_depth", 25.0}}, "xgboost_regressor"), houses, "'max_depth'"},
+      {"learning rate 0", Request("price", {}, {{"learning_rate", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'learning_rate' must be in (0, 1]"},
+      {"learning rate above 1", Request("price", {}, {{"learning_rate", 1.5}}, "xgboost_regressor"), houses,
+       "'learning_rate'"},
+      {"subsample 0", Request("price", {}, {{"subsample", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'subsample' must be in (0, 1]"},
+      {"subsample above 1", Request("price", {}, {{"subsample", 1.01}}, "xgboost_regressor"), houses, "'subsample'"},
+      {"colsample 0", Request("price", {}, {{"colsample_bytree", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'colsample_bytree' must be in (0, 1]"},
+      {"negative min_child_weight", Request("price", {}, {{"min_child_weight", -1.0}}, "xgboost_regressor"), houses,
+       "parameter 'min_child_weight' must be >= 0"},
+      {"negative reg_lambda", Request("price", {}, {{"reg_lambda", -0.1}}, "xgboost_regressor"), houses,
+       "parameter 'reg_lambda' must be >= 0"},
+      {"infinite reg_lambda", Request("price", {}, {{"reg_lambda", kInf}}, "xgboost_regressor"), houses,
+       "parameter 'reg_lambda' must be a finite number"},
+      {"negative early stopping", Request("price", {}, {{"early_stopping_rounds", -1.0}}, "xgboost_regressor"), houses,
+       "parameter 'early_stopping_rounds' must be a whole number in [0, 10000]"},
+      {"fractional early stopping", Request("price", {}, {{"early_stopping_rounds", 2.5}}, "xgboost_regressor"), houses,
+       "'early_stopping_rounds'"},
+      {"no threads", Request("price", {}, {{"nthread", 0.0}}, "xgboost_regressor"), houses,
+       "parameter 'nthread' must be a whole number in [1, 64]"},
+      {"NaN threads", Request("price", {}, {{"nthread", kNaN}}, "xgboost_regressor"), houses,
+       "parameter 'nthread' must be a finite number"},
+      {"tree seed 1.5", Request("price", {}, {{"seed", 1.5}}, "xgboost_regressor"), houses,
+       "'seed' must be a whole number >= 0"},
+      {"tree holdout 1.0", Request("price", {}, {{"holdout_fraction", 1.0}}, "xgboost_regressor"), houses,
+       "'holdout_fraction' must be in [0, 1)"},
+      {"categorical target for trees", Request("city", {}, {}, "xgboost_regressor"), houses,
+       "target column 'city' is categorical; xgboost_regressor needs a numeric target"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -95,8 +140,8 @@ TEST(TrainPlanTest, Errors) {
 TEST(TrainPlanTest, UnknownAlgorithmListsTheSupportedOnes) {
   core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, {}, "svm"), HouseSchema());
   ASSERT_FALSE(plan.ok());
-  EXPECT_THAT(plan.status().message(), HasSubstr("supported: linear_regression"));
-  EXPECT_THAT(SupportedAlgorithms(), ElementsAre("linear_regression"));
+  EXPECT_THAT(plan.status().message(), HasSubstr("supported: linear_regression, xgboost_regressor"));
+  EXPECT_THAT(SupportedAlgorithms(), ElementsAre("linear_regression", "xgboost_regressor"));
 }
 
 TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
@@ -165,6 +210,94 @@ TEST(TrainPlanTest, ParametersAreResolved) {
     EXPECT_EQ(plan->target.type, data::ColumnType::kInteger);  // an integer target is fine for regression
     EXPECT_THAT(plan->Params(), ElementsAre(Pair("holdout_fraction", c.want_holdout), Pair("l2", c.want_l2),
                                             Pair("seed", static_cast<double>(c.want_seed))));
+  }
+}
+
+TEST(TrainPlanTest, XgboostParametersAreResolved) {
+  struct Case {
+    std::string name;
+    std::map<std::string, double> params;
+    ml::BoosterParams want;
+    double want_holdout = 0.2;
+    uint64_t want_seed = 42;
+  };
+  auto with = [](auto change) {
+    ml::BoosterParams params;
+    change(params);
+    return params;
+  };
+  const std::vector<Case> cases = {
+      {"defaults", {}, ml::BoosterParams{}},
+      {"every parameter",
+       {{"n_estimators", 250.0},
+        {"max_depth", 3.0},
+        {"learning_rate", 0.05},
+        {"subsample", 0.8},
+        {"colsample_bytree", 0.5},
+        {"min_child_weight", 2.5},
+        {"reg_lambda", 0.0},
+        {"early_stopping_rounds", 20.0},
+        {"nthread", 2.0},
+        {"holdout_fraction", 0.1},
+        {"seed", 7.0}},
+       with([](ml::BoosterParams& p) {
+         p.n_estimators = 250;
+         p.max_depth = 3;
+         p.learning_rate = 0.05;
+         p.subsample = 0.8;
+         p.colsample_bytree = 0.5;
+         p.min_child_weight = 2.5;
+         p.reg_lambda = 0.0;
+         p.early_stopping_rounds = 20;
+         p.nthread = 2;
+       }),
+       0.1,
+       7},
+      {"bounds",
+       {{"n_estimators", 10000.0},
+        {"max_depth", 24.0},
+        {"learning_rate", 1.0},
+        {"subsample", 1.0},
+        {"early_stopping_rounds", 0.0},
+        {"nthread", 64.0},
+        {"min_child_weight", 0.0}},
+       with([](ml::BoosterParams& p) {
+         p.n_estimators = 10000;
+         p.max_depth = 24;
+         p.learning_rate = 1.0;
+         p.nthread = 64;
+         p.min_child_weight = 0.0;
+       })},
+      {"one tree, depth 1", {{"n_estimators", 1.0}, {"max_depth", 1.0}}, with([](ml::BoosterParams& p) {
+         p.n_estimators = 1;
+         p.max_depth = 1;
+       })},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, c.params, "xgboost_regressor"), HouseSchema());
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    EXPECT_EQ(plan->algorithm, "xgboost_regressor");
+    const ml::BoosterParams& got = plan->boosting;
+    EXPECT_EQ(got.n_estimators, c.want.n_estimators);
+    EXPECT_EQ(got.max_depth, c.want.max_depth);
+    EXPECT_EQ(got.learning_rate, c.want.learning_rate);
+    EXPECT_EQ(got.subsample, c.want.subsample);
+    EXPECT_EQ(got.colsample_bytree, c.want.colsample_bytree);
+    EXPECT_EQ(got.min_child_weight, c.want.min_child_weight);
+    EXPECT_EQ(got.reg_lambda, c.want.reg_lambda);
+    EXPECT_EQ(got.early_stopping_rounds, c.want.early_stopping_rounds);
+    EXPECT_EQ(got.nthread, c.want.nthread);
+    EXPECT_EQ(plan->holdout_fraction, c.want_holdout);
+    EXPECT_EQ(plan->seed, c.want_seed);
+    EXPECT_THAT(plan->Params(),
+                ElementsAre(Pair("colsample_bytree", c.want.colsample_bytree),
+                            Pair("early_stopping_rounds", c.want.early_stopping_rounds),
+                            Pair("holdout_fraction", c.want_holdout), Pair("learning_rate", c.want.learning_rate),
+                            Pair("max_depth", c.want.max_depth), Pair("min_child_weight", c.want.min_child_weight),
+                            Pair("n_estimators", c.want.n_estimators), Pair("nthread", c.want.nthread),
+                            Pair("reg_lambda", c.want.reg_lambda), Pair("seed", static_cast<double>(c.want_seed)),
+                            Pair("subsample", c.want.subsample)));
   }
 }
 

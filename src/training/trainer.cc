@@ -1,10 +1,16 @@
 #include "training/trainer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
 
 #include "ml/linear/linear_model.h"
 #include "ml/linear/ridge_solver.h"
 #include "ml/pipeline.h"
+#include "ml/xgboost/booster_trainer.h"
+#include "ml/xgboost/xgboost_model.h"
 #include "training/holdout_split.h"
 #include "training/regression_metrics.h"
 
@@ -30,6 +36,127 @@ std::vector<ml::FeatureValue> RowsAsFeatureValues(const data::Table& table, cons
     }
   }
   return values;
+}
+
+ml::ModelSignature SignatureOf(const TrainPlan& plan) {
+  ml::ModelSignature signature;
+  signature.task = ml::Task::kRegression;
+  signature.target = plan.target.name;
+  for (const data::ColumnSpec& feature : plan.features) signature.features.push_back({feature.name, feature.type});
+  return signature;
+}
+
+using Report = std::function<void(std::string_view)>;
+
+core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& table,
+                                                         const std::vector<int>& feature_columns,
+                                                         const data::Column& target,
+                                                         const std::vector<int64_t>& train_rows, const TrainPlan& plan,
+                                                         const std::atomic<bool>& cancelled, const Report& report) {
+  report("fitting the preprocessing pipeline");
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
+  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
+  std::vector<double> design;
+  pipeline->Encode(table, feature_columns, train_rows, &design);
+  std::vector<double> y;
+  y.reserve(train_rows.size());
+  for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
+  if (cancelled) return core::Cancelled("training was cancelled");
+
+  report("solving the least-squares problem");
+  AMP_ASSIGN_OR_RETURN(ml::LinearSolution solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
+                                                                   pipeline->EncodedWidth(), y, plan.l2));
+  design.clear();
+  design.shrink_to_fit();
+  AMP_ASSIGN_OR_RETURN(auto linear,
+                       ml::LinearModel::Create(SignatureOf(plan), std::move(pipeline).value(), std::move(solution)));
+  return std::shared_ptr<const ml::Model>(std::move(linear));
+}
+
+// XGBoost reads 32-bit floats and refuses infinities: a value beyond the float range (about 3.4e38) cannot train.
+core::Status CheckFloatRange(const std::vector<float>& encoded, const ml::Pipeline& pipeline,
+                             const std::vector<float>& labels, const std::string& target_name) {
+  const auto width = static_cast<size_t>(pipeline.EncodedWidth());
+  for (size_t idx = 0; idx < encoded.size(); ++idx) {
+    if (std::isfinite(encoded[idx])) continue;
+    const std::vector<int>& offsets = pipeline.feature_offsets();
+    size_t feature_idx = 0;
+    while (offsets[feature_idx + 1] <= static_cast<int>(idx % width)) ++feature_idx;
+    return core::FailedPrecondition("feature '" + pipeline.transforms()[feature_idx].feature.name +
+                                    "' has values beyond the float range (about 3.4e38) that XGBoost cannot take");
+  }
+  for (float label : labels) {
+    if (!std::isfinite(label)) {
+      return core::FailedPrecondition("target '" + target_name +
+                                      "' has values beyond the float range (about 3.4e38) that XGBoost cannot take");
+    }
+  }
+  return core::Status::Ok();
+}
+
+std::vector<float> FloatLabels(const data::Column& target, const std::vector<int64_t>& rows) {
+  std::vector<float> labels;
+  labels.reserve(rows.size());
+  for (int64_t row_idx : rows) labels.push_back(static_cast<float>(target.numbers[static_cast<size_t>(row_idx)]));
+  return labels;
+}
+
+core::Result<std::shared_ptr<const ml::Model>> FitXgboost(const data::Table& table,
+                                                          const std::vector<int>& feature_columns,
+                                                          const data::Column& target,
+                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
+                                                          const std::atomic<bool>& cancelled, const Report& report,
+                                                          std::vector<std::string>* notes) {
+  report("fitting the preprocessing pipeline");
+  // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, ml::NumberScaling::kNone);
+  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
+  ml::BoosterParams params = plan.boosting;
+  params.seed = plan.seed;
+  std::vector<int64_t> boost_rows = train_rows;
+  std::vector<int64_t> validation_rows;
+  if (params.early_stopping_rounds > 0) {
+    if (train_rows.size() < 2) {
+      return core::FailedPrecondition("early stopping needs at least 2 training rows to hold out a validation fold");
+    }
+    // A seeded 10% of the training part, drawn independently of the holdout split.
+    HoldoutSplit fold = SplitHoldout(static_cast<int64_t>(train_rows.size()), 0.1, plan.seed + 1);
+    boost_rows.clear();
+    for (int64_t pos : fold.train_rows) boost_rows.push_back(train_rows[static_cast<size_t>(pos)]);
+    for (int64_t pos : fold.holdout_rows) validation_rows.push_back(train_rows[static_cast<size_t>(pos)]);
+  }
+  const auto width = static_cast<size_t>(pipeline->EncodedWidth());
+  std::vector<float> boost_x;
+  std::vector<float> validation_x;
+  pipeline->EncodeRowMajor(table, feature_columns, boost_rows, &boost_x);
+  pipeline->EncodeRowMajor(table, feature_columns, validation_rows, &validation_x);
+  const std::vector<float> boost_y = FloatLabels(target, boost_rows);
+  const std::vector<float> validation_y = FloatLabels(target, validation_rows);
+  AMP_RETURN_IF_ERROR(CheckFloatRange(boost_x, *pipeline, boost_y, plan.target.name));
+  AMP_RETURN_IF_ERROR(CheckFloatRange(validation_x, *pipeline, validation_y, plan.target.name));
+  if (cancelled) return core::Cancelled("training was cancelled");
+
+  report("boosting trees");
+  const ml::DenseRows validation{validation_x.data(), validation_rows.size(), width};
+  const int report_every = std::max(10, params.n_estimators / 20);  // progress is stored: a few times per job
+  auto on_round = [&](int round) {
+    if ((round + 1) % report_every == 0 && round + 1 < params.n_estimators) {
+      report("boosting trees: " + std::to_string(round + 1) + " of " + std::to_string(params.n_estimators));
+    }
+    return !cancelled;
+  };
+  AMP_ASSIGN_OR_RETURN(ml::TrainedBooster trained, ml::TrainBooster({boost_x.data(), boost_rows.size(), width}, boost_y,
+                                                                    validation_rows.empty() ? nullptr : &validation,
+                                                                    validation_y, params, on_round));
+  if (params.early_stopping_rounds > 0) {
+    notes->push_back("early stopping kept " + std::to_string(trained.rounds) + " of " +
+                     std::to_string(trained.validation_rmse.size()) + " trees trained (validation RMSE " +
+                     std::to_string(trained.validation_rmse[static_cast<size_t>(trained.best_iteration)]) + " on " +
+                     std::to_string(validation_rows.size()) + " held-out training rows)");
+  }
+  auto model = ml::XgboostModel::Create(SignatureOf(plan), std::move(pipeline).value(), std::move(trained.model_ubj));
+  if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
+  return std::shared_ptr<const ml::Model>(std::move(model).value());
 }
 
 }  // namespace
@@ -73,30 +200,12 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   outcome.holdout_rows = static_cast<int64_t>(holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  report("fitting the preprocessing pipeline");
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
-  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
-  std::vector<double> design;
-  pipeline->Encode(table, feature_columns, train_rows, &design);
-  std::vector<double> y;
-  y.reserve(train_rows.size());
-  for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
-  if (cancelled) return core::Cancelled("training was cancelled");
-
-  report("solving the least-squares problem");
-  AMP_ASSIGN_OR_RETURN(ml::LinearSolution solution,
-                       ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()), pipeline->EncodedWidth(), y,
-                                      plan.l2));
-  design.clear();
-  design.shrink_to_fit();
-
-  ml::ModelSignature signature;
-  signature.task = ml::Task::kRegression;
-  signature.target = plan.target.name;
-  for (const data::ColumnSpec& feature : plan.features) signature.features.push_back({feature.name, feature.type});
-  AMP_ASSIGN_OR_RETURN(auto linear,
-                       ml::LinearModel::Create(std::move(signature), std::move(pipeline).value(), std::move(solution)));
-  outcome.model = linear;
+  if (plan.algorithm == ml::kXgboostRegressorAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(
+        outcome.model, FitXgboost(table, feature_columns, target, train_rows, plan, cancelled, report, &outcome.notes));
+  } else {
+    AMP_ASSIGN_OR_RETURN(outcome.model, FitLinear(table, feature_columns, target, train_rows, plan, cancelled, report));
+  }
   if (cancelled) return core::Cancelled("training was cancelled");
 
   if (!holdout_rows.empty()) {

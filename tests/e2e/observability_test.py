@@ -46,12 +46,10 @@ class ObservabilityTest(unittest.TestCase):
     def test_access_log_has_one_json_line_per_request(self):
         response = self.predict({"x": 5, "z": 1}, headers={"X-Request-Id": "access-log-probe"})
         self.assertEqual(response.status_code, 200)
-        deadline_text = ""
-        for _ in range(50):
-            deadline_text = self.server.log_tail(1_000_000)
-            if "access-log-probe" in deadline_text:
-                break
-        line = next(line for line in deadline_text.splitlines() if "access-log-probe" in line)
+        log_text = amp_server.wait_until(
+            lambda: (lambda text: text if "access-log-probe" in text else None)(self.server.log_tail(1_000_000)),
+            timeout=10, interval=0.05, what="the access-log line")
+        line = next(line for line in log_text.splitlines() if "access-log-probe" in line)
         record = json.loads(line)
         self.assertEqual(record["method"], "POST")
         self.assertEqual(record["path"], "/api/predict")

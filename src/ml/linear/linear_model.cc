@@ -5,9 +5,6 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <functional>
-
-#include "core/text.h"
 
 namespace amp::ml {
 namespace {
@@ -26,33 +23,7 @@ core::Result<std::shared_ptr<const LinearModel>> LinearModel::Create(ModelSignat
   if (static_cast<int>(solution.weights.size()) != pipeline.EncodedWidth()) {
     return core::InvalidArgument("linear weights do not match the pipeline's encoded width");
   }
-  if (signature.features.size() != pipeline.transforms().size()) {
-    return core::InvalidArgument("signature and pipeline disagree on the number of features");
-  }
-  // Serving checks inputs against the signature and Predict reads them by the pipeline's types; a disagreement would
-  // silently score text as 0.0.
-  for (size_t feature_idx = 0; feature_idx < signature.features.size(); ++feature_idx) {
-    const FeatureTransform& transform = pipeline.transforms()[feature_idx];
-    if (signature.features[feature_idx] != transform.feature) {
-      return core::InvalidArgument("signature and pipeline disagree on feature " + std::to_string(feature_idx));
-    }
-    if (!data::IsNumberLike(transform.feature.type) &&
-        (transform.impute_category < 0 ||
-         static_cast<size_t>(transform.impute_category) >= transform.categories.size())) {
-      return core::InvalidArgument("categorical feature '" + transform.feature.name +
-                                   "' has no category to impute missing values with");
-    }
-    if (!transform.category_means.empty() && transform.category_means.size() != transform.categories.size()) {
-      return core::InvalidArgument("categorical feature '" + transform.feature.name +
-                                   "' has a different number of category means than categories");
-    }
-    // Predict finds categories by binary search.
-    if (std::adjacent_find(transform.categories.begin(), transform.categories.end(), std::greater_equal<>()) !=
-        transform.categories.end()) {
-      return core::InvalidArgument("categorical feature '" + transform.feature.name +
-                                   "' has categories that are not sorted and distinct");
-    }
-  }
+  AMP_RETURN_IF_ERROR(pipeline.CheckSignature(signature));
   return std::shared_ptr<const LinearModel>(
       new LinearModel(std::move(signature), std::move(pipeline), std::move(solution)));
 }
@@ -92,8 +63,7 @@ double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& v
   const FoldedFeature& folded = folded_[feature_idx];
   if (value.kind == FeatureValue::Kind::kMissing) {
     if (notes != nullptr) {
-      notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" +
-                                signature_.features[feature_idx].name + "' is missing; imputed as in training");
+      notes->warnings.push_back(MissingValueWarning(row_idx, signature_.features[feature_idx].name));
     }
     return folded.missing_contribution;
   }
@@ -102,9 +72,7 @@ double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& v
                              [](const auto& entry, std::string_view key) { return entry.first < key; });
   if (it != folded.category_weights.end() && it->first == value.text) return it->second;
   if (notes != nullptr) {
-    notes->warnings.push_back("row " + std::to_string(row_idx) + ": feature '" + signature_.features[feature_idx].name +
-                              "' has a category unseen in training ('" + core::ShortenForMessage(value.text, 64) +
-                              "'); encoded as all zeros");
+    notes->warnings.push_back(UnseenCategoryWarning(row_idx, signature_.features[feature_idx].name, value.text));
   }
   return 0.0;
 }

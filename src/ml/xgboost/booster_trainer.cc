@@ -1,0 +1,115 @@
+#include "ml/xgboost/booster_trainer.h"
+
+#include <charconv>
+#include <optional>
+#include <string_view>
+
+namespace amp::ml {
+namespace {
+
+// The shortest text that reads back to `value`, as Python's str() gives the parameters XGBRegressor passes on.
+std::string FormatParam(double value) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  return ec == std::errc() ? std::string(buffer, end) : std::string();
+}
+
+// The RMSE in an evaluation line "[3]\tvalidation-rmse:12.5", parsed as Python's float() parses it.
+core::Result<double> ParseRmse(std::string_view line) {
+  constexpr std::string_view kKey = "validation-rmse:";
+  size_t at = line.find(kKey);
+  if (at == std::string_view::npos)
+    return core::Internal("no validation RMSE in XGBoost's evaluation '" + std::string(line) + "'");
+  std::string_view number = line.substr(at + kKey.size());
+  number = number.substr(0, number.find_first_of(" \t\n"));
+  double value = 0.0;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (ec != std::errc() || end != number.data() + number.size()) {
+    return core::Internal("cannot read XGBoost's evaluation '" + std::string(line) + "'");
+  }
+  return value;
+}
+
+core::Status AsFailedPrecondition(const core::Status& status) {
+  return status.code() == core::StatusCode::kInternal ? core::FailedPrecondition(status.message()) : status;
+}
+
+}  // namespace
+
+core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float> labels, const DenseRows* validation,
+                                          std::span<const float> validation_labels, const BoosterParams& params,
+                                          const BoostingRoundCallback& on_round) {
+  if (train.row_count == 0 || train.column_count == 0) return core::InvalidArgument("no training rows or columns");
+  if (labels.size() != train.row_count) return core::InvalidArgument("expected one label per training row");
+  if (params.n_estimators < 1) return core::InvalidArgument("n_estimators must be at least 1");
+  const bool early_stopping = params.early_stopping_rounds > 0;
+  if (early_stopping && (validation == nullptr || validation->row_count == 0)) {
+    return core::InvalidArgument("early stopping needs validation rows");
+  }
+  if (early_stopping &&
+      (validation->column_count != train.column_count || validation_labels.size() != validation->row_count)) {
+    return core::InvalidArgument("validation rows do not match the training rows");
+  }
+
+  auto train_matrix = BoosterMatrix::FromDense(train, params.nthread);
+  if (!train_matrix.ok()) return AsFailedPrecondition(train_matrix.status());
+  if (auto status = train_matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  std::vector<const BoosterMatrix*> cache = {&*train_matrix};
+  std::optional<BoosterMatrix> validation_matrix;
+  if (early_stopping) {
+    auto matrix = BoosterMatrix::FromDense(*validation, params.nthread);
+    if (!matrix.ok()) return AsFailedPrecondition(matrix.status());
+    if (auto status = matrix->SetLabels(validation_labels); !status.ok()) return AsFailedPrecondition(status);
+    validation_matrix.emplace(std::move(matrix).value());
+    cache.push_back(&*validation_matrix);  // XGBRegressor hands its eval_set to the Booster too
+  }
+
+  AMP_ASSIGN_OR_RETURN(Booster booster, Booster::Create(cache));
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"objective", "reg:squarederror"},
+      {"tree_method", "hist"},
+      {"max_depth", std::to_string(params.max_depth)},
+      {"eta", FormatParam(params.learning_rate)},
+      {"subsample", FormatParam(params.subsample)},
+      {"colsample_bytree", FormatParam(params.colsample_bytree)},
+      {"min_child_weight", FormatParam(params.min_child_weight)},
+      {"lambda", FormatParam(params.reg_lambda)},
+      {"nthread", std::to_string(params.nthread)},
+      {"seed", std::to_string(params.seed)},
+      {"validate_parameters", "1"},
+  };
+  for (const auto& [name, value] : settings) {
+    if (auto status = booster.SetParam(name, value); !status.ok()) return AsFailedPrecondition(status);
+  }
+
+  TrainedBooster trained;
+  double best_rmse = 0.0;
+  int rounds_without_improvement = 0;
+  for (int round = 0; round < params.n_estimators; ++round) {
+    if (auto status = booster.UpdateOneIter(round, *train_matrix); !status.ok()) return AsFailedPrecondition(status);
+    if (on_round && !on_round(round)) return core::Cancelled("training was cancelled");
+    if (!early_stopping) continue;
+    AMP_ASSIGN_OR_RETURN(std::string line, booster.EvalOneIter(round, *validation_matrix, "validation"));
+    AMP_ASSIGN_OR_RETURN(double rmse, ParseRmse(line));
+    trained.validation_rmse.push_back(rmse);
+    // xgboost.callback.EarlyStopping: the first round sets the best; later ones must be strictly lower.
+    if (round == 0 || rmse < best_rmse) {
+      best_rmse = rmse;
+      trained.best_iteration = round;
+      rounds_without_improvement = 0;
+    } else if (++rounds_without_improvement >= params.early_stopping_rounds) {
+      break;
+    }
+  }
+
+  AMP_ASSIGN_OR_RETURN(int rounds, booster.BoostedRounds());
+  if (early_stopping && trained.best_iteration + 1 < rounds) {
+    AMP_ASSIGN_OR_RETURN(booster, booster.Slice(0, trained.best_iteration + 1));
+    AMP_ASSIGN_OR_RETURN(rounds, booster.BoostedRounds());
+  }
+  trained.rounds = rounds;
+  AMP_ASSIGN_OR_RETURN(trained.model_ubj, booster.Save("ubj"));
+  return trained;
+}
+
+}  // namespace amp::ml

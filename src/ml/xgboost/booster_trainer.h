@@ -1,0 +1,51 @@
+// TrainBooster: fits an XGBoost regression booster (objective reg:squarederror, tree_method hist) through the C API
+// on dense encoded rows, with the early stopping rule of xgboost.XGBRegressor (stop after `early_stopping_rounds`
+// rounds without a strictly lower validation RMSE; keep the trees up to the best round). With the same rows, labels,
+// parameters and seed it builds the same trees as XGBRegressor(tree_method="hist", n_jobs=nthread,
+// random_state=seed) in Debian's python3-xgboost (tests/parity/xgboost_diabetes.py checks). Deterministic for the
+// same inputs. Thread-safe (each call owns its booster).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ml/xgboost/booster.h"
+
+namespace amp::ml {
+
+struct BoosterParams {
+  int n_estimators = 100;
+  int max_depth = 6;
+  double learning_rate = 0.3;
+  double subsample = 1.0;
+  double colsample_bytree = 1.0;
+  double min_child_weight = 1.0;
+  double reg_lambda = 1.0;
+  int early_stopping_rounds = 0;  // 0: off
+  int nthread = 1;
+  uint64_t seed = 0;
+};
+
+struct TrainedBooster {
+  std::string model_ubj;                // the booster as XGBoosterSaveModelToBuffer({"format": "ubj"}) writes it
+  int rounds = 0;                       // trees kept
+  int best_iteration = -1;              // with early stopping: the 0-based round of the lowest validation RMSE
+  std::vector<double> validation_rmse;  // with early stopping: the validation RMSE after each round trained
+};
+
+// Called after each boosting round (0-based); returning false stops training with Cancelled.
+using BoostingRoundCallback = std::function<bool(int round)>;
+
+// `train` and its `labels` (one per row) are required; `validation` (with `validation_labels`) is used, and
+// required, exactly when params.early_stopping_rounds > 0. InvalidArgument for mismatched sizes, no rows or a
+// missing validation set; FailedPrecondition when XGBoost refuses the data (infinite values, labels out of float
+// range) or the parameters; Cancelled when `on_round` returns false.
+core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float> labels, const DenseRows* validation,
+                                          std::span<const float> validation_labels, const BoosterParams& params,
+                                          const BoostingRoundCallback& on_round = {});
+
+}  // namespace amp::ml

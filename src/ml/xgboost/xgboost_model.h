@@ -1,0 +1,75 @@
+// XgboostModel: a fitted preprocessing pipeline (imputation and one-hot, numbers unscaled) plus an XGBoost
+// regression booster over its encoded columns. Predict scores with a FlatForest built from the booster at load
+// time: bit-identical to XGBoost's own prediction (a float, widened to double), with no heap allocation per row
+// (each thread reuses scratch rows). The booster itself stays loaded for explanations and for comparisons
+// (PredictWithXgboost). Immutable; thread-safe.
+// Explanations are XGBoost's TreeSHAP values (prediction type 2: exact for trees, path expectations weighted by the
+// training cover), summed over the one-hot columns of a categorical feature; the base value is XGBoost's bias term,
+// the expected prediction over the training data. Base value + contributions = the prediction up to float rounding
+// (XGBoost computes SHAP in float; tests see at most 1e-6 of |prediction| + |base value|).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "ml/model.h"
+#include "ml/pipeline.h"
+#include "ml/xgboost/booster.h"
+#include "ml/xgboost/flat_forest.h"
+
+namespace amp::ml {
+
+inline constexpr std::string_view kXgboostRegressorAlgorithm = "xgboost_regressor";
+
+class XgboostModel final : public Model {
+ public:
+  // `booster_ubj` is a booster as XGBoosterSaveModelToBuffer({"format": "ubj"}) writes it, trained on the encoded
+  // columns of `pipeline`; `signature.features` are the pipeline's features. InvalidArgument if the booster cannot
+  // be read, is not a supported regression model (see FlatForest) or was trained on another number of columns than
+  // the pipeline encodes, or if signature and pipeline disagree (Pipeline::CheckSignature).
+  static core::Result<std::shared_ptr<const XgboostModel>> Create(ModelSignature signature, Pipeline pipeline,
+                                                                  std::string booster_ubj);
+  // The inverse of SerializePayload. DataLoss on malformed input.
+  static core::Result<std::shared_ptr<const XgboostModel>> FromPayload(ModelSignature signature,
+                                                                       std::string_view payload);
+
+  std::string_view algorithm() const override { return kXgboostRegressorAlgorithm; }
+  const ModelSignature& signature() const override { return signature_; }
+  core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
+                       PredictionNotes* notes) const override;
+  core::Status Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
+                       std::span<double> base_values, PredictionNotes* notes) const override;
+  // base_score, trees, nodes, max_depth, and each encoded column's total gain as "gain(<column>)".
+  std::vector<std::pair<std::string, double>> Parameters() const override;
+  // {"pipeline": {...}, "booster_format": "ubj", "booster": "<base64 of the UBJSON model>"}.
+  std::string SerializePayload() const override;
+  // The flattened trees, the pipeline, the UBJSON kept for SerializePayload and an estimate of the loaded booster.
+  int64_t MemoryBytes() const override;
+
+  // Predict's results computed by XGBoost itself (XGBoosterPredictFromDense on the encoded rows), for tests and
+  // benchmarks; allocates. Same errors as Predict.
+  core::Status PredictWithXgboost(std::span<const FeatureValue> rows, std::span<double> out) const;
+
+  const Pipeline& pipeline() const { return pipeline_; }
+  const FlatForest& forest() const { return forest_; }
+  const std::string& booster_ubj() const { return booster_ubj_; }
+
+ private:
+  XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
+               FlatForest forest);
+
+  // Encodes `row_count` whole rows, numbered from `first_row_idx` in notes, into `encoded` (row-major floats).
+  void EncodeRows(std::span<const FeatureValue> rows, size_t first_row_idx, size_t row_count,
+                  std::vector<float>* encoded, PredictionNotes* notes) const;
+
+  ModelSignature signature_;
+  Pipeline pipeline_;
+  std::string booster_ubj_;
+  Booster booster_;
+  FlatForest forest_;
+};
+
+}  // namespace amp::ml
