@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/temp_dir.h"
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/fault_injecting_metadata_store.h"
 #include "storage/in_memory_artifact_store.h"
@@ -29,23 +30,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class TempDir {
+// Each test's folder is named after this suite.
+class TempDir : public core::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "amp_catalog_test_XXXXXX").string();
-    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : core::TempDir("amp_catalog_test") { EXPECT_FALSE(path().empty()) << "cannot make a temporary folder"; }
 };
 
 constexpr std::string_view kCsv =
@@ -54,7 +42,6 @@ constexpr std::string_view kCsv =
     "70,3,no,Lyon,150.5\n"
     "NA,4,yes,Paris,\n"
     "30.25,1,no,,80\n";
-
 
 // The catalog over an in-memory metadata store and, by parameter, an in-memory or an on-disk artifact store; both
 // sit behind a fault-injecting store.
@@ -140,8 +127,7 @@ TEST_P(DatasetCatalogTest, IngestRecordsSummaryChecksumAndSize) {
   EXPECT_EQ(summary.columns[2].type, data::ColumnType::kBoolean);
   EXPECT_EQ(summary.columns[3].type, data::ColumnType::kCategorical);
   EXPECT_EQ(summary.columns[3].missing_count, 1);
-  EXPECT_THAT(summary.columns[3].top_values,
-              ElementsAre(data::ValueCount{"Paris", 2}, data::ValueCount{"Lyon", 1}));
+  EXPECT_THAT(summary.columns[3].top_values, ElementsAre(data::ValueCount{"Paris", 2}, data::ValueCount{"Lyon", 1}));
   EXPECT_EQ(summary.columns[4].name, "price");
   EXPECT_EQ(summary.columns[4].missing_count, 1);
 
@@ -342,8 +328,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(NameCase{"Simple", "houses", true}, NameCase{"WithExtension", "houses.csv", true},
                     NameCase{"Punctuation", "a-b_c.d", true}, NameCase{"Digits", "2024", true},
                     NameCase{"LeadingDot", ".hidden", true}, NameCase{"Max128", std::string(128, 'd'), true},
-                    NameCase{"Traversal", "../x", false}, NameCase{"Slash", "a/b", false},
-                    NameCase{"Empty", "", false}, NameCase{"TooLong129", std::string(129, 'd'), false},
+                    NameCase{"Traversal", "../x", false}, NameCase{"Slash", "a/b", false}, NameCase{"Empty", "", false},
+                    NameCase{"TooLong129", std::string(129, 'd'), false},
                     NameCase{"TooLong200", std::string(200, 'd'), false}, NameCase{"Dot", ".", false},
                     NameCase{"DotDot", "..", false}, NameCase{"Space", "a b", false},
                     NameCase{"Backslash", "a\\b", false}, NameCase{"Quote", "a'b", false},

@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/id.h"
+#include "core/temp_dir.h"
 #include "ml/linear/linear_model.h"
 #include "ml/pipeline.h"
 #include "storage/fault_injecting_artifact_store.h"
@@ -36,23 +37,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::StartsWith;
 
-class TempDir {
+// Each test's folder is named after this suite.
+class TempDir : public core::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "amp_registry_test_XXXXXX").string();
-    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : core::TempDir("amp_registry_test") { EXPECT_FALSE(path().empty()) << "cannot make a temporary folder"; }
 };
 
 // A linear model over one feature of each type, with awkward doubles so a lossy round trip would show.
@@ -284,9 +272,8 @@ TEST_F(ModelRegistryTest, ListenersAreCalledWithTheNewVersion) {
     // The version is already recorded when listeners hear of it.
     EXPECT_TRUE(registry_->GetVersion(model.id, version.version).ok());
   });
-  registry_->AddVersionListener([&](const storage::ModelRecord&, const storage::VersionRecord&) {
-    ++second_listener_calls;
-  });
+  registry_->AddVersionListener(
+      [&](const storage::ModelRecord&, const storage::VersionRecord&) { ++second_listener_calls; });
   auto model = MakeModel();
   core::Result<storage::VersionRecord> first = registry_->PublishVersion("houses", *model, MakeDraft());
   core::Result<storage::VersionRecord> second = registry_->PublishVersion("houses", *model, MakeDraft());

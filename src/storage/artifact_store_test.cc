@@ -18,6 +18,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/temp_dir.h"
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/local_artifact_store.h"
@@ -29,25 +30,10 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// A fresh folder under the system temp dir, removed with everything in it on destruction.
-class TempDir {
+// Each test's folder is named after this suite.
+class TempDir : public core::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "amp_artifact_test_XXXXXX").string();
-    char* made = ::mkdtemp(pattern.data());
-    EXPECT_NE(made, nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : core::TempDir("amp_artifact_test") { EXPECT_FALSE(path().empty()) << "cannot make a temporary folder"; }
 };
 
 void WriteFile(const fs::path& path, std::string_view bytes) {

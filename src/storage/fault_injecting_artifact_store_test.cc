@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "core/temp_dir.h"
 #include "storage/in_memory_artifact_store.h"
 
 namespace amp::storage {
@@ -17,23 +18,10 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class TempDir {
+// Each test's folder is named after this suite.
+class TempDir : public core::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "amp_fault_test_XXXXXX").string();
-    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : core::TempDir("amp_fault_test") { EXPECT_FALSE(path().empty()) << "cannot make a temporary folder"; }
 };
 
 class FaultInjectingArtifactStoreTest : public testing::Test {

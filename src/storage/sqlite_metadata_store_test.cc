@@ -16,6 +16,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/temp_dir.h"
+
 namespace amp::storage {
 namespace {
 
@@ -24,23 +26,10 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class TempDir {
+// Each test's folder is named after this suite.
+class TempDir : public core::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "amp_sqlite_test_XXXXXX").string();
-    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : core::TempDir("amp_sqlite_test") { EXPECT_FALSE(path().empty()) << "cannot make a temporary folder"; }
 };
 
 // ---- Record builders. ----
@@ -476,8 +465,8 @@ TEST_P(SqliteMetadataStoreTest, JobWithEmptyFieldsRoundTrips) {
 }
 
 TEST_P(SqliteMetadataStoreTest, EveryJobStateRoundTrips) {
-  const std::vector<JobState> states = {JobState::kQueued,    JobState::kRunning,   JobState::kSucceeded,
-                                        JobState::kFailed,    JobState::kCancelled, JobState::kInterrupted};
+  const std::vector<JobState> states = {JobState::kQueued, JobState::kRunning,   JobState::kSucceeded,
+                                        JobState::kFailed, JobState::kCancelled, JobState::kInterrupted};
   for (size_t idx = 0; idx < states.size(); ++idx) {
     JobRecord job = MakeJob("job_" + std::to_string(idx), static_cast<int64_t>(idx));
     job.state = states[idx];
@@ -528,16 +517,9 @@ TEST_P(SqliteMetadataStoreTest, ListJobsTiesBreakByIdDescending) {
 
 const std::vector<std::string>& HostileStrings() {
   static const std::vector<std::string> kStrings = {
-      "O'Brien's model",
-      "semi;colon;",
-      "'; DROP TABLE models; --",
-      "\"; DROP TABLE jobs; --",
-      "x' OR '1'='1",
-      "?1 ?2 :name @p $v",
-      "percent % and underscore _",
-      "back\\slash",
-      "new\nline\ttab",
-      "ünïcödé ✓",
+      "O'Brien's model", "semi;colon;",       "'; DROP TABLE models; --",   "\"; DROP TABLE jobs; --",
+      "x' OR '1'='1",    "?1 ?2 :name @p $v", "percent % and underscore _", "back\\slash",
+      "new\nline\ttab",  "ünïcödé ✓",
   };
   return kStrings;
 }
