@@ -2,11 +2,14 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -16,6 +19,7 @@
 #include "api/error_response.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "http/request_parser.h"
 
 namespace amp::http {
 namespace asio = boost::asio;
@@ -27,7 +31,8 @@ using tcp = asio::ip::tcp;
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
-using Stream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
+                                         Executor>;
 
 namespace {
 
@@ -82,8 +87,6 @@ bool IEquals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view ToView(beast::string_view view) { return std::string_view(view.data(), view.size()); }
-
 }  // namespace
 
 class Session;
@@ -129,11 +132,12 @@ class HttpServer::Impl {
 // thread, so its members need no locking.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Socket socket, HttpServer::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(Socket socket, HttpServer::Impl& server)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), server_(server) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = socket_.remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket_.set_option(tcp::no_delay(true), ec);
   }
   ~Session() { server_.Unregister(this); }
 
@@ -144,40 +148,64 @@ class Session : public std::enable_shared_from_this<Session> {
     draining_ = true;
     if (idle_) {
       beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      stream_.cancel();
+      socket_.shutdown(tcp::socket::shutdown_both, ec);
+      socket_.cancel(ec);
     }
   }
 
-  Executor executor() { return stream_.get_executor(); }
+  Executor executor() { return socket_.get_executor(); }
 
  private:
   const ServerOptions& options() const { return server_.options(); }
 
+  // Every read and write must finish by the deadline, or the connection is closed. One timer per connection, armed
+  // lazily: moving the deadline later (once per read or write) only stores a time, and the timer, when it fires,
+  // re-arms itself for the stored deadline if that has moved. Arming and cancelling a timer per operation (as
+  // beast::basic_stream does) took a tenth of a small request's instructions.
+  void SetDeadline(std::chrono::steady_clock::duration timeout) {
+    deadline_ = std::chrono::steady_clock::now() + timeout;
+    if (timer_armed_ || closed_) return;
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, shared_from_this()));
+  }
+
+  void OnTimer(beast::error_code ec) {
+    timer_armed_ = false;
+    if (ec || closed_) return;
+    if (std::chrono::steady_clock::now() < deadline_) {
+      timer_armed_ = true;
+      timer_.expires_at(deadline_);
+      timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, shared_from_this()));
+      return;
+    }
+    // Too slow: the pending read or write ends with operation_aborted, and its handler closes.
+    socket_.cancel(ec);
+  }
+
   void ReadHeader() {
     if (draining_ && buffer_.size() == 0) return Close();
     idle_ = buffer_.size() == 0;
-    parser_.emplace();
+    parser_.emplace(head_);
     parser_->header_limit(options().max_header_bytes);
     // The larger limit for now; in-memory routes lower it once the route is known.
     parser_->body_limit(std::max(options().max_body_bytes, options().max_upload_bytes));
-    stream_.expires_after(options().request_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
+    SetDeadline(options().request_timeout);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
     idle_ = false;
     if (ec) return OnReadError(ec);
-    auto& request = parser_->get();
-    std::string_view target = ToView(request.target());
+    std::string_view target = head_.target;
     size_t query_pos = target.find('?');
     path_ = target.substr(0, query_pos);
     query_ = query_pos == std::string_view::npos ? std::string_view() : target.substr(query_pos + 1);
-    method_ = ToMethod(request.method());
+    method_ = ToMethod(head_.method);
     match_ = server_.router().Match(method_, path_);
 
-    bool expect_continue = IEquals(ToView(request[bhttp::field::expect]), "100-continue");
+    bool expect_continue = IEquals(head_.expect, "100-continue");
     if (match_.route != nullptr && match_.route->body_mode == api::BodyMode::kStreamToFile) {
       return ReadBodyToFile(expect_continue);
     }
@@ -189,7 +217,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_->body_limit(options().max_body_bytes);
     if (expect_continue) SendContinue();
-    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
 
   void ReadBodyToFile(bool expect_continue) {
@@ -200,31 +228,30 @@ class Session : public std::enable_shared_from_this<Session> {
                            std::to_string(options().max_upload_bytes));
     }
     upload_path_ = options().upload_dir / (core::NewId("upload") + ".part");
-    file_parser_.emplace(std::move(*parser_));
-    parser_.reset();
-    file_parser_->body_limit(options().max_upload_bytes);
+    parser_->body_limit(options().max_upload_bytes);
     beast::error_code ec;
-    file_parser_->get().body().open(upload_path_.c_str(), beast::file_mode::write, ec);
+    upload_file_.open(upload_path_.c_str(), beast::file_mode::write, ec);
     if (ec) {
       core::LogError("cannot open upload file " + upload_path_.string() + ": " + ec.message());
+      upload_path_.clear();
       return SendError(500, "internal", "cannot store the upload");
     }
+    parser_->SendBodyTo(&upload_file_);
     if (expect_continue) SendContinue();
-    stream_.expires_after(options().upload_timeout);
-    bhttp::async_read(stream_, buffer_, *file_parser_,
-                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    SetDeadline(options().upload_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
 
   void SendContinue() {
-    bhttp::response<bhttp::empty_body> continue_response{bhttp::status::continue_, 11};
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     beast::error_code ec;
-    bhttp::write(stream_.socket(), continue_response, ec);
+    asio::write(socket_, asio::buffer(kContinue.data(), kContinue.size()), ec);
   }
 
   void OnReadError(beast::error_code ec) {
     RemoveUpload();
     if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
-        ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof) {
+        ec == asio::error::connection_reset || ec == asio::error::eof) {
       return Close();
     }
     if (ec == bhttp::error::header_limit) {
@@ -250,29 +277,19 @@ class Session : public std::enable_shared_from_this<Session> {
     request.path = path_;
     request.query = query_;
     request.remote_address = remote_;
-    bool keep_alive;
-    request_id_.clear();
-    unsigned version;
-    if (file_parser_) {
-      auto& message = file_parser_->get();
-      message.body().close();
-      request.content_type = ToView(message[bhttp::field::content_type]);
-      request.authorization = ToView(message[bhttp::field::authorization]);
-      SetRequestId(ToView(message["X-Request-Id"]));
+    request.content_type = head_.content_type;
+    request.authorization = head_.authorization;
+    SetRequestId(head_.request_id);
+    request.request_id = request_id_;
+    if (upload_file_.is_open()) {
+      upload_file_.close(ec);
       request.body_file = upload_path_;
       upload_path_.clear();  // the handler owns the file now
-      keep_alive = message.keep_alive();
-      version = message.version();
     } else {
-      auto& message = parser_->get();
-      request.content_type = ToView(message[bhttp::field::content_type]);
-      request.authorization = ToView(message[bhttp::field::authorization]);
-      SetRequestId(ToView(message["X-Request-Id"]));
-      request.body = message.body();
-      keep_alive = message.keep_alive();
-      version = message.version();
+      request.body = head_.body;
     }
-    request.request_id = request_id_;
+    const bool keep_alive = parser_->keep_alive();
+    const unsigned version = head_.version;
     api::Response response;
     if (match_.route != nullptr) {
       response = match_.route->handler(request, match_.params);
@@ -285,7 +302,6 @@ class Session : public std::enable_shared_from_this<Session> {
       response = api::ErrorResponse(404, "not_found", "no such route: " + std::string(path_.substr(0, 200)));
     }
     if (observer != nullptr) {
-      request.request_id = request_id_;
       auto latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
       observer->OnRequestFinished(request, response, latency.count());
     }
@@ -314,35 +330,40 @@ class Session : public std::enable_shared_from_this<Session> {
   // prediction for a small JSON answer.
   void Send(api::Response response, bool keep_alive, unsigned version) {
     parser_.reset();
-    file_parser_.reset();
     keep_alive_ = keep_alive;
     out_.clear();
-    out_ += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    out_ += std::to_string(response.status);
+    out_ += version == 10 ? std::string_view("HTTP/1.0 ") : std::string_view("HTTP/1.1 ");
+    AppendNumber(static_cast<uint64_t>(response.status));
     out_ += ' ';
     beast::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
     out_.append(reason.data(), reason.size());
-    out_ += "\r\nServer: amp\r\nContent-Type: ";
+    out_ += std::string_view("\r\nServer: amp\r\nContent-Type: ");
     out_ += response.content_type;
-    out_ += "\r\nContent-Length: ";
-    out_ += std::to_string(response.body.size());
-    out_ += "\r\n";
+    out_ += std::string_view("\r\nContent-Length: ");
+    AppendNumber(response.body.size());
+    out_ += std::string_view("\r\n");
     if (!request_id_.empty()) {
-      out_ += "X-Request-Id: ";
+      out_ += std::string_view("X-Request-Id: ");
       out_ += request_id_;
-      out_ += "\r\n";
+      out_ += std::string_view("\r\n");
       request_id_.clear();
     }
     for (const auto& [name, value] : response.headers) AppendHeader(name, value);
     if (!keep_alive) {
-      out_ += "Connection: close\r\n";
+      out_ += std::string_view("Connection: close\r\n");
     } else if (version == 10) {
-      out_ += "Connection: keep-alive\r\n";
+      out_ += std::string_view("Connection: keep-alive\r\n");
     }
-    out_ += "\r\n";
+    out_ += std::string_view("\r\n");
     if (method_ != api::Method::kHead) out_ += response.body;
-    stream_.expires_after(options().request_timeout);
-    asio::async_write(stream_, asio::buffer(out_), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    SetDeadline(options().request_timeout);
+    asio::async_write(socket_, asio::buffer(out_), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void AppendNumber(uint64_t value) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+    out_.append(digits, static_cast<size_t>(end - digits));
   }
 
   // Header names and values come from handlers; CR, LF and NUL are dropped so nothing can split the response.
@@ -361,7 +382,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(beast::error_code ec, size_t) {
     if (ec) return Close();
     if (!keep_alive_) return LingeringClose();
-    if (out_.capacity() > 1 << 20) std::string().swap(out_);  // do not keep a large answer's buffer
+    // Do not keep a large request's or answer's buffer for the life of the connection.
+    if (out_.capacity() > 1 << 20) std::string().swap(out_);
+    if (head_.body.capacity() > 1 << 20) std::string().swap(head_.body);
     ReadHeader();
   }
 
@@ -369,15 +392,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // before closing, so the client reads our answer instead of a connection reset (as nginx's lingering_close).
   void LingeringClose() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.expires_after(std::chrono::seconds(2));
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    SetDeadline(std::chrono::seconds(2));
     buffer_.clear();
     DrainInput();
   }
 
   void DrainInput() {
     if (drained_bytes_ > (64u << 20)) return Close();
-    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    socket_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->Close();
       self->drained_bytes_ += n;
       self->DrainInput();
@@ -386,25 +409,33 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     RemoveUpload();
+    closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    timer_.cancel(ec);  // drops the timer's reference to this session
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
 
   void RemoveUpload() {
     if (upload_path_.empty()) return;
-    if (file_parser_) file_parser_->get().body().close();
+    beast::error_code close_ec;
+    if (upload_file_.is_open()) upload_file_.close(close_ec);
     std::error_code ec;
     std::filesystem::remove(upload_path_, ec);
     upload_path_.clear();
   }
 
-  Stream stream_;
+  Socket socket_;
+  Timer timer_;
+  std::chrono::steady_clock::time_point deadline_;
+  bool timer_armed_ = false;
+  bool closed_ = false;
   beast::flat_buffer buffer_;
   HttpServer::Impl& server_;
   std::string remote_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;
+  RequestHead head_;  // of the request being read; reused
+  std::optional<RequestParser> parser_;
+  beast::file upload_file_;  // open while an upload's body is being read
   std::string out_;  // the serialized response being written
   std::string request_id_;  // of the request being answered
   bool keep_alive_ = true;
