@@ -5,7 +5,11 @@ Starts `amp serve` with the demo model and nginx (2 workers) on free loopback po
 (POSTing the seed client's payload) at 2 threads x 64 connections and at 1 connection, alternating the contenders
 for several rounds, and prints requests/s, p50/p99 latency, the medians and the ratios.
 
-Usage: bench/predict.py --amp build/release/amp [--rounds 3] [--duration 10]
+With --trees it also trains, through AMP's API, a 100-tree depth-6 XGBoost regressor on 10 numeric features
+(20,000 synthetic rows) and adds it as the contender "trees": the same server answering /api/predict with the tree
+model.
+
+Usage: bench/predict.py --amp build/release/amp [--rounds 3] [--duration 10] [--fastapi] [--trees]
 """
 
 import argparse
@@ -20,6 +24,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "clients", "python"))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -50,10 +56,12 @@ def parse_latency(text):
     return value / 1000.0 if unit == "us" else value * 1000.0 if unit == "s" else value
 
 
-def run_wrk(url, threads, connections, duration, model_id):
-    env = dict(os.environ, MODEL_ID=model_id)
+def run_wrk(url, threads, connections, duration, model_id, body=None):
+    """Drives `url` with the seed client's payload for `model_id`, or with `body` if given."""
+    env = dict(os.environ, MODEL_ID=model_id, BODY=body or "")
+    script = "body_payload.lua" if body else "seed_payload.lua"
     out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
-                          "-s", os.path.join(HERE, "seed_payload.lua"), url],
+                          "-s", os.path.join(HERE, script), url],
                          capture_output=True, text=True, env=env, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = parse_latency(re.search(r"\s50%\s+(\S+)", out).group(1))
@@ -84,6 +92,43 @@ def nginx_pids(prefix):
     return [master] + [int(pid) for pid in children]
 
 
+TREE_MODEL = "Trees 100x6"
+TREE_FEATURES = [f"f{idx}" for idx in range(10)]
+
+
+def train_tree_model(amp_url, work):
+    """Uploads 20,000 synthetic rows and trains the 100-tree depth-6 model; returns the classic predict body."""
+    import random
+    from amp_client import AmpClient
+    rng = random.Random(20261129)
+    path = os.path.join(work, "trees.csv")
+    with open(path, "w") as csv_file:
+        csv_file.write(",".join(TREE_FEATURES + ["y"]) + "\n")
+        for _ in range(20000):
+            values = [rng.uniform(-3, 3) for _ in TREE_FEATURES]
+            target = values[0] * values[1] + 3 * abs(values[2]) - values[3] ** 2 + sum(values[4:]) + rng.gauss(0, 0.3)
+            csv_file.write(",".join(f"{value:.5f}" for value in values + [target]) + "\n")
+    with AmpClient(amp_url, api_key=read_admin_key(work)) as client:
+        dataset = client.upload_dataset(path, "trees")
+        job = client.train(TREE_MODEL, dataset["id"], "y", algorithm="xgboost_regressor",
+                           params={"n_estimators": 100, "max_depth": 6})
+        done = client.wait_for_job(job["id"], timeout=300)
+        if done["state"] != "succeeded":
+            raise RuntimeError(f"training the tree model failed: {done}")
+    row = {name: round(0.37 * (idx - 4.5), 3) for idx, name in enumerate(TREE_FEATURES)}
+    import json
+    return json.dumps({"model_id": TREE_MODEL, "input_parameters": row, "output_target": "y"})
+
+
+def read_admin_key(work):
+    """The admin key the server wrote into its data folder, if it has one (servers with API keys)."""
+    path = os.path.join(work, "amp", "admin.key")
+    if os.path.exists(path):
+        with open(path) as key_file:
+            return key_file.read().strip()
+    return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--amp", default=os.path.join(ROOT, "build/release/amp"))
@@ -91,6 +136,8 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--fastapi", action="store_true",
                         help="also run FastAPI + uvicorn (2 workers) + scikit-learn serving the same model")
+    parser.add_argument("--trees", action="store_true",
+                        help="also serve a 100-tree depth-6 XGBoost model from the same AMP server")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
         if not shutil.which(tool) and not os.path.exists(f"/usr/sbin/{tool}"):
@@ -125,6 +172,10 @@ def main():
         wait_http(nginx_url + "/")
 
         contenders = {"amp": (amp_url, [amp.pid]), "nginx": (nginx_url, nginx_pids(nginx_prefix))}
+        bodies = {}
+        if args.trees:
+            bodies["trees"] = train_tree_model(amp_url, work)
+            contenders["trees"] = (amp_url, [amp.pid])
         if args.fastapi:
             fastapi_port = free_port()
             fastapi = subprocess.Popen(["/usr/bin/python3", "-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1",
@@ -151,12 +202,13 @@ def main():
         results = {(name, shape): [] for name in contenders for shape in shapes}
         for shape, (threads, connections) in shapes.items():
             for name, (url, _) in contenders.items():  # warm-up
-                run_wrk(url, threads, connections, 2, "House Price Linear Regression")
+                run_wrk(url, threads, connections, 2, "House Price Linear Regression", bodies.get(name))
             for round_idx in range(args.rounds):
                 order = list(contenders.items()) if round_idx % 2 == 0 else list(reversed(contenders.items()))
                 for name, (url, pids) in order:
                     before = cpu_seconds(pids)
-                    result = run_wrk(url, threads, connections, args.duration, "House Price Linear Regression")
+                    result = run_wrk(url, threads, connections, args.duration, "House Price Linear Regression",
+                                     bodies.get(name))
                     result["rps_per_cpu"] = result["rps"] * args.duration / max(cpu_seconds(pids) - before, 1e-9)
                     results[(name, shape)].append(result)
                     print(f"round {round_idx + 1} {shape:5} {name:6} {result['rps']:10.0f} req/s  "
@@ -176,6 +228,9 @@ def main():
         p99_ratio = medians[("amp", "1x1")]["p99"] / medians[("nginx", "1x1")]["p99"]
         print(f"\namp/nginx throughput at 2x64: {throughput_ratio:.2f}x  (bar: >= 0.5x, issue 4 bar: >= 0.8x)")
         print(f"amp/nginx p99 at 1 connection: {p99_ratio:.2f}x  (bar: <= 2x, issue 4 bar: <= 1.5x)")
+        if args.trees:
+            trees_ratio = medians[("trees", "2x64")]["rps"] / medians[("nginx", "2x64")]["rps"]
+            print(f"amp (100-tree XGBoost model)/nginx throughput at 2x64: {trees_ratio:.2f}x  (issue 4 bar: >= 0.5x)")
         if args.fastapi:
             fastapi_ratio = medians[("amp", "2x64")]["rps"] / medians[("fastapi", "2x64")]["rps"]
             print(f"amp/fastapi throughput at 2x64: {fastapi_ratio:.1f}x  (issue 4 bar: >= 8x)")

@@ -1,6 +1,7 @@
 #include "api/json_out.h"
 
 #include <cmath>
+#include <string>
 
 #include "core/clock.h"
 
@@ -21,6 +22,14 @@ void WriteNumberMap(JsonWriter& writer, const std::map<std::string, double>& val
     WriteNumber(writer, value);
   }
   writer.EndObject();
+}
+
+void WriteWarnings(JsonWriter& writer, std::span<const std::string> warnings, int64_t more) {
+  writer.Key("warnings");
+  writer.StartArray();
+  for (const std::string& warning : warnings) WriteString(writer, warning);
+  if (more > 0) WriteString(writer, "... and " + std::to_string(more) + " more warnings");
+  writer.EndArray();
 }
 
 void WriteTime(JsonWriter& writer, int64_t micros) {

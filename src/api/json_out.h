@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,9 @@ inline void WriteString(JsonWriter& writer, std::string_view text) { writer.Stri
 void WriteNumber(JsonWriter& writer, double value);
 
 void WriteNumberMap(JsonWriter& writer, const std::map<std::string, double>& values);
+
+// Writes "warnings": [...] with the kept warnings and, if `more` were only counted, a last line saying so.
+void WriteWarnings(JsonWriter& writer, std::span<const std::string> warnings, int64_t more);
 
 // Microseconds since the epoch as an RFC 3339 string, or null for 0.
 void WriteTime(JsonWriter& writer, int64_t micros);

@@ -510,16 +510,15 @@ std::string EncodeV2InferResponse(const V2InferResult& result) {
   WriteString(writer, result.model_name);
   writer.Key("model_version");
   WriteString(writer, std::to_string(result.model_version));
-  if (!result.warnings.empty()) {
+  if (!result.warnings.empty() || result.more_warnings > 0) {
     writer.Key("parameters");
     writer.StartObject();
     writer.Key("warnings");
     writer.StartArray();
     const size_t shown = std::min(result.warnings.size(), kMaxV2Warnings);
     for (size_t warning_idx = 0; warning_idx < shown; ++warning_idx) WriteString(writer, result.warnings[warning_idx]);
-    if (result.warnings.size() > shown) {
-      WriteString(writer, "... and " + std::to_string(result.warnings.size() - shown) + " more warnings");
-    }
+    const int64_t more = static_cast<int64_t>(result.warnings.size() - shown) + result.more_warnings;
+    if (more > 0) WriteString(writer, "... and " + std::to_string(more) + " more warnings");
     writer.EndArray();
     writer.EndObject();
   }

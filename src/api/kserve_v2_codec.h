@@ -126,6 +126,7 @@ struct V2InferResult {
   std::string_view output_name;
   std::span<const double> predictions;
   std::span<const std::string> warnings;
+  int64_t more_warnings = 0;  // counted but not kept (see ml::PredictionNotes)
 };
 
 inline constexpr size_t kMaxV2Warnings = 100;

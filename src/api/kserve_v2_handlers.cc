@@ -240,6 +240,7 @@ Response KServeV2Handlers::Infer(const Request& request, const PathParams& param
   result.output_name = signature.target;
   result.predictions = predictions;
   result.warnings = notes.warnings;
+  result.more_warnings = notes.more_warnings;
   Response response = Response::Json(200, EncodeV2InferResponse(result));
   response.served = *servable;  // for metrics and the access log
   response.rows_scored = static_cast<int64_t>(codec.row_count());

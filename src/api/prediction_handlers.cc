@@ -63,10 +63,7 @@ std::optional<Response> ParseExplainParam(const Request& request, bool* explain)
 }
 
 void WriteWarnings(JsonWriter& writer, const ml::PredictionNotes& notes) {
-  writer.Key("warnings");
-  writer.StartArray();
-  for (const std::string& warning : notes.warnings) WriteString(writer, warning);
-  writer.EndArray();
+  WriteWarnings(writer, notes.warnings, notes.more_warnings);
 }
 
 }  // namespace
@@ -227,7 +224,7 @@ Response PredictionHandlers::PredictV1(const Request& request, const PathParams&
     // What the JSON answer says in its body.
     response.headers.emplace_back("X-Amp-Model-Id", served.model.id);
     response.headers.emplace_back("X-Amp-Model-Version", std::to_string(served.version.version));
-    response.headers.emplace_back("X-Amp-Warning-Count", std::to_string(scored.notes.warnings.size()));
+    response.headers.emplace_back("X-Amp-Warning-Count", std::to_string(scored.notes.WarningCount()));
     return attributed(std::move(response), rows);
   }
   return attributed(Response::Json(200, RenderScoredBatchJson(served, scored)), rows);

@@ -36,7 +36,7 @@ void AppendCsvNumber(double value, std::string* out) {
 
 core::Status ScoredBatch::Score(const ml::Model& model, std::span<const ml::FeatureValue> values, size_t row_count,
                                 bool explain) {
-  notes.warnings.clear();
+  notes.Clear();
   explained = explain;
   predictions.resize(row_count);
   AMP_RETURN_IF_ERROR(model.Predict(values, predictions, &notes));
@@ -84,10 +84,7 @@ std::string RenderScoredBatchJson(const serving::Servable& served, const ScoredB
     }
     out.writer.EndArray();
   }
-  out.writer.Key("warnings");
-  out.writer.StartArray();
-  for (const std::string& warning : scored.notes.warnings) WriteString(out.writer, warning);
-  out.writer.EndArray();
+  WriteWarnings(out.writer, scored.notes.warnings, scored.notes.more_warnings);
   out.writer.EndObject();
   return out.Take();
 }

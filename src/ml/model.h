@@ -39,9 +39,27 @@ struct ModelSignature {
 };
 
 // Things worth telling the caller about a prediction that still succeeded (imputed values, unseen categories).
-// Only touched when something happens, so the common path allocates nothing.
+// Only touched when something happens, so the common path allocates nothing. At most kMaxWarnings are kept and the
+// rest only counted, so a large batch full of missing values does not build (or answer with) millions of lines.
 struct PredictionNotes {
+  static constexpr size_t kMaxWarnings = 100;
   std::vector<std::string> warnings;
+  int64_t more_warnings = 0;  // warnings counted but not kept
+
+  // Keeps the warning `make()` returns, or only counts it once kMaxWarnings are kept (then `make` is not called).
+  template <class MakeWarning>
+  void Warn(MakeWarning&& make) {
+    if (warnings.size() < kMaxWarnings) {
+      warnings.push_back(make());
+    } else {
+      ++more_warnings;
+    }
+  }
+  int64_t WarningCount() const { return static_cast<int64_t>(warnings.size()) + more_warnings; }
+  void Clear() {
+    warnings.clear();
+    more_warnings = 0;
+  }
 };
 
 class Model {

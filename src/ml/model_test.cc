@@ -48,3 +48,27 @@ TEST(ModelTest, FindFeature) {
 
 }  // namespace
 }  // namespace amp::ml
+
+namespace amp::ml {
+namespace {
+
+TEST(PredictionNotesTest, KeepsTheFirstWarningsAndCountsTheRest) {
+  PredictionNotes notes;
+  int made = 0;
+  for (size_t idx = 0; idx < PredictionNotes::kMaxWarnings + 7; ++idx) {
+    notes.Warn([&] {
+      ++made;
+      return "warning " + std::to_string(idx);
+    });
+  }
+  EXPECT_EQ(notes.warnings.size(), PredictionNotes::kMaxWarnings);
+  EXPECT_EQ(notes.warnings.back(), "warning " + std::to_string(PredictionNotes::kMaxWarnings - 1));
+  EXPECT_EQ(notes.more_warnings, 7);
+  EXPECT_EQ(notes.WarningCount(), static_cast<int64_t>(PredictionNotes::kMaxWarnings) + 7);
+  EXPECT_EQ(made, static_cast<int>(PredictionNotes::kMaxWarnings));  // the counted ones are never built
+  notes.Clear();
+  EXPECT_EQ(notes.WarningCount(), 0);
+}
+
+}  // namespace
+}  // namespace amp::ml

@@ -187,7 +187,7 @@ void Pipeline::EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std:
     const FeatureValue& value = row[feature_idx];
     float* dest = out.data() + feature_offsets_[feature_idx];
     if (value.kind == FeatureValue::Kind::kMissing && notes != nullptr) {
-      notes->warnings.push_back(MissingValueWarning(row_idx, transform.feature.name));
+      notes->Warn([&] { return MissingValueWarning(row_idx, transform.feature.name); });
     }
     if (data::IsNumberLike(transform.feature.type)) {
       const double raw = value.kind == FeatureValue::Kind::kMissing ? transform.impute_value : value.number;
@@ -204,7 +204,7 @@ void Pipeline::EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std:
     if (it != transform.categories.end() && *it == value.text) {
       dest[it - transform.categories.begin()] = 1.0f;
     } else if (notes != nullptr) {
-      notes->warnings.push_back(UnseenCategoryWarning(row_idx, transform.feature.name, value.text));
+      notes->Warn([&] { return UnseenCategoryWarning(row_idx, transform.feature.name, value.text); });
     }
   }
 }

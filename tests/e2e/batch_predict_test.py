@@ -149,6 +149,17 @@ class BatchPredictTest(unittest.TestCase):
         self.assertEqual(classic.status_code, 200, classic.text[:500])
         self.assertEqual(classic.json()["prediction"], predictions)
 
+    def test_warnings_are_capped_and_counted(self):
+        # 500 rows with every value missing: 8 warnings each. The answer keeps the first 100 and counts the rest.
+        empty_rows = [{feature: None for feature in FEATURES}] * 500
+        response = self.post_json({"rows": empty_rows})
+        warnings = response.json()["warnings"]
+        self.assertEqual(len(warnings), 101, warnings[-3:])
+        self.assertEqual(warnings[-1], f"... and {500 * len(FEATURES) - 100} more warnings")
+        self.assertEqual(len(response.json()["predictions"]), 500)
+        csv_answer = self.post_csv(csv_body(FEATURES, [[""] * len(FEATURES)] * 500))
+        self.assertEqual(csv_answer.headers["X-Amp-Warning-Count"], str(500 * len(FEATURES)))
+
     def test_csv_answer(self):
         response = self.post_csv(self.csv_text(FEATURES))
         self.assertTrue(response.headers["Content-Type"].startswith("text/csv"), response.headers)

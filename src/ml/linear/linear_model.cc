@@ -63,7 +63,7 @@ double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& v
   const FoldedFeature& folded = folded_[feature_idx];
   if (value.kind == FeatureValue::Kind::kMissing) {
     if (notes != nullptr) {
-      notes->warnings.push_back(MissingValueWarning(row_idx, signature_.features[feature_idx].name));
+      notes->Warn([&] { return MissingValueWarning(row_idx, signature_.features[feature_idx].name); });
     }
     return folded.missing_contribution;
   }
@@ -72,7 +72,7 @@ double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& v
                              [](const auto& entry, std::string_view key) { return entry.first < key; });
   if (it != folded.category_weights.end() && it->first == value.text) return it->second;
   if (notes != nullptr) {
-    notes->warnings.push_back(UnseenCategoryWarning(row_idx, signature_.features[feature_idx].name, value.text));
+    notes->Warn([&] { return UnseenCategoryWarning(row_idx, signature_.features[feature_idx].name, value.text); });
   }
   return 0.0;
 }
