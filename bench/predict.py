@@ -5,11 +5,14 @@ Starts `amp serve` with the demo model and nginx (2 workers) on free loopback po
 (POSTing the seed client's payload) at 2 threads x 64 connections and at 1 connection, alternating the contenders
 for several rounds, and prints requests/s, p50/p99 latency, the medians and the ratios.
 
+With --tls it also starts a second AMP server with HTTPS (a throwaway self-signed certificate, TLS 1.3) as the
+contender "tls": wrk keeps its connections, so this measures TLS record encryption, not handshakes.
+
 With --trees it also trains, through AMP's API, a 100-tree depth-6 XGBoost regressor on 10 numeric features
 (20,000 synthetic rows) and adds it as the contender "trees": the same server answering /api/predict with the tree
 model.
 
-Usage: bench/predict.py --amp build/release/amp [--rounds 3] [--duration 10] [--fastapi] [--trees]
+Usage: bench/predict.py --amp build/release/amp [--rounds 3] [--duration 10] [--fastapi] [--trees] [--tls]
 """
 
 import argparse
@@ -136,6 +139,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--fastapi", action="store_true",
                         help="also run FastAPI + uvicorn (2 workers) + scikit-learn serving the same model")
+    parser.add_argument("--tls", action="store_true", help="also run AMP with HTTPS (keep-alive connections)")
     parser.add_argument("--trees", action="store_true",
                         help="also serve a 100-tree depth-6 XGBoost model from the same AMP server")
     args = parser.parse_args()
@@ -173,6 +177,31 @@ def main():
 
         contenders = {"amp": (amp_url, [amp.pid]), "nginx": (nginx_url, nginx_pids(nginx_prefix))}
         bodies = {}
+        if args.tls:
+            cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                            "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                            "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+            tls_port = free_port()
+            tls_amp = subprocess.Popen([args.amp, "serve", "--port", str(tls_port), "--data-dir",
+                                        os.path.join(work, "amp-tls"), "--tls-cert", cert, "--tls-key", key,
+                                        "--demo-data", os.path.join(ROOT, "data/demo/house_sales.csv"),
+                                        "--no-access-log"], stdout=subprocess.DEVNULL,
+                                       stderr=open(os.path.join(work, "amp-tls.log"), "w"))
+            procs.append(tls_amp)
+            tls_url = f"https://127.0.0.1:{tls_port}"
+            deadline = time.time() + 60
+            while True:
+                try:
+                    if b"Linear Regression" in subprocess.run(["curl", "-sf", "--cacert", cert, tls_url + "/api/model"],
+                                                              capture_output=True).stdout:
+                        break
+                except Exception:
+                    pass
+                if time.time() > deadline:
+                    raise RuntimeError("the TLS server's demo model did not appear")
+                time.sleep(0.2)
+            contenders["tls"] = (tls_url, [tls_amp.pid])
         if args.trees:
             bodies["trees"] = train_tree_model(amp_url, work)
             contenders["trees"] = (amp_url, [amp.pid])
@@ -228,6 +257,9 @@ def main():
         p99_ratio = medians[("amp", "1x1")]["p99"] / medians[("nginx", "1x1")]["p99"]
         print(f"\namp/nginx throughput at 2x64: {throughput_ratio:.2f}x  (bar: >= 0.5x, issue 4 bar: >= 0.8x)")
         print(f"amp/nginx p99 at 1 connection: {p99_ratio:.2f}x  (bar: <= 2x, issue 4 bar: <= 1.5x)")
+        if args.tls:
+            tls_ratio = medians[("tls", "2x64")]["rps"] / medians[("amp", "2x64")]["rps"]
+            print(f"amp with TLS / amp plain HTTP throughput at 2x64: {tls_ratio:.2f}x  (issue 5 bar: >= 0.6x)")
         if args.trees:
             trees_ratio = medians[("trees", "2x64")]["rps"] / medians[("nginx", "2x64")]["rps"]
             print(f"amp (100-tree XGBoost model)/nginx throughput at 2x64: {trees_ratio:.2f}x  (issue 4 bar: >= 0.5x)")

@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libxgboost-dev
   # tests: Debian's python3 with requests, scikit-learn and xgboost (the pyenv python3 on PATH does not see them)
   python3-requests python3-sklearn python3-numpy python3-xgboost
+  # tests: the openssl command makes throwaway TLS certificates
+  openssl
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn)

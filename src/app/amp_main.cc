@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
   serve_command->add_option("--demo-data", serve.demo_csv, "CSV for the demo model (default: bundled)");
   serve_command->add_option("--model-cache-bytes", serve.model_cache_bytes,
                             "Memory budget for loaded models; least recently used are evicted (0: no budget)");
+  serve_command->add_option("--tls-cert", serve.http.tls_cert_file,
+                            "Serve HTTPS with this PEM certificate chain (needs --tls-key)");
+  serve_command->add_option("--tls-key", serve.http.tls_key_file, "The PEM private key of --tls-cert");
+  serve_command->add_flag("--insecure-http", serve.insecure_http,
+                          "Allow plain HTTP on a non-loopback --host (e.g. behind a TLS-terminating proxy)");
   bool no_access_log = false;
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;

@@ -17,6 +17,7 @@
 #include "app/request_telemetry.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/listen_policy.h"
 #include "metrics/serving_metrics.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
@@ -51,6 +52,19 @@ int Fail(const core::Status& status) {
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
+  const bool tls = !options.http.tls_cert_file.empty() || !options.http.tls_key_file.empty();
+  switch (http::DecideListen(options.http.host, tls, options.insecure_http)) {
+    case http::ListenDecision::kAllowed: break;
+    case http::ListenDecision::kAllowedWithWarning:
+      core::LogWarning("serving plain HTTP on " + options.http.host +
+                       " (--insecure-http): API keys and data cross the network unencrypted");
+      break;
+    case http::ListenDecision::kRefused:
+      core::LogError("refusing to serve plain HTTP on " + options.http.host +
+                     ", which is not a loopback address: give --tls-cert and --tls-key, or --insecure-http if a "
+                     "proxy in front of AMP terminates TLS");
+      return 2;
+  }
   // Block the stop signals in every thread; the main thread waits for them with sigwait.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -102,7 +116,7 @@ int RunServe(const ServeOptions& options) {
   fs::remove_all(http_options.upload_dir, ec);
   http::HttpServer server(http_options, router);
   if (core::Status started = server.Start(); !started.ok()) return Fail(started);
-  core::LogInfo("amp listening on http://" + http_options.host + ":" + std::to_string(server.port()) +
+  core::LogInfo(std::string("amp listening on ") + (tls ? "https://" : "http://") + http_options.host + ":" + std::to_string(server.port()) +
                 " (data folder " + data_dir.string() + ")");
 
   manager.LoadAll();

@@ -18,6 +18,7 @@ struct ServeOptions {
   int training_workers = 1;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
+  bool insecure_http = false;  // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
 };
 
 // Returns the process exit code.

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -20,6 +21,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "http/request_parser.h"
+#include "http/tls_context.h"
 
 namespace amp::http {
 namespace asio = boost::asio;
@@ -31,6 +33,7 @@ using tcp = asio::ip::tcp;
 using Executor = asio::io_context::executor_type;
 using Socket = asio::basic_stream_socket<tcp, Executor>;
 using Acceptor = asio::basic_socket_acceptor<tcp, Executor>;
+using TlsStream = asio::ssl::stream<Socket>;
 using Timer = asio::basic_waitable_timer<std::chrono::steady_clock, asio::wait_traits<std::chrono::steady_clock>,
                                          Executor>;
 
@@ -89,7 +92,14 @@ bool IEquals(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-class Session;
+// What the server needs of a connection, whatever its transport: to tell it to drain, on its own thread.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Called (on the session's thread) when the server starts draining.
+  virtual void Drain() = 0;
+  virtual Executor executor() = 0;
+};
 
 class HttpServer::Impl {
  public:
@@ -105,8 +115,8 @@ class HttpServer::Impl {
   const api::Router& router() const { return router_; }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
 
-  void Register(const std::shared_ptr<Session>& session);
-  void Unregister(Session* session);
+  void Register(const std::shared_ptr<SessionBase>& session);
+  void Unregister(SessionBase* session);
 
  private:
   struct Worker {
@@ -124,38 +134,58 @@ class HttpServer::Impl {
   std::atomic<bool> draining_{false};
   std::atomic<bool> stopped_{false};
   std::mutex sessions_mu_;
-  std::map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mu_
+  std::map<SessionBase*, std::weak_ptr<SessionBase>> sessions_;  // guarded by sessions_mu_
+  std::unique_ptr<asio::ssl::context> tls_;  // set when serving HTTPS
   std::condition_variable sessions_empty_;
 };
 
-// One connection: reads requests one after another (keep-alive) and answers each. Lives on one io_context's
-// thread, so its members need no locking.
-class Session : public std::enable_shared_from_this<Session> {
+// One connection: reads requests one after another (keep-alive) and answers each, over a plain TCP socket or a TLS
+// stream (Stream is Socket or TlsStream). Lives on one io_context's thread, so its members need no locking.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(Socket socket, HttpServer::Impl& server)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), server_(server) {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `stream_args` construct the Stream: the accepted socket, and for TLS the server's context.
+  template <class... StreamArgs>
+  explicit Session(HttpServer::Impl& server, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...), timer_(stream_.get_executor()), server_(server) {
     beast::error_code ec;
-    auto endpoint = socket_.remote_endpoint(ec);
+    auto endpoint = socket().remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string();
-    socket_.set_option(tcp::no_delay(true), ec);
+    socket().set_option(tcp::no_delay(true), ec);
   }
-  ~Session() { server_.Unregister(this); }
+  ~Session() override { server_.Unregister(this); }
 
-  void Start() { ReadHeader(); }
-
-  // Called (on this session's thread) when the server starts draining.
-  void Drain() {
-    draining_ = true;
-    if (idle_) {
-      beast::error_code ec;
-      socket_.shutdown(tcp::socket::shutdown_both, ec);
-      socket_.cancel(ec);
+  void Start() {
+    if constexpr (kTls) {
+      SetDeadline(options().request_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+    } else {
+      ReadHeader();
     }
   }
 
-  Executor executor() { return socket_.get_executor(); }
+  void Drain() override {
+    draining_ = true;
+    if (idle_) {
+      beast::error_code ec;
+      socket().shutdown(tcp::socket::shutdown_both, ec);
+      socket().cancel(ec);
+    }
+  }
+
+  Executor executor() override { return stream_.get_executor(); }
 
  private:
+  Socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  void OnHandshake(beast::error_code ec) {
+    if (ec) return Close();  // not TLS, an old protocol version or no shared cipher: nothing to answer in
+    ReadHeader();
+  }
+
   const ServerOptions& options() const { return server_.options(); }
 
   // Every read and write must finish by the deadline, or the connection is closed. One timer per connection, armed
@@ -167,7 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (timer_armed_ || closed_) return;
     timer_armed_ = true;
     timer_.expires_at(deadline_);
-    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, shared_from_this()));
+    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, this->shared_from_this()));
   }
 
   void OnTimer(beast::error_code ec) {
@@ -176,11 +206,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (std::chrono::steady_clock::now() < deadline_) {
       timer_armed_ = true;
       timer_.expires_at(deadline_);
-      timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, shared_from_this()));
+      timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, this->shared_from_this()));
       return;
     }
     // Too slow: the pending read or write ends with operation_aborted, and its handler closes.
-    socket_.cancel(ec);
+    socket().cancel(ec);
   }
 
   void ReadHeader() {
@@ -191,8 +221,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // The larger limit for now; in-memory routes lower it once the route is known.
     parser_->body_limit(std::max(options().max_body_bytes, options().max_upload_bytes));
     SetDeadline(options().request_timeout);
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -217,7 +247,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_->body_limit(options().max_body_bytes);
     if (expect_continue) SendContinue();
-    bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, this->shared_from_this()));
   }
 
   void ReadBodyToFile(bool expect_continue) {
@@ -239,13 +269,13 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->SendBodyTo(&upload_file_);
     if (expect_continue) SendContinue();
     SetDeadline(options().upload_timeout);
-    bhttp::async_read(socket_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    bhttp::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, this->shared_from_this()));
   }
 
   void SendContinue() {
     static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     beast::error_code ec;
-    asio::write(socket_, asio::buffer(kContinue.data(), kContinue.size()), ec);
+    asio::write(stream_, asio::buffer(kContinue.data(), kContinue.size()), ec);
   }
 
   void OnReadError(beast::error_code ec) {
@@ -357,7 +387,7 @@ class Session : public std::enable_shared_from_this<Session> {
     out_ += std::string_view("\r\n");
     if (method_ != api::Method::kHead) out_ += response.body;
     SetDeadline(options().request_timeout);
-    asio::async_write(socket_, asio::buffer(out_), beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    asio::async_write(stream_, asio::buffer(out_), beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
   }
 
   void AppendNumber(uint64_t value) {
@@ -392,7 +422,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // before closing, so the client reads our answer instead of a connection reset (as nginx's lingering_close).
   void LingeringClose() {
     beast::error_code ec;
-    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    socket().shutdown(tcp::socket::shutdown_send, ec);
     SetDeadline(std::chrono::seconds(2));
     buffer_.clear();
     DrainInput();
@@ -400,7 +430,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DrainInput() {
     if (drained_bytes_ > (64u << 20)) return Close();
-    socket_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, size_t n) {
+    stream_.async_read_some(buffer_.prepare(64 * 1024), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
       if (ec) return self->Close();
       self->drained_bytes_ += n;
       self->DrainInput();
@@ -412,8 +442,8 @@ class Session : public std::enable_shared_from_this<Session> {
     closed_ = true;
     beast::error_code ec;
     timer_.cancel(ec);  // drops the timer's reference to this session
-    socket_.shutdown(tcp::socket::shutdown_both, ec);
-    socket_.close(ec);
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
   }
 
   void RemoveUpload() {
@@ -425,7 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
     upload_path_.clear();
   }
 
-  Socket socket_;
+  Stream stream_;
   Timer timer_;
   std::chrono::steady_clock::time_point deadline_;
   bool timer_armed_ = false;
@@ -455,6 +485,9 @@ core::Status HttpServer::Impl::Start() {
   beast::error_code ec;
   auto address = asio::ip::make_address(options_.host, ec);
   if (ec) return core::InvalidArgument("invalid listen address '" + options_.host + "'");
+  if (!options_.tls_cert_file.empty() || !options_.tls_key_file.empty()) {
+    AMP_ASSIGN_OR_RETURN(tls_, MakeTlsContext(options_.tls_cert_file, options_.tls_key_file));
+  }
   std::error_code fs_ec;
   std::filesystem::create_directories(options_.upload_dir, fs_ec);
   if (fs_ec) return core::Internal("cannot create upload folder: " + fs_ec.message());
@@ -494,9 +527,15 @@ void HttpServer::Impl::Accept(Worker& worker) {
   worker.acceptor->async_accept([this, &worker](beast::error_code ec, Socket socket) {
     if (ec == asio::error::operation_aborted || draining()) return;
     if (!ec) {
-      auto session = std::make_shared<Session>(std::move(socket), *this);
-      Register(session);
-      session->Start();
+      if (tls_) {
+        auto session = std::make_shared<Session<TlsStream>>(*this, std::move(socket), *tls_);
+        Register(session);
+        session->Start();
+      } else {
+        auto session = std::make_shared<Session<Socket>>(*this, std::move(socket));
+        Register(session);
+        session->Start();
+      }
     } else if (ec == asio::error::no_descriptors) {
       core::LogWarning("accept: out of file descriptors");
     }
@@ -504,12 +543,12 @@ void HttpServer::Impl::Accept(Worker& worker) {
   });
 }
 
-void HttpServer::Impl::Register(const std::shared_ptr<Session>& session) {
+void HttpServer::Impl::Register(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(sessions_mu_);
   sessions_.emplace(session.get(), session);
 }
 
-void HttpServer::Impl::Unregister(Session* session) {
+void HttpServer::Impl::Unregister(SessionBase* session) {
   std::lock_guard lock(sessions_mu_);
   sessions_.erase(session);
   if (sessions_.empty()) sessions_empty_.notify_all();
@@ -526,7 +565,7 @@ void HttpServer::Impl::Shutdown() {
   }
   // Take references under the lock but post and drop them outside it: the last reference to a session may be
   // ours, and its destructor unregisters under the same lock.
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(sessions_mu_);
     for (auto& [raw, weak] : sessions_) {

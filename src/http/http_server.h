@@ -29,6 +29,9 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{15'000};
   std::filesystem::path upload_dir;  // where streamed bodies are written; required
   api::RequestObserver* observer = nullptr;  // optional; must outlive the server
+  // HTTPS when both are set (PEM files: the certificate chain and its private key); see tls_context.h.
+  std::filesystem::path tls_cert_file;
+  std::filesystem::path tls_key_file;
 };
 
 class HttpServer {
@@ -38,7 +41,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the threads. Unavailable if the address cannot be bound.
+  // Binds and starts the threads. Unavailable if the address cannot be bound; InvalidArgument if the TLS
+  // certificate or key cannot be loaded.
   core::Status Start();
   // The bound port (after Start).
   uint16_t port() const;

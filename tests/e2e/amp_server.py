@@ -58,8 +58,12 @@ class AmpServer:
     STARTUP_TIMEOUT_S = 60
     SHUTDOWN_TIMEOUT_S = 20
 
-    def __init__(self, demo=False, extra_args=(), binary=None):
+    def __init__(self, demo=False, extra_args=(), binary=None, tls=None):
+        """tls: (certificate file, key file) to serve HTTPS; .url is then https and .verify the certificate."""
         self.binary = binary or amp_binary()
+        self.tls = tls
+        self.scheme = "https" if tls else "http"
+        self.verify = tls[0] if tls else True
         self.demo = demo
         self.extra_args = list(extra_args)
         self.data_dir = tempfile.mkdtemp(prefix="amp_e2e_data_")
@@ -89,10 +93,13 @@ class AmpServer:
         return self._process is not None and self._process.poll() is None
 
     def command(self):
-        args = [self.binary, "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", self.data_dir,
-                "--port-file", self.port_file]
+        args = [self.binary, "serve", "--port", "0", "--data-dir", self.data_dir, "--port-file", self.port_file]
+        if "--host" not in self.extra_args:
+            args += ["--host", "127.0.0.1"]
         if not self.demo:
             args.append("--no-demo")
+        if self.tls:
+            args += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
         return args + self.extra_args
 
     def start(self):
@@ -130,9 +137,9 @@ class AmpServer:
             if not 0 < port < 65536:
                 return False
             self.port = port
-            self.url = f"http://127.0.0.1:{port}"
+            self.url = f"{self.scheme}://127.0.0.1:{port}"
         try:
-            return requests.get(self.url + "/healthz", timeout=2).status_code == 200
+            return requests.get(self.url + "/healthz", timeout=2, verify=self.verify).status_code == 200
         except requests.RequestException:
             return False
 

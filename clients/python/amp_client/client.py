@@ -31,12 +31,14 @@ class AmpError(Exception):
 
 
 class AmpClient:
-    """Client for one AMP server. api_key, when set, is sent as "Authorization: Bearer <key>"."""
+    """Client for one AMP server. api_key, when set, is sent as "Authorization: Bearer <key>". verify is passed to
+    requests for https URLs: True (the system's CAs), False, or the path of a CA bundle or certificate."""
 
-    def __init__(self, base_url="http://127.0.0.1:8080", api_key=None, timeout=30):
+    def __init__(self, base_url="http://127.0.0.1:8080", api_key=None, timeout=30, verify=True):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.timeout = timeout
+        self.verify = verify
         self._session = requests.Session()
         if api_key:
             self._session.headers["Authorization"] = f"Bearer {api_key}"
@@ -148,7 +150,8 @@ class AmpClient:
     def _request(self, method, path, **kwargs):
         url = self.base_url + path
         try:
-            response = self._session.request(method, url, timeout=self.timeout, **kwargs)
+            # verify per request: a session-wide setting loses to $REQUESTS_CA_BUNDLE in requests.
+            response = self._session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
         except requests.RequestException as error:
             raise AmpError(None, "connection_error", f"{method} {url}: {error}") from error
         if response.status_code >= 400:
