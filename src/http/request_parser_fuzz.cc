@@ -1,5 +1,6 @@
-// libFuzzer target: HTTP/1.1 request parsing as the server configures it (Beast's parser with AMP's header and
-// body limits), fed in two pieces, then routing of whatever target it parsed. Must never crash.
+// libFuzzer target: HTTP/1.1 request parsing as the server does it (http::RequestParser, Beast's basic_parser with
+// AMP's field handling, header and body limits), fed in two pieces, then routing of whatever target it parsed.
+// Must never crash.
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cstddef>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "api/router.h"
+#include "http/request_parser.h"
 
 namespace bhttp = boost::beast::http;
 
@@ -28,7 +30,8 @@ const amp::api::Router& Routes() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  bhttp::request_parser<bhttp::string_body> parser;
+  amp::http::RequestHead head;
+  amp::http::RequestParser parser(head);
   parser.header_limit(16 * 1024);
   parser.body_limit(1 << 20);
   parser.eager(true);
@@ -48,8 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (ec || !parser.is_header_done()) return 0;
-  auto target = parser.get().target();
-  std::string_view path(target.data(), target.size());
+  std::string_view path(head.target);
   path = path.substr(0, path.find('?'));
   amp::api::RouteMatch match = Routes().Match(amp::api::Method::kPost, path);
   (void)match;
