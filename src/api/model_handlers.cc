@@ -1,11 +1,15 @@
 #include "api/model_handlers.h"
 
+#include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "api/error_response.h"
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
+#include "registry/model_bundle.h"
+#include "storage/sha256.h"
 
 namespace amp::api {
 namespace {
@@ -38,6 +42,15 @@ void WriteAlias(JsonWriter& writer, const storage::AliasRecord& alias) {
   writer.EndObject();
 }
 
+// The {version} path segment: a positive whole number, or a 400.
+std::optional<Response> ParseVersionParam(std::string_view text, int64_t* number) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *number);
+  if (ec != std::errc() || end != text.data() + text.size() || *number <= 0) {
+    return ErrorResponse(400, "invalid_argument", "version must be a positive whole number");
+  }
+  return std::nullopt;
+}
+
 // Until API keys exist, a change is attributed to the address it came from.
 std::string Actor(const Request& request) { return "remote:" + std::string(request.remote_address); }
 
@@ -49,6 +62,8 @@ void ModelHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}",
              [this](const Request& request, const PathParams& params) { return GetVersion(request, params); });
+  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/artifact",
+             [this](const Request& request, const PathParams& params) { return GetArtifact(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/aliases",
              [this](const Request& request, const PathParams& params) { return ListAliases(request, params); });
   router.Add(Method::kPut, "/v1/models/{name}/aliases/{alias}",
@@ -122,15 +137,34 @@ Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
   auto model = registry_.FindModel(params[0]);
   if (!model.ok()) return ModelError(model.status());
   int64_t number = 0;
-  auto [end, ec] = std::from_chars(params[1].data(), params[1].data() + params[1].size(), number);
-  if (ec != std::errc() || end != params[1].data() + params[1].size() || number <= 0) {
-    return ErrorResponse(400, "invalid_argument", "version must be a positive whole number");
-  }
+  if (auto error = ParseVersionParam(params[1], &number)) return std::move(*error);
   auto version = registry_.GetVersion(model->id, number);
   if (!version.ok()) return ErrorResponse(version.status(), "version_not_found");
   JsonOut out;
   WriteVersion(out.writer, *version);
   return Response::Json(200, out.Take());
+}
+
+Response ModelHandlers::GetArtifact(const Request&, const PathParams& params) {
+  auto model = registry_.FindModel(params[0]);
+  if (!model.ok()) return ModelError(model.status());
+  int64_t number = 0;
+  if (auto error = ParseVersionParam(params[1], &number)) return std::move(*error);
+  auto version = registry_.GetVersion(model->id, number);
+  if (!version.ok()) return ErrorResponse(version.status(), "version_not_found");
+  auto artifact = registry_.ReadArtifact(*version);
+  if (!artifact.ok()) return ErrorResponse(artifact.status());
+  Response response = Response::Json(200, registry::EncodeBundle(*model, *version, *artifact));
+  response.headers.emplace_back("X-Amp-Bundle-Sha256", storage::Sha256Hex(response.body));
+  // A file name safe in any shell: the model name's letters, digits, '-', '_' and '.', others as '_'.
+  std::string file_name;
+  for (char c : model->name) {
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    file_name += plain ? c : '_';
+  }
+  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file_name + "-v" +
+                                                            std::to_string(number) + ".ampbundle\"");
+  return response;
 }
 
 }  // namespace amp::api

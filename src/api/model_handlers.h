@@ -1,4 +1,6 @@
-// Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}, and aliases:
+// Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}, the version's
+// self-contained bundle GET /v1/models/{name}/versions/{n}/artifact (registry/model_bundle.h; its SHA-256 in the
+// X-Amp-Bundle-Sha256 header), and aliases:
 // GET /v1/models/{name}/aliases, PUT and DELETE /v1/models/{name}/aliases/{alias}. Thread-safe.
 #pragma once
 
@@ -15,6 +17,7 @@ class ModelHandlers {
   Response List(const Request& request);
   Response Get(const Request& request, const PathParams& params);
   Response GetVersion(const Request& request, const PathParams& params);
+  Response GetArtifact(const Request& request, const PathParams& params);
   Response ListAliases(const Request& request, const PathParams& params);
   Response SetAlias(const Request& request, const PathParams& params);
   Response DeleteAlias(const Request& request, const PathParams& params);

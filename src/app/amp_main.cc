@@ -3,6 +3,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/score_command.h"
 #include "app/serve_command.h"
 #include "cli/client_commands.h"
 
@@ -44,6 +45,15 @@ int main(int argc, char** argv) {
     serve.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     action = [&] { return amp::app::RunServe(serve); };
   });
+
+  amp::app::ScoreOptions score;
+  CLI::App* score_command = app.add_subcommand(
+      "score", "Score a CSV offline with a downloaded model bundle (no server; same results as the server's)");
+  score_command->add_option("--bundle", score.bundle, "Bundle from `amp models download`")->required();
+  score_command->add_option("--input", score.input, "CSV whose header names the model's features")->required();
+  score_command->add_option("--output,-o", score.output, "Where to write the predictions as CSV (default stdout)");
+  score_command->add_flag("--explain", score.explain, "Add per-feature contributions and the base value");
+  score_command->callback([&] { action = [&] { return amp::app::RunScore(score); }; });
 
   amp::cli::AddClientCommands(app, &action);
 

@@ -286,6 +286,43 @@ int ShowModel(const CommonOptions& common, const std::string& model) {
   return 0;
 }
 
+// Saves a version's bundle (the served version when `version` is 0) to `output` (default NAME-vN.ampbundle) and
+// prints its SHA-256 as the server gave it (X-Amp-Bundle-Sha256). The bundle checks itself when loaded: `amp score`
+// refuses one whose model bytes do not match its manifest's SHA-256.
+int DownloadModel(const CommonOptions& common, const std::string& model, int64_t version, std::string output) {
+  if (version <= 0) {
+    Call call(common);
+    if (!call.Send("GET", "/v1/models/" + http::UrlEncode(model))) return 1;
+    if (call.root()["served_version"].get_int64().get(version) != simdjson::SUCCESS) {
+      return PrintError("model '" + model + "' has no version to download");
+    }
+  }
+  auto client = http::HttpClient::Create(common.server);
+  if (!client.ok()) return PrintError(client.status().message());
+  if (!common.api_key.empty()) client->SetHeader("Authorization", "Bearer " + common.api_key);
+  auto response = client->Send("GET", "/v1/models/" + http::UrlEncode(model) + "/versions/" +
+                                          std::to_string(version) + "/artifact");
+  if (!response.ok()) return PrintError(response.status().message());
+  if (response->status != 200) {
+    simdjson::dom::parser parser;
+    std::string_view message = "unknown error";
+    simdjson::dom::element root;
+    if (parser.parse(response->body).get(root) != simdjson::SUCCESS ||
+        root["error"].get(message) != simdjson::SUCCESS) {
+      message = "unknown error";
+    }
+    return PrintError(std::string(message) + " (HTTP " + std::to_string(response->status) + ")");
+  }
+  if (output.empty()) output = model + "-v" + std::to_string(version) + ".ampbundle";
+  std::ofstream file(output, std::ios::binary | std::ios::trunc);
+  file << response->body;
+  file.close();
+  if (!file) return PrintError("cannot write " + output);
+  std::cout << "saved " << model << " version " << version << " to " << output << " (" << response->body.size()
+            << " bytes, sha256 " << response->Header("X-Amp-Bundle-Sha256") << ")\n";
+  return 0;
+}
+
 int Predict(const CommonOptions& common, const std::string& model, std::string input, const std::string& input_file) {
   if (!input_file.empty()) {
     std::ifstream file(input_file);
@@ -383,6 +420,18 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     show->add_option("name", *name, "Model name or id")->required();
     add_common(show);
     show->callback([=] { *action = [=] { return ShowModel(*common, *name); }; });
+    auto download_name = std::make_shared<std::string>();
+    auto download_version = std::make_shared<int64_t>(0);
+    auto download_output = std::make_shared<std::string>();
+    CLI::App* download = models->add_subcommand(
+        "download", "Save a version as a self-contained bundle, for `amp score` offline (default: the served one)");
+    download->add_option("name", *download_name, "Model name or id")->required();
+    download->add_option("--version", *download_version, "Version number (default: the served version)");
+    download->add_option("--output,-o", *download_output, "File to write (default NAME-vN.ampbundle)");
+    add_common(download);
+    download->callback([=] {
+      *action = [=] { return DownloadModel(*common, *download_name, *download_version, *download_output); };
+    });
     models->callback([=] {
       if (!*action) *action = [=] { return ListModels(*common); };
     });

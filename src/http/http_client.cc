@@ -73,8 +73,18 @@ core::Result<ClientResponse> HttpClient::Send(std::string_view method, std::stri
   auto content = parser.get()[bhttp::field::content_type];
   response.content_type = std::string(content.data(), content.size());
   response.body = std::move(parser.get().body());
+  for (const auto& field : parser.get()) {
+    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   return response;
+}
+
+std::string ClientResponse::Header(std::string_view name) const {
+  for (const auto& [field, value] : headers) {
+    if (boost::beast::iequals(field, boost::beast::string_view(name.data(), name.size()))) return value;
+  }
+  return "";
 }
 
 std::string UrlEncode(std::string_view text) {

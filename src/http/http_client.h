@@ -15,6 +15,10 @@ struct ClientResponse {
   int status = 0;
   std::string content_type;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // every field, as received
+
+  // The first field named `name` (case-insensitive), or "".
+  std::string Header(std::string_view name) const;
 };
 
 class HttpClient {

@@ -137,12 +137,17 @@ core::Result<std::vector<storage::VersionRecord>> ModelRegistry::ListVersions(st
   return metadata_.ListVersions(model_id);
 }
 
-core::Result<std::shared_ptr<const ml::Model>> ModelRegistry::LoadModel(const storage::VersionRecord& version) {
+core::Result<std::string> ModelRegistry::ReadArtifact(const storage::VersionRecord& version) {
   AMP_ASSIGN_OR_RETURN(std::string bytes, artifacts_.Get(version.artifact_key));
   if (storage::Sha256Hex(bytes) != version.artifact_sha256) {
     return core::DataLoss("artifact of model " + version.model_id + " version " + std::to_string(version.version) +
                           " fails its SHA-256 check");
   }
+  return bytes;
+}
+
+core::Result<std::shared_ptr<const ml::Model>> ModelRegistry::LoadModel(const storage::VersionRecord& version) {
+  AMP_ASSIGN_OR_RETURN(std::string bytes, ReadArtifact(version));
   return ml::DeserializeModel(bytes);
 }
 

@@ -60,6 +60,8 @@ class ModelRegistry {
 
   // Reads the version's artifact, checks its SHA-256 (DataLoss on mismatch) and deserializes it.
   core::Result<std::shared_ptr<const ml::Model>> LoadModel(const storage::VersionRecord& version);
+  // The version's artifact bytes, checked against its SHA-256 (DataLoss if they differ).
+  core::Result<std::string> ReadArtifact(const storage::VersionRecord& version);
 
   // Points `alias` of the model (id or name) at `version`, atomically, recording who moved it; listeners are told.
   // InvalidArgument for a bad alias name; NotFound for an unknown model or version.
