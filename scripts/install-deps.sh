@@ -8,11 +8,11 @@ packages=(
   cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
   # libraries (Boost 1.74: Debian's scikit-learn pulls the default Boost headers; 1.81 would conflict)
   libboost-dev libsimdjson-dev rapidjson-dev libeigen3-dev libsqlite3-dev libssl-dev libcli11-dev
-  libgtest-dev libgmock-dev libxgboost-dev
+  libgtest-dev libgmock-dev libxgboost-dev libcurl4-openssl-dev
   # tests: Debian's python3 with requests, scikit-learn and xgboost (the pyenv python3 on PATH does not see them)
   python3-requests python3-sklearn python3-numpy python3-xgboost
-  # tests: the openssl command makes throwaway TLS certificates
-  openssl
+  # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
+  openssl ceph-mon ceph-osd radosgw
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn)

@@ -35,6 +35,11 @@ int main(int argc, char** argv) {
   serve_command->add_option("--tls-key", serve.http.tls_key_file, "The PEM private key of --tls-cert");
   serve_command->add_flag("--insecure-http", serve.insecure_http,
                           "Allow plain HTTP on a non-loopback --host (e.g. behind a TLS-terminating proxy)");
+  serve_command->add_option("--artifacts", serve.artifacts,
+                            "Artifact store: a folder (default <data-dir>/artifacts) or s3://bucket/prefix");
+  serve_command->add_option("--s3-endpoint", serve.s3_endpoint,
+                            "S3 endpoint URL for --artifacts s3://... (default $AWS_ENDPOINT_URL, else AWS); "
+                            "credentials from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY");
   bool no_access_log = false;
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;

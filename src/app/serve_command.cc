@@ -23,6 +23,7 @@
 #include "registry/model_registry.h"
 #include "serving/model_manager.h"
 #include "storage/local_artifact_store.h"
+#include "storage/s3_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
 #include "training/job_runner.h"
 
@@ -42,6 +43,27 @@ core::Status WritePortFile(const fs::path& path, uint16_t port) {
   fs::rename(temp, path, ec);
   if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
   return core::Status::Ok();
+}
+
+// The artifact store named by --artifacts: a local folder (the default, <data-dir>/artifacts, or a path) or
+// s3://bucket/prefix.
+core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStore(const ServeOptions& options,
+                                                                       const fs::path& data_dir) {
+  if (options.artifacts.rfind("s3://", 0) == 0) {
+    storage::S3Options s3;
+    s3.endpoint = options.s3_endpoint;
+    AMP_RETURN_IF_ERROR(storage::ParseS3Uri(options.artifacts, &s3));
+    storage::FillS3OptionsFromEnvironment(&s3);
+    AMP_ASSIGN_OR_RETURN(auto store, storage::S3ArtifactStore::Open(std::move(s3)));
+    core::LogInfo("artifacts in " + options.artifacts + " at " + store->options().endpoint);
+    return std::unique_ptr<storage::ArtifactStore>(std::move(store));
+  }
+  if (options.artifacts.find("://") != std::string::npos) {
+    return core::InvalidArgument("--artifacts takes a folder or s3://bucket/prefix, not '" + options.artifacts + "'");
+  }
+  fs::path folder = options.artifacts.empty() ? data_dir / "artifacts" : fs::path(options.artifacts);
+  AMP_ASSIGN_OR_RETURN(auto store, storage::LocalArtifactStore::Open(folder));
+  return std::unique_ptr<storage::ArtifactStore>(std::move(store));
 }
 
 int Fail(const core::Status& status) {
@@ -80,7 +102,7 @@ int RunServe(const ServeOptions& options) {
 
   auto metadata = storage::SqliteMetadataStore::Open((data_dir / "amp.db").string());
   if (!metadata.ok()) return Fail(metadata.status());
-  auto artifacts = storage::LocalArtifactStore::Open(data_dir / "artifacts");
+  auto artifacts = OpenArtifactStore(options, data_dir);
   if (!artifacts.ok()) return Fail(artifacts.status());
   const core::Clock& clock = core::SystemClock::Get();
 

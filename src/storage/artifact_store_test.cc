@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -22,6 +24,7 @@
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/local_artifact_store.h"
+#include "storage/s3_artifact_store.h"
 
 namespace amp::storage {
 namespace {
@@ -84,9 +87,52 @@ struct PassThroughFaultFixture {
   ArtifactStore* store = &faulty;
 };
 
+// S3 against the server named by AMP_TEST_S3_ENDPOINT (with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY): ctest runs
+// this binary a second time under tests/services/rgw.sh, which starts a real RADOS Gateway. Without the variable
+// the S3 cases skip. Each fixture works under its own random prefix in one bucket, and uploads above 6 MiB go in
+// 5 MiB parts so the contract's large object exercises multipart uploads.
+std::optional<S3Options> TestS3Options() {
+  const char* endpoint = std::getenv("AMP_TEST_S3_ENDPOINT");
+  if (endpoint == nullptr || *endpoint == '\0') return std::nullopt;
+  S3Options options;
+  options.endpoint = endpoint;
+  options.bucket = "amp-test";
+  options.prefix = "run/" + std::to_string(::getpid()) + "-" + std::to_string(std::rand());
+  options.multipart_threshold_bytes = 6ULL << 20;
+  options.part_size_bytes = 5ULL << 20;
+  options.first_backoff = std::chrono::milliseconds(20);
+  FillS3OptionsFromEnvironment(&options);
+  return options;
+}
+
+struct S3Fixture {
+  TempDir scratch;
+  std::unique_ptr<S3ArtifactStore> s3;
+  ArtifactStore* store = nullptr;  // null when no S3 server is configured (the test skips) or it failed to open
+  std::string error;               // why a configured server could not be opened (the test fails)
+  S3Fixture() {
+    std::optional<S3Options> options = TestS3Options();
+    if (!options) return;
+    auto opened = S3ArtifactStore::Open(*options);
+    if (!opened.ok()) {
+      error = opened.status().ToString();
+      return;
+    }
+    s3 = std::move(opened).value();
+    store = s3.get();
+  }
+};
+
 template <typename Fixture>
 class ArtifactStoreContractTest : public testing::Test {
  protected:
+  void SetUp() override {
+    if (fixture_.store != nullptr) return;
+    if constexpr (std::is_same_v<Fixture, S3Fixture>) {
+      if (!fixture_.error.empty()) FAIL() << "the configured S3 server cannot be used: " << fixture_.error;
+    }
+    GTEST_SKIP() << "no S3 server (AMP_TEST_S3_ENDPOINT); see tests/services/rgw.sh";
+  }
   ArtifactStore& store() { return *fixture_.store; }
   fs::path ScratchFile(const std::string& name, std::string_view bytes) {
     fs::path path = fixture_.scratch.path() / name;
@@ -97,7 +143,7 @@ class ArtifactStoreContractTest : public testing::Test {
   Fixture fixture_;
 };
 
-using Implementations = testing::Types<LocalFixture, InMemoryFixture, PassThroughFaultFixture>;
+using Implementations = testing::Types<LocalFixture, InMemoryFixture, PassThroughFaultFixture, S3Fixture>;
 
 class ImplementationNames {
  public:
@@ -105,6 +151,7 @@ class ImplementationNames {
   static std::string GetName(int) {
     if (std::is_same_v<T, LocalFixture>) return "Local";
     if (std::is_same_v<T, InMemoryFixture>) return "InMemory";
+    if (std::is_same_v<T, S3Fixture>) return "S3";
     return "FaultInjectingPassThrough";
   }
 };
@@ -137,6 +184,16 @@ TYPED_TEST(ArtifactStoreContractTest, LargeObjectRoundTrips) {
   core::Result<std::string> got = this->store().Get("big.bin");
   ASSERT_TRUE(got.ok());
   EXPECT_TRUE(*got == big);
+}
+
+// 13 MiB: above the S3 fixture's multipart threshold, so it goes up in three parts and comes back as a stream.
+TYPED_TEST(ArtifactStoreContractTest, LargeFileRoundTripsThroughPutFileAndOpenForRead) {
+  std::string big((13 << 20) + 17, '\0');
+  for (size_t byte_idx = 0; byte_idx < big.size(); ++byte_idx) big[byte_idx] = static_cast<char>(byte_idx * 7 + 3);
+  ASSERT_TRUE(this->store().PutFile("datasets/big.csv", this->ScratchFile("big.csv", big)).ok());
+  auto stream = this->store().OpenForRead("datasets/big.csv");
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  EXPECT_TRUE(ReadAll(**stream) == big);
 }
 
 TYPED_TEST(ArtifactStoreContractTest, PutOverwrites) {
@@ -446,6 +503,71 @@ TEST(InMemoryArtifactStoreTest, SizeCountsObjects) {
   EXPECT_EQ(store.size(), 2u);
   ASSERT_TRUE(store.Delete("a").ok());
   EXPECT_EQ(store.size(), 1u);
+}
+
+TEST(S3UriTest, ParsesBucketAndPrefix) {
+  struct Case {
+    const char* uri;
+    bool ok;
+    const char* bucket;
+    const char* prefix;
+  };
+  const Case cases[] = {
+      {"s3://models/amp", true, "models", "amp"},
+      {"s3://models/amp/prod/", true, "models", "amp/prod"},
+      {"s3://models", true, "models", ""},
+      {"s3://models/", true, "models", ""},
+      {"s3://my.bucket-1/x", true, "my.bucket-1", "x"},
+      {"http://models/amp", false, "", ""},
+      {"s3://", false, "", ""},
+      {"s3://ab", false, "", ""},
+      {"s3://Models/amp", false, "", ""},
+      {"s3://models/../etc", false, "", ""},
+      {"s3://models/a//b", false, "", ""},
+  };
+  for (const Case& c : cases) {
+    S3Options options;
+    core::Status status = ParseS3Uri(c.uri, &options);
+    EXPECT_EQ(status.ok(), c.ok) << c.uri << ": " << status.ToString();
+    if (status.ok()) {
+      EXPECT_EQ(options.bucket, c.bucket) << c.uri;
+      EXPECT_EQ(options.prefix, c.prefix) << c.uri;
+    }
+  }
+}
+
+TEST(S3ArtifactStoreTest, IncompleteOptionsAreInvalidArgument) {
+  S3Options options;
+  options.endpoint = "http://127.0.0.1:1";
+  options.bucket = "amp-test";
+  EXPECT_EQ(S3ArtifactStore::Open(options).status().code(), core::StatusCode::kInvalidArgument);  // no keys
+  options.access_key = "a";
+  options.secret_key = "b";
+  options.endpoint = "ftp://example";
+  EXPECT_EQ(S3ArtifactStore::Open(options).status().code(), core::StatusCode::kInvalidArgument);
+}
+
+TEST(S3ArtifactStoreTest, UnreachableServerIsUnavailableAfterRetries) {
+  S3Options options;
+  options.endpoint = "http://127.0.0.1:1";  // nothing listens on port 1
+  options.bucket = "amp-test";
+  options.access_key = "a";
+  options.secret_key = "b";
+  options.max_attempts = 3;
+  options.first_backoff = std::chrono::milliseconds(1);
+  auto opened = S3ArtifactStore::Open(options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), core::StatusCode::kUnavailable);
+  EXPECT_THAT(opened.status().message(), HasSubstr("127.0.0.1:1"));
+}
+
+TEST(S3ArtifactStoreTest, WrongSecretIsFailedPrecondition) {
+  std::optional<S3Options> options = TestS3Options();
+  if (!options) GTEST_SKIP() << "no S3 server (AMP_TEST_S3_ENDPOINT); see tests/services/rgw.sh";
+  options->secret_key += "-wrong";
+  auto opened = S3ArtifactStore::Open(*options);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.status().code(), core::StatusCode::kFailedPrecondition) << opened.status().ToString();
 }
 
 }  // namespace
