@@ -3,6 +3,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/audit_command.h"
 #include "app/serve_command.h"
 #include "cli/client_commands.h"
 
@@ -29,6 +30,12 @@ int main(int argc, char** argv) {
   serve_command->add_option("--demo-data", serve.demo_csv, "CSV for the demo model (default: bundled)");
   serve_command->add_option("--model-cache-bytes", serve.model_cache_bytes,
                             "Memory budget for loaded models; least recently used are evicted (0: no budget)");
+  serve_command->add_option("--rate-limit", serve.quotas.requests_per_second,
+                            "Requests per second allowed per API key (anonymous: per address); 0: unlimited");
+  serve_command->add_option("--rate-burst", serve.quotas.burst,
+                            "Requests a key may burst above its rate (default: 1 s worth)");
+  serve_command->add_option("--max-concurrent-per-key", serve.quotas.max_concurrent,
+                            "Concurrent requests allowed per API key; 0: unlimited");
   bool no_access_log = false;
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;
@@ -41,6 +48,7 @@ int main(int argc, char** argv) {
   });
 
   amp::cli::AddClientCommands(app, &action);
+  amp::app::AddAuditCommand(app, &action);
 
   try {
     app.parse(argc, argv);

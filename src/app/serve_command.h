@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "auth/key_quotas.h"
 #include "http/http_server.h"
 
 namespace amp::app {
@@ -18,6 +19,7 @@ struct ServeOptions {
   int training_workers = 1;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
+  auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
 };
 
 // Returns the process exit code.
