@@ -204,6 +204,15 @@ class SecurityTest(unittest.TestCase):
         self.assertEqual(completed.returncode, 0, completed.stdout + completed.stderr)
         self.assertIn("intact", completed.stdout)
 
+    def test_uploaded_personal_data_is_reported_in_the_profile(self):
+        rows = [f"user{idx}@example.com,4111 1111 1111 1111,+1 415 555 {2600 + idx},{100 + idx}" for idx in range(20)]
+        csv = "contact,card,phone,spend\n" + "\n".join(rows) + "\n"
+        dataset = self.admin.upload_dataset(csv.encode(), "customers")
+        pii = {column["name"]: column.get("pii") for column in dataset["columns"]}
+        self.assertEqual(pii, {"contact": "email", "card": "card_number", "phone": "phone", "spend": None})
+        stored = self.admin.get_dataset(dataset["id"])
+        self.assertEqual([column.get("pii") for column in stored["columns"]], ["email", "card_number", "phone", None])
+
     def test_cli_manages_keys(self):
         env = dict(os.environ, AMP_API_KEY=self.server.admin_key)
 
