@@ -8,12 +8,14 @@
 #include <set>
 #include <string>
 
+#include "api/audit_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
 #include "api/key_handlers.h"
 #include "api/kserve_v2_handlers.h"
 #include "api/metrics_handlers.h"
+#include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
 #include "api/prediction_handlers.h"
 #include "metrics/serving_metrics.h"
@@ -117,8 +119,12 @@ class AccessGuardTest : public ::testing::Test {
     metrics::ServingMetrics serving_metrics;
     MetricsHandlers metrics(serving_metrics, *manager_);
     metrics.AddRoutes(router_);
-    KeyHandlers keys(*access_, *store_);
+    KeyHandlers keys(*access_);
     keys.AddRoutes(router_);
+    ModelAccessHandlers model_access(*access_);
+    model_access.AddRoutes(router_);
+    AuditHandlers audit(*store_);
+    audit.AddRoutes(router_);
 
     // Stubs instead of the handlers: they record being reached (after the check a body-model handler makes).
     router_.WrapHandlers([this](const Route& route, Handler) -> Handler {

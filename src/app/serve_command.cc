@@ -11,12 +11,14 @@
 #include <fstream>
 
 #include "api/access_guard.h"
+#include "api/audit_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
 #include "api/key_handlers.h"
 #include "api/kserve_v2_handlers.h"
 #include "api/metrics_handlers.h"
+#include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
 #include "api/prediction_handlers.h"
 #include "app/demo_model.h"
@@ -150,8 +152,12 @@ int RunServe(const ServeOptions& options) {
   metrics::ServingMetrics serving_metrics;
   api::MetricsHandlers metrics_handlers(serving_metrics, manager);
   metrics_handlers.AddRoutes(router);
-  api::KeyHandlers key_handlers(access, **metadata);
+  api::KeyHandlers key_handlers(access);
   key_handlers.AddRoutes(router);
+  api::ModelAccessHandlers model_access_handlers(access);
+  model_access_handlers.AddRoutes(router);
+  api::AuditHandlers audit_handlers(**metadata);
+  audit_handlers.AddRoutes(router);
   // Last: every route added above is behind the guard; no route may be added after this.
   api::AccessGuard guard(access, audit, quotas);
   guard.Protect(router);

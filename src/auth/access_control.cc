@@ -48,7 +48,7 @@ core::Result<Principal> AccessControl::Authenticate(std::string_view authorizati
   std::string_view prefix = SecretPrefix(secret);
   if (prefix.empty()) return core::InvalidArgument("the API key is malformed");
   std::shared_lock lock(mu_);
-  auto id = key_id_by_prefix_.find(std::string(prefix));
+  auto id = key_id_by_prefix_.find(prefix);
   if (id == key_id_by_prefix_.end()) return core::InvalidArgument("unknown API key");
   const storage::ApiKeyRecord& key = keys_by_id_.at(id->second);
   if (!SecretMatches(secret, key.secret_sha256)) return core::InvalidArgument("unknown API key");
@@ -138,7 +138,7 @@ bool AccessControl::HasActiveAdmin() const {
 std::optional<AccessControl::ModelVisibility> AccessControl::FindModel(std::string_view model) const {
   {
     std::shared_lock lock(mu_);
-    auto cached = models_.find(std::string(model));
+    auto cached = models_.find(model);
     if (cached != models_.end()) return cached->second;
   }
   auto record = store_.GetModelByName(model);

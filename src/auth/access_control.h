@@ -3,6 +3,7 @@
 // cache stays true); api::AccessGuard and the key, grant and visibility handlers use it. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -14,7 +15,6 @@
 
 #include "auth/policy.h"
 #include "core/clock.h"
-#include "core/mutex.h"
 #include "storage/metadata_store.h"
 
 namespace amp::auth {
@@ -58,6 +58,14 @@ class AccessControl {
   core::Result<storage::ModelRecord> SetModelPublic(std::string_view model, bool is_public);
 
  private:
+  // Lets the maps below be searched with a string_view, so the per-request lookups allocate nothing.
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  template <typename Value>
+  using ViewMap = std::unordered_map<std::string, Value, ViewHash, std::equal_to<>>;
+
   struct ModelVisibility {
     std::string id;
     bool is_public = false;
@@ -71,10 +79,10 @@ class AccessControl {
   // Readers (every request) take it shared; key, grant and visibility changes take it exclusive.
   mutable std::shared_mutex mu_;
   std::map<std::string, storage::ApiKeyRecord> keys_by_id_;                            // guarded by mu_
-  std::unordered_map<std::string, std::string> key_id_by_prefix_;                      // guarded by mu_
+  ViewMap<std::string> key_id_by_prefix_;                                              // guarded by mu_
   std::map<std::string, std::shared_ptr<const std::set<std::string>>> grants_by_key_;  // guarded by mu_
   // Models never change name and are never deleted, so positive lookups are cached by both name and id.
-  mutable std::unordered_map<std::string, ModelVisibility> models_;  // guarded by mu_
+  mutable ViewMap<ModelVisibility> models_;  // guarded by mu_
 };
 
 }  // namespace amp::auth
