@@ -281,6 +281,26 @@ int ListModels(const CommonOptions& common) {
   return 0;
 }
 
+// Grants a key access to a model, or takes it away (admin).
+int ChangeGrant(const CommonOptions& common, const std::string& model, const std::string& key_id, bool grant) {
+  Call call(common);
+  if (!call.Send(grant ? "PUT" : "DELETE",
+                 "/v1/models/" + http::UrlEncode(model) + "/grants/" + http::UrlEncode(key_id))) {
+    return 1;
+  }
+  std::cout << "key " << key_id << (grant ? " may now use" : " may no longer use") << " model '" << model << "'\n";
+  return 0;
+}
+
+// Makes a model callable without a key, or not (admin, developer).
+int SetModelPublic(const CommonOptions& common, const std::string& model, bool is_public) {
+  Call call(common);
+  const std::string body = is_public ? R"({"public":true})" : R"({"public":false})";
+  if (!call.Send("PATCH", "/v1/models/" + http::UrlEncode(model), body, "application/json")) return 1;
+  std::cout << "model '" << Text(call.root(), "name") << "' is now " << (is_public ? "public" : "private") << "\n";
+  return 0;
+}
+
 int ShowModel(const CommonOptions& common, const std::string& model) {
   Call call(common);
   if (!call.Send("GET", "/v1/models/" + http::UrlEncode(model))) return 1;
@@ -438,6 +458,24 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     show->add_option("name", *name, "Model name or id")->required();
     add_common(show);
     show->callback([=] { *action = [=] { return ShowModel(*common, *name); }; });
+    auto key_id = std::make_shared<std::string>();
+    for (bool grant : {true, false}) {
+      CLI::App* command = models->add_subcommand(
+          grant ? "grant" : "ungrant",
+          grant ? "Let an API key read and predict on a model (admin)" : "Take a model away from an API key (admin)");
+      command->add_option("name", *name, "Model name or id")->required();
+      command->add_option("key_id", *key_id, "API key id")->required();
+      add_common(command);
+      command->callback([=] { *action = [=] { return ChangeGrant(*common, *name, *key_id, grant); }; });
+    }
+    for (bool is_public : {true, false}) {
+      CLI::App* command = models->add_subcommand(
+          is_public ? "publish" : "unpublish",
+          is_public ? "Make a model callable without an API key" : "Make a model need an API key again");
+      command->add_option("name", *name, "Model name or id")->required();
+      add_common(command);
+      command->callback([=] { *action = [=] { return SetModelPublic(*common, *name, is_public); }; });
+    }
     models->callback([=] {
       if (!*action) *action = [=] { return ListModels(*common); };
     });
