@@ -17,6 +17,37 @@ bool IsChange(const Request& request, auth::Action action) {
   return action != auth::Action::kPredict;
 }
 
+// One request's place in its caller's quota (the API key's, or the remote address's when anonymous or the key is
+// bad), given back when the request ends. Does nothing when no quota is set, so the hot path allocates nothing.
+class QuotaSlot {
+ public:
+  QuotaSlot(auth::KeyQuotas& quotas, const auth::Principal* caller, std::string_view remote_address) : quotas_(quotas) {
+    if (!quotas.enabled()) return;
+    key_ = caller != nullptr ? caller->key_id : "anonymous:" + std::string(remote_address);
+    admission_ = quotas.Admit(key_);
+    held_ = admission_.admitted;
+  }
+  ~QuotaSlot() {
+    if (held_) quotas_.Release(key_);
+  }
+  QuotaSlot(const QuotaSlot&) = delete;
+  QuotaSlot& operator=(const QuotaSlot&) = delete;
+
+  // The 429 answer when the caller is over its quota.
+  std::optional<Response> Refusal() const {
+    if (admission_.admitted) return std::nullopt;
+    Response response = ErrorResponse(429, "rate_limited", admission_.reason);
+    response.headers.emplace_back("Retry-After", std::to_string(admission_.retry_after_seconds));
+    return response;
+  }
+
+ private:
+  auth::KeyQuotas& quotas_;
+  std::string key_;
+  auth::KeyQuotas::Admission admission_;
+  bool held_ = false;
+};
+
 }  // namespace
 
 void AccessGuard::Protect(Router& router) const {
@@ -50,6 +81,10 @@ Response AccessGuard::Handle(const Route& route, const Handler& handler, const R
                              const PathParams& params) const {
   const auth::Action action = route.access.action;
   auto principal = access_.Authenticate(request.authorization);
+  // Quotas come before the decision, so a flood of bad or forbidden requests is throttled before each costs an
+  // audit record.
+  QuotaSlot slot(quotas_, principal.ok() && principal->authenticated() ? &*principal : nullptr, request.remote_address);
+  if (std::optional<Response> refusal = slot.Refusal()) return std::move(*refusal);
   if (!principal.ok()) {
     auth::Principal anonymous;
     return Deny(request, anonymous, action,
@@ -64,22 +99,10 @@ Response AccessGuard::Handle(const Route& route, const Handler& handler, const R
     auth::Decision decision = auth::Decide(*principal, action, resource);
     if (!decision.allowed()) return Deny(request, *principal, action, decision);
   }
-  // The quota key: the API key, or the address of an anonymous caller. Built only when quotas are on (hot path).
-  std::string quota_key;
-  if (quotas_.enabled()) {
-    quota_key = principal->authenticated() ? principal->key_id : "anonymous:" + std::string(request.remote_address);
-    auth::KeyQuotas::Admission admission = quotas_.Admit(quota_key);
-    if (!admission.admitted) {
-      Response response = ErrorResponse(429, "rate_limited", admission.reason);
-      response.headers.emplace_back("Retry-After", std::to_string(admission.retry_after_seconds));
-      return response;
-    }
-  }
   Request guarded = request;
   guarded.principal = &*principal;
   guarded.guard = this;
   Response response = handler(guarded, params);
-  if (quotas_.enabled()) quotas_.Release(quota_key);
   if (IsChange(request, action)) {
     Audit(guarded, auth::ActionName(action),
           response.status < 400 ? std::string("ok") : "failed: HTTP " + std::to_string(response.status));

@@ -274,5 +274,27 @@ TEST_F(AccessGuardTest, QuotasAnswer429WithRetryAfter) {
   EXPECT_EQ(route.handler(request, {}).status, 200);
 }
 
+TEST_F(AccessGuardTest, BadAndForbiddenRequestsCountAgainstTheQuotaBeforeTheyAreAudited) {
+  auth::KeyQuotas tight(auth::QuotaOptions{1, 2, 0}, clock_);
+  AccessGuard guard(*access_, *audit_, tight);
+  Router router;
+  router.Add(Method::kPost, "/keys", OnServer(auth::Action::kManageKeys),
+             [](const Request&, const PathParams&) { return Response::Json(200, "{}"); });
+  guard.Protect(router);
+  const Route& route = router.routes()[0];
+  Request request;
+  request.method = Method::kPost;
+  request.remote_address = "10.0.0.9";
+  request.authorization = "Bearer amp_notarealkeyatall";
+  EXPECT_EQ(route.handler(request, {}).status, 401);
+  EXPECT_EQ(route.handler(request, {}).status, 401);
+  EXPECT_EQ(route.handler(request, {}).status, 429);  // the address's bucket is empty: not even audited
+  auto records = store_->ListAudit(0, 100);
+  ASSERT_TRUE(records.ok());
+  EXPECT_EQ(records->size(), 2u);
+  request.remote_address = "10.0.0.10";
+  EXPECT_EQ(route.handler(request, {}).status, 401);  // another address has its own budget
+}
+
 }  // namespace
 }  // namespace amp::api

@@ -77,7 +77,11 @@ core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, 
   if (access.HasActiveAdmin()) return core::Status::Ok();
   AMP_ASSIGN_OR_RETURN(auth::AccessControl::CreatedKey created, access.CreateKey("admin", auth::Role::kAdmin, 0));
   const fs::path path = data_dir / "admin.key";
-  AMP_RETURN_IF_ERROR(WriteSecretFile(path, created.secret));
+  if (core::Status written = WriteSecretFile(path, created.secret); !written.ok()) {
+    // Nobody could ever use this key; revoke it so the next start makes a new one instead of locking everyone out.
+    if (!access.RevokeKey(created.record.id).ok()) core::LogError("cannot revoke the unwritten admin key");
+    return written;
+  }
   AMP_RETURN_IF_ERROR(
       audit.Append("server", "create_key", "key:" + created.record.id + " (admin, first start)", "", "ok"));
   core::LogInfo("created the admin API key " + created.record.id + "; its secret is in " + path.string() +
