@@ -94,8 +94,9 @@ core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, 
 void MarkDemoModelPublic(storage::MetadataStore& metadata, auth::AccessControl& access, const core::Clock& clock) {
   storage::ModelRecord record{core::NewId("mdl"), std::string(kDemoModelName), clock.NowMicros(), "", true};
   core::Status created = metadata.CreateModel(record);
-  if (created.code() == core::StatusCode::kAlreadyExists)
+  if (created.code() == core::StatusCode::kAlreadyExists) {
     created = access.SetModelPublic(kDemoModelName, true).status();
+  }
   if (!created.ok()) core::LogError("demo model: cannot make it public: " + created.ToString());
 }
 

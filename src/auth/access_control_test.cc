@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/fault_injecting_metadata_store.h"
 #include "storage/sqlite_metadata_store.h"
 
 namespace amp::auth {
@@ -107,6 +108,28 @@ TEST_F(AccessControlTest, GrantsAndVisibilityDescribeTheModel) {
   ASSERT_TRUE(model.ok());
   EXPECT_TRUE(model->is_public);
   EXPECT_EQ(access_.SetModelPublic("missing", true).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(AccessControlTest, FailedStoreWritesChangeNothing) {
+  storage::FaultInjectingMetadataStore faulty(*store_);
+  AccessControl access(faulty, clock_);
+  ASSERT_TRUE(access.Load().ok());
+  auto kept = access.CreateKey("kept", Role::kConsumer, 0);
+  ASSERT_TRUE(kept.ok());
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kSecurity, true);
+  EXPECT_FALSE(access.CreateKey("lost", Role::kAdmin, 0).ok());
+  EXPECT_FALSE(access.HasActiveAdmin());
+  EXPECT_FALSE(access.RotateKey(kept->record.id).ok());
+  EXPECT_FALSE(access.RevokeKey(kept->record.id).ok());
+  EXPECT_FALSE(access.Grant(kept->record.id, "houses").ok());
+  EXPECT_FALSE(access.SetModelPublic("houses", true).ok());
+  // The old secret still works, nothing was granted or published, and the cache agrees with the store.
+  auto principal = access.Authenticate(Bearer(kept->secret));
+  ASSERT_TRUE(principal.ok());
+  EXPECT_FALSE(access.ModelResource(*principal, "houses").granted);
+  EXPECT_FALSE(access.ModelResource(*principal, "houses").model_public);
+  EXPECT_EQ(access.ListKeys().size(), 1u);
+  EXPECT_FALSE(access.ListKeys()[0].revoked);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/fault_injecting_metadata_store.h"
 #include "storage/sqlite_metadata_store.h"
 
 namespace amp::auth {
@@ -77,6 +78,20 @@ TEST_F(AuditLogTest, EveryKindOfTamperingIsDetected) {
     core::Status status = VerifyAuditChain(tampered);
     EXPECT_EQ(status.code(), core::StatusCode::kDataLoss) << test_case.what;
   }
+}
+
+TEST_F(AuditLogTest, AFailedAppendLeavesTheChainIntact) {
+  storage::FaultInjectingMetadataStore faulty(*store_);
+  AuditLog log(faulty, clock_);
+  ASSERT_TRUE(log.Load().ok());
+  ASSERT_TRUE(log.Append("anonymous", "train", "POST /v1/models/m/train", "::1", "denied").ok());
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kAudit, true);
+  EXPECT_FALSE(log.Append("anonymous", "train", "POST /v1/models/m/train", "::1", "denied").ok());
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kAudit, false);
+  ASSERT_TRUE(log.Append("anonymous", "train", "POST /v1/models/m/train", "::1", "denied").ok());
+  auto checked = VerifyStoredAuditLog(*store_);
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ(*checked, 2);
 }
 
 }  // namespace
