@@ -254,14 +254,19 @@ TEST_F(AccessGuardTest, BadKeysAre401AndDenialsAreAudited) {
   EXPECT_TRUE(auth::VerifyAuditChain(*records).ok());
 }
 
+// Adds one route taking `action` that answers 200 to `router`, puts `guard` in front of it and returns it.
+const Route& AddGuardedRoute(Router& router, const AccessGuard& guard, Method method, auth::Action action) {
+  router.Add(method, "/x", OnServer(action),
+             [](const Request&, const PathParams&) { return Response::Json(200, "{}"); });
+  guard.Protect(router);
+  return router.routes()[0];
+}
+
 TEST_F(AccessGuardTest, QuotasAnswer429WithRetryAfter) {
   auth::KeyQuotas tight(auth::QuotaOptions{1, 1, 0}, clock_);
   AccessGuard guard(*access_, *audit_, tight);
   Router router;
-  router.Add(Method::kGet, "/x", OnServer(auth::Action::kHealth),
-             [](const Request&, const PathParams&) { return Response::Json(200, "{}"); });
-  guard.Protect(router);
-  const Route& route = router.routes()[0];
+  const Route& route = AddGuardedRoute(router, guard, Method::kGet, auth::Action::kHealth);
   Request request;
   request.authorization = headers_[auth::Role::kAdmin];
   EXPECT_EQ(route.handler(request, {}).status, 200);
@@ -278,10 +283,7 @@ TEST_F(AccessGuardTest, BadAndForbiddenRequestsCountAgainstTheQuotaBeforeTheyAre
   auth::KeyQuotas tight(auth::QuotaOptions{1, 2, 0}, clock_);
   AccessGuard guard(*access_, *audit_, tight);
   Router router;
-  router.Add(Method::kPost, "/keys", OnServer(auth::Action::kManageKeys),
-             [](const Request&, const PathParams&) { return Response::Json(200, "{}"); });
-  guard.Protect(router);
-  const Route& route = router.routes()[0];
+  const Route& route = AddGuardedRoute(router, guard, Method::kPost, auth::Action::kManageKeys);
   Request request;
   request.method = Method::kPost;
   request.remote_address = "10.0.0.9";
