@@ -49,8 +49,14 @@ def stop(proc):
     proc.wait(timeout=30)
 
 
-def metric(url, name):
-    text = requests.get(url + "/metrics").text
+def admin_headers(data_dir):
+    """The server writes an admin API key to <data dir>/admin.key on first start."""
+    with open(os.path.join(data_dir, "admin.key")) as key_file:
+        return {"Authorization": "Bearer " + key_file.read().strip()}
+
+
+def metric(url, name, headers):
+    text = requests.get(url + "/metrics", headers=headers).text
     return float(re.search(rf"^{name} (\S+)$", text, re.MULTILINE).group(1))
 
 
@@ -63,14 +69,15 @@ def main():
     data_dir = tempfile.mkdtemp(prefix="amp_many_")
 
     proc, url = start(args.amp, data_dir, [])
-    client = AmpClient(url)
+    headers = admin_headers(data_dir)
+    client = AmpClient(url, api_key=headers["Authorization"].split(" ", 1)[1])
     started = time.time()
     for index in range(1, args.models + 1):
         rows = "\n".join(f"{x},{index * x}" for x in range(10))
         dataset = client.upload_dataset(f"x,y\n{rows}\n".encode(), f"d{index}")["id"]
         client.train(f"model-{index}", dataset, "y", params={"holdout_fraction": 0})
     while True:
-        jobs = requests.get(url + "/v1/jobs?limit=10000").json()["jobs"]
+        jobs = requests.get(url + "/v1/jobs?limit=10000", headers=headers).json()["jobs"]
         if all(job["state"] == "succeeded" for job in jobs) and len(jobs) >= args.models:
             break
         if any(job["state"] in ("failed", "cancelled") for job in jobs):
@@ -78,11 +85,12 @@ def main():
         time.sleep(0.5)
     print(f"registered {args.models} models in {time.time() - started:.1f} s")
     session = requests.Session()
+    session.headers.update(headers)
     for index in range(1, args.models + 1):
         response = session.post(url + "/api/predict", json={"model_id": f"model-{index}", "input_parameters": {"x": 2}})
         assert response.status_code == 200 and abs(response.json()["prediction"] - 2 * index) < 1e-6, response.text
-    rss = metric(url, "process_resident_memory_bytes")
-    loaded_bytes = metric(url, "amp_models_loaded_bytes")
+    rss = metric(url, "process_resident_memory_bytes", headers)
+    loaded_bytes = metric(url, "amp_models_loaded_bytes", headers)
     print(f"{args.models} models loaded and called once: RSS {rss / 1e6:.1f} MB (bar: < 300 MB), "
           f"models' own estimate {loaded_bytes / 1e6:.2f} MB")
     stop(proc)
@@ -91,6 +99,7 @@ def main():
     per_model = loaded_bytes / args.models
     proc, url = start(args.amp, data_dir, ["--model-cache-bytes", str(int(per_model * args.cached))])
     session = requests.Session()
+    session.headers.update(headers)
     wrong = 0
     started = time.time()
     calls = 0
@@ -102,9 +111,11 @@ def main():
             if response.status_code != 200 or abs(response.json()["prediction"] - 3 * index) > 1e-6:
                 wrong += 1
     elapsed = time.time() - started
+    loaded = metric(url, "amp_models_loaded", headers)
+    evictions = metric(url, "amp_model_evictions_total", headers)
     print(f"budget for {args.cached}: {calls} round-robin calls in {elapsed:.1f} s, wrong answers: {wrong}, "
-          f"loaded now {metric(url, 'amp_models_loaded'):.0f}, evictions {metric(url, 'amp_model_evictions_total'):.0f}, "
-          f"RSS {metric(url, 'process_resident_memory_bytes') / 1e6:.1f} MB")
+          f"loaded now {loaded:.0f}, evictions {evictions:.0f}, "
+          f"RSS {metric(url, 'process_resident_memory_bytes', headers) / 1e6:.1f} MB")
     stop(proc)
     subprocess.run(["rm", "-rf", data_dir])
     sys.exit(1 if wrong else 0)

@@ -13,13 +13,15 @@ ALLOWED = {
     "ml": {"core", "data"},
     "storage": {"core", "data"},
     "metrics": {"core"},
+    "auth": {"core", "data", "storage"},
     "registry": {"core", "data", "ml", "storage"},
     "training": {"core", "data", "ml", "storage", "registry"},
     "serving": {"core", "data", "ml", "storage", "registry"},
-    "api": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics"},
+    "api": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "auth"},
     "http": {"core", "api"},
     "cli": {"core", "http"},
-    "app": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "api", "http", "cli"},
+    "app": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "auth", "api", "http",
+            "cli"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

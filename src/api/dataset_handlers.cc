@@ -17,10 +17,11 @@ bool IsCsvContentType(std::string_view content_type) {
 
 void DatasetHandlers::AddRoutes(Router& router) {
   router.Add(
-      Method::kPost, "/v1/datasets", [this](const Request& request, const PathParams&) { return Upload(request); },
-      BodyMode::kStreamToFile);
-  router.Add(Method::kGet, "/v1/datasets", [this](const Request& request, const PathParams&) { return List(request); });
-  router.Add(Method::kGet, "/v1/datasets/{id}",
+      Method::kPost, "/v1/datasets", OnServer(auth::Action::kUploadDataset),
+      [this](const Request& request, const PathParams&) { return Upload(request); }, BodyMode::kStreamToFile);
+  router.Add(Method::kGet, "/v1/datasets", OnServer(auth::Action::kReadDataset),
+             [this](const Request& request, const PathParams&) { return List(request); });
+  router.Add(Method::kGet, "/v1/datasets/{id}", OnServer(auth::Action::kReadDataset),
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
 }
 

@@ -5,10 +5,9 @@
 namespace amp::api {
 
 void HealthHandlers::AddRoutes(Router& router) {
-  router.Add(Method::kGet, "/healthz", [](const Request&, const PathParams&) {
-    return Response::Json(200, R"({"status":"ok"})");
-  });
-  router.Add(Method::kGet, "/readyz", [this](const Request&, const PathParams&) {
+  router.Add(Method::kGet, "/healthz", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response::Json(200, R"({"status":"ok"})"); });
+  router.Add(Method::kGet, "/readyz", OnServer(auth::Action::kHealth), [this](const Request&, const PathParams&) {
     if (!ready_.load()) return ErrorResponse(503, "not_ready", "the server is starting");
     return Response::Json(200, R"({"status":"ready"})");
   });

@@ -71,12 +71,13 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
 }  // namespace
 
 void JobHandlers::AddRoutes(Router& router) {
-  router.Add(Method::kPost, "/v1/models/{name}/train",
+  router.Add(Method::kPost, "/v1/models/{name}/train", OnPathModel(auth::Action::kTrain),
              [this](const Request& request, const PathParams& params) { return Train(request, params); });
-  router.Add(Method::kGet, "/v1/jobs", [this](const Request& request, const PathParams&) { return List(request); });
-  router.Add(Method::kGet, "/v1/jobs/{id}",
+  router.Add(Method::kGet, "/v1/jobs", OnServer(auth::Action::kReadJob),
+             [this](const Request& request, const PathParams&) { return List(request); });
+  router.Add(Method::kGet, "/v1/jobs/{id}", OnServer(auth::Action::kReadJob),
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
-  router.Add(Method::kDelete, "/v1/jobs/{id}",
+  router.Add(Method::kDelete, "/v1/jobs/{id}", OnServer(auth::Action::kCancelJob),
              [this](const Request& request, const PathParams& params) { return Cancel(request, params); });
 }
 

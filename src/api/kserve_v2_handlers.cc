@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/access_guard.h"
 #include "api/error_response.h"
 #include "api/json_body.h"
 #include "api/json_out.h"
@@ -65,23 +66,23 @@ void WriteTensorMetadata(JsonWriter& writer, std::string_view name, V2Datatype d
 }  // namespace
 
 void KServeV2Handlers::AddRoutes(Router& router) {
-  router.Add(Method::kGet, "/v2/health/live",
+  router.Add(Method::kGet, "/v2/health/live", OnServer(auth::Action::kHealth),
              [this](const Request& request, const PathParams&) { return Live(request); });
-  router.Add(Method::kGet, "/v2/health/ready",
+  router.Add(Method::kGet, "/v2/health/ready", OnServer(auth::Action::kHealth),
              [this](const Request& request, const PathParams&) { return Ready(request); });
-  router.Add(Method::kGet, "/v2",
+  router.Add(Method::kGet, "/v2", OnServer(auth::Action::kHealth),
              [this](const Request& request, const PathParams&) { return ServerMetadata(request); });
-  router.Add(Method::kGet, "/v2/models",
+  router.Add(Method::kGet, "/v2/models", OnServer(auth::Action::kListModels),
              [this](const Request& request, const PathParams&) { return ListModels(request); });
   auto metadata = [this](const Request& request, const PathParams& params) { return ModelMetadata(request, params); };
   auto ready = [this](const Request& request, const PathParams& params) { return ModelReady(request, params); };
   auto infer = [this](const Request& request, const PathParams& params) { return Infer(request, params); };
-  router.Add(Method::kGet, "/v2/models/{model}", metadata);
-  router.Add(Method::kGet, "/v2/models/{model}/versions/{version}", metadata);
-  router.Add(Method::kGet, "/v2/models/{model}/ready", ready);
-  router.Add(Method::kGet, "/v2/models/{model}/versions/{version}/ready", ready);
-  router.Add(Method::kPost, "/v2/models/{model}/infer", infer);
-  router.Add(Method::kPost, "/v2/models/{model}/versions/{version}/infer", infer);
+  router.Add(Method::kGet, "/v2/models/{model}", OnPathModel(auth::Action::kReadModel), metadata);
+  router.Add(Method::kGet, "/v2/models/{model}/versions/{version}", OnPathModel(auth::Action::kReadModel), metadata);
+  router.Add(Method::kGet, "/v2/models/{model}/ready", OnPathModel(auth::Action::kReadModel), ready);
+  router.Add(Method::kGet, "/v2/models/{model}/versions/{version}/ready", OnPathModel(auth::Action::kReadModel), ready);
+  router.Add(Method::kPost, "/v2/models/{model}/infer", OnPathModel(auth::Action::kPredict), infer);
+  router.Add(Method::kPost, "/v2/models/{model}/versions/{version}/infer", OnPathModel(auth::Action::kPredict), infer);
 }
 
 Response KServeV2Handlers::Live(const Request&) {
@@ -108,7 +109,7 @@ Response KServeV2Handlers::ServerMetadata(const Request&) {
   return Response::Json(200, out.Take());
 }
 
-Response KServeV2Handlers::ListModels(const Request&) {
+Response KServeV2Handlers::ListModels(const Request& request) {
   auto models = registry_.ListModels();
   if (!models.ok()) return ErrorResponse(models.status());
   JsonOut out;
@@ -117,6 +118,7 @@ Response KServeV2Handlers::ListModels(const Request&) {
   out.writer.StartArray();
   for (const registry::ModelSummary& summary : *models) {
     if (!summary.latest) continue;  // nothing to call yet
+    if (!MayListModel(request, summary.model.id, summary.model.is_public)) continue;
     auto versions = registry_.ListVersions(summary.model.id);
     if (!versions.ok()) return ErrorResponse(versions.status());
     out.writer.StartObject();

@@ -16,7 +16,8 @@ void Metric(std::string* out, const char* name, const char* type, const char* he
 }  // namespace
 
 void MetricsHandlers::AddRoutes(Router& router) {
-  router.Add(Method::kGet, "/metrics", [this](const Request& request, const PathParams&) { return Render(request); });
+  router.Add(Method::kGet, "/metrics", OnServer(auth::Action::kReadMetrics),
+             [this](const Request& request, const PathParams&) { return Render(request); });
 }
 
 Response MetricsHandlers::Render(const Request&) const {

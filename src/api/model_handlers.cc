@@ -4,6 +4,7 @@
 #include <charconv>
 #include <optional>
 
+#include "api/access_guard.h"
 #include "api/error_response.h"
 #include "api/json_body.h"
 #include "api/json_out.h"
@@ -27,6 +28,8 @@ void WriteModelHeader(JsonWriter& writer, const storage::ModelRecord& model) {
   WriteString(writer, model.description);
   writer.Key("created_at");
   WriteTime(writer, model.created_at_micros);
+  writer.Key("public");
+  writer.Bool(model.is_public);
 }
 
 void WriteAlias(JsonWriter& writer, const storage::AliasRecord& alias) {
@@ -51,28 +54,26 @@ std::optional<Response> ParseVersionParam(std::string_view text, int64_t* number
   return std::nullopt;
 }
 
-// Until API keys exist, a change is attributed to the address it came from.
-std::string Actor(const Request& request) { return "remote:" + std::string(request.remote_address); }
-
 }  // namespace
 
 void ModelHandlers::AddRoutes(Router& router) {
-  router.Add(Method::kGet, "/v1/models", [this](const Request& request, const PathParams&) { return List(request); });
-  router.Add(Method::kGet, "/v1/models/{name}",
+  router.Add(Method::kGet, "/v1/models", OnServer(auth::Action::kListModels),
+             [this](const Request& request, const PathParams&) { return List(request); });
+  router.Add(Method::kGet, "/v1/models/{name}", OnPathModel(auth::Action::kReadModel),
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
-  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}",
+  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}", OnPathModel(auth::Action::kReadModel),
              [this](const Request& request, const PathParams& params) { return GetVersion(request, params); });
-  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/artifact",
+  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/artifact", OnPathModel(auth::Action::kDownloadModel),
              [this](const Request& request, const PathParams& params) { return GetArtifact(request, params); });
-  router.Add(Method::kGet, "/v1/models/{name}/aliases",
+  router.Add(Method::kGet, "/v1/models/{name}/aliases", OnPathModel(auth::Action::kReadModel),
              [this](const Request& request, const PathParams& params) { return ListAliases(request, params); });
-  router.Add(Method::kPut, "/v1/models/{name}/aliases/{alias}",
+  router.Add(Method::kPut, "/v1/models/{name}/aliases/{alias}", OnPathModel(auth::Action::kMoveAlias),
              [this](const Request& request, const PathParams& params) { return SetAlias(request, params); });
-  router.Add(Method::kDelete, "/v1/models/{name}/aliases/{alias}",
+  router.Add(Method::kDelete, "/v1/models/{name}/aliases/{alias}", OnPathModel(auth::Action::kMoveAlias),
              [this](const Request& request, const PathParams& params) { return DeleteAlias(request, params); });
 }
 
-Response ModelHandlers::List(const Request&) {
+Response ModelHandlers::List(const Request& request) {
   auto models = registry_.ListModels();
   if (!models.ok()) return ErrorResponse(models.status());
   JsonOut out;
@@ -80,6 +81,7 @@ Response ModelHandlers::List(const Request&) {
   out.writer.Key("models");
   out.writer.StartArray();
   for (const registry::ModelSummary& summary : *models) {
+    if (!MayListModel(request, summary.model.id, summary.model.is_public)) continue;
     out.writer.StartObject();
     WriteModelHeader(out.writer, summary.model);
     out.writer.Key("latest_version");
@@ -220,7 +222,7 @@ Response ModelHandlers::SetAlias(const Request& request, const PathParams& param
   if (root["version"].get_int64().get(version) != simdjson::SUCCESS || version <= 0) {
     return ErrorResponse(422, "invalid_input", "expected {\"version\": <a version number>}");
   }
-  auto alias = registry_.SetAlias(params[0], params[1], version, Actor(request));
+  auto alias = registry_.SetAlias(params[0], params[1], version, ActorOf(request));
   if (!alias.ok()) {
     bool unknown = alias.status().code() == core::StatusCode::kNotFound;
     return ErrorResponse(alias.status(), unknown ? "not_found" : "");
@@ -231,7 +233,7 @@ Response ModelHandlers::SetAlias(const Request& request, const PathParams& param
 }
 
 Response ModelHandlers::DeleteAlias(const Request& request, const PathParams& params) {
-  auto previous = registry_.DeleteAlias(params[0], params[1], Actor(request));
+  auto previous = registry_.DeleteAlias(params[0], params[1], ActorOf(request));
   if (!previous.ok()) return ErrorResponse(previous.status());
   JsonOut out;
   out.writer.StartObject();

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/access_guard.h"
 #include "api/batch_decoder.h"
 #include "api/error_response.h"
 #include "api/json_body.h"
@@ -69,26 +70,24 @@ void WriteWarnings(JsonWriter& writer, const ml::PredictionNotes& notes) {
 }  // namespace
 
 void PredictionHandlers::AddRoutes(Router& router) {
-  router.Add(Method::kGet, "/api/model", [this](const Request& request, const PathParams&) {
-    return ListModelsClassic(request);
-  });
-  router.Add(Method::kPost, "/api/predict", [this](const Request& request, const PathParams&) {
-    return PredictClassic(request);
-  });
-  router.Add(Method::kPost, "/v1/models/{name}/predict", [this](const Request& request, const PathParams& params) {
-    return PredictV1(request, params);
-  });
-  router.Add(Method::kPost, "/v1/models/{name}/versions/{version}/predict",
+  router.Add(Method::kGet, "/api/model", OnServer(auth::Action::kListModels),
+             [this](const Request& request, const PathParams&) { return ListModelsClassic(request); });
+  router.Add(Method::kPost, "/api/predict", OnBodyModel(auth::Action::kPredict),
+             [this](const Request& request, const PathParams&) { return PredictClassic(request); });
+  router.Add(Method::kPost, "/v1/models/{name}/predict", OnPathModel(auth::Action::kPredict),
+             [this](const Request& request, const PathParams& params) { return PredictV1(request, params); });
+  router.Add(Method::kPost, "/v1/models/{name}/versions/{version}/predict", OnPathModel(auth::Action::kPredict),
              [this](const Request& request, const PathParams& params) { return PredictV1(request, params); });
 }
 
-Response PredictionHandlers::ListModelsClassic(const Request&) {
+Response PredictionHandlers::ListModelsClassic(const Request& request) {
   auto models = registry_.ListModels();
   if (!models.ok()) return ErrorResponse(models.status());
   JsonOut out;
   out.writer.StartArray();
   for (const registry::ModelSummary& summary : *models) {
     if (!summary.served) continue;  // nothing to call yet
+    if (!MayListModel(request, summary.model.id, summary.model.is_public)) continue;
     out.writer.StartObject();
     out.writer.Key("id");
     WriteString(out.writer, summary.model.id);
@@ -126,6 +125,7 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
   if (body["input_parameters"].get(inputs) != simdjson::SUCCESS) {
     return ErrorResponse(422, "invalid_input", "missing field 'input_parameters'");
   }
+  if (auto denied = AuthorizeModel(request, auth::Action::kPredict, model_ref)) return std::move(*denied);
   auto servable = manager_.Resolve(model_ref);
   if (!servable.ok()) return ModelError(servable.status());
   const serving::Servable& served = **servable;

@@ -41,6 +41,10 @@ void WriteDataset(JsonWriter& writer, const storage::DatasetRecord& dataset) {
       writer.Key(key);
       WriteNumber(writer, **value);
     }
+    if (!column.pii.empty()) {
+      writer.Key("pii");
+      WriteString(writer, column.pii);
+    }
     if (!column.top_values.empty()) {
       writer.Key("top_values");
       writer.StartArray();

@@ -14,8 +14,13 @@
 namespace amp::serving {
 struct Servable;
 }
+namespace amp::auth {
+struct Principal;
+}
 
 namespace amp::api {
+
+class AccessGuard;
 
 enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
 
@@ -30,6 +35,10 @@ struct Request {
   std::optional<std::filesystem::path> body_file;
   std::string_view remote_address;
   std::string_view request_id;  // from the client's X-Request-Id if sane, else generated; echoed in the answer
+  // Set by AccessGuard before the handler runs: who is calling, and the guard for the checks a handler makes itself
+  // (a model named in the body, filtering a listing). Both null when no guard is in front (handler unit tests).
+  const auth::Principal* principal = nullptr;
+  const AccessGuard* guard = nullptr;
 
   // The percent-decoded value of query parameter `name`, if present.
   std::optional<std::string> QueryParam(std::string_view name) const;

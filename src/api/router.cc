@@ -35,13 +35,17 @@ std::string_view MethodName(Method method) {
   return "OTHER";
 }
 
-void Router::Add(Method method, std::string pattern, Handler handler, BodyMode body_mode) {
-  Route route{method, std::move(pattern), body_mode, std::move(handler), {}, false};
+void Router::Add(Method method, std::string pattern, RouteAccess access, Handler handler, BodyMode body_mode) {
+  Route route{method, std::move(pattern), access, body_mode, std::move(handler), {}, false};
   for (std::string_view segment : SplitPath(route.pattern)) {
     route.segments.emplace_back(segment);
     route.has_params = route.has_params || IsParam(segment);
   }
   routes_.push_back(std::move(route));
+}
+
+void Router::WrapHandlers(const std::function<Handler(const Route&, Handler)>& wrap) {
+  for (Route& route : routes_) route.handler = wrap(route, std::move(route.handler));
 }
 
 RouteMatch Router::Match(Method method, std::string_view path) const {

@@ -1,5 +1,6 @@
-// Router: maps (method, path) to a handler by literal segments and {param} segments; no regular expressions.
-// Built once at startup, then read-only: thread-safe for concurrent Match calls.
+// Router: maps (method, path) to a handler by literal segments and {param} segments; no regular expressions. Every
+// route names its access-control action when it is added (RouteAccess), so no route can exist without one.
+// Built once at startup (then Protect), then read-only: thread-safe for concurrent Match calls.
 #pragma once
 
 #include <functional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "api/request.h"
+#include "auth/action.h"
 
 namespace amp::api {
 
@@ -20,9 +22,31 @@ enum class BodyMode {
   kStreamToFile,  // the body is streamed to a temporary file, up to the upload limit
 };
 
+// What a route does, for access control: its action, and where the model it acts on is named.
+struct RouteAccess {
+  enum class Model {
+    kNone,  // not about one model
+    kPath,  // the first {param} names the model (by name or id)
+    kBody,  // named in the body: the handler authorizes after parsing (see AuthorizeModel in access_guard.h)
+  };
+  auth::Action action;
+  Model model = Model::kNone;
+};
+
+inline RouteAccess OnServer(auth::Action action) {
+  return {action, RouteAccess::Model::kNone};
+}
+inline RouteAccess OnPathModel(auth::Action action) {
+  return {action, RouteAccess::Model::kPath};
+}
+inline RouteAccess OnBodyModel(auth::Action action) {
+  return {action, RouteAccess::Model::kBody};
+}
+
 struct Route {
   Method method;
   std::string pattern;
+  RouteAccess access;
   BodyMode body_mode = BodyMode::kInMemory;
   Handler handler;
   std::vector<std::string> segments;  // filled by Router::Add
@@ -38,8 +62,14 @@ struct RouteMatch {
 
 class Router {
  public:
-  void Add(Method method, std::string pattern, Handler handler, BodyMode body_mode = BodyMode::kInMemory);
+  void Add(Method method, std::string pattern, RouteAccess access, Handler handler,
+           BodyMode body_mode = BodyMode::kInMemory);
   RouteMatch Match(Method method, std::string_view path) const;
+
+  // Wraps every route's handler with `wrap(route, handler)`: how api::AccessGuard puts itself in front of every
+  // handler once all routes are added.
+  void WrapHandlers(const std::function<Handler(const Route&, Handler)>& wrap);
+  const std::vector<Route>& routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;

@@ -29,7 +29,7 @@ class RouterTest : public ::testing::Test {
   }
 
   void Add(Method method, const std::string& pattern) {
-    router_.Add(method, pattern, [method, pattern](const Request&, const PathParams&) {
+    router_.Add(method, pattern, OnServer(auth::Action::kHealth), [method, pattern](const Request&, const PathParams&) {
       Response response;
       response.body = std::string(MethodName(method)) + " " + pattern;
       return response;
@@ -129,8 +129,10 @@ TEST_F(RouterTest, Matches) {
 
 TEST_F(RouterTest, LiteralRouteWinsOverAnEarlierParamRoute) {
   Router router;
-  router.Add(Method::kGet, "/items/{id}", [](const Request&, const PathParams&) { return Response{}; });
-  router.Add(Method::kGet, "/items/latest", [](const Request&, const PathParams&) { return Response{}; });
+  router.Add(Method::kGet, "/items/{id}", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response{}; });
+  router.Add(Method::kGet, "/items/latest", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response{}; });
   RouteMatch latest = router.Match(Method::kGet, "/items/latest");
   ASSERT_NE(latest.route, nullptr);
   EXPECT_EQ(latest.route->pattern, "/items/latest");
@@ -144,8 +146,10 @@ TEST_F(RouterTest, LiteralRouteWinsOverAnEarlierParamRoute) {
 TEST_F(RouterTest, KeepsBodyMode) {
   Router router;
   router.Add(
-      Method::kPost, "/upload", [](const Request&, const PathParams&) { return Response{}; }, BodyMode::kStreamToFile);
-  router.Add(Method::kPost, "/json", [](const Request&, const PathParams&) { return Response{}; });
+      Method::kPost, "/upload", OnServer(auth::Action::kUploadDataset),
+      [](const Request&, const PathParams&) { return Response{}; }, BodyMode::kStreamToFile);
+  router.Add(Method::kPost, "/json", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response{}; });
   ASSERT_NE(router.Match(Method::kPost, "/upload").route, nullptr);
   EXPECT_EQ(router.Match(Method::kPost, "/upload").route->body_mode, BodyMode::kStreamToFile);
   EXPECT_EQ(router.Match(Method::kPost, "/json").route->body_mode, BodyMode::kInMemory);

@@ -3,6 +3,7 @@
 #include <functional>
 #include <thread>
 
+#include "app/audit_command.h"
 #include "app/score_command.h"
 #include "app/serve_command.h"
 #include "cli/client_commands.h"
@@ -40,6 +41,12 @@ int main(int argc, char** argv) {
   serve_command->add_option("--s3-endpoint", serve.s3_endpoint,
                             "S3 endpoint URL for --artifacts s3://... (default $AWS_ENDPOINT_URL, else AWS); "
                             "credentials from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY");
+  serve_command->add_option("--rate-limit", serve.quotas.requests_per_second,
+                            "Requests per second allowed per API key (anonymous: per address); 0: unlimited");
+  serve_command->add_option("--rate-burst", serve.quotas.burst,
+                            "Requests a key may burst above its rate (default: 1 s worth)");
+  serve_command->add_option("--max-concurrent-per-key", serve.quotas.max_concurrent,
+                            "Concurrent requests allowed per API key; 0: unlimited");
   bool no_access_log = false;
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;
@@ -61,6 +68,7 @@ int main(int argc, char** argv) {
   score_command->callback([&] { action = [&] { return amp::app::RunScore(score); }; });
 
   amp::cli::AddClientCommands(app, &action);
+  amp::app::AddAuditCommand(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -1,21 +1,32 @@
 #include "app/serve_command.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
+#include "api/access_guard.h"
+#include "api/audit_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
+#include "api/key_handlers.h"
 #include "api/kserve_v2_handlers.h"
 #include "api/metrics_handlers.h"
+#include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
 #include "api/prediction_handlers.h"
 #include "app/demo_model.h"
 #include "app/request_telemetry.h"
+#include "auth/access_control.h"
+#include "auth/audit_log.h"
 #include "core/clock.h"
+#include "core/id.h"
 #include "core/log.h"
 #include "http/listen_policy.h"
 #include "metrics/serving_metrics.h"
@@ -66,6 +77,52 @@ core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStore(const Se
   return std::unique_ptr<storage::ArtifactStore>(std::move(store));
 }
 
+// Writes `secret` to `path` readable by the owner only (created with mode 0600, never wider, even for a moment).
+core::Status WriteSecretFile(const fs::path& path, const std::string& secret) {
+  fs::path temp = path;
+  temp += ".tmp";
+  ::unlink(temp.c_str());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return core::Internal("cannot create " + temp.string() + ": " + std::strerror(errno));
+  const std::string line = secret + "\n";
+  bool written = ::fchmod(fd, 0600) == 0 &&
+                 ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  written = ::close(fd) == 0 && written;
+  if (!written) return core::Internal("cannot write " + temp.string());
+  std::error_code ec;
+  fs::rename(temp, path, ec);
+  if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
+  return core::Status::Ok();
+}
+
+// On first start (no usable admin key) creates one and writes its secret to <data>/admin.key, mode 0600.
+core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, const fs::path& data_dir) {
+  if (access.HasActiveAdmin()) return core::Status::Ok();
+  AMP_ASSIGN_OR_RETURN(auth::AccessControl::CreatedKey created, access.CreateKey("admin", auth::Role::kAdmin, 0));
+  const fs::path path = data_dir / "admin.key";
+  if (core::Status written = WriteSecretFile(path, created.secret); !written.ok()) {
+    // Nobody could ever use this key; revoke it so the next start makes a new one instead of locking everyone out.
+    if (!access.RevokeKey(created.record.id).ok()) core::LogError("cannot revoke the unwritten admin key");
+    return written;
+  }
+  AMP_RETURN_IF_ERROR(
+      audit.Append("server", "create_key", "key:" + created.record.id + " (admin, first start)", "", "ok"));
+  core::LogInfo("created the admin API key " + created.record.id + "; its secret is in " + path.string() +
+                " (mode 0600). Send it as 'Authorization: Bearer <key>' or AMP_API_KEY.");
+  return core::Status::Ok();
+}
+
+// The demo model answers the classic client without credentials: its record is created public before the job
+// that trains it publishes a version (which then finds the record by name).
+void MarkDemoModelPublic(storage::MetadataStore& metadata, auth::AccessControl& access, const core::Clock& clock) {
+  storage::ModelRecord record{core::NewId("mdl"), std::string(kDemoModelName), clock.NowMicros(), "", true};
+  core::Status created = metadata.CreateModel(record);
+  if (created.code() == core::StatusCode::kAlreadyExists) {
+    created = access.SetModelPublic(kDemoModelName, true).status();
+  }
+  if (!created.ok()) core::LogError("demo model: cannot make it public: " + created.ToString());
+}
+
 int Fail(const core::Status& status) {
   core::LogError(status.ToString());
   return 1;
@@ -113,6 +170,13 @@ int RunServe(const ServeOptions& options) {
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
   if (core::Status started = jobs.Start(); !started.ok()) return Fail(started);
 
+  auth::AccessControl access(**metadata, clock);
+  if (core::Status loaded = access.Load(); !loaded.ok()) return Fail(loaded);
+  auth::AuditLog audit(**metadata, clock);
+  if (core::Status loaded = audit.Load(); !loaded.ok()) return Fail(loaded);
+  if (core::Status admin = EnsureAdminKey(access, audit, data_dir); !admin.ok()) return Fail(admin);
+  auth::KeyQuotas quotas(options.quotas, clock);
+
   api::Router router;
   api::HealthHandlers health;
   health.AddRoutes(router);
@@ -129,6 +193,15 @@ int RunServe(const ServeOptions& options) {
   metrics::ServingMetrics serving_metrics;
   api::MetricsHandlers metrics_handlers(serving_metrics, manager);
   metrics_handlers.AddRoutes(router);
+  api::KeyHandlers key_handlers(access);
+  key_handlers.AddRoutes(router);
+  api::ModelAccessHandlers model_access_handlers(access);
+  model_access_handlers.AddRoutes(router);
+  api::AuditHandlers audit_handlers(**metadata);
+  audit_handlers.AddRoutes(router);
+  // Last: every route added above is behind the guard; no route may be added after this.
+  api::AccessGuard guard(access, audit, quotas);
+  guard.Protect(router);
   RequestTelemetry telemetry(serving_metrics, options.access_log);
 
   http::ServerOptions http_options = options.http;
@@ -151,6 +224,7 @@ int RunServe(const ServeOptions& options) {
       if (!job.ok()) {
         core::LogError("demo model: " + job.status().ToString());
       } else if (!job->empty()) {
+        MarkDemoModelPublic(**metadata, access, clock);
         core::LogInfo("training the demo model '" + std::string(kDemoModelName) + "' (job " + *job + ")");
       }
     }

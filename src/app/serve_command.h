@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "auth/key_quotas.h"
 #include "http/http_server.h"
 
 namespace amp::app {
@@ -18,11 +19,12 @@ struct ServeOptions {
   int training_workers = 1;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
-  bool insecure_http = false;
+  bool insecure_http = false;  // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
   // Where artifacts (datasets, models) live: empty for <data_dir>/artifacts, a folder, or s3://bucket/prefix (with
   // s3_endpoint, else $AWS_ENDPOINT_URL, and credentials from $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY).
   std::string artifacts;
-  std::string s3_endpoint;  // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
+  std::string s3_endpoint;
+  auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
 };
 
 // Returns the process exit code.

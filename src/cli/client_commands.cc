@@ -174,6 +174,16 @@ int PrintJob(simdjson::dom::element job) {
   return 0;
 }
 
+std::string JsonQuote(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 struct TrainOptions {
   std::string model;
   std::string dataset;
@@ -186,20 +196,12 @@ struct TrainOptions {
 };
 
 int Train(const CommonOptions& common, const TrainOptions& options) {
-  auto quote = [](const std::string& text) {
-    std::string quoted = "\"";
-    for (char c : text) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      if (static_cast<unsigned char>(c) < 0x20) continue;
-      quoted += c;
-    }
-    return quoted + "\"";
-  };
-  std::string body = "{\"dataset_id\":" + quote(options.dataset) + ",\"target\":" + quote(options.target) +
-         ",\"algorithm\":" + quote(options.algorithm);
+  std::string body = "{\"dataset_id\":" + JsonQuote(options.dataset) + ",\"target\":" + JsonQuote(options.target) +
+                     ",\"algorithm\":" + JsonQuote(options.algorithm);
   if (!options.features.empty()) {
     body += ",\"features\":[";
-    for (size_t idx = 0; idx < options.features.size(); ++idx) body += (idx ? "," : "") + quote(options.features[idx]);
+    for (size_t idx = 0; idx < options.features.size(); ++idx)
+      body += (idx ? "," : "") + JsonQuote(options.features[idx]);
     body += "]";
   }
   if (!options.params.empty()) {
@@ -211,7 +213,7 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
       char* end = nullptr;
       std::strtod(value.c_str(), &end);
       if (value.empty() || *end != '\0') return PrintError("--param value must be a number: '" + value + "'");
-      body += (idx ? "," : "") + quote(options.params[idx].substr(0, eq)) + ":" + value;
+      body += (idx ? "," : "") + JsonQuote(options.params[idx].substr(0, eq)) + ":" + value;
     }
     body += "}";
   }
@@ -276,6 +278,26 @@ int ListModels(const CommonOptions& common) {
     }
   }
   PrintTable(rows);
+  return 0;
+}
+
+// Grants a key access to a model, or takes it away (admin).
+int ChangeGrant(const CommonOptions& common, const std::string& model, const std::string& key_id, bool grant) {
+  Call call(common);
+  if (!call.Send(grant ? "PUT" : "DELETE",
+                 "/v1/models/" + http::UrlEncode(model) + "/grants/" + http::UrlEncode(key_id))) {
+    return 1;
+  }
+  std::cout << "key " << key_id << (grant ? " may now use" : " may no longer use") << " model '" << model << "'\n";
+  return 0;
+}
+
+// Makes a model callable without a key, or not (admin, developer).
+int SetModelPublic(const CommonOptions& common, const std::string& model, bool is_public) {
+  Call call(common);
+  const std::string body = is_public ? R"({"public":true})" : R"({"public":false})";
+  if (!call.Send("PATCH", "/v1/models/" + http::UrlEncode(model), body, "application/json")) return 1;
+  std::cout << "model '" << Text(call.root(), "name") << "' is now " << (is_public ? "public" : "private") << "\n";
   return 0;
 }
 
@@ -354,6 +376,58 @@ int Predict(const CommonOptions& common, const std::string& model, std::string i
   return 0;
 }
 
+void PrintKey(simdjson::dom::element key) {
+  std::cout << "key " << Text(key, "id") << " (" << Text(key, "name") << ", " << Text(key, "role") << ")";
+  if (!Text(key, "expires_at").empty()) std::cout << " expires " << Text(key, "expires_at");
+  std::cout << "\n";
+  std::string secret = Text(key, "secret");
+  if (!secret.empty()) {
+    std::cout << "secret (shown once; store it now): " << secret << "\n";
+  }
+}
+
+struct KeyOptions {
+  std::string name;
+  std::string role;
+  int64_t expires_in_seconds = 0;
+  std::string id;
+};
+
+int CreateKey(const CommonOptions& common, const KeyOptions& options) {
+  std::string body = "{\"name\":" + JsonQuote(options.name) + ",\"role\":" + JsonQuote(options.role);
+  if (options.expires_in_seconds > 0) body += ",\"expires_in_seconds\":" + std::to_string(options.expires_in_seconds);
+  body += "}";
+  Call call(common);
+  if (!call.Send("POST", "/v1/keys", body, "application/json")) return 1;
+  PrintKey(call.root());
+  return 0;
+}
+
+int ChangeKey(const CommonOptions& common, const std::string& id, bool rotate) {
+  Call call(common);
+  const std::string target = "/v1/keys/" + http::UrlEncode(id);
+  if (!call.Send(rotate ? "POST" : "DELETE", rotate ? target + "/rotate" : target)) return 1;
+  PrintKey(call.root());
+  if (!rotate) std::cout << "revoked\n";
+  return 0;
+}
+
+int ListKeys(const CommonOptions& common) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/keys")) return 1;
+  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROLE", "PREFIX", "CREATED", "EXPIRES", "REVOKED"}};
+  simdjson::dom::array keys;
+  if (call.root()["keys"].get(keys) == simdjson::SUCCESS) {
+    for (auto key : keys) {
+      std::string expires = Text(key, "expires_at");
+      rows.push_back({Text(key, "id"), Text(key, "name"), Text(key, "role"), Text(key, "prefix"),
+                      Text(key, "created_at"), expires.empty() ? "never" : expires, Text(key, "revoked")});
+    }
+  }
+  PrintTable(rows);
+  return 0;
+}
+
 }  // namespace
 
 void AddClientCommands(CLI::App& app, std::function<int()>* action) {
@@ -362,6 +436,7 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
   if (const char* key = std::getenv("AMP_API_KEY")) common->api_key = key;
   auto add_common = [common](CLI::App* command) {
     command->add_option("--server", common->server, "AMP server URL (default $AMP_SERVER or http://127.0.0.1:8080)");
+    command->add_option("--api-key", common->api_key, "API key sent as 'Authorization: Bearer' (default $AMP_API_KEY)");
   };
 
   CLI::App* datasets = app.add_subcommand("datasets", "Upload and inspect datasets");
@@ -432,9 +507,53 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     download->callback([=] {
       *action = [=] { return DownloadModel(*common, *download_name, *download_version, *download_output); };
     });
+    auto key_id = std::make_shared<std::string>();
+    for (bool grant : {true, false}) {
+      CLI::App* command = models->add_subcommand(
+          grant ? "grant" : "ungrant",
+          grant ? "Let an API key read and predict on a model (admin)" : "Take a model away from an API key (admin)");
+      command->add_option("name", *name, "Model name or id")->required();
+      command->add_option("key_id", *key_id, "API key id")->required();
+      add_common(command);
+      command->callback([=] { *action = [=] { return ChangeGrant(*common, *name, *key_id, grant); }; });
+    }
+    for (bool is_public : {true, false}) {
+      CLI::App* command = models->add_subcommand(
+          is_public ? "publish" : "unpublish",
+          is_public ? "Make a model callable without an API key" : "Make a model need an API key again");
+      command->add_option("name", *name, "Model name or id")->required();
+      add_common(command);
+      command->callback([=] { *action = [=] { return SetModelPublic(*common, *name, is_public); }; });
+    }
     models->callback([=] {
       if (!*action) *action = [=] { return ListModels(*common); };
     });
+  }
+
+  {
+    CLI::App* keys = app.add_subcommand("keys", "Manage API keys (needs an admin key)");
+    keys->require_subcommand(1);
+    auto options = std::make_shared<KeyOptions>();
+    CLI::App* create = keys->add_subcommand("create", "Create a key; its secret is printed once");
+    create->add_option("--name", options->name, "A name for the key, e.g. the team or service using it")->required();
+    create->add_option("--role", options->role, "admin, developer or consumer")
+        ->required()
+        ->check(CLI::IsMember({"admin", "developer", "consumer"}));
+    create->add_option("--expires-in", options->expires_in_seconds, "Seconds until the key expires (default never)");
+    add_common(create);
+    create->callback([=] { *action = [=] { return CreateKey(*common, *options); }; });
+    CLI::App* list = keys->add_subcommand("list", "List keys (never their secrets)");
+    add_common(list);
+    list->callback([=] { *action = [=] { return ListKeys(*common); }; });
+    CLI::App* rotate =
+        keys->add_subcommand("rotate", "Give a key a new secret (printed once); the old one stops working");
+    rotate->add_option("id", options->id, "Key id")->required();
+    add_common(rotate);
+    rotate->callback([=] { *action = [=] { return ChangeKey(*common, options->id, true); }; });
+    CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key");
+    revoke->add_option("id", options->id, "Key id")->required();
+    add_common(revoke);
+    revoke->callback([=] { *action = [=] { return ChangeKey(*common, options->id, false); }; });
   }
 
   {

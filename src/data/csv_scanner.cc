@@ -14,6 +14,7 @@
 
 #include "data/csv_header.h"
 #include "data/csv_reader.h"
+#include "data/pii_detector.h"
 
 namespace amp::data {
 namespace {
@@ -68,6 +69,7 @@ class ColumnProfile {
       ++missing_count_;
       return;
     }
+    pii_.Observe(text);
     if (type_ != ColumnType::kCategorical) {
       // A value that parses as the current type leaves NarrowColumnType's answer unchanged, so the common case is
       // one parse; the rule itself is only consulted when the type has to move.
@@ -91,6 +93,7 @@ class ColumnProfile {
     summary.type = type_.value_or(ColumnType::kNumeric);
     summary.missing_count = missing_count_;
     summary.distinct_capped = distinct_capped_;
+    summary.pii = std::string(PiiKindName(pii_.Verdict()));
     if (IsNumberLike(summary.type) && number_count_ > 0) {
       summary.min = min_;
       summary.max = max_;
@@ -163,6 +166,7 @@ class ColumnProfile {
   double max_ = -std::numeric_limits<double>::infinity();
   ValueCountMap value_counts_;  // by trimmed text, at most kMaxTrackedDistinct entries
   bool distinct_capped_ = false;
+  PiiColumnDetector pii_;
 };
 
 }  // namespace

@@ -43,6 +43,19 @@ TEST(CsvScannerTest, InfersTypePerColumn) {
   EXPECT_EQ(summary->FindColumn("nope"), -1);
 }
 
+TEST(CsvScannerTest, ReportsColumnsThatLookLikePersonalData) {
+  core::Result<TableSummary> summary = Scan(
+      "email,card,phone,ssn,price,city\n"
+      "ann@example.com,4111111111111111,+1 415 555 2671,123-45-6789,298150.67,Lyon\n"
+      "bob@example.org,5500 0000 0000 0004,+1 415 555 2672,234-56-7890,100000,Paris\n"
+      "NA,378282246310005,+44 20 7946 0958,345-67-8901,12.5,Rome\n"
+      "cy@example.net,,+49 30 1234567,456-78-9012,7,Oslo\n");
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::vector<std::string> pii;
+  for (const ColumnSummary& column : summary->columns) pii.push_back(column.pii);
+  EXPECT_THAT(pii, ElementsAre("email", "card_number", "phone", "national_id", "", ""));
+}
+
 TEST(CsvScannerTest, NumberStatistics) {
   core::Result<TableSummary> summary = Scan("x\n2\n4\n NA\n4\n4\n5\n5\n7\n9\n\"\"\n");
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();

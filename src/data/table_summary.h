@@ -32,6 +32,9 @@ struct ColumnSummary {
   // categorical (trimmed text) and boolean columns (spelled "true" and "false", whatever the file wrote). Counts are
   // approximate once distinct_capped is set: values first seen after the cap are not counted.
   std::vector<ValueCount> top_values;
+  // The kind of personal or payment data most sampled values look like ("email", "phone", "card_number",
+  // "national_id"; see data/pii_detector.h), empty when none.
+  std::string pii;
   bool operator==(const ColumnSummary&) const = default;
 };
 

@@ -18,10 +18,13 @@ const amp::api::Router& Routes() {
   static const amp::api::Router router = [] {
     amp::api::Router built;
     auto ok = [](const amp::api::Request&, const amp::api::PathParams&) { return amp::api::Response{}; };
-    built.Add(amp::api::Method::kPost, "/api/predict", ok);
-    built.Add(amp::api::Method::kGet, "/v1/models/{name}", ok);
-    built.Add(amp::api::Method::kPost, "/v1/models/{name}/versions/{version}/predict", ok);
-    built.Add(amp::api::Method::kPost, "/v1/datasets", ok, amp::api::BodyMode::kStreamToFile);
+    using amp::auth::Action;
+    built.Add(amp::api::Method::kPost, "/api/predict", amp::api::OnBodyModel(Action::kPredict), ok);
+    built.Add(amp::api::Method::kGet, "/v1/models/{name}", amp::api::OnPathModel(Action::kReadModel), ok);
+    built.Add(amp::api::Method::kPost, "/v1/models/{name}/versions/{version}/predict",
+              amp::api::OnPathModel(Action::kPredict), ok);
+    built.Add(amp::api::Method::kPost, "/v1/datasets", amp::api::OnServer(Action::kUploadDataset), ok,
+              amp::api::BodyMode::kStreamToFile);
     return built;
   }();
   return router;

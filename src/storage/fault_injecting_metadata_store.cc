@@ -45,4 +45,34 @@ core::Status FaultInjectingMetadataStore::PutJob(const JobRecord& record) {
   return inner_.PutJob(record);
 }
 
+core::Status FaultInjectingMetadataStore::SetModelPublic(std::string_view model_id, bool is_public) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
+  return inner_.SetModelPublic(model_id, is_public);
+}
+
+core::Status FaultInjectingMetadataStore::PutApiKey(const ApiKeyRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
+  return inner_.PutApiKey(record);
+}
+
+core::Status FaultInjectingMetadataStore::UpdateApiKey(const ApiKeyRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
+  return inner_.UpdateApiKey(record);
+}
+
+core::Status FaultInjectingMetadataStore::PutGrant(const GrantRecord& grant) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
+  return inner_.PutGrant(grant);
+}
+
+core::Status FaultInjectingMetadataStore::DeleteGrant(const GrantRecord& grant) {
+  AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
+  return inner_.DeleteGrant(grant);
+}
+
+core::Status FaultInjectingMetadataStore::AppendAudit(const AuditRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kAudit));
+  return inner_.AppendAudit(record);
+}
+
 }  // namespace amp::storage

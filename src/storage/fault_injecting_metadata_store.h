@@ -11,7 +11,17 @@ namespace amp::storage {
 
 class FaultInjectingMetadataStore final : public MetadataStore {
  public:
-  enum class Write { kPutDataset, kCreateModel, kAddVersion, kSetAlias, kDeleteAlias, kPutJob, kCount };
+  enum class Write {
+    kPutDataset,
+    kCreateModel,
+    kAddVersion,
+    kSetAlias,
+    kDeleteAlias,
+    kPutJob,
+    kSecurity,
+    kAudit,
+    kCount
+  };
 
   explicit FaultInjectingMetadataStore(MetadataStore& inner) : inner_(inner) {}
 
@@ -56,6 +66,19 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   core::Status PutJob(const JobRecord& record) override;
   core::Result<JobRecord> GetJob(std::string_view id) override { return inner_.GetJob(id); }
   core::Result<std::vector<JobRecord>> ListJobs(int limit) override { return inner_.ListJobs(limit); }
+
+  // Model visibility, keys and grants are kSecurity writes; audit appends are kAudit.
+  core::Status SetModelPublic(std::string_view model_id, bool is_public) override;
+  core::Status PutApiKey(const ApiKeyRecord& record) override;
+  core::Status UpdateApiKey(const ApiKeyRecord& record) override;
+  core::Result<std::vector<ApiKeyRecord>> ListApiKeys() override { return inner_.ListApiKeys(); }
+  core::Status PutGrant(const GrantRecord& grant) override;
+  core::Status DeleteGrant(const GrantRecord& grant) override;
+  core::Result<std::vector<GrantRecord>> ListGrants() override { return inner_.ListGrants(); }
+  core::Status AppendAudit(const AuditRecord& record) override;
+  core::Result<std::vector<AuditRecord>> ListAudit(int64_t after_seq, int limit) override {
+    return inner_.ListAudit(after_seq, limit);
+  }
 
  private:
   // The injected failure for a write of `kind`, or OK to go ahead.

@@ -1,6 +1,7 @@
-// MetadataStore: where datasets, models, versions and jobs are recorded. Implementations: SqliteMetadataStore
-// (the embedded default; ":memory:" gives the in-memory twin) and FaultInjectingMetadataStore for tests; PostgreSQL
-// comes next behind the same interface. Implementations are thread-safe.
+// MetadataStore: where datasets, models, versions, jobs, API keys, grants and the audit log are recorded.
+// Implementations: SqliteMetadataStore (the embedded default; ":memory:" gives the in-memory twin) and
+// FaultInjectingMetadataStore for tests; PostgreSQL comes next behind the same interface. Implementations are
+// thread-safe.
 #pragma once
 
 #include <string_view>
@@ -49,6 +50,26 @@ class MetadataStore {
   virtual core::Result<JobRecord> GetJob(std::string_view id) = 0;
   // Newest first, at most `limit`.
   virtual core::Result<std::vector<JobRecord>> ListJobs(int limit) = 0;
+
+  // Whether a model is public. NotFound if the model does not exist.
+  virtual core::Status SetModelPublic(std::string_view model_id, bool is_public) = 0;
+
+  // API keys. PutApiKey inserts (AlreadyExists on a taken id or prefix); UpdateApiKey replaces the record with the
+  // same id (NotFound if none). Keys are never deleted, only revoked, so the audit log's actors stay resolvable.
+  virtual core::Status PutApiKey(const ApiKeyRecord& record) = 0;
+  virtual core::Status UpdateApiKey(const ApiKeyRecord& record) = 0;
+  // Oldest first.
+  virtual core::Result<std::vector<ApiKeyRecord>> ListApiKeys() = 0;
+
+  // Grants. PutGrant is idempotent (NotFound if the key or model does not exist); DeleteGrant is NotFound if absent.
+  virtual core::Status PutGrant(const GrantRecord& grant) = 0;
+  virtual core::Status DeleteGrant(const GrantRecord& grant) = 0;
+  virtual core::Result<std::vector<GrantRecord>> ListGrants() = 0;
+
+  // Audit log. AppendAudit stores the record as given (AlreadyExists if its seq is taken); ListAudit returns
+  // records with seq > after_seq, ascending, at most `limit`.
+  virtual core::Status AppendAudit(const AuditRecord& record) = 0;
+  virtual core::Result<std::vector<AuditRecord>> ListAudit(int64_t after_seq, int limit) = 0;
 };
 
 }  // namespace amp::storage

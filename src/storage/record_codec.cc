@@ -165,6 +165,10 @@ std::string EncodeColumnSummaries(const std::vector<data::ColumnSummary>& column
     WriteOptionalNumber(writer, "max", column.max);
     WriteOptionalNumber(writer, "mean", column.mean);
     WriteOptionalNumber(writer, "stddev", column.stddev);
+    if (!column.pii.empty()) {
+      writer.Key("pii");
+      WriteString(writer, column.pii);
+    }
     writer.Key("top");
     writer.StartArray();
     for (const data::ValueCount& top : column.top_values) {
@@ -203,6 +207,7 @@ core::Result<std::vector<data::ColumnSummary>> DecodeColumnSummaries(std::string
     column.max = ReadOptionalNumber(item, "max");
     column.mean = ReadOptionalNumber(item, "mean");
     column.stddev = ReadOptionalNumber(item, "stddev");
+    if (item.HasMember("pii") && item["pii"].IsString()) column.pii = AsView(item["pii"]);
     for (const auto& top : item["top"].GetArray()) {
       if (!top.IsArray() || top.Size() != 2 || !top[0].IsString() || !top[1].IsInt64()) {
         return Corrupt("top values");

@@ -100,6 +100,7 @@ TEST(RecordCodecTest, ColumnSummariesRoundTripWithAndWithoutStats) {
   categorical.missing_count = 0;
   categorical.distinct_count = 2;
   categorical.top_values = {{"red", 7}, {"blue \"navy\"", 2}};
+  categorical.pii = "email";
 
   data::ColumnSummary boolean;
   boolean.name = "active";

@@ -1,4 +1,5 @@
-// Records kept by the metadata store: datasets, models, model versions and training jobs.
+// Records kept by the metadata store: datasets, models, model versions, training jobs, and the security records
+// (API keys, per-model grants, the hash-chained audit log).
 // Plain value types shared by storage/, registry/, training/ and api/; they carry no behaviour.
 #pragma once
 
@@ -28,6 +29,7 @@ struct ModelRecord {
   std::string name;
   int64_t created_at_micros = 0;
   std::string description;
+  bool is_public = false;  // listing and predicting need no API key
 };
 
 struct FeatureField {
@@ -102,6 +104,39 @@ struct JobRecord {
   std::string result_model_id;
   int64_t result_version = 0;
   std::map<std::string, double> result_metrics;
+};
+
+// An API key as stored: the secret itself is never kept, only its SHA-256 and a short prefix to find it by.
+struct ApiKeyRecord {
+  std::string id;
+  std::string name;
+  std::string role;           // "admin", "developer" or "consumer"
+  std::string prefix;         // the first characters of the secret; unique
+  std::string secret_sha256;  // lowercase hex
+  int64_t created_at_micros = 0;
+  int64_t expires_at_micros = 0;  // 0: never
+  bool revoked = false;
+};
+
+// Lets a key (of any role) read and predict on one model.
+struct GrantRecord {
+  std::string key_id;
+  std::string model_id;
+  bool operator==(const GrantRecord&) const = default;
+};
+
+// One entry of the append-only audit log. `sha256` covers every other field, including `previous_sha256` (the
+// sha256 of the record before it), so editing or deleting a record breaks the chain.
+struct AuditRecord {
+  int64_t seq = 0;  // 1, 2, 3... in append order
+  int64_t at_micros = 0;
+  std::string actor;  // "key:<id> (<name>)" or "anonymous"
+  std::string action;
+  std::string resource;
+  std::string remote_address;
+  std::string outcome;  // "ok", "denied: ...", "failed: ..."
+  std::string previous_sha256;
+  std::string sha256;
 };
 
 }  // namespace amp::storage

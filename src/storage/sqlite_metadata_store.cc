@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -87,6 +87,35 @@ CREATE TABLE model_alias_events (
 );
 CREATE INDEX model_alias_events_by_model ON model_alias_events(model_id, seq);
 )sql",
+    R"sql(
+ALTER TABLE models ADD COLUMN is_public INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  prefix TEXT NOT NULL UNIQUE,
+  secret_sha256 TEXT NOT NULL,
+  created_at_micros INTEGER NOT NULL,
+  expires_at_micros INTEGER NOT NULL,
+  revoked INTEGER NOT NULL
+);
+CREATE TABLE model_grants (
+  key_id TEXT NOT NULL REFERENCES api_keys(id),
+  model_id TEXT NOT NULL REFERENCES models(id),
+  PRIMARY KEY (key_id, model_id)
+);
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  at_micros INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  remote_address TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  previous_sha256 TEXT NOT NULL,
+  sha256 TEXT NOT NULL
+);
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -155,6 +184,41 @@ core::Result<DatasetRecord> ReadDataset(const Statement& stmt) {
   record.summary.row_count = stmt.Int(6);
   AMP_ASSIGN_OR_RETURN(record.summary.columns, DecodeColumnSummaries(stmt.Text(7)));
   return record;
+}
+
+// Every row of `stmt`, each read by `read` (a function of the statement returning a record).
+template <typename Read>
+auto CollectRows(Statement& stmt, Read read) -> core::Result<std::vector<decltype(read(stmt))>> {
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  std::vector<decltype(read(stmt))> records;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    records.push_back(read(stmt));
+  }
+  return records;
+}
+
+constexpr const char* kModelColumns = "id, name, created_at_micros, description, is_public";
+
+ModelRecord ReadModel(const Statement& stmt) {
+  return ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), stmt.Int(4) != 0};
+}
+
+constexpr const char* kApiKeyColumns =
+    "id, name, role, prefix, secret_sha256, created_at_micros, expires_at_micros, revoked";
+
+ApiKeyRecord ReadApiKey(const Statement& stmt) {
+  return ApiKeyRecord{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Text(3),
+                      stmt.Text(4), stmt.Int(5),  stmt.Int(6),  stmt.Int(7) != 0};
+}
+
+constexpr const char* kAuditColumns =
+    "seq, at_micros, actor, action, resource, remote_address, outcome, previous_sha256, sha256";
+
+AuditRecord ReadAudit(const Statement& stmt) {
+  return AuditRecord{stmt.Int(0),  stmt.Int(1),  stmt.Text(2), stmt.Text(3), stmt.Text(4),
+                     stmt.Text(5), stmt.Text(6), stmt.Text(7), stmt.Text(8)};
 }
 
 constexpr const char* kVersionColumns =
@@ -317,12 +381,14 @@ core::Result<std::vector<DatasetRecord>> SqliteMetadataStore::ListDatasets() {
 
 core::Status SqliteMetadataStore::CreateModel(const ModelRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, "INSERT INTO models (id, name, created_at_micros, description) VALUES (?1, ?2, ?3, ?4)");
+  Statement stmt(
+      db_, "INSERT INTO models (id, name, created_at_micros, description, is_public) VALUES (?1, ?2, ?3, ?4, ?5)");
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, record.name);
   stmt.Bind(3, record.created_at_micros);
   stmt.Bind(4, record.description);
+  stmt.Bind(5, int64_t{record.is_public ? 1 : 0});
   core::Status status = stmt.Run();
   if (status.code() == core::StatusCode::kAlreadyExists) {
     return core::AlreadyExists("a model named '" + record.name + "' already exists");
@@ -332,14 +398,13 @@ core::Status SqliteMetadataStore::CreateModel(const ModelRecord& record) {
 
 core::Result<ModelRecord> SqliteMetadataStore::GetModelWhere(const char* column, std::string_view value) {
   core::MutexLock lock(mu_);
-  std::string sql = std::string("SELECT id, name, created_at_micros, description FROM models WHERE ") + column +
-                    " = ?1";
+  std::string sql = std::string("SELECT ") + kModelColumns + " FROM models WHERE " + column + " = ?1";
   Statement stmt(db_, sql.c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, value);
   AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
   if (!has_row) return core::NotFound("model not found: " + std::string(value));
-  return ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3)};
+  return ReadModel(stmt);
 }
 
 core::Result<ModelRecord> SqliteMetadataStore::GetModelById(std::string_view id) { return GetModelWhere("id", id); }
@@ -350,15 +415,8 @@ core::Result<ModelRecord> SqliteMetadataStore::GetModelByName(std::string_view n
 
 core::Result<std::vector<ModelRecord>> SqliteMetadataStore::ListModels() {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, "SELECT id, name, created_at_micros, description FROM models ORDER BY created_at_micros, id");
-  AMP_RETURN_IF_ERROR(stmt.prepare_status());
-  std::vector<ModelRecord> records;
-  while (true) {
-    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
-    if (!has_row) break;
-    records.push_back(ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3)});
-  }
-  return records;
+  Statement stmt(db_, (std::string("SELECT ") + kModelColumns + " FROM models ORDER BY created_at_micros, id").c_str());
+  return CollectRows(stmt, ReadModel);
 }
 
 core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& record) {
@@ -624,6 +682,110 @@ core::Result<std::vector<JobRecord>> SqliteMetadataStore::ListJobs(int limit) {
     records.push_back(std::move(record));
   }
   return records;
+}
+
+core::Status SqliteMetadataStore::SetModelPublic(std::string_view model_id, bool is_public) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "UPDATE models SET is_public = ?2 WHERE id = ?1");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, model_id);
+  stmt.Bind(2, int64_t{is_public ? 1 : 0});
+  AMP_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) return core::NotFound("model not found: " + std::string(model_id));
+  return core::Status::Ok();
+}
+
+core::Status SqliteMetadataStore::WriteApiKey(const char* sql, const ApiKeyRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, sql);
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, record.name);
+  stmt.Bind(3, record.role);
+  stmt.Bind(4, record.prefix);
+  stmt.Bind(5, record.secret_sha256);
+  stmt.Bind(6, record.created_at_micros);
+  stmt.Bind(7, record.expires_at_micros);
+  stmt.Bind(8, int64_t{record.revoked ? 1 : 0});
+  AMP_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) return core::NotFound("API key not found: " + record.id);
+  return core::Status::Ok();
+}
+
+core::Status SqliteMetadataStore::PutApiKey(const ApiKeyRecord& record) {
+  return WriteApiKey(
+      (std::string("INSERT INTO api_keys (") + kApiKeyColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str(),
+      record);
+}
+
+core::Status SqliteMetadataStore::UpdateApiKey(const ApiKeyRecord& record) {
+  return WriteApiKey(
+      "UPDATE api_keys SET name = ?2, role = ?3, prefix = ?4, secret_sha256 = ?5, created_at_micros = ?6, "
+      "expires_at_micros = ?7, revoked = ?8 WHERE id = ?1",
+      record);
+}
+
+core::Result<std::vector<ApiKeyRecord>> SqliteMetadataStore::ListApiKeys() {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 (std::string("SELECT ") + kApiKeyColumns + " FROM api_keys ORDER BY created_at_micros, id").c_str());
+  return CollectRows(stmt, ReadApiKey);
+}
+
+core::Status SqliteMetadataStore::PutGrant(const GrantRecord& grant) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "INSERT OR IGNORE INTO model_grants (key_id, model_id) VALUES (?1, ?2)");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, grant.key_id);
+  stmt.Bind(2, grant.model_id);
+  return stmt.Run();
+}
+
+core::Status SqliteMetadataStore::DeleteGrant(const GrantRecord& grant) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "DELETE FROM model_grants WHERE key_id = ?1 AND model_id = ?2");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, grant.key_id);
+  stmt.Bind(2, grant.model_id);
+  AMP_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) {
+    return core::NotFound("key " + grant.key_id + " has no grant on model " + grant.model_id);
+  }
+  return core::Status::Ok();
+}
+
+core::Result<std::vector<GrantRecord>> SqliteMetadataStore::ListGrants() {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "SELECT key_id, model_id FROM model_grants ORDER BY key_id, model_id");
+  return CollectRows(stmt, [](const Statement& row) { return GrantRecord{row.Text(0), row.Text(1)}; });
+}
+
+core::Status SqliteMetadataStore::AppendAudit(const AuditRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(
+      db_, (std::string("INSERT INTO audit_log (") + kAuditColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
+               .c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.seq);
+  stmt.Bind(2, record.at_micros);
+  stmt.Bind(3, record.actor);
+  stmt.Bind(4, record.action);
+  stmt.Bind(5, record.resource);
+  stmt.Bind(6, record.remote_address);
+  stmt.Bind(7, record.outcome);
+  stmt.Bind(8, record.previous_sha256);
+  stmt.Bind(9, record.sha256);
+  return stmt.Run();
+}
+
+core::Result<std::vector<AuditRecord>> SqliteMetadataStore::ListAudit(int64_t after_seq, int limit) {
+  core::MutexLock lock(mu_);
+  Statement stmt(
+      db_, (std::string("SELECT ") + kAuditColumns + " FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2").c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, after_seq);
+  stmt.Bind(2, static_cast<int64_t>(limit));
+  return CollectRows(stmt, ReadAudit);
 }
 
 }  // namespace amp::storage

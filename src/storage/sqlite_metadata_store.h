@@ -49,10 +49,22 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Result<JobRecord> GetJob(std::string_view id) override;
   core::Result<std::vector<JobRecord>> ListJobs(int limit) override;
 
+  core::Status SetModelPublic(std::string_view model_id, bool is_public) override;
+  core::Status PutApiKey(const ApiKeyRecord& record) override;
+  core::Status UpdateApiKey(const ApiKeyRecord& record) override;
+  core::Result<std::vector<ApiKeyRecord>> ListApiKeys() override;
+  core::Status PutGrant(const GrantRecord& grant) override;
+  core::Status DeleteGrant(const GrantRecord& grant) override;
+  core::Result<std::vector<GrantRecord>> ListGrants() override;
+  core::Status AppendAudit(const AuditRecord& record) override;
+  core::Result<std::vector<AuditRecord>> ListAudit(int64_t after_seq, int limit) override;
+
  private:
   explicit SqliteMetadataStore(sqlite3* db) : db_(db) {}
   core::Status Migrate();
   core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
+  // Binds ApiKeyRecord's columns to ?1..?8 and runs `sql`.
+  core::Status WriteApiKey(const char* sql, const ApiKeyRecord& record);
   core::Result<ModelRecord> GetModelWhere(const char* column, std::string_view value);
   // The current version of an alias, 0 if absent. Requires mu_.
   core::Result<int64_t> CurrentAliasVersion(std::string_view model_id, std::string_view alias) AMP_REQUIRES(mu_);

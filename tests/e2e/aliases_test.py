@@ -20,12 +20,13 @@ class AliasesTest(unittest.TestCase):
         cls.server = AmpServer(extra_args=("--no-access-log",))
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url)
+        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         for slope in (2, 3):  # version 1: y = 2x, version 2: y = 3x
             rows = "\n".join(f"{x},{slope * x}" for x in range(30))
             dataset = client.upload_dataset(f"x,y\n{rows}\n".encode(), f"slope{slope}")["id"]
             client.wait_for_job(client.train(MODEL, dataset, "y", params={"holdout_fraction": 0})["id"], timeout=60)
         cls.http = requests.Session()
+        cls.http.headers.update(cls.server.auth)
 
     def served(self):
         response = self.http.post(self.server.url + "/api/predict",

@@ -3,6 +3,8 @@
 Each *_test.py is run as `/usr/bin/python3 tests/e2e/<name>_test.py --amp /path/to/amp [unittest args]`; call
 main_with_amp_arg() from it. AmpServer starts the server, waits until it is healthy, and on stop sends SIGTERM and
 checks the server exits 0 within 20 s. It can be stopped and started again on the same data dir.
+The server creates an admin API key on first start; AmpServer reads it from <data dir>/admin.key (admin_key) and
+offers a requests.Session that sends it (http), so tests call every route as an admin unless they mean not to.
 """
 
 import argparse
@@ -51,7 +53,8 @@ def main_with_amp_arg():
 class AmpServer:
     """One `amp serve` process on 127.0.0.1 with a free port and a temp data dir (kept across stop()/start()).
 
-    Use as a context manager, or call start() and close(). .url, .port and .data_dir describe the running server.
+    Use as a context manager, or call start() and close(). .url, .port and .data_dir describe the running server;
+    .admin_key is the admin API key from admin.key, .auth the header that sends it, .http a requests.Session with it.
     exit_codes records the exit code of every stop(); stop() raises AssertionError if the server did not exit 0.
     """
 
@@ -75,6 +78,8 @@ class AmpServer:
         self._process = None
         self._log_file = None
         self._start_count = 0
+        self.admin_key = None
+        self.http = requests.Session()
 
     def __enter__(self):
         try:
@@ -123,8 +128,23 @@ class AmpServer:
                 self._kill()
                 raise RuntimeError(f"amp serve not healthy after {self.STARTUP_TIMEOUT_S} s\n{self.log_tail()}")
             if self._poll_ready():
+                self._read_admin_key()
                 return
             time.sleep(0.05)
+
+    @property
+    def auth(self):
+        """The Authorization header that sends the admin key."""
+        return {"Authorization": f"Bearer {self.admin_key}"}
+
+    def _read_admin_key(self):
+        path = os.path.join(self.data_dir, "admin.key")
+        with open(path) as key_file:
+            self.admin_key = key_file.read().strip()
+        mode = os.stat(path).st_mode & 0o777
+        if mode != 0o600:
+            raise AssertionError(f"{path} has mode {oct(mode)}, expected 0o600")
+        self.http.headers["Authorization"] = f"Bearer {self.admin_key}"
 
     def _poll_ready(self):
         if self.port is None:
@@ -180,6 +200,7 @@ class AmpServer:
                     raise AssertionError(message)
                 print(message, file=sys.stderr)
         finally:
+            self.http.close()
             shutil.rmtree(self.data_dir, ignore_errors=True)
             shutil.rmtree(self._log_dir, ignore_errors=True)
 

@@ -66,7 +66,7 @@ class BatchPredictTest(unittest.TestCase):
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url)
+        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         cls.addClassCleanup(client.close)
         dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "batch-houses")
         job = client.train(MODEL_NAME, dataset["id"], TARGET, features=FEATURES, params={"l2": 0.0})
@@ -90,13 +90,13 @@ class BatchPredictTest(unittest.TestCase):
         return url if explain is None else url + f"?explain={explain}"
 
     def post_json(self, body, status=200, **kwargs):
-        response = requests.post(kwargs.pop("url", None) or self.url(**kwargs), json=body, timeout=60)
+        response = self.server.http.post(kwargs.pop("url", None) or self.url(**kwargs), json=body, timeout=60)
         self.assertEqual(response.status_code, status, response.text[:500])
         return response
 
     def post_csv(self, text, status=200, **kwargs):
-        response = requests.post(kwargs.pop("url", None) or self.url(**kwargs), data=text.encode("utf-8"),
-                                 headers={"Content-Type": "text/csv"}, timeout=60)
+        response = self.server.http.post(kwargs.pop("url", None) or self.url(**kwargs), data=text.encode("utf-8"),
+                                         headers={"Content-Type": "text/csv"}, timeout=60)
         self.assertEqual(response.status_code, status, response.text[:500])
         return response
 
@@ -144,7 +144,7 @@ class BatchPredictTest(unittest.TestCase):
         versioned = self.post_json({"rows": self.rows}, url=self.url(f"/versions/{self.version}/predict")).json()
         self.assertEqual(versioned["predictions"], predictions)
 
-        classic = requests.post(self.server.url + "/api/predict",
+        classic = self.server.http.post(self.server.url + "/api/predict",
                                 json={"model_id": MODEL_NAME, "input_parameters": self.rows}, timeout=60)
         self.assertEqual(classic.status_code, 200, classic.text[:500])
         self.assertEqual(classic.json()["prediction"], predictions)
@@ -290,14 +290,15 @@ class BatchPredictTest(unittest.TestCase):
 
     def test_other_errors(self):
         self.assert_error(self.post_json({"rows": self.rows[:1]}, status=400, explain="maybe"), 400, "explain")
-        response = requests.post(self.url(), data="a,b\n1,2\n", headers={"Content-Type": "text/plain"}, timeout=30)
+        response = self.server.http.post(self.url(), data="a,b\n1,2\n", headers={"Content-Type": "text/plain"},
+                                         timeout=30)
         self.assert_error(response, 415)
-        response = requests.post(self.url(), data=b"", headers={"Content-Type": "text/csv"}, timeout=30)
+        response = self.server.http.post(self.url(), data=b"", headers={"Content-Type": "text/csv"}, timeout=30)
         self.assert_error(response, 400, "empty")
-        response = requests.post(f"{self.server.url}/v1/models/no-such-model/predict", data=self.csv_text(FEATURES),
-                                 headers={"Content-Type": "text/csv"}, timeout=30)
+        response = self.server.http.post(f"{self.server.url}/v1/models/no-such-model/predict",
+                                         data=self.csv_text(FEATURES), headers={"Content-Type": "text/csv"}, timeout=30)
         self.assert_error(response, 404)
-        self.assertEqual(requests.get(self.server.url + "/healthz", timeout=5).status_code, 200)
+        self.assertEqual(self.server.http.get(self.server.url + "/healthz", timeout=5).status_code, 200)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,7 @@ class BundleTest(unittest.TestCase):
         cls.input = os.path.join(cls.folder, "input.csv")
         with open(cls.input, "w", encoding="utf-8") as input_file:
             input_file.write(input_csv())
-        with AmpClient(cls.server.url) as client:
+        with AmpClient(cls.server.url, api_key=cls.server.admin_key) as client:
             dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "bundle-houses")
             for name, (algorithm, params) in MODELS.items():
                 job = client.train(name, dataset["id"], TARGET, algorithm=algorithm, features=FEATURES, params=params)
@@ -66,14 +66,15 @@ class BundleTest(unittest.TestCase):
         return subprocess.run([amp_binary(), *args], capture_output=True, timeout=120)
 
     def download(self, name, version=1):
-        response = requests.get(f"{self.server.url}/v1/models/{name}/versions/{version}/artifact", timeout=30)
+        response = self.server.http.get(f"{self.server.url}/v1/models/{name}/versions/{version}/artifact", timeout=30)
         self.assertEqual(response.status_code, 200, response.text[:300])
         return response
 
     def server_answer(self, name, explain=False):
         with open(self.input, "rb") as input_file:
-            response = requests.post(f"{self.server.url}/v1/models/{name}/predict" + ("?explain=true" if explain else ""),
-                                     data=input_file.read(), headers={"Content-Type": "text/csv"}, timeout=60)
+            response = self.server.http.post(
+                f"{self.server.url}/v1/models/{name}/predict" + ("?explain=true" if explain else ""),
+                data=input_file.read(), headers={"Content-Type": "text/csv"}, timeout=60)
         self.assertEqual(response.status_code, 200, response.text[:300])
         return response.content
 
@@ -98,7 +99,8 @@ class BundleTest(unittest.TestCase):
             for explain in (False, True):
                 with self.subTest(model=name, explain=explain):
                     path = os.path.join(self.folder, f"{name}.ampbundle")
-                    saved = self.amp("models", "download", name, "--server", self.server.url, "-o", path)
+                    saved = self.amp("models", "download", name, "--server", self.server.url, "--api-key",
+                                     self.server.admin_key, "-o", path)
                     self.assertEqual(saved.returncode, 0, saved.stderr)
                     with open(path, "rb") as bundle_file:
                         self.assertEqual(bundle_file.read(), self.download(name).content)
@@ -146,10 +148,14 @@ class BundleTest(unittest.TestCase):
         self.assertIn(b"colour", scored.stderr)
 
     def test_missing_version_is_404(self):
-        response = requests.get(f"{self.server.url}/v1/models/bundle-linear/versions/9/artifact", timeout=30)
-        self.assertEqual(response.status_code, 404)
-        self.assertEqual(requests.get(f"{self.server.url}/v1/models/bundle-linear/versions/x/artifact",
-                                      timeout=30).status_code, 400)
+        url = f"{self.server.url}/v1/models/bundle-linear/versions"
+        self.assertEqual(self.server.http.get(f"{url}/9/artifact", timeout=30).status_code, 404)
+        self.assertEqual(self.server.http.get(f"{url}/x/artifact", timeout=30).status_code, 400)
+
+    def test_download_needs_a_developer_key(self):
+        # Anonymous callers may call a public model but not take it away; the demo-free server's models are private.
+        url = f"{self.server.url}/v1/models/bundle-linear/versions/1/artifact"
+        self.assertEqual(requests.get(url, timeout=30).status_code, 401)
 
 
 if __name__ == "__main__":

@@ -70,17 +70,17 @@ class ClassicApiTest(unittest.TestCase):
                    timeout=60, what=f"GET /api/model to list {DEMO_MODEL_NAME!r}")
 
         cls.csv_bytes = DEMO_CSV.read_bytes()
-        cls.upload_response = requests.post(cls.server.url + "/v1/datasets", params={"name": DATASET_NAME},
-                                            data=cls.csv_bytes, headers={"Content-Type": "text/csv"}, timeout=60)
+        cls.upload_response = cls.server.http.post(cls.server.url + "/v1/datasets", params={"name": DATASET_NAME},
+                                                   data=cls.csv_bytes, headers={"Content-Type": "text/csv"}, timeout=60)
         if cls.upload_response.status_code != 201:
             raise AssertionError(f"upload: {cls.upload_response.status_code} {cls.upload_response.text[:500]}")
         cls.dataset = cls.upload_response.json()
 
-        cls.train_response = requests.post(
-            f"{cls.server.url}/v1/models/{MODEL_NAME}/train",
-            json={"dataset_id": cls.dataset["id"], "target": "price", "algorithm": "linear_regression",
-                  "features": FEATURES, "params": {"l2": 0.0}},
-            timeout=30)
+        cls.train_response = cls.server.http.post(
+                   f"{cls.server.url}/v1/models/{MODEL_NAME}/train",
+                   json={"dataset_id": cls.dataset["id"], "target": "price", "algorithm": "linear_regression",
+                         "features": FEATURES, "params": {"l2": 0.0}},
+                   timeout=30)
         if cls.train_response.status_code != 202:
             raise AssertionError(f"train: {cls.train_response.status_code} {cls.train_response.text[:500]}")
         cls.job = cls.client().wait_for_job(cls.train_response.json()["job_id"], timeout=120)
@@ -95,19 +95,19 @@ class ClassicApiTest(unittest.TestCase):
         if cls._client is None or cls._client.base_url != cls.server.url:
             if cls._client is not None:
                 cls._client.close()
-            cls._client = AmpClient(cls.server.url)
+            cls._client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
             cls.addClassCleanup(cls._client.close)
         return cls._client
 
     @classmethod
     def get_json(cls, path):
-        response = requests.get(cls.server.url + path, timeout=30)
+        response = cls.server.http.get(cls.server.url + path, timeout=30)
         response.raise_for_status()
         return response.json()
 
     def predict(self, body):
         """POST /api/predict, asserting 200 and a JSON object; returns the body."""
-        response = requests.post(self.server.url + "/api/predict", json=body, timeout=30)
+        response = self.server.http.post(self.server.url + "/api/predict", json=body, timeout=30)
         self.assertEqual(response.status_code, 200, response.text[:500])
         result = response.json()
         self.assertIsInstance(result, dict)
@@ -310,8 +310,8 @@ class ClassicApiTest(unittest.TestCase):
 
     def test_v1_predict_matches_classic_predict(self):
         inputs = [BASE_INPUT] + MORE_INPUTS
-        response = requests.post(f"{self.server.url}/v1/models/{MODEL_NAME}/predict", json={"rows": inputs},
-                                 timeout=30)
+        response = self.server.http.post(f"{self.server.url}/v1/models/{MODEL_NAME}/predict", json={"rows": inputs},
+                                         timeout=30)
         self.assertEqual(response.status_code, 200, response.text[:500])
         result = response.json()
         self.assertEqual(result["model_id"], self.model_id)
@@ -348,8 +348,8 @@ class ClassicApiTest(unittest.TestCase):
         before = self.snapshot()
         self.server.stop()  # asserts a clean exit 0 after SIGTERM
         self.server.start()
-        wait_until(lambda: requests.get(self.server.url + "/readyz", timeout=5).status_code == 200, timeout=60,
-                   what="GET /readyz 200 after restart")
+        wait_until(lambda: self.server.http.get(self.server.url + "/readyz", timeout=5).status_code == 200, timeout=60,
+                           what="GET /readyz 200 after restart")
         after = self.snapshot()
 
         self.assertEqual(after["model_list"], before["model_list"])

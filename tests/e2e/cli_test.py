@@ -37,8 +37,10 @@ class CliTest(unittest.TestCase):
 
     def amp(self, *args, timeout=180):
         """Runs the amp CLI; returns the CompletedProcess (text mode)."""
+        # Authenticated through the environment, as a user would after exporting AMP_API_KEY.
+        env = dict(os.environ, AMP_API_KEY=self.server.admin_key)
         return subprocess.run([amp_binary(), *args], capture_output=True, text=True, timeout=timeout,
-                              cwd=self.work_dir.name, stdin=subprocess.DEVNULL)
+                              cwd=self.work_dir.name, stdin=subprocess.DEVNULL, env=env)
 
     def assert_ok(self, completed):
         self.assertEqual(completed.returncode, 0,
@@ -53,7 +55,7 @@ class CliTest(unittest.TestCase):
 
     def test_upload_train_list_predict(self):
         url = self.server.url
-        client = AmpClient(url)
+        client = AmpClient(url, api_key=self.server.admin_key)
         self.addCleanup(client.close)
 
         uploaded = self.amp("datasets", "upload", self.csv_path, "--name", DATASET_NAME, "--server", url)

@@ -30,14 +30,14 @@ class ErrorAssertions(unittest.TestCase):
     server = None
 
     def post_predict_raw(self, body, content_type="application/json", **kwargs):
-        return requests.post(self.server.url + "/api/predict", data=body, headers={"Content-Type": content_type},
-                             timeout=30, **kwargs)
+        return self.server.http.post(self.server.url + "/api/predict", data=body,
+                                     headers={"Content-Type": content_type}, timeout=30, **kwargs)
 
     def predict(self, body):
-        return requests.post(self.server.url + "/api/predict", json=body, timeout=30)
+        return self.server.http.post(self.server.url + "/api/predict", json=body, timeout=30)
 
     def assert_healthy(self):
-        response = requests.get(self.server.url + "/healthz", timeout=5)
+        response = self.server.http.get(self.server.url + "/healthz", timeout=5)
         self.assertEqual(response.status_code, 200, "server unhealthy after hostile input")
 
     def assert_error(self, response, status, code=None):
@@ -65,7 +65,7 @@ class HostileInputTest(ErrorAssertions):
         cls.server = AmpServer(extra_args=["--request-timeout-ms", str(REQUEST_TIMEOUT_MS)])
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url)
+        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         cls.addClassCleanup(client.close)
         dataset = client.upload_dataset(project_csv(DEMO_CSV, FEATURES + ["price"]), "hostile-houses")
         job = client.train(MODEL_NAME, dataset["id"], "price", features=FEATURES)
@@ -96,8 +96,8 @@ class HostileInputTest(ErrorAssertions):
     def test_unknown_model(self):
         self.assert_error(self.predict({"model_id": "no-such-model", "input_parameters": GOOD_INPUT}), 404,
                           "model_not_found")
-        response = requests.post(self.server.url + "/v1/models/no-such-model/predict", json={"rows": [GOOD_INPUT]},
-                                 timeout=30)
+        response = self.server.http.post(self.server.url + "/v1/models/no-such-model/predict",
+                                         json={"rows": [GOOD_INPUT]}, timeout=30)
         self.assert_error(response, 404, "model_not_found")
 
     def test_missing_feature_is_named(self):
@@ -136,20 +136,21 @@ class HostileInputTest(ErrorAssertions):
         self.assert_error(response, 422, "invalid_input")
 
     def test_header_too_large(self):
-        response = requests.get(self.server.url + "/healthz", headers={"X-Large": "a" * (17 * 1024)}, timeout=30)
+        response = self.server.http.get(self.server.url + "/healthz", headers={"X-Large": "a" * (17 * 1024)},
+                                        timeout=30)
         self.assert_error(response, 431, "header_too_large")
 
     def test_unknown_route(self):
-        self.assert_error(requests.get(self.server.url + "/no/such/route", timeout=30), 404, "not_found")
-        self.assert_error(requests.get(self.server.url + "/v1/no-such-resource", timeout=30), 404, "not_found")
+        self.assert_error(self.server.http.get(self.server.url + "/no/such/route", timeout=30), 404, "not_found")
+        self.assert_error(self.server.http.get(self.server.url + "/v1/no-such-resource", timeout=30), 404, "not_found")
 
     def test_wrong_method(self):
-        self.assert_error(requests.get(self.server.url + "/api/predict", timeout=30), 405, "method_not_allowed")
-        self.assert_error(requests.post(self.server.url + "/healthz", timeout=30), 405, "method_not_allowed")
+        self.assert_error(self.server.http.get(self.server.url + "/api/predict", timeout=30), 405, "method_not_allowed")
+        self.assert_error(self.server.http.post(self.server.url + "/healthz", timeout=30), 405, "method_not_allowed")
 
     def upload_csv(self, body, name):
-        return requests.post(self.server.url + "/v1/datasets", params={"name": name}, data=body,
-                             headers={"Content-Type": "text/csv"}, timeout=30)
+        return self.server.http.post(self.server.url + "/v1/datasets", params={"name": name}, data=body,
+                                     headers={"Content-Type": "text/csv"}, timeout=30)
 
     def test_csv_with_a_ragged_row_names_the_line(self):
         body = b"a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n11,12,13\n"  # line 4 has four fields
@@ -184,7 +185,7 @@ class HostileInputTest(ErrorAssertions):
                     break
                 if byte_idx < 2:  # meanwhile another client is served promptly
                     sent = time.monotonic()
-                    response = requests.get(self.server.url + "/healthz", timeout=5)
+                    response = self.server.http.get(self.server.url + "/healthz", timeout=5)
                     other_latencies.append(time.monotonic() - sent)
                     self.assertEqual(response.status_code, 200)
                 if time.monotonic() - start > 15:

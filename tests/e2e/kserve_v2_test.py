@@ -62,7 +62,7 @@ class KServeV2Test(unittest.TestCase):
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        cls.client = AmpClient(cls.server.url)
+        cls.client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         cls.addClassCleanup(cls.client.close)
         houses = cls.upload("v2-houses", DEMO_CSV.read_bytes())
         spec = cls.upload("v2-spec", spec_csv())
@@ -74,23 +74,23 @@ class KServeV2Test(unittest.TestCase):
 
     @classmethod
     def upload(cls, name, csv_bytes):
-        response = requests.post(cls.server.url + "/v1/datasets", params={"name": name}, data=csv_bytes,
-                                 headers={"Content-Type": "text/csv"}, timeout=60)
+        response = cls.server.http.post(cls.server.url + "/v1/datasets", params={"name": name}, data=csv_bytes,
+                                        headers={"Content-Type": "text/csv"}, timeout=60)
         if response.status_code != 201:
             raise AssertionError(f"upload {name}: {response.status_code} {response.text[:500]}")
         return response.json()["id"]
 
     @classmethod
     def train(cls, model, dataset_id, target, features, params):
-        response = requests.post(f"{cls.server.url}/v1/models/{model}/train",
-                                 json={"dataset_id": dataset_id, "target": target, "algorithm": "linear_regression",
-                                       "features": features, "params": params}, timeout=30)
+        response = cls.server.http.post(f"{cls.server.url}/v1/models/{model}/train",
+                                        json={"dataset_id": dataset_id, "target": target, "algorithm": "linear_regression",
+                                              "features": features, "params": params}, timeout=30)
         if response.status_code != 202:
             raise AssertionError(f"train {model}: {response.status_code} {response.text[:500]}")
         return cls.client.wait_for_job(response.json()["job_id"], timeout=120)
 
     def get(self, path, status=200):
-        response = requests.get(self.server.url + path, timeout=30)
+        response = self.server.http.get(self.server.url + path, timeout=30)
         self.assertEqual(response.status_code, status, f"GET {path}: {response.text[:500]}")
         self.assertTrue(response.headers["Content-Type"].startswith("application/json"))
         return response.json()
@@ -101,13 +101,13 @@ class KServeV2Test(unittest.TestCase):
             kwargs["json"] = body
         else:
             kwargs["data"] = body
-        response = requests.post(self.server.url + path, timeout=30, **kwargs)
+        response = self.server.http.post(self.server.url + path, timeout=30, **kwargs)
         self.assertEqual(response.status_code, status, f"POST {path}: {response.text[:500]}")
         return response.json()
 
     def v1_predictions(self, model, rows, version=None):
         path = f"/v1/models/{model}" + (f"/versions/{version}" if version else "") + "/predict"
-        response = requests.post(self.server.url + path, json={"rows": rows}, timeout=30)
+        response = self.server.http.post(self.server.url + path, json={"rows": rows}, timeout=30)
         self.assertEqual(response.status_code, 200, response.text[:500])
         return response.json()["predictions"]
 
@@ -233,8 +233,8 @@ class KServeV2Test(unittest.TestCase):
             ],
             "outputs": [{"name": "price", "parameters": {"binary_data": False}}],
         }
-        response = requests.post(f"{self.server.url}/v2/models/{HOUSES}/infer", data=json.dumps(body),
-                                 headers={"Content-Type": "application/json"}, timeout=30)
+        response = self.server.http.post(f"{self.server.url}/v2/models/{HOUSES}/infer", data=json.dumps(body),
+                                         headers={"Content-Type": "application/json"}, timeout=30)
         self.assertEqual(response.status_code, 200, response.text[:500])
         output = response.json()["outputs"][0]
         self.assertEqual(len(output["data"]), output["shape"][0] * output["shape"][1])
@@ -299,9 +299,9 @@ class KServeV2Test(unittest.TestCase):
         body = {"inputs": [{"name": "square_feet", "shape": [1], "datatype": "INT64",
                             "parameters": {"binary_data_size": 8}}]}
         self.assert_error(self.infer(HOUSES, body, status=400), "square_feet", "binary")
-        response = requests.post(f"{self.server.url}/v2/models/{HOUSES}/infer", data=b"\x00" * 8,
-                                 headers={"Content-Type": "application/octet-stream",
-                                          "Inference-Header-Content-Length": "0"}, timeout=30)
+        response = self.server.http.post(f"{self.server.url}/v2/models/{HOUSES}/infer", data=b"\x00" * 8,
+                                         headers={"Content-Type": "application/octet-stream",
+                                                  "Inference-Header-Content-Length": "0"}, timeout=30)
         self.assertEqual(response.status_code, 415)
         self.assert_error(response.json())
 

@@ -26,7 +26,7 @@ def metric(text, name):
 class ModelCacheTest(unittest.TestCase):
     def test_round_robin_over_more_models_than_the_budget_holds(self):
         with AmpServer(extra_args=("--model-cache-bytes", str(BUDGET_BYTES), "--no-access-log")) as server:
-            client = AmpClient(server.url)
+            client = AmpClient(server.url, api_key=server.admin_key)
             for index in range(1, MODELS + 1):
                 rows = "\n".join(f"{x},{index * x}" for x in range(20))
                 dataset = client.upload_dataset(f"x,y\n{rows}\n".encode(), f"scale{index}")["id"]
@@ -34,6 +34,7 @@ class ModelCacheTest(unittest.TestCase):
                 client.wait_for_job(job["id"], timeout=60)
 
             session = requests.Session()
+            session.headers.update(server.auth)
             for _ in range(3):
                 for index in range(1, MODELS + 1):
                     response = session.post(server.url + "/api/predict",

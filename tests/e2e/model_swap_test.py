@@ -30,7 +30,7 @@ def line_csv(slope):
 class ModelSwapTest(unittest.TestCase):
     def test_publishing_under_load_drops_nothing(self):
         with AmpServer(extra_args=("--no-access-log",)) as server:
-            client = AmpClient(server.url)
+            client = AmpClient(server.url, api_key=server.admin_key)
             datasets = [client.upload_dataset(line_csv(slope), f"line{slope}")["id"] for slope in (2, 3)]
             # holdout_fraction 0: every version sees all rows, so its coefficients are exact.
             first = client.train(MODEL, datasets[0], "y", params={"holdout_fraction": 0})
@@ -42,6 +42,7 @@ class ModelSwapTest(unittest.TestCase):
 
             def load(slot):
                 session = requests.Session()
+                session.headers.update(server.auth)
                 payload = {"model_id": MODEL, "input_parameters": {"x": 10}, "output_target": "y"}
                 while not stop.is_set():
                     try:

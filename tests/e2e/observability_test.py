@@ -22,11 +22,12 @@ class ObservabilityTest(unittest.TestCase):
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url)
+        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         rows = "\n".join(f"{x},{x % 3},{2 * x + 1}" for x in range(40))
         dataset = client.upload_dataset(f"x,z,y\n{rows}\n".encode(), "obs")["id"]
         client.wait_for_job(client.train(MODEL, dataset, "y")["id"], timeout=60)
         cls.session = requests.Session()
+        cls.session.headers.update(cls.server.auth)
 
     def predict(self, inputs, headers=None):
         return self.session.post(self.server.url + "/api/predict", json={"model_id": MODEL, "input_parameters": inputs},

@@ -68,7 +68,7 @@ class TlsTest(unittest.TestCase):
             self.assertIsInstance(answer.json()["prediction"], float)
 
     def test_upload_streams_over_tls(self):
-        with AmpClient(self.server.url, verify=self.cert) as client:
+        with AmpClient(self.server.url, api_key=self.server.admin_key, verify=self.cert) as client:
             dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "over-tls")
         self.assertGreater(dataset["row_count"], 0)
 

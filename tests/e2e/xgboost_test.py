@@ -51,7 +51,7 @@ class XgboostTest(unittest.TestCase):
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url)
+        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
         cls.addClassCleanup(client.close)
         cls.dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "xgb-houses")
         accepted = client.train(MODEL_NAME, cls.dataset["id"], TARGET, algorithm="xgboost_regressor",
@@ -60,12 +60,12 @@ class XgboostTest(unittest.TestCase):
         cls.version = cls.job["result"]["version"]
 
     def post(self, path, body, status=200):
-        response = requests.post(self.server.url + path, json=body, timeout=60)
+        response = self.server.http.post(self.server.url + path, json=body, timeout=60)
         self.assertEqual(response.status_code, status, response.text[:500])
         return response.json()
 
     def get(self, path):
-        response = requests.get(self.server.url + path, timeout=60)
+        response = self.server.http.get(self.server.url + path, timeout=60)
         self.assertEqual(response.status_code, 200, response.text[:500])
         return response.json()
 
@@ -146,9 +146,9 @@ class XgboostTest(unittest.TestCase):
             ({"learning_rate": 2}, "'learning_rate' must be in (0, 1]"),
         ]
         for params, message in cases:
-            response = requests.post(f"{self.server.url}/v1/models/{MODEL_NAME}-bad/train", timeout=30,
-                                     json={"dataset_id": self.dataset["id"], "target": TARGET,
-                                           "algorithm": "xgboost_regressor", "params": params})
+            response = self.server.http.post(f"{self.server.url}/v1/models/{MODEL_NAME}-bad/train", timeout=30,
+                                             json={"dataset_id": self.dataset["id"], "target": TARGET,
+                                                   "algorithm": "xgboost_regressor", "params": params})
             self.assertEqual(response.status_code, 422, response.text[:500])
             self.assertIn(message, response.json()["error"])
 
@@ -157,8 +157,8 @@ class XgboostTest(unittest.TestCase):
         before = (self.classic(), self.v1(), self.v1(explain=True))
         self.server.stop()
         self.server.start()
-        wait_until(lambda: requests.get(self.server.url + "/readyz", timeout=5).status_code == 200, timeout=60,
-                   what="GET /readyz 200 after restart")
+        wait_until(lambda: self.server.http.get(self.server.url + "/readyz", timeout=5).status_code == 200, timeout=60,
+                           what="GET /readyz 200 after restart")
         after = (self.classic(), self.v1(), self.v1(explain=True))
         self.assertEqual(after[0]["prediction"], before[0]["prediction"])  # exactly equal floats
         self.assertEqual(after[1]["predictions"], before[1]["predictions"])

@@ -41,7 +41,7 @@ class S3ServeTest(unittest.TestCase):
         args = ("--artifacts", f"s3://amp-e2e/{prefix}", "--s3-endpoint", endpoint)
         server = AmpServer(demo=True, extra_args=args)
         with server:
-            with AmpClient(server.url, api_key=getattr(server, "api_key", None)) as client:
+            with AmpClient(server.url, api_key=server.admin_key) as client:
                 dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "s3-houses")
                 job = client.train("s3-trees", dataset["id"], "price", algorithm="xgboost_regressor",
                                    params={"n_estimators": 20, "max_depth": 3})
@@ -56,7 +56,7 @@ class S3ServeTest(unittest.TestCase):
             self.assertIn(f"{prefix}/datasets/", listing)
             server.stop()
             server.start()
-            with AmpClient(server.url, api_key=getattr(server, "api_key", None)) as client:
+            with AmpClient(server.url, api_key=server.admin_key) as client:
                 self.assertEqual(client.predict("s3-trees", [ROW])["predictions"], before)
                 again = client.classic_predict("House Price Linear Regression", {"square_feet": 1650,
                                                                                  "num_bedrooms": 3,

@@ -31,11 +31,15 @@ class AmpError(Exception):
 
 
 class AmpClient:
-    """Client for one AMP server. api_key, when set, is sent as "Authorization: Bearer <key>". verify is passed to
-    requests for https URLs: True (the system's CAs), False, or the path of a CA bundle or certificate."""
+    """Client for one AMP server. api_key (default $AMP_API_KEY), when set, is sent as "Authorization: Bearer <key>".
+    verify is passed to requests for https URLs: True (the system's CAs), False, or a CA bundle or certificate path.
+
+    Without a key only public models can be listed and called.
+    """
 
     def __init__(self, base_url="http://127.0.0.1:8080", api_key=None, timeout=30, verify=True):
         self.base_url = base_url.rstrip("/")
+        api_key = api_key or os.environ.get("AMP_API_KEY") or None
         self.api_key = api_key
         self.timeout = timeout
         self.verify = verify
@@ -144,6 +148,43 @@ class AmpClient:
         if output_target is not None:
             body["output_target"] = output_target
         return self._request("POST", "/api/predict", json=body)
+
+    # Access control (admin keys; set_model_public also developer keys).
+
+    def create_key(self, name, role, expires_in_seconds=None):
+        """Creates an API key; the answer's "secret" is shown this once."""
+        body = {"name": name, "role": role}
+        if expires_in_seconds is not None:
+            body["expires_in_seconds"] = expires_in_seconds
+        return self._request("POST", "/v1/keys", json=body)
+
+    def list_keys(self):
+        return self._request("GET", "/v1/keys")["keys"]
+
+    def rotate_key(self, key_id):
+        """Gives the key a new secret (in the answer); the old secret stops working."""
+        return self._request("POST", f"/v1/keys/{_quote(key_id)}/rotate")
+
+    def revoke_key(self, key_id):
+        return self._request("DELETE", f"/v1/keys/{_quote(key_id)}")
+
+    def grant(self, model, key_id):
+        """Lets the key read and predict on the model."""
+        return self._request("PUT", f"/v1/models/{_quote(model)}/grants/{_quote(key_id)}")
+
+    def revoke_grant(self, model, key_id):
+        return self._request("DELETE", f"/v1/models/{_quote(model)}/grants/{_quote(key_id)}")
+
+    def set_model_public(self, model, public=True):
+        """A public model can be listed and called without a key."""
+        return self._request("PATCH", f"/v1/models/{_quote(model)}", json={"public": public})
+
+    def audit_records(self, after=0, limit=1000):
+        return self._request("GET", "/v1/audit", params={"after": after, "limit": limit})["records"]
+
+    def verify_audit(self):
+        """{"intact": bool, "records": n} or {"intact": false, "problem": "..."}."""
+        return self._request("GET", "/v1/audit/verify")
 
     # Plumbing.
 

@@ -1,0 +1,120 @@
+#include "api/key_handlers.h"
+
+#include "api/error_response.h"
+#include "api/json_body.h"
+#include "api/json_out.h"
+
+namespace amp::api {
+namespace {
+
+constexpr int64_t kMaxLifetimeSeconds = int64_t{10} * 365 * 24 * 3600;
+
+void WriteKey(JsonWriter& writer, const storage::ApiKeyRecord& key, const std::vector<std::string>& grants) {
+  writer.Key("id");
+  WriteString(writer, key.id);
+  writer.Key("name");
+  WriteString(writer, key.name);
+  writer.Key("role");
+  WriteString(writer, key.role);
+  writer.Key("prefix");
+  WriteString(writer, key.prefix);
+  writer.Key("created_at");
+  WriteTime(writer, key.created_at_micros);
+  writer.Key("expires_at");
+  WriteTime(writer, key.expires_at_micros);
+  writer.Key("revoked");
+  writer.Bool(key.revoked);
+  writer.Key("granted_models");
+  writer.StartArray();
+  for (const std::string& model_id : grants) WriteString(writer, model_id);
+  writer.EndArray();
+}
+
+Response KeyWithSecret(int status, const auth::AccessControl::CreatedKey& created) {
+  JsonOut out;
+  out.writer.StartObject();
+  WriteKey(out.writer, created.record, {});
+  out.writer.Key("secret");
+  WriteString(out.writer, created.secret);
+  out.writer.EndObject();
+  Response response = Response::Json(status, out.Take());
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+Response KeyError(const core::Status& status) {
+  return ErrorResponse(status, status.code() == core::StatusCode::kNotFound ? "key_not_found" : "");
+}
+
+}  // namespace
+
+void KeyHandlers::AddRoutes(Router& router) {
+  const RouteAccess keys = OnServer(auth::Action::kManageKeys);
+  router.Add(Method::kPost, "/v1/keys", keys,
+             [this](const Request& request, const PathParams&) { return Create(request); });
+  router.Add(Method::kGet, "/v1/keys", keys,
+             [this](const Request& request, const PathParams&) { return List(request); });
+  router.Add(Method::kPost, "/v1/keys/{id}/rotate", keys,
+             [this](const Request& request, const PathParams& params) { return Rotate(request, params); });
+  router.Add(Method::kDelete, "/v1/keys/{id}", keys,
+             [this](const Request& request, const PathParams& params) { return Revoke(request, params); });
+}
+
+Response KeyHandlers::Create(const Request& request) {
+  simdjson::dom::element root;
+  if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
+  std::string_view name;
+  std::string_view role_name;
+  if (root["name"].get_string().get(name) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "'name' (a string) is required");
+  }
+  if (root["role"].get_string().get(role_name) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "'role' (admin, developer or consumer) is required");
+  }
+  std::optional<auth::Role> role = auth::ParseKeyRole(role_name);
+  if (!role) return ErrorResponse(422, "invalid_input", "'role' must be admin, developer or consumer");
+  int64_t lifetime_seconds = 0;
+  simdjson::dom::element expiry;
+  if (root["expires_in_seconds"].get(expiry) == simdjson::SUCCESS && !expiry.is_null()) {
+    if (expiry.get_int64().get(lifetime_seconds) != simdjson::SUCCESS || lifetime_seconds <= 0 ||
+        lifetime_seconds > kMaxLifetimeSeconds) {
+      return ErrorResponse(422, "invalid_input", "'expires_in_seconds' must be a whole number from 1 to 10 years");
+    }
+  }
+  auto created = access_.CreateKey(name, *role, lifetime_seconds);
+  if (!created.ok()) return ErrorResponse(created.status());
+  return KeyWithSecret(201, *created);
+}
+
+Response KeyHandlers::List(const Request&) {
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("keys");
+  out.writer.StartArray();
+  for (const storage::ApiKeyRecord& key : access_.ListKeys()) {
+    out.writer.StartObject();
+    WriteKey(out.writer, key, access_.GrantsOf(key.id));
+    out.writer.EndObject();
+  }
+  out.writer.EndArray();
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
+}
+
+Response KeyHandlers::Rotate(const Request&, const PathParams& params) {
+  auto rotated = access_.RotateKey(params[0]);
+  if (!rotated.ok()) return KeyError(rotated.status());
+  return KeyWithSecret(200, *rotated);
+}
+
+Response KeyHandlers::Revoke(const Request&, const PathParams& params) {
+  auto revoked = access_.RevokeKey(params[0]);
+  if (!revoked.ok()) return KeyError(revoked.status());
+  JsonOut out;
+  out.writer.StartObject();
+  WriteKey(out.writer, *revoked, access_.GrantsOf(revoked->id));
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
+}
+
+}  // namespace amp::api
