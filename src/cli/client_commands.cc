@@ -178,7 +178,8 @@ struct TrainOptions {
   std::string model;
   std::string dataset;
   std::string target;
-  std::string algorithm = "linear_regression";
+  std::string algorithm;  // empty: the server's default for the task
+  std::string task;       // empty: implied by the algorithm or detected
   std::vector<std::string> features;
   std::vector<std::string> params;
   bool wait = false;
@@ -195,8 +196,9 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
     }
     return quoted + "\"";
   };
-  std::string body = "{\"dataset_id\":" + quote(options.dataset) + ",\"target\":" + quote(options.target) +
-         ",\"algorithm\":" + quote(options.algorithm);
+  std::string body = "{\"dataset_id\":" + quote(options.dataset) + ",\"target\":" + quote(options.target);
+  if (!options.algorithm.empty()) body += ",\"algorithm\":" + quote(options.algorithm);
+  if (!options.task.empty()) body += ",\"task\":" + quote(options.task);
   if (!options.features.empty()) {
     body += ",\"features\":[";
     for (size_t idx = 0; idx < options.features.size(); ++idx) body += (idx ? "," : "") + quote(options.features[idx]);
@@ -348,7 +350,12 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--model", options->model, "Model name (created on first use)")->required();
     train->add_option("--dataset", options->dataset, "Dataset id")->required();
     train->add_option("--target", options->target, "Column to predict")->required();
-    train->add_option("--algorithm", options->algorithm, "Algorithm (default linear_regression)");
+    train->add_option("--algorithm", options->algorithm,
+                      "linear_regression, logistic_regression or xgboost_regressor (default: linear_regression for "
+                      "a regression, logistic_regression for a classification)");
+    train->add_option("--task", options->task,
+                      "regression, classification, binary_classification or multiclass_classification (default: "
+                      "implied by the algorithm, else detected from the target)");
     train->add_option("--features", options->features, "Feature columns (default: all but the target)")
         ->delimiter(',');
     train->add_option("--param", options->params, "Training parameter name=value, e.g. --param l2=1.0");

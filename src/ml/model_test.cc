@@ -24,7 +24,7 @@ class ConstantModel final : public Model {
   int64_t MemoryBytes() const override { return 0; }
 
  private:
-  ModelSignature signature_{Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}};
+  ModelSignature signature_{Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}, {}};
 };
 
 TEST(ModelTest, ExplainIsUnsupportedByDefault) {
@@ -39,7 +39,7 @@ TEST(ModelTest, ExplainIsUnsupportedByDefault) {
 
 TEST(ModelTest, FindFeature) {
   ModelSignature signature{
-      Task::kRegression, "y", {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kCategorical}}};
+      Task::kRegression, "y", {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kCategorical}}, {}};
   EXPECT_EQ(signature.FindFeature("a"), 0);
   EXPECT_EQ(signature.FindFeature("b"), 1);
   EXPECT_EQ(signature.FindFeature("c"), -1);
