@@ -13,7 +13,7 @@ packages=(
   python3-requests python3-sklearn python3-numpy python3-xgboost
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn)
+  packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn r-cran-palmerpenguins)
 fi
 
 missing=()

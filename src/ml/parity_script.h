@@ -10,6 +10,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "data/table.h"
 
 namespace amp::ml {
 
@@ -62,6 +66,18 @@ inline ParityScriptRun RunParityScript(const std::string& script_name, const std
     run.outcome = ParityScriptRun::Outcome::kOk;
   }
   return run;
+}
+
+// Loads a CSV that tests/parity/numbered_csv.py wrote: `feature_count` numeric features f0.., then an integer
+// "target" (a class index), as columns 0 .. feature_count.
+inline core::Result<data::Table> LoadNumberedCsv(const std::filesystem::path& path, int feature_count) {
+  std::vector<data::ColumnSpec> specs;
+  for (int feature_idx = 0; feature_idx < feature_count; ++feature_idx) {
+    specs.push_back({"f" + std::to_string(feature_idx), data::ColumnType::kNumeric});
+  }
+  specs.push_back({"target", data::ColumnType::kInteger});
+  std::ifstream csv(path, std::ios::binary);
+  return data::LoadCsvTable(csv, specs);
 }
 
 inline std::string ReadParityFile(const std::filesystem::path& path) {

@@ -53,16 +53,26 @@ ml::ModelSignature SignatureOf(const TrainPlan& plan, std::vector<std::string> c
 
 using Report = std::function<void(std::string_view)>;
 
+// Fits the standardizing pipeline on the training rows and encodes them into `design` (column-major), for the
+// linear families.
+core::Result<ml::Pipeline> FitStandardizedDesign(const data::Table& table, const std::vector<int>& feature_columns,
+                                                 const std::vector<int64_t>& train_rows, const Report& report,
+                                                 std::vector<double>* design) {
+  report("fitting the preprocessing pipeline");
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
+  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
+  pipeline->Encode(table, feature_columns, train_rows, design);
+  return pipeline;
+}
+
 core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& table,
                                                          const std::vector<int>& feature_columns,
                                                          const data::Column& target,
                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
                                                          const std::atomic<bool>& cancelled, const Report& report) {
-  report("fitting the preprocessing pipeline");
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
-  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   std::vector<double> design;
-  pipeline->Encode(table, feature_columns, train_rows, &design);
+  AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
+                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
   std::vector<double> y;
   y.reserve(train_rows.size());
   for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
@@ -70,11 +80,11 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
 
   report("solving the least-squares problem");
   AMP_ASSIGN_OR_RETURN(ml::LinearSolution solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
-                                                                   pipeline->EncodedWidth(), y, plan.l2));
+                                                                   pipeline.EncodedWidth(), y, plan.l2));
   design.clear();
   design.shrink_to_fit();
   AMP_ASSIGN_OR_RETURN(auto linear,
-                       ml::LinearModel::Create(SignatureOf(plan), std::move(pipeline).value(), std::move(solution)));
+                       ml::LinearModel::Create(SignatureOf(plan), std::move(pipeline), std::move(solution)));
   return std::shared_ptr<const ml::Model>(std::move(linear));
 }
 
@@ -83,21 +93,19 @@ core::Result<std::shared_ptr<const ml::Model>> FitLogistic(
     const data::Table& table, const std::vector<int>& feature_columns, const TargetClasses& classes,
     const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows, const TrainPlan& plan,
     const std::atomic<bool>& cancelled, const Report& report) {
-  report("fitting the preprocessing pipeline");
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
-  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   std::vector<double> design;
-  pipeline->Encode(table, feature_columns, train_rows, &design);
+  AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
+                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
   if (cancelled) return core::Cancelled("training was cancelled");
 
   report("fitting the logistic regression");
   AMP_ASSIGN_OR_RETURN(ml::LogisticSolution solution,
-                       ml::SolveLogistic(design, static_cast<int64_t>(train_rows.size()), pipeline->EncodedWidth(),
+                       ml::SolveLogistic(design, static_cast<int64_t>(train_rows.size()), pipeline.EncodedWidth(),
                                          train_labels, static_cast<int>(classes.labels.size()), plan.logistic));
   design.clear();
   design.shrink_to_fit();
-  AMP_ASSIGN_OR_RETURN(auto logistic, ml::LogisticModel::Create(SignatureOf(plan, classes.labels),
-                                                                std::move(pipeline).value(), std::move(solution)));
+  AMP_ASSIGN_OR_RETURN(auto logistic, ml::LogisticModel::Create(SignatureOf(plan, classes.labels), std::move(pipeline),
+                                                                std::move(solution)));
   return std::shared_ptr<const ml::Model>(std::move(logistic));
 }
 

@@ -30,6 +30,7 @@ except ImportError as error:
     sys.exit(3)
 
 from numbered_csv import write_numbered_csv  # noqa: E402  (this folder is sys.path[0])
+from xgboost_fit import fit_xgboost  # noqa: E402
 
 CASES = [
     {"name": "breast_cancer", "load": load_breast_cancer, "seed": 42, "params": {"n_estimators": 60}},
@@ -59,21 +60,16 @@ def main():
         write_numbered_csv(os.path.join(out_dir, case["name"] + ".csv"), x, y)
         train_rows = [row for row in range(rows) if row % 5 >= 2]
         validation_rows = [row for row in range(rows) if row % 5 == 1]
-        params = dict(case["params"])
-        model = xgboost.XGBClassifier(tree_method="hist", n_jobs=1, random_state=case["seed"], **params)
-        fit_args = {}
-        if params.get("early_stopping_rounds"):
-            fit_args = {"eval_set": [(x[validation_rows], y[validation_rows])], "verbose": False}
-        model.fit(x[train_rows], y[train_rows], **fit_args)
+        model, best_iteration = fit_xgboost(xgboost.XGBClassifier, case, x, y, train_rows, validation_rows)
         probabilities = model.predict_proba(x)
         results.append({
             "name": case["name"],
             "seed": case["seed"],
-            "params": params,
+            "params": case["params"],
             "features": int(x.shape[1]),
             "classes": int(probabilities.shape[1]),
             "rows": rows,
-            "best_iteration": int(model.best_iteration) if params.get("early_stopping_rounds") else -1,
+            "best_iteration": best_iteration,
             # float32 -> Python float is exact, and repr() reads back to the same double.
             "probabilities": [float(value) for value in probabilities.reshape(-1)],
         })

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -45,13 +44,7 @@ TEST(SklearnLogisticParityTest, CoefficientsMatchScikitLearn) {
     SCOPED_TRACE(name);
     const int feature_count = c["features"].GetInt();
     const int class_count = c["classes"].GetInt();
-    std::vector<data::ColumnSpec> specs;
-    for (int feature_idx = 0; feature_idx < feature_count; ++feature_idx) {
-      specs.push_back({"f" + std::to_string(feature_idx), data::ColumnType::kNumeric});
-    }
-    specs.push_back({"target", data::ColumnType::kInteger});
-    std::ifstream csv(out_dir.path() / (name + ".csv"), std::ios::binary);
-    core::Result<data::Table> table = data::LoadCsvTable(csv, specs);
+    core::Result<data::Table> table = LoadNumberedCsv(out_dir.path() / (name + ".csv"), feature_count);
     ASSERT_TRUE(table.ok()) << table.status().ToString();
     ASSERT_EQ(table->row_count(), c["rows"].GetInt64());
 

@@ -9,6 +9,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <new>
@@ -97,9 +98,11 @@ struct TrainedSetup {
   std::string booster_ubj;
 };
 
-TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
+// Trains on MakeTable(600, table_seed) with labels_of(y) as the labels.
+TrainedSetup TrainOnTable(uint64_t table_seed, const BoosterParams& params,
+                          const std::function<std::vector<float>(const std::vector<double>&)>& labels_of) {
   std::vector<double> y;
-  const data::Table table = MakeTable(600, 21, &y);
+  const data::Table table = MakeTable(600, table_seed, &y);
   std::vector<int64_t> rows(static_cast<size_t>(table.row_count()));
   std::iota(rows.begin(), rows.end(), 0);
   const std::vector<int> columns = {0, 1, 2, 3, 4};
@@ -107,15 +110,18 @@ TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
   EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   std::vector<float> encoded;
   pipeline->EncodeRowMajor(table, columns, rows, &encoded);
-  std::vector<float> labels(y.begin(), y.end());
+  core::Result<TrainedBooster> trained = TrainBooster(
+      {encoded.data(), rows.size(), static_cast<size_t>(pipeline->EncodedWidth())}, labels_of(y), nullptr, {}, params);
+  EXPECT_TRUE(trained.ok()) << trained.status().ToString();
+  return {*pipeline, trained.ok() ? trained->model_ubj : std::string()};
+}
+
+TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
   BoosterParams params;
   params.n_estimators = n_estimators;
   params.max_depth = max_depth;
   params.seed = 3;
-  core::Result<TrainedBooster> trained = TrainBooster(
-      {encoded.data(), rows.size(), static_cast<size_t>(pipeline->EncodedWidth())}, labels, nullptr, {}, params);
-  EXPECT_TRUE(trained.ok()) << trained.status().ToString();
-  return {*pipeline, trained->model_ubj};
+  return TrainOnTable(21, params, [](const std::vector<double>& y) { return std::vector<float>(y.begin(), y.end()); });
 }
 
 std::shared_ptr<const XgboostModel> MakeModel(const TrainedSetup& setup) {
@@ -178,23 +184,6 @@ TEST(XgboostModelTest, PredictEqualsXgboostBitForBit) {
 
 // A classifier of y's quantiles (2 or 3 classes) on the same table.
 std::shared_ptr<const XgboostModel> MakeClassifier(int class_count) {
-  std::vector<double> y;
-  const data::Table table = MakeTable(600, 22, &y);
-  std::vector<int64_t> rows(static_cast<size_t>(table.row_count()));
-  std::iota(rows.begin(), rows.end(), 0);
-  const std::vector<int> columns = {0, 1, 2, 3, 4};
-  core::Result<Pipeline> pipeline = Pipeline::Fit(table, columns, rows, NumberScaling::kNone);
-  EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
-  std::vector<float> encoded;
-  pipeline->EncodeRowMajor(table, columns, rows, &encoded);
-  std::vector<double> sorted = y;
-  std::sort(sorted.begin(), sorted.end());
-  std::vector<float> labels;
-  for (double value : y) {
-    int label = 0;
-    for (int cut = 1; cut < class_count; ++cut) label += value > sorted[sorted.size() * cut / class_count] ? 1 : 0;
-    labels.push_back(static_cast<float>(label));
-  }
   BoosterParams params;
   params.objective = class_count == 2 ? "binary:logistic" : "multi:softprob";
   params.num_class = class_count;
@@ -202,14 +191,22 @@ std::shared_ptr<const XgboostModel> MakeClassifier(int class_count) {
   params.max_depth = 4;
   params.subsample = 0.8;
   params.seed = 4;
-  core::Result<TrainedBooster> trained = TrainBooster(
-      {encoded.data(), rows.size(), static_cast<size_t>(pipeline->EncodedWidth())}, labels, nullptr, {}, params);
-  EXPECT_TRUE(trained.ok()) << trained.status().ToString();
-  ModelSignature signature = SignatureOf(*pipeline);
+  const TrainedSetup setup = TrainOnTable(22, params, [class_count](const std::vector<double>& y) {
+    std::vector<double> sorted = y;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<float> labels;
+    for (double value : y) {
+      int label = 0;
+      for (int cut = 1; cut < class_count; ++cut) label += value > sorted[sorted.size() * cut / class_count] ? 1 : 0;
+      labels.push_back(static_cast<float>(label));
+    }
+    return labels;
+  });
+  ModelSignature signature = SignatureOf(setup.pipeline);
   signature.task = class_count == 2 ? Task::kBinaryClassification : Task::kMulticlassClassification;
   for (int class_idx = 0; class_idx < class_count; ++class_idx)
     signature.classes.push_back("q" + std::to_string(class_idx));
-  auto model = XgboostModel::Create(signature, *pipeline, trained->model_ubj);
+  auto model = XgboostModel::Create(signature, setup.pipeline, setup.booster_ubj);
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return model.ok() ? *model : nullptr;
 }

@@ -170,13 +170,7 @@ TEST(XgboostParityTest, ClassifierProbabilitiesMatchPythonXgboost) {
     SCOPED_TRACE(name);
     const int feature_count = c["features"].GetInt();
     const auto class_count = static_cast<size_t>(c["classes"].GetInt());
-    std::vector<data::ColumnSpec> specs;
-    for (int feature_idx = 0; feature_idx < feature_count; ++feature_idx) {
-      specs.push_back({"f" + std::to_string(feature_idx), data::ColumnType::kNumeric});
-    }
-    specs.push_back({"target", data::ColumnType::kInteger});
-    std::ifstream csv(out_dir.path() / (name + ".csv"), std::ios::binary);
-    core::Result<data::Table> table = data::LoadCsvTable(csv, specs);
+    core::Result<data::Table> table = LoadNumberedCsv(out_dir.path() / (name + ".csv"), feature_count);
     ASSERT_TRUE(table.ok()) << table.status().ToString();
     const auto row_count = static_cast<size_t>(table->row_count());
 
