@@ -86,7 +86,7 @@ std::string FormatMetrics(simdjson::dom::element version) {
   simdjson::dom::object metrics;
   if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
   std::string text;
-  for (const char* name : {"r2", "rmse", "mae"}) {
+  for (const char* name : {"r2", "rmse", "mae", "accuracy", "roc_auc", "log_loss"}) {  // regressions, classifiers
     double value;
     if (metrics[name].get(value) != simdjson::SUCCESS) continue;
     char buffer[64];

@@ -13,13 +13,15 @@ parameter, a regression algorithm for a text target) are 422s before any job sta
 
 import csv
 import io
+import json
 import math
+import subprocess
 import unittest
 
 import requests
 
 import amp_server
-from amp_server import AmpServer
+from amp_server import AmpServer, amp_binary
 from amp_client import AmpClient
 
 try:
@@ -216,6 +218,19 @@ class ClassificationTest(unittest.TestCase):
         self.assertEqual(len(only["outputs"]), 2)  # every output is answered
         self.post("/v2/models/iris-all/infer", status=400,
                   json={"inputs": inputs, "outputs": [{"name": "petal_width"}]})
+
+    def test_cli_trains_a_classifier_and_prints_labels_and_metrics(self):
+        def amp(*args):
+            completed = subprocess.run([amp_binary(), *args, "--server", self.server.url], capture_output=True,
+                                       text=True, timeout=180, stdin=subprocess.DEVNULL)
+            self.assertEqual(completed.returncode, 0, completed.stdout + completed.stderr)
+            return completed.stdout
+        trained = amp("train", "--model", "iris-cli", "--dataset", self.iris["id"], "--target", "species", "--task",
+                      "classification", "--algorithm", "logistic_regression", "--wait")
+        self.assertIn("succeeded", trained)
+        self.assertRegex(amp("models"), r"iris-cli.*accuracy=")
+        inputs = json.dumps(dict(self.iris_inputs(self.iris_rows[:1])[0], kingdom="plantae"))  # every column
+        self.assertEqual(amp("predict", "--model", "iris-cli", "--input", inputs).strip(), "setosa")
 
     def test_bad_requests_are_422_before_a_job_starts(self):
         cases = [
