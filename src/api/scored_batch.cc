@@ -1,6 +1,5 @@
 #include "api/scored_batch.h"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -63,10 +62,7 @@ core::Status ScoredBatch::Score(const ml::Model& model, std::span<const ml::Feat
   if (class_count > 0) {
     probabilities.resize(row_count * class_count);
     AMP_RETURN_IF_ERROR(model.PredictProba(values, probabilities, &notes));
-    for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
-      const double* row = probabilities.data() + row_idx * class_count;
-      predictions[row_idx] = static_cast<double>(std::max_element(row, row + class_count) - row);
-    }
+    ml::MostProbableClasses(probabilities, class_count, predictions);
   } else {
     probabilities.clear();
     AMP_RETURN_IF_ERROR(model.Predict(values, predictions, &notes));

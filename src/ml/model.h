@@ -52,6 +52,10 @@ struct PredictionNotes {
   std::vector<std::string> warnings;
 };
 
+// Writes into `classes` (one per row) the index of each row's most probable class (the first of equals), from
+// row-major `probabilities` with `class_count` per row: what a classifier's Predict gives.
+void MostProbableClasses(std::span<const double> probabilities, size_t class_count, std::span<double> classes);
+
 class Model {
  public:
   virtual ~Model() = default;

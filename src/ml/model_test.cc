@@ -48,3 +48,19 @@ TEST(ModelTest, FindFeature) {
 
 }  // namespace
 }  // namespace amp::ml
+
+namespace amp::ml {
+namespace {
+
+TEST(MostProbableClassesTest, PicksTheFirstOfTheLargest) {
+  const std::vector<double> probabilities = {0.2, 0.5, 0.3,  // 1
+                                             0.4, 0.4, 0.2,  // a tie: the first
+                                             0.1, 0.1, 0.8,  // 2
+                                             1.0, 0.0, 0.0};
+  std::vector<double> classes(4);
+  MostProbableClasses(probabilities, 3, classes);
+  EXPECT_EQ(classes, (std::vector<double>{1.0, 0.0, 2.0, 0.0}));
+}
+
+}  // namespace
+}  // namespace amp::ml

@@ -52,20 +52,12 @@ core::Status LogisticModel::Scores(std::span<const FeatureValue> rows, size_t ro
 
 core::Status LogisticModel::Predict(std::span<const FeatureValue> rows, std::span<double> out,
                                     PredictionNotes* notes) const {
-  thread_local std::vector<double> scores;
-  const size_t row_count = out.size();
-  AMP_RETURN_IF_ERROR(Scores(rows, row_count, notes, &scores));
-  for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
-    if (scores_.size() == 1) {
-      out[row_idx] = scores[row_idx] > 0.0 ? 1.0 : 0.0;  // p = 0.5 is a tie: the first class
-      continue;
-    }
-    size_t best = 0;
-    for (size_t output = 1; output < scores_.size(); ++output) {
-      if (scores[output * row_count + row_idx] > scores[best * row_count + row_idx]) best = output;
-    }
-    out[row_idx] = static_cast<double>(best);
-  }
+  // Through the probabilities, so that the class is their argmax even where rounding ties them.
+  const size_t class_count = signature_.classes.size();
+  thread_local std::vector<double> probabilities;
+  probabilities.resize(out.size() * class_count);
+  AMP_RETURN_IF_ERROR(PredictProba(rows, probabilities, notes));
+  MostProbableClasses(probabilities, class_count, out);
   return core::Status::Ok();
 }
 

@@ -108,10 +108,7 @@ core::Status XgboostModel::Predict(std::span<const FeatureValue> rows, std::span
     thread_local std::vector<double> probabilities;
     probabilities.resize(out.size() * class_count);
     AMP_RETURN_IF_ERROR(PredictProba(rows, probabilities, notes));
-    for (size_t row_idx = 0; row_idx < out.size(); ++row_idx) {
-      const double* row = probabilities.data() + row_idx * class_count;
-      out[row_idx] = static_cast<double>(std::max_element(row, row + class_count) - row);
-    }
+    MostProbableClasses(probabilities, class_count, out);
     return core::Status::Ok();
   }
   const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
