@@ -24,8 +24,10 @@ double Softplus(double z) {
   return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
 }
 
-double Objective(const Problem& problem, const Eigen::MatrixXd& theta) {
-  const Eigen::MatrixXd z = problem.xt * theta;
+// The objective at `theta`; leaves the scores Xt * theta in `scores` (rows x outputs) for Probabilities.
+double Objective(const Problem& problem, const Eigen::MatrixXd& theta, Eigen::MatrixXd* scores) {
+  scores->noalias() = problem.xt * theta;
+  const Eigen::MatrixXd& z = *scores;
   double loss = 0.0;
   for (Eigen::Index row = 0; row < z.rows(); ++row) {
     const int32_t label = problem.labels[static_cast<size_t>(row)];
@@ -43,9 +45,9 @@ double Objective(const Problem& problem, const Eigen::MatrixXd& theta) {
   return loss + penalty + shift;
 }
 
-// Class probabilities minus the one-hot labels: one column per output.
-Eigen::MatrixXd Probabilities(const Problem& problem, const Eigen::MatrixXd& theta) {
-  Eigen::MatrixXd z = problem.xt * theta;
+// The probability of each output's class from the scores: one column per output.
+Eigen::MatrixXd Probabilities(const Problem& problem, const Eigen::MatrixXd& scores) {
+  Eigen::MatrixXd z = scores;
   if (!problem.multinomial) return (1.0 / (1.0 + (-z.array()).exp())).matrix();
   for (Eigen::Index row = 0; row < z.rows(); ++row) {
     const double max = z.row(row).maxCoeff();
@@ -107,11 +109,17 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
     }
   }
 
+  // Scratch reused by every iteration: a rows x (cols + 1) matrix is the largest allocation of a step.
+  Eigen::ArrayXd curvature(rows);
+  Eigen::MatrixXd weighted(rows, width);
+  Eigen::MatrixXd block(width, width);
   LogisticSolution solution;
-  double objective = Objective(problem, theta);
+  Eigen::MatrixXd scores(rows, problem.outputs);
+  Eigen::MatrixXd trial_scores(rows, problem.outputs);
+  double objective = Objective(problem, theta, &scores);
   for (int iteration = 0; iteration < params.max_iterations; ++iteration) {
     solution.iterations = iteration + 1;
-    const Eigen::MatrixXd probabilities = Probabilities(problem, theta);
+    const Eigen::MatrixXd probabilities = Probabilities(problem, scores);
     Eigen::MatrixXd residuals = (probabilities - targets).array().colwise() * problem.row_weights.array();
     Eigen::MatrixXd gradient = problem.xt.transpose() * residuals;
     gradient.topRows(cols) += theta.topRows(cols);
@@ -122,9 +130,18 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
       for (int h = g; h < problem.outputs; ++h) {
         // d p_g / d z_h = p_g (1[g == h] - p_h), which for the one binary output is the sigmoid's p (1 - p).
         const double same = g == h ? 1.0 : 0.0;
-        Eigen::ArrayXd curvature = probabilities.col(g).array() * (same - probabilities.col(h).array());
-        curvature *= problem.row_weights.array();
-        const Eigen::MatrixXd block = problem.xt.transpose() * (problem.xt.array().colwise() * curvature).matrix();
+        curvature = probabilities.col(g).array() * (same - probabilities.col(h).array()) * problem.row_weights.array();
+        if (g == h) {
+          // Xt' diag(c) Xt with c >= 0 is the Gram matrix of sqrt(c) Xt: a symmetric rank update, half the work.
+          curvature = curvature.sqrt();  // once per row, not once per element of the product below
+          weighted = problem.xt.array().colwise() * curvature;
+          block.setZero();
+          block.selfadjointView<Eigen::Lower>().rankUpdate(weighted.transpose());
+          block.triangularView<Eigen::StrictlyUpper>() = block.transpose();
+        } else {
+          weighted = problem.xt.array().colwise() * curvature;
+          block.noalias() = problem.xt.transpose() * weighted;
+        }
         hessian.block(g * width, h * width, width, width) = block;
         if (g != h) hessian.block(h * width, g * width, width, width) = block.transpose();
       }
@@ -155,10 +172,10 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
       break;
     }
     double scale = 1.0;
-    double next_objective = Objective(problem, theta + step_matrix);
+    double next_objective = Objective(problem, theta + step_matrix, &trial_scores);
     while (!(next_objective <= objective + 1e-4 * scale * slope) && scale > 1e-12) {
       scale *= 0.5;
-      next_objective = Objective(problem, theta + scale * step_matrix);
+      next_objective = Objective(problem, theta + scale * step_matrix, &trial_scores);
     }
     if (!(next_objective <= objective)) {  // no progress is possible in floating point
       solution.converged = true;
@@ -166,6 +183,7 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
     }
     theta += scale * step_matrix;
     objective = next_objective;
+    scores.swap(trial_scores);
   }
   if (!theta.allFinite()) return core::FailedPrecondition("logistic regression did not converge to a finite solution");
 
