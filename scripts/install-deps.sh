@@ -15,7 +15,7 @@ packages=(
   openssl ceph-mon ceph-osd radosgw
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn)
+  packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn r-cran-palmerpenguins)
 fi
 
 missing=()

@@ -30,11 +30,12 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
   for (auto field : body) {
     std::string_view key = field.key;
     simdjson::dom::element value = field.value;
-    if (key == "dataset_id" || key == "target" || key == "algorithm") {
+    if (key == "dataset_id" || key == "target" || key == "algorithm" || key == "task") {
       std::string_view text;
       if (value.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "a string");
       std::string& dest = key == "dataset_id" ? request->dataset_id
                           : key == "target"   ? request->target
+                          : key == "task"     ? request->task
                                               : request->algorithm;
       dest = std::string(text);
     } else if (key == "features") {
@@ -60,7 +61,7 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
     } else {
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
-                               "'; expected dataset_id, target, algorithm, features, params");
+                               "'; expected dataset_id, target, algorithm, task, features, params");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");

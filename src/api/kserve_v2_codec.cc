@@ -194,7 +194,12 @@ core::Status ParseV2InferRequest(simdjson::dom::element root, V2InferRequest* re
   return core::Status::Ok();
 }
 
-core::Status CheckV2RequestedOutputs(const V2InferRequest& request, std::string_view target) {
+std::string V2ProbabilityOutputName(std::string_view target) {
+  return std::string(target) + "_probabilities";
+}
+
+core::Status CheckV2RequestedOutputs(const V2InferRequest& request, std::string_view target,
+                                     std::string_view probability_output) {
   if (!request.outputs) return core::Status::Ok();
   size_t output_idx = 0;
   for (simdjson::dom::element output : *request.outputs) {
@@ -203,9 +208,12 @@ core::Status CheckV2RequestedOutputs(const V2InferRequest& request, std::string_
       return core::InvalidArgument("outputs[" + std::to_string(output_idx) +
                                    "] must be an object with a string 'name'");
     }
-    if (name != target) {
-      return core::InvalidArgument("unknown output '" + core::ShortenForMessage(name) +
-                                   "'; the model has one output, '" + std::string(target) + "'");
+    if (name != target && (probability_output.empty() || name != probability_output)) {
+      return core::InvalidArgument("unknown output '" + core::ShortenForMessage(name) + "'; " +
+                                   (probability_output.empty()
+                                        ? "the model has one output, '" + std::string(target) + "'"
+                                        : "the model's outputs are '" + std::string(target) + "' and '" +
+                                              std::string(probability_output) + "'"));
     }
     ++output_idx;
   }
@@ -522,13 +530,14 @@ std::string EncodeV2InferResponse(const V2InferResult& result) {
     writer.EndArray();
     writer.EndObject();
   }
+  const bool classifier = !result.classes.empty();
   writer.Key("outputs");
   writer.StartArray();
   writer.StartObject();
   writer.Key("name");
   WriteString(writer, result.output_name);
   writer.Key("datatype");
-  writer.String("FP64");
+  writer.String(classifier ? "BYTES" : "FP64");
   writer.Key("shape");
   writer.StartArray();
   writer.Uint64(result.predictions.size());
@@ -536,9 +545,39 @@ std::string EncodeV2InferResponse(const V2InferResult& result) {
   writer.EndArray();
   writer.Key("data");
   writer.StartArray();
-  for (double prediction : result.predictions) WriteNumber(writer, prediction);
+  for (double prediction : result.predictions) {
+    if (classifier) {
+      WriteString(writer, result.classes[static_cast<size_t>(prediction)]);
+    } else {
+      WriteNumber(writer, prediction);
+    }
+  }
   writer.EndArray();
   writer.EndObject();
+  if (classifier) {
+    writer.StartObject();
+    writer.Key("name");
+    WriteString(writer, result.probability_output_name);
+    writer.Key("datatype");
+    writer.String("FP64");
+    writer.Key("shape");
+    writer.StartArray();
+    writer.Uint64(result.predictions.size());
+    writer.Uint64(result.classes.size());
+    writer.EndArray();
+    writer.Key("data");
+    writer.StartArray();
+    for (double probability : result.probabilities) WriteNumber(writer, probability);
+    writer.EndArray();
+    writer.Key("parameters");
+    writer.StartObject();
+    writer.Key("classes");
+    writer.StartArray();
+    for (const std::string& label : result.classes) WriteString(writer, label);
+    writer.EndArray();
+    writer.EndObject();
+    writer.EndObject();
+  }
   writer.EndArray();
   writer.EndObject();
   return out.Take();

@@ -62,10 +62,15 @@ struct V2InferRequest {
 // not an array or "parameters" not an object.
 core::Status ParseV2InferRequest(simdjson::dom::element root, V2InferRequest* request);
 
-// Checks the requested outputs against the one output an AMP model produces, named after its target. An empty list
-// means every output. InvalidArgument for an entry that is not an object with a string "name", or that names
-// another output.
-core::Status CheckV2RequestedOutputs(const V2InferRequest& request, std::string_view target);
+// Checks the requested outputs against the outputs an AMP model produces: one named after its target, and for a
+// classifier also `probability_output` (V2ProbabilityOutputName; empty for other models). An empty list means every
+// output, and every output is answered either way. InvalidArgument for an entry that is not an object with a string
+// "name", or that names another output.
+core::Status CheckV2RequestedOutputs(const V2InferRequest& request, std::string_view target,
+                                     std::string_view probability_output = {});
+
+// A classifier's second output: "<target>_probabilities".
+std::string V2ProbabilityOutputName(std::string_view target);
 
 inline constexpr size_t kMaxV2Rows = 100000;
 
@@ -124,16 +129,23 @@ struct V2InferResult {
   std::string_view model_name;
   int64_t model_version = 0;
   std::string_view output_name;
-  std::span<const double> predictions;
+  std::span<const double> predictions;  // a classifier's: class indices into `classes`
   std::span<const std::string> warnings;
   int64_t more_warnings = 0;  // counted but not kept (see ml::PredictionNotes)
+  // A classifier's class labels and probabilities (row-major, rows x classes), answered as a second output.
+  std::span<const std::string> classes;
+  std::span<const double> probabilities;
+  std::string_view probability_output_name;
 };
 
 inline constexpr size_t kMaxV2Warnings = 100;
 
 // Renders {"id" (when given), "model_name", "model_version" (a string), "parameters": {"warnings": [...]} (only when
 // there are warnings; at most kMaxV2Warnings, then a line counting the rest), "outputs": [{"name", "datatype":
-// "FP64", "shape": [N, 1], "data": [...]}]}. Non-finite predictions are written as null.
+// "FP64", "shape": [N, 1], "data": [...]}]}. Non-finite predictions are written as null. A classifier's outputs are
+// its labels ({"name": target, "datatype": "BYTES", "shape": [N, 1], "data": ["label", ...]}) and its probabilities
+// ({"name": probability_output_name, "datatype": "FP64", "shape": [N, classes], "data": [row-major],
+// "parameters": {"classes": [label, ...]}}).
 std::string EncodeV2InferResponse(const V2InferResult& result);
 
 }  // namespace amp::api

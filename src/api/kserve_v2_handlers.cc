@@ -10,6 +10,7 @@
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/kserve_v2_codec.h"
+#include "api/scored_batch.h"
 
 namespace amp::api {
 namespace {
@@ -49,7 +50,8 @@ void WriteVersionNames(JsonWriter& writer, const std::vector<storage::VersionRec
 }
 
 // {"name", "datatype", "shape": [-1, 1]}: a column of any number of rows.
-void WriteTensorMetadata(JsonWriter& writer, std::string_view name, V2Datatype datatype) {
+// `columns` is the second dimension: 1, or -1 for a classifier's probabilities (one per class).
+void WriteTensorMetadata(JsonWriter& writer, std::string_view name, V2Datatype datatype, int columns = 1) {
   writer.StartObject();
   writer.Key("name");
   WriteString(writer, name);
@@ -58,7 +60,7 @@ void WriteTensorMetadata(JsonWriter& writer, std::string_view name, V2Datatype d
   writer.Key("shape");
   writer.StartArray();
   writer.Int(-1);
-  writer.Int(1);
+  writer.Int(columns);
   writer.EndArray();
   writer.EndObject();
 }
@@ -183,7 +185,9 @@ Response KServeV2Handlers::ModelMetadata(const Request&, const PathParams& param
   out.writer.EndArray();
   out.writer.Key("outputs");
   out.writer.StartArray();
-  WriteTensorMetadata(out.writer, version.target, V2Datatype::kFp64);
+  const bool classifier = version.task != ml::TaskName(ml::Task::kRegression);
+  WriteTensorMetadata(out.writer, version.target, classifier ? V2Datatype::kBytes : V2Datatype::kFp64);
+  if (classifier) WriteTensorMetadata(out.writer, V2ProbabilityOutputName(version.target), V2Datatype::kFp64, -1);
   out.writer.EndArray();
   out.writer.EndObject();
   return Response::Json(200, out.Take());
@@ -218,7 +222,11 @@ Response KServeV2Handlers::Infer(const Request& request, const PathParams& param
   if (core::Status parsed = ParseV2InferRequest(root, &infer_request); !parsed.ok()) {
     return ErrorResponse(parsed, "invalid_input");
   }
-  if (core::Status checked = CheckV2RequestedOutputs(infer_request, signature.target); !checked.ok()) {
+  const bool classifier = !signature.classes.empty();
+  thread_local std::string probability_output;
+  probability_output = classifier ? V2ProbabilityOutputName(signature.target) : std::string();
+  if (core::Status checked = CheckV2RequestedOutputs(infer_request, signature.target, probability_output);
+      !checked.ok()) {
     return ErrorResponse(checked, "invalid_input");
   }
   KServeV2Codec& codec = ThreadKServeV2Codec();
@@ -229,20 +237,23 @@ Response KServeV2Handlers::Infer(const Request& request, const PathParams& param
     return ErrorResponse(decoded, "invalid_input");
   }
 
-  thread_local std::vector<double> predictions;
-  predictions.resize(codec.row_count());
-  ml::PredictionNotes notes;
-  if (core::Status scored = served.predictor->Predict(codec.values(), predictions, &notes); !scored.ok()) {
-    return ErrorResponse(scored);
+  thread_local ScoredBatch scored;
+  if (core::Status status = scored.Score(*served.predictor, codec.values(), codec.row_count(), false); !status.ok()) {
+    return ErrorResponse(status);
   }
   V2InferResult result;
   result.id = infer_request.id;
   result.model_name = served.model.name;
   result.model_version = served.version.version;
   result.output_name = signature.target;
-  result.predictions = predictions;
-  result.warnings = notes.warnings;
-  result.more_warnings = notes.more_warnings;
+  result.predictions = scored.predictions;
+  result.warnings = scored.notes.warnings;
+  result.more_warnings = scored.notes.more_warnings;
+  if (classifier) {
+    result.classes = signature.classes;
+    result.probabilities = scored.probabilities;
+    result.probability_output_name = probability_output;
+  }
   Response response = Response::Json(200, EncodeV2InferResponse(result));
   response.served = *servable;  // for metrics and the access log
   response.rows_scored = static_cast<int64_t>(codec.row_count());

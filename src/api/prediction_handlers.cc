@@ -19,10 +19,10 @@ Response ModelError(const core::Status& status) {
   return ErrorResponse(status);
 }
 
-// Decodes `rows` (one object, or an array of objects) and scores them on `servable`. Fills `predictions` and
-// `notes`; returns an error response on failure.
+// Decodes `rows` (one object, or an array of objects) and scores them on `servable` into `scored`; returns an
+// error response on failure.
 std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::element rows, bool* is_batch,
-                              std::vector<double>* predictions, ml::PredictionNotes* notes) {
+                              ScoredBatch* scored) {
   const ml::ModelSignature& signature = servable.predictor->signature();
   RowDecoder& decoder = ThreadRowDecoder();
   simdjson::dom::array array;
@@ -42,9 +42,9 @@ std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::
     core::Status status = decoder.DecodeRow(rows, 0);
     if (!status.ok()) return ErrorResponse(status, "invalid_input");
   }
-  predictions->resize(decoder.values().size() / std::max<size_t>(signature.features.size(), 1));
-  if (signature.features.empty()) predictions->resize(*is_batch ? array.size() : 1);
-  core::Status status = servable.predictor->Predict(decoder.values(), *predictions, notes);
+  const size_t row_count =
+      signature.features.empty() ? (*is_batch ? array.size() : 1) : decoder.values().size() / signature.features.size();
+  core::Status status = scored->Score(*servable.predictor, decoder.values(), row_count, false);
   if (!status.ok()) return ErrorResponse(status);
   return std::nullopt;
 }
@@ -151,20 +151,28 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
     }
   }
 
-  thread_local std::vector<double> predictions;
-  ml::PredictionNotes notes;
+  thread_local ScoredBatch scored;
   bool is_batch = false;
-  if (auto error = Score(served, inputs, &is_batch, &predictions, &notes)) return attributed(std::move(*error), 0);
+  if (auto error = Score(served, inputs, &is_batch, &scored)) return attributed(std::move(*error), 0);
+  const std::vector<double>& predictions = scored.predictions;
+  const ml::PredictionNotes& notes = scored.notes;
+  const ml::ModelSignature& signature = served.predictor->signature();
 
+  // A classifier answers its label as the prediction and each class's probability beside it.
   JsonOut out;
   out.writer.StartObject();
-  out.writer.Key("prediction");
-  if (is_batch) {
-    out.writer.StartArray();
-    for (double prediction : predictions) WriteNumber(out.writer, prediction);
-    out.writer.EndArray();
-  } else {
-    WriteNumber(out.writer, predictions.front());
+  for (bool probabilities : {false, true}) {
+    if (probabilities && scored.class_count == 0) break;
+    out.writer.Key(probabilities ? "probabilities" : "prediction");
+    if (is_batch) out.writer.StartArray();
+    for (size_t row_idx = 0; row_idx < predictions.size(); ++row_idx) {
+      if (probabilities) {
+        WriteProbabilities(out.writer, signature, scored, row_idx);
+      } else {
+        WritePrediction(out.writer, signature, scored, row_idx);
+      }
+    }
+    if (is_batch) out.writer.EndArray();
   }
   out.writer.Key("model_id");
   WriteString(out.writer, served.model.id);

@@ -138,6 +138,10 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
   WriteString(writer, job.request.target);
   writer.Key("algorithm");
   WriteString(writer, job.request.algorithm);
+  if (!job.request.task.empty()) {
+    writer.Key("task");
+    WriteString(writer, job.request.task);
+  }
   writer.Key("features");
   writer.StartArray();
   for (const std::string& feature : job.request.features) WriteString(writer, feature);

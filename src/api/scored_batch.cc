@@ -34,12 +34,39 @@ void AppendCsvNumber(double value, std::string* out) {
 
 }  // namespace
 
+void WritePrediction(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
+                     size_t row_idx) {
+  if (scored.class_count > 0) {
+    WriteString(writer, scored.Label(signature, row_idx));
+  } else {
+    WriteNumber(writer, scored.predictions[row_idx]);
+  }
+}
+
+void WriteProbabilities(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
+                        size_t row_idx) {
+  writer.StartObject();
+  for (size_t class_idx = 0; class_idx < scored.class_count; ++class_idx) {
+    WriteString(writer, signature.classes[class_idx]);
+    WriteNumber(writer, scored.probabilities[row_idx * scored.class_count + class_idx]);
+  }
+  writer.EndObject();
+}
+
 core::Status ScoredBatch::Score(const ml::Model& model, std::span<const ml::FeatureValue> values, size_t row_count,
                                 bool explain) {
   notes.Clear();
   explained = explain;
   predictions.resize(row_count);
-  AMP_RETURN_IF_ERROR(model.Predict(values, predictions, &notes));
+  class_count = model.signature().classes.size();
+  if (class_count > 0) {
+    probabilities.resize(row_count * class_count);
+    AMP_RETURN_IF_ERROR(model.PredictProba(values, probabilities, &notes));
+    ml::MostProbableClasses(probabilities, class_count, predictions);
+  } else {
+    probabilities.clear();
+    AMP_RETURN_IF_ERROR(model.Predict(values, predictions, &notes));
+  }
   if (!explain) {
     contributions.clear();
     base_values.clear();
@@ -61,12 +88,23 @@ std::string RenderScoredBatchJson(const serving::Servable& served, const ScoredB
   out.writer.Int64(served.version.version);
   out.writer.Key("target");
   WriteString(out.writer, served.version.target);
+  const ml::ModelSignature& signature = served.predictor->signature();
   out.writer.Key("predictions");
   out.writer.StartArray();
-  for (double prediction : scored.predictions) WriteNumber(out.writer, prediction);
+  for (size_t row_idx = 0; row_idx < scored.predictions.size(); ++row_idx) {
+    WritePrediction(out.writer, signature, scored, row_idx);
+  }
   out.writer.EndArray();
+  if (scored.class_count > 0) {
+    out.writer.Key("probabilities");
+    out.writer.StartArray();
+    for (size_t row_idx = 0; row_idx < scored.predictions.size(); ++row_idx) {
+      WriteProbabilities(out.writer, signature, scored, row_idx);
+    }
+    out.writer.EndArray();
+  }
   if (scored.explained) {
-    const std::vector<ml::FeatureSpec>& features = served.predictor->signature().features;
+    const std::vector<ml::FeatureSpec>& features = signature.features;
     out.writer.Key("explanations");
     out.writer.StartArray();
     for (size_t row_idx = 0; row_idx < scored.base_values.size(); ++row_idx) {
@@ -95,6 +133,10 @@ std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const Scor
   // About 20 bytes per number.
   out.reserve(64 + scored.predictions.size() * (scored.explained ? 20 * (width + 2) : 20));
   AppendCsvField(signature.target, &out);
+  for (size_t class_idx = 0; class_idx < scored.class_count; ++class_idx) {
+    out.push_back(',');
+    AppendCsvField(signature.classes[class_idx] + "_probability", &out);
+  }
   if (scored.explained) {
     for (const ml::FeatureSpec& feature : signature.features) {
       out.push_back(',');
@@ -104,7 +146,15 @@ std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const Scor
   }
   out.append("\r\n");
   for (size_t row_idx = 0; row_idx < scored.predictions.size(); ++row_idx) {
-    AppendCsvNumber(scored.predictions[row_idx], &out);
+    if (scored.class_count > 0) {
+      AppendCsvField(scored.Label(signature, row_idx), &out);
+      for (size_t class_idx = 0; class_idx < scored.class_count; ++class_idx) {
+        out.push_back(',');
+        AppendCsvNumber(scored.probabilities[row_idx * scored.class_count + class_idx], &out);
+      }
+    } else {
+      AppendCsvNumber(scored.predictions[row_idx], &out);
+    }
     if (scored.explained) {
       for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {
         out.push_back(',');

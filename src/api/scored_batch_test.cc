@@ -33,7 +33,7 @@ std::shared_ptr<const ml::Model> HandModel() {
   c.categories = {"a", "b"};
   c.impute_category = 1;
   c.category_means = {0.25, 0.75};
-  ml::ModelSignature signature{ml::Task::kRegression, "y", {x.feature, c.feature}};
+  ml::ModelSignature signature{ml::Task::kRegression, "y", {x.feature, c.feature}, {}};
   auto model = ml::LinearModel::Create(signature, ml::Pipeline({x, c}), ml::LinearSolution{{3.0, -1.0, 5.0}, 2.0});
   EXPECT_TRUE(model.ok()) << model.status().ToString();
   return *model;
@@ -53,7 +53,7 @@ class OpaqueModel final : public ml::Model {
   int64_t MemoryBytes() const override { return 0; }
 
  private:
-  ml::ModelSignature signature_{ml::Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}};
+  ml::ModelSignature signature_{ml::Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}, {}};
 };
 
 const std::vector<ml::FeatureValue> kRows = {
@@ -149,7 +149,7 @@ TEST(ScoredBatchTest, CsvAnswer) {
 }
 
 TEST(ScoredBatchTest, CsvNumbersReadBackExactlyAndNamesAreQuoted) {
-  ml::ModelSignature signature{ml::Task::kRegression, "price, \"net\"", {{"a,b", data::ColumnType::kNumeric}}};
+  ml::ModelSignature signature{ml::Task::kRegression, "price, \"net\"", {{"a,b", data::ColumnType::kNumeric}}, {}};
   ScoredBatch scored;
   scored.predictions = {0.1,
                         1.0 / 3.0,

@@ -86,7 +86,7 @@ std::string FormatMetrics(simdjson::dom::element version) {
   simdjson::dom::object metrics;
   if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
   std::string text;
-  for (const char* name : {"r2", "rmse", "mae"}) {
+  for (const char* name : {"r2", "rmse", "mae", "accuracy", "roc_auc", "log_loss"}) {  // regressions, classifiers
     double value;
     if (metrics[name].get(value) != simdjson::SUCCESS) continue;
     char buffer[64];
@@ -188,7 +188,8 @@ struct TrainOptions {
   std::string model;
   std::string dataset;
   std::string target;
-  std::string algorithm = "linear_regression";
+  std::string algorithm;  // empty: the server's default for the task
+  std::string task;       // empty: implied by the algorithm or detected
   std::vector<std::string> features;
   std::vector<std::string> params;
   bool wait = false;
@@ -196,8 +197,9 @@ struct TrainOptions {
 };
 
 int Train(const CommonOptions& common, const TrainOptions& options) {
-  std::string body = "{\"dataset_id\":" + JsonQuote(options.dataset) + ",\"target\":" + JsonQuote(options.target) +
-                     ",\"algorithm\":" + JsonQuote(options.algorithm);
+  std::string body = "{\"dataset_id\":" + JsonQuote(options.dataset) + ",\"target\":" + JsonQuote(options.target);
+  if (!options.algorithm.empty()) body += ",\"algorithm\":" + JsonQuote(options.algorithm);
+  if (!options.task.empty()) body += ",\"task\":" + JsonQuote(options.task);
   if (!options.features.empty()) {
     body += ",\"features\":[";
     for (size_t idx = 0; idx < options.features.size(); ++idx)
@@ -460,7 +462,12 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--model", options->model, "Model name (created on first use)")->required();
     train->add_option("--dataset", options->dataset, "Dataset id")->required();
     train->add_option("--target", options->target, "Column to predict")->required();
-    train->add_option("--algorithm", options->algorithm, "Algorithm (default linear_regression)");
+    train->add_option("--algorithm", options->algorithm,
+                      "linear_regression, logistic_regression or xgboost_regressor (default: linear_regression for "
+                      "a regression, logistic_regression for a classification)");
+    train->add_option("--task", options->task,
+                      "regression, classification, binary_classification or multiclass_classification (default: "
+                      "implied by the algorithm, else detected from the target)");
     train->add_option("--features", options->features, "Feature columns (default: all but the target)")
         ->delimiter(',');
     train->add_option("--param", options->params, "Training parameter name=value, e.g. --param l2=1.0");

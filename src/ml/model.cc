@@ -1,17 +1,36 @@
 #include "ml/model.h"
 
+#include <algorithm>
+
 namespace amp::ml {
 
 std::string_view TaskName(Task task) {
   switch (task) {
     case Task::kRegression: return "regression";
+    case Task::kBinaryClassification:
+      return "binary_classification";
+    case Task::kMulticlassClassification:
+      return "multiclass_classification";
   }
   return "unknown";
 }
 
 core::Result<Task> ParseTask(std::string_view name) {
-  if (name == "regression") return Task::kRegression;
+  for (Task task : {Task::kRegression, Task::kBinaryClassification, Task::kMulticlassClassification}) {
+    if (name == TaskName(task)) return task;
+  }
   return core::InvalidArgument("unknown task '" + std::string(name) + "'");
+}
+
+void MostProbableClasses(std::span<const double> probabilities, size_t class_count, std::span<double> classes) {
+  for (size_t row_idx = 0; row_idx < classes.size(); ++row_idx) {
+    const double* row = probabilities.data() + row_idx * class_count;
+    classes[row_idx] = static_cast<double>(std::max_element(row, row + class_count) - row);
+  }
+}
+
+core::Status Model::PredictProba(std::span<const FeatureValue>, std::span<double>, PredictionNotes*) const {
+  return core::FailedPrecondition("model type " + std::string(algorithm()) + " does not predict class probabilities");
 }
 
 core::Status Model::Explain(std::span<const FeatureValue>, std::span<double>, std::span<double>,

@@ -15,9 +15,14 @@
 
 namespace amp::ml {
 
-enum class Task { kRegression };
+// What a model predicts: a number (regression), or one of two or of several class labels.
+enum class Task { kRegression, kBinaryClassification, kMulticlassClassification };
+// "regression", "binary_classification", "multiclass_classification".
 std::string_view TaskName(Task task);
 core::Result<Task> ParseTask(std::string_view name);
+inline bool IsClassification(Task task) {
+  return task != Task::kRegression;
+}
 
 struct FeatureSpec {
   std::string name;
@@ -25,11 +30,14 @@ struct FeatureSpec {
   bool operator==(const FeatureSpec&) const = default;
 };
 
-// What a model takes and gives: the named, typed input features (in order) and the target it predicts.
+// What a model takes and gives: the named, typed input features (in order) and the target it predicts. A
+// classifier's class labels are the target's distinct values as text (numbers as the CSV wrote them, booleans as
+// "true"/"false"), sorted by byte order; probabilities and class indices refer to this order. Empty for regression.
 struct ModelSignature {
   Task task = Task::kRegression;
   std::string target;
   std::vector<FeatureSpec> features;
+  std::vector<std::string> classes;
 
   // Index of the feature named `name`, or -1.
   int FindFeature(std::string_view name) const;
@@ -62,6 +70,10 @@ struct PredictionNotes {
   }
 };
 
+// Writes into `classes` (one per row) the index of each row's most probable class (the first of equals), from
+// row-major `probabilities` with `class_count` per row: what a classifier's Predict gives.
+void MostProbableClasses(std::span<const double> probabilities, size_t class_count, std::span<double> classes);
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -69,12 +81,20 @@ class Model {
   virtual std::string_view algorithm() const = 0;
   virtual const ModelSignature& signature() const = 0;
 
-  // Scores `rows`, row-major with signature().features.size() values per row, into `out` (one per row).
-  // Number-like features take kNumber or kMissing values, categorical ones kText or kMissing; the caller checks
-  // kinds (see serving/). Missing values are imputed as in training and noted, as are unseen categories.
+  // Scores `rows`, row-major with signature().features.size() values per row, into `out` (one per row): the
+  // predicted value, or for a classifier the index in signature().classes of the most probable class (the first
+  // of equals). Number-like features take kNumber or kMissing values, categorical ones kText or kMissing; the caller
+  // checks kinds (see serving/). Missing values are imputed as in training and noted, as are unseen categories.
   // InvalidArgument if the sizes disagree.
   virtual core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
                                PredictionNotes* notes) const = 0;
+
+  // A classifier's class probabilities for `rows` (as for Predict) into `probabilities`, row-major, rows x
+  // signature().classes.size(); each row sums to 1 up to rounding, and Predict's class is its argmax. Allocates
+  // nothing per row. InvalidArgument if the sizes disagree. The default (regression models) answers
+  // FailedPrecondition.
+  virtual core::Status PredictProba(std::span<const FeatureValue> rows, std::span<double> probabilities,
+                                    PredictionNotes* notes) const;
 
   // Explains `rows` (as for Predict): for each row, one contribution per feature into `contributions` (row-major,
   // rows x signature().features.size()) and a base value into `base_values`, such that base value + the sum of the

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "ml/linear/linear_model.h"
+#include "ml/logistic/logistic_model.h"
 #include "ml/xgboost/xgboost_model.h"
 
 namespace amp::ml {
@@ -37,6 +38,15 @@ core::Result<ModelSignature> ReadSignature(const rapidjson::Value& value) {
     if (!type.ok()) return corrupt();
     signature.features.push_back({feature["name"].GetString(), *type});
   }
+  if (value.HasMember("classes")) {
+    if (!value["classes"].IsArray()) return corrupt();
+    for (const auto& label : value["classes"].GetArray()) {
+      if (!label.IsString()) return corrupt();
+      signature.classes.emplace_back(label.GetString(), label.GetStringLength());
+    }
+  }
+  // A classifier needs at least two classes and a regression model none, or Predict's answers mean nothing.
+  if (IsClassification(signature.task) ? signature.classes.size() < 2 : !signature.classes.empty()) return corrupt();
   return signature;
 }
 
@@ -69,6 +79,12 @@ std::string SerializeModel(const Model& model) {
     writer.EndObject();
   }
   writer.EndArray();
+  if (!model.signature().classes.empty()) {
+    writer.Key("classes");
+    writer.StartArray();
+    for (const std::string& label : model.signature().classes) WriteString(writer, label);
+    writer.EndArray();
+  }
   writer.EndObject();
   writer.Key("payload");
   std::string payload = model.SerializePayload();
@@ -103,7 +119,11 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
     AMP_ASSIGN_OR_RETURN(auto model, LinearModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
-  if (algorithm == kXgboostRegressorAlgorithm) {
+  if (algorithm == kLogisticRegressionAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, LogisticModel::FromPayload(std::move(signature), payload.GetString()));
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kXgboostRegressorAlgorithm || algorithm == kXgboostClassifierAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, XgboostModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }

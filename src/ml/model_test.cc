@@ -24,7 +24,7 @@ class ConstantModel final : public Model {
   int64_t MemoryBytes() const override { return 0; }
 
  private:
-  ModelSignature signature_{Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}};
+  ModelSignature signature_{Task::kRegression, "y", {{"x", data::ColumnType::kNumeric}}, {}};
 };
 
 TEST(ModelTest, ExplainIsUnsupportedByDefault) {
@@ -39,7 +39,7 @@ TEST(ModelTest, ExplainIsUnsupportedByDefault) {
 
 TEST(ModelTest, FindFeature) {
   ModelSignature signature{
-      Task::kRegression, "y", {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kCategorical}}};
+      Task::kRegression, "y", {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kCategorical}}, {}};
   EXPECT_EQ(signature.FindFeature("a"), 0);
   EXPECT_EQ(signature.FindFeature("b"), 1);
   EXPECT_EQ(signature.FindFeature("c"), -1);
@@ -68,6 +68,16 @@ TEST(PredictionNotesTest, KeepsTheFirstWarningsAndCountsTheRest) {
   EXPECT_EQ(made, static_cast<int>(PredictionNotes::kMaxWarnings));  // the counted ones are never built
   notes.Clear();
   EXPECT_EQ(notes.WarningCount(), 0);
+}
+
+TEST(MostProbableClassesTest, PicksTheFirstOfTheLargest) {
+  const std::vector<double> probabilities = {0.2, 0.5, 0.3,  // 1
+                                             0.4, 0.4, 0.2,  // a tie: the first
+                                             0.1, 0.1, 0.8,  // 2
+                                             1.0, 0.0, 0.0};
+  std::vector<double> classes(4);
+  MostProbableClasses(probabilities, 3, classes);
+  EXPECT_EQ(classes, (std::vector<double>{1.0, 0.0, 2.0, 0.0}));
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ struct VersionRecord {
   int64_t version = 0;  // assigned by the store: 1, 2, 3... per model
   int64_t created_at_micros = 0;
   std::string algorithm;
-  std::string task;  // "regression"
+  std::string task;  // ml::TaskName: "regression", "binary_classification", "multiclass_classification"
   std::string target;
   std::vector<FeatureField> features;
   std::map<std::string, double> metrics;  // holdout metrics
@@ -87,6 +87,7 @@ struct TrainRequest {
   std::string dataset_id;
   std::string target;
   std::string algorithm;
+  std::string task;                   // empty: implied by the algorithm, else detected from the target
   std::vector<std::string> features;  // empty: every column but the target
   std::map<std::string, double> params;
 };

@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -115,6 +115,9 @@ CREATE TABLE audit_log (
   previous_sha256 TEXT NOT NULL,
   sha256 TEXT NOT NULL
 );
+)sql",
+    R"sql(
+ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT '';
 )sql",
 };
 
@@ -247,7 +250,8 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
 
 constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
-    "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json";
+    "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
+    "task";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -269,6 +273,7 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   record.result_model_id = stmt.Text(13);
   record.result_version = stmt.Int(14);
   AMP_ASSIGN_OR_RETURN(record.result_metrics, DecodeNumberMap(stmt.Text(15)));
+  record.request.task = stmt.Text(16);
   return record;
 }
 
@@ -635,7 +640,7 @@ core::Result<std::vector<AliasEvent>> SqliteMetadataStore::ListAliasEvents(std::
 core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)")
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
@@ -654,6 +659,7 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   stmt.Bind(14, record.result_model_id);
   stmt.Bind(15, record.result_version);
   stmt.Bind(16, EncodeNumberMap(record.result_metrics));
+  stmt.Bind(17, record.request.task);
   return stmt.Run();
 }
 

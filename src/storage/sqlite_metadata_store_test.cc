@@ -116,6 +116,7 @@ JobRecord MakeJob(std::string id, int64_t created_at) {
   record.request.dataset_id = "ds_0123456789abcdef";
   record.request.target = "price";
   record.request.algorithm = "linear_regression";
+  record.request.task = "multiclass_classification";
   record.request.features = {"area", "rooms"};
   record.request.params = {{"l2", 0.5}};
   record.created_at_micros = created_at;
@@ -147,6 +148,7 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.request.dataset_id, want.request.dataset_id);
   EXPECT_EQ(got.request.target, want.request.target);
   EXPECT_EQ(got.request.algorithm, want.request.algorithm);
+  EXPECT_EQ(got.request.task, want.request.task);
   EXPECT_EQ(got.request.features, want.request.features);
   EXPECT_EQ(got.request.params, want.request.params);
   EXPECT_EQ(got.created_at_micros, want.created_at_micros);

@@ -55,14 +55,16 @@ void JobRunner::Shutdown() {
 core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(request.dataset_id));
+  // Validated now; the worker plans again from the stored request, which records what was decided (the algorithm
+  // and the task), so that a rerun cannot decide otherwise.
   AMP_ASSIGN_OR_RETURN(TrainPlan plan, PlanTraining(request, dataset.summary));
-  (void)plan;  // validated now; the worker plans again from the stored request
 
   storage::JobRecord job;
   job.id = core::NewId("job");
   job.state = storage::JobState::kQueued;
   job.request = request;
-  if (job.request.algorithm.empty()) job.request.algorithm = "linear_regression";
+  job.request.algorithm = plan.algorithm;
+  job.request.task = std::string(ml::TaskName(plan.task));
   job.created_at_micros = clock_.NowMicros();
   job.progress = "queued";
   {

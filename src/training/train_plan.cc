@@ -5,7 +5,9 @@
 #include <string_view>
 
 #include "ml/linear/linear_model.h"
+#include "ml/logistic/logistic_model.h"
 #include "ml/xgboost/xgboost_model.h"
+#include "training/task_detection.h"
 
 namespace amp::training {
 namespace {
@@ -40,6 +42,17 @@ const std::vector<ParamRule>& LinearRules() {
   return kRules;
 }
 
+const std::vector<ParamRule>& LogisticRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"C", "> 0", [](double v) { return v > 0.0; }, [](TrainPlan& plan, double v) { plan.logistic.c = v; }},
+      {"balanced_class_weights", "0 or 1", [](double v) { return v == 0.0 || v == 1.0; },
+       [](TrainPlan& plan, double v) { plan.logistic.balanced = v == 1.0; }},
+      {"max_iter", "a whole number in [1, 10000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 10000; },
+       [](TrainPlan& plan, double v) { plan.logistic.max_iterations = static_cast<int>(v); }},
+  };
+  return kRules;
+}
+
 const std::vector<ParamRule>& XgboostRules() {
   static const std::vector<ParamRule> kRules = {
       {"n_estimators", "a whole number in [1, 10000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 10000; },
@@ -65,21 +78,36 @@ const std::vector<ParamRule>& XgboostRules() {
   return kRules;
 }
 
+bool IsXgboost(std::string_view algorithm) {
+  return algorithm == ml::kXgboostRegressorAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm;
+}
+
 const std::vector<ParamRule>& RulesFor(std::string_view algorithm) {
-  return algorithm == ml::kXgboostRegressorAlgorithm ? XgboostRules() : LinearRules();
+  if (IsXgboost(algorithm)) return XgboostRules();
+  if (algorithm == ml::kLogisticRegressionAlgorithm) return LogisticRules();
+  return LinearRules();
+}
+
+// The task an algorithm implies when the request names none: "regression" or "classification".
+std::string_view ImpliedTask(std::string_view algorithm) {
+  if (algorithm.empty()) return "";
+  return algorithm == ml::kLogisticRegressionAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm
+             ? "classification"
+             : "regression";
 }
 
 }  // namespace
 
 const std::vector<std::string>& SupportedAlgorithms() {
-  static const std::vector<std::string> kAlgorithms = {std::string(ml::kLinearRegressionAlgorithm),
-                                                       std::string(ml::kXgboostRegressorAlgorithm)};
+  static const std::vector<std::string> kAlgorithms = {
+      std::string(ml::kLinearRegressionAlgorithm), std::string(ml::kLogisticRegressionAlgorithm),
+      std::string(ml::kXgboostRegressorAlgorithm), std::string(ml::kXgboostClassifierAlgorithm)};
   return kAlgorithms;
 }
 
 std::map<std::string, double> TrainPlan::Params() const {
   std::map<std::string, double> params = {{"holdout_fraction", holdout_fraction}, {"seed", static_cast<double>(seed)}};
-  if (algorithm == ml::kXgboostRegressorAlgorithm) {
+  if (IsXgboost(algorithm)) {
     params.emplace("n_estimators", static_cast<double>(boosting.n_estimators));
     params.emplace("max_depth", static_cast<double>(boosting.max_depth));
     params.emplace("learning_rate", boosting.learning_rate);
@@ -89,6 +117,10 @@ std::map<std::string, double> TrainPlan::Params() const {
     params.emplace("reg_lambda", boosting.reg_lambda);
     params.emplace("early_stopping_rounds", static_cast<double>(boosting.early_stopping_rounds));
     params.emplace("nthread", static_cast<double>(boosting.nthread));
+  } else if (algorithm == ml::kLogisticRegressionAlgorithm) {
+    params.emplace("C", logistic.c);
+    params.emplace("balanced_class_weights", logistic.balanced ? 1.0 : 0.0);
+    params.emplace("max_iter", static_cast<double>(logistic.max_iterations));
   } else {
     params.emplace("l2", l2);
   }
@@ -103,13 +135,36 @@ std::vector<data::ColumnSpec> TrainPlan::ColumnsToLoad() const {
 
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema) {
   TrainPlan plan;
-  plan.algorithm = request.algorithm.empty() ? std::string(ml::kLinearRegressionAlgorithm) : request.algorithm;
-  bool known = false;
-  for (const std::string& algorithm : SupportedAlgorithms()) known = known || algorithm == plan.algorithm;
-  if (!known) {
-    std::string supported;
-    for (const std::string& algorithm : SupportedAlgorithms()) supported += (supported.empty() ? "" : ", ") + algorithm;
-    return core::FailedPrecondition("unknown algorithm '" + plan.algorithm + "'; supported: " + supported);
+  if (!request.algorithm.empty()) {
+    bool known = false;
+    for (const std::string& algorithm : SupportedAlgorithms()) known = known || algorithm == request.algorithm;
+    if (!known) {
+      std::string supported;
+      for (const std::string& algorithm : SupportedAlgorithms()) {
+        supported += (supported.empty() ? "" : ", ") + algorithm;
+      }
+      return core::FailedPrecondition("unknown algorithm '" + request.algorithm + "'; supported: " + supported);
+    }
+  }
+
+  if (request.target.empty()) return core::FailedPrecondition("'target' is required");
+  int target_idx = schema.FindColumn(request.target);
+  if (target_idx < 0) {
+    return core::FailedPrecondition("target column '" + request.target + "' is not in the dataset");
+  }
+  const data::ColumnSummary& target = schema.columns[static_cast<size_t>(target_idx)];
+  plan.target = {target.name, target.type};
+  AMP_ASSIGN_OR_RETURN(plan.task,
+                       DetectTask(target, request.task.empty() ? ImpliedTask(request.algorithm) : request.task));
+  const bool classification = ml::IsClassification(plan.task);
+  plan.algorithm = !request.algorithm.empty() ? request.algorithm
+                   : classification           ? std::string(ml::kLogisticRegressionAlgorithm)
+                                              : std::string(ml::kLinearRegressionAlgorithm);
+  if ((ImpliedTask(plan.algorithm) == "classification") != classification) {
+    return core::FailedPrecondition(
+        plan.algorithm + " cannot train a " + std::string(ml::TaskName(plan.task)) + " of target '" + target.name +
+        "'; use " +
+        (classification ? "logistic_regression or xgboost_classifier" : "linear_regression or xgboost_regressor"));
   }
 
   std::vector<const ParamRule*> rules;
@@ -130,19 +185,6 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
     }
     match->apply(plan, value);
   }
-
-  if (request.target.empty()) return core::FailedPrecondition("'target' is required");
-  int target_idx = schema.FindColumn(request.target);
-  if (target_idx < 0) {
-    return core::FailedPrecondition("target column '" + request.target + "' is not in the dataset");
-  }
-  const data::ColumnSummary& target = schema.columns[static_cast<size_t>(target_idx)];
-  if (target.type == data::ColumnType::kCategorical || target.type == data::ColumnType::kBoolean) {
-    return core::FailedPrecondition("target column '" + request.target + "' is " +
-                                    std::string(data::ColumnTypeName(target.type)) + "; " + plan.algorithm +
-                                    " needs a numeric target");
-  }
-  plan.target = {target.name, target.type};
 
   std::set<std::string> seen;
   if (request.features.empty()) {

@@ -10,6 +10,8 @@
 #include "core/status.h"
 #include "data/table.h"
 #include "data/table_summary.h"
+#include "ml/logistic/logistic_solver.h"
+#include "ml/model.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "storage/records.h"
 
@@ -17,10 +19,13 @@ namespace amp::training {
 
 struct TrainPlan {
   std::string algorithm;
+  ml::Task task = ml::Task::kRegression;
   data::ColumnSpec target;
   std::vector<data::ColumnSpec> features;
-  double l2 = 0.0;             // linear_regression
-  ml::BoosterParams boosting;  // xgboost_regressor; its seed is `seed` below (boosting.seed is not used)
+  double l2 = 0.0;              // linear_regression
+  ml::LogisticParams logistic;  // logistic_regression
+  ml::BoosterParams boosting;   // xgboost_*; its seed is `seed` below (boosting.seed is not used), its objective
+                                // follows the task
   double holdout_fraction = 0.2;
   uint64_t seed = 42;  // the holdout split, the early-stopping fold and XGBoost's sampling
 
@@ -33,14 +38,21 @@ struct TrainPlan {
 // The algorithms this build can train.
 const std::vector<std::string>& SupportedAlgorithms();
 
-// Parameters by algorithm (each also takes holdout_fraction and seed):
-//   linear_regression  l2 (0)
-//   xgboost_regressor  n_estimators (100), max_depth (6), learning_rate (0.3), subsample (1), colsample_bytree (1),
-//                      min_child_weight (1), reg_lambda (1), early_stopping_rounds (0 = off; else 10% of the
-//                      training part is held out as a validation fold), nthread (1)
+// Algorithms by task: regression: linear_regression (the default), xgboost_regressor; classification (binary or
+// multiclass): logistic_regression (the default), xgboost_classifier. The task is the request's `task`, else the one
+// the algorithm implies, else detected from the target (DetectTask). Parameters by algorithm (each also takes
+// holdout_fraction and seed):
+//   linear_regression    l2 (0)
+//   logistic_regression  C (1: scikit-learn's inverse penalty), balanced_class_weights (0; 1 weighs rows as
+//                        sklearn's class_weight="balanced"), max_iter (100 Newton steps)
+//   xgboost_regressor,   n_estimators (100), max_depth (6), learning_rate (0.3), subsample (1), colsample_bytree (1),
+//                        min_child_weight (1), reg_lambda (1), early_stopping_rounds (0 = off; else 10% of the
+//                        training part is held out as a validation fold), nthread (1)
+//   xgboost_classifier   the same (objective binary:logistic or multi:softprob; early stopping on logloss/mlogloss)
 // FailedPrecondition (naming the problem) for: an unknown algorithm, an unknown or out-of-range parameter, a target
-// that is not a column, a regression target that is not numeric, a feature that is not a column or is the target,
-// a repeated feature, no features left.
+// that is not a column, DetectTask's refusals (a regression target that is text, a classification target with one
+// class, ...), an algorithm that does not do the task, a feature that is not a column or is the target, a repeated
+// feature, no features left.
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 }  // namespace amp::training

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace amp::training {
@@ -18,16 +19,18 @@ using ::testing::Pair;
 data::TableSummary HouseSchema() {
   data::TableSummary schema;
   schema.row_count = 100;
-  for (auto [name, type] : std::vector<std::pair<std::string, data::ColumnType>>{
-           {"price", data::ColumnType::kNumeric},
-           {"sqft", data::ColumnType::kInteger},
-           {"city", data::ColumnType::kCategorical},
-           {"garage", data::ColumnType::kBoolean},
-           {"age", data::ColumnType::kNumeric},
+  for (auto [name, type, distinct] : std::vector<std::tuple<std::string, data::ColumnType, int64_t>>{
+           {"price", data::ColumnType::kNumeric, 400},
+           {"sqft", data::ColumnType::kInteger, 80},
+           {"city", data::ColumnType::kCategorical, 3},
+           {"garage", data::ColumnType::kBoolean, 2},
+           {"age", data::ColumnType::kNumeric, 60},
+           {"country", data::ColumnType::kCategorical, 1},
        }) {
     data::ColumnSummary column;
     column.name = name;
     column.type = type;
+    column.distinct_count = distinct;
     schema.columns.push_back(column);
   }
   return schema;
@@ -75,8 +78,21 @@ TEST(TrainPlanTest, Errors) {
       {"no target", Request(""), houses, "'target' is required"},
       {"missing target", Request("cost"), houses, "target column 'cost' is not in the dataset"},
       {"target differs in case", Request("Price"), houses, "target column 'Price' is not in the dataset"},
-      {"categorical target", Request("city"), houses, "target column 'city' is categorical"},
-      {"boolean target", Request("garage"), houses, "target column 'garage' is boolean"},
+      {"categorical target", Request("city", {}, {}, "linear_regression"), houses,
+       "target column 'city' is categorical; regression needs a numeric target"},
+      {"boolean target", Request("garage", {}, {}, "linear_regression"), houses, "target column 'garage' is boolean"},
+      {"one class", Request("country"), houses, "target column 'country' has only one class"},
+      {"one class for logistic", Request("country", {}, {}, "logistic_regression"), houses, "only one class"},
+      {"classifier for a regression", Request("price", {}, {}, "logistic_regression"), houses,
+       "target column 'price' has 400 distinct values"},
+      {"regression algorithm for classes", Request("city", {}, {}, "xgboost_regressor"), houses,
+       "target column 'city' is categorical; regression needs a numeric target"},
+      {"C of zero", Request("city", {}, {{"C", 0.0}}), houses, "parameter 'C' must be > 0"},
+      {"balanced 2", Request("city", {}, {{"balanced_class_weights", 2.0}}), houses,
+       "parameter 'balanced_class_weights' must be 0 or 1"},
+      {"l2 for logistic", Request("city", {}, {{"l2", 1.0}}), houses,
+       "unknown parameter 'l2' for logistic_regression; known: C, balanced_class_weights, max_iter, holdout_fraction, "
+       "seed"},
       {"unknown feature", Request("price", {"sqft", "pool"}), houses, "feature column 'pool' is not in the dataset"},
       {"target listed as feature", Request("price", {"sqft", "price"}), houses,
        "the target 'price' cannot also be a feature"},
@@ -126,7 +142,7 @@ TEST(TrainPlanTest, Errors) {
       {"tree holdout 1.0", Request("price", {}, {{"holdout_fraction", 1.0}}, "xgboost_regressor"), houses,
        "'holdout_fraction' must be in [0, 1)"},
       {"categorical target for trees", Request("city", {}, {}, "xgboost_regressor"), houses,
-       "target column 'city' is categorical; xgboost_regressor needs a numeric target"},
+       "target column 'city' is categorical; regression needs a numeric target"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -140,8 +156,10 @@ TEST(TrainPlanTest, Errors) {
 TEST(TrainPlanTest, UnknownAlgorithmListsTheSupportedOnes) {
   core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, {}, "svm"), HouseSchema());
   ASSERT_FALSE(plan.ok());
-  EXPECT_THAT(plan.status().message(), HasSubstr("supported: linear_regression, xgboost_regressor"));
-  EXPECT_THAT(SupportedAlgorithms(), ElementsAre("linear_regression", "xgboost_regressor"));
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("supported: linear_regression, logistic_regression, xgboost_regressor, xgboost_classifier"));
+  EXPECT_THAT(SupportedAlgorithms(),
+              ElementsAre("linear_regression", "logistic_regression", "xgboost_regressor", "xgboost_classifier"));
 }
 
 TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
@@ -152,7 +170,7 @@ TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
   EXPECT_EQ(plan->target.type, data::ColumnType::kNumeric);
   std::vector<std::string> names;
   for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
-  EXPECT_THAT(names, ElementsAre("sqft", "city", "garage", "age"));  // schema order
+  EXPECT_THAT(names, ElementsAre("sqft", "city", "garage", "age", "country"));  // schema order
   EXPECT_EQ(plan->features[1].type, data::ColumnType::kCategorical);
   EXPECT_EQ(plan->features[2].type, data::ColumnType::kBoolean);
   EXPECT_EQ(plan->l2, 0.0);
@@ -162,7 +180,53 @@ TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
 
   std::vector<std::string> loaded;
   for (const data::ColumnSpec& column : plan->ColumnsToLoad()) loaded.push_back(column.name);
-  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age"));
+  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age", "country"));
+}
+
+TEST(TrainPlanTest, TheTaskDecidesTheDefaultAlgorithm) {
+  struct Case {
+    std::string target;
+    std::string algorithm;
+    std::string task;
+    std::string want_algorithm;
+    ml::Task want_task;
+  } cases[] = {
+      {"price", "", "", "linear_regression", ml::Task::kRegression},
+      {"city", "", "", "logistic_regression", ml::Task::kMulticlassClassification},
+      {"garage", "", "", "logistic_regression", ml::Task::kBinaryClassification},
+      {"sqft", "", "", "linear_regression", ml::Task::kRegression},  // 80 whole numbers: a count
+      {"sqft", "", "classification", "logistic_regression", ml::Task::kMulticlassClassification},
+      {"sqft", "logistic_regression", "", "logistic_regression", ml::Task::kMulticlassClassification},
+      {"garage", "logistic_regression", "binary_classification", "logistic_regression",
+       ml::Task::kBinaryClassification},
+      {"price", "xgboost_regressor", "regression", "xgboost_regressor", ml::Task::kRegression},
+  };
+  for (const Case& c : cases) {
+    storage::TrainRequest request = Request(c.target, {}, {}, c.algorithm);
+    request.task = c.task;
+    core::Result<TrainPlan> plan = PlanTraining(request, HouseSchema());
+    ASSERT_TRUE(plan.ok()) << c.target << ": " << plan.status().ToString();
+    EXPECT_EQ(plan->algorithm, c.want_algorithm) << c.target;
+    EXPECT_EQ(plan->task, c.want_task) << c.target;
+  }
+  storage::TrainRequest mismatch = Request("garage", {}, {}, "linear_regression");
+  mismatch.task = "classification";
+  core::Result<TrainPlan> plan = PlanTraining(mismatch, HouseSchema());
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("linear_regression cannot train a binary_classification of target 'garage'; use "
+                        "logistic_regression"));
+}
+
+TEST(TrainPlanTest, LogisticParametersAreResolved) {
+  core::Result<TrainPlan> plan = PlanTraining(
+      Request("city", {}, {{"C", 0.25}, {"balanced_class_weights", 1.0}, {"max_iter", 50.0}}), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->logistic.c, 0.25);
+  EXPECT_TRUE(plan->logistic.balanced);
+  EXPECT_EQ(plan->logistic.max_iterations, 50);
+  EXPECT_THAT(plan->Params(), ElementsAre(Pair("C", 0.25), Pair("balanced_class_weights", 1.0),
+                                          Pair("holdout_fraction", 0.2), Pair("max_iter", 50.0), Pair("seed", 42.0)));
 }
 
 TEST(TrainPlanTest, TargetInTheMiddleIsSkippedByDefault) {
@@ -170,7 +234,7 @@ TEST(TrainPlanTest, TargetInTheMiddleIsSkippedByDefault) {
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::vector<std::string> names;
   for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
-  EXPECT_THAT(names, ElementsAre("price", "sqft", "city", "garage"));
+  EXPECT_THAT(names, ElementsAre("price", "sqft", "city", "garage", "country"));
 }
 
 TEST(TrainPlanTest, ExplicitFeaturesKeepTheirOrder) {

@@ -8,11 +8,15 @@
 
 #include "ml/linear/linear_model.h"
 #include "ml/linear/ridge_solver.h"
+#include "ml/logistic/logistic_model.h"
+#include "ml/logistic/logistic_solver.h"
 #include "ml/pipeline.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
+#include "training/classification_metrics.h"
 #include "training/holdout_split.h"
 #include "training/regression_metrics.h"
+#include "training/target_classes.h"
 
 namespace amp::training {
 namespace {
@@ -38,9 +42,10 @@ std::vector<ml::FeatureValue> RowsAsFeatureValues(const data::Table& table, cons
   return values;
 }
 
-ml::ModelSignature SignatureOf(const TrainPlan& plan) {
+ml::ModelSignature SignatureOf(const TrainPlan& plan, std::vector<std::string> classes = {}) {
   ml::ModelSignature signature;
-  signature.task = ml::Task::kRegression;
+  signature.task = plan.task;
+  signature.classes = std::move(classes);
   signature.target = plan.target.name;
   for (const data::ColumnSpec& feature : plan.features) signature.features.push_back({feature.name, feature.type});
   return signature;
@@ -48,16 +53,26 @@ ml::ModelSignature SignatureOf(const TrainPlan& plan) {
 
 using Report = std::function<void(std::string_view)>;
 
+// Fits the standardizing pipeline on the training rows and encodes them into `design` (column-major), for the
+// linear families.
+core::Result<ml::Pipeline> FitStandardizedDesign(const data::Table& table, const std::vector<int>& feature_columns,
+                                                 const std::vector<int64_t>& train_rows, const Report& report,
+                                                 std::vector<double>* design) {
+  report("fitting the preprocessing pipeline");
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
+  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
+  pipeline->Encode(table, feature_columns, train_rows, design);
+  return pipeline;
+}
+
 core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& table,
                                                          const std::vector<int>& feature_columns,
                                                          const data::Column& target,
                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
                                                          const std::atomic<bool>& cancelled, const Report& report) {
-  report("fitting the preprocessing pipeline");
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
-  if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   std::vector<double> design;
-  pipeline->Encode(table, feature_columns, train_rows, &design);
+  AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
+                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
   std::vector<double> y;
   y.reserve(train_rows.size());
   for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
@@ -65,12 +80,33 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
 
   report("solving the least-squares problem");
   AMP_ASSIGN_OR_RETURN(ml::LinearSolution solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
-                                                                   pipeline->EncodedWidth(), y, plan.l2));
+                                                                   pipeline.EncodedWidth(), y, plan.l2));
   design.clear();
   design.shrink_to_fit();
   AMP_ASSIGN_OR_RETURN(auto linear,
-                       ml::LinearModel::Create(SignatureOf(plan), std::move(pipeline).value(), std::move(solution)));
+                       ml::LinearModel::Create(SignatureOf(plan), std::move(pipeline), std::move(solution)));
   return std::shared_ptr<const ml::Model>(std::move(linear));
+}
+
+// `train_labels` are the class indices of `train_rows`.
+core::Result<std::shared_ptr<const ml::Model>> FitLogistic(
+    const data::Table& table, const std::vector<int>& feature_columns, const TargetClasses& classes,
+    const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows, const TrainPlan& plan,
+    const std::atomic<bool>& cancelled, const Report& report) {
+  std::vector<double> design;
+  AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
+                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
+  if (cancelled) return core::Cancelled("training was cancelled");
+
+  report("fitting the logistic regression");
+  AMP_ASSIGN_OR_RETURN(ml::LogisticSolution solution,
+                       ml::SolveLogistic(design, static_cast<int64_t>(train_rows.size()), pipeline.EncodedWidth(),
+                                         train_labels, static_cast<int>(classes.labels.size()), plan.logistic));
+  design.clear();
+  design.shrink_to_fit();
+  AMP_ASSIGN_OR_RETURN(auto logistic, ml::LogisticModel::Create(SignatureOf(plan, classes.labels), std::move(pipeline),
+                                                                std::move(solution)));
+  return std::shared_ptr<const ml::Model>(std::move(logistic));
 }
 
 // XGBoost reads 32-bit floats and refuses infinities: a value beyond the float range (about 3.4e38) cannot train.
@@ -101,18 +137,36 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
   return labels;
 }
 
-core::Result<std::shared_ptr<const ml::Model>> FitXgboost(const data::Table& table,
-                                                          const std::vector<int>& feature_columns,
-                                                          const data::Column& target,
-                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
-                                                          const std::atomic<bool>& cancelled, const Report& report,
-                                                          std::vector<std::string>* notes) {
+// A classifier's labels are `classes`' indices of the rows (train_labels holds those of train_rows, in order).
+core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
+    const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
+    const TargetClasses& classes, const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows,
+    const TrainPlan& plan, const std::atomic<bool>& cancelled, const Report& report, std::vector<std::string>* notes) {
   report("fitting the preprocessing pipeline");
   // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
   auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, ml::NumberScaling::kNone);
   if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   ml::BoosterParams params = plan.boosting;
   params.seed = plan.seed;
+  const bool classifier = ml::IsClassification(plan.task);
+  if (classifier) {
+    params.objective = classes.labels.size() == 2 ? "binary:logistic" : "multi:softprob";
+    params.num_class = static_cast<int>(classes.labels.size());
+  }
+  // The label of every training row, by table row: the target's value, or its class index.
+  std::vector<float> label_of_row;
+  if (classifier) {
+    label_of_row.assign(static_cast<size_t>(table.row_count()), 0.0f);
+    for (size_t pos = 0; pos < train_rows.size(); ++pos) {
+      label_of_row[static_cast<size_t>(train_rows[pos])] = static_cast<float>(train_labels[pos]);
+    }
+  }
+  auto labels_of = [&](const std::vector<int64_t>& rows) {
+    if (!classifier) return FloatLabels(target, rows);
+    std::vector<float> labels;
+    for (int64_t row_idx : rows) labels.push_back(label_of_row[static_cast<size_t>(row_idx)]);
+    return labels;
+  };
   std::vector<int64_t> boost_rows = train_rows;
   std::vector<int64_t> validation_rows;
   if (params.early_stopping_rounds > 0) {
@@ -130,8 +184,8 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(const data::Table& tab
   std::vector<float> validation_x;
   pipeline->EncodeRowMajor(table, feature_columns, boost_rows, &boost_x);
   pipeline->EncodeRowMajor(table, feature_columns, validation_rows, &validation_x);
-  const std::vector<float> boost_y = FloatLabels(target, boost_rows);
-  const std::vector<float> validation_y = FloatLabels(target, validation_rows);
+  const std::vector<float> boost_y = labels_of(boost_rows);
+  const std::vector<float> validation_y = labels_of(validation_rows);
   AMP_RETURN_IF_ERROR(CheckFloatRange(boost_x, *pipeline, boost_y, plan.target.name));
   AMP_RETURN_IF_ERROR(CheckFloatRange(validation_x, *pipeline, validation_y, plan.target.name));
   if (cancelled) return core::Cancelled("training was cancelled");
@@ -150,11 +204,13 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(const data::Table& tab
                                                                     validation_y, params, on_round));
   if (params.early_stopping_rounds > 0) {
     notes->push_back("early stopping kept " + std::to_string(trained.rounds) + " of " +
-                     std::to_string(trained.validation_rmse.size()) + " trees trained (validation RMSE " +
-                     std::to_string(trained.validation_rmse[static_cast<size_t>(trained.best_iteration)]) + " on " +
+                     std::to_string(trained.validation_metric.size()) + " trees trained (validation " +
+                     trained.validation_metric_name + " " +
+                     std::to_string(trained.validation_metric[static_cast<size_t>(trained.best_iteration)]) + " on " +
                      std::to_string(validation_rows.size()) + " held-out training rows)");
   }
-  auto model = ml::XgboostModel::Create(SignatureOf(plan), std::move(pipeline).value(), std::move(trained.model_ubj));
+  auto model = ml::XgboostModel::Create(SignatureOf(plan, classifier ? classes.labels : std::vector<std::string>{}),
+                                        std::move(pipeline).value(), std::move(trained.model_ubj));
   if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
   return std::shared_ptr<const ml::Model>(std::move(model).value());
 }
@@ -200,9 +256,33 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   outcome.holdout_rows = static_cast<int64_t>(holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  if (plan.algorithm == ml::kXgboostRegressorAlgorithm) {
+  // A classifier's labels come from the usable rows, so the training and holdout parts share one numbering.
+  TargetClasses classes;
+  std::vector<int32_t> train_labels;
+  std::vector<int32_t> holdout_labels;
+  if (ml::IsClassification(plan.task)) {
+    classes = EncodeTargetClasses(target, usable_rows);
+    if (classes.labels.size() < 2) {
+      return core::FailedPrecondition("target '" + plan.target.name + "' has only one class in the rows with a value");
+    }
+    for (int64_t pos : split.train_rows) train_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
+    for (int64_t pos : split.holdout_rows) holdout_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
+    std::vector<int64_t> class_rows(classes.labels.size(), 0);
+    for (int32_t label : train_labels) ++class_rows[static_cast<size_t>(label)];
+    for (size_t class_idx = 0; class_idx < class_rows.size(); ++class_idx) {
+      if (class_rows[class_idx] == 0) {
+        return core::FailedPrecondition("class '" + classes.labels[class_idx] + "' of target '" + plan.target.name +
+                                        "' has no row in the training part; it needs more rows");
+      }
+    }
+  }
+
+  if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
     AMP_ASSIGN_OR_RETURN(
-        outcome.model, FitXgboost(table, feature_columns, target, train_rows, plan, cancelled, report, &outcome.notes));
+        outcome.model, FitLogistic(table, feature_columns, classes, train_labels, train_rows, plan, cancelled, report));
+  } else if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(outcome.model, FitXgboost(table, feature_columns, target, classes, train_labels, train_rows,
+                                                   plan, cancelled, report, &outcome.notes));
   } else {
     AMP_ASSIGN_OR_RETURN(outcome.model, FitLinear(table, feature_columns, target, train_rows, plan, cancelled, report));
   }
@@ -211,6 +291,12 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   if (!holdout_rows.empty()) {
     report("scoring the holdout");
     std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, feature_columns, holdout_rows);
+    if (ml::IsClassification(plan.task)) {
+      std::vector<double> probabilities(holdout_rows.size() * classes.labels.size());
+      AMP_RETURN_IF_ERROR(outcome.model->PredictProba(inputs, probabilities, nullptr));
+      outcome.metrics = ClassificationMetrics(holdout_labels, probabilities, classes.labels);
+      return outcome;
+    }
     std::vector<double> predicted(holdout_rows.size());
     AMP_RETURN_IF_ERROR(outcome.model->Predict(inputs, predicted, nullptr));
     std::vector<double> actual;

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "ml/model_codec.h"
+#include "training/holdout_split.h"
 
 namespace amp::training {
 namespace {
@@ -434,6 +436,97 @@ TEST(TrainerTest, XgboostRefusesValuesBeyondTheFloatRange) {
     EXPECT_EQ(outcome.status().code(), core::StatusCode::kFailedPrecondition);
     EXPECT_THAT(outcome.status().message(), HasSubstr(c.want));
   }
+}
+
+}  // namespace
+}  // namespace amp::training
+
+namespace amp::training {
+namespace {
+
+// The synthetic table with the target turned into a class: "low" / "high" (binary) or "low" / "mid" / "high" by
+// the value of y, as a categorical column.
+data::Table ClassTable(int64_t rows, int class_count) {
+  const data::Table numeric = SyntheticTable(rows, 0);
+  data::Column label{"label", data::ColumnType::kCategorical, {}, {}, {}};
+  label.categories =
+      class_count == 2 ? std::vector<std::string>{"high", "low"} : std::vector<std::string>{"mid", "high", "low"};
+  for (double y : numeric.column(0).numbers) {
+    if (class_count == 2) {
+      label.codes.push_back(y > 5.0 ? 0 : 1);
+    } else {
+      label.codes.push_back(y > 15.0 ? 1 : y < -5.0 ? 2 : 0);
+    }
+  }
+  std::vector<data::Column> columns = numeric.columns();
+  columns[0] = label;
+  return data::Table(rows, columns);
+}
+
+TEST(TrainerTest, ClassifiersLearnTheClassesAndScoreTheHoldout) {
+  struct Case {
+    std::string algorithm;
+    int class_count;
+    double min_accuracy;
+  } cases[] = {
+      {"logistic_regression", 2, 0.95},
+      {"logistic_regression", 3, 0.9},
+      {"xgboost_classifier", 2, 0.85},
+      {"xgboost_classifier", 3, 0.8},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.algorithm + " " + std::to_string(c.class_count));
+    TrainPlan plan = SyntheticPlan();
+    plan.algorithm = c.algorithm;
+    plan.task = c.class_count == 2 ? ml::Task::kBinaryClassification : ml::Task::kMulticlassClassification;
+    plan.target = {"label", data::ColumnType::kCategorical};
+    std::atomic<bool> cancelled{false};
+    core::Result<TrainingOutcome> outcome = TrainModel(ClassTable(600, c.class_count), plan, cancelled);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    const ml::ModelSignature& signature = outcome->model->signature();
+    EXPECT_EQ(signature.task, plan.task);
+    EXPECT_EQ(signature.classes, c.class_count == 2 ? std::vector<std::string>({"high", "low"})
+                                                    : std::vector<std::string>({"high", "low", "mid"}));
+    EXPECT_EQ(outcome->model->algorithm(), c.algorithm);
+    const std::map<std::string, double>& metrics = outcome->metrics;
+    ASSERT_TRUE(metrics.count("accuracy"));
+    EXPECT_GT(metrics.at("accuracy"), c.min_accuracy);
+    EXPECT_GT(metrics.at("roc_auc"), 0.9);
+    for (const char* key : {"balanced_accuracy", "f1_macro", "log_loss", "precision[high]", "confusion[low][low]"}) {
+      EXPECT_TRUE(metrics.count(key)) << key;
+    }
+    double holdout = 0.0;
+    for (const auto& [key, value] : metrics) holdout += key.rfind("confusion[", 0) == 0 ? value : 0.0;
+    EXPECT_EQ(holdout, 120.0);
+    // A high x1 is the "high" class.
+    EXPECT_EQ(signature.classes[static_cast<size_t>(PredictOne(*outcome->model, 9.0, -5.0, "b"))], "high");
+  }
+}
+
+TEST(TrainerTest, AClassWithoutTrainingRowsIsFailedPrecondition) {
+  std::vector<data::Column> columns = ClassTable(50, 2).columns();
+  columns[0].categories.push_back("rare");
+  columns[0].codes.back() = 2;  // the last row alone is "rare"
+  TrainPlan plan = SyntheticPlan();
+  plan.algorithm = "logistic_regression";
+  plan.task = ml::Task::kMulticlassClassification;
+  plan.target = {"label", data::ColumnType::kCategorical};
+  plan.holdout_fraction = 0.5;
+  // A seed whose holdout takes the rare row.
+  for (plan.seed = 0; plan.seed < 1000; ++plan.seed) {
+    const std::vector<int64_t> holdout = SplitHoldout(50, plan.holdout_fraction, plan.seed).holdout_rows;
+    if (std::find(holdout.begin(), holdout.end(), 49) != holdout.end()) break;
+  }
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(data::Table(50, columns), plan, cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(outcome.status().message(), HasSubstr("class 'rare' of target 'label' has no row in the training part"));
+  // Without a holdout it trains, with three classes.
+  plan.holdout_fraction = 0.0;
+  outcome = TrainModel(data::Table(50, columns), plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->model->signature().classes, std::vector<std::string>({"high", "low", "rare"}));
 }
 
 }  // namespace

@@ -32,6 +32,8 @@ except ImportError as error:
     print(f"xgboost or scikit-learn is not available: {error}", file=sys.stderr)
     sys.exit(3)
 
+from xgboost_fit import fit_xgboost  # noqa: E402  (this folder is sys.path[0])
+
 FEATURES = ["age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"]
 CATEGORICAL = "sex"
 CASES = [
@@ -114,18 +116,13 @@ def main():
 
     results = []
     for case in CASES:
-        params = dict(case["params"])
-        model = xgboost.XGBRegressor(tree_method="hist", n_jobs=1, random_state=case["seed"], **params)
-        fit_args = {}
-        if params.get("early_stopping_rounds"):
-            fit_args = {"eval_set": [(x[validation_rows], y[validation_rows])], "verbose": False}
-        model.fit(x[train_rows], y[train_rows], **fit_args)
+        model, best_iteration = fit_xgboost(xgboost.XGBRegressor, case, x, y, train_rows, validation_rows)
         predictions = model.predict(x)
         results.append({
             "name": case["name"],
             "seed": case["seed"],
-            "params": params,
-            "best_iteration": int(model.best_iteration) if params.get("early_stopping_rounds") else -1,
+            "params": case["params"],
+            "best_iteration": best_iteration,
             # float32 -> Python float is exact, and repr() reads back to the same double.
             "predictions": [float(value) for value in predictions],
         })

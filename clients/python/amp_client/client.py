@@ -83,9 +83,17 @@ class AmpClient:
 
     # Training jobs.
 
-    def train(self, model_name, dataset_id, target, algorithm="linear_regression", features=None, params=None):
-        """Starts training a new version of `model_name`; returns the job (state "queued")."""
-        body = {"dataset_id": dataset_id, "target": target, "algorithm": algorithm}
+    def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None):
+        """Starts training a new version of `model_name`; returns the job (state "queued").
+
+        Without `algorithm` the server picks linear_regression for a regression and logistic_regression for a
+        classification; without `task` it is implied by the algorithm or detected from the target column.
+        """
+        body = {"dataset_id": dataset_id, "target": target}
+        if algorithm is not None:
+            body["algorithm"] = algorithm
+        if task is not None:
+            body["task"] = task
         if features is not None:
             body["features"] = list(features)
         if params is not None:

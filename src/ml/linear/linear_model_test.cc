@@ -362,7 +362,7 @@ TEST(LinearModelExplainTest, SurvivesThePayloadRoundTrip) {
 
 TEST(LinearModelExplainTest, NoFeaturesExplainsAsTheIntercept) {
   core::Result<std::shared_ptr<const LinearModel>> model =
-      LinearModel::Create(ModelSignature{Task::kRegression, "y", {}}, Pipeline(), LinearSolution{{}, 4.5});
+      LinearModel::Create(ModelSignature{Task::kRegression, "y", {}, {}}, Pipeline(), LinearSolution{{}, 4.5});
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   std::vector<double> base_values(2, 0.0);
   ASSERT_TRUE((*model)->Explain({}, {}, base_values, nullptr).ok());
@@ -514,7 +514,7 @@ TEST_F(LinearModelNotesTest, ParametersAreNamedByEncodedColumn) {
 
 TEST(LinearModelTest, NoFeaturesPredictsTheIntercept) {
   core::Result<std::shared_ptr<const LinearModel>> model =
-      LinearModel::Create(ModelSignature{Task::kRegression, "y", {}}, Pipeline(), LinearSolution{{}, 4.5});
+      LinearModel::Create(ModelSignature{Task::kRegression, "y", {}, {}}, Pipeline(), LinearSolution{{}, 4.5});
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   std::vector<double> out(3, 0.0);
   ASSERT_TRUE((*model)->Predict({}, out, nullptr).ok());

@@ -176,7 +176,9 @@ core::Result<std::string> Booster::Save(std::string_view format) const {
 }
 
 core::Status Booster::PredictInPlace(DenseRows rows, std::span<float> out) const {
-  if (out.size() != rows.row_count) return core::InvalidArgument("expected one output per row");
+  if (rows.row_count == 0 ? !out.empty() : out.size() % rows.row_count != 0) {
+    return core::InvalidArgument("expected the same number of outputs for every row");
+  }
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;

@@ -69,8 +69,9 @@ class Booster {
   // The model as XGBoosterSaveModelToBuffer writes it; `format` is "ubj" or "json".
   core::Result<std::string> Save(std::string_view format) const;
 
-  // XGBoost's own predictions (one per row, into `out`): in place from dense rows (XGBoosterPredictFromDense) or
-  // through a DMatrix (XGBoosterPredictFromDMatrix). InvalidArgument if `out` has the wrong size.
+  // XGBoost's own predictions (one per row, into `out`; row-major, one per class, for multi:softprob): in place
+  // from dense rows (XGBoosterPredictFromDense) or through a DMatrix (XGBoosterPredictFromDMatrix).
+  // InvalidArgument (in place) or Internal if `out` has the wrong size.
   core::Status PredictInPlace(DenseRows rows, std::span<float> out) const;
   core::Status Predict(const BoosterMatrix& matrix, size_t row_count, std::span<float> out) const;
   // SHAP values (prediction type 2): row-major, row_count x (columns + 1), the last column of a row being the bias

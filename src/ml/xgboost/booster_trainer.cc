@@ -14,13 +14,14 @@ std::string FormatParam(double value) {
   return ec == std::errc() ? std::string(buffer, end) : std::string();
 }
 
-// The RMSE in an evaluation line "[3]\tvalidation-rmse:12.5", parsed as Python's float() parses it.
-core::Result<double> ParseRmse(std::string_view line) {
-  constexpr std::string_view kKey = "validation-rmse:";
-  size_t at = line.find(kKey);
+// The metric `name` in an evaluation line "[3]\tvalidation-rmse:12.5", parsed as Python's float() parses it.
+core::Result<double> ParseValidationMetric(std::string_view line, std::string_view name) {
+  const std::string key = "validation-" + std::string(name) + ":";
+  size_t at = line.find(key);
   if (at == std::string_view::npos)
-    return core::Internal("no validation RMSE in XGBoost's evaluation '" + std::string(line) + "'");
-  std::string_view number = line.substr(at + kKey.size());
+    return core::Internal("no validation " + std::string(name) + " in XGBoost's evaluation '" + std::string(line) +
+                          "'");
+  std::string_view number = line.substr(at + key.size());
   number = number.substr(0, number.find_first_of(" \t\n"));
   double value = 0.0;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
@@ -65,8 +66,8 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
   }
 
   AMP_ASSIGN_OR_RETURN(Booster booster, Booster::Create(cache));
-  const std::vector<std::pair<std::string, std::string>> settings = {
-      {"objective", "reg:squarederror"},
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"objective", params.objective},
       {"tree_method", "hist"},
       {"max_depth", std::to_string(params.max_depth)},
       {"eta", FormatParam(params.learning_rate)},
@@ -78,23 +79,27 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
       {"seed", std::to_string(params.seed)},
       {"validate_parameters", "1"},
   };
+  if (params.objective == "multi:softprob") settings.emplace_back("num_class", std::to_string(params.num_class));
   for (const auto& [name, value] : settings) {
     if (auto status = booster.SetParam(name, value); !status.ok()) return AsFailedPrecondition(status);
   }
 
   TrainedBooster trained;
-  double best_rmse = 0.0;
+  trained.validation_metric_name = params.objective == "binary:logistic"  ? "logloss"
+                                   : params.objective == "multi:softprob" ? "mlogloss"
+                                                                          : "rmse";
+  double best_metric = 0.0;
   int rounds_without_improvement = 0;
   for (int round = 0; round < params.n_estimators; ++round) {
     if (auto status = booster.UpdateOneIter(round, *train_matrix); !status.ok()) return AsFailedPrecondition(status);
     if (on_round && !on_round(round)) return core::Cancelled("training was cancelled");
     if (!early_stopping) continue;
     AMP_ASSIGN_OR_RETURN(std::string line, booster.EvalOneIter(round, *validation_matrix, "validation"));
-    AMP_ASSIGN_OR_RETURN(double rmse, ParseRmse(line));
-    trained.validation_rmse.push_back(rmse);
+    AMP_ASSIGN_OR_RETURN(double metric, ParseValidationMetric(line, trained.validation_metric_name));
+    trained.validation_metric.push_back(metric);
     // xgboost.callback.EarlyStopping: the first round sets the best; later ones must be strictly lower.
-    if (round == 0 || rmse < best_rmse) {
-      best_rmse = rmse;
+    if (round == 0 || metric < best_metric) {
+      best_metric = metric;
       trained.best_iteration = round;
       rounds_without_improvement = 0;
     } else if (++rounds_without_improvement >= params.early_stopping_rounds) {

@@ -1,9 +1,11 @@
-// TrainBooster: fits an XGBoost regression booster (objective reg:squarederror, tree_method hist) through the C API
-// on dense encoded rows, with the early stopping rule of xgboost.XGBRegressor (stop after `early_stopping_rounds`
-// rounds without a strictly lower validation RMSE; keep the trees up to the best round). With the same rows, labels,
-// parameters and seed it builds the same trees as XGBRegressor(tree_method="hist", n_jobs=nthread,
-// random_state=seed) in Debian's python3-xgboost (tests/parity/xgboost_diabetes.py checks). Deterministic for the
-// same inputs. Thread-safe (each call owns its booster).
+// TrainBooster: fits an XGBoost booster (tree_method hist) through the C API on dense encoded rows: a regression
+// (objective reg:squarederror) or a classifier (binary:logistic, or multi:softprob with num_class classes; labels are
+// class indices), with the early stopping rule of xgboost's sklearn estimators (stop after `early_stopping_rounds`
+// rounds without a strictly lower validation metric, XGBoost's default for the objective: rmse, logloss or mlogloss;
+// keep the trees up to the best round). With the same rows, labels, parameters and seed it builds the same trees as
+// XGBRegressor / XGBClassifier(tree_method="hist", n_jobs=nthread, random_state=seed) in Debian's python3-xgboost
+// (tests/parity/xgboost_diabetes.py and xgboost_classification.py check). Deterministic for the same inputs.
+// Thread-safe (each call owns its booster).
 #pragma once
 
 #include <cstdint>
@@ -18,6 +20,8 @@
 namespace amp::ml {
 
 struct BoosterParams {
+  std::string objective = "reg:squarederror";  // or "binary:logistic", "multi:softprob"
+  int num_class = 0;                           // multi:softprob's number of classes
   int n_estimators = 100;
   int max_depth = 6;
   double learning_rate = 0.3;
@@ -33,8 +37,9 @@ struct BoosterParams {
 struct TrainedBooster {
   std::string model_ubj;                // the booster as XGBoosterSaveModelToBuffer({"format": "ubj"}) writes it
   int rounds = 0;                       // trees kept
-  int best_iteration = -1;              // with early stopping: the 0-based round of the lowest validation RMSE
-  std::vector<double> validation_rmse;  // with early stopping: the validation RMSE after each round trained
+  int best_iteration = -1;              // with early stopping: the 0-based round of the lowest validation metric
+  std::string validation_metric_name;   // with early stopping: "rmse", "logloss" or "mlogloss"
+  std::vector<double> validation_metric;  // with early stopping: its value after each round trained
 };
 
 // Called after each boosting round (0-based); returning false stops training with Cancelled.

@@ -104,10 +104,18 @@ core::Result<FlatForest> FlatForest::FromXgboostJson(std::string_view json) {
   const Value* learner = Member(doc, "learner");
   if (learner == nullptr) return Malformed("no learner");
 
+  FlatForest forest;
   const Value* objective = Path(*learner, {"objective", "name"});
-  if (objective == nullptr || Text(*objective) != "reg:squarederror") {
-    return Unsupported("objective '" + std::string(objective == nullptr ? "" : Text(*objective)) +
-                       "' (only reg:squarederror)");
+  const std::string_view objective_name = objective == nullptr ? std::string_view() : Text(*objective);
+  if (objective_name == "reg:squarederror") {
+    forest.objective_ = ForestObjective::kSquaredError;
+  } else if (objective_name == "binary:logistic") {
+    forest.objective_ = ForestObjective::kLogistic;
+  } else if (objective_name == "multi:softprob") {
+    forest.objective_ = ForestObjective::kSoftprob;
+  } else {
+    return Unsupported("objective '" + std::string(objective_name) +
+                       "' (only reg:squarederror, binary:logistic and multi:softprob)");
   }
   const Value* booster_name = Path(*learner, {"gradient_booster", "name"});
   if (booster_name == nullptr || Text(*booster_name) != "gbtree") {
@@ -116,7 +124,6 @@ core::Result<FlatForest> FlatForest::FromXgboostJson(std::string_view json) {
   }
   const Value* params = Member(*learner, "learner_model_param");
   if (params == nullptr) return Malformed("no learner_model_param");
-  FlatForest forest;
   int64_t num_feature = 0;
   int64_t num_class = 0;
   int64_t num_target = 1;
@@ -132,7 +139,18 @@ core::Result<FlatForest> FlatForest::FromXgboostJson(std::string_view json) {
   if (const Value* value = Member(*params, "num_target"); value != nullptr && !ParseInt(*value, &num_target)) {
     return Malformed("num_target");
   }
-  if (num_class > 1 || num_target != 1) return Unsupported("more than one output");
+  if (num_target != 1) return Unsupported("more than one target");
+  if (forest.objective_ == ForestObjective::kSoftprob) {
+    if (num_class < 2 || num_class > 100000) return Malformed("num_class of multi:softprob");
+    forest.group_count_ = static_cast<size_t>(num_class);
+  } else if (num_class > 1) {
+    return Unsupported("num_class " + std::to_string(num_class) + " for " + std::string(objective_name));
+  }
+  if (forest.objective_ == ForestObjective::kLogistic) {
+    // XGBoost's LogisticRegression::ProbToMargin, in float: base_score is a probability.
+    if (!(forest.base_score_ > 0.0f && forest.base_score_ < 1.0f)) return Malformed("base_score of binary:logistic");
+    forest.base_score_ = -logf(1.0f / forest.base_score_ - 1.0f);
+  }
   forest.feature_count_ = static_cast<int>(num_feature);
   forest.total_gain_.assign(static_cast<size_t>(num_feature), 0.0);
 
@@ -145,7 +163,10 @@ core::Result<FlatForest> FlatForest::FromXgboostJson(std::string_view json) {
   }
   for (const Value& group : tree_info->GetArray()) {
     int64_t group_idx = -1;
-    if (!ParseInt(group, &group_idx) || group_idx != 0) return Unsupported("trees for more than one output");
+    if (!ParseInt(group, &group_idx) || group_idx < 0 || static_cast<size_t>(group_idx) >= forest.group_count_) {
+      return Malformed("a tree of group " + std::string(Text(group)) + " of " + std::to_string(forest.group_count_));
+    }
+    forest.tree_groups_.push_back(static_cast<uint32_t>(group_idx));
   }
 
   std::vector<int64_t> left;
@@ -282,10 +303,46 @@ void FlatForest::PredictRows(const float* rows, size_t row_count, size_t row_str
   }
 }
 
+void FlatForest::PredictMargins(const float* row, float* margins) const {
+  const FlatNode* nodes = nodes_.data();
+  std::fill(margins, margins + group_count_, base_score_);
+  for (size_t tree_idx = 0; tree_idx < roots_.size(); ++tree_idx) {
+    uint32_t idx = roots_[tree_idx];
+    for (int level = 0; level < depths_[tree_idx]; ++level) idx = Step(nodes, idx, row);
+    margins[tree_groups_[tree_idx]] += nodes[idx].value;
+  }
+}
+
+void FlatForest::Transform(float* margins) const {
+  switch (objective_) {
+    case ForestObjective::kSquaredError:
+      return;
+    case ForestObjective::kLogistic: {
+      // XGBoost 1.7's common::Sigmoid.
+      constexpr float kEps = 1e-16f;
+      const float x = std::min(-margins[0], 88.7f);
+      margins[0] = 1.0f / (expf(x) + 1.0f + kEps);
+      return;
+    }
+    case ForestObjective::kSoftprob: {
+      // XGBoost 1.7's common::Softmax: exponentials in float, their sum in double.
+      float max = margins[0];
+      for (size_t group = 1; group < group_count_; ++group) max = fmaxf(margins[group], max);
+      double sum = 0.0;
+      for (size_t group = 0; group < group_count_; ++group) {
+        margins[group] = expf(margins[group] - max);
+        sum += margins[group];
+      }
+      for (size_t group = 0; group < group_count_; ++group) margins[group] /= static_cast<float>(sum);
+      return;
+    }
+  }
+}
+
 int64_t FlatForest::MemoryBytes() const {
   return static_cast<int64_t>(sizeof(*this) + nodes_.capacity() * sizeof(FlatNode) +
                               roots_.capacity() * sizeof(uint32_t) + depths_.capacity() * sizeof(int) +
-                              total_gain_.capacity() * sizeof(double));
+                              tree_groups_.capacity() * sizeof(uint32_t) + total_gain_.capacity() * sizeof(double));
 }
 
 }  // namespace amp::ml

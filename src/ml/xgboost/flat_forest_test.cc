@@ -207,6 +207,42 @@ TEST(FlatForestTest, TinyModelSemantics) {
   EXPECT_EQ(forest->PredictRow(missing), 1.75f);
 }
 
+TEST(FlatForestTest, ClassifierObjectivesGroupTreesAndTransformMargins) {
+  auto replace = [](std::string json, const std::string& from, const std::string& to) {
+    return json.replace(json.find(from), from.size(), to);
+  };
+  // binary:logistic: base_score 0.5 is a probability, so the margin starts at logit(0.5) = 0.
+  core::Result<FlatForest> binary =
+      FlatForest::FromXgboostJson(replace(TinyModel(), "reg:squarederror", "binary:logistic"));
+  ASSERT_TRUE(binary.ok()) << binary.status().ToString();
+  EXPECT_EQ(binary->objective(), ForestObjective::kLogistic);
+  EXPECT_EQ(binary->group_count(), 1u);
+  EXPECT_EQ(binary->base_score(), 0.0f);
+  const float row[2] = {0.0f, 0.0f};  // leaves 1 and 0.25
+  float margin = binary->PredictRow(row);
+  EXPECT_EQ(margin, 1.25f);
+  binary->Transform(&margin);
+  EXPECT_FLOAT_EQ(margin, 1.0f / (1.0f + std::exp(-1.25f)));
+
+  // multi:softprob: tree i adds to class tree_info[i]; every class starts at base_score.
+  std::string json = replace(TinyModel(), "reg:squarederror", "multi:softprob");
+  json = replace(json, R"("num_class": "0")", R"("num_class": "3")");
+  json = replace(json, R"("tree_info": [0, 0])", R"("tree_info": [2, 0])");
+  core::Result<FlatForest> multi = FlatForest::FromXgboostJson(json);
+  ASSERT_TRUE(multi.ok()) << multi.status().ToString();
+  EXPECT_EQ(multi->group_count(), 3u);
+  float margins[3];
+  multi->PredictMargins(row, margins);
+  EXPECT_EQ(margins[0], 0.75f);
+  EXPECT_EQ(margins[1], 0.5f);
+  EXPECT_EQ(margins[2], 1.5f);
+  multi->Transform(margins);
+  const double sum = std::exp(0.75) + std::exp(0.5) + std::exp(1.5);
+  EXPECT_NEAR(margins[0], std::exp(0.75) / sum, 1e-7);
+  EXPECT_NEAR(margins[1], std::exp(0.5) / sum, 1e-7);
+  EXPECT_NEAR(margins[2], std::exp(1.5) / sum, 1e-7);
+}
+
 TEST(FlatForestTest, MalformedOrUnsupportedModelsAreInvalidArgument) {
   auto with = [](std::string json, const std::string& from, const std::string& to) {
     size_t at = json.find(from);
@@ -222,11 +258,15 @@ TEST(FlatForestTest, MalformedOrUnsupportedModelsAreInvalidArgument) {
   const std::vector<Case> cases = {
       {"not JSON", "{", "not a JSON object"},
       {"no learner", "{}", "no learner"},
-      {"classifier", with(good, "reg:squarederror", "binary:logistic"), "objective 'binary:logistic'"},
+      {"ranking", with(good, "reg:squarederror", "rank:pairwise"), "objective 'rank:pairwise'"},
+      {"softmax", with(good, "reg:squarederror", "multi:softmax"), "objective 'multi:softmax'"},
       {"dart", with(good, R"("name": "gbtree")", R"("name": "dart")"), "booster 'dart'"},
-      {"multi-class", with(good, R"("num_class": "0")", R"("num_class": "3")"), "more than one output"},
-      {"multi-target", with(good, R"("num_target": "1")", R"("num_target": "2")"), "more than one output"},
-      {"tree of another group", with(good, R"("tree_info": [0, 0])", R"("tree_info": [0, 1])"), "more than one"},
+      {"regression with classes", with(good, R"("num_class": "0")", R"("num_class": "3")"),
+       "num_class 3 for reg:squarederror"},
+      {"softprob without classes", with(good, "reg:squarederror", "multi:softprob"), "num_class of multi:softprob"},
+      {"multi-target", with(good, R"("num_target": "1")", R"("num_target": "2")"), "more than one target"},
+      {"tree of another group", with(good, R"("tree_info": [0, 0])", R"("tree_info": [0, 1])"),
+       "a tree of group 1 of 1"},
       {"tree_info length", with(good, R"("tree_info": [0, 0])", R"("tree_info": [0])"), "trees"},
       {"bad base score", with(good, R"("base_score": "5E-1")", R"("base_score": "half")"), "learner_model_param"},
       {"categorical split", with(good, R"("split_type": [0, 0, 0])", R"("split_type": [0, 1, 0])"),

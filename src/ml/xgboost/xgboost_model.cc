@@ -41,6 +41,16 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSign
                                                                        std::string booster_ubj) {
   AMP_RETURN_IF_ERROR(pipeline.CheckSignature(signature));
   AMP_ASSIGN_OR_RETURN(FlatForest forest, ReadForest(booster_ubj));
+  const size_t class_count = signature.classes.size();
+  const bool fits_task = !IsClassification(signature.task)
+                             ? forest.objective() == ForestObjective::kSquaredError
+                             : (class_count == 2 ? forest.objective() == ForestObjective::kLogistic
+                                                 : forest.objective() == ForestObjective::kSoftprob &&
+                                                       forest.group_count() == class_count);
+  if (!fits_task) {
+    return core::InvalidArgument("the booster's objective does not fit a " + std::string(TaskName(signature.task)) +
+                                 " of " + std::to_string(class_count) + " classes");
+  }
   if (forest.feature_count() != pipeline.EncodedWidth()) {
     return core::InvalidArgument("the booster reads " + std::to_string(forest.feature_count()) +
                                  " columns but the pipeline encodes " + std::to_string(pipeline.EncodedWidth()));
@@ -51,8 +61,8 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSign
   if (auto status = booster->SetParam("nthread", "1"); !status.ok()) return core::InvalidArgument(status.message());
   // XGBoost configures a loaded booster on its first prediction; do it now, before requests share the booster.
   std::vector<float> zeros(static_cast<size_t>(pipeline.EncodedWidth()), 0.0f);
-  float warm_up = 0.0f;
-  if (auto status = booster->PredictInPlace({zeros.data(), 1, zeros.size()}, {&warm_up, 1}); !status.ok()) {
+  std::vector<float> warm_up(forest.group_count());
+  if (auto status = booster->PredictInPlace({zeros.data(), 1, zeros.size()}, warm_up); !status.ok()) {
     return core::InvalidArgument(status.message());
   }
   return std::shared_ptr<const XgboostModel>(new XgboostModel(std::move(signature), std::move(pipeline),
@@ -68,27 +78,80 @@ XgboostModel::XgboostModel(ModelSignature signature, Pipeline pipeline, std::str
       booster_(std::move(booster)),
       forest_(std::move(forest)) {}
 
+template <typename ScoreBlock>
+void XgboostModel::ForEachEncodedBlock(std::span<const FeatureValue> rows, size_t row_count, PredictionNotes* notes,
+                                       const ScoreBlock& score) const {
+  const size_t width = signature_.features.size();
+  const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
+  // Grows to the widest model this thread has scored, then is reused: no allocation per request.
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < kBlockRows * encoded_width) scratch.resize(kBlockRows * encoded_width);
+  for (size_t begin = 0; begin < row_count; begin += kBlockRows) {
+    const size_t count = std::min(kBlockRows, row_count - begin);
+    for (size_t offset = 0; offset < count; ++offset) {
+      const size_t row_idx = begin + offset;
+      pipeline_.EncodeRow(rows.subspan(row_idx * width, width), row_idx,
+                          std::span<float>(scratch.data() + offset * encoded_width, encoded_width), notes);
+    }
+    score(scratch.data(), begin, count);
+  }
+}
+
 core::Status XgboostModel::Predict(std::span<const FeatureValue> rows, std::span<double> out,
                                    PredictionNotes* notes) const {
   const size_t width = signature_.features.size();
   if (rows.size() != out.size() * width) {
     return core::InvalidArgument("expected " + std::to_string(width) + " values per row");
   }
-  const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
-  // Grows to the widest model this thread has scored, then is reused: no allocation per request.
-  thread_local std::vector<float> scratch;
-  if (scratch.size() < kBlockRows * encoded_width) scratch.resize(kBlockRows * encoded_width);
-  float predicted[kBlockRows];
-  for (size_t begin = 0; begin < out.size(); begin += kBlockRows) {
-    const size_t count = std::min(kBlockRows, out.size() - begin);
-    for (size_t offset = 0; offset < count; ++offset) {
-      const size_t row_idx = begin + offset;
-      pipeline_.EncodeRow(rows.subspan(row_idx * width, width), row_idx,
-                          std::span<float>(scratch.data() + offset * encoded_width, encoded_width), notes);
-    }
-    forest_.PredictRows(scratch.data(), count, encoded_width, predicted);
-    std::copy(predicted, predicted + count, out.begin() + static_cast<std::ptrdiff_t>(begin));
+  const size_t class_count = signature_.classes.size();
+  if (class_count > 0) {  // the most probable class (the first of equals)
+    thread_local std::vector<double> probabilities;
+    probabilities.resize(out.size() * class_count);
+    AMP_RETURN_IF_ERROR(PredictProba(rows, probabilities, notes));
+    MostProbableClasses(probabilities, class_count, out);
+    return core::Status::Ok();
   }
+  const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
+  ForEachEncodedBlock(rows, out.size(), notes, [&](const float* encoded, size_t begin, size_t count) {
+    float predicted[kBlockRows];
+    forest_.PredictRows(encoded, count, encoded_width, predicted);
+    std::copy(predicted, predicted + count, out.begin() + static_cast<std::ptrdiff_t>(begin));
+  });
+  return core::Status::Ok();
+}
+
+core::Status XgboostModel::PredictProba(std::span<const FeatureValue> rows, std::span<double> probabilities,
+                                        PredictionNotes* notes) const {
+  const size_t class_count = signature_.classes.size();
+  if (class_count == 0) return Model::PredictProba(rows, probabilities, notes);
+  const size_t width = signature_.features.size();
+  const size_t row_count = probabilities.size() / class_count;
+  if (probabilities.size() % class_count != 0 || rows.size() != row_count * width) {
+    return core::InvalidArgument("expected " + std::to_string(width) + " values and " + std::to_string(class_count) +
+                                 " probabilities per row");
+  }
+  const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
+  ForEachEncodedBlock(rows, row_count, notes, [&](const float* encoded, size_t begin, size_t count) {
+    double* out = probabilities.data() + begin * class_count;
+    if (forest_.group_count() == 1) {  // binary:logistic: the margin of the second class
+      float predicted[kBlockRows];
+      forest_.PredictRows(encoded, count, encoded_width, predicted);
+      for (size_t offset = 0; offset < count; ++offset) {
+        forest_.Transform(&predicted[offset]);
+        // As xgboost.XGBClassifier.predict_proba: the first class's probability is 1 - p in float.
+        out[offset * 2] = 1.0f - predicted[offset];
+        out[offset * 2 + 1] = predicted[offset];
+      }
+      return;
+    }
+    thread_local std::vector<float> margins;
+    margins.resize(class_count);
+    for (size_t offset = 0; offset < count; ++offset) {
+      forest_.PredictMargins(encoded + offset * encoded_width, margins.data());
+      forest_.Transform(margins.data());
+      std::copy(margins.begin(), margins.end(), out + offset * class_count);
+    }
+  });
   return core::Status::Ok();
 }
 
@@ -105,24 +168,28 @@ void XgboostModel::EncodeRows(std::span<const FeatureValue> rows, size_t first_r
 
 core::Status XgboostModel::PredictWithXgboost(std::span<const FeatureValue> rows, std::span<double> out) const {
   const size_t width = signature_.features.size();
-  if (rows.size() != out.size() * width) {
-    return core::InvalidArgument("expected " + std::to_string(width) + " values per row");
+  const size_t outputs = forest_.group_count();
+  const size_t row_count = out.size() / outputs;
+  if (out.size() % outputs != 0 || rows.size() != row_count * width) {
+    return core::InvalidArgument("expected " + std::to_string(width) + " values and " + std::to_string(outputs) +
+                                 " outputs per row");
   }
   const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
   std::vector<float> encoded;
   std::vector<float> predicted;
-  for (size_t begin = 0; begin < out.size(); begin += kXgboostChunkRows) {
-    const size_t count = std::min(kXgboostChunkRows, out.size() - begin);
+  for (size_t begin = 0; begin < row_count; begin += kXgboostChunkRows) {
+    const size_t count = std::min(kXgboostChunkRows, row_count - begin);
     EncodeRows(rows.subspan(begin * width, count * width), begin, count, &encoded, nullptr);
-    predicted.resize(count);
+    predicted.resize(count * outputs);
     AMP_RETURN_IF_ERROR(booster_.PredictInPlace({encoded.data(), count, encoded_width}, predicted));
-    std::copy(predicted.begin(), predicted.end(), out.begin() + static_cast<std::ptrdiff_t>(begin));
+    std::copy(predicted.begin(), predicted.end(), out.begin() + static_cast<std::ptrdiff_t>(begin * outputs));
   }
   return core::Status::Ok();
 }
 
 core::Status XgboostModel::Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
                                    std::span<double> base_values, PredictionNotes* notes) const {
+  if (!signature_.classes.empty()) return Model::Explain(rows, contributions, base_values, notes);
   const size_t width = signature_.features.size();
   const size_t row_count = base_values.size();
   if (rows.size() != row_count * width || contributions.size() != rows.size()) {

@@ -1,12 +1,14 @@
-// XgboostModel: a fitted preprocessing pipeline (imputation and one-hot, numbers unscaled) plus an XGBoost
-// regression booster over its encoded columns. Predict scores with a FlatForest built from the booster at load
-// time: bit-identical to XGBoost's own prediction (a float, widened to double), with no heap allocation per row
-// (each thread reuses scratch rows). The booster itself stays loaded for explanations and for comparisons
-// (PredictWithXgboost). Immutable; thread-safe.
+// XgboostModel: a fitted preprocessing pipeline (imputation and one-hot, numbers unscaled) plus an XGBoost booster
+// over its encoded columns: a regression (reg:squarederror) or a classifier (binary:logistic for two classes,
+// multi:softprob for more). Predict scores with a FlatForest built from the booster at load time: bit-identical to
+// XGBoost's own margins (a float, widened to double), probabilities through the same float link functions, with no
+// heap allocation per row (each thread reuses scratch rows). The booster itself stays loaded for explanations and
+// for comparisons (PredictWithXgboost). Immutable; thread-safe.
 // Explanations are XGBoost's TreeSHAP values (prediction type 2: exact for trees, path expectations weighted by the
 // training cover), summed over the one-hot columns of a categorical feature; the base value is XGBoost's bias term,
 // the expected prediction over the training data. Base value + contributions = the prediction up to float rounding
-// (XGBoost computes SHAP in float; tests see at most 1e-6 of |prediction| + |base value|).
+// (XGBoost computes SHAP in float; tests see at most 1e-6 of |prediction| + |base value|). Classifiers do not
+// explain (their SHAP values are per class and on the margin scale).
 #pragma once
 
 #include <memory>
@@ -23,23 +25,30 @@
 namespace amp::ml {
 
 inline constexpr std::string_view kXgboostRegressorAlgorithm = "xgboost_regressor";
+inline constexpr std::string_view kXgboostClassifierAlgorithm = "xgboost_classifier";
 
 class XgboostModel final : public Model {
  public:
   // `booster_ubj` is a booster as XGBoosterSaveModelToBuffer({"format": "ubj"}) writes it, trained on the encoded
   // columns of `pipeline`; `signature.features` are the pipeline's features. InvalidArgument if the booster cannot
-  // be read, is not a supported regression model (see FlatForest) or was trained on another number of columns than
-  // the pipeline encodes, or if signature and pipeline disagree (Pipeline::CheckSignature).
+  // be read, is not a supported model (see FlatForest), does not fit the signature's task (a regression objective
+  // for a regression; binary:logistic for two classes; multi:softprob with one group per class for more), was trained
+  // on another number of columns than the pipeline encodes, or if signature and pipeline disagree
+  // (Pipeline::CheckSignature).
   static core::Result<std::shared_ptr<const XgboostModel>> Create(ModelSignature signature, Pipeline pipeline,
                                                                   std::string booster_ubj);
   // The inverse of SerializePayload. DataLoss on malformed input.
   static core::Result<std::shared_ptr<const XgboostModel>> FromPayload(ModelSignature signature,
                                                                        std::string_view payload);
 
-  std::string_view algorithm() const override { return kXgboostRegressorAlgorithm; }
+  std::string_view algorithm() const override {
+    return signature_.classes.empty() ? kXgboostRegressorAlgorithm : kXgboostClassifierAlgorithm;
+  }
   const ModelSignature& signature() const override { return signature_; }
   core::Status Predict(std::span<const FeatureValue> rows, std::span<double> out,
                        PredictionNotes* notes) const override;
+  core::Status PredictProba(std::span<const FeatureValue> rows, std::span<double> probabilities,
+                            PredictionNotes* notes) const override;
   core::Status Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
                        std::span<double> base_values, PredictionNotes* notes) const override;
   // base_score, trees, nodes, max_depth, and each encoded column's total gain as "gain(<column>)".
@@ -49,8 +58,9 @@ class XgboostModel final : public Model {
   // The flattened trees, the pipeline, the UBJSON kept for SerializePayload and an estimate of the loaded booster.
   int64_t MemoryBytes() const override;
 
-  // Predict's results computed by XGBoost itself (XGBoosterPredictFromDense on the encoded rows), for tests and
-  // benchmarks; allocates. Same errors as Predict.
+  // XGBoost's own predictions (XGBoosterPredictFromDense on the encoded rows), for tests and benchmarks: Predict's
+  // results for a regression, the probability of the second class for a binary classifier, every class's
+  // probability (row-major) for a multiclass one. `out` has one or class-count values per row. Allocates.
   core::Status PredictWithXgboost(std::span<const FeatureValue> rows, std::span<double> out) const;
 
   const Pipeline& pipeline() const { return pipeline_; }
@@ -60,6 +70,12 @@ class XgboostModel final : public Model {
  private:
   XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
                FlatForest forest);
+
+  // Encodes `row_count` rows of `rows` block by block into the thread's scratch rows (row-major floats) and calls
+  // score(encoded, first_row_idx, count) for each block. Allocates nothing once the scratch has grown.
+  template <typename ScoreBlock>
+  void ForEachEncodedBlock(std::span<const FeatureValue> rows, size_t row_count, PredictionNotes* notes,
+                           const ScoreBlock& score) const;
 
   // Encodes `row_count` whole rows, numbered from `first_row_idx` in notes, into `encoded` (row-major floats).
   void EncodeRows(std::span<const FeatureValue> rows, size_t first_row_idx, size_t row_count,

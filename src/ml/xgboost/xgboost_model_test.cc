@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <new>
@@ -96,9 +98,11 @@ struct TrainedSetup {
   std::string booster_ubj;
 };
 
-TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
+// Trains on MakeTable(600, table_seed) with labels_of(y) as the labels.
+TrainedSetup TrainOnTable(uint64_t table_seed, const BoosterParams& params,
+                          const std::function<std::vector<float>(const std::vector<double>&)>& labels_of) {
   std::vector<double> y;
-  const data::Table table = MakeTable(600, 21, &y);
+  const data::Table table = MakeTable(600, table_seed, &y);
   std::vector<int64_t> rows(static_cast<size_t>(table.row_count()));
   std::iota(rows.begin(), rows.end(), 0);
   const std::vector<int> columns = {0, 1, 2, 3, 4};
@@ -106,15 +110,18 @@ TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
   EXPECT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   std::vector<float> encoded;
   pipeline->EncodeRowMajor(table, columns, rows, &encoded);
-  std::vector<float> labels(y.begin(), y.end());
+  core::Result<TrainedBooster> trained = TrainBooster(
+      {encoded.data(), rows.size(), static_cast<size_t>(pipeline->EncodedWidth())}, labels_of(y), nullptr, {}, params);
+  EXPECT_TRUE(trained.ok()) << trained.status().ToString();
+  return {*pipeline, trained.ok() ? trained->model_ubj : std::string()};
+}
+
+TrainedSetup Train(int n_estimators = 50, int max_depth = 4) {
   BoosterParams params;
   params.n_estimators = n_estimators;
   params.max_depth = max_depth;
   params.seed = 3;
-  core::Result<TrainedBooster> trained = TrainBooster(
-      {encoded.data(), rows.size(), static_cast<size_t>(pipeline->EncodedWidth())}, labels, nullptr, {}, params);
-  EXPECT_TRUE(trained.ok()) << trained.status().ToString();
-  return {*pipeline, trained->model_ubj};
+  return TrainOnTable(21, params, [](const std::vector<double>& y) { return std::vector<float>(y.begin(), y.end()); });
 }
 
 std::shared_ptr<const XgboostModel> MakeModel(const TrainedSetup& setup) {
@@ -173,6 +180,99 @@ TEST(XgboostModelTest, PredictEqualsXgboostBitForBit) {
     ASSERT_TRUE(model->Predict(std::span(rows).subspan(row_idx * 5, 5), {&one, 1}, nullptr).ok());
     EXPECT_EQ(one, flat[row_idx]);
   }
+}
+
+// A classifier of y's quantiles (2 or 3 classes) on the same table.
+std::shared_ptr<const XgboostModel> MakeClassifier(int class_count) {
+  BoosterParams params;
+  params.objective = class_count == 2 ? "binary:logistic" : "multi:softprob";
+  params.num_class = class_count;
+  params.n_estimators = 30;
+  params.max_depth = 4;
+  params.subsample = 0.8;
+  params.seed = 4;
+  const TrainedSetup setup = TrainOnTable(22, params, [class_count](const std::vector<double>& y) {
+    std::vector<double> sorted = y;
+    std::sort(sorted.begin(), sorted.end());
+    std::vector<float> labels;
+    for (double value : y) {
+      int label = 0;
+      for (int cut = 1; cut < class_count; ++cut) label += value > sorted[sorted.size() * cut / class_count] ? 1 : 0;
+      labels.push_back(static_cast<float>(label));
+    }
+    return labels;
+  });
+  ModelSignature signature = SignatureOf(setup.pipeline);
+  signature.task = class_count == 2 ? Task::kBinaryClassification : Task::kMulticlassClassification;
+  for (int class_idx = 0; class_idx < class_count; ++class_idx)
+    signature.classes.push_back("q" + std::to_string(class_idx));
+  auto model = XgboostModel::Create(signature, setup.pipeline, setup.booster_ubj);
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  return model.ok() ? *model : nullptr;
+}
+
+TEST(XgboostModelTest, ClassifierProbabilitiesEqualXgboostBitForBit) {
+  for (int class_count : {2, 3}) {
+    SCOPED_TRACE(class_count);
+    auto model = MakeClassifier(class_count);
+    ASSERT_NE(model, nullptr);
+    EXPECT_EQ(model->algorithm(), "xgboost_classifier");
+    EXPECT_EQ(model->forest().tree_count(), 30u * (class_count == 2 ? 1 : 3));
+    std::vector<std::string> texts;
+    const size_t row_count = 1000;
+    const std::vector<FeatureValue> rows = ServingRows(row_count, 6, &texts);
+    const auto classes = static_cast<size_t>(class_count);
+    std::vector<double> probabilities(row_count * classes);
+    ASSERT_TRUE(model->PredictProba(rows, probabilities, nullptr).ok());
+    const size_t outputs = class_count == 2 ? 1 : classes;  // binary: XGBoost gives P(second class)
+    std::vector<double> xgboost(row_count * outputs);
+    ASSERT_TRUE(model->PredictWithXgboost(rows, xgboost).ok());
+    std::vector<double> predicted(row_count);
+    ASSERT_TRUE(model->Predict(rows, predicted, nullptr).ok());
+    double worst = 0.0;
+    for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
+      const double* row = probabilities.data() + row_idx * classes;
+      for (size_t output = 0; output < outputs; ++output) {
+        const double want = xgboost[row_idx * outputs + output];
+        const double got = row[class_count == 2 ? 1 : output];
+        worst = std::max(worst, std::fabs(got - want));
+      }
+      EXPECT_NEAR(std::accumulate(row, row + classes, 0.0), 1.0, 1e-6);
+      EXPECT_EQ(predicted[row_idx], static_cast<double>(std::max_element(row, row + classes) - row));
+    }
+    EXPECT_EQ(worst, 0.0) << "the same float link functions as XGBoost";
+    // No explanations for classifiers; the codec keeps the algorithm and the classes.
+    std::vector<double> contributions(5);
+    std::vector<double> base(1);
+    EXPECT_EQ(model->Explain(std::span(rows).first(5), contributions, base, nullptr).code(),
+              core::StatusCode::kFailedPrecondition);
+    auto loaded = DeserializeModel(SerializeModel(*model));
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    EXPECT_EQ((*loaded)->algorithm(), "xgboost_classifier");
+    EXPECT_EQ((*loaded)->signature(), model->signature());
+    std::vector<double> again(probabilities.size());
+    ASSERT_TRUE((*loaded)->PredictProba(rows, again, nullptr).ok());
+    EXPECT_EQ(again, probabilities);
+  }
+}
+
+TEST(XgboostModelTest, ClassifierPredictAllocatesNothing) {
+  auto model = MakeClassifier(3);
+  ASSERT_NE(model, nullptr);
+  std::vector<std::string> texts;
+  const std::vector<FeatureValue> rows = ServingRows(100, 8, &texts);
+  std::vector<double> probabilities(300);
+  std::vector<double> predicted(100);
+  ASSERT_TRUE(model->PredictProba(rows, probabilities, nullptr).ok());  // warms the thread's scratch
+  ASSERT_TRUE(model->Predict(rows, predicted, nullptr).ok());
+  allocations = 0;
+  count_allocations = true;
+  core::Status proba = model->PredictProba(rows, probabilities, nullptr);
+  core::Status predict = model->Predict(rows, predicted, nullptr);
+  count_allocations = false;
+  ASSERT_TRUE(proba.ok());
+  ASSERT_TRUE(predict.ok());
+  EXPECT_EQ(allocations, 0);
 }
 
 TEST(XgboostModelTest, NotesMissingValuesAndUnseenCategories) {
@@ -378,6 +478,19 @@ TEST(XgboostModelTest, CreateErrors) {
   model = XgboostModel::Create(SignatureOf(narrow), narrow, setup.booster_ubj);
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(model.status().message(), HasSubstr("the booster reads 10 columns but the pipeline encodes 7"));
+
+  // A regression booster cannot serve a classification signature, nor a classifier a regression.
+  ModelSignature classes = SignatureOf(setup.pipeline);
+  classes.task = Task::kBinaryClassification;
+  classes.classes = {"no", "yes"};
+  model = XgboostModel::Create(classes, setup.pipeline, setup.booster_ubj);
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("does not fit a binary_classification of 2 classes"));
+  auto classifier = MakeClassifier(3);
+  ASSERT_NE(classifier, nullptr);
+  model = XgboostModel::Create(SignatureOf(classifier->pipeline()), classifier->pipeline(), classifier->booster_ubj());
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("does not fit a regression"));
 }
 
 TEST(XgboostModelTest, MalformedPayloadsAreDataLoss) {

@@ -4,20 +4,18 @@
 // tests/parity/xgboost_diabetes.py writes the data and Python's predictions.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include <algorithm>
 #include <bit>
-#include <cstdlib>
-#include <filesystem>
+#include <cmath>
 #include <fstream>
 #include <numeric>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "core/temp_dir.h"
 #include "data/table.h"
+#include "ml/parity_script.h"
 #include "ml/pipeline.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
@@ -25,34 +23,7 @@
 namespace amp::ml {
 namespace {
 
-namespace fs = std::filesystem;
-
-constexpr char kPython[] = "/usr/bin/python3";
-constexpr int kNoXgboostExit = 3;  // xgboost_diabetes.py's exit code when xgboost or scikit-learn is missing
 const std::vector<std::string> kFeatures = {"age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6"};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class XgboostParityTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::random_device random;
-    out_dir_ = fs::temp_directory_path() /
-               ("amp_xgboost_parity_" + std::to_string(::getpid()) + "_" + std::to_string(random()));
-    fs::create_directories(out_dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(out_dir_, ec);
-  }
-
-  fs::path out_dir_;
-};
 
 BoosterParams ParamsOf(const rapidjson::Value& c) {
   BoosterParams params;
@@ -72,37 +43,25 @@ BoosterParams ParamsOf(const rapidjson::Value& c) {
   return params;
 }
 
-TEST_F(XgboostParityTest, DiabetesPredictionsMatchPythonXgboostExactly) {
-  const fs::path script = fs::path(AMP_SOURCE_DIR) / "tests" / "parity" / "xgboost_diabetes.py";
-  ASSERT_TRUE(fs::exists(script)) << script;
-  if (!fs::exists(kPython)) {
-    GTEST_SKIP() << "\n\n*** SKIPPED: " << kPython << " does not exist, so the xgboost parity check did NOT run."
-                 << "\n*** CI installs python3-xgboost; a skip there is a broken CI image, not a pass. ***\n";
-  }
-  const std::string command = std::string(kPython) + " '" + script.string() + "' '" + out_dir_.string() + "'";
-  const int raw_status = std::system(command.c_str());
-  ASSERT_NE(raw_status, -1) << "cannot run: " << command;
-  ASSERT_TRUE(WIFEXITED(raw_status)) << "killed: " << command;
-  const int exit_code = WEXITSTATUS(raw_status);
-  if (exit_code == kNoXgboostExit) {
-    GTEST_SKIP() << "\n\n*** SKIPPED: " << kPython << " cannot import xgboost and scikit-learn (apt install "
-                 << "python3-xgboost python3-sklearn), so the xgboost parity check did NOT run."
-                 << "\n*** CI installs them; a skip there is a broken CI image, not a pass. ***\n";
-  }
-  ASSERT_EQ(exit_code, 0) << command;
+TEST(XgboostParityTest, DiabetesPredictionsMatchPythonXgboostExactly) {
+  core::TempDir out_dir("amp_xgboost_parity");
+  ASSERT_FALSE(out_dir.path().empty());
+  const ParityScriptRun run = RunParityScript("xgboost_diabetes.py", out_dir.path());
+  if (run.Skipped()) GTEST_SKIP() << run.Explain("python3-xgboost python3-sklearn");
+  ASSERT_EQ(run.outcome, ParityScriptRun::Outcome::kOk) << run.Explain("python3-xgboost python3-sklearn");
 
   std::vector<data::ColumnSpec> specs;
   for (const std::string& name : kFeatures) {
     specs.push_back({name, name == "sex" ? data::ColumnType::kCategorical : data::ColumnType::kNumeric});
   }
   specs.push_back({"target", data::ColumnType::kNumeric});
-  std::ifstream csv(out_dir_ / "diabetes.csv", std::ios::binary);
+  std::ifstream csv(out_dir.path() / "diabetes.csv", std::ios::binary);
   ASSERT_TRUE(csv.good());
   core::Result<data::Table> table = data::LoadCsvTable(csv, specs);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   ASSERT_EQ(table->row_count(), 442);
 
-  const std::string json = ReadFile(out_dir_ / "xgboost.json");
+  const std::string json = ReadParityFile(out_dir.path() / "xgboost.json");
   rapidjson::Document reference;
   reference.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   ASSERT_FALSE(reference.HasParseError()) << json.substr(0, 200);
@@ -189,6 +148,90 @@ TEST_F(XgboostParityTest, DiabetesPredictionsMatchPythonXgboostExactly) {
       }
     }
     EXPECT_EQ(mismatches, 0);
+  }
+}
+
+// The classifiers: XgboostModel::PredictProba must equal XGBClassifier.predict_proba (float32, widened) exactly on
+// breast_cancer (binary:logistic), iris (multi:softprob, early stopping on mlogloss) and wine (multi:softprob): the
+// same trees, the same float margins and the same float sigmoid / softmax.
+TEST(XgboostParityTest, ClassifierProbabilitiesMatchPythonXgboost) {
+  core::TempDir out_dir("amp_xgboost_classification_parity");
+  ASSERT_FALSE(out_dir.path().empty());
+  const ParityScriptRun run = RunParityScript("xgboost_classification.py", out_dir.path());
+  if (run.Skipped()) GTEST_SKIP() << run.Explain("python3-xgboost python3-sklearn");
+  ASSERT_EQ(run.outcome, ParityScriptRun::Outcome::kOk) << run.Explain("python3-xgboost python3-sklearn");
+  const std::string json = ReadParityFile(out_dir.path() / "xgboost.json");
+  rapidjson::Document reference;
+  reference.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
+  ASSERT_FALSE(reference.HasParseError()) << json.substr(0, 200);
+  ASSERT_EQ(reference["cases"].Size(), 3u);
+  for (const auto& c : reference["cases"].GetArray()) {
+    const std::string name = c["name"].GetString();
+    SCOPED_TRACE(name);
+    const int feature_count = c["features"].GetInt();
+    const auto class_count = static_cast<size_t>(c["classes"].GetInt());
+    core::Result<data::Table> table = LoadNumberedCsv(out_dir.path() / (name + ".csv"), feature_count);
+    ASSERT_TRUE(table.ok()) << table.status().ToString();
+    const auto row_count = static_cast<size_t>(table->row_count());
+
+    std::vector<int> feature_columns(static_cast<size_t>(feature_count));
+    std::iota(feature_columns.begin(), feature_columns.end(), 0);
+    std::vector<int64_t> train_rows;
+    std::vector<int64_t> validation_rows;
+    for (int64_t row_idx = 0; row_idx < table->row_count(); ++row_idx) {
+      if (row_idx % 5 >= 2) train_rows.push_back(row_idx);
+      if (row_idx % 5 == 1) validation_rows.push_back(row_idx);
+    }
+    core::Result<Pipeline> pipeline = Pipeline::Fit(*table, feature_columns, train_rows, NumberScaling::kNone);
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+    const auto width = static_cast<size_t>(pipeline->EncodedWidth());
+    std::vector<float> train_x;
+    std::vector<float> validation_x;
+    pipeline->EncodeRowMajor(*table, feature_columns, train_rows, &train_x);
+    pipeline->EncodeRowMajor(*table, feature_columns, validation_rows, &validation_x);
+    const std::vector<double>& target = table->column(static_cast<size_t>(feature_count)).numbers;
+    std::vector<float> train_y;
+    std::vector<float> validation_y;
+    for (int64_t row_idx : train_rows) train_y.push_back(static_cast<float>(target[static_cast<size_t>(row_idx)]));
+    for (int64_t row_idx : validation_rows) {
+      validation_y.push_back(static_cast<float>(target[static_cast<size_t>(row_idx)]));
+    }
+
+    BoosterParams params = ParamsOf(c);
+    params.objective = class_count == 2 ? "binary:logistic" : "multi:softprob";
+    params.num_class = static_cast<int>(class_count);
+    const DenseRows validation{validation_x.data(), validation_rows.size(), width};
+    core::Result<TrainedBooster> trained =
+        TrainBooster({train_x.data(), train_rows.size(), width}, train_y,
+                     params.early_stopping_rounds > 0 ? &validation : nullptr, validation_y, params);
+    ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+    EXPECT_EQ(trained->best_iteration, c["best_iteration"].GetInt());
+
+    ModelSignature signature;
+    signature.task = class_count == 2 ? Task::kBinaryClassification : Task::kMulticlassClassification;
+    signature.target = "target";
+    for (const FeatureTransform& transform : pipeline->transforms()) signature.features.push_back(transform.feature);
+    for (size_t class_idx = 0; class_idx < class_count; ++class_idx) {
+      signature.classes.push_back(std::to_string(class_idx));
+    }
+    core::Result<std::shared_ptr<const XgboostModel>> model =
+        XgboostModel::Create(signature, *pipeline, trained->model_ubj);
+    ASSERT_TRUE(model.ok()) << model.status().ToString();
+    std::vector<FeatureValue> inputs;
+    for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
+      for (int column_idx : feature_columns) {
+        inputs.push_back(FeatureValue::Number(table->column(static_cast<size_t>(column_idx)).numbers[row_idx]));
+      }
+    }
+    std::vector<double> probabilities(row_count * class_count);
+    ASSERT_TRUE((*model)->PredictProba(inputs, probabilities, nullptr).ok());
+    const auto& want = c["probabilities"];
+    ASSERT_EQ(want.Size(), probabilities.size());
+    double worst = 0.0;
+    for (rapidjson::SizeType idx = 0; idx < want.Size(); ++idx) {
+      worst = std::max(worst, std::fabs(probabilities[idx] - want[idx].GetDouble()));
+    }
+    EXPECT_EQ(worst, 0.0) << "the same trees and float link functions as python3-xgboost";
   }
 }
 
