@@ -154,13 +154,15 @@ core::Result<std::string> AddPreprocessing(GraphBuilder& builder, const Pipeline
     keys.emplace_back();
     codes.push_back(transform.impute_category);
     std::string code = builder.Name(step + "/code");
-    onnx::NodeProto* label_encoder = builder.AddNode("LabelEncoder", kMlDomain, {input}, code, onnx::TensorProto::INT64, {1});
+    onnx::NodeProto* label_encoder =
+        builder.AddNode("LabelEncoder", kMlDomain, {input}, code, onnx::TensorProto::INT64, {1});
     SetStrings(label_encoder, "keys_strings", keys);
     SetInts(label_encoder, "values_int64s", codes);
     SetInt(label_encoder, "default_int64", -1);
     const auto category_count = static_cast<int64_t>(transform.categories.size());
     std::string one_hot = builder.Name(step + "/one_hot");
-    onnx::NodeProto* encoder = builder.AddNode("OneHotEncoder", kMlDomain, {code}, one_hot, kFloat, {1, category_count});
+    onnx::NodeProto* encoder =
+        builder.AddNode("OneHotEncoder", kMlDomain, {code}, one_hot, kFloat, {1, category_count});
     SetInts(encoder, "cats_int64s", positions);
     SetInt(encoder, "zeros", 1);
     // OneHotEncoder appends the category axis: [N, 1, K] -> [N, K].

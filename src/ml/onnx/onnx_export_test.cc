@@ -102,8 +102,8 @@ TEST(OnnxExportTest, LinearModelGraph) {
 
   std::vector<std::string> ops;
   for (const onnx::NodeProto& node : graph.node()) ops.push_back(node.op_type());
-  EXPECT_THAT(ops, ElementsAre("Imputer", "Scaler", "LabelEncoder", "OneHotEncoder", "Reshape", "Concat",
-                               "LinearRegressor"));
+  EXPECT_THAT(
+      ops, ElementsAre("Imputer", "Scaler", "LabelEncoder", "OneHotEncoder", "Reshape", "Concat", "LinearRegressor"));
 
   EXPECT_THAT(Values(FindAttribute(FindNode(graph, "Imputer"), "imputed_value_floats").floats()), ElementsAre(1500.0f));
   EXPECT_TRUE(std::isnan(FindAttribute(FindNode(graph, "Imputer"), "replaced_value_float").f()));
@@ -188,7 +188,8 @@ float ScoreTreeEnsemble(const onnx::NodeProto& node, const std::vector<float>& r
   std::map<std::pair<int64_t, int64_t>, size_t> index;
   for (size_t idx = 0; idx < tree_ids.size(); ++idx) index[{tree_ids[idx], node_ids[idx]}] = idx;
   std::map<std::pair<int64_t, int64_t>, float> leaf_weight;
-  for (size_t idx = 0; idx < target_trees.size(); ++idx) leaf_weight[{target_trees[idx], target_nodes[idx]}] = weights[idx];
+  for (size_t idx = 0; idx < target_trees.size(); ++idx)
+    leaf_weight[{target_trees[idx], target_nodes[idx]}] = weights[idx];
   float sum = FindAttribute(node, "base_values").floats(0);
   const int64_t tree_count = tree_ids.empty() ? 0 : tree_ids.back() + 1;
   for (int64_t tree_id = 0; tree_id < tree_count; ++tree_id) {
@@ -239,8 +240,8 @@ TEST(OnnxExportTest, TreeEnsembleScoresAsTheForest) {
   std::vector<std::string> ops;
   for (const onnx::NodeProto& node : proto.graph().node()) ops.push_back(node.op_type());
   // Tree models do not scale numbers.
-  EXPECT_THAT(ops, ElementsAre("Imputer", "LabelEncoder", "OneHotEncoder", "Reshape", "Concat",
-                               "TreeEnsembleRegressor"));
+  EXPECT_THAT(ops,
+              ElementsAre("Imputer", "LabelEncoder", "OneHotEncoder", "Reshape", "Concat", "TreeEnsembleRegressor"));
   const onnx::NodeProto& trees = FindNode(proto.graph(), "TreeEnsembleRegressor");
   EXPECT_GT(FindAttribute(trees, "target_weights").floats_size(), 0);
 
