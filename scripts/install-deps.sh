@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages AMP needs to build, test and benchmark. Idempotent: installs only what is missing.
-# Usage: scripts/install-deps.sh [--bench]
+# Then installs ONNX Runtime (onnxruntime-node from npm, CPU binaries, pinned by tests/onnx/package-lock.json) into
+# tests/onnx/node_modules for the ONNX export test. Usage: scripts/install-deps.sh [--bench]
 set -euo pipefail
 
 packages=(
@@ -9,8 +10,12 @@ packages=(
   # libraries (Boost 1.74: Debian's scikit-learn pulls the default Boost headers; 1.81 would conflict)
   libboost-dev libsimdjson-dev rapidjson-dev libeigen3-dev libsqlite3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libxgboost-dev libcurl4-openssl-dev
+  # ONNX export: the generated onnx-ml protobuf classes (libonnx_proto) and protobuf itself
+  libonnx-dev libprotobuf-dev
   # tests: Debian's python3 with requests, scikit-learn and xgboost (the pyenv python3 on PATH does not see them)
   python3-requests python3-sklearn python3-numpy python3-xgboost
+  # tests: onnx.checker for exported models; node runs ONNX Runtime (tests/onnx/run_onnx.js)
+  python3-onnx nodejs
   # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
   openssl ceph-mon ceph-osd radosgw
 )
@@ -25,16 +30,26 @@ for pkg in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+# Debian's nodejs does not bundle npm (its own package does); a nodejs from elsewhere usually does.
+if ! command -v npm >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' npm 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(npm)
 fi
 
-echo "install-deps: installing ${missing[*]}"
-SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-apt_opts=(-o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
-if ! $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}"; then
-  $SUDO apt-get update -q -o DPkg::Lock::Timeout=600
-  $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}"
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt_opts=(-o DPkg::Lock::Timeout=600 -y -q --no-install-recommends)
+  if ! $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}"; then
+    $SUDO apt-get update -q -o DPkg::Lock::Timeout=600
+    $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}"
+  fi
+fi
+
+# --ignore-scripts: the package's postinstall would fetch GPU (CUDA) binaries; its tarball already holds the CPU ones.
+onnx_dir="$(dirname "$0")/../tests/onnx"
+if [[ ! -d "$onnx_dir/node_modules/onnxruntime-node" ]]; then
+  echo "install-deps: installing onnxruntime-node into tests/onnx/node_modules"
+  (cd "$onnx_dir" && npm ci --ignore-scripts --no-audit --no-fund)
 fi

@@ -62,6 +62,7 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"PATCH /v1/models/{name}", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}/artifact", "UFAA"},
+      {"GET /v1/models/{name}/versions/{version}/export", "UFAA"},
       {"GET /v1/models/{name}/aliases", "UFAA"},
       {"PUT /v1/models/{name}/aliases/{alias}", "UFAA"},
       {"DELETE /v1/models/{name}/aliases/{alias}", "UFAA"},

@@ -9,6 +9,7 @@
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
+#include "ml/onnx/onnx_export.h"
 #include "registry/model_bundle.h"
 #include "storage/sha256.h"
 
@@ -54,6 +55,31 @@ std::optional<Response> ParseVersionParam(std::string_view text, int64_t* number
   return std::nullopt;
 }
 
+// The model and version that the {name} and {version} path segments name, or the error to answer.
+std::optional<Response> FindVersion(registry::ModelRegistry& registry, const PathParams& params,
+                                    storage::ModelRecord* model, storage::VersionRecord* version) {
+  auto found_model = registry.FindModel(params[0]);
+  if (!found_model.ok()) return ModelError(found_model.status());
+  int64_t number = 0;
+  if (auto error = ParseVersionParam(params[1], &number)) return error;
+  auto found_version = registry.GetVersion(found_model->id, number);
+  if (!found_version.ok()) return ErrorResponse(found_version.status(), "version_not_found");
+  *model = std::move(found_model).value();
+  *version = std::move(found_version).value();
+  return std::nullopt;
+}
+
+// Content-Disposition for a download of version `number`, with a file name safe in any shell: the model name's
+// letters, digits, '-', '_' and '.', others as '_'.
+std::string AttachmentHeader(std::string_view model_name, int64_t number, std::string_view extension) {
+  std::string file_name;
+  for (char c : model_name) {
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+    file_name += plain ? c : '_';
+  }
+  return "attachment; filename=\"" + file_name + "-v" + std::to_string(number) + std::string(extension) + "\"";
+}
+
 }  // namespace
 
 void ModelHandlers::AddRoutes(Router& router) {
@@ -65,6 +91,8 @@ void ModelHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return GetVersion(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/artifact", OnPathModel(auth::Action::kDownloadModel),
              [this](const Request& request, const PathParams& params) { return GetArtifact(request, params); });
+  router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/export", OnPathModel(auth::Action::kDownloadModel),
+             [this](const Request& request, const PathParams& params) { return GetExport(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/aliases", OnPathModel(auth::Action::kReadModel),
              [this](const Request& request, const PathParams& params) { return ListAliases(request, params); });
   router.Add(Method::kPut, "/v1/models/{name}/aliases/{alias}", OnPathModel(auth::Action::kMoveAlias),
@@ -136,36 +164,41 @@ Response ModelHandlers::Get(const Request&, const PathParams& params) {
 }
 
 Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
-  auto model = registry_.FindModel(params[0]);
-  if (!model.ok()) return ModelError(model.status());
-  int64_t number = 0;
-  if (auto error = ParseVersionParam(params[1], &number)) return std::move(*error);
-  auto version = registry_.GetVersion(model->id, number);
-  if (!version.ok()) return ErrorResponse(version.status(), "version_not_found");
+  storage::ModelRecord model;
+  storage::VersionRecord version;
+  if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
   JsonOut out;
-  WriteVersion(out.writer, *version);
+  WriteVersion(out.writer, version);
   return Response::Json(200, out.Take());
 }
 
 Response ModelHandlers::GetArtifact(const Request&, const PathParams& params) {
-  auto model = registry_.FindModel(params[0]);
-  if (!model.ok()) return ModelError(model.status());
-  int64_t number = 0;
-  if (auto error = ParseVersionParam(params[1], &number)) return std::move(*error);
-  auto version = registry_.GetVersion(model->id, number);
-  if (!version.ok()) return ErrorResponse(version.status(), "version_not_found");
-  auto artifact = registry_.ReadArtifact(*version);
+  storage::ModelRecord model;
+  storage::VersionRecord version;
+  if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
+  auto artifact = registry_.ReadArtifact(version);
   if (!artifact.ok()) return ErrorResponse(artifact.status());
-  Response response = Response::Json(200, registry::EncodeBundle(*model, *version, *artifact));
+  Response response = Response::Json(200, registry::EncodeBundle(model, version, *artifact));
   response.headers.emplace_back("X-Amp-Bundle-Sha256", storage::Sha256Hex(response.body));
-  // A file name safe in any shell: the model name's letters, digits, '-', '_' and '.', others as '_'.
-  std::string file_name;
-  for (char c : model->name) {
-    bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-    file_name += plain ? c : '_';
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(model.name, version.version, ".ampbundle"));
+  return response;
+}
+
+Response ModelHandlers::GetExport(const Request& request, const PathParams& params) {
+  std::optional<std::string> format = request.QueryParam("format");
+  if (!format || *format != "onnx") {
+    return ErrorResponse(400, "invalid_argument", "format must be onnx (the only export format)");
   }
-  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + file_name + "-v" +
-                                                            std::to_string(number) + ".ampbundle\"");
+  storage::ModelRecord model;
+  storage::VersionRecord version;
+  if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
+  auto loaded = registry_.LoadModel(version);
+  if (!loaded.ok()) return ErrorResponse(loaded.status());
+  auto onnx = ml::ExportOnnx(**loaded);
+  if (!onnx.ok()) return ErrorResponse(onnx.status());
+  Response response = Response::Json(200, std::move(onnx).value());
+  response.content_type = "application/octet-stream";
+  response.headers.emplace_back("Content-Disposition", AttachmentHeader(model.name, version.version, ".onnx"));
   return response;
 }
 

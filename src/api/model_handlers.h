@@ -1,6 +1,7 @@
 // Registry endpoints: GET /v1/models, GET /v1/models/{name}, GET /v1/models/{name}/versions/{n}, the version's
 // self-contained bundle GET /v1/models/{name}/versions/{n}/artifact (registry/model_bundle.h; its SHA-256 in the
-// X-Amp-Bundle-Sha256 header), and aliases:
+// X-Amp-Bundle-Sha256 header), the version as an ONNX model GET /v1/models/{name}/versions/{n}/export?format=onnx
+// (ml/onnx/onnx_export.h), and aliases:
 // GET /v1/models/{name}/aliases, PUT and DELETE /v1/models/{name}/aliases/{alias}. Thread-safe.
 #pragma once
 
@@ -18,6 +19,7 @@ class ModelHandlers {
   Response Get(const Request& request, const PathParams& params);
   Response GetVersion(const Request& request, const PathParams& params);
   Response GetArtifact(const Request& request, const PathParams& params);
+  Response GetExport(const Request& request, const PathParams& params);
   Response ListAliases(const Request& request, const PathParams& params);
   Response SetAlias(const Request& request, const PathParams& params);
   Response DeleteAlias(const Request& request, const PathParams& params);

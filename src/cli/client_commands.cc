@@ -310,10 +310,10 @@ int ShowModel(const CommonOptions& common, const std::string& model) {
   return 0;
 }
 
-// Saves a version's bundle (the served version when `version` is 0) to `output` (default NAME-vN.ampbundle) and
-// prints its SHA-256 as the server gave it (X-Amp-Bundle-Sha256). The bundle checks itself when loaded: `amp score`
-// refuses one whose model bytes do not match its manifest's SHA-256.
-int DownloadModel(const CommonOptions& common, const std::string& model, int64_t version, std::string output) {
+// Saves GET /v1/models/{model}/versions/{version}/{resource} (the served version when `version` is 0) to `output`
+// (default NAME-vN<extension>) and prints where, with the SHA-256 the server gave in X-Amp-Bundle-Sha256 if any.
+int SaveVersionResource(const CommonOptions& common, const std::string& model, int64_t version,
+                        const std::string& resource, std::string_view extension, std::string output) {
   if (version <= 0) {
     Call call(common);
     if (!call.Send("GET", "/v1/models/" + http::UrlEncode(model))) return 1;
@@ -325,7 +325,7 @@ int DownloadModel(const CommonOptions& common, const std::string& model, int64_t
   if (!client.ok()) return PrintError(client.status().message());
   if (!common.api_key.empty()) client->SetHeader("Authorization", "Bearer " + common.api_key);
   auto response = client->Send("GET", "/v1/models/" + http::UrlEncode(model) + "/versions/" +
-                                          std::to_string(version) + "/artifact");
+                                          std::to_string(version) + "/" + resource);
   if (!response.ok()) return PrintError(response.status().message());
   if (response->status != 200) {
     simdjson::dom::parser parser;
@@ -337,14 +337,30 @@ int DownloadModel(const CommonOptions& common, const std::string& model, int64_t
     }
     return PrintError(std::string(message) + " (HTTP " + std::to_string(response->status) + ")");
   }
-  if (output.empty()) output = model + "-v" + std::to_string(version) + ".ampbundle";
+  if (output.empty()) output = model + "-v" + std::to_string(version) + std::string(extension);
   std::ofstream file(output, std::ios::binary | std::ios::trunc);
   file << response->body;
   file.close();
   if (!file) return PrintError("cannot write " + output);
   std::cout << "saved " << model << " version " << version << " to " << output << " (" << response->body.size()
-            << " bytes, sha256 " << response->Header("X-Amp-Bundle-Sha256") << ")\n";
+            << " bytes";
+  std::string sha256 = response->Header("X-Amp-Bundle-Sha256");
+  if (!sha256.empty()) std::cout << ", sha256 " << sha256;
+  std::cout << ")\n";
   return 0;
+}
+
+// Saves a version's bundle. The bundle checks itself when loaded: `amp score` refuses one whose model bytes do not
+// match its manifest's SHA-256.
+int DownloadModel(const CommonOptions& common, const std::string& model, int64_t version, std::string output) {
+  return SaveVersionResource(common, model, version, "artifact", ".ampbundle", std::move(output));
+}
+
+// Saves a version exported to `format` (the server knows "onnx"), default file NAME-vN.<format>.
+int ExportModel(const CommonOptions& common, const std::string& model, int64_t version, const std::string& format,
+                std::string output) {
+  return SaveVersionResource(common, model, version, "export?format=" + http::UrlEncode(format), "." + format,
+                             std::move(output));
 }
 
 int Predict(const CommonOptions& common, const std::string& model, std::string input, const std::string& input_file) {
@@ -532,6 +548,21 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
       add_common(command);
       command->callback([=] { *action = [=] { return SetModelPublic(*common, *name, is_public); }; });
     }
+    auto export_name = std::make_shared<std::string>();
+    auto export_version = std::make_shared<int64_t>(0);
+    auto export_format = std::make_shared<std::string>("onnx");
+    auto export_output = std::make_shared<std::string>();
+    CLI::App* export_command = models->add_subcommand(
+        "export",
+        "Save a version with its preprocessing as an ONNX model for other runtimes (default: the served one)");
+    export_command->add_option("name", *export_name, "Model name or id")->required();
+    export_command->add_option("--version", *export_version, "Version number (default: the served version)");
+    export_command->add_option("--format", *export_format, "Format (onnx)")->check(CLI::IsMember({"onnx"}));
+    export_command->add_option("--output,-o", *export_output, "File to write (default NAME-vN.onnx)");
+    add_common(export_command);
+    export_command->callback([=] {
+      *action = [=] { return ExportModel(*common, *export_name, *export_version, *export_format, *export_output); };
+    });
     models->callback([=] {
       if (!*action) *action = [=] { return ListModels(*common); };
     });

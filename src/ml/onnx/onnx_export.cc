@@ -1,0 +1,321 @@
+#include "ml/onnx/onnx_export.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <exception>
+#include <initializer_list>
+#include <limits>
+#include <set>
+#include <string_view>
+#include <vector>
+
+#include "ml/linear/linear_model.h"
+#include "ml/xgboost/xgboost_model.h"
+
+namespace amp::ml {
+namespace {
+
+constexpr int64_t kIrVersion = 8;  // ONNX 1.12
+constexpr int64_t kOnnxOpset = 15;
+constexpr int64_t kOnnxMlOpset = 3;
+constexpr std::string_view kMlDomain = "ai.onnx.ml";
+constexpr int kFloat = onnx::TensorProto::FLOAT;
+
+// Builds the graph; names every intermediate value under a prefix no feature or target name starts with.
+class GraphBuilder {
+ public:
+  GraphBuilder(onnx::GraphProto* graph, const ModelSignature& signature) : graph_(graph) {
+    std::set<std::string> names = {signature.target};
+    for (const FeatureSpec& feature : signature.features) names.insert(feature.name);
+    bool clash = true;
+    while (clash) {
+      clash = false;
+      for (const std::string& name : names) {
+        if (name.starts_with(prefix_ + "/")) {
+          prefix_ += '_';
+          clash = true;
+          break;
+        }
+      }
+    }
+  }
+
+  std::string Name(std::string_view what) const { return prefix_ + "/" + std::string(what); }
+
+  // A value of shape [N, dims...] (N symbolic) as a graph input or output.
+  static void DescribeValue(onnx::ValueInfoProto* value, const std::string& name, int elem_type,
+                            std::initializer_list<int64_t> dims) {
+    value->set_name(name);
+    onnx::TypeProto_Tensor* tensor = value->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(elem_type);
+    tensor->mutable_shape()->add_dim()->set_dim_param("N");
+    for (int64_t dim : dims) tensor->mutable_shape()->add_dim()->set_dim_value(dim);
+  }
+
+  // Adds a node computing `output`, an intermediate value of type `elem_type` and shape [N, dims...]. ONNX 1.12 has
+  // no type inference for several ai.onnx.ml operators (OneHotEncoder, Scaler, ...), so the graph states every
+  // intermediate type itself (onnx.checker's full check needs them).
+  onnx::NodeProto* AddNode(std::string_view op_type, std::string_view domain, std::vector<std::string> inputs,
+                           const std::string& output, int elem_type, std::initializer_list<int64_t> dims) {
+    DescribeValue(graph_->add_value_info(), output, elem_type, dims);
+    return AddOutputNode(op_type, domain, std::move(inputs), output);
+  }
+
+  // Adds the node computing the graph output `output` (described by the caller).
+  onnx::NodeProto* AddOutputNode(std::string_view op_type, std::string_view domain, std::vector<std::string> inputs,
+                                 std::string output) {
+    onnx::NodeProto* node = graph_->add_node();
+    node->set_op_type(std::string(op_type));
+    node->set_domain(std::string(domain));
+    node->set_name(Name("node" + std::to_string(graph_->node_size())));
+    for (std::string& input : inputs) node->add_input(std::move(input));
+    node->add_output(std::move(output));
+    return node;
+  }
+
+  onnx::GraphProto* graph() { return graph_; }
+
+ private:
+  onnx::GraphProto* graph_;
+  std::string prefix_ = "amp";
+};
+
+onnx::AttributeProto* AddAttribute(onnx::NodeProto* node, std::string_view name,
+                                   onnx::AttributeProto_AttributeType type) {
+  onnx::AttributeProto* attribute = node->add_attribute();
+  attribute->set_name(std::string(name));
+  attribute->set_type(type);
+  return attribute;
+}
+
+void SetInt(onnx::NodeProto* node, std::string_view name, int64_t value) {
+  AddAttribute(node, name, onnx::AttributeProto::INT)->set_i(value);
+}
+void SetFloat(onnx::NodeProto* node, std::string_view name, float value) {
+  AddAttribute(node, name, onnx::AttributeProto::FLOAT)->set_f(value);
+}
+void SetString(onnx::NodeProto* node, std::string_view name, std::string_view value) {
+  AddAttribute(node, name, onnx::AttributeProto::STRING)->set_s(std::string(value));
+}
+void SetFloats(onnx::NodeProto* node, std::string_view name, const std::vector<float>& values) {
+  onnx::AttributeProto* attribute = AddAttribute(node, name, onnx::AttributeProto::FLOATS);
+  for (float value : values) attribute->add_floats(value);
+}
+void SetInts(onnx::NodeProto* node, std::string_view name, const std::vector<int64_t>& values) {
+  onnx::AttributeProto* attribute = AddAttribute(node, name, onnx::AttributeProto::INTS);
+  for (int64_t value : values) attribute->add_ints(value);
+}
+void SetStrings(onnx::NodeProto* node, std::string_view name, const std::vector<std::string>& values) {
+  onnx::AttributeProto* attribute = AddAttribute(node, name, onnx::AttributeProto::STRINGS);
+  for (const std::string& value : values) attribute->add_strings(value);
+}
+
+// The preprocessing of `pipeline`: graph inputs, one per feature, encoded into one [N, EncodedWidth()] float
+// value in the pipeline's column order, whose name is returned. FailedPrecondition if a category is "" (the
+// graph's missing value).
+core::Result<std::string> AddPreprocessing(GraphBuilder& builder, const Pipeline& pipeline) {
+  std::vector<std::string> encoded;
+  const std::vector<FeatureTransform>& transforms = pipeline.transforms();
+  for (size_t feature_idx = 0; feature_idx < transforms.size(); ++feature_idx) {
+    const FeatureTransform& transform = transforms[feature_idx];
+    const std::string& input = transform.feature.name;
+    const std::string step = "feature" + std::to_string(feature_idx);
+    if (data::IsNumberLike(transform.feature.type)) {
+      GraphBuilder::DescribeValue(builder.graph()->add_input(), input, kFloat, {1});
+      std::string imputed = builder.Name(step + "/imputed");
+      onnx::NodeProto* imputer = builder.AddNode("Imputer", kMlDomain, {input}, imputed, kFloat, {1});
+      SetFloats(imputer, "imputed_value_floats", {static_cast<float>(transform.impute_value)});
+      SetFloat(imputer, "replaced_value_float", std::numeric_limits<float>::quiet_NaN());
+      if (transform.center == 0.0 && transform.scale == 1.0) {  // unscaled (tree models)
+        encoded.push_back(std::move(imputed));
+        continue;
+      }
+      std::string scaled = builder.Name(step + "/scaled");
+      onnx::NodeProto* scaler = builder.AddNode("Scaler", kMlDomain, {imputed}, scaled, kFloat, {1});
+      SetFloats(scaler, "offset", {static_cast<float>(transform.center)});
+      SetFloats(scaler, "scale", {static_cast<float>(1.0 / transform.scale)});
+      encoded.push_back(std::move(scaled));
+      continue;
+    }
+    GraphBuilder::DescribeValue(builder.graph()->add_input(), input, onnx::TensorProto::STRING, {1});
+    // Imputer has no string form, so the most frequent category is imputed by the label lookup: "" (missing)
+    // maps to its index like the category itself.
+    std::vector<std::string> keys = transform.categories;
+    std::vector<int64_t> codes;
+    std::vector<int64_t> positions;
+    for (size_t category_idx = 0; category_idx < keys.size(); ++category_idx) {
+      if (keys[category_idx].empty()) {
+        return core::FailedPrecondition("categorical feature '" + input +
+                                        "' has the empty category, which ONNX inputs use for missing values");
+      }
+      codes.push_back(static_cast<int64_t>(category_idx));
+      positions.push_back(static_cast<int64_t>(category_idx));
+    }
+    keys.emplace_back();
+    codes.push_back(transform.impute_category);
+    std::string code = builder.Name(step + "/code");
+    onnx::NodeProto* label_encoder =
+        builder.AddNode("LabelEncoder", kMlDomain, {input}, code, onnx::TensorProto::INT64, {1});
+    SetStrings(label_encoder, "keys_strings", keys);
+    SetInts(label_encoder, "values_int64s", codes);
+    SetInt(label_encoder, "default_int64", -1);
+    const auto category_count = static_cast<int64_t>(transform.categories.size());
+    std::string one_hot = builder.Name(step + "/one_hot");
+    onnx::NodeProto* encoder =
+        builder.AddNode("OneHotEncoder", kMlDomain, {code}, one_hot, kFloat, {1, category_count});
+    SetInts(encoder, "cats_int64s", positions);
+    SetInt(encoder, "zeros", 1);
+    // OneHotEncoder appends the category axis: [N, 1, K] -> [N, K].
+    std::string shape = builder.Name(step + "/shape");
+    onnx::TensorProto* shape_tensor = builder.graph()->add_initializer();
+    shape_tensor->set_name(shape);
+    shape_tensor->set_data_type(onnx::TensorProto::INT64);
+    shape_tensor->add_dims(2);
+    shape_tensor->add_int64_data(-1);
+    shape_tensor->add_int64_data(category_count);
+    std::string flat = builder.Name(step + "/encoded");
+    builder.AddNode("Reshape", "", {one_hot, shape}, flat, kFloat, {category_count});
+    encoded.push_back(std::move(flat));
+  }
+  std::string features = builder.Name("features");
+  onnx::NodeProto* concat = builder.AddNode("Concat", "", encoded, features, kFloat, {pipeline.EncodedWidth()});
+  SetInt(concat, "axis", 1);
+  return features;
+}
+
+void AddLinearRegressor(GraphBuilder& builder, const LinearModel& model, const std::string& features,
+                        const std::string& output) {
+  onnx::NodeProto* node = builder.AddOutputNode("LinearRegressor", kMlDomain, {features}, output);
+  std::vector<float> coefficients;
+  for (double weight : model.solution().weights) coefficients.push_back(static_cast<float>(weight));
+  SetFloats(node, "coefficients", coefficients);
+  SetFloats(node, "intercepts", {static_cast<float>(model.solution().intercept)});
+  SetInt(node, "targets", 1);
+  SetString(node, "post_transform", "NONE");
+}
+
+void AddTreeEnsembleRegressor(GraphBuilder& builder, const FlatForest& forest, const std::string& features,
+                              const std::string& output) {
+  const std::vector<FlatNode>& nodes = forest.nodes();
+  // FlatForest keeps each tree's root private; a root is the one node that is no split's child (trees are laid
+  // out one after another, so roots come in tree order).
+  std::vector<bool> is_child(nodes.size(), false);
+  for (const FlatNode& node : nodes) {
+    if (node.left != 0) is_child[node.left] = is_child[node.left + 1] = true;
+  }
+  std::vector<int64_t> tree_ids, node_ids, feature_ids, true_ids, false_ids, tracks_true;
+  std::vector<std::string> modes;
+  std::vector<float> thresholds;
+  std::vector<int64_t> leaf_tree_ids, leaf_node_ids, leaf_target_ids;
+  std::vector<float> leaf_weights;
+  int64_t tree_id = -1;
+  std::vector<int64_t> local_id(nodes.size(), -1);
+  for (size_t root = 0; root < nodes.size(); ++root) {
+    if (is_child[root]) continue;
+    ++tree_id;
+    // Number the tree's nodes 0, 1, ... in walk order; children get their ids before their parent is written.
+    std::vector<uint32_t> pending = {static_cast<uint32_t>(root)};
+    int64_t next_id = 0;
+    local_id[root] = next_id++;
+    while (!pending.empty()) {
+      const uint32_t idx = pending.back();
+      pending.pop_back();
+      const FlatNode& node = nodes[idx];
+      tree_ids.push_back(tree_id);
+      node_ids.push_back(local_id[idx]);
+      if (node.left == 0) {
+        modes.emplace_back("LEAF");
+        feature_ids.push_back(0);
+        thresholds.push_back(0.0f);
+        true_ids.push_back(0);
+        false_ids.push_back(0);
+        tracks_true.push_back(0);
+        leaf_tree_ids.push_back(tree_id);
+        leaf_node_ids.push_back(local_id[idx]);
+        leaf_target_ids.push_back(0);
+        leaf_weights.push_back(node.value);
+        continue;
+      }
+      local_id[node.left] = next_id++;
+      local_id[node.left + 1] = next_id++;
+      // XGBoost goes left iff value < threshold: the true branch of BRANCH_LT.
+      modes.emplace_back("BRANCH_LT");
+      feature_ids.push_back(node.feature);
+      thresholds.push_back(node.value);
+      true_ids.push_back(local_id[node.left]);
+      false_ids.push_back(local_id[node.left + 1]);
+      tracks_true.push_back(node.missing == node.left ? 1 : 0);
+      pending.push_back(node.left + 1);
+      pending.push_back(node.left);
+    }
+  }
+  onnx::NodeProto* node = builder.AddOutputNode("TreeEnsembleRegressor", kMlDomain, {features}, output);
+  SetInt(node, "n_targets", 1);
+  SetString(node, "aggregate_function", "SUM");
+  SetString(node, "post_transform", "NONE");
+  SetFloats(node, "base_values", {forest.base_score()});
+  SetInts(node, "nodes_treeids", tree_ids);
+  SetInts(node, "nodes_nodeids", node_ids);
+  SetInts(node, "nodes_featureids", feature_ids);
+  SetStrings(node, "nodes_modes", modes);
+  SetFloats(node, "nodes_values", thresholds);
+  SetInts(node, "nodes_truenodeids", true_ids);
+  SetInts(node, "nodes_falsenodeids", false_ids);
+  SetInts(node, "nodes_missing_value_tracks_true", tracks_true);
+  SetInts(node, "target_treeids", leaf_tree_ids);
+  SetInts(node, "target_nodeids", leaf_node_ids);
+  SetInts(node, "target_ids", leaf_target_ids);
+  SetFloats(node, "target_weights", leaf_weights);
+}
+
+core::Result<std::string> BuildModel(const Model& model) {
+  const auto* linear = dynamic_cast<const LinearModel*>(&model);
+  const auto* xgboost = dynamic_cast<const XgboostModel*>(&model);
+  if (linear == nullptr && xgboost == nullptr) {
+    return core::FailedPrecondition("model type '" + std::string(model.algorithm()) +
+                                    "' cannot be exported to ONNX (supported: linear_regression, xgboost_regressor)");
+  }
+  const ModelSignature& signature = model.signature();
+  if (signature.FindFeature(signature.target) >= 0) {
+    return core::FailedPrecondition("feature '" + signature.target +
+                                    "' has the target's name; ONNX inputs and outputs need distinct names");
+  }
+  onnx::ModelProto proto;
+  proto.set_ir_version(kIrVersion);
+  proto.set_producer_name("amp");
+  proto.set_model_version(1);
+  proto.set_doc_string(std::string(model.algorithm()) + " predicting '" + signature.target +
+                       "', with AMP's preprocessing");
+  onnx::OperatorSetIdProto* onnx_opset = proto.add_opset_import();
+  onnx_opset->set_domain("");
+  onnx_opset->set_version(kOnnxOpset);
+  onnx_opset = proto.add_opset_import();
+  onnx_opset->set_domain(std::string(kMlDomain));
+  onnx_opset->set_version(kOnnxMlOpset);
+  onnx::GraphProto* graph = proto.mutable_graph();
+  graph->set_name("amp_" + std::string(model.algorithm()));
+  GraphBuilder builder(graph, signature);
+  const Pipeline& pipeline = linear != nullptr ? linear->pipeline() : xgboost->pipeline();
+  AMP_ASSIGN_OR_RETURN(std::string features, AddPreprocessing(builder, pipeline));
+  if (linear != nullptr) {
+    AddLinearRegressor(builder, *linear, features, signature.target);
+  } else {
+    AddTreeEnsembleRegressor(builder, xgboost->forest(), features, signature.target);
+  }
+  GraphBuilder::DescribeValue(graph->add_output(), signature.target, kFloat, {1});
+  std::string bytes;
+  if (!proto.SerializeToString(&bytes)) return core::Internal("could not serialize the ONNX model");
+  return bytes;
+}
+
+}  // namespace
+
+core::Result<std::string> ExportOnnx(const Model& model) {
+  try {
+    return BuildModel(model);
+  } catch (const std::exception& error) {  // protobuf reports allocation failures by exception
+    return core::Internal(std::string("ONNX export failed: ") + error.what());
+  }
+}
+
+}  // namespace amp::ml

@@ -1,0 +1,26 @@
+// ExportOnnx: writes a regression model with its preprocessing as an ONNX model (ai.onnx.ml operators), so another
+// runtime (ONNX Runtime, ...) scores it as AMP does. Used by GET /v1/models/{m}/versions/{n}/export?format=onnx.
+// Pure function of the model; thread-safe. The protobuf classes stay inside onnx_export.cc.
+//
+// The graph: one input per feature, named after it, shape [N, 1]: float for number-like features (NaN = missing;
+// booleans as 0/1), string for categorical ones ("" = missing). Number-like: Imputer (the training median), then
+// Scaler (the training mean and standard deviation) where the model standardizes. Categorical: LabelEncoder (each
+// training category to its index, "" to the most frequent category's, anything else to -1), then OneHotEncoder
+// (zeros=1: an unseen category is all zeros, as in AMP) and Reshape to [N, K]. Concat (in the pipeline's column
+// order), then LinearRegressor (linear_regression) or TreeEnsembleRegressor (xgboost_regressor: XGBoost's trees
+// with BRANCH_LT splits, default directions for NaN and base_score). One output named after the target, float [N, 1].
+// Opsets: ai.onnx 15, ai.onnx.ml 3; IR version 8 (ONNX 1.12).
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+#include "ml/model.h"
+
+namespace amp::ml {
+
+// The serialized ModelProto of `model`. FailedPrecondition naming the algorithm for a model type without an ONNX
+// form, or if a feature name clashes with the target's (ONNX names must be distinct); Internal if protobuf fails.
+core::Result<std::string> ExportOnnx(const Model& model);
+
+}  // namespace amp::ml

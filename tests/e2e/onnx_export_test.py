@@ -1,0 +1,163 @@
+"""End-to-end: export models to ONNX and score them in ONNX Runtime exactly as AMP scores them.
+
+Trains a linear model and an XGBoost model on every column of data/demo/house_sales.csv (numbers, integers, a boolean
+and a categorical column), exports each version with GET /v1/models/{m}/versions/{n}/export?format=onnx and with
+`amp models export`, checks the files with onnx.checker (Debian's python3-onnx, full_check=True) and runs them in
+ONNX Runtime (onnxruntime-node from npm, CPU; tests/onnx/run_onnx.js, installed by scripts/install-deps.sh). The
+predictions must equal the server's (POST /v1/models/{m}/predict on the same rows) within 1e-5 relative, float32
+being what ONNX computes in, for rows with missing values and an unseen category too.
+
+Run: /usr/bin/python3 tests/e2e/onnx_export_test.py --amp build/amp
+"""
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import onnx
+
+import amp_server
+from amp_server import DEMO_CSV, REPO_ROOT, AmpServer, amp_binary
+from amp_client import AmpClient
+
+TARGET = "price"
+FEATURES = ["square_feet", "num_bedrooms", "num_bathrooms", "location_code", "year_built", "lot_size",
+            "neighborhood", "has_garage"]
+MODELS = {"onnx-linear": ("linear_regression", {"l2": 0.5}),
+          "onnx-trees": ("xgboost_regressor", {"n_estimators": 60, "max_depth": 5, "seed": 3})}
+RUNNER = REPO_ROOT / "tests" / "onnx" / "run_onnx.js"
+REL_TOL = 1e-5
+
+
+def demo_rows():
+    """The demo rows' features as JSON values (null where the CSV has none), plus rows with missing values and an
+    unseen category."""
+    with open(DEMO_CSV, newline="", encoding="utf-8") as csv_file:
+        records = list(csv.DictReader(csv_file))
+    rows = []
+    for record in records:
+        row = {}
+        for feature in FEATURES:
+            text = record[feature]
+            if text == "":
+                row[feature] = None
+            elif feature == "neighborhood":
+                row[feature] = text
+            elif feature == "has_garage":
+                row[feature] = text.lower() == "true"
+            else:
+                row[feature] = float(text)
+        rows.append(row)
+    rows.append({feature: None for feature in FEATURES})
+    rows.append({"square_feet": None, "num_bedrooms": 3, "num_bathrooms": None, "location_code": 200,
+                 "year_built": None, "lot_size": 5000.5, "neighborhood": "Atlantis", "has_garage": None})
+    rows.append({"square_feet": 2800, "num_bedrooms": 4, "num_bathrooms": 3.0, "location_code": 300,
+                 "year_built": 2001, "lot_size": None, "neighborhood": None, "has_garage": False})
+    return rows
+
+
+def onnx_inputs(model, rows):
+    """The rows as run_onnx.js takes them: one [N, 1] input per graph input (booleans as 0/1, None as NaN or "")."""
+    inputs = {}
+    for graph_input in model.graph.input:
+        is_string = graph_input.type.tensor_type.elem_type == onnx.TensorProto.STRING
+        values = []
+        for row in rows:
+            value = row[graph_input.name]
+            if value is not None and not is_string:
+                value = float(value)
+            values.append(value)
+        inputs[graph_input.name] = {"type": "string" if is_string else "float", "values": values}
+    return inputs
+
+
+class OnnxExportTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = shutil.which("node")
+        if cls.node is None or not (REPO_ROOT / "tests" / "onnx" / "node_modules" / "onnxruntime-node").is_dir():
+            raise RuntimeError("node and tests/onnx/node_modules/onnxruntime-node are needed: run scripts/install-deps.sh")
+        cls.server = AmpServer()
+        cls.addClassCleanup(cls.server.close)
+        cls.server.start()
+        cls.folder = tempfile.mkdtemp(prefix="amp_onnx_")
+        cls.addClassCleanup(shutil.rmtree, cls.folder, True)
+        cls.rows = demo_rows()
+        with AmpClient(cls.server.url, api_key=cls.server.admin_key) as client:
+            dataset = client.upload_dataset(DEMO_CSV.read_bytes(), "onnx-houses")
+            for name, (algorithm, params) in MODELS.items():
+                job = client.train(name, dataset["id"], TARGET, algorithm=algorithm, features=FEATURES, params=params)
+                done = client.wait_for_job(job["job_id"], timeout=300)
+                assert done["state"] == "succeeded", done
+
+    def export(self, name, version=1, format_name="onnx"):
+        return self.server.http.get(f"{self.server.url}/v1/models/{name}/versions/{version}/export",
+                            params={"format": format_name}, timeout=60)
+
+    def server_predictions(self, name):
+        response = self.server.http.post(f"{self.server.url}/v1/models/{name}/predict", json={"rows": self.rows}, timeout=60)
+        self.assertEqual(response.status_code, 200, response.text[:300])
+        return response.json()["predictions"]
+
+    def run_onnx(self, path, model):
+        request = json.dumps({"model": path, "inputs": onnx_inputs(model, self.rows)})
+        ran = subprocess.run([self.node, str(RUNNER)], input=request.encode(), capture_output=True, timeout=120)
+        self.assertEqual(ran.returncode, 0, ran.stderr.decode(errors="replace")[-2000:])
+        return json.loads(ran.stdout)["outputs"]
+
+    def test_onnx_runtime_predicts_as_amp(self):
+        for name, (algorithm, _) in MODELS.items():
+            with self.subTest(model=name):
+                response = self.export(name)
+                self.assertEqual(response.status_code, 200, response.text[:300])
+                self.assertEqual(response.headers["Content-Type"], "application/octet-stream")
+                self.assertIn(f'filename="{name}-v1.onnx"', response.headers["Content-Disposition"])
+                model = onnx.load_from_string(response.content)
+                onnx.checker.check_model(model, full_check=True)
+                self.assertEqual([graph_input.name for graph_input in model.graph.input], FEATURES)
+                string_inputs = [graph_input.name for graph_input in model.graph.input
+                                 if graph_input.type.tensor_type.elem_type == onnx.TensorProto.STRING]
+                self.assertEqual(string_inputs, ["neighborhood"])
+                self.assertEqual([output.name for output in model.graph.output], [TARGET])
+                regressor = "LinearRegressor" if algorithm == "linear_regression" else "TreeEnsembleRegressor"
+                self.assertIn(regressor, [node.op_type for node in model.graph.node])
+
+                path = os.path.join(self.folder, f"{name}.onnx")
+                with open(path, "wb") as model_file:
+                    model_file.write(response.content)
+                onnx_predictions = self.run_onnx(path, model)[TARGET]
+                amp_predictions = self.server_predictions(name)
+                self.assertEqual(len(onnx_predictions), len(self.rows))
+                worst = 0.0
+                for row_idx, (expected, got) in enumerate(zip(amp_predictions, onnx_predictions)):
+                    relative = abs(got - expected) / max(abs(expected), 1e-30)
+                    worst = max(worst, relative)
+                    self.assertLessEqual(relative, REL_TOL, f"row {row_idx}: AMP {expected}, ONNX Runtime {got}")
+                print(f"{name}: {len(self.rows)} rows, max relative difference AMP vs ONNX Runtime {worst:.3g}",
+                      file=sys.stderr)
+
+    def test_cli_export_writes_the_same_bytes(self):
+        for name in MODELS:
+            with self.subTest(model=name):
+                path = os.path.join(self.folder, f"{name}-cli.onnx")
+                saved = subprocess.run([amp_binary(), "models", "export", name, "--version", "1", "--format", "onnx",
+                                        "--server", self.server.url, "--api-key", self.server.admin_key, "-o", path], capture_output=True, timeout=120)
+                self.assertEqual(saved.returncode, 0, saved.stderr)
+                with open(path, "rb") as model_file:
+                    self.assertEqual(model_file.read(), self.export(name).content)
+
+    def test_bad_requests(self):
+        self.assertEqual(self.export("onnx-linear", format_name="pmml").status_code, 400)
+        self.assertEqual(self.server.http.get(f"{self.server.url}/v1/models/onnx-linear/versions/1/export",
+                                      timeout=30).status_code, 400)
+        self.assertEqual(self.export("onnx-linear", version=9).status_code, 404)
+        self.assertEqual(self.export("no-such-model").status_code, 404)
+
+
+if __name__ == "__main__":
+    amp_server.main_with_amp_arg()
