@@ -62,11 +62,18 @@ fuzz:
 			-rss_limit_mb=2048 -print_final_stats=1 corpus/$$target $(CURDIR)/fuzz/corpus/$$target) || exit 1; \
 	done
 
+# The serving benchmarks of docs/benchmarks.md, each printing its contenders side by side and the ratios:
+# prediction throughput and latency (AMP, nginx, FastAPI, AMP over TLS, a tree model), instructions per request
+# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors.
 bench:
 	@scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
-	ninja -C $(BUILD_DIR) -j$(JOBS) amp
-	bench/predict.sh $(BUILD_DIR)/amp
+	ninja -C $(BUILD_DIR) -j$(JOBS) amp amp_tree_bench
+	bench/predict.sh $(BUILD_DIR)/amp --fastapi --tls --trees
+	bench/callgrind.sh $(BUILD_DIR)/amp 5000
+	/usr/bin/python3 bench/swap.py --amp $(BUILD_DIR)/amp
+	/usr/bin/python3 bench/many_models.py --amp $(BUILD_DIR)/amp --models 1000 --cached 100
+	$(BUILD_DIR)/amp_tree_bench
 
 format:
 	find src -name '*.h' -o -name '*.cc' | xargs clang-format -i
