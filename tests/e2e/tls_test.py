@@ -18,7 +18,7 @@ import unittest
 import requests
 
 import amp_server
-from amp_server import DEMO_CSV, AmpServer
+from amp_server import DEMO_CSV, AmpServer, wait_until
 from amp_client import AmpClient
 
 
@@ -57,10 +57,13 @@ class TlsTest(unittest.TestCase):
         self.assertTrue(url.startswith("https://"))
         self.assertEqual(requests.get(url + "/healthz", verify=self.cert, timeout=10).json(), {"status": "ok"})
         with requests.Session() as session:  # keep-alive: several requests on one TLS connection
+            # The demo model trains in the background after the server is healthy (slowly under ASan).
+            listed = wait_until(lambda: session.get(url + "/api/model", verify=self.cert, timeout=10).json(), 120,
+                                what="the demo model")
             for _ in range(3):
                 models = session.get(url + "/api/model", verify=self.cert, timeout=10)
                 self.assertEqual(models.status_code, 200, models.text)
-            model_id = models.json()[0]["id"]
+            model_id = listed[0]["id"]
             answer = session.post(url + "/api/predict", json={
                 "model_id": model_id, "input_parameters": {"square_feet": 1650, "num_bedrooms": 3,
                                                            "location_code": 100}}, verify=self.cert, timeout=10)
