@@ -75,7 +75,8 @@ def main():
     for index in range(1, args.models + 1):
         rows = "\n".join(f"{x},{index * x}" for x in range(10))
         dataset = client.upload_dataset(f"x,y\n{rows}\n".encode(), f"d{index}")["id"]
-        client.train(f"model-{index}", dataset, "y", params={"holdout_fraction": 0})
+        # Explicitly a regression: y = i x on a few whole numbers would otherwise be detected as a classification.
+        client.train(f"model-{index}", dataset, "y", algorithm="linear_regression", params={"holdout_fraction": 0})
     while True:
         jobs = requests.get(url + "/v1/jobs?limit=10000", headers=headers).json()["jobs"]
         if all(job["state"] == "succeeded" for job in jobs) and len(jobs) >= args.models:

@@ -67,6 +67,8 @@ def main():
                 job = client.train(MODEL, dataset["id"], "y", params={"holdout_fraction": 0})
                 if client.wait_for_job(job["id"], timeout=60)["state"] != "succeeded":
                     raise RuntimeError("training failed")
+            # Public, like the demo model: wrk calls it without a key.
+            client.set_model_public(MODEL, True)
         session = requests.Session()
         session.headers.update(headers)
 
