@@ -123,7 +123,8 @@ std::string EncodeBundle(const storage::ModelRecord& model, const storage::Versi
 
 core::Result<DecodedBundle> DecodeBundle(std::string_view bytes) {
   rapidjson::Document document;
-  document.Parse<rapidjson::kParseStopWhenDoneFlag>(bytes.data(), bytes.size());
+  // The whole file must be the one JSON document: bytes after it mean a damaged or concatenated file.
+  document.Parse(bytes.data(), bytes.size());
   if (document.HasParseError() || !document.IsObject()) {
     return core::InvalidArgument("not an AMP model bundle: not a JSON object");
   }

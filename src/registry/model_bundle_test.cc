@@ -131,6 +131,10 @@ TEST_F(ModelBundleTest, NotABundleIsInvalidArgument) {
     ASSERT_FALSE(decoded.ok()) << input;
     EXPECT_EQ(decoded.status().code(), core::StatusCode::kInvalidArgument) << input;
   }
+  // A good bundle with anything after it (two downloads appended to one file) is refused too.
+  EXPECT_EQ(DecodeBundle(EncodeBundle(model_, version_, artifact_) + "{}").status().code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(DecodeBundle(EncodeBundle(model_, version_, artifact_) + "\n").ok());  // a final newline is fine
   // The raw artifact (what an older download might have been) is not a bundle either.
   EXPECT_EQ(DecodeBundle(artifact_).status().code(), core::StatusCode::kInvalidArgument);
 }
