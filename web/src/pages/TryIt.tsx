@@ -66,7 +66,11 @@ export function TryIt(props: { name: string }) {
       if (column.mean !== undefined && column.mean !== null) example[column.name] = Math.round(column.mean);
       else if (column.top_values?.length) example[column.name] = column.top_values[0].value;
     }
-    setValues(formFromRow(fields, example));
+    // Fields the user already filled keep their value (the profile may arrive after they started typing).
+    setValues((old) => {
+      const filled = Object.fromEntries(Object.entries(old).filter(([name, value]) => value !== "" && fields.some((f) => f.name === name)));
+      return { ...formFromRow(fields, example), ...filled };
+    });
   }, [fields]);
 
   const [answer, setAnswer] = useState<PredictAnswer | null>(null);
