@@ -49,7 +49,15 @@ export interface ModelSummary {
   aliases?: Alias[];
 }
 
-export interface ModelDetail extends ModelSummary {
+// GET /v1/models/{name}: the latest version as a number, aliases as {alias: version}, every version in full.
+export interface ModelDetail {
+  id: string;
+  name: string;
+  description?: string;
+  created_at: string;
+  public: boolean;
+  latest_version: number | null;
+  aliases: Record<string, number>;
   served_version?: number | null;
   versions: Version[];
 }
@@ -99,7 +107,7 @@ export interface Job {
   task?: string;
   features: string[];
   params: Record<string, unknown>;
-  progress: number;
+  progress: string | number; // what the job is doing ("loading data", ...), or a fraction
   created_at: string;
   started_at?: string | null;
   finished_at?: string | null;

@@ -81,10 +81,10 @@ export function Spinner(props: { label?: string }) {
   );
 }
 
-export function ProgressBar(props: { value: number; label?: string; testid?: string }) {
+export function ProgressBar(props: { value: number; label?: string; testid?: string; active?: boolean }) {
   const percent = Math.max(0, Math.min(1, props.value)) * 100;
   return (
-    <div class="progress" role="progressbar" aria-valuenow={Math.round(percent)} aria-valuemin={0} aria-valuemax={100} data-testid={props.testid}>
+    <div class={`progress ${props.active ? "progress-active" : ""}`} role="progressbar" aria-valuenow={Math.round(percent)} aria-valuemin={0} aria-valuemax={100} data-testid={props.testid}>
       <div class="progress-fill" style={{ width: `${percent}%` }} />
       <span class="progress-label">{props.label ?? `${percent.toFixed(0)} %`}</span>
     </div>

@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { download, enc, get, request } from "../api";
 import { useApi } from "../hooks";
-import type { AliasEvent, ModelDetail, Version } from "../types";
+import type { Alias, AliasEvent, ModelDetail, Version } from "../types";
 import { Badge, BarChart, Card, Confirm, ErrorBox, KeyValues, Link, Notice, Page, Spinner, Table } from "../components/ui";
 import { confusionMatrix, formatBytes, formatDate, formatNumber, headlineMetrics, perClassMetrics } from "../lib/format";
 import { Leaderboard } from "../components/Leaderboard";
@@ -16,7 +16,7 @@ interface AliasMove {
 
 export function ModelPage(props: { name: string; version?: string }) {
   const model = useApi(() => get<ModelDetail>(`/v1/models/${enc(props.name)}`), [props.name]);
-  const aliases = useApi(() => get<{ aliases: unknown[]; history?: AliasEvent[] }>(`/v1/models/${enc(props.name)}/aliases`), [props.name]);
+  const aliases = useApi(() => get<{ aliases: Alias[]; history: AliasEvent[] }>(`/v1/models/${enc(props.name)}/aliases`), [props.name]);
   const [selected, setSelected] = useState<number | null>(null);
   const [move, setMove] = useState<AliasMove | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -34,7 +34,8 @@ export function ModelPage(props: { name: string; version?: string }) {
   const detail = model.data;
   const versions = [...(detail.versions ?? [])].sort((a, b) => b.version - a.version);
   const current: Version | undefined = versions.find((v) => v.version === selected) ?? versions.find((v) => v.version === detail.served_version) ?? versions[0];
-  const aliasList = detail.aliases ?? [];
+  const aliasList: Alias[] =
+    aliases.data?.aliases ?? Object.entries(detail.aliases ?? {}).map(([alias, version]) => ({ alias, version, updated_at: "", updated_by: "" }));
 
   const confirmMove = async () => {
     if (!move) return;
@@ -133,15 +134,19 @@ export function ModelPage(props: { name: string; version?: string }) {
         <Card title="Aliases" testid="aliases">
           {aliasList.length === 0 && <p class="muted">No alias: a call by name serves the latest version. Promote a version to pin it as production.</p>}
           {aliasList.map((alias) => {
-            const history = (aliases.data?.history ?? []).filter((event) => event.alias === alias.alias);
-            const previous = history.find((event) => event.version === alias.version && event.previous_version)?.previous_version;
+            // Roll back: to the version the alias pointed to before its latest move.
+            const moves = (aliases.data?.history ?? []).filter((event) => event.alias === alias.alias).sort((a, b) => a.at.localeCompare(b.at));
+            const latest = moves[moves.length - 1];
+            const previous = latest && latest.version === alias.version ? latest.previous_version : null;
             return (
               <div class="alias-row" key={alias.alias}>
                 <div>
                   <strong>{alias.alias}</strong> → v{alias.version}
-                  <div class="muted small">
-                    {formatDate(alias.updated_at)} by {alias.updated_by}
-                  </div>
+                  {alias.updated_at && (
+                    <div class="muted small">
+                      {formatDate(alias.updated_at)} by {alias.updated_by}
+                    </div>
+                  )}
                 </div>
                 {previous ? (
                   <button class="btn btn-small" onClick={() => setMove({ alias: alias.alias, version: previous, from: alias.version })} data-testid={`rollback-${alias.alias}`}>

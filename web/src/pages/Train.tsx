@@ -227,7 +227,7 @@ export function JobPage(props: { id: string }) {
           <span data-testid="job-state">
             <StateBadge state={job.state} />
           </span>
-          <ProgressBar value={job.state === "succeeded" ? 1 : job.progress} testid="job-progress" />
+          <ProgressBar value={progressFraction(job)} label={typeof job.progress === "string" ? job.progress : undefined} active={!finished} testid="job-progress" />
         </div>
         <KeyValues
           rows={[
@@ -266,6 +266,13 @@ export function JobPage(props: { id: string }) {
       )}
     </Page>
   );
+}
+
+// How far a job is: its own fraction when the server gives one, else by state (the server reports a phase as text).
+function progressFraction(job: Job): number {
+  if (job.state === "succeeded") return 1;
+  if (typeof job.progress === "number") return job.progress;
+  return job.state === "running" ? 0.5 : job.state === "queued" ? 0.05 : 1;
 }
 
 // A job log answer as text: plain text as is, JSON {"lines"|"logs"|"entries": [...]} one line per entry.

@@ -14,7 +14,7 @@ interface PredictAnswer {
   predictions: (number | string)[];
   probabilities?: Record<string, number>[];
   explanations?: { base_value: number; contributions: Record<string, number> }[];
-  model_version?: number;
+  version?: number;
   warnings?: unknown[];
 }
 
@@ -159,7 +159,7 @@ export function TryIt(props: { name: string }) {
                 {typeof prediction === "number" ? formatNumber(prediction, 8) : String(prediction)}
               </div>
               <p class="muted small">
-                {version.target} · version {answer.model_version ?? version.version}
+                {version.target} · version {answer.version ?? version.version}
               </p>
               {probabilities && (
                 <BarChart rows={Object.entries(probabilities).map(([label, p]) => ({ label, value: p }))} format={(v) => v.toFixed(3)} testid="probabilities" />
