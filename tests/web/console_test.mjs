@@ -216,13 +216,14 @@ async function main() {
     check(aliases.aliases.find((a) => a.alias === "production")?.version === 1, "promote moved production to version 1");
     await page.getByTestId("promote-2").click();
     await page.getByTestId("confirm").click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="alias-message"]')?.textContent?.includes("version 2."));
     await page.getByTestId("rollback-production").waitFor();
     aliases = await api("GET", "/v1/models/houses/aliases");
     check(aliases.aliases.find((a) => a.alias === "production")?.version === 2, "promote moved production to version 2");
     await screenshot("model-page");
     await page.getByTestId("rollback-production").click();
     await page.getByTestId("confirm").click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="aliases"]')?.textContent?.includes("→ v1"));
+    await page.waitForFunction(() => document.querySelector('[data-testid="alias-message"]')?.textContent?.includes("version 1."));
     aliases = await api("GET", "/v1/models/houses/aliases");
     check(aliases.aliases.find((a) => a.alias === "production")?.version === 1, "roll back moved production back to version 1");
 

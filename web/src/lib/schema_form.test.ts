@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { fieldKind, formFields, formFromRow, rowFromForm } from "./schema_form";
 
 const features = [
-  { name: "square_feet", type: "number" },
-  { name: "neighborhood", type: "string" },
+  { name: "square_feet", type: "numeric" },
+  { name: "neighborhood", type: "categorical" },
   { name: "has_garage", type: "boolean" },
 ];
 
@@ -15,6 +15,7 @@ describe("formFields", () => {
     expect(fields[0].options).toBeUndefined();
     expect(fieldKind("integer")).toBe("number");
     expect(fieldKind("bool")).toBe("boolean");
+    expect(fieldKind("categorical")).toBe("text");
     expect(fieldKind("date")).toBe("text");
   });
 });

@@ -54,7 +54,7 @@ export function TryIt(props: { name: string }) {
 
   const categories = useMemo(() => {
     const out: Record<string, string[]> = {};
-    for (const column of dataset?.columns ?? []) if (column.top_values?.length && column.type === "string") out[column.name] = column.top_values.map((t) => t.value);
+    for (const column of dataset?.columns ?? []) if (column.top_values?.length && column.type === "categorical") out[column.name] = column.top_values.map((t) => t.value);
     return out;
   }, [dataset]);
   const fields = useMemo(() => formFields(version?.features ?? [], categories), [version, categories]);
