@@ -54,9 +54,18 @@ export function confusionMatrix(metrics: Record<string, number>): { classes: str
   return { classes: sorted, counts: sorted.map((actual) => sorted.map((predicted) => cells.get(`${actual}\u0000${predicted}`) ?? 0)) };
 }
 
-// The headline metrics of a version (per-class and confusion entries aside).
+const METRIC_ORDER = ["rmse", "mae", "r2", "accuracy", "balanced_accuracy", "roc_auc", "f1_macro", "precision_macro", "recall_macro", "log_loss"];
+
+// The headline metrics of a version (per-class and confusion entries aside), the usual scores first, then the rest
+// (row counts and the like) by name.
 export function headlineMetrics(metrics: Record<string, number>): [string, number][] {
-  return Object.entries(metrics).filter(([key]) => !key.includes("["));
+  const rank = (key: string) => {
+    const idx = METRIC_ORDER.indexOf(key);
+    return idx < 0 ? METRIC_ORDER.length : idx;
+  };
+  return Object.entries(metrics)
+    .filter(([key]) => !key.includes("["))
+    .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 export function perClassMetrics(metrics: Record<string, number>): { classes: string[]; names: string[]; value: (name: string, cls: string) => number | undefined } | null {

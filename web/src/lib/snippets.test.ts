@@ -26,5 +26,6 @@ describe("metrics helpers", () => {
     expect(confusionMatrix(metrics)).toEqual({ classes: ["a", "b"], counts: [[5, 1], [0, 4]] });
     expect(confusionMatrix({ rmse: 1 })).toBeNull();
     expect(headlineMetrics(metrics)).toEqual([["accuracy", 0.9]]);
+    expect(headlineMetrics({ train_rows: 8, r2: 0.5, holdout_rows: 2, rmse: 1 }).map(([k]) => k)).toEqual(["rmse", "r2", "holdout_rows", "train_rows"]);
   });
 });
