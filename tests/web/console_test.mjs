@@ -271,6 +271,29 @@ async function main() {
     check((await page.getByTestId("audit-verdict").textContent()).includes("Intact"), "the audit chain verifies");
     await screenshot("admin");
 
+    // A classifier: its page shows the confusion matrix, and Try it the class probabilities and the API's label.
+    const classifier = await api("POST", "/v1/models/garage/train", { dataset_id: datasetId, target: "has_garage", algorithm: "logistic_regression" });
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const job = await api("GET", `/v1/jobs/${classifier.job_id ?? classifier.id}`);
+      if (job.state === "succeeded") break;
+      if (["failed", "cancelled"].includes(job.state)) throw new Error(`classifier training ${job.state}: ${job.error}`);
+      await sleep(100);
+    }
+    await page.goto(`${base}/models/garage`);
+    await page.getByTestId("confusion").waitFor();
+    check((await page.getByTestId("confusion").locator("tbody tr").count()) === 2, "a binary classifier's page shows a 2x2 confusion matrix");
+    await screenshot("classifier-page");
+    await page.goto(`${base}/try/garage`);
+    await page.getByTestId("try-form").waitFor();
+    await page.locator('input[name="square_feet"]').fill("2000");
+    await page.getByTestId("predict").click();
+    await page.getByTestId("probabilities").waitFor();
+    const label = await page.getByTestId("prediction").getAttribute("data-value");
+    const classRow = JSON.parse(/-d '(.*)'\s*$/s.exec(await page.getByTestId("curl-snippet").textContent())[1]).rows[0];
+    const classAnswer = await api("POST", "/v1/models/garage/predict", { rows: [classRow] });
+    check(label === String(classAnswer.predictions[0]), `the console's class ${label} equals the API's ${classAnswer.predictions[0]}`);
+    await screenshot("classifier-try-it");
+
     // Errors are messages, never a blank page.
     await page.goto(`${base}/models/no-such-model`);
     await page.getByTestId("error").waitFor();

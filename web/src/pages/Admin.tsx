@@ -25,6 +25,7 @@ export function Admin() {
   const [newExpiry, setNewExpiry] = useState("");
   const [grantKey, setGrantKey] = useState("");
   const [grantModel, setGrantModel] = useState("");
+  const [changes, setChanges] = useState(0); // every change is audited: the log reloads after each
 
   const act = async (run: () => Promise<void>) => {
     setError(null);
@@ -32,6 +33,8 @@ export function Admin() {
       await run();
     } catch (err) {
       setError(err);
+    } finally {
+      setChanges((count) => count + 1);
     }
   };
   const confirmAndRun = async () => {
@@ -230,7 +233,7 @@ export function Admin() {
           ))}
         </Card>
       </div>
-      <AuditLog />
+      <AuditLog changes={changes} />
       {pending && (
         <Confirm title={pending.title} confirmLabel={pending.label} danger onConfirm={confirmAndRun} onCancel={() => setPending(null)}>
           <p>{pending.body}</p>
@@ -240,7 +243,7 @@ export function Admin() {
   );
 }
 
-function AuditLog() {
+function AuditLog(props: { changes: number }) {
   const [verify, setVerify] = useState<{ intact: boolean; records?: number; problem?: string } | null>(null);
   const [verifyError, setVerifyError] = useState<unknown>(null);
   // The newest 100 records: the verification answers how many there are.
@@ -249,11 +252,12 @@ function AuditLog() {
     const after = Math.max(0, (checked.records ?? 0) - 100);
     const page = await get<{ records: AuditRecord[] }>(`/v1/audit?after=${after}&limit=100`);
     return page.records.reverse();
-  }, []);
+  }, [props.changes]);
   const runVerify = async () => {
     setVerifyError(null);
     try {
       setVerify(await get("/v1/audit/verify"));
+      audit.reload();
     } catch (err) {
       setVerifyError(err);
     }
