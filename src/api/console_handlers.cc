@@ -21,9 +21,10 @@ constexpr std::string_view kSecurityPolicy =
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
-bool IsApiPrefix(std::string_view first_segment) {
-  for (std::string_view prefix : {"api", "v1", "v2", "metrics", "healthz", "readyz"}) {
-    if (first_segment == prefix) return true;
+// The first path segments of the console's client-side routes (web/src/main.tsx); keep the two lists together.
+bool IsClientRoute(std::string_view first_segment) {
+  for (std::string_view route : {"models", "datasets", "train", "jobs", "try", "monitoring", "admin", "signin"}) {
+    if (first_segment == route) return true;
   }
   return false;
 }
@@ -35,10 +36,9 @@ std::optional<ConsoleTarget> ClassifyConsolePath(std::string_view path) {
   auto decoded = PercentDecode(path.substr(1), false);
   if (!decoded) return std::nullopt;
   std::string_view rest = *decoded;
-  const std::string_view first = rest.substr(0, rest.find('/'));
-  if (IsApiPrefix(first)) return ConsoleTarget{ConsoleTarget::Kind::kApi, {}};
   if (rest.empty()) return ConsoleTarget{ConsoleTarget::Kind::kRoute, {}};
   if (rest.find('\\') != std::string_view::npos) return std::nullopt;
+  const std::string_view first = rest.substr(0, rest.find('/'));
   std::string_view last;
   while (true) {
     const size_t slash = rest.find('/');
@@ -49,8 +49,9 @@ std::optional<ConsoleTarget> ClassifyConsolePath(std::string_view path) {
     rest.remove_prefix(slash + 1);
   }
   const size_t dot = last.rfind('.');
-  if (dot == std::string_view::npos || dot == 0) return ConsoleTarget{ConsoleTarget::Kind::kRoute, {}};
-  return ConsoleTarget{ConsoleTarget::Kind::kFile, *decoded};
+  if (dot != std::string_view::npos && dot != 0) return ConsoleTarget{ConsoleTarget::Kind::kFile, *decoded};
+  if (IsClientRoute(first)) return ConsoleTarget{ConsoleTarget::Kind::kRoute, {}};
+  return ConsoleTarget{ConsoleTarget::Kind::kNotFound, {}};
 }
 
 std::string_view ConsoleContentType(std::string_view file_name) {
@@ -102,7 +103,7 @@ void ConsoleHandlers::AddRoutes(Router& router) {
 Response ConsoleHandlers::Serve(const Request& request) const {
   std::optional<ConsoleTarget> target = ClassifyConsolePath(request.path);
   if (!target) return ErrorResponse(400, "bad_path", "the path is not acceptable");
-  if (target->kind == ConsoleTarget::Kind::kApi) return ErrorResponse(404, "not_found", "no such route");
+  if (target->kind == ConsoleTarget::Kind::kNotFound) return ErrorResponse(404, "not_found", "no such route");
   if (files_.empty()) {
     return ErrorResponse(404, "no_console",
                          "the web console is not built: run `make build` (npm ci && npm run build in web/) or pass "

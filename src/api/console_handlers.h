@@ -34,11 +34,13 @@ class ConsoleHandlers {
   std::map<std::string, File, std::less<>> files_;  // by URL path without the leading '/', e.g. "assets/index.js"
 };
 
-// What a console request names: "api" for paths under the API's prefixes (a JSON 404, never the app), "file" with
-// the decoded relative path for a file name (last segment has an extension), "route" for a client-side route
-// (index.html), nullopt for a path that is not acceptable (bad escape, "..", ".", backslash, NUL, empty segment).
+// What a console request names: a file of the build ("file", with the decoded relative path: the last segment has
+// an extension), one of the console's client-side routes ("route": answered with index.html; `/` and the paths under
+// /models, /datasets, /train, /jobs, /try, /monitoring, /admin, /signin), or nothing ("not found": the API's JSON 404,
+// so /v1/typo or /no/such/route never turn into the app). Nullopt for a path that is not acceptable (bad escape, "..",
+// ".", backslash, NUL, empty segment).
 struct ConsoleTarget {
-  enum class Kind { kApi, kFile, kRoute };
+  enum class Kind { kNotFound, kFile, kRoute };
   Kind kind;
   std::string file;  // for kFile
 };

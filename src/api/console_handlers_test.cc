@@ -12,7 +12,7 @@ namespace {
 std::string Describe(const std::optional<ConsoleTarget>& target) {
   if (!target) return "refused";
   switch (target->kind) {
-    case ConsoleTarget::Kind::kApi: return "api";
+    case ConsoleTarget::Kind::kNotFound: return "not found";
     case ConsoleTarget::Kind::kRoute: return "route";
     case ConsoleTarget::Kind::kFile: return "file " + target->file;
   }
@@ -27,15 +27,17 @@ TEST(ClassifyConsolePathTest, Table) {
   const Case cases[] = {
       {"/", "route"},
       {"/models", "route"},
-      {"/models/House%20Price/versions/3", "route"},
+      {"/models/House%20Price", "route"},
+      {"/jobs/job_1", "route"},
+      {"/train", "route"},
       {"/index.html", "file index.html"},
       {"/assets/index-3f9a.js", "file assets/index-3f9a.js"},
       {"/assets/a%20b.css", "file assets/a b.css"},
-      {"/v1/nope", "api"},
-      {"/api/x.json", "api"},
-      {"/metrics/", "api"},
-      {"/healthz/", "api"},
-      {"/v2", "api"},
+      {"/v1/nope", "not found"},
+      {"/metrics/x", "not found"},
+      {"/no/such/route", "not found"},
+      {"/.hidden", "not found"},  // no extension and not a console route: never the file
+      {"/api/x.json", "file api/x.json"},  // a file name: looked up among the console's files (none there: 404)
       {"/../etc/passwd", "refused"},
       {"/assets/../../etc/passwd", "refused"},
       {"/assets/%2e%2e/%2e%2e/etc/passwd", "refused"},
@@ -43,11 +45,11 @@ TEST(ClassifyConsolePathTest, Table) {
       {"/assets/.%2e/x.js", "refused"},
       {"/assets/..\\x.js", "refused"},
       {"/assets//x.js", "refused"},
+      {"/models/", "refused"},
       {"/./index.html", "refused"},
       {"/a%00.js", "refused"},
       {"/a%zz.js", "refused"},
       {"relative.js", "refused"},
-      {"/.hidden", "route"},  // no extension: a client route, answered by index.html, never the file
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.path);
@@ -112,6 +114,8 @@ TEST_F(ConsoleHandlersTest, ClientRoutesGetIndexAndUnknownFilesAndApiPathsAre404
   EXPECT_EQ(route.status, 200);
   EXPECT_EQ(route.body, "<!doctype html><title>AMP</title>");
   EXPECT_EQ(Get("/assets/missing.js").status, 404);
+  EXPECT_EQ(Get("/secret.txt").status, 404);
+  EXPECT_EQ(Get("/no/such/route").status, 404);
   Response api = Get("/v1/nope");
   EXPECT_EQ(api.status, 404);
   EXPECT_EQ(api.content_type, "application/json");

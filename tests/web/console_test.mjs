@@ -95,6 +95,8 @@ async function checkStaticServing(base, port, adminKey) {
   check((asset.headers.get("cache-control") ?? "").includes("immutable"), "hashed assets are cached for good");
   const route = await fetch(`${base}/models/houses`);
   check(route.status === 200 && (await route.text()) === html, "a client route is answered with index.html");
+  const junk = await fetch(`${base}/no/such/route`);
+  check(junk.status === 404 && (await junk.json()).code === "not_found", "a path that is neither a file nor a console route is a JSON 404");
   const missing = await fetch(`${base}/assets/nope.js`);
   check(missing.status === 404, "a missing asset is 404");
   const api = await fetch(`${base}/v1/nope`);

@@ -87,6 +87,7 @@ function NotFound() {
   );
 }
 
+// The server answers these paths with index.html: the first segments are listed in src/api/console_handlers.cc too.
 function Routes(props: { path: string; query: URLSearchParams }) {
   const { path, query } = props;
   if (path === "/" || path === "/models") return <Models />;

@@ -113,7 +113,7 @@ export interface Job {
   finished_at?: string | null;
   duration_seconds?: number;
   error?: string;
-  result?: { model_id: string; model_name: string; version: number; metrics: Record<string, number> };
+  result?: { model_id: string; model_name: string; version: number; metrics: Record<string, number>; leaderboard?: LeaderboardRow[] };
   leaderboard?: LeaderboardRow[];
 }
 

@@ -208,7 +208,7 @@ export function JobPage(props: { id: string }) {
   };
 
   if (!job) return error ? <Page title="Job"><ErrorBox error={error} /></Page> : <Spinner />;
-  const leaderboard = job.leaderboard ?? [];
+  const leaderboard = job.leaderboard ?? job.result?.leaderboard ?? [];
   return (
     <Page
       title={`Training ${job.model_name}`}
