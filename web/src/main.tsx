@@ -56,7 +56,7 @@ function SignIn(props: { next: string }) {
   };
   return (
     <Page title="Sign in" subtitle="Public models can be browsed and called without a key; everything else needs one.">
-      <Card>
+      <Card class="card-narrow">
         <form class="form" onSubmit={submit}>
           <label class="field">
             <span>API key</span>

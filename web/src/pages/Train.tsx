@@ -71,7 +71,7 @@ export function Train(props: { datasetId?: string }) {
           No dataset yet: <Link href="/datasets">upload a CSV</Link> first.
         </Notice>
       )}
-      <Card>
+      <Card class="card-narrow">
         <form class="form" onSubmit={submit}>
           <label class="field">
             <span>Dataset</span>
