@@ -232,6 +232,8 @@ async function main() {
     // Try it: the prediction shown equals the API's for the same row.
     await page.getByTestId("try-link").click();
     await page.getByTestId("try-form").waitFor();
+    // The form is prefilled from the training data's profile once it arrives.
+    await page.waitForFunction(() => document.querySelector('input[name="num_bedrooms"]')?.value === "3");
     await page.locator('input[name="square_feet"]').fill("1650");
     await page.locator('input[name="neighborhood"]').fill("Downtown");
     await page.locator('select[name="has_garage"]').selectOption("true");
@@ -287,6 +289,7 @@ async function main() {
     await screenshot("classifier-page");
     await page.goto(`${base}/try/garage`);
     await page.getByTestId("try-form").waitFor();
+    await page.waitForFunction(() => document.querySelector('input[name="num_bedrooms"]')?.value === "3");
     await page.locator('input[name="square_feet"]').fill("2000");
     await page.getByTestId("predict").click();
     await page.getByTestId("probabilities").waitFor();

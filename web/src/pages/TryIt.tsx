@@ -73,6 +73,9 @@ export function TryIt(props: { name: string }) {
     });
   }, [fields]);
 
+  // Functional update: two edits before a re-render (typing while the profile arrives) must both stick.
+  const setField = (name: string, value: string) => setValues((old) => ({ ...old, [name]: value }));
+
   const [answer, setAnswer] = useState<PredictAnswer | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -123,14 +126,14 @@ export function TryIt(props: { name: string }) {
               <label class="field" key={field.name}>
                 <span>{field.label}</span>
                 {field.kind === "boolean" ? (
-                  <select class="input" name={field.name} value={values[field.name] ?? ""} onChange={(e) => setValues({ ...values, [field.name]: e.currentTarget.value })}>
+                  <select class="input" name={field.name} value={values[field.name] ?? ""} onChange={(e) => setField(field.name, e.currentTarget.value)}>
                     <option value="">(missing)</option>
                     <option value="true">true</option>
                     <option value="false">false</option>
                   </select>
                 ) : field.options ? (
                   <>
-                    <input class="input" name={field.name} list={`options-${field.name}`} value={values[field.name] ?? ""} onInput={(e) => setValues({ ...values, [field.name]: e.currentTarget.value })} />
+                    <input class="input" name={field.name} list={`options-${field.name}`} value={values[field.name] ?? ""} onInput={(e) => setField(field.name, e.currentTarget.value)} />
                     <datalist id={`options-${field.name}`}>
                       {field.options.map((option) => (
                         <option value={option} key={option} />
@@ -138,7 +141,7 @@ export function TryIt(props: { name: string }) {
                     </datalist>
                   </>
                 ) : (
-                  <input class={`input ${errors[field.name] ? "input-invalid" : ""}`} name={field.name} inputMode={field.kind === "number" ? "decimal" : "text"} value={values[field.name] ?? ""} onInput={(e) => setValues({ ...values, [field.name]: e.currentTarget.value })} />
+                  <input class={`input ${errors[field.name] ? "input-invalid" : ""}`} name={field.name} inputMode={field.kind === "number" ? "decimal" : "text"} value={values[field.name] ?? ""} onInput={(e) => setField(field.name, e.currentTarget.value)} />
                 )}
                 {errors[field.name] && <small class="field-error">{errors[field.name]}</small>}
               </label>
