@@ -312,6 +312,10 @@ async function main() {
     await phone.getByTestId("models-table").waitFor();
     check((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "the models page fits a phone's width");
     await screenshot("phone-models", phone);
+    check(!(await phone.getByTestId("nav-train").isVisible()), "on a phone the navigation folds into a menu");
+    await phone.getByRole("button", { name: "Menu" }).click();
+    await phone.getByTestId("nav-train").click();
+    await phone.waitForURL(/\/train$/);
     await phone.goto(`${base}/try/houses`);
     await phone.getByTestId("try-form").waitFor();
     await screenshot("phone-try-it", phone);
