@@ -1,5 +1,6 @@
 # AMP: two commands do everything on a fresh Debian 12 machine.
-#   make run    install what is missing, build (Release), start the server with the demo model on 127.0.0.1:8080
+#   make run    install what is missing, build (Release) and the web console, start the server with the demo model
+#               on 127.0.0.1:8080 (the console at http://127.0.0.1:8080/)
 #   make test   install what is missing, build, run every test (unit + end-to-end), then again under ASan+UBSan,
 #               then each libFuzzer target for about a minute
 # Other targets: build, bench, format, clean.
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 120
 FUZZ_RUNS ?= 1000000
 FUZZ_SEED ?= 20261128
 
-.PHONY: run build deps test test-unit test-asan fuzz bench format clean
+.PHONY: run build deps web test test-unit test-asan fuzz bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -26,7 +27,11 @@ deps:
 $(BUILD_DIR)/build.ninja:
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-build: deps $(BUILD_DIR)/build.ninja
+# The web console (web/, served by `amp serve` from web/dist): type-checked and bundled by Vite.
+web:
+	cd web && npm run build
+
+build: deps web $(BUILD_DIR)/build.ninja
 	ninja -C $(BUILD_DIR) -j$(JOBS) amp
 
 run: build
@@ -35,7 +40,7 @@ run: build
 test: deps test-unit test-asan fuzz
 
 # Release-optimised with assertions on and warnings as errors: the configuration the suite runs in.
-test-unit:
+test-unit: web
 	/usr/bin/python3 scripts/check_layers.py
 	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMP_WERROR=ON
 	ninja -C $(TEST_DIR) -j$(JOBS)

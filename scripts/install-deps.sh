@@ -16,6 +16,8 @@ packages=(
   python3-requests python3-sklearn python3-numpy python3-xgboost
   # tests: onnx.checker for exported models; node runs ONNX Runtime (tests/onnx/run_onnx.js)
   python3-onnx nodejs
+  # tests: the web console's end-to-end test drives Debian's chromium headless (tests/web/, playwright-core from npm)
+  chromium chromium-driver
   # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
   openssl ceph-mon ceph-osd radosgw
 )
@@ -45,6 +47,14 @@ if ((${#missing[@]} > 0)); then
     $SUDO apt-get update -q -o DPkg::Lock::Timeout=600
     $SUDO apt-get install "${apt_opts[@]}" "${missing[@]}"
   fi
+fi
+
+# The web console's toolchain (TypeScript, Vite, Preact, uPlot, Vitest, playwright-core), pinned by
+# web/package-lock.json; again when the lock file changed since the last install.
+web_dir="$(dirname "$0")/../web"
+if [[ ! -f "$web_dir/node_modules/.package-lock.json" || "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]]; then
+  echo "install-deps: installing the web console's npm packages into web/node_modules"
+  (cd "$web_dir" && npm ci --no-audit --no-fund)
 fi
 
 # --ignore-scripts: the package's postinstall would fetch GPU (CUDA) binaries; its tarball already holds the CPU ones.

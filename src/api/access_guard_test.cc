@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/audit_handlers.h"
+#include "api/console_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
@@ -74,6 +75,7 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"DELETE /v1/keys/{id}", "UFFA"},
       {"GET /v1/audit", "UFFA"},
       {"GET /v1/audit/verify", "UFFA"},
+      {"GET /*", "AAAA"},  // the web console's files (the router's fallback): public; its API calls carry a key
   };
   return table;
 }
@@ -127,6 +129,8 @@ class AccessGuardTest : public ::testing::Test {
     model_access.AddRoutes(router_);
     AuditHandlers audit(*store_);
     audit.AddRoutes(router_);
+    ConsoleHandlers console;
+    console.AddRoutes(router_);
 
     // Stubs instead of the handlers: they record being reached (after the check a body-model handler makes).
     router_.WrapHandlers([this](const Route& route, Handler) -> Handler {

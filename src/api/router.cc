@@ -44,6 +44,11 @@ void Router::Add(Method method, std::string pattern, RouteAccess access, Handler
   routes_.push_back(std::move(route));
 }
 
+void Router::AddFallback(Method method, std::string name, RouteAccess access, Handler handler) {
+  Route route{method, std::move(name), access, BodyMode::kInMemory, std::move(handler), {}, false, true};
+  routes_.push_back(std::move(route));
+}
+
 void Router::WrapHandlers(const std::function<Handler(const Route&, Handler)>& wrap) {
   for (Route& route : routes_) route.handler = wrap(route, std::move(route.handler));
 }
@@ -54,7 +59,7 @@ RouteMatch Router::Match(Method method, std::string_view path) const {
   // {param} segments: a client sending the pattern text itself ("/v1/models/{name}") must not reach a handler with
   // no params.
   for (const Route& route : routes_) {
-    if (!route.has_params && route.method == method && route.pattern == path) {
+    if (!route.has_params && !route.fallback && route.method == method && route.pattern == path) {
       result.route = &route;
       return result;
     }
@@ -62,7 +67,7 @@ RouteMatch Router::Match(Method method, std::string_view path) const {
   std::vector<std::string_view> segments = SplitPath(path);
   bool path_exists = false;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    if (route.fallback || route.segments.size() != segments.size()) continue;
     bool matches = true;
     for (size_t idx = 0; idx < segments.size() && matches; ++idx) {
       matches = IsParam(route.segments[idx]) ? !segments[idx].empty() : route.segments[idx] == segments[idx];
@@ -87,6 +92,13 @@ RouteMatch Router::Match(Method method, std::string_view path) const {
     return result;
   }
   result.error_status = path_exists ? 405 : 404;
+  if (path_exists) return result;
+  for (const Route& route : routes_) {
+    if (route.fallback && (route.method == method || (method == Method::kHead && route.method == Method::kGet))) {
+      result.route = &route;
+      return result;
+    }
+  }
   return result;
 }
 

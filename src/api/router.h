@@ -51,6 +51,7 @@ struct Route {
   Handler handler;
   std::vector<std::string> segments;  // filled by Router::Add
   bool has_params = false;            // filled by Router::Add: some segment is a {param}
+  bool fallback = false;              // set by Router::AddFallback: answers paths no other route matches
 };
 
 struct RouteMatch {
@@ -64,6 +65,10 @@ class Router {
  public:
   void Add(Method method, std::string pattern, RouteAccess access, Handler handler,
            BodyMode body_mode = BodyMode::kInMemory);
+  // The route for `method` (GET also answers HEAD) on any path that no other route matches under any method (the
+  // web console's static files and client-side routes). Tried only after every other route, so it costs the
+  // other routes nothing; `name` is how it is listed (routes(), the RBAC table). At most one per method.
+  void AddFallback(Method method, std::string name, RouteAccess access, Handler handler);
   RouteMatch Match(Method method, std::string_view path) const;
 
   // Wraps every route's handler with `wrap(route, handler)`: how api::AccessGuard puts itself in front of every

@@ -155,6 +155,38 @@ TEST_F(RouterTest, KeepsBodyMode) {
   EXPECT_EQ(router.Match(Method::kPost, "/json").route->body_mode, BodyMode::kInMemory);
 }
 
+TEST_F(RouterTest, FallbackAnswersOnlyWhatNoOtherRouteMatches) {
+  Router router;
+  router.Add(Method::kGet, "/items/{id}", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response{}; });
+  router.Add(Method::kPost, "/upload", OnServer(auth::Action::kHealth),
+             [](const Request&, const PathParams&) { return Response{}; });
+  router.AddFallback(Method::kGet, "/*", OnServer(auth::Action::kHealth),
+                     [](const Request&, const PathParams&) { return Response{}; });
+  struct Case {
+    Method method;
+    std::string path;
+    std::string want;  // the pattern matched, or the error status
+  };
+  const Case cases[] = {
+      {Method::kGet, "/items/7", "/items/{id}"},
+      {Method::kGet, "/", "/*"},
+      {Method::kGet, "/models/houses", "/*"},
+      {Method::kHead, "/assets/index.js", "/*"},
+      {Method::kGet, "/upload", "405"},  // the path exists under POST: not the fallback's
+      {Method::kPost, "/nope", "404"},   // a GET fallback answers no POST
+      {Method::kGet, "/*", "/*"},        // the fallback's name is not a literal route
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(MethodName(c.method)) + " " + c.path);
+    RouteMatch match = router.Match(c.method, c.path);
+    EXPECT_EQ(match.route ? match.route->pattern : std::to_string(match.error_status), c.want);
+    if (match.route != nullptr && match.route->fallback) {
+      EXPECT_THAT(match.params, IsEmpty());
+    }
+  }
+}
+
 TEST_F(RouterTest, EmptyRouterIs404) {
   Router router;
   EXPECT_EQ(router.Match(Method::kGet, "/").error_status, 404);

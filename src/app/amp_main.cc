@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
                             "Time allowed to read one request, and keep-alive idle time (30000)");
   serve_command->add_option("--port-file", serve.port_file, "Write the bound port to this file once listening");
   serve_command->add_option("--demo-data", serve.demo_csv, "CSV for the demo model (default: bundled)");
+  serve_command->add_option("--web-dir", serve.web_dir,
+                            "The built web console to serve at / (default: web/dist of the source tree)");
   serve_command->add_option("--model-cache-bytes", serve.model_cache_bytes,
                             "Memory budget for loaded models; least recently used are evicted (0: no budget)");
   serve_command->add_option("--tls-cert", serve.http.tls_cert_file,

@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <vector>
 
 #include "api/access_guard.h"
 #include "api/audit_handlers.h"
+#include "api/console_handlers.h"
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
@@ -54,6 +56,30 @@ core::Status WritePortFile(const fs::path& path, uint16_t port) {
   fs::rename(temp, path, ec);
   if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
   return core::Status::Ok();
+}
+
+// The built web console: --web-dir, else web/dist under the working folder, a folder above the binary (build/release
+// sits in the repository) or the source tree, else share/amp/web beside an installed binary.
+fs::path FindWebDir(const fs::path& explicit_dir) {
+  if (!explicit_dir.empty()) return explicit_dir;
+  std::vector<fs::path> candidates;
+  const fs::path relative = fs::path("web") / "dist";
+  candidates.push_back(relative);
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+      candidates.push_back(dir / relative);
+      candidates.push_back(dir / "share" / "amp" / "web");
+    }
+  }
+#ifdef AMP_SOURCE_DIR
+  candidates.push_back(fs::path(AMP_SOURCE_DIR) / relative);
+#endif
+  for (const fs::path& candidate : candidates) {
+    if (fs::is_regular_file(candidate / "index.html", ec)) return candidate;
+  }
+  return relative;
 }
 
 // The artifact store named by --artifacts: a local folder (the default, <data-dir>/artifacts, or a path) or
@@ -199,6 +225,15 @@ int RunServe(const ServeOptions& options) {
   model_access_handlers.AddRoutes(router);
   api::AuditHandlers audit_handlers(**metadata);
   audit_handlers.AddRoutes(router);
+  api::ConsoleHandlers console;
+  const fs::path web_dir = FindWebDir(options.web_dir);
+  if (core::Status loaded = console.Load(web_dir); !loaded.ok()) {
+    core::LogWarning("web console not served: " + loaded.message());
+  } else {
+    core::LogInfo("web console: " + std::to_string(console.file_count()) + " files from " +
+                  fs::absolute(web_dir).string());
+  }
+  console.AddRoutes(router);
   // Last: every route added above is behind the guard; no route may be added after this.
   api::AccessGuard guard(access, audit, quotas);
   guard.Protect(router);

@@ -16,6 +16,7 @@ struct ServeOptions {
   bool demo = true;                  // train the demo model on first start
   std::filesystem::path demo_csv;    // empty: look in the usual places
   std::filesystem::path port_file;   // if set, the bound port is written there once listening
+  std::filesystem::path web_dir;     // the built web console (web/dist); empty: look in the usual places
   int training_workers = 1;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
