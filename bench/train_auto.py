@@ -67,7 +67,8 @@ def main():
 
     data_dir = tempfile.mkdtemp(prefix="amp_bench_auto_")
     proc, url = start_server(args.amp, data_dir, [])
-    client = AmpClient(url, api_key=open(os.path.join(data_dir, "admin.key")).read().strip(), timeout=120)
+    admin_key = open(os.path.join(data_dir, "admin.key")).read().strip()
+    client = AmpClient(url, api_key=admin_key, timeout=120)
     print(f"{'dataset':<14} {'model':<28} {'train s':>8}  {'primary':>9}  metrics (test part)")
     misses = []
     try:
@@ -82,7 +83,8 @@ def main():
                                params={"holdout_fraction": 0, "seed": args.seed}, cpu_budget=args.cpu_budget)
             job = client.wait_for_job(job["job_id"], timeout=1800)
             body = {"rows": [{column: value for column, value in zip(columns, row)} for row in rows_test]}
-            answer = requests.post(f"{url}/v1/models/{name}-auto/predict", json=body, timeout=120).json()
+            answer = requests.post(f"{url}/v1/models/{name}-auto/predict", json=body, timeout=120,
+                                   headers={"Authorization": f"Bearer {admin_key}"}).json()
             if classification:
                 probabilities = numpy.array([[row[c] for c in classes] for row in answer["probabilities"]])
                 amp_scores = scores(True, y_test, answer["predictions"], probabilities, classes)

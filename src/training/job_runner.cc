@@ -273,6 +273,7 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
                                                        std::to_string(status.trials_total) + " done";
       job.leaderboard = status.leaderboard;
       Save(job).IgnoreError();
+      for (const std::string& line : status.log) Log(job, line);
     };
     auto searched = RunSearch(*table, *plan, cancelled, on_status);
     if (!searched.ok()) return fail_with(searched.status());

@@ -119,6 +119,25 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
     return entries;
   };
 
+  // One log line per trial, as it ends. Requires mu (or the workers joined).
+  std::vector<bool> logged(trial_count, false);
+  auto describe = [&](size_t trial_idx) {
+    const TrialResult& result = results[trial_idx];
+    std::string head = "trial " + std::to_string(trial_idx + 1) + "/" + std::to_string(trial_count) + " " +
+                       plan.candidates[trial_idx].algorithm + " (" + DescribeParams(plan.searched_params[trial_idx]) +
+                       "): ";
+    if (!result.cv) return head + "skipped: the time budget ran out";
+    if (!result.cv->ok()) {
+      const core::Status& status = result.cv->status();
+      if (status.code() == core::StatusCode::kCancelled) return head + "stopped: the search was stopped";
+      return head + "failed: " + status.message();
+    }
+    char line[160];
+    std::snprintf(line, sizeof(line), "%s %.6g +- %.3g over %d folds in %.2fs", (*result.cv)->metric.c_str(),
+                  (*result.cv)->mean, (*result.cv)->std, plan.folds, result.seconds);
+    return head + line;
+  };
+
   size_t reported = static_cast<size_t>(-1);
   auto last_report = SteadyClock::now() - std::chrono::seconds(10);
   while (true) {
@@ -142,6 +161,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       status.trials_done = static_cast<int>(finished);
       status.trials_total = static_cast<int>(trial_count);
       status.leaderboard = leaderboard_so_far();
+      for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
+        if (logged[trial_idx] || !results[trial_idx].cv) continue;
+        logged[trial_idx] = true;
+        status.log.push_back(describe(trial_idx));
+      }
       if (finished > 0) {
         double elapsed = SecondsSince(started);
         double per_trial = elapsed / static_cast<double>(finished);
@@ -164,25 +188,10 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   std::optional<core::Status> first_error;
   for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
     const TrialResult& result = results[trial_idx];
-    std::string head = "trial " + std::to_string(trial_idx + 1) + "/" + std::to_string(trial_count) + " " +
-                       plan.candidates[trial_idx].algorithm + " (" + DescribeParams(plan.searched_params[trial_idx]) +
-                       "): ";
-    if (!result.cv) {
-      outcome.log.push_back(head + "skipped: the time budget ran out");
-    } else if (!result.cv->ok()) {
-      const core::Status& status = result.cv->status();
-      if (status.code() == core::StatusCode::kCancelled) {
-        outcome.log.push_back(head + "stopped: the time budget ran out");
-        continue;
-      }
-      if (!first_error) first_error = status;
-      outcome.log.push_back(head + "failed: " + status.message());
-    } else {
-      char line[160];
-      std::snprintf(line, sizeof(line), "%s %.6g +- %.3g over %d folds in %.2fs", (*result.cv)->metric.c_str(),
-                    (*result.cv)->mean, (*result.cv)->std, plan.folds, result.seconds);
-      outcome.log.push_back(head + line);
+    if (result.cv && !result.cv->ok() && result.cv->status().code() != core::StatusCode::kCancelled && !first_error) {
+      first_error = result.cv->status();
     }
+    if (!logged[trial_idx]) outcome.log.push_back(describe(trial_idx));
   }
   {
     std::lock_guard lock(mu);

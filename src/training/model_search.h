@@ -27,13 +27,14 @@ struct SearchStatus {
   int boosting_rounds = 0;
   double eta_seconds = -1;                             // -1: unknown
   std::vector<storage::LeaderboardEntry> leaderboard;  // best first, the trials finished so far
+  std::vector<std::string> log;  // a line for each trial that ended since the last status
 };
 
 struct SearchOutcome {
   TrainingOutcome refit;  // the winner fitted on the whole training part, with its holdout metrics
   TrainPlan winner;
   std::vector<storage::LeaderboardEntry> leaderboard;
-  std::vector<std::string> log;  // one line per trial and per decision, for the job log
+  std::vector<std::string> log;  // lines not yet given in a SearchStatus: trials skipped, the winner
 };
 
 // Sorts `entries` (given in trial order) by ascending cv_score, NaN last, ties kept in trial order, and numbers

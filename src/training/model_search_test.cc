@@ -108,7 +108,9 @@ TEST(ModelSearchTest, AutoRegressionRanksTrialsAndPicksTheLinearModel) {
     EXPECT_EQ(entry.rank, static_cast<int>(idx + 1));
     EXPECT_EQ(entry.metric, "rmse");
     EXPECT_GE(entry.cv_std, 0.0);
-    if (idx > 0) EXPECT_LE(outcome->leaderboard[idx - 1].cv_score, entry.cv_score);
+    if (idx > 0) {
+      EXPECT_LE(outcome->leaderboard[idx - 1].cv_score, entry.cv_score);
+    }
   }
   EXPECT_EQ(outcome->leaderboard.front().algorithm, "linear_regression");
   EXPECT_EQ(outcome->winner.algorithm, "linear_regression");

@@ -78,7 +78,7 @@ class TrainAutoTest(unittest.TestCase):
         self.assertIn("holdout:", completed.stdout)
 
         model = self.http().get(self.url("/v1/models/penguins"), timeout=10).json()
-        version_number = model["latest_version"]["version"]
+        version_number = model["latest_version"]
         version = self.http().get(self.url(f"/v1/models/penguins/versions/{version_number}"), timeout=10).json()
         self.assert_leaderboard(version["leaderboard"], "log_loss")
         self.assertEqual(version["algorithm"], version["leaderboard"][0]["algorithm"])
