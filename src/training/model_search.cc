@@ -4,11 +4,12 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
 
-#include "ml/xgboost/xgboost_model.h"
+#include "training/train_plan.h"
 
 namespace amp::training {
 namespace {
@@ -219,9 +220,8 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   }
   outcome.winner = plan.candidates[winner_idx];
   // The refit runs alone, so a tree model may use the whole budget (unless the request fixed nthread).
-  const bool boosting = outcome.winner.algorithm == ml::kXgboostRegressorAlgorithm ||
-                        outcome.winner.algorithm == ml::kXgboostClassifierAlgorithm;
-  if (boosting && !plan.searched_params[winner_idx].contains("nthread") && !plan.fixed_nthread) {
+  const bool threaded = CheckParameter(outcome.winner.algorithm, "nthread", 1).ok();
+  if (threaded && !plan.searched_params[winner_idx].contains("nthread") && !plan.fixed_nthread) {
     outcome.winner.boosting.nthread = plan.cpu_budget;
   }
   outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" +

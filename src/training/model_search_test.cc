@@ -95,7 +95,9 @@ TEST(RankLeaderboardTest, AscendingScoreNaNLastTiesInTrialOrder) {
 
 TEST(ModelSearchTest, AutoRegressionRanksTrialsAndPicksTheLinearModel) {
   const data::Table table = LinearTable(300);
-  core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {300, 300, 300}));
+  storage::TrainRequest request = AutoRequest("y");
+  request.search.trials = 6;  // the linear penalties and XGBoost's defaults
+  core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {300, 300, 300}));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::atomic<bool> cancelled{false};
   int statuses = 0;
@@ -125,13 +127,14 @@ TEST(ModelSearchTest, AutoClassificationPicksTreesOnACheckerboardAndIsByteIdenti
   const data::Table table = CheckerTable(400);
   storage::TrainRequest request = AutoRequest("label");
   request.cpu_budget = 3;
+  request.search.trials = 7;  // every family's first point and the logistic penalties: cheap, still a race
   core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {2, 400, 400}));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::atomic<bool> cancelled{false};
   core::Result<SearchOutcome> first = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->leaderboard.front().metric, "log_loss");
-  EXPECT_EQ(first->winner.algorithm, "xgboost_classifier");
+  EXPECT_NE(first->winner.algorithm, "logistic_regression");  // a tree family: no line separates a checkerboard
   EXPECT_GT(first->refit.metrics.at("accuracy"), 0.9);
 
   // Same data, plan and seed: the same leaderboard order and the same model bytes, whatever the thread timing.
@@ -151,16 +154,16 @@ TEST(ModelSearchTest, GridSearchOverOneParameter) {
   storage::TrainRequest request = AutoRequest("y");
   request.algorithm = "xgboost_regressor";
   request.search.method = "grid";
-  request.search.space = {{"max_depth", {1, 3}}, {"n_estimators", {5, 50}}};
+  request.search.space = {{"max_depth", {1, 3}}, {"n_estimators", {5, 30}}};
   core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {120, 120, 120}));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::atomic<bool> cancelled{false};
   core::Result<SearchOutcome> outcome = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
   ASSERT_EQ(outcome->leaderboard.size(), 4u);
-  // 5 depth-1 trees cannot fit the plane as well as 50 deeper ones.
+  // 5 depth-1 trees cannot fit the plane as well as 30 deeper ones.
   EXPECT_EQ(outcome->leaderboard.back().params, (std::map<std::string, double>{{"max_depth", 1}, {"n_estimators", 5}}));
-  EXPECT_EQ(outcome->winner.boosting.n_estimators, 50);
+  EXPECT_EQ(outcome->winner.boosting.n_estimators, 30);
   EXPECT_THAT(outcome->log.back(), HasSubstr("winner: xgboost_regressor"));
 }
 

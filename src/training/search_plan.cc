@@ -22,8 +22,13 @@ std::vector<std::map<std::string, double>> BoostingGrid() {
   };
 }
 
-bool IsBoosting(std::string_view algorithm) {
-  return algorithm == ml::kXgboostRegressorAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm;
+// Tree families take a thread count; the parameter table says which.
+std::vector<std::map<std::string, double>> ForestGrid() {
+  return {{{"n_estimators", 200}, {"max_depth", 12}}, {{"n_estimators", 200}, {"max_depth", 20}}};
+}
+
+bool TakesThreads(std::string_view algorithm) {
+  return CheckParameter(algorithm, "nthread", 1).ok();
 }
 
 bool IsSupported(std::string_view algorithm) {
@@ -50,6 +55,9 @@ const std::vector<AutoFamily>& AutoFamilies() {
       {ml::kLogisticRegressionAlgorithm, true, {{{"C", 1}}, {{"C", 0.01}}, {{"C", 0.1}}, {{"C", 10}}, {{"C", 100}}}},
       {ml::kXgboostRegressorAlgorithm, false, BoostingGrid()},
       {ml::kXgboostClassifierAlgorithm, true, BoostingGrid()},
+      // Tried once the build has them (PlanSearch skips families SupportedAlgorithms() does not list).
+      {"random_forest_regressor", false, ForestGrid()},
+      {"random_forest_classifier", true, ForestGrid()},
   };
   return kFamilies;
 }
@@ -108,7 +116,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
     }
     AMP_ASSIGN_OR_RETURN(TrainPlan single, PlanTraining(request, schema));
     plan.task = single.task;
-    if (IsBoosting(single.algorithm) && request.cpu_budget != 0 && !request.params.contains("nthread")) {
+    if (TakesThreads(single.algorithm) && request.cpu_budget != 0 && !request.params.contains("nthread")) {
       single.boosting.nthread = plan.cpu_budget;
     }
     plan.searched_params.emplace_back();
@@ -213,7 +221,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
     candidate.search = {};
     for (const auto& [name, value] : params) candidate.params[name] = value;
     AMP_ASSIGN_OR_RETURN(TrainPlan trial, PlanTraining(candidate, schema));
-    if (IsBoosting(algorithm) && !candidate.params.contains("nthread")) trial.boosting.nthread = threads_per_trial;
+    if (TakesThreads(algorithm) && !candidate.params.contains("nthread")) trial.boosting.nthread = threads_per_trial;
     plan.task = trial.task;
     plan.candidates.push_back(std::move(trial));
     plan.searched_params.push_back(std::move(params));
