@@ -78,6 +78,7 @@ bench:
 	bench/callgrind.sh $(BUILD_DIR)/amp 5000
 	/usr/bin/python3 bench/swap.py --amp $(BUILD_DIR)/amp
 	/usr/bin/python3 bench/many_models.py --amp $(BUILD_DIR)/amp --models 1000 --cached 100
+	/usr/bin/python3 bench/train_auto.py --amp $(BUILD_DIR)/amp
 	$(BUILD_DIR)/amp_tree_bench
 
 format:

@@ -58,6 +58,8 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"GET /v1/jobs", "UFAA"},
       {"GET /v1/jobs/{id}", "UFAA"},
       {"DELETE /v1/jobs/{id}", "UFAA"},
+      {"GET /v1/jobs/{id}/logs", "UFAA"},
+      {"POST /v1/jobs/{id}/resubmit", "UFAA"},
       {"GET /v1/models", "AAAA"},
       {"GET /v1/models/{name}", "UFAA"},
       {"PATCH /v1/models/{name}", "UFAA"},

@@ -18,6 +18,57 @@ Response JobResponse(int status, const storage::JobRecord& job, bool as_submissi
   return response;
 }
 
+// Reads a train body's "search" object: {"method": "grid"|"random", "space": {name: [numbers]}, "trials": n,
+// "folds": k}. Whether the names and values fit the algorithm is the planner's call (one table of parameters).
+std::optional<Response> DecodeSearch(simdjson::dom::element value, storage::TrainRequest::Search* search) {
+  auto field_error = [](std::string_view field, std::string_view expected) {
+    return ErrorResponse(422, "invalid_input", "'search." + std::string(field) + "' must be " + std::string(expected));
+  };
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "'search' must be an object");
+  }
+  for (auto field : object) {
+    std::string_view key = field.key;
+    if (key == "method") {
+      std::string_view text;
+      if (field.value.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "\"grid\" or \"random\"");
+      search->method = std::string(text);
+    } else if (key == "trials" || key == "folds") {
+      int64_t number = 0;
+      if (field.value.get_int64().get(number) != simdjson::SUCCESS || number < 1 || number > 100000) {
+        return field_error(key, "a whole number from 1");
+      }
+      (key == "trials" ? search->trials : search->folds) = static_cast<int>(number);
+    } else if (key == "space") {
+      simdjson::dom::object space;
+      if (field.value.get_object().get(space) != simdjson::SUCCESS) {
+        return field_error(key, "an object of parameter name -> list of numbers");
+      }
+      for (auto param : space) {
+        std::string name(param.key);
+        simdjson::dom::array values;
+        if (param.value.get_array().get(values) != simdjson::SUCCESS) {
+          return field_error("space." + name.substr(0, 100), "a list of numbers");
+        }
+        std::vector<double>& out = search->space[name];
+        for (simdjson::dom::element item : values) {
+          double number = 0.0;
+          if (item.get_double().get(number) != simdjson::SUCCESS) {
+            return field_error("space." + name.substr(0, 100), "a list of numbers");
+          }
+          out.push_back(number);
+        }
+      }
+    } else {
+      return ErrorResponse(
+          422, "invalid_input",
+          "unknown field 'search." + std::string(key.substr(0, 100)) + "'; expected method, space, trials, folds");
+    }
+  }
+  return std::nullopt;
+}
+
 // Reads the train body into `request`; returns an error response for a malformed one.
 std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage::TrainRequest* request) {
   simdjson::dom::object body;
@@ -47,6 +98,21 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
         if (feature.get_string().get(name) != simdjson::SUCCESS) return field_error(key, "an array of column names");
         request->features.emplace_back(name);
       }
+    } else if (key == "search") {
+      if (value.is_null()) continue;
+      if (auto error = DecodeSearch(value, &request->search)) return error;
+    } else if (key == "cpu_budget") {
+      int64_t number = 0;
+      if (value.get_int64().get(number) != simdjson::SUCCESS || number < 1 || number > 1024) {
+        return field_error(key, "a whole number of threads from 1");
+      }
+      request->cpu_budget = static_cast<int>(number);
+    } else if (key == "time_budget_seconds") {
+      double number = 0.0;
+      if (value.get_double().get(number) != simdjson::SUCCESS || !(number >= 0)) {
+        return field_error(key, "a number of seconds >= 0");
+      }
+      request->time_budget_seconds = number;
     } else if (key == "params") {
       simdjson::dom::object params;
       if (value.is_null()) continue;
@@ -61,7 +127,8 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
     } else {
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
-                               "'; expected dataset_id, target, algorithm, task, features, params");
+                               "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
+                               "time_budget_seconds");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
@@ -80,6 +147,10 @@ void JobHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
   router.Add(Method::kDelete, "/v1/jobs/{id}", OnServer(auth::Action::kCancelJob),
              [this](const Request& request, const PathParams& params) { return Cancel(request, params); });
+  router.Add(Method::kGet, "/v1/jobs/{id}/logs", OnServer(auth::Action::kReadJob),
+             [this](const Request& request, const PathParams& params) { return Logs(request, params); });
+  router.Add(Method::kPost, "/v1/jobs/{id}/resubmit", OnServer(auth::Action::kTrain),
+             [this](const Request& request, const PathParams& params) { return Resubmit(request, params); });
 }
 
 Response JobHandlers::Train(const Request& request, const PathParams& params) {
@@ -128,6 +199,45 @@ Response JobHandlers::Cancel(const Request&, const PathParams& params) {
     return ErrorResponse(job.status(), job.status().code() == core::StatusCode::kNotFound ? "job_not_found" : "");
   }
   return JobResponse(202, *job);
+}
+
+Response JobHandlers::Logs(const Request& request, const PathParams& params) {
+  int64_t after = 0;
+  if (auto text = request.QueryParam("after")) {
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), after);
+    if (ec != std::errc() || end != text->data() + text->size() || after < 0) {
+      return ErrorResponse(400, "invalid_argument", "after must be a whole number >= 0 (a log line's seq)");
+    }
+  }
+  auto lines = jobs_.Logs(params[0], after, 10000);
+  if (!lines.ok()) return ErrorResponse(lines.status(), "job_not_found");
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("job_id");
+  WriteString(out.writer, params[0]);
+  out.writer.Key("lines");
+  out.writer.StartArray();
+  for (const storage::JobLogLine& line : *lines) {
+    out.writer.StartObject();
+    out.writer.Key("seq");
+    out.writer.Int64(line.seq);
+    out.writer.Key("at");
+    WriteTime(out.writer, line.at_micros);
+    out.writer.Key("message");
+    WriteString(out.writer, line.message);
+    out.writer.EndObject();
+  }
+  out.writer.EndArray();
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
+}
+
+Response JobHandlers::Resubmit(const Request&, const PathParams& params) {
+  auto job = jobs_.Resubmit(params[0]);
+  if (!job.ok()) {
+    return ErrorResponse(job.status(), job.status().code() == core::StatusCode::kNotFound ? "job_not_found" : "");
+  }
+  return JobResponse(202, *job, true);
 }
 
 }  // namespace amp::api

@@ -1,5 +1,6 @@
 // Training endpoints: POST /v1/models/{name}/train (202 + a job), GET /v1/jobs, GET /v1/jobs/{id},
-// DELETE /v1/jobs/{id} (cancel). Thread-safe.
+// DELETE /v1/jobs/{id} (cancel), GET /v1/jobs/{id}/logs (?after=seq), POST /v1/jobs/{id}/resubmit (202 + a new job
+// with the same request). Thread-safe.
 #pragma once
 
 #include "api/router.h"
@@ -16,6 +17,8 @@ class JobHandlers {
   Response List(const Request& request);
   Response Get(const Request& request, const PathParams& params);
   Response Cancel(const Request& request, const PathParams& params);
+  Response Logs(const Request& request, const PathParams& params);
+  Response Resubmit(const Request& request, const PathParams& params);
 
  private:
   training::JobRunner& jobs_;

@@ -77,6 +77,29 @@ void WriteFeatures(JsonWriter& writer, const std::vector<storage::FeatureField>&
   writer.EndArray();
 }
 
+void WriteLeaderboard(JsonWriter& writer, const std::vector<storage::LeaderboardEntry>& leaderboard) {
+  writer.StartArray();
+  for (const storage::LeaderboardEntry& entry : leaderboard) {
+    writer.StartObject();
+    writer.Key("rank");
+    writer.Int(entry.rank);
+    writer.Key("algorithm");
+    WriteString(writer, entry.algorithm);
+    writer.Key("params");
+    WriteNumberMap(writer, entry.params);
+    writer.Key("metric");
+    WriteString(writer, entry.metric);
+    writer.Key("cv_score");
+    WriteNumber(writer, entry.cv_score);
+    writer.Key("cv_std");
+    WriteNumber(writer, entry.cv_std);
+    writer.Key("fit_seconds");
+    WriteNumber(writer, entry.fit_seconds);
+    writer.EndObject();
+  }
+  writer.EndArray();
+}
+
 void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& version) {
   writer.Key("version");
   writer.Int64(version.version);
@@ -94,6 +117,8 @@ void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& versio
   WriteNumberMap(writer, version.metrics);
   writer.Key("params");
   WriteNumberMap(writer, version.params);
+  writer.Key("leaderboard");
+  WriteLeaderboard(writer, version.leaderboard);
   writer.Key("lineage");
   writer.StartObject();
   writer.Key("dataset_id");
@@ -148,8 +173,73 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
   writer.EndArray();
   writer.Key("params");
   WriteNumberMap(writer, job.request.params);
+  const storage::TrainRequest::Search& search = job.request.search;
+  if (!search.method.empty() || search.folds != 0 || search.trials != 0) {
+    writer.Key("search");
+    writer.StartObject();
+    if (!search.method.empty()) {
+      writer.Key("method");
+      WriteString(writer, search.method);
+      writer.Key("space");
+      writer.StartObject();
+      for (const auto& [name, values] : search.space) {
+        writer.Key(name);
+        writer.StartArray();
+        for (double value : values) WriteNumber(writer, value);
+        writer.EndArray();
+      }
+      writer.EndObject();
+    }
+    if (search.trials != 0) {
+      writer.Key("trials");
+      writer.Int(search.trials);
+    }
+    if (search.folds != 0) {
+      writer.Key("folds");
+      writer.Int(search.folds);
+    }
+    writer.EndObject();
+  }
+  if (job.request.cpu_budget != 0) {
+    writer.Key("cpu_budget");
+    writer.Int(job.request.cpu_budget);
+  }
+  if (job.request.time_budget_seconds != 0) {
+    writer.Key("time_budget_seconds");
+    WriteNumber(writer, job.request.time_budget_seconds);
+  }
+  if (!job.resubmitted_from.empty()) {
+    writer.Key("resubmitted_from");
+    WriteString(writer, job.resubmitted_from);
+  }
   writer.Key("progress");
   WriteString(writer, job.progress);
+  const storage::JobProgress& detail = job.progress_detail;
+  writer.Key("progress_detail");
+  writer.StartObject();
+  writer.Key("phase");
+  WriteString(writer, detail.phase.empty() ? storage::JobStateName(job.state) : std::string_view(detail.phase));
+  if (detail.trials_total > 0) {
+    writer.Key("trials_done");
+    writer.Int(detail.trials_done);
+    writer.Key("trials_total");
+    writer.Int(detail.trials_total);
+  }
+  if (detail.boosting_rounds > 0) {
+    writer.Key("boosting_round");
+    writer.Int(detail.boosting_round);
+    writer.Key("boosting_rounds");
+    writer.Int(detail.boosting_rounds);
+  }
+  if (detail.eta_seconds >= 0 && !storage::IsTerminal(job.state)) {
+    writer.Key("eta_seconds");
+    WriteNumber(writer, detail.eta_seconds);
+  }
+  writer.EndObject();
+  if (!job.leaderboard.empty()) {
+    writer.Key("leaderboard");
+    WriteLeaderboard(writer, job.leaderboard);
+  }
   writer.Key("created_at");
   WriteTime(writer, job.created_at_micros);
   writer.Key("started_at");

@@ -156,6 +156,34 @@ int ListDatasets(const CommonOptions& common) {
   return 0;
 }
 
+// A search's leaderboard as a table, best first.
+void PrintLeaderboard(simdjson::dom::element job) {
+  simdjson::dom::array leaderboard;
+  if (job["leaderboard"].get(leaderboard) != simdjson::SUCCESS || leaderboard.size() == 0) return;
+  std::vector<std::vector<std::string>> rows = {
+      {"RANK", "ALGORITHM", "METRIC", "CV_MEAN", "CV_STD", "SECONDS", "PARAMS"}};
+  for (auto entry : leaderboard) {
+    auto number = [&](const char* key) {
+      double value = 0.0;
+      if (entry[key].get(value) != simdjson::SUCCESS) return Text(entry, key);
+      char buffer[32];
+      std::snprintf(buffer, sizeof(buffer), "%.4g", value);
+      return std::string(buffer);
+    };
+    std::string params;
+    simdjson::dom::object object;
+    if (entry["params"].get(object) == simdjson::SUCCESS) {
+      for (auto field : object) {
+        params += (params.empty() ? "" : " ") + std::string(field.key) + "=" + simdjson::minify(field.value);
+      }
+    }
+    rows.push_back({Text(entry, "rank"), Text(entry, "algorithm"), Text(entry, "metric"), number("cv_score"),
+                    number("cv_std"), number("fit_seconds"), params});
+  }
+  std::cout << "leaderboard (cross-validated on the training part):\n";
+  PrintTable(rows);
+}
+
 int PrintJob(simdjson::dom::element job) {
   std::string state = Text(job, "state");
   std::cout << "job " << Text(job, "id") << ": " << state;
@@ -170,6 +198,13 @@ int PrintJob(simdjson::dom::element job) {
     std::cout << " (" << Text(job, "progress") << ")";
   }
   std::cout << "\n";
+  PrintLeaderboard(job);
+  if (state == "succeeded") {
+    simdjson::dom::element result;
+    if (job["result"].get(result) == simdjson::SUCCESS && !FormatMetrics(result).empty()) {
+      std::cout << "holdout: " << FormatMetrics(result) << "\n";
+    }
+  }
   if (state == "failed" || state == "cancelled" || state == "interrupted") return 2;
   return 0;
 }
@@ -192,9 +227,21 @@ struct TrainOptions {
   std::string task;       // empty: implied by the algorithm or detected
   std::vector<std::string> features;
   std::vector<std::string> params;
+  std::string search_method;              // grid or random
+  std::vector<std::string> search_space;  // name=v1,v2,...
+  int trials = 0;
+  int folds = 0;
+  int cpu_budget = 0;
+  double time_budget_seconds = 0;
   bool wait = false;
   int timeout_seconds = 3600;
 };
+
+bool IsNumber(const std::string& text) {
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return !text.empty() && *end == '\0';
+}
 
 int Train(const CommonOptions& common, const TrainOptions& options) {
   std::string body = "{\"dataset_id\":" + JsonQuote(options.dataset) + ",\"target\":" + JsonQuote(options.target);
@@ -219,13 +266,53 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
     }
     body += "}";
   }
+  if (!options.search_method.empty() || !options.search_space.empty() || options.trials != 0 || options.folds != 0) {
+    std::string search;
+    if (!options.search_method.empty()) search += "\"method\":" + JsonQuote(options.search_method);
+    if (!options.search_space.empty()) {
+      search += std::string(search.empty() ? "" : ",") + "\"space\":{";
+      for (size_t idx = 0; idx < options.search_space.size(); ++idx) {
+        const std::string& entry = options.search_space[idx];
+        size_t eq = entry.find('=');
+        if (eq == std::string::npos) return PrintError("--search takes name=v1,v2,..., got '" + entry + "'");
+        std::string values = entry.substr(eq + 1);
+        std::string list;
+        size_t start = 0;
+        while (start <= values.size()) {
+          size_t comma = values.find(',', start);
+          std::string value = values.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+          if (!IsNumber(value)) return PrintError("--search values must be numbers: '" + value + "'");
+          list += (list.empty() ? "" : ",") + value;
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+        search += (idx ? "," : "") + JsonQuote(entry.substr(0, eq)) + ":[" + list + "]";
+      }
+      search += "}";
+    }
+    if (options.trials != 0)
+      search += std::string(search.empty() ? "" : ",") + "\"trials\":" + std::to_string(options.trials);
+    if (options.folds != 0)
+      search += std::string(search.empty() ? "" : ",") + "\"folds\":" + std::to_string(options.folds);
+    body += ",\"search\":{" + search + "}";
+  }
+  if (options.cpu_budget != 0) body += ",\"cpu_budget\":" + std::to_string(options.cpu_budget);
+  if (options.time_budget_seconds != 0) {
+    char number[32];
+    std::snprintf(number, sizeof(number), "%.17g", options.time_budget_seconds);
+    body += ",\"time_budget_seconds\":" + std::string(number);
+  }
   body += "}";
+  // Without --model the model is named after the dataset.
+  const std::string model = options.model.empty() ? options.dataset : options.model;
   Call call(common);
-  if (!call.Send("POST", "/v1/models/" + http::UrlEncode(options.model) + "/train", body, "application/json")) {
+  if (!call.Send("POST", "/v1/models/" + http::UrlEncode(model) + "/train", body, "application/json")) {
     return 1;
   }
   std::string job_id = Text(call.root(), "id");
-  if (!options.wait) return PrintJob(call.root());
+  // A search prints its leaderboard at the end, so it waits unless told otherwise.
+  const bool searching = options.algorithm == "auto" || !options.search_method.empty();
+  if (!options.wait && !searching) return PrintJob(call.root());
   std::cout << "job " << job_id << " queued; waiting for it to finish\n";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options.timeout_seconds);
   std::string last_progress;
@@ -242,6 +329,22 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
     if (std::chrono::steady_clock::now() > deadline) return PrintError("timed out waiting for job " + job_id);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
+}
+
+int ShowJobLogs(const CommonOptions& common, const std::string& job_id) {
+  Call call(common);
+  if (!call.Send("GET", "/v1/jobs/" + http::UrlEncode(job_id) + "/logs")) return 1;
+  simdjson::dom::array lines;
+  if (call.root()["lines"].get(lines) == simdjson::SUCCESS) {
+    for (auto line : lines) std::cout << Text(line, "at") << "  " << Text(line, "message") << "\n";
+  }
+  return 0;
+}
+
+int ResubmitJob(const CommonOptions& common, const std::string& job_id) {
+  Call call(common);
+  if (!call.Send("POST", "/v1/jobs/" + http::UrlEncode(job_id) + "/resubmit", "", "application/json")) return 1;
+  return PrintJob(call.root());
 }
 
 int ShowJob(const CommonOptions& common, const std::string& job_id, bool cancel) {
@@ -475,19 +578,30 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
   {
     auto options = std::make_shared<TrainOptions>();
     CLI::App* train = app.add_subcommand("train", "Train a model version from a dataset (an asynchronous job)");
-    train->add_option("--model", options->model, "Model name (created on first use)")->required();
-    train->add_option("--dataset", options->dataset, "Dataset id")->required();
+    train->add_option("--model", options->model, "Model name (created on first use; default: the dataset's name)");
+    train->add_option("--dataset", options->dataset, "Dataset id or name (the newest dataset of that name)")
+        ->required();
     train->add_option("--target", options->target, "Column to predict")->required();
     train->add_option("--algorithm", options->algorithm,
-                      "linear_regression, logistic_regression or xgboost_regressor (default: linear_regression for "
-                      "a regression, logistic_regression for a classification)");
+                      "auto (search the families by cross-validation), linear_regression, logistic_regression, "
+                      "xgboost_regressor or xgboost_classifier (default: linear_regression for a regression, "
+                      "logistic_regression for a classification)");
     train->add_option("--task", options->task,
                       "regression, classification, binary_classification or multiclass_classification (default: "
                       "implied by the algorithm, else detected from the target)");
     train->add_option("--features", options->features, "Feature columns (default: all but the target)")
         ->delimiter(',');
     train->add_option("--param", options->params, "Training parameter name=value, e.g. --param l2=1.0");
-    train->add_flag("--wait", options->wait, "Wait for the job to finish and print its outcome");
+    train->add_option("--search-method", options->search_method, "Hyperparameter search: grid or random");
+    train->add_option("--search", options->search_space,
+                      "A searched parameter and its values, e.g. --search max_depth=3,6 (repeatable)");
+    train->add_option("--trials", options->trials, "Random search draws, or auto's trial cap");
+    train->add_option("--folds", options->folds, "Cross-validation folds of a search (default 5)");
+    train->add_option("--cpu-budget", options->cpu_budget, "Threads the job may use (default 2)");
+    train->add_option("--time-budget", options->time_budget_seconds,
+                      "Seconds after which a search stops and keeps the best so far");
+    train->add_flag("--wait", options->wait,
+                    "Wait for the job to finish and print its outcome (a search always waits)");
     train->add_option("--timeout", options->timeout_seconds, "Seconds to wait with --wait (default 3600)");
     add_common(train);
     train->callback([=] { *action = [=] { return Train(*common, *options); }; });
@@ -508,6 +622,14 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     cancel->add_option("id", *job_id, "Job id")->required();
     add_common(cancel);
     cancel->callback([=] { *action = [=] { return ShowJob(*common, *job_id, true); }; });
+    CLI::App* logs = jobs->add_subcommand("logs", "Print a job's log");
+    logs->add_option("id", *job_id, "Job id")->required();
+    add_common(logs);
+    logs->callback([=] { *action = [=] { return ShowJobLogs(*common, *job_id); }; });
+    CLI::App* resubmit = jobs->add_subcommand("resubmit", "Submit an ended (e.g. interrupted) job's request again");
+    resubmit->add_option("id", *job_id, "Job id")->required();
+    add_common(resubmit);
+    resubmit->callback([=] { *action = [=] { return ResubmitJob(*common, *job_id); }; });
   }
 
   {

@@ -27,6 +27,7 @@ struct VersionDraft {
   std::string dataset_id;
   std::string dataset_sha256;
   std::string job_id;
+  std::vector<storage::LeaderboardEntry> leaderboard;  // the search that chose the model, best first
 };
 
 struct ModelSummary {

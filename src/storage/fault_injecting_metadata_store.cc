@@ -45,6 +45,12 @@ core::Status FaultInjectingMetadataStore::PutJob(const JobRecord& record) {
   return inner_.PutJob(record);
 }
 
+core::Status FaultInjectingMetadataStore::AppendJobLog(std::string_view job_id, int64_t at_micros,
+                                                       std::string_view message) {
+  AMP_RETURN_IF_ERROR(Check(Write::kPutJob));
+  return inner_.AppendJobLog(job_id, at_micros, message);
+}
+
 core::Status FaultInjectingMetadataStore::SetModelPublic(std::string_view model_id, bool is_public) {
   AMP_RETURN_IF_ERROR(Check(Write::kSecurity));
   return inner_.SetModelPublic(model_id, is_public);

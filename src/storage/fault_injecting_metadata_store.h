@@ -66,6 +66,11 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   core::Status PutJob(const JobRecord& record) override;
   core::Result<JobRecord> GetJob(std::string_view id) override { return inner_.GetJob(id); }
   core::Result<std::vector<JobRecord>> ListJobs(int limit) override { return inner_.ListJobs(limit); }
+  // Log appends are kPutJob writes.
+  core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
+  core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override {
+    return inner_.ListJobLogs(job_id, after_seq, limit);
+  }
 
   // Model visibility, keys and grants are kSecurity writes; audit appends are kAudit.
   core::Status SetModelPublic(std::string_view model_id, bool is_public) override;

@@ -50,6 +50,10 @@ class MetadataStore {
   virtual core::Result<JobRecord> GetJob(std::string_view id) = 0;
   // Newest first, at most `limit`.
   virtual core::Result<std::vector<JobRecord>> ListJobs(int limit) = 0;
+  // Job logs: AppendJobLog numbers the line (1, 2, 3... per job); ListJobLogs returns lines with seq > after_seq,
+  // oldest first, at most `limit`.
+  virtual core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) = 0;
+  virtual core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) = 0;
 
   // Whether a model is public. NotFound if the model does not exist.
   virtual core::Status SetModelPublic(std::string_view model_id, bool is_public) = 0;

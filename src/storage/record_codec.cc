@@ -219,4 +219,201 @@ core::Result<std::vector<data::ColumnSummary>> DecodeColumnSummaries(std::string
   return columns;
 }
 
+namespace {
+
+// An empty text decodes as an empty record: the column's default for rows written before it existed.
+core::Result<rapidjson::Document> ParseObjectOrEmpty(std::string_view text, std::string_view what) {
+  if (text.empty()) text = "{}";
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsObject()) return Corrupt(what);
+  return doc;
+}
+
+void WriteNumberMapValue(Writer& writer, const std::map<std::string, double>& values) {
+  writer.StartObject();
+  for (const auto& [key, value] : values) {
+    WriteString(writer, key);
+    WriteNumber(writer, value);
+  }
+  writer.EndObject();
+}
+
+std::optional<std::map<std::string, double>> ReadNumberMapValue(const rapidjson::Value& object) {
+  if (!object.IsObject()) return std::nullopt;
+  std::map<std::string, double> values;
+  for (const auto& member : object.GetObject()) {
+    std::optional<double> value = ReadNumber(member.value);
+    if (!value) return std::nullopt;
+    values.emplace(AsView(member.name), *value);
+  }
+  return values;
+}
+
+double NumberOr(const rapidjson::Value& object, const char* key, double fallback) {
+  return ReadOptionalNumber(object, key).value_or(fallback);
+}
+
+std::string StringOr(const rapidjson::Value& object, const char* key) {
+  auto it = object.FindMember(key);
+  return it != object.MemberEnd() && it->value.IsString() ? std::string(AsView(it->value)) : std::string();
+}
+
+}  // namespace
+
+std::string EncodeLeaderboard(const std::vector<LeaderboardEntry>& entries) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartArray();
+  for (const LeaderboardEntry& entry : entries) {
+    writer.StartObject();
+    writer.Key("rank");
+    writer.Int(entry.rank);
+    writer.Key("algorithm");
+    WriteString(writer, entry.algorithm);
+    writer.Key("params");
+    WriteNumberMapValue(writer, entry.params);
+    writer.Key("metric");
+    WriteString(writer, entry.metric);
+    writer.Key("cv_score");
+    WriteNumber(writer, entry.cv_score);
+    writer.Key("cv_std");
+    WriteNumber(writer, entry.cv_std);
+    writer.Key("fit_seconds");
+    WriteNumber(writer, entry.fit_seconds);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+core::Result<std::vector<LeaderboardEntry>> DecodeLeaderboard(std::string_view text) {
+  if (text.empty()) return std::vector<LeaderboardEntry>{};
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsArray()) return Corrupt("leaderboard");
+  std::vector<LeaderboardEntry> entries;
+  for (const auto& item : doc.GetArray()) {
+    if (!item.IsObject() || !item.HasMember("rank") || !item["rank"].IsInt() || !item.HasMember("params")) {
+      return Corrupt("leaderboard");
+    }
+    LeaderboardEntry entry;
+    entry.rank = item["rank"].GetInt();
+    entry.algorithm = StringOr(item, "algorithm");
+    auto params = ReadNumberMapValue(item["params"]);
+    if (!params) return Corrupt("leaderboard");
+    entry.params = std::move(*params);
+    entry.metric = StringOr(item, "metric");
+    entry.cv_score = NumberOr(item, "cv_score", 0.0);
+    entry.cv_std = NumberOr(item, "cv_std", 0.0);
+    entry.fit_seconds = NumberOr(item, "fit_seconds", 0.0);
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+std::string EncodeJobOptions(const JobRecord& job) {
+  const TrainRequest& request = job.request;
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  if (!request.search.method.empty()) {
+    writer.Key("search");
+    writer.StartObject();
+    writer.Key("method");
+    WriteString(writer, request.search.method);
+    writer.Key("space");
+    writer.StartObject();
+    for (const auto& [name, values] : request.search.space) {
+      WriteString(writer, name);
+      writer.StartArray();
+      for (double value : values) WriteNumber(writer, value);
+      writer.EndArray();
+    }
+    writer.EndObject();
+    writer.Key("trials");
+    writer.Int(request.search.trials);
+    writer.Key("folds");
+    writer.Int(request.search.folds);
+    writer.EndObject();
+  } else if (request.search.folds != 0 || request.search.trials != 0) {
+    writer.Key("search");
+    writer.StartObject();
+    writer.Key("trials");
+    writer.Int(request.search.trials);
+    writer.Key("folds");
+    writer.Int(request.search.folds);
+    writer.EndObject();
+  }
+  writer.Key("cpu_budget");
+  writer.Int(request.cpu_budget);
+  writer.Key("time_budget_seconds");
+  WriteNumber(writer, request.time_budget_seconds);
+  if (!job.resubmitted_from.empty()) {
+    writer.Key("resubmitted_from");
+    WriteString(writer, job.resubmitted_from);
+  }
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+core::Status DecodeJobOptions(std::string_view text, JobRecord* job) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseObjectOrEmpty(text, "job options"));
+  TrainRequest& request = job->request;
+  auto search = doc.FindMember("search");
+  if (search != doc.MemberEnd()) {
+    if (!search->value.IsObject()) return Corrupt("job options");
+    request.search.method = StringOr(search->value, "method");
+    request.search.trials = static_cast<int>(NumberOr(search->value, "trials", 0));
+    request.search.folds = static_cast<int>(NumberOr(search->value, "folds", 0));
+    auto space = search->value.FindMember("space");
+    if (space != search->value.MemberEnd()) {
+      if (!space->value.IsObject()) return Corrupt("job options");
+      for (const auto& member : space->value.GetObject()) {
+        if (!member.value.IsArray()) return Corrupt("job options");
+        std::vector<double>& values = request.search.space[std::string(AsView(member.name))];
+        for (const auto& item : member.value.GetArray()) {
+          std::optional<double> value = ReadNumber(item);
+          if (!value) return Corrupt("job options");
+          values.push_back(*value);
+        }
+      }
+    }
+  }
+  request.cpu_budget = static_cast<int>(NumberOr(doc, "cpu_budget", 0));
+  request.time_budget_seconds = NumberOr(doc, "time_budget_seconds", 0);
+  job->resubmitted_from = StringOr(doc, "resubmitted_from");
+  return core::Status::Ok();
+}
+
+std::string EncodeJobProgress(const JobProgress& progress) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("phase");
+  WriteString(writer, progress.phase);
+  writer.Key("trials_done");
+  writer.Int(progress.trials_done);
+  writer.Key("trials_total");
+  writer.Int(progress.trials_total);
+  writer.Key("boosting_round");
+  writer.Int(progress.boosting_round);
+  writer.Key("boosting_rounds");
+  writer.Int(progress.boosting_rounds);
+  writer.Key("eta_seconds");
+  WriteNumber(writer, progress.eta_seconds);
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+core::Result<JobProgress> DecodeJobProgress(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseObjectOrEmpty(text, "job progress"));
+  JobProgress progress;
+  progress.phase = StringOr(doc, "phase");
+  progress.trials_done = static_cast<int>(NumberOr(doc, "trials_done", 0));
+  progress.trials_total = static_cast<int>(NumberOr(doc, "trials_total", 0));
+  progress.boosting_round = static_cast<int>(NumberOr(doc, "boosting_round", 0));
+  progress.boosting_rounds = static_cast<int>(NumberOr(doc, "boosting_rounds", 0));
+  progress.eta_seconds = NumberOr(doc, "eta_seconds", -1);
+  return progress;
+}
+
 }  // namespace amp::storage

@@ -24,4 +24,14 @@ core::Result<std::vector<FeatureField>> DecodeFeatures(std::string_view text);
 std::string EncodeColumnSummaries(const std::vector<data::ColumnSummary>& columns);
 core::Result<std::vector<data::ColumnSummary>> DecodeColumnSummaries(std::string_view text);
 
+std::string EncodeLeaderboard(const std::vector<LeaderboardEntry>& entries);
+core::Result<std::vector<LeaderboardEntry>> DecodeLeaderboard(std::string_view text);
+
+// A train request's search, cpu_budget and time_budget_seconds, and the job's resubmitted_from.
+std::string EncodeJobOptions(const JobRecord& job);
+core::Status DecodeJobOptions(std::string_view text, JobRecord* job);
+
+std::string EncodeJobProgress(const JobProgress& progress);
+core::Result<JobProgress> DecodeJobProgress(std::string_view text);
+
 }  // namespace amp::storage

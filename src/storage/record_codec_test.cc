@@ -238,5 +238,44 @@ TEST(RecordCodecTest, DecodedNumberMapIsSortedByKey) {
   EXPECT_THAT(*decoded, ElementsAre(Pair("a", 1.0), Pair("b", 2.0)));
 }
 
+TEST(RecordCodecTest, LeaderboardRoundTripsAndEmptyTextIsEmpty) {
+  const std::vector<LeaderboardEntry> entries = {
+      {1, "xgboost_classifier", {{"max_depth", 3}, {"learning_rate", 0.1}}, "log_loss", 0.125, 0.01, 2.5},
+      {2, "logistic_regression", {}, "log_loss", std::numeric_limits<double>::infinity(), 0, 0.1}};
+  core::Result<std::vector<LeaderboardEntry>> decoded = DecodeLeaderboard(EncodeLeaderboard(entries));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_EQ(*decoded, entries);
+  EXPECT_TRUE(DecodeLeaderboard("")->empty());
+  EXPECT_FALSE(DecodeLeaderboard("{}").ok());
+  EXPECT_FALSE(DecodeLeaderboard("[{\"rank\":1}]").ok());
+}
+
+TEST(RecordCodecTest, JobOptionsAndProgressRoundTrip) {
+  JobRecord job;
+  job.request.search.method = "random";
+  job.request.search.space = {{"max_depth", {3, 6}}, {"learning_rate", {0.05, 0.3}}};
+  job.request.search.trials = 20;
+  job.request.search.folds = 5;
+  job.request.cpu_budget = 3;
+  job.request.time_budget_seconds = 30;
+  job.resubmitted_from = "job_1";
+  JobRecord decoded;
+  ASSERT_TRUE(DecodeJobOptions(EncodeJobOptions(job), &decoded).ok());
+  EXPECT_EQ(decoded.request.search, job.request.search);
+  EXPECT_EQ(decoded.request.cpu_budget, 3);
+  EXPECT_EQ(decoded.request.time_budget_seconds, 30);
+  EXPECT_EQ(decoded.resubmitted_from, "job_1");
+  // Rows written before the column existed hold '' and read as no options.
+  JobRecord old;
+  ASSERT_TRUE(DecodeJobOptions("", &old).ok());
+  EXPECT_TRUE(old.request.search.method.empty());
+
+  const JobProgress progress{"searching", 2, 7, 40, 200, 3.5};
+  core::Result<JobProgress> round_trip = DecodeJobProgress(EncodeJobProgress(progress));
+  ASSERT_TRUE(round_trip.ok());
+  EXPECT_EQ(*round_trip, progress);
+  EXPECT_EQ(DecodeJobProgress("")->eta_seconds, -1);
+}
+
 }  // namespace
 }  // namespace amp::storage

@@ -38,6 +38,19 @@ struct FeatureField {
   bool operator==(const FeatureField&) const = default;
 };
 
+// One trial of a model search, as ranked on a leaderboard: its algorithm and parameters, its cross-validated score
+// on the training part (mean and standard deviation over the folds of the primary metric) and its fit time.
+struct LeaderboardEntry {
+  int rank = 0;  // 1 is the best
+  std::string algorithm;
+  std::map<std::string, double> params;
+  std::string metric;  // the primary metric: "rmse" or "log_loss" (lower is better)
+  double cv_score = 0.0;
+  double cv_std = 0.0;
+  double fit_seconds = 0.0;  // all folds' fits and scoring
+  bool operator==(const LeaderboardEntry&) const = default;
+};
+
 struct VersionRecord {
   std::string model_id;
   int64_t version = 0;  // assigned by the store: 1, 2, 3... per model
@@ -56,6 +69,8 @@ struct VersionRecord {
   std::string artifact_key;
   std::string artifact_sha256;
   int64_t artifact_size_bytes = 0;
+  // The search that chose this model (empty for a plain training run), best first.
+  std::vector<LeaderboardEntry> leaderboard;
 };
 
 // An alias ("production", "staging", any name) points a model's name at one of its versions; moving it is how a
@@ -90,6 +105,36 @@ struct TrainRequest {
   std::string task;                   // empty: implied by the algorithm, else detected from the target
   std::vector<std::string> features;  // empty: every column but the target
   std::map<std::string, double> params;
+  // A hyperparameter search ("grid" or "random") over `space`; empty method: none. Algorithm "auto" searches the
+  // families itself and takes only `folds` and `trials` from here.
+  struct Search {
+    std::string method;
+    std::map<std::string, std::vector<double>> space;
+    int trials = 0;  // random search: how many draws (0: the default)
+    int folds = 0;   // cross-validation folds (0: the default)
+    bool operator==(const Search&) const = default;
+  } search;
+  int cpu_budget = 0;              // threads the job may use (0: the default)
+  double time_budget_seconds = 0;  // a search stops after this long, keeping the best so far (0: no limit)
+};
+
+// Where a running job is, for GET /v1/jobs/{id}: the phase and, during a search, the trial counts.
+struct JobProgress {
+  std::string phase;  // "loading", "searching", "refitting", "publishing", ...
+  int trials_done = 0;
+  int trials_total = 0;
+  int boosting_round = 0;  // of the trial or fit that reported last
+  int boosting_rounds = 0;
+  double eta_seconds = -1;  // -1: unknown
+  bool operator==(const JobProgress&) const = default;
+};
+
+// One line of a job's log.
+struct JobLogLine {
+  int64_t seq = 0;  // 1, 2, 3... per job
+  int64_t at_micros = 0;
+  std::string message;
+  bool operator==(const JobLogLine&) const = default;
 };
 
 struct JobRecord {
@@ -101,6 +146,9 @@ struct JobRecord {
   int64_t finished_at_micros = 0;  // 0 until finished
   std::string error;               // why it failed, for a person to act on
   std::string progress;            // human-readable progress of a running job
+  JobProgress progress_detail;
+  std::vector<LeaderboardEntry> leaderboard;  // a search's trials so far, best first
+  std::string resubmitted_from;               // the job this one repeats, if any
   // Set when succeeded.
   std::string result_model_id;
   int64_t result_version = 0;

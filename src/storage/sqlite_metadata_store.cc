@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -119,6 +119,21 @@ CREATE TABLE audit_log (
     R"sql(
 ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT '';
 )sql",
+    // Model search (assigned number 6): the request's search options, the job's structured progress and
+    // leaderboard, the version's leaderboard, and the job logs.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN options_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN progress_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN leaderboard_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE model_versions ADD COLUMN leaderboard_json TEXT NOT NULL DEFAULT '';
+CREATE TABLE job_logs (
+  job_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  at_micros INTEGER NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (job_id, seq)
+);
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -226,7 +241,7 @@ AuditRecord ReadAudit(const Statement& stmt) {
 
 constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
-    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes";
+    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -245,13 +260,14 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   record.artifact_key = stmt.Text(12);
   record.artifact_sha256 = stmt.Text(13);
   record.artifact_size_bytes = stmt.Int(14);
+  AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(15)));
   return record;
 }
 
 constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
     "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
-    "task";
+    "task, options_json, progress_json, leaderboard_json";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -274,6 +290,9 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   record.result_version = stmt.Int(14);
   AMP_ASSIGN_OR_RETURN(record.result_metrics, DecodeNumberMap(stmt.Text(15)));
   record.request.task = stmt.Text(16);
+  AMP_RETURN_IF_ERROR(DecodeJobOptions(stmt.Text(17), &record));
+  AMP_ASSIGN_OR_RETURN(record.progress_detail, DecodeJobProgress(stmt.Text(18)));
+  AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(19)));
   return record;
 }
 
@@ -430,7 +449,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   // rejects the loser if they ever did.
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
                        ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = ?1),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING version")
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -447,6 +466,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(13, record.artifact_key);
   stmt.Bind(14, record.artifact_sha256);
   stmt.Bind(15, record.artifact_size_bytes);
+  stmt.Bind(16, EncodeLeaderboard(record.leaderboard));
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
@@ -639,9 +659,10 @@ core::Result<std::vector<AliasEvent>> SqliteMetadataStore::ListAliasEvents(std::
 
 core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
-                          .c_str());
+  Statement stmt(
+      db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
+            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)")
+               .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, JobStateName(record.state));
@@ -660,7 +681,40 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   stmt.Bind(15, record.result_version);
   stmt.Bind(16, EncodeNumberMap(record.result_metrics));
   stmt.Bind(17, record.request.task);
+  stmt.Bind(18, EncodeJobOptions(record));
+  stmt.Bind(19, EncodeJobProgress(record.progress_detail));
+  stmt.Bind(20, EncodeLeaderboard(record.leaderboard));
   return stmt.Run();
+}
+
+core::Status SqliteMetadataStore::AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "INSERT INTO job_logs (job_id, seq, at_micros, message) VALUES (?1, "
+                 "(SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = ?1), ?2, ?3)");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, job_id);
+  stmt.Bind(2, at_micros);
+  stmt.Bind(3, message);
+  return stmt.Run();
+}
+
+core::Result<std::vector<JobLogLine>> SqliteMetadataStore::ListJobLogs(std::string_view job_id, int64_t after_seq,
+                                                                       int limit) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "SELECT seq, at_micros, message FROM job_logs WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, job_id);
+  stmt.Bind(2, after_seq);
+  stmt.Bind(3, static_cast<int64_t>(limit));
+  std::vector<JobLogLine> lines;
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+    if (!has_row) break;
+    lines.push_back(JobLogLine{stmt.Int(0), stmt.Int(1), stmt.Text(2)});
+  }
+  return lines;
 }
 
 core::Result<JobRecord> SqliteMetadataStore::GetJob(std::string_view id) {

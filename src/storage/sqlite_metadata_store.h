@@ -48,6 +48,8 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Status PutJob(const JobRecord& record) override;
   core::Result<JobRecord> GetJob(std::string_view id) override;
   core::Result<std::vector<JobRecord>> ListJobs(int limit) override;
+  core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
+  core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
 
   core::Status SetModelPublic(std::string_view model_id, bool is_public) override;
   core::Status PutApiKey(const ApiKeyRecord& record) override;

@@ -105,6 +105,8 @@ VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
   record.artifact_key = "models/" + model_id + "/art.amp.json";
   record.artifact_sha256 = std::string(64, 'c');
   record.artifact_size_bytes = 4096;
+  record.leaderboard = {{1, "xgboost_regressor", {{"max_depth", 3}}, "rmse", 0.25, 0.01, 1.5},
+                        {2, "linear_regression", {{"l2", 1}}, "rmse", 0.5, 0.02, 0.1}};
   return record;
 }
 
@@ -119,6 +121,14 @@ JobRecord MakeJob(std::string id, int64_t created_at) {
   record.request.task = "multiclass_classification";
   record.request.features = {"area", "rooms"};
   record.request.params = {{"l2", 0.5}};
+  record.request.search.method = "grid";
+  record.request.search.space = {{"l2", {0.1, 1, 10}}};
+  record.request.search.folds = 3;
+  record.request.cpu_budget = 4;
+  record.request.time_budget_seconds = 2.5;
+  record.resubmitted_from = "job_earlier";
+  record.progress_detail = {"searching", 1, 3, 7, 100, 12.5};
+  record.leaderboard = {{1, "linear_regression", {{"l2", 1}}, "rmse", 0.5, 0.02, 0.1}};
   record.created_at_micros = created_at;
   return record;
 }
@@ -139,6 +149,7 @@ void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int6
   EXPECT_EQ(got.artifact_key, want.artifact_key);
   EXPECT_EQ(got.artifact_sha256, want.artifact_sha256);
   EXPECT_EQ(got.artifact_size_bytes, want.artifact_size_bytes);
+  EXPECT_EQ(got.leaderboard, want.leaderboard);
 }
 
 void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
@@ -159,6 +170,12 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.result_model_id, want.result_model_id);
   EXPECT_EQ(got.result_version, want.result_version);
   EXPECT_EQ(got.result_metrics, want.result_metrics);
+  EXPECT_EQ(got.request.search, want.request.search);
+  EXPECT_EQ(got.request.cpu_budget, want.request.cpu_budget);
+  EXPECT_EQ(got.request.time_budget_seconds, want.request.time_budget_seconds);
+  EXPECT_EQ(got.resubmitted_from, want.resubmitted_from);
+  EXPECT_EQ(got.progress_detail, want.progress_detail);
+  EXPECT_EQ(got.leaderboard, want.leaderboard);
 }
 
 // ---- The contract, on both backends. ----
@@ -455,6 +472,24 @@ TEST_P(SqliteMetadataStoreTest, JobInsertThenReplace) {
   ASSERT_TRUE(got.ok());
   ExpectSameJob(*got, job);
   EXPECT_EQ(store().ListJobs(100)->size(), 1u);  // replaced, not added
+}
+
+TEST_P(SqliteMetadataStoreTest, JobLogsAreNumberedPerJobAndPaged) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 100)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_2", 200)).ok());
+  ASSERT_TRUE(store().AppendJobLog("job_1", 10, "queued").ok());
+  ASSERT_TRUE(store().AppendJobLog("job_2", 11, "other job").ok());
+  ASSERT_TRUE(store().AppendJobLog("job_1", 12, "started").ok());
+  ASSERT_TRUE(store().AppendJobLog("job_1", 13, "succeeded").ok());
+  core::Result<std::vector<JobLogLine>> lines = store().ListJobLogs("job_1", 0, 100);
+  ASSERT_TRUE(lines.ok()) << lines.status().ToString();
+  EXPECT_THAT(*lines,
+              ElementsAre(JobLogLine{1, 10, "queued"}, JobLogLine{2, 12, "started"}, JobLogLine{3, 13, "succeeded"}));
+  lines = store().ListJobLogs("job_1", 1, 1);
+  ASSERT_TRUE(lines.ok());
+  EXPECT_THAT(*lines, ElementsAre(JobLogLine{2, 12, "started"}));
+  EXPECT_THAT(*store().ListJobLogs("job_2", 0, 100), ElementsAre(JobLogLine{1, 11, "other job"}));
+  EXPECT_THAT(*store().ListJobLogs("job_none", 0, 100), IsEmpty());
 }
 
 TEST_P(SqliteMetadataStoreTest, JobWithEmptyFieldsRoundTrips) {

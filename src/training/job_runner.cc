@@ -4,6 +4,8 @@
 
 #include "core/id.h"
 #include "core/log.h"
+#include "training/model_search.h"
+#include "training/search_plan.h"
 #include "training/train_plan.h"
 #include "training/trainer.h"
 
@@ -18,6 +20,11 @@ JobRunner::~JobRunner() { Shutdown(); }
 
 core::Status JobRunner::Save(const storage::JobRecord& job) { return metadata_.PutJob(job); }
 
+void JobRunner::Log(const storage::JobRecord& job, std::string_view message) {
+  core::Status logged = metadata_.AppendJobLog(job.id, clock_.NowMicros(), message);
+  if (!logged.ok()) core::LogError("cannot append to the log of job " + job.id + ": " + logged.ToString());
+}
+
 core::Status JobRunner::Start() {
   AMP_ASSIGN_OR_RETURN(std::vector<storage::JobRecord> jobs, metadata_.ListJobs(1 << 30));
   std::vector<std::string> requeue;
@@ -26,8 +33,10 @@ core::Status JobRunner::Start() {
     if (job.state == storage::JobState::kRunning) {
       job.state = storage::JobState::kInterrupted;
       job.finished_at_micros = clock_.NowMicros();
-      job.error = "the server stopped while this job was running; submit it again";
+      job.error = "the server stopped while this job was running; resubmit it (POST /v1/jobs/" + job.id + "/resubmit)";
+      job.progress_detail.phase = "interrupted";
       AMP_RETURN_IF_ERROR(Save(job));
+      Log(job, "interrupted: the server stopped while the job was running");
     } else if (job.state == storage::JobState::kQueued) {
       requeue.push_back(job.id);
     }
@@ -53,26 +62,67 @@ void JobRunner::Shutdown() {
 }
 
 core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request) {
+  return SubmitJob(request, "");
+}
+
+core::Result<storage::JobRecord> JobRunner::Resubmit(std::string_view job_id) {
+  AMP_ASSIGN_OR_RETURN(storage::JobRecord job, metadata_.GetJob(job_id));
+  if (!storage::IsTerminal(job.state)) {
+    return core::FailedPrecondition("job " + job.id + " is still " + std::string(storage::JobStateName(job.state)) +
+                                    "; only an ended job can be resubmitted");
+  }
+  return SubmitJob(job.request, job.id);
+}
+
+core::Result<std::vector<storage::JobLogLine>> JobRunner::Logs(std::string_view job_id, int64_t after_seq, int limit) {
+  AMP_RETURN_IF_ERROR(metadata_.GetJob(job_id).status());
+  return metadata_.ListJobLogs(job_id, after_seq, limit);
+}
+
+core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainRequest& request,
+                                                      std::string resubmitted_from) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
-  AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(request.dataset_id));
-  // Validated now; the worker plans again from the stored request, which records what was decided (the algorithm
-  // and the task), so that a rerun cannot decide otherwise.
-  AMP_ASSIGN_OR_RETURN(TrainPlan plan, PlanTraining(request, dataset.summary));
+  auto found = datasets_.Get(request.dataset_id);
+  if (!found.ok() && found.status().code() == core::StatusCode::kNotFound) {
+    // A dataset name: the newest dataset of that name.
+    AMP_ASSIGN_OR_RETURN(std::vector<storage::DatasetRecord> all, datasets_.List());
+    const storage::DatasetRecord* newest = nullptr;
+    for (const storage::DatasetRecord& candidate : all) {
+      if (candidate.name == request.dataset_id &&
+          (newest == nullptr || candidate.created_at_micros >= newest->created_at_micros)) {
+        newest = &candidate;
+      }
+    }
+    if (newest != nullptr) found = *newest;
+  }
+  AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, std::move(found));
+  // Validated now; the worker plans again from the stored request, which records what was decided (the dataset id,
+  // the algorithm and the task), so that a rerun cannot decide otherwise.
+  AMP_ASSIGN_OR_RETURN(SearchPlan plan, PlanSearch(request, dataset.summary));
 
   storage::JobRecord job;
   job.id = core::NewId("job");
   job.state = storage::JobState::kQueued;
   job.request = request;
-  job.request.algorithm = plan.algorithm;
+  job.request.dataset_id = dataset.id;
+  if (request.algorithm != kAutoAlgorithm) job.request.algorithm = plan.candidates.front().algorithm;
   job.request.task = std::string(ml::TaskName(plan.task));
   job.created_at_micros = clock_.NowMicros();
   job.progress = "queued";
+  job.progress_detail.phase = "queued";
+  job.progress_detail.trials_total = plan.IsSearch() ? static_cast<int>(plan.candidates.size()) : 0;
+  job.resubmitted_from = std::move(resubmitted_from);
   {
     core::MutexLock lock(mu_);
     if (stopping_) return core::Unavailable("the server is shutting down");
     AMP_RETURN_IF_ERROR(Save(job));
     queue_.push_back(job.id);
   }
+  Log(job, "queued: " +
+               (plan.IsSearch() ? std::to_string(plan.candidates.size()) + " trials of " + std::to_string(plan.folds) +
+                                      "-fold cross-validation, cpu budget " + std::to_string(plan.cpu_budget)
+                                : job.request.algorithm) +
+               (job.resubmitted_from.empty() ? "" : " (resubmitted from " + job.resubmitted_from + ")"));
   work_available_.NotifyOne();
   return job;
 }
@@ -103,7 +153,9 @@ core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
   job.state = storage::JobState::kCancelled;
   job.finished_at_micros = clock_.NowMicros();
   job.progress = "cancelled before it started";
+  job.progress_detail.phase = "cancelled";
   AMP_RETURN_IF_ERROR(Save(job));
+  Log(job, "cancelled before it started");
   job_finished_.NotifyAll();
   return job;
 }
@@ -149,7 +201,10 @@ void JobRunner::Finish(storage::JobRecord& job, storage::JobState state, std::st
   job.finished_at_micros = clock_.NowMicros();
   job.error = std::move(error);
   job.progress = std::string(storage::JobStateName(state));
+  job.progress_detail.phase = job.progress;
+  job.progress_detail.eta_seconds = -1;
   core::Status saved = Save(job);
+  Log(job, job.progress + (job.error.empty() ? "" : ": " + job.error));
   if (!saved.ok()) core::LogError("cannot record the end of job " + job.id + ": " + saved.ToString());
   core::LogInfo("job " + job.id + " " + job.progress + (job.error.empty() ? "" : ": " + job.error));
 }
@@ -158,7 +213,9 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   job.state = storage::JobState::kRunning;
   job.started_at_micros = clock_.NowMicros();
   job.progress = "loading the dataset";
+  job.progress_detail.phase = "loading";
   if (!Save(job).ok()) return;
+  Log(job, "started: loading the dataset");
   auto fail_with = [&](const core::Status& status) {
     storage::JobState state = storage::JobState::kFailed;
     if (status.code() == core::StatusCode::kCancelled) {
@@ -174,33 +231,85 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
 
   auto dataset = datasets_.Get(job.request.dataset_id);
   if (!dataset.ok()) return fail_with(dataset.status());
-  auto plan = PlanTraining(job.request, dataset->summary);
+  auto plan = PlanSearch(job.request, dataset->summary);
   if (!plan.ok()) return fail_with(plan.status());
-  auto table = datasets_.LoadTable(*dataset, plan->ColumnsToLoad());
+  // Every candidate reads the same columns (they differ only in algorithm and parameters).
+  auto table = datasets_.LoadTable(*dataset, plan->candidates.front().ColumnsToLoad());
   if (!table.ok()) return fail_with(table.status().WithContext("loading dataset " + dataset->id));
 
+  // Progress is best effort: a failed save does not stop the job. Tree rounds are saved at most every 200 ms.
+  std::atomic<int> round = 0;
+  std::atomic<int> rounds = 0;
+  auto on_round = [&](int done, int planned) {
+    round.store(done, std::memory_order_relaxed);
+    rounds.store(planned, std::memory_order_relaxed);
+  };
   auto progress = [&](std::string_view message) {
     job.progress = std::string(message);
-    Save(job).IgnoreError();  // progress is best effort
+    job.progress_detail.phase = "training";
+    job.progress_detail.boosting_round = round.load(std::memory_order_relaxed);
+    job.progress_detail.boosting_rounds = rounds.load(std::memory_order_relaxed);
+    Save(job).IgnoreError();
+    Log(job, message);
   };
-  auto outcome = TrainModel(*table, *plan, cancelled, progress);
-  if (!outcome.ok()) return fail_with(outcome.status());
-  if (cancelled) return fail_with(core::Cancelled("training was cancelled"));
 
+  TrainPlan trained_plan;
+  TrainingOutcome outcome;
+  if (plan->IsSearch()) {
+    Log(job,
+        "searching: " + std::to_string(plan->candidates.size()) + " trials, " + std::to_string(plan->folds) +
+            "-fold cross-validation ranked by " + std::string(PrimaryMetric(plan->task)) + ", cpu budget " +
+            std::to_string(plan->cpu_budget) +
+            (plan->time_budget_seconds > 0 ? ", time budget " + std::to_string(plan->time_budget_seconds) + "s" : ""));
+    auto on_status = [&](const SearchStatus& status) {
+      job.progress_detail.phase = status.phase;
+      job.progress_detail.trials_done = status.trials_done;
+      job.progress_detail.trials_total = status.trials_total;
+      job.progress_detail.boosting_round = status.boosting_round;
+      job.progress_detail.boosting_rounds = status.boosting_rounds;
+      job.progress_detail.eta_seconds = status.eta_seconds;
+      job.progress = status.phase == "refitting" ? "refitting the winner on the whole training part"
+                                                 : "trial " + std::to_string(status.trials_done) + " of " +
+                                                       std::to_string(status.trials_total) + " done";
+      job.leaderboard = status.leaderboard;
+      Save(job).IgnoreError();
+      for (const std::string& line : status.log) Log(job, line);
+    };
+    auto searched = RunSearch(*table, *plan, cancelled, on_status);
+    if (!searched.ok()) return fail_with(searched.status());
+    for (const std::string& line : searched->log) Log(job, line);
+    trained_plan = std::move(searched->winner);
+    outcome = std::move(searched->refit);
+    job.leaderboard = std::move(searched->leaderboard);
+  } else {
+    trained_plan = plan->candidates.front();
+    auto fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
+    if (!fitted.ok()) return fail_with(fitted.status());
+    outcome = std::move(fitted).value();
+  }
+  if (cancelled) return fail_with(core::Cancelled("training was cancelled"));
+  for (const std::string& note : outcome.notes) Log(job, note);
+
+  job.progress = "publishing the model";
+  job.progress_detail.phase = "publishing";
+  Save(job).IgnoreError();
   registry::VersionDraft draft;
-  draft.algorithm = plan->algorithm;
-  draft.metrics = outcome->metrics;
-  draft.metrics["train_rows"] = static_cast<double>(outcome->train_rows);
-  draft.metrics["holdout_rows"] = static_cast<double>(outcome->holdout_rows);
-  draft.params = plan->Params();
+  draft.algorithm = trained_plan.algorithm;
+  draft.metrics = outcome.metrics;
+  draft.metrics["train_rows"] = static_cast<double>(outcome.train_rows);
+  draft.metrics["holdout_rows"] = static_cast<double>(outcome.holdout_rows);
+  draft.params = trained_plan.Params();
   draft.dataset_id = dataset->id;
   draft.dataset_sha256 = dataset->sha256;
   draft.job_id = job.id;
-  auto version = models_.PublishVersion(job.request.model_name, *outcome->model, draft);
+  draft.leaderboard = job.leaderboard;
+  auto version = models_.PublishVersion(job.request.model_name, *outcome.model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;
   job.result_version = version->version;
   job.result_metrics = version->metrics;
+  Log(job, "published " + job.request.model_name + " version " + std::to_string(version->version) + " (" +
+               trained_plan.algorithm + ")");
   Finish(job, storage::JobState::kSucceeded, "");
 }
 

@@ -1,7 +1,9 @@
 // JobRunner: runs training jobs in the background. Submit checks the request against the dataset (so a request that
 // cannot work is refused at once), records a queued job and hands it to a worker thread; the worker loads the
 // table, trains, publishes a version and records the outcome. Jobs survive restarts: on Start, jobs left queued are
-// queued again and jobs left running are marked interrupted. Thread-safe.
+// queued again and jobs left running are marked interrupted (Resubmit repeats one). A request that searches
+// (algorithm "auto", or a grid or random search) runs a ModelSearch and publishes its winner with the leaderboard.
+// Every job keeps a log in the metadata store. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -34,9 +36,15 @@ class JobRunner {
   // Stops taking jobs, cancels running ones (they end as interrupted, to be resubmitted) and joins the workers.
   void Shutdown();
 
-  // NotFound for an unknown dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that
-  // does not fit the dataset (see PlanTraining); Unavailable while shutting down.
+  // request.dataset_id is a dataset id or a dataset name (the newest dataset of that name). NotFound for an unknown
+  // dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that does not fit the dataset
+  // (see PlanSearch and PlanTraining); Unavailable while shutting down.
   core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request);
+  // Submits the request of an ended job again as a new job (which records where it came from). NotFound for an
+  // unknown job; FailedPrecondition while it is still queued or running, or when its request no longer fits.
+  core::Result<storage::JobRecord> Resubmit(std::string_view job_id);
+  // The job's log lines with seq > after_seq, oldest first, at most `limit`. NotFound for an unknown job.
+  core::Result<std::vector<storage::JobLogLine>> Logs(std::string_view job_id, int64_t after_seq, int limit);
   core::Result<storage::JobRecord> Get(std::string_view job_id);
   core::Result<std::vector<storage::JobRecord>> List(int limit);
   // Cancels a queued or running job; FailedPrecondition if it already ended.
@@ -50,6 +58,9 @@ class JobRunner {
   void RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled);
   void Finish(storage::JobRecord& job, storage::JobState state, std::string error);
   core::Status Save(const storage::JobRecord& job);
+  // Appends a line to the job's log (best effort: a log that cannot be written does not fail the job).
+  void Log(const storage::JobRecord& job, std::string_view message);
+  core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from);
 
   storage::MetadataStore& metadata_;
   registry::DatasetCatalog& datasets_;

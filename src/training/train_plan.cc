@@ -96,7 +96,43 @@ std::string_view ImpliedTask(std::string_view algorithm) {
              : "regression";
 }
 
+const ParamRule* FindRule(std::string_view algorithm, std::string_view name) {
+  for (const ParamRule& rule : RulesFor(algorithm)) {
+    if (rule.name == name) return &rule;
+  }
+  for (const ParamRule& rule : CommonRules()) {
+    if (rule.name == name) return &rule;
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+core::Status CheckParameter(std::string_view algorithm, std::string_view name, double value) {
+  const ParamRule* match = FindRule(algorithm, name);
+  if (match == nullptr) {
+    std::string known_names;
+    for (const auto* rules : {&RulesFor(algorithm), &CommonRules()}) {
+      for (const ParamRule& rule : *rules) known_names += (known_names.empty() ? "" : ", ") + std::string(rule.name);
+    }
+    return core::FailedPrecondition("unknown parameter '" + std::string(name) + "' for " + std::string(algorithm) +
+                                    "; known: " + known_names);
+  }
+  if (!std::isfinite(value)) {
+    return core::FailedPrecondition("parameter '" + std::string(name) + "' must be a finite number");
+  }
+  if (!match->valid(value)) {
+    return core::FailedPrecondition("parameter '" + std::string(name) + "' must be " + std::string(match->requirement));
+  }
+  return core::Status::Ok();
+}
+
+bool IsCommonParameter(std::string_view name) {
+  for (const ParamRule& rule : CommonRules()) {
+    if (rule.name == name) return true;
+  }
+  return false;
+}
 
 const std::vector<std::string>& SupportedAlgorithms() {
   static const std::vector<std::string> kAlgorithms = {
@@ -167,23 +203,9 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
         (classification ? "logistic_regression or xgboost_classifier" : "linear_regression or xgboost_regressor"));
   }
 
-  std::vector<const ParamRule*> rules;
-  for (const ParamRule& rule : RulesFor(plan.algorithm)) rules.push_back(&rule);
-  for (const ParamRule& rule : CommonRules()) rules.push_back(&rule);
   for (const auto& [name, value] : request.params) {
-    const ParamRule* match = nullptr;
-    for (const ParamRule* rule : rules) match = rule->name == name ? rule : match;
-    if (match == nullptr) {
-      std::string known_names;
-      for (const ParamRule* rule : rules) known_names += (known_names.empty() ? "" : ", ") + std::string(rule->name);
-      return core::FailedPrecondition("unknown parameter '" + name + "' for " + plan.algorithm +
-                                      "; known: " + known_names);
-    }
-    if (!std::isfinite(value)) return core::FailedPrecondition("parameter '" + name + "' must be a finite number");
-    if (!match->valid(value)) {
-      return core::FailedPrecondition("parameter '" + name + "' must be " + std::string(match->requirement));
-    }
-    match->apply(plan, value);
+    AMP_RETURN_IF_ERROR(CheckParameter(plan.algorithm, name, value));
+    FindRule(plan.algorithm, name)->apply(plan, value);
   }
 
   std::set<std::string> seen;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
@@ -54,5 +55,11 @@ const std::vector<std::string>& SupportedAlgorithms();
 // class, ...), an algorithm that does not do the task, a feature that is not a column or is the target, a repeated
 // feature, no features left.
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema);
+
+// Checks one parameter of `algorithm` (a supported one) against the table PlanTraining uses: FailedPrecondition
+// naming an unknown parameter (and the known ones) or a value out of range.
+core::Status CheckParameter(std::string_view algorithm, std::string_view name, double value);
+// Whether `name` is a parameter every algorithm takes (holdout_fraction, seed).
+bool IsCommonParameter(std::string_view name);
 
 }  // namespace amp::training

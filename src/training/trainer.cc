@@ -14,6 +14,7 @@
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
 #include "training/classification_metrics.h"
+#include "training/cross_validation.h"
 #include "training/holdout_split.h"
 #include "training/regression_metrics.h"
 #include "training/target_classes.h"
@@ -141,7 +142,8 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
 core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
     const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
     const TargetClasses& classes, const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows,
-    const TrainPlan& plan, const std::atomic<bool>& cancelled, const Report& report, std::vector<std::string>* notes) {
+    const TrainPlan& plan, const std::atomic<bool>& cancelled, const Report& report,
+    const RoundCallback& round_callback, std::vector<std::string>* notes) {
   report("fitting the preprocessing pipeline");
   // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
   auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, ml::NumberScaling::kNone);
@@ -194,6 +196,7 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   const ml::DenseRows validation{validation_x.data(), validation_rows.size(), width};
   const int report_every = std::max(10, params.n_estimators / 20);  // progress is stored: a few times per job
   auto on_round = [&](int round) {
+    if (round_callback) round_callback(round + 1, params.n_estimators);
     if ((round + 1) % report_every == 0 && round + 1 < params.n_estimators) {
       report("boosting trees: " + std::to_string(round + 1) + " of " + std::to_string(params.n_estimators));
     }
@@ -215,24 +218,31 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   return std::shared_ptr<const ml::Model>(std::move(model).value());
 }
 
-}  // namespace
+// A table made ready for fitting: the rows with a target, their seeded holdout split and (for a classifier) the
+// class of every row, numbered over all usable rows so every part shares one numbering.
+struct PreparedRows {
+  std::vector<int> feature_columns;
+  const data::Column* target = nullptr;
+  TargetClasses classes;
+  std::vector<int64_t> train_rows;
+  std::vector<int64_t> holdout_rows;
+  std::vector<int32_t> train_labels;
+  std::vector<int32_t> holdout_labels;
+  std::vector<std::string> notes;
+};
 
-core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPlan& plan,
-                                         const std::atomic<bool>& cancelled, const ProgressCallback& progress) {
-  auto report = [&](std::string_view message) {
-    if (progress) progress(message);
-  };
+core::Result<PreparedRows> PrepareRows(const data::Table& table, const TrainPlan& plan) {
+  PreparedRows prepared;
   int target_idx = table.FindColumn(plan.target.name);
   if (target_idx < 0) return core::Internal("target column was not loaded");
-  std::vector<int> feature_columns;
   for (const data::ColumnSpec& feature : plan.features) {
     int column_idx = table.FindColumn(feature.name);
     if (column_idx < 0) return core::Internal("feature column '" + feature.name + "' was not loaded");
-    feature_columns.push_back(column_idx);
+    prepared.feature_columns.push_back(column_idx);
   }
   const data::Column& target = table.column(static_cast<size_t>(target_idx));
+  prepared.target = &target;
 
-  TrainingOutcome outcome;
   std::vector<int64_t> usable_rows;
   usable_rows.reserve(static_cast<size_t>(table.row_count()));
   for (int64_t row_idx = 0; row_idx < table.row_count(); ++row_idx) {
@@ -240,35 +250,29 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   }
   int64_t dropped = table.row_count() - static_cast<int64_t>(usable_rows.size());
   if (dropped > 0) {
-    outcome.notes.push_back(std::to_string(dropped) + " rows with a missing target '" + plan.target.name +
-                            "' were dropped");
+    prepared.notes.push_back(std::to_string(dropped) + " rows with a missing target '" + plan.target.name +
+                             "' were dropped");
   }
   if (usable_rows.size() < 2) {
     return core::FailedPrecondition("fewer than 2 rows have a value for the target '" + plan.target.name + "'");
   }
 
   HoldoutSplit split = SplitHoldout(static_cast<int64_t>(usable_rows.size()), plan.holdout_fraction, plan.seed);
-  std::vector<int64_t> train_rows;
-  std::vector<int64_t> holdout_rows;
-  for (int64_t pos : split.train_rows) train_rows.push_back(usable_rows[static_cast<size_t>(pos)]);
-  for (int64_t pos : split.holdout_rows) holdout_rows.push_back(usable_rows[static_cast<size_t>(pos)]);
-  outcome.train_rows = static_cast<int64_t>(train_rows.size());
-  outcome.holdout_rows = static_cast<int64_t>(holdout_rows.size());
-  if (cancelled) return core::Cancelled("training was cancelled");
+  for (int64_t pos : split.train_rows) prepared.train_rows.push_back(usable_rows[static_cast<size_t>(pos)]);
+  for (int64_t pos : split.holdout_rows) prepared.holdout_rows.push_back(usable_rows[static_cast<size_t>(pos)]);
 
-  // A classifier's labels come from the usable rows, so the training and holdout parts share one numbering.
-  TargetClasses classes;
-  std::vector<int32_t> train_labels;
-  std::vector<int32_t> holdout_labels;
   if (ml::IsClassification(plan.task)) {
+    TargetClasses& classes = prepared.classes;
     classes = EncodeTargetClasses(target, usable_rows);
     if (classes.labels.size() < 2) {
       return core::FailedPrecondition("target '" + plan.target.name + "' has only one class in the rows with a value");
     }
-    for (int64_t pos : split.train_rows) train_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
-    for (int64_t pos : split.holdout_rows) holdout_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
+    for (int64_t pos : split.train_rows) prepared.train_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
+    for (int64_t pos : split.holdout_rows) {
+      prepared.holdout_labels.push_back(classes.row_classes[static_cast<size_t>(pos)]);
+    }
     std::vector<int64_t> class_rows(classes.labels.size(), 0);
-    for (int32_t label : train_labels) ++class_rows[static_cast<size_t>(label)];
+    for (int32_t label : prepared.train_labels) ++class_rows[static_cast<size_t>(label)];
     for (size_t class_idx = 0; class_idx < class_rows.size(); ++class_idx) {
       if (class_rows[class_idx] == 0) {
         return core::FailedPrecondition("class '" + classes.labels[class_idx] + "' of target '" + plan.target.name +
@@ -276,34 +280,117 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
       }
     }
   }
+  return prepared;
+}
 
+// Fits the plan's algorithm on `rows` (with their class `labels` for a classifier).
+core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table, const PreparedRows& prepared,
+                                                       const std::vector<int64_t>& rows,
+                                                       const std::vector<int32_t>& labels, const TrainPlan& plan,
+                                                       const std::atomic<bool>& cancelled, const Report& report,
+                                                       const RoundCallback& on_round, std::vector<std::string>* notes) {
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
-    AMP_ASSIGN_OR_RETURN(
-        outcome.model, FitLogistic(table, feature_columns, classes, train_labels, train_rows, plan, cancelled, report));
-  } else if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm) {
-    AMP_ASSIGN_OR_RETURN(outcome.model, FitXgboost(table, feature_columns, target, classes, train_labels, train_rows,
-                                                   plan, cancelled, report, &outcome.notes));
-  } else {
-    AMP_ASSIGN_OR_RETURN(outcome.model, FitLinear(table, feature_columns, target, train_rows, plan, cancelled, report));
+    return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, cancelled, report);
   }
+  if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm) {
+    return FitXgboost(table, prepared.feature_columns, *prepared.target, prepared.classes, labels, rows, plan,
+                      cancelled, report, on_round, notes);
+  }
+  return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, cancelled, report);
+}
+
+// The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it.
+core::Result<std::map<std::string, double>> ScoreRows(const data::Table& table, const PreparedRows& prepared,
+                                                      const ml::Model& model, const std::vector<int64_t>& rows,
+                                                      const std::vector<int32_t>& labels, ml::Task task) {
+  std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, prepared.feature_columns, rows);
+  if (ml::IsClassification(task)) {
+    std::vector<double> probabilities(rows.size() * prepared.classes.labels.size());
+    AMP_RETURN_IF_ERROR(model.PredictProba(inputs, probabilities, nullptr));
+    return ClassificationMetrics(labels, probabilities, prepared.classes.labels);
+  }
+  std::vector<double> predicted(rows.size());
+  AMP_RETURN_IF_ERROR(model.Predict(inputs, predicted, nullptr));
+  std::vector<double> actual;
+  actual.reserve(rows.size());
+  for (int64_t row_idx : rows) actual.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
+  return RegressionMetrics(actual, predicted);
+}
+
+}  // namespace
+
+std::string_view PrimaryMetric(ml::Task task) {
+  return ml::IsClassification(task) ? "log_loss" : "rmse";
+}
+
+core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPlan& plan,
+                                         const std::atomic<bool>& cancelled, const ProgressCallback& progress,
+                                         const RoundCallback& on_round) {
+  auto report = [&](std::string_view message) {
+    if (progress) progress(message);
+  };
+  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan));
+  TrainingOutcome outcome;
+  outcome.notes = std::move(prepared.notes);
+  outcome.train_rows = static_cast<int64_t>(prepared.train_rows.size());
+  outcome.holdout_rows = static_cast<int64_t>(prepared.holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  if (!holdout_rows.empty()) {
+  AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
+                                              cancelled, report, on_round, &outcome.notes));
+  if (cancelled) return core::Cancelled("training was cancelled");
+
+  if (!prepared.holdout_rows.empty()) {
     report("scoring the holdout");
-    std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, feature_columns, holdout_rows);
-    if (ml::IsClassification(plan.task)) {
-      std::vector<double> probabilities(holdout_rows.size() * classes.labels.size());
-      AMP_RETURN_IF_ERROR(outcome.model->PredictProba(inputs, probabilities, nullptr));
-      outcome.metrics = ClassificationMetrics(holdout_labels, probabilities, classes.labels);
-      return outcome;
-    }
-    std::vector<double> predicted(holdout_rows.size());
-    AMP_RETURN_IF_ERROR(outcome.model->Predict(inputs, predicted, nullptr));
-    std::vector<double> actual;
-    for (int64_t row_idx : holdout_rows) actual.push_back(target.numbers[static_cast<size_t>(row_idx)]);
-    outcome.metrics = RegressionMetrics(actual, predicted);
+    AMP_ASSIGN_OR_RETURN(outcome.metrics, ScoreRows(table, prepared, *outcome.model, prepared.holdout_rows,
+                                                    prepared.holdout_labels, plan.task));
   }
   return outcome;
+}
+
+core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
+                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round) {
+  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan));
+  const std::string metric(PrimaryMetric(plan.task));
+  const auto train_count = static_cast<int64_t>(prepared.train_rows.size());
+  if (train_count < folds) {
+    return core::FailedPrecondition(std::to_string(folds) + "-fold cross-validation needs at least " +
+                                    std::to_string(folds) + " training rows; the training part has " +
+                                    std::to_string(train_count));
+  }
+  // A seed of its own, so the folds do not line up with the holdout split's shuffle.
+  const std::vector<int> fold_of = AssignFolds(train_count, folds, plan.seed + 2, prepared.train_labels);
+  CrossValidation result;
+  result.metric = metric;
+  const Report quiet = [](std::string_view) {};
+  for (int fold = 0; fold < folds; ++fold) {
+    std::vector<int64_t> fit_rows;
+    std::vector<int32_t> fit_labels;
+    std::vector<int64_t> check_rows;
+    std::vector<int32_t> check_labels;
+    const bool classifier = ml::IsClassification(plan.task);
+    for (size_t pos = 0; pos < prepared.train_rows.size(); ++pos) {
+      const bool in_fold = fold_of[pos] == fold;
+      (in_fold ? check_rows : fit_rows).push_back(prepared.train_rows[pos]);
+      if (classifier) (in_fold ? check_labels : fit_labels).push_back(prepared.train_labels[pos]);
+    }
+    if (cancelled) return core::Cancelled("training was cancelled");
+    std::vector<std::string> notes;
+    AMP_ASSIGN_OR_RETURN(std::shared_ptr<const ml::Model> model,
+                         FitRows(table, prepared, fit_rows, fit_labels, plan, cancelled, quiet, on_round, &notes));
+    if (cancelled) return core::Cancelled("training was cancelled");
+    AMP_ASSIGN_OR_RETURN(auto metrics, ScoreRows(table, prepared, *model, check_rows, check_labels, plan.task));
+    auto score = metrics.find(metric);
+    if (score == metrics.end()) return core::Internal("fold metrics lack " + metric);
+    result.fold_scores.push_back(score->second);
+  }
+  double sum = 0.0;
+  for (double score : result.fold_scores) sum += score;
+  result.mean = sum / static_cast<double>(folds);
+  double squares = 0.0;
+  for (double score : result.fold_scores) squares += (score - result.mean) * (score - result.mean);
+  result.std = std::sqrt(squares / static_cast<double>(folds));
+  return result;
 }
 
 }  // namespace amp::training

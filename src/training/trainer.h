@@ -26,10 +26,31 @@ struct TrainingOutcome {
 };
 
 using ProgressCallback = std::function<void(std::string_view)>;
+// Called after every boosting round (1-based) of a tree model with the number of rounds planned. May be called from
+// the thread that trains, so it must be thread-safe when trials run in parallel.
+using RoundCallback = std::function<void(int round, int rounds)>;
+
+// The metric a search ranks trials by (lower is better): "rmse" for regression, "log_loss" for classification.
+std::string_view PrimaryMetric(ml::Task task);
 
 // `table` must have been loaded with plan.ColumnsToLoad(). Errors: FailedPrecondition when too few rows remain,
 // Cancelled when `cancelled` becomes true.
 core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPlan& plan,
-                                         const std::atomic<bool>& cancelled, const ProgressCallback& progress = {});
+                                         const std::atomic<bool>& cancelled, const ProgressCallback& progress = {},
+                                         const RoundCallback& on_round = {});
+
+struct CrossValidation {
+  std::string metric;  // PrimaryMetric(plan.task)
+  std::vector<double> fold_scores;
+  double mean = 0.0;
+  double std = 0.0;  // population standard deviation over the folds
+};
+
+// k-fold cross-validation of `plan` on the training part of its holdout split (the very rows TrainModel fits on;
+// the holdout is never touched): folds assigned by AssignFolds (stratified for a classifier, seeded from plan.seed),
+// the plan fitted on k-1 folds and scored on the remaining one, k times. Deterministic. Errors as TrainModel's, and
+// FailedPrecondition when the training part has fewer rows than folds.
+core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
+                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round = {});
 
 }  // namespace amp::training

@@ -83,11 +83,15 @@ class AmpClient:
 
     # Training jobs.
 
-    def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None):
+    def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None,
+              search=None, cpu_budget=None, time_budget_seconds=None):
         """Starts training a new version of `model_name`; returns the job (state "queued").
 
         Without `algorithm` the server picks linear_regression for a regression and logistic_regression for a
         classification; without `task` it is implied by the algorithm or detected from the target column.
+        `algorithm="auto"` searches the algorithm families by cross-validation; `search` ({"method": "grid" or
+        "random", "space": {name: [values]}, "trials": n, "folds": k}) searches one algorithm's parameters.
+        `dataset_id` may also be a dataset name.
         """
         body = {"dataset_id": dataset_id, "target": target}
         if algorithm is not None:
@@ -98,10 +102,24 @@ class AmpClient:
             body["features"] = list(features)
         if params is not None:
             body["params"] = dict(params)
+        if search is not None:
+            body["search"] = dict(search)
+        if cpu_budget is not None:
+            body["cpu_budget"] = cpu_budget
+        if time_budget_seconds is not None:
+            body["time_budget_seconds"] = time_budget_seconds
         return self._request("POST", f"/v1/models/{_quote(model_name)}/train", json=body)
 
     def get_job(self, job_id):
         return self._request("GET", f"/v1/jobs/{_quote(job_id)}")
+
+    def job_logs(self, job_id):
+        """The job's log lines: [{"seq", "at", "message"}, ...], oldest first."""
+        return self._request("GET", f"/v1/jobs/{_quote(job_id)}/logs")["lines"]
+
+    def resubmit_job(self, job_id):
+        """Submits an ended (e.g. interrupted) job's request again; returns the new job."""
+        return self._request("POST", f"/v1/jobs/{_quote(job_id)}/resubmit")
 
     def wait_for_job(self, job_id, timeout=120, poll=0.2):
         """Polls the job until it finishes; returns the final job if it succeeded.

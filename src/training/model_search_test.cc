@@ -1,0 +1,215 @@
+#include "training/model_search.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ml/model_codec.h"
+
+namespace amp::training {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A regression table: y = 3 x1 - 2 x2 + noise (a linear model wins), and the schema that goes with it.
+data::Table LinearTable(int64_t rows) {
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> uniform(-5.0, 5.0);
+  std::normal_distribution<double> noise(0.0, 0.1);
+  data::Column y{"y", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column x1{"x1", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column x2{"x2", data::ColumnType::kNumeric, {}, {}, {}};
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    double a = uniform(rng);
+    double b = uniform(rng);
+    x1.numbers.push_back(a);
+    x2.numbers.push_back(b);
+    y.numbers.push_back(3 * a - 2 * b + noise(rng));
+  }
+  return data::Table(rows, {y, x1, x2});
+}
+
+// A classification table whose class is a checkerboard of x1 and x2 (trees win; a linear boundary cannot).
+data::Table CheckerTable(int64_t rows) {
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> uniform(0.0, 4.0);
+  data::Column label{"label", data::ColumnType::kCategorical, {}, {}, {"even", "odd"}};
+  data::Column x1{"x1", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column x2{"x2", data::ColumnType::kNumeric, {}, {}, {}};
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    double a = uniform(rng);
+    double b = uniform(rng);
+    x1.numbers.push_back(a);
+    x2.numbers.push_back(b);
+    label.codes.push_back((static_cast<int>(a) + static_cast<int>(b)) % 2);
+  }
+  return data::Table(rows, {label, x1, x2});
+}
+
+data::TableSummary SchemaOf(const data::Table& table, const std::vector<int64_t>& distinct) {
+  data::TableSummary schema;
+  schema.row_count = table.row_count();
+  for (size_t idx = 0; idx < table.columns().size(); ++idx) {
+    data::ColumnSummary column;
+    column.name = table.column(idx).name;
+    column.type = table.column(idx).type;
+    column.distinct_count = distinct[idx];
+    schema.columns.push_back(column);
+  }
+  return schema;
+}
+
+storage::TrainRequest AutoRequest(std::string target) {
+  storage::TrainRequest request;
+  request.model_name = "m";
+  request.dataset_id = "ds";
+  request.target = std::move(target);
+  request.algorithm = "auto";
+  request.search.folds = 3;
+  return request;
+}
+
+TEST(RankLeaderboardTest, AscendingScoreNaNLastTiesInTrialOrder) {
+  std::vector<storage::LeaderboardEntry> entries(4);
+  entries[0].algorithm = "a";
+  entries[0].cv_score = 2.0;
+  entries[1].algorithm = "b";
+  entries[1].cv_score = kNaN;
+  entries[2].algorithm = "c";
+  entries[2].cv_score = 1.0;
+  entries[3].algorithm = "d";
+  entries[3].cv_score = 2.0;
+  RankLeaderboard(entries);
+  std::vector<std::string> order;
+  for (const auto& entry : entries) order.push_back(entry.algorithm + std::to_string(entry.rank));
+  EXPECT_EQ(order, (std::vector<std::string>{"c1", "a2", "d3", "b4"}));
+}
+
+TEST(ModelSearchTest, AutoRegressionRanksTrialsAndPicksTheLinearModel) {
+  const data::Table table = LinearTable(300);
+  storage::TrainRequest request = AutoRequest("y");
+  request.search.trials = 6;  // the linear penalties and XGBoost's defaults
+  core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {300, 300, 300}));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::atomic<bool> cancelled{false};
+  int statuses = 0;
+  core::Result<SearchOutcome> outcome = RunSearch(table, *plan, cancelled, [&](const SearchStatus&) { ++statuses; });
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_GT(statuses, 0);
+  ASSERT_EQ(outcome->leaderboard.size(), plan->candidates.size());
+  for (size_t idx = 0; idx < outcome->leaderboard.size(); ++idx) {
+    const storage::LeaderboardEntry& entry = outcome->leaderboard[idx];
+    EXPECT_EQ(entry.rank, static_cast<int>(idx + 1));
+    EXPECT_EQ(entry.metric, "rmse");
+    EXPECT_GE(entry.cv_std, 0.0);
+    if (idx > 0) {
+      EXPECT_LE(outcome->leaderboard[idx - 1].cv_score, entry.cv_score);
+    }
+  }
+  EXPECT_EQ(outcome->leaderboard.front().algorithm, "linear_regression");
+  EXPECT_EQ(outcome->winner.algorithm, "linear_regression");
+  EXPECT_LT(outcome->leaderboard.front().cv_score, 0.2);
+  // Refit on the whole training part and scored once on the holdout.
+  EXPECT_EQ(outcome->refit.train_rows, 240);
+  EXPECT_EQ(outcome->refit.holdout_rows, 60);
+  EXPECT_LT(outcome->refit.metrics.at("rmse"), 0.2);
+}
+
+TEST(ModelSearchTest, AutoClassificationPicksTreesOnACheckerboardAndIsByteIdentical) {
+  const data::Table table = CheckerTable(400);
+  storage::TrainRequest request = AutoRequest("label");
+  request.cpu_budget = 3;
+  request.search.trials = 7;  // every family's first point and the logistic penalties: cheap, still a race
+  core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {2, 400, 400}));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::atomic<bool> cancelled{false};
+  core::Result<SearchOutcome> first = RunSearch(table, *plan, cancelled);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->leaderboard.front().metric, "log_loss");
+  EXPECT_NE(first->winner.algorithm, "logistic_regression");  // a tree family: no line separates a checkerboard
+  EXPECT_GT(first->refit.metrics.at("accuracy"), 0.9);
+
+  // Same data, plan and seed: the same leaderboard order and the same model bytes, whatever the thread timing.
+  core::Result<SearchOutcome> second = RunSearch(table, *plan, cancelled);
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(first->leaderboard.size(), second->leaderboard.size());
+  for (size_t idx = 0; idx < first->leaderboard.size(); ++idx) {
+    EXPECT_EQ(first->leaderboard[idx].algorithm, second->leaderboard[idx].algorithm);
+    EXPECT_EQ(first->leaderboard[idx].params, second->leaderboard[idx].params);
+    EXPECT_EQ(first->leaderboard[idx].cv_score, second->leaderboard[idx].cv_score);
+  }
+  EXPECT_EQ(ml::SerializeModel(*first->refit.model), ml::SerializeModel(*second->refit.model));
+}
+
+TEST(ModelSearchTest, GridSearchOverOneParameter) {
+  const data::Table table = LinearTable(120);
+  storage::TrainRequest request = AutoRequest("y");
+  request.algorithm = "xgboost_regressor";
+  request.search.method = "grid";
+  request.search.space = {{"max_depth", {1, 3}}, {"n_estimators", {5, 30}}};
+  core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {120, 120, 120}));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::atomic<bool> cancelled{false};
+  core::Result<SearchOutcome> outcome = RunSearch(table, *plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  ASSERT_EQ(outcome->leaderboard.size(), 4u);
+  // 5 depth-1 trees cannot fit the plane as well as 30 deeper ones.
+  EXPECT_EQ(outcome->leaderboard.back().params, (std::map<std::string, double>{{"max_depth", 1}, {"n_estimators", 5}}));
+  EXPECT_EQ(outcome->winner.boosting.n_estimators, 30);
+  EXPECT_THAT(outcome->log.back(), HasSubstr("winner: xgboost_regressor"));
+}
+
+TEST(ModelSearchTest, ATinyTimeBudgetStillKeepsAModel) {
+  const data::Table table = CheckerTable(300);
+  storage::TrainRequest request = AutoRequest("label");
+  request.time_budget_seconds = 1e-6;
+  request.cpu_budget = 1;
+  core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {2, 300, 300}));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::atomic<bool> cancelled{false};
+  core::Result<SearchOutcome> outcome = RunSearch(table, *plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  // The first trial always finishes; the budget ran out long before the last.
+  EXPECT_GE(outcome->leaderboard.size(), 1u);
+  EXPECT_LT(outcome->leaderboard.size(), plan->candidates.size());
+  EXPECT_NE(outcome->refit.model, nullptr);
+  bool noted = false;
+  for (const std::string& line : outcome->log) noted = noted || line.find("time budget ran out") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST(ModelSearchTest, CancelledSearchEndsCancelled) {
+  const data::Table table = CheckerTable(200);
+  core::Result<SearchPlan> plan = PlanSearch(AutoRequest("label"), SchemaOf(table, {2, 200, 200}));
+  ASSERT_TRUE(plan.ok());
+  std::atomic<bool> cancelled{true};
+  core::Result<SearchOutcome> outcome = RunSearch(table, *plan, cancelled);
+  ASSERT_FALSE(outcome.ok());
+  EXPECT_EQ(outcome.status().code(), core::StatusCode::kCancelled);
+}
+
+TEST(CrossValidateTest, ScoresEveryFoldOnTheTrainingPartOnly) {
+  const data::Table table = LinearTable(100);
+  core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {100, 100, 100}));
+  ASSERT_TRUE(plan.ok());
+  std::atomic<bool> cancelled{false};
+  core::Result<CrossValidation> cv = CrossValidate(table, plan->candidates.front(), 4, cancelled);
+  ASSERT_TRUE(cv.ok()) << cv.status().ToString();
+  EXPECT_EQ(cv->metric, "rmse");
+  ASSERT_EQ(cv->fold_scores.size(), 4u);
+  for (double score : cv->fold_scores) EXPECT_LT(score, 0.3);
+  core::Result<CrossValidation> too_many = CrossValidate(table, plan->candidates.front(), 81, cancelled);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_THAT(too_many.status().message(), HasSubstr("the training part has 80"));
+}
+
+}  // namespace
+}  // namespace amp::training

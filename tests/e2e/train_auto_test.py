@@ -1,0 +1,223 @@
+"""End-to-end: automatic model search, grid search and the job lifecycle around them.
+
+`amp train --dataset penguins --target species --algorithm auto` on the penguins CSV (tests/e2e/data, a copy of
+palmerpenguins' penguins.csv, CC0) prints a leaderboard and publishes a version whose leaderboard is in the version
+JSON and whose predictions serve through /api/predict; the API twin does the same. Bad search requests are 422
+before any job is queued; a long search is cancelled promptly; a job running when the server dies is marked
+interrupted on restart, keeps its log and is resubmitted with one call.
+
+Run: /usr/bin/python3 tests/e2e/train_auto_test.py --amp build/amp
+"""
+
+import os
+import pathlib
+import subprocess
+import time
+import unittest
+
+import amp_server
+from amp_server import DEMO_CSV, AmpServer, amp_binary, wait_until
+
+PENGUINS_CSV = pathlib.Path(__file__).resolve().parent / "data" / "penguins.csv"
+SPECIES = {"Adelie", "Chinstrap", "Gentoo"}
+
+
+class TrainAutoTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = AmpServer()
+        cls.addClassCleanup(cls.server.close)
+        cls.server.start()
+        with open(PENGUINS_CSV, "rb") as source:
+            cls.penguins = cls.upload("penguins", source.read())
+        with open(DEMO_CSV, "rb") as source:
+            cls.houses = cls.upload("houses", source.read())
+
+    @classmethod
+    def upload(cls, name, data):
+        response = cls.server.http.post(cls.server.url + "/v1/datasets", params={"name": name}, data=data,
+                                        headers={"Content-Type": "text/csv"}, timeout=30)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def http(self):
+        return self.server.http
+
+    def url(self, path):
+        return self.server.url + path
+
+    def amp(self, *args, timeout=240):
+        env = dict(os.environ, AMP_API_KEY=self.server.admin_key)
+        return subprocess.run([amp_binary(), *args, "--server", self.server.url], capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=env)
+
+    def job(self, job_id):
+        return self.http().get(self.url(f"/v1/jobs/{job_id}"), timeout=10).json()
+
+    def wait_for_job(self, job_id, timeout=180):
+        return wait_until(lambda: (lambda job: job if job["state"] not in ("queued", "running") else None)(
+            self.job(job_id)), timeout, what=f"job {job_id} to end")
+
+    def assert_leaderboard(self, leaderboard, metric):
+        self.assertGreaterEqual(len(leaderboard), 2, leaderboard)
+        self.assertEqual([entry["rank"] for entry in leaderboard], list(range(1, len(leaderboard) + 1)))
+        scores = [entry["cv_score"] for entry in leaderboard]
+        self.assertEqual(scores, sorted(scores))
+        for entry in leaderboard:
+            self.assertEqual(entry["metric"], metric)
+            for key in ("algorithm", "params", "cv_std", "fit_seconds"):
+                self.assertIn(key, entry)
+
+    def test_cli_auto_on_penguins_then_predict(self):
+        completed = self.amp("train", "--dataset", "penguins", "--target", "species", "--algorithm", "auto",
+                             "--time-budget", "20", "--folds", "3")
+        self.assertEqual(completed.returncode, 0, f"stdout: {completed.stdout}\nstderr: {completed.stderr}")
+        self.assertIn("succeeded", completed.stdout)
+        self.assertIn("leaderboard", completed.stdout)
+        self.assertIn("logistic_regression", completed.stdout)
+        self.assertIn("holdout:", completed.stdout)
+
+        model = self.http().get(self.url("/v1/models/penguins"), timeout=10).json()
+        version_number = model["latest_version"]
+        version = self.http().get(self.url(f"/v1/models/penguins/versions/{version_number}"), timeout=10).json()
+        self.assert_leaderboard(version["leaderboard"], "log_loss")
+        self.assertEqual(version["algorithm"], version["leaderboard"][0]["algorithm"])
+        self.assertGreater(version["metrics"]["accuracy"], 0.9)
+
+        row = {"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 15.0, "flipper_length_mm": 218,
+               "body_mass_g": 5200, "sex": "male", "year": 2008}
+        predicted = self.http().post(self.url("/api/predict"), json={"model_id": "penguins", "input_parameters": row},
+                                     timeout=10)
+        self.assertEqual(predicted.status_code, 200, predicted.text)
+        self.assertEqual(predicted.json()["prediction"], "Gentoo")
+
+    def test_api_auto_is_deterministic_and_logged(self):
+        body = {"dataset_id": "penguins", "target": "species", "algorithm": "auto", "search": {"folds": 3},
+                "cpu_budget": 2}
+        jobs = []
+        for model in ("penguins-a", "penguins-b"):
+            response = self.http().post(self.url(f"/v1/models/{model}/train"), json=body, timeout=10)
+            self.assertEqual(response.status_code, 202, response.text)
+            jobs.append(response.json()["id"])
+        results = [self.wait_for_job(job_id) for job_id in jobs]
+        for job in results:
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(job["dataset_id"], self.penguins)  # the name was resolved and recorded
+            self.assert_leaderboard(job["leaderboard"], "log_loss")
+            self.assertEqual(job["progress_detail"]["trials_done"], job["progress_detail"]["trials_total"])
+        artifacts = []
+        for model in ("penguins-a", "penguins-b"):
+            version = self.http().get(self.url(f"/v1/models/{model}/versions/1"), timeout=10).json()
+            artifacts.append(version["artifact"]["sha256"])
+        self.assertEqual(artifacts[0], artifacts[1])  # byte-identical models
+
+        logs = self.http().get(self.url(f"/v1/jobs/{jobs[0]}/logs"), timeout=10).json()
+        messages = [line["message"] for line in logs["lines"]]
+        self.assertTrue(messages[0].startswith("queued"), messages)
+        self.assertTrue(any(message.startswith("trial 1/") for message in messages), messages)
+        self.assertTrue(any(message.startswith("winner:") for message in messages), messages)
+        self.assertEqual(messages[-1], "succeeded")
+        self.assertEqual([line["seq"] for line in logs["lines"]], list(range(1, len(messages) + 1)))
+
+    def test_grid_search_through_the_api(self):
+        body = {"dataset_id": self.penguins, "target": "body_mass_g", "algorithm": "xgboost_regressor",
+                "features": ["species", "flipper_length_mm", "sex"],
+                "search": {"method": "grid", "space": {"max_depth": [2, 4], "n_estimators": [10, 30]}, "folds": 3}}
+        response = self.http().post(self.url("/v1/models/mass/train"), json=body, timeout=10)
+        self.assertEqual(response.status_code, 202, response.text)
+        job = self.wait_for_job(response.json()["id"])
+        self.assertEqual(job["state"], "succeeded", job)
+        self.assertEqual(len(job["leaderboard"]), 4)
+        self.assert_leaderboard(job["leaderboard"], "rmse")
+        self.assertEqual(job["search"]["method"], "grid")
+        version = self.http().get(self.url("/v1/models/mass/versions/1"), timeout=10).json()
+        best = version["leaderboard"][0]["params"]
+        self.assertEqual(version["params"]["max_depth"], best["max_depth"])
+        self.assertEqual(version["params"]["n_estimators"], best["n_estimators"])
+
+    def test_bad_searches_are_refused_before_a_job_is_queued(self):
+        before = len(self.http().get(self.url("/v1/jobs"), timeout=10).json()["jobs"])
+        cases = [
+            ({"algorithm": "xgboost_classifier", "search": {"method": "grid", "space": {"depth": [3]}}}, "depth"),
+            ({"algorithm": "xgboost_classifier", "search": {"method": "grid", "space": {"learning_rate": [0, 1]}}},
+             "learning_rate"),
+            ({"algorithm": "logistic_regression", "search": {"method": "annealing", "space": {"C": [1]}}},
+             "search.method"),
+            ({"algorithm": "auto", "params": {"C": 1}}, "'C'"),
+            ({"algorithm": "auto", "search": {"folds": 1}}, "search.folds"),
+            ({"algorithm": "auto", "cpu_budget": 0}, "cpu_budget"),
+            ({"algorithm": "auto", "search": {"method": "grid", "space": {"C": [1]}}}, "auto"),
+            ({"algorithm": "auto", "search": {"bogus": 1}}, "search.bogus"),
+        ]
+        for extra, needle in cases:
+            with self.subTest(extra=extra):
+                body = {"dataset_id": self.penguins, "target": "species", **extra}
+                response = self.http().post(self.url("/v1/models/refused/train"), json=body, timeout=10)
+                self.assertEqual(response.status_code, 422, response.text)
+                self.assertIn(needle, response.json()["error"])
+        # auto on a table with no usable row: every target value missing.
+        empty = self.upload("empty", b"x,y\n1,\n2,\n3,\n")
+        response = self.http().post(self.url("/v1/models/refused/train"),
+                                    json={"dataset_id": empty, "target": "y", "algorithm": "auto"}, timeout=10)
+        self.assertEqual(response.status_code, 422, response.text)
+        after = len(self.http().get(self.url("/v1/jobs"), timeout=10).json()["jobs"])
+        self.assertEqual(after, before)
+
+    def long_search(self, model):
+        """Submits a search over the houses that takes minutes; returns the job id once it runs."""
+        body = {"dataset_id": self.houses, "target": "price", "algorithm": "xgboost_regressor",
+                "search": {"method": "grid", "space": {"n_estimators": [5000], "max_depth": [10, 12],
+                                                       "learning_rate": [0.01, 0.02]}, "folds": 5},
+                "cpu_budget": 1}
+        response = self.http().post(self.url(f"/v1/models/{model}/train"), json=body, timeout=10)
+        self.assertEqual(response.status_code, 202, response.text)
+        job_id = response.json()["id"]
+        wait_until(lambda: self.job(job_id)["progress_detail"].get("boosting_round", 0) > 0, 60,
+                   what="the search to boost")
+        return job_id
+
+    def test_cancel_stops_a_long_search_promptly(self):
+        job_id = self.long_search("long-cancel")
+        running = self.job(job_id)
+        self.assertEqual(running["state"], "running")
+        self.assertEqual(running["progress_detail"]["phase"], "searching")
+        self.assertEqual(running["progress_detail"]["trials_total"], 4)
+        started = time.monotonic()
+        response = self.http().delete(self.url(f"/v1/jobs/{job_id}"), timeout=10)
+        self.assertEqual(response.status_code, 202, response.text)
+        job = self.wait_for_job(job_id, timeout=20)
+        self.assertEqual(job["state"], "cancelled", job)
+        # Generous for a loaded CI machine; the search checks the flag every boosting round and every 50 ms.
+        self.assertLess(time.monotonic() - started, 5)
+
+    def test_interrupted_job_is_resubmitted_and_keeps_its_log(self):
+        job_id = self.long_search("long-interrupted")
+        self.server._kill()  # the process dies mid-search (SIGKILL: no chance to record anything)
+        self.server.start()
+        job = self.job(job_id)
+        self.assertEqual(job["state"], "interrupted", job)
+        self.assertIn("resubmit", job["error"])
+        messages = [line["message"] for line in
+                    self.http().get(self.url(f"/v1/jobs/{job_id}/logs"), timeout=10).json()["lines"]]
+        self.assertTrue(messages[0].startswith("queued"), messages)
+        self.assertTrue(messages[-1].startswith("interrupted"), messages)
+
+        response = self.http().post(self.url(f"/v1/jobs/{job_id}/resubmit"), timeout=10)
+        self.assertEqual(response.status_code, 202, response.text)
+        again = response.json()
+        self.assertNotEqual(again["id"], job_id)
+        self.assertEqual(again["resubmitted_from"], job_id)
+        self.assertEqual(again["search"], job["search"])
+        # The CLI twin refuses a job that has not ended, then cancel it to finish quickly.
+        completed = self.amp("jobs", "resubmit", again["id"])
+        self.assertNotEqual(completed.returncode, 0)
+        self.assertIn("only an ended job", completed.stdout + completed.stderr)
+        self.http().delete(self.url(f"/v1/jobs/{again['id']}"), timeout=10)
+        self.assertIn(self.wait_for_job(again["id"], timeout=30)["state"], ("cancelled",))
+        # An unknown job is 404.
+        self.assertEqual(self.http().post(self.url("/v1/jobs/job_nope/resubmit"), timeout=10).status_code, 404)
+        self.assertEqual(self.http().get(self.url("/v1/jobs/job_nope/logs"), timeout=10).status_code, 404)
+
+
+if __name__ == "__main__":
+    amp_server.main_with_amp_arg()
