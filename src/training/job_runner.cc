@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/build_info.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "training/train_plan.h"
@@ -17,6 +18,12 @@ JobRunner::JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog&
 JobRunner::~JobRunner() { Shutdown(); }
 
 core::Status JobRunner::Save(const storage::JobRecord& job) { return metadata_.PutJob(job); }
+
+void JobRunner::AddEndListener(EndListener listener) { end_listeners_.push_back(std::move(listener)); }
+
+void JobRunner::NotifyEnded(const storage::JobRecord& job) {
+  for (const EndListener& listener : end_listeners_) listener(job);
+}
 
 core::Status JobRunner::Start() {
   AMP_ASSIGN_OR_RETURN(std::vector<storage::JobRecord> jobs, metadata_.ListJobs(1 << 30));
@@ -54,6 +61,11 @@ void JobRunner::Shutdown() {
 
 core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
+  registry::ModelMetadataUpdate metadata;
+  if (!request.model_description.empty()) metadata.description = request.model_description;
+  if (!request.model_owner.empty()) metadata.owner = request.model_owner;
+  metadata.tags = request.model_tags;
+  AMP_RETURN_IF_ERROR(registry::ValidateModelMetadata(metadata));
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(request.dataset_id));
   // Validated now; the worker plans again from the stored request, which records what was decided (the algorithm
   // and the task), so that a rerun cannot decide otherwise.
@@ -105,6 +117,7 @@ core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
   job.progress = "cancelled before it started";
   AMP_RETURN_IF_ERROR(Save(job));
   job_finished_.NotifyAll();
+  NotifyEnded(job);
   return job;
 }
 
@@ -152,6 +165,7 @@ void JobRunner::Finish(storage::JobRecord& job, storage::JobState state, std::st
   core::Status saved = Save(job);
   if (!saved.ok()) core::LogError("cannot record the end of job " + job.id + ": " + saved.ToString());
   core::LogInfo("job " + job.id + " " + job.progress + (job.error.empty() ? "" : ": " + job.error));
+  NotifyEnded(job);
 }
 
 void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled) {
@@ -196,6 +210,10 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   draft.dataset_id = dataset->id;
   draft.dataset_sha256 = dataset->sha256;
   draft.job_id = job.id;
+  draft.code_version = std::string(core::CodeVersion());
+  if (!job.request.model_description.empty()) draft.metadata.description = job.request.model_description;
+  if (!job.request.model_owner.empty()) draft.metadata.owner = job.request.model_owner;
+  draft.metadata.tags = job.request.model_tags;
   auto version = models_.PublishVersion(job.request.model_name, *outcome->model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;

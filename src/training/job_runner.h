@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,10 @@ namespace amp::training {
 
 class JobRunner {
  public:
+  // Told once when a job ends (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
+  // its final record is saved. Must not block (hand slow work, like a webhook, to another thread).
+  using EndListener = std::function<void(const storage::JobRecord&)>;
+
   JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
             const core::Clock& clock, int worker_count = 1);
   ~JobRunner();
@@ -42,6 +47,9 @@ class JobRunner {
   // Cancels a queued or running job; FailedPrecondition if it already ended.
   core::Result<storage::JobRecord> Cancel(std::string_view job_id);
 
+  // Add before Start.
+  void AddEndListener(EndListener listener);
+
   // Blocks until the job ends or `timeout_ms` passes; returns its last record.
   core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);
 
@@ -50,6 +58,7 @@ class JobRunner {
   void RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled);
   void Finish(storage::JobRecord& job, storage::JobState state, std::string error);
   core::Status Save(const storage::JobRecord& job);
+  void NotifyEnded(const storage::JobRecord& job);
 
   storage::MetadataStore& metadata_;
   registry::DatasetCatalog& datasets_;
@@ -65,6 +74,7 @@ class JobRunner {
   // Cancellation flags of running jobs, by id.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
+  std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };
 
 }  // namespace amp::training
