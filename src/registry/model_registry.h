@@ -44,9 +44,9 @@ struct VersionDraft {
 
 // Filters for ListModels; empty fields match every model.
 struct ModelFilter {
-  std::string tag;     // the model has this tag
-  std::string owner;   // owner equals this (case-insensitive)
-  std::string search;  // in the name, description, owner or a tag (case-insensitive substring)
+  std::string tag{};     // the model has this tag
+  std::string owner{};   // owner equals this (case-insensitive)
+  std::string search{};  // in the name, description, owner or a tag (case-insensitive substring)
 };
 bool MatchesFilter(const storage::ModelRecord& model, const ModelFilter& filter);
 
