@@ -10,6 +10,7 @@
 #include "api/json_out.h"
 #include "api/record_json.h"
 #include "ml/onnx/onnx_export.h"
+#include "ml/xgboost/xgboost_json_export.h"
 #include "registry/model_bundle.h"
 #include "storage/sha256.h"
 
@@ -233,14 +234,22 @@ Response ModelHandlers::GetArtifact(const Request&, const PathParams& params) {
 
 Response ModelHandlers::GetExport(const Request& request, const PathParams& params) {
   std::optional<std::string> format = request.QueryParam("format");
-  if (!format || *format != "onnx") {
-    return ErrorResponse(400, "invalid_argument", "format must be onnx (the only export format)");
+  if (!format || (*format != "onnx" && *format != "xgboost-json")) {
+    return ErrorResponse(400, "invalid_argument", "format must be onnx or xgboost-json");
   }
   storage::ModelRecord model;
   storage::VersionRecord version;
   if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
   auto loaded = registry_.LoadModel(version);
   if (!loaded.ok()) return ErrorResponse(loaded.status());
+  if (*format == "xgboost-json") {
+    auto exported = ml::ExportXgboostJson(**loaded);
+    if (!exported.ok()) return ErrorResponse(exported.status());
+    Response response = Response::Json(200, std::move(exported).value());
+    response.headers.emplace_back("Content-Disposition",
+                                  AttachmentHeader(model.name, version.version, ".xgboost.json"));
+    return response;
+  }
   auto onnx = ml::ExportOnnx(**loaded);
   if (!onnx.ok()) return ErrorResponse(onnx.status());
   Response response = Response::Json(200, std::move(onnx).value());

@@ -423,10 +423,11 @@ int DownloadModel(const CommonOptions& common, const std::string& model, int64_t
   return SaveVersionResource(common, model, version, "artifact", ".ampbundle", std::move(output));
 }
 
-// Saves a version exported to `format` (the server knows "onnx"), default file NAME-vN.<format>.
+// Saves a version exported to `format` ("onnx" or "xgboost-json"), default file NAME-vN.onnx / NAME-vN.xgboost.json.
 int ExportModel(const CommonOptions& common, const std::string& model, int64_t version, const std::string& format,
                 std::string output) {
-  return SaveVersionResource(common, model, version, "export?format=" + http::UrlEncode(format), "." + format,
+  const std::string extension = format == "xgboost-json" ? ".xgboost.json" : "." + format;
+  return SaveVersionResource(common, model, version, "export?format=" + http::UrlEncode(format), extension,
                              std::move(output));
 }
 
@@ -629,8 +630,10 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
         "Save a version with its preprocessing as an ONNX model for other runtimes (default: the served one)");
     export_command->add_option("name", *export_name, "Model name or id")->required();
     export_command->add_option("--version", *export_version, "Version number (default: the served version)");
-    export_command->add_option("--format", *export_format, "Format (onnx)")->check(CLI::IsMember({"onnx"}));
-    export_command->add_option("--output,-o", *export_output, "File to write (default NAME-vN.onnx)");
+    export_command->add_option("--format", *export_format, "Format: onnx (default) or xgboost-json")
+        ->check(CLI::IsMember({"onnx", "xgboost-json"}));
+    export_command->add_option("--output,-o", *export_output,
+                               "File to write (default NAME-vN.onnx or NAME-vN.xgboost.json)");
     add_common(export_command);
     export_command->callback([=] {
       *action = [=] { return ExportModel(*common, *export_name, *export_version, *export_format, *export_output); };
