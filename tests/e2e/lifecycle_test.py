@@ -106,7 +106,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(lineage["job_id"], job["id"])
         self.assertTrue(lineage["code_version"].startswith("0."), lineage)
         self.assertIn("l2", page["versions"][0]["params"])
-        self.assertIn("rmse", page["versions"][0]["metrics"])
+        self.assertEqual(page["versions"][0]["metrics"]["train_rows"], 40)
 
         patched = self.http.patch(f"{self.url}/v1/models/meta-a",
                                   json={"description": "Line fit v2", "tags": ["b", "a", "a"], "public": True})
@@ -154,7 +154,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(served.status_code, 409, served.text)
         self.assertIn("latest", served.json()["error"])
         # Version 2 is pinned (loaded) by a request first: deleting it unloads it.
-        pinned = self.http.post(f"{self.url}/v1/models/deletable/versions/2/predict", json={"x": 1})
+        pinned = self.http.post(f"{self.url}/v1/models/deletable/versions/2/predict", json={"rows": [{"x": 1}]})
         self.assertEqual(pinned.status_code, 200, pinned.text)
         deleted = self.http.delete(f"{self.url}/v1/models/deletable/versions/2")
         self.assertEqual(deleted.status_code, 200, deleted.text)
@@ -163,7 +163,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(self.http.get(f"{self.url}/v1/models/deletable/versions/2").status_code, 404)
         self.assertEqual(self.http.get(f"{self.url}/v1/models/deletable/versions/2/artifact").status_code, 404)
         self.assertEqual(self.http.post(f"{self.url}/v1/models/deletable/versions/2/predict",
-                                        json={"x": 1}).status_code, 404)
+                                        json={"rows": [{"x": 1}]}).status_code, 404)
         self.assertEqual(self.http.delete(f"{self.url}/v1/models/deletable/versions/2").status_code, 404)
         self.assertEqual(self.http.delete(f"{self.url}/v1/models/deletable/versions/x").status_code, 400)
         # Numbers are never reused; the audit log has the deletion.
@@ -218,7 +218,7 @@ class LifecycleTest(unittest.TestCase):
         self.assertEqual(payload["job"]["id"], job["id"])
         self.assertEqual(payload["model"]["name"], "notified")
         self.assertEqual(payload["version"], 1)
-        self.assertIn("rmse", payload["metrics"])
+        self.assertEqual(payload["metrics"]["train_rows"], 40)
         artifact = self.http.get(self.url + payload["download"]["artifact"])
         self.assertEqual(artifact.status_code, 200)
         self.assertEqual(artifact.headers["X-Amp-Bundle-Sha256"], hashlib.sha256(artifact.content).hexdigest())
