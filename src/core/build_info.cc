@@ -6,6 +6,8 @@
 
 namespace amp::core {
 
-std::string_view CodeVersion() { return AMP_CODE_VERSION; }
+std::string_view CodeVersion() {
+  return AMP_CODE_VERSION;
+}
 
 }  // namespace amp::core

@@ -47,7 +47,9 @@ core::Result<int> HttpWebhookTransport::Post(const std::string& url, const Webho
 WebhookSender::WebhookSender(WebhookOptions options, WebhookTransport& transport, const core::Clock& clock)
     : options_(std::move(options)), transport_(transport), clock_(clock) {}
 
-WebhookSender::~WebhookSender() { Shutdown(); }
+WebhookSender::~WebhookSender() {
+  Shutdown();
+}
 
 void WebhookSender::Start() {
   core::MutexLock lock(mu_);
@@ -107,8 +109,8 @@ bool WebhookSender::Attempt(Delivery& delivery) {
   auto status = transport_.Post(delivery.url, headers, delivery.body);
   if (status.ok() && *status >= 200 && *status < 300) return true;
   core::LogWarning("webhooks: " + delivery.event + " to " + delivery.url + " attempt " +
-                   std::to_string(delivery.attempts) + " failed: " +
-                   (status.ok() ? "HTTP " + std::to_string(*status) : status.status().ToString()));
+                   std::to_string(delivery.attempts) +
+                   " failed: " + (status.ok() ? "HTTP " + std::to_string(*status) : status.status().ToString()));
   return false;
 }
 

@@ -210,8 +210,8 @@ TEST_F(ModelLifecycleTest, CollectorKeepsLastNAliasedAndInUseVersions) {
       },
       std::chrono::hours(1));
   EXPECT_EQ(collector.CollectOnce(), 2);
-  EXPECT_THAT(collected, ElementsAre(std::pair<std::string, int64_t>{"houses", 1},
-                                     std::pair<std::string, int64_t>{"houses", 4}));
+  EXPECT_THAT(collected,
+              ElementsAre(std::pair<std::string, int64_t>{"houses", 1}, std::pair<std::string, int64_t>{"houses", 4}));
   EXPECT_THAT(VersionNumbers(model_id), ElementsAre(2, 3, 5, 6));
   EXPECT_EQ(collector.CollectOnce(), 0);  // nothing more to do
   EXPECT_THAT(VersionNumbers(registry_->FindModel("other")->id), ElementsAre(1));

@@ -9,7 +9,9 @@ RetentionCollector::RetentionCollector(ModelRegistry& registry, InUse in_use, On
                                        std::chrono::milliseconds interval)
     : registry_(registry), in_use_(std::move(in_use)), on_collected_(std::move(on_collected)), interval_(interval) {}
 
-RetentionCollector::~RetentionCollector() { Shutdown(); }
+RetentionCollector::~RetentionCollector() {
+  Shutdown();
+}
 
 void RetentionCollector::Start() {
   {
