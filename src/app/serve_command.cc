@@ -147,6 +147,13 @@ void MarkDemoModelPublic(storage::MetadataStore& metadata, auth::AccessControl& 
   if (!created.ok()) core::LogError("demo model: cannot make it public: " + created.ToString());
 }
 
+// Stops the job runner when it goes out of scope (JobRunner::Shutdown is idempotent). Declared after an object that
+// job listeners call, it makes sure no job runs once that object is gone.
+struct StopJobsFirst {
+  training::JobRunner& jobs;
+  ~StopJobsFirst() { jobs.Shutdown(); }
+};
+
 int Fail(const core::Status& status) {
   core::LogError(status.ToString());
   return 1;
@@ -197,6 +204,8 @@ int RunServe(const ServeOptions& options) {
   http::HttpWebhookTransport webhook_transport;
   http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
   webhooks.Start();
+  // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
+  StopJobsFirst stop_jobs_before_webhooks{jobs};
   jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {
     if (job.request.callback_url.empty()) return;
     webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));
@@ -222,6 +231,8 @@ int RunServe(const ServeOptions& options) {
   models.AddVersionListener([&retention](const storage::ModelRecord&, const storage::VersionRecord&) {
     retention.Poke();
   });
+  // On every way out, training stops before the collector is destroyed: a job publishing pokes it.
+  StopJobsFirst stop_jobs_before_retention{jobs};
 
   api::Router router;
   api::HealthHandlers health;
