@@ -64,6 +64,7 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"GET /v1/models/{name}", "UFAA"},
       {"PATCH /v1/models/{name}", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}", "UFAA"},
+      {"DELETE /v1/models/{name}/versions/{version}", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}/artifact", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}/export", "UFAA"},
       {"GET /v1/models/{name}/aliases", "UFAA"},
@@ -127,7 +128,7 @@ class AccessGuardTest : public ::testing::Test {
     metrics.AddRoutes(router_);
     KeyHandlers keys(*access_);
     keys.AddRoutes(router_);
-    ModelAccessHandlers model_access(*access_);
+    ModelAccessHandlers model_access(*access_, *registry_);
     model_access.AddRoutes(router_);
     AuditHandlers audit(*store_);
     audit.AddRoutes(router_);

@@ -124,15 +124,35 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
         }
         request->params[std::string(param.key)] = number;
       }
+    } else if (key == "callback_url" || key == "description" || key == "owner") {
+      std::string_view text;
+      if (value.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "a string");
+      std::string& dest = key == "callback_url" ? request->callback_url
+                          : key == "owner"      ? request->model_owner
+                                                : request->model_description;
+      dest = std::string(text);
+    } else if (key == "tags") {
+      simdjson::dom::array tags;
+      if (value.get_array().get(tags) != simdjson::SUCCESS) return field_error(key, "an array of strings");
+      request->model_tags.emplace();
+      for (simdjson::dom::element tag : tags) {
+        std::string_view text;
+        if (tag.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "an array of strings");
+        request->model_tags->emplace_back(text);
+      }
     } else {
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
                                "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
-                               "time_budget_seconds");
+                               "time_budget_seconds, callback_url, description, owner, tags");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
   if (request->target.empty()) return ErrorResponse(422, "invalid_input", "'target' is required");
+  if (!request->callback_url.empty() &&
+      (request->callback_url.rfind("http://", 0) != 0 || request->callback_url.size() > 2048)) {
+    return field_error("callback_url", "an http:// URL of at most 2048 characters");
+  }
   return std::nullopt;
 }
 

@@ -10,6 +10,7 @@
 #include "api/json_out.h"
 #include "api/record_json.h"
 #include "ml/onnx/onnx_export.h"
+#include "ml/xgboost/xgboost_json_export.h"
 #include "registry/model_bundle.h"
 #include "storage/sha256.h"
 
@@ -31,6 +32,21 @@ void WriteModelHeader(JsonWriter& writer, const storage::ModelRecord& model) {
   WriteTime(writer, model.created_at_micros);
   writer.Key("public");
   writer.Bool(model.is_public);
+  writer.Key("owner");
+  WriteString(writer, model.owner);
+  writer.Key("tags");
+  writer.StartArray();
+  for (const std::string& tag : model.tags) WriteString(writer, tag);
+  writer.EndArray();
+  writer.Key("retention");
+  if (model.retention_keep_last > 0) {
+    writer.StartObject();
+    writer.Key("keep_last");
+    writer.Int64(model.retention_keep_last);
+    writer.EndObject();
+  } else {
+    writer.Null();
+  }
 }
 
 void WriteAlias(JsonWriter& writer, const storage::AliasRecord& alias) {
@@ -89,6 +105,8 @@ void ModelHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}", OnPathModel(auth::Action::kReadModel),
              [this](const Request& request, const PathParams& params) { return GetVersion(request, params); });
+  router.Add(Method::kDelete, "/v1/models/{name}/versions/{version}", OnPathModel(auth::Action::kDeleteVersion),
+             [this](const Request& request, const PathParams& params) { return DeleteVersion(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/artifact", OnPathModel(auth::Action::kDownloadModel),
              [this](const Request& request, const PathParams& params) { return GetArtifact(request, params); });
   router.Add(Method::kGet, "/v1/models/{name}/versions/{version}/export", OnPathModel(auth::Action::kDownloadModel),
@@ -102,7 +120,11 @@ void ModelHandlers::AddRoutes(Router& router) {
 }
 
 Response ModelHandlers::List(const Request& request) {
-  auto models = registry_.ListModels();
+  registry::ModelFilter filter;
+  filter.tag = request.QueryParam("tag").value_or("");
+  filter.owner = request.QueryParam("owner").value_or("");
+  filter.search = request.QueryParam("q").value_or("");
+  auto models = registry_.ListModels(filter);
   if (!models.ok()) return ErrorResponse(models.status());
   JsonOut out;
   out.writer.StartObject();
@@ -172,6 +194,32 @@ Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
   return Response::Json(200, out.Take());
 }
 
+Response ModelHandlers::DeleteVersion(const Request&, const PathParams& params) {
+  int64_t number = 0;
+  if (auto error = ParseVersionParam(params[1], &number)) return std::move(*error);
+  auto removed = registry_.DeleteVersion(params[0], number);
+  if (!removed.ok()) {
+    switch (removed.status().code()) {
+      case core::StatusCode::kNotFound:
+        return ErrorResponse(removed.status(), "not_found");
+      case core::StatusCode::kFailedPrecondition:  // an alias points to it, or calls by name serve it
+        return ErrorResponse(409, "version_in_use", removed.status().message());
+      default:
+        return ErrorResponse(removed.status());
+    }
+  }
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("model_id");
+  WriteString(out.writer, removed->model_id);
+  out.writer.Key("version");
+  out.writer.Int64(removed->version);
+  out.writer.Key("deleted");
+  out.writer.Bool(true);
+  out.writer.EndObject();
+  return Response::Json(200, out.Take());
+}
+
 Response ModelHandlers::GetArtifact(const Request&, const PathParams& params) {
   storage::ModelRecord model;
   storage::VersionRecord version;
@@ -186,14 +234,22 @@ Response ModelHandlers::GetArtifact(const Request&, const PathParams& params) {
 
 Response ModelHandlers::GetExport(const Request& request, const PathParams& params) {
   std::optional<std::string> format = request.QueryParam("format");
-  if (!format || *format != "onnx") {
-    return ErrorResponse(400, "invalid_argument", "format must be onnx (the only export format)");
+  if (!format || (*format != "onnx" && *format != "xgboost-json")) {
+    return ErrorResponse(400, "invalid_argument", "format must be onnx or xgboost-json");
   }
   storage::ModelRecord model;
   storage::VersionRecord version;
   if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
   auto loaded = registry_.LoadModel(version);
   if (!loaded.ok()) return ErrorResponse(loaded.status());
+  if (*format == "xgboost-json") {
+    auto exported = ml::ExportXgboostJson(**loaded);
+    if (!exported.ok()) return ErrorResponse(exported.status());
+    Response response = Response::Json(200, std::move(exported).value());
+    response.headers.emplace_back("Content-Disposition",
+                                  AttachmentHeader(model.name, version.version, ".xgboost.json"));
+    return response;
+  }
   auto onnx = ml::ExportOnnx(**loaded);
   if (!onnx.ok()) return ErrorResponse(onnx.status());
   Response response = Response::Json(200, std::move(onnx).value());

@@ -127,6 +127,8 @@ void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& versio
   WriteString(writer, version.dataset_sha256);
   writer.Key("job_id");
   WriteString(writer, version.job_id);
+  writer.Key("code_version");
+  WriteString(writer, version.code_version);
   writer.EndObject();
   writer.Key("artifact");
   writer.StartObject();
@@ -256,6 +258,10 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
   if (!job.error.empty()) {
     writer.Key("error");
     WriteString(writer, job.error);
+  }
+  if (!job.request.callback_url.empty()) {
+    writer.Key("callback_url");
+    WriteString(writer, job.request.callback_url);
   }
   if (job.state == storage::JobState::kSucceeded) {
     writer.Key("result");

@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
   serve_command->add_option("--max-concurrent-per-key", serve.quotas.max_concurrent,
                             "Concurrent requests allowed per API key; 0: unlimited");
   bool no_access_log = false;
+  serve_command->add_option("--webhook-secret-file", serve.webhook_secret_file,
+                            "HMAC key of job callbacks (default: <data-dir>/webhook.secret, made on first start)");
+  serve_command->add_option("--retention-interval-seconds", serve.retention_interval_seconds,
+                            "How often the retention collector runs, besides after each publish (default 300)");
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;
   serve_command->add_flag("--no-demo", no_demo, "Do not train the demo model on first start");

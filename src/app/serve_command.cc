@@ -17,6 +17,7 @@
 #include "api/dataset_handlers.h"
 #include "api/health_handlers.h"
 #include "api/job_handlers.h"
+#include "api/job_notification.h"
 #include "api/key_handlers.h"
 #include "api/kserve_v2_handlers.h"
 #include "api/metrics_handlers.h"
@@ -26,14 +27,17 @@
 #include "app/demo_model.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
+#include "auth/api_key.h"
 #include "auth/audit_log.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "http/listen_policy.h"
+#include "http/webhook_sender.h"
 #include "metrics/serving_metrics.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
+#include "registry/retention_collector.h"
 #include "serving/model_manager.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
@@ -138,6 +142,26 @@ core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, 
   return core::Status::Ok();
 }
 
+// The webhook signing key: read from `file` if given, else from <data>/webhook.secret, created on first start.
+core::Result<std::string> LoadWebhookSecret(const fs::path& file, const fs::path& data_dir) {
+  const fs::path path = file.empty() ? data_dir / "webhook.secret" : file;
+  std::error_code ec;
+  if (file.empty() && !fs::exists(path, ec)) {
+    AMP_ASSIGN_OR_RETURN(std::string secret, auth::GenerateSecret());
+    AMP_RETURN_IF_ERROR(WriteSecretFile(path, secret));
+    core::LogInfo("created the webhook signing secret in " + path.string() + " (mode 0600)");
+    return secret;
+  }
+  std::ifstream in(path);
+  std::string secret;
+  if (!in || !std::getline(in, secret)) return core::InvalidArgument("cannot read the webhook secret " + path.string());
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.size() < 16) {
+    return core::InvalidArgument("the webhook secret in " + path.string() + " must be at least 16 characters");
+  }
+  return secret;
+}
+
 // The demo model answers the classic client without credentials: its record is created public before the job
 // that trains it publishes a version (which then finds the record by name).
 void MarkDemoModelPublic(storage::MetadataStore& metadata, auth::AccessControl& access, const core::Clock& clock) {
@@ -148,6 +172,13 @@ void MarkDemoModelPublic(storage::MetadataStore& metadata, auth::AccessControl& 
   }
   if (!created.ok()) core::LogError("demo model: cannot make it public: " + created.ToString());
 }
+
+// Stops the job runner when it goes out of scope (JobRunner::Shutdown is idempotent). Declared after an object that
+// job listeners call, it makes sure no job runs once that object is gone.
+struct StopJobsFirst {
+  training::JobRunner& jobs;
+  ~StopJobsFirst() { jobs.Shutdown(); }
+};
 
 int Fail(const core::Status& status) {
   core::LogError(status.ToString());
@@ -194,6 +225,17 @@ int RunServe(const ServeOptions& options) {
   serving::ModelManager manager(models, serving::ModelManagerOptions{options.model_cache_bytes});
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
+  auto webhook_secret = LoadWebhookSecret(options.webhook_secret_file, data_dir);
+  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
+  http::HttpWebhookTransport webhook_transport;
+  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
+  webhooks.Start();
+  // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
+  StopJobsFirst stop_jobs_before_webhooks{jobs};
+  jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {
+    if (job.request.callback_url.empty()) return;
+    webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));
+  });
   if (core::Status started = jobs.Start(); !started.ok()) return Fail(started);
 
   auth::AccessControl access(**metadata, clock);
@@ -202,6 +244,21 @@ int RunServe(const ServeOptions& options) {
   if (core::Status loaded = audit.Load(); !loaded.ok()) return Fail(loaded);
   if (core::Status admin = EnsureAdminKey(access, audit, data_dir); !admin.ok()) return Fail(admin);
   auth::KeyQuotas quotas(options.quotas, clock);
+  registry::RetentionCollector retention(
+      models, [&manager](const std::string& model_id) { return manager.HeldVersions(model_id); },
+      [&audit](const storage::ModelRecord& model, const storage::VersionRecord& version) {
+        core::Status appended = audit.Append("server (retention)", "delete_version",
+                                             "model:" + model.id + " (" + model.name + ") version " +
+                                                 std::to_string(version.version),
+                                             "", "ok: keep_last " + std::to_string(model.retention_keep_last));
+        if (!appended.ok()) core::LogError("audit log: " + appended.ToString());
+      },
+      std::chrono::seconds(std::max<int64_t>(1, options.retention_interval_seconds)));
+  models.AddVersionListener([&retention](const storage::ModelRecord&, const storage::VersionRecord&) {
+    retention.Poke();
+  });
+  // On every way out, training stops before the collector is destroyed: a job publishing pokes it.
+  StopJobsFirst stop_jobs_before_retention{jobs};
 
   api::Router router;
   api::HealthHandlers health;
@@ -221,7 +278,8 @@ int RunServe(const ServeOptions& options) {
   metrics_handlers.AddRoutes(router);
   api::KeyHandlers key_handlers(access);
   key_handlers.AddRoutes(router);
-  api::ModelAccessHandlers model_access_handlers(access);
+  api::ModelAccessHandlers model_access_handlers(access, models);
+  model_access_handlers.OnModelChanged([&retention](const storage::ModelRecord&) { retention.Poke(); });
   model_access_handlers.AddRoutes(router);
   api::AuditHandlers audit_handlers(**metadata);
   audit_handlers.AddRoutes(router);
@@ -250,6 +308,7 @@ int RunServe(const ServeOptions& options) {
                 " (data folder " + data_dir.string() + ")");
 
   manager.LoadAll();
+  retention.Start();
   if (options.demo) {
     auto csv = FindDemoCsv(options.demo_csv);
     if (!csv.ok()) {
@@ -275,7 +334,9 @@ int RunServe(const ServeOptions& options) {
                 "; draining in-flight requests");
   health.SetReady(false);
   server.Shutdown();
+  retention.Shutdown();
   jobs.Shutdown();
+  webhooks.Shutdown();
   core::LogInfo("amp stopped");
   return 0;
 }

@@ -26,6 +26,10 @@ struct ServeOptions {
   std::string artifacts;
   std::string s3_endpoint;
   auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
+  // The HMAC key of training-completion callbacks (docs/models.md): a file holding it, or empty for
+  // <data_dir>/webhook.secret, created (mode 0600) on first start.
+  std::filesystem::path webhook_secret_file;
+  int64_t retention_interval_seconds = 300;  // how often the retention collector runs (also after each publish)
 };
 
 // Returns the process exit code.

@@ -233,6 +233,10 @@ struct TrainOptions {
   int folds = 0;
   int cpu_budget = 0;
   double time_budget_seconds = 0;
+  std::string callback_url;
+  std::string description;
+  std::string owner;
+  std::vector<std::string> tags;
   bool wait = false;
   int timeout_seconds = 3600;
 };
@@ -241,6 +245,12 @@ bool IsNumber(const std::string& text) {
   char* end = nullptr;
   std::strtod(text.c_str(), &end);
   return !text.empty() && *end == '\0';
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string text = "[";
+  for (size_t idx = 0; idx < values.size(); ++idx) text += (idx ? "," : "") + JsonQuote(values[idx]);
+  return text + "]";
 }
 
 int Train(const CommonOptions& common, const TrainOptions& options) {
@@ -302,6 +312,10 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
     std::snprintf(number, sizeof(number), "%.17g", options.time_budget_seconds);
     body += ",\"time_budget_seconds\":" + std::string(number);
   }
+  if (!options.callback_url.empty()) body += ",\"callback_url\":" + JsonQuote(options.callback_url);
+  if (!options.description.empty()) body += ",\"description\":" + JsonQuote(options.description);
+  if (!options.owner.empty()) body += ",\"owner\":" + JsonQuote(options.owner);
+  if (!options.tags.empty()) body += ",\"tags\":" + JsonStringArray(options.tags);
   body += "}";
   // Without --model the model is named after the dataset.
   const std::string model = options.model.empty() ? options.dataset : options.model;
@@ -368,9 +382,20 @@ int ListJobs(const CommonOptions& common) {
   return 0;
 }
 
-int ListModels(const CommonOptions& common) {
+struct ModelFilterOptions {
+  std::string tag;
+  std::string owner;
+  std::string search;
+};
+
+int ListModels(const CommonOptions& common, const ModelFilterOptions& filter) {
+  std::string query;
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"tag", &filter.tag},
+                                    {"owner", &filter.owner}, {"q", &filter.search}}) {
+    if (!value->empty()) query += std::string(query.empty() ? "?" : "&") + name + "=" + http::UrlEncode(*value);
+  }
   Call call(common);
-  if (!call.Send("GET", "/v1/models")) return 1;
+  if (!call.Send("GET", "/v1/models" + query)) return 1;
   std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "VERSION", "ALGORITHM", "TARGET", "METRICS"}};
   simdjson::dom::array models;
   if (call.root()["models"].get(models) == simdjson::SUCCESS) {
@@ -403,6 +428,48 @@ int SetModelPublic(const CommonOptions& common, const std::string& model, bool i
   const std::string body = is_public ? R"({"public":true})" : R"({"public":false})";
   if (!call.Send("PATCH", "/v1/models/" + http::UrlEncode(model), body, "application/json")) return 1;
   std::cout << "model '" << Text(call.root(), "name") << "' is now " << (is_public ? "public" : "private") << "\n";
+  return 0;
+}
+
+struct UpdateOptions {
+  std::string description;
+  bool has_description = false;
+  std::string owner;
+  bool has_owner = false;
+  std::vector<std::string> tags;
+  bool clear_tags = false;
+  int64_t keep_last = 0;
+  bool no_retention = false;
+};
+
+// PATCH /v1/models/{model} with the fields given.
+int UpdateModel(const CommonOptions& common, const std::string& model, const UpdateOptions& options) {
+  std::string body;
+  auto add = [&body](std::string_view key, const std::string& json) {
+    body += (body.empty() ? "{" : ",") + JsonQuote(key) + ":" + json;
+  };
+  if (options.has_description) add("description", JsonQuote(options.description));
+  if (options.has_owner) add("owner", JsonQuote(options.owner));
+  if (!options.tags.empty() || options.clear_tags) add("tags", JsonStringArray(options.tags));
+  if (options.no_retention) {
+    add("retention", "null");
+  } else if (options.keep_last > 0) {
+    add("retention", "{\"keep_last\":" + std::to_string(options.keep_last) + "}");
+  }
+  if (body.empty()) return PrintError("nothing to change: give --description, --owner, --tag, --keep-last ...");
+  body += "}";
+  Call call(common);
+  if (!call.Send("PATCH", "/v1/models/" + http::UrlEncode(model), body, "application/json")) return 1;
+  std::cout << simdjson::minify(call.root()) << "\n";
+  return 0;
+}
+
+int DeleteVersion(const CommonOptions& common, const std::string& model, int64_t version) {
+  Call call(common);
+  if (!call.Send("DELETE", "/v1/models/" + http::UrlEncode(model) + "/versions/" + std::to_string(version))) {
+    return 1;
+  }
+  std::cout << "deleted version " << version << " of model '" << model << "'\n";
   return 0;
 }
 
@@ -459,10 +526,11 @@ int DownloadModel(const CommonOptions& common, const std::string& model, int64_t
   return SaveVersionResource(common, model, version, "artifact", ".ampbundle", std::move(output));
 }
 
-// Saves a version exported to `format` (the server knows "onnx"), default file NAME-vN.<format>.
+// Saves a version exported to `format` ("onnx" or "xgboost-json"), default file NAME-vN.onnx / NAME-vN.xgboost.json.
 int ExportModel(const CommonOptions& common, const std::string& model, int64_t version, const std::string& format,
                 std::string output) {
-  return SaveVersionResource(common, model, version, "export?format=" + http::UrlEncode(format), "." + format,
+  const std::string extension = format == "xgboost-json" ? ".xgboost.json" : "." + format;
+  return SaveVersionResource(common, model, version, "export?format=" + http::UrlEncode(format), extension,
                              std::move(output));
 }
 
@@ -600,6 +668,11 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--cpu-budget", options->cpu_budget, "Threads the job may use (default 2)");
     train->add_option("--time-budget", options->time_budget_seconds,
                       "Seconds after which a search stops and keeps the best so far");
+    train->add_option("--callback-url", options->callback_url,
+                      "POST the outcome here when the job ends (signed; see docs/models.md)");
+    train->add_option("--description", options->description, "Set the model's description");
+    train->add_option("--owner", options->owner, "Set the model's owner");
+    train->add_option("--tag", options->tags, "Set the model's tags (repeat for several)");
     train->add_flag("--wait", options->wait,
                     "Wait for the job to finish and print its outcome (a search always waits)");
     train->add_option("--timeout", options->timeout_seconds, "Seconds to wait with --wait (default 3600)");
@@ -679,14 +752,48 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
         "Save a version with its preprocessing as an ONNX model for other runtimes (default: the served one)");
     export_command->add_option("name", *export_name, "Model name or id")->required();
     export_command->add_option("--version", *export_version, "Version number (default: the served version)");
-    export_command->add_option("--format", *export_format, "Format (onnx)")->check(CLI::IsMember({"onnx"}));
-    export_command->add_option("--output,-o", *export_output, "File to write (default NAME-vN.onnx)");
+    export_command->add_option("--format", *export_format, "Format: onnx (default) or xgboost-json")
+        ->check(CLI::IsMember({"onnx", "xgboost-json"}));
+    export_command->add_option("--output,-o", *export_output,
+                               "File to write (default NAME-vN.onnx or NAME-vN.xgboost.json)");
     add_common(export_command);
     export_command->callback([=] {
       *action = [=] { return ExportModel(*common, *export_name, *export_version, *export_format, *export_output); };
     });
+    auto update_name = std::make_shared<std::string>();
+    auto update = std::make_shared<UpdateOptions>();
+    CLI::App* update_command = models->add_subcommand(
+        "update", "Change a model's description, owner, tags or retention policy (developer, admin)");
+    update_command->add_option("name", *update_name, "Model name or id")->required();
+    CLI::Option* description = update_command->add_option("--description", update->description, "New description");
+    CLI::Option* owner = update_command->add_option("--owner", update->owner, "New owner (a person or team)");
+    update_command->add_option("--tag", update->tags, "Tag (repeat for several); replaces the model's tags");
+    update_command->add_flag("--clear-tags", update->clear_tags, "Remove every tag");
+    update_command->add_option("--keep-last", update->keep_last,
+                               "Retention: keep the newest N versions (plus aliased and loaded ones)");
+    update_command->add_flag("--no-retention", update->no_retention, "Keep every version");
+    add_common(update_command);
+    update_command->callback([=] {
+      update->has_description = description->count() > 0;
+      update->has_owner = owner->count() > 0;
+      *action = [=] { return UpdateModel(*common, *update_name, *update); };
+    });
+    auto delete_name = std::make_shared<std::string>();
+    auto delete_version = std::make_shared<int64_t>(0);
+    CLI::App* delete_command = models->add_subcommand(
+        "delete-version", "Delete a version and its artifact (refused while an alias points to it)");
+    delete_command->add_option("name", *delete_name, "Model name or id")->required();
+    delete_command->add_option("version", *delete_version, "Version number")->required();
+    add_common(delete_command);
+    delete_command->callback([=] {
+      *action = [=] { return DeleteVersion(*common, *delete_name, *delete_version); };
+    });
+    auto filter = std::make_shared<ModelFilterOptions>();
+    models->add_option("--tag", filter->tag, "List only models with this tag");
+    models->add_option("--owner", filter->owner, "List only models of this owner");
+    models->add_option("--search", filter->search, "List only models whose name, description, owner or tags hold this");
     models->callback([=] {
-      if (!*action) *action = [=] { return ListModels(*common); };
+      if (!*action) *action = [=] { return ListModels(*common, *filter); };
     });
   }
 

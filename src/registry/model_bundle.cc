@@ -109,6 +109,8 @@ std::string EncodeBundle(const storage::ModelRecord& model, const storage::Versi
   WriteString(writer, version.dataset_sha256);
   writer.Key("job_id");
   WriteString(writer, version.job_id);
+  writer.Key("code_version");
+  WriteString(writer, version.code_version);
   writer.EndObject();
   writer.Key("model_sha256");
   WriteString(writer, storage::Sha256Hex(artifact));
@@ -171,6 +173,9 @@ core::Result<DecodedBundle> DecodeBundle(std::string_view bytes) {
   AMP_RETURN_IF_ERROR(ReadString(*lineage, "dataset_id", &version.dataset_id));
   AMP_RETURN_IF_ERROR(ReadString(*lineage, "dataset_sha256", &version.dataset_sha256));
   AMP_RETURN_IF_ERROR(ReadString(*lineage, "job_id", &version.job_id));
+  if (Member(*lineage, "code_version") != nullptr) {  // absent from bundles written before it was recorded
+    AMP_RETURN_IF_ERROR(ReadString(*lineage, "code_version", &version.code_version));
+  }
   AMP_RETURN_IF_ERROR(ReadString(*manifest, "model_sha256", &version.artifact_sha256));
   AMP_RETURN_IF_ERROR(ReadInt(*manifest, "model_size_bytes", &version.artifact_size_bytes));
 

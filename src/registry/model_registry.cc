@@ -1,6 +1,10 @@
 #include "registry/model_registry.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/id.h"
+#include "core/log.h"
 #include "ml/model_codec.h"
 #include "storage/sha256.h"
 
@@ -31,6 +35,65 @@ core::Status ValidateAliasName(std::string_view alias) {
   return core::Status::Ok();
 }
 
+core::Status ValidateModelMetadata(ModelMetadataUpdate& update) {
+  if (update.description && update.description->size() > 4096) {
+    return core::InvalidArgument("description must be at most 4096 bytes");
+  }
+  if (update.owner && update.owner->size() > 256) return core::InvalidArgument("owner must be at most 256 bytes");
+  if (update.tags) {
+    std::vector<std::string>& tags = *update.tags;
+    for (const std::string& tag : tags) {
+      bool valid = !tag.empty() && tag.size() <= 64 && std::all_of(tag.begin(), tag.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-';
+      });
+      if (!valid) {
+        return core::InvalidArgument("tag '" + tag.substr(0, 80) +
+                                     "' must be 1-64 letters, digits, '.', '_', ':' or '-'");
+      }
+    }
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    if (tags.size() > 32) return core::InvalidArgument("a model has at most 32 tags");
+  }
+  if (update.retention_keep_last && (*update.retention_keep_last < 0 || *update.retention_keep_last > 1'000'000)) {
+    return core::InvalidArgument("retention keep_last must be 0 (keep every version) to 1000000");
+  }
+  return core::Status::Ok();
+}
+
+namespace {
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+void Apply(const ModelMetadataUpdate& update, storage::ModelRecord& model) {
+  if (update.description) model.description = *update.description;
+  if (update.owner) model.owner = *update.owner;
+  if (update.tags) model.tags = *update.tags;
+  if (update.retention_keep_last) model.retention_keep_last = *update.retention_keep_last;
+}
+
+}  // namespace
+
+bool MatchesFilter(const storage::ModelRecord& model, const ModelFilter& filter) {
+  if (!filter.tag.empty() && std::find(model.tags.begin(), model.tags.end(), filter.tag) == model.tags.end()) {
+    return false;
+  }
+  if (!filter.owner.empty() && Lower(model.owner) != Lower(filter.owner)) return false;
+  if (!filter.search.empty()) {
+    const std::string needle = Lower(filter.search);
+    bool found = Lower(model.name).find(needle) != std::string::npos ||
+                 Lower(model.description).find(needle) != std::string::npos ||
+                 Lower(model.owner).find(needle) != std::string::npos;
+    for (const std::string& tag : model.tags) found = found || Lower(tag).find(needle) != std::string::npos;
+    if (!found) return false;
+  }
+  return true;
+}
+
 ModelRegistry::ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts,
                              const core::Clock& clock)
     : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
@@ -49,7 +112,13 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
                                                                    const ml::Model& model,
                                                                    const VersionDraft& draft) {
   AMP_RETURN_IF_ERROR(ValidateModelName(model_name));
+  ModelMetadataUpdate metadata = draft.metadata;
+  AMP_RETURN_IF_ERROR(ValidateModelMetadata(metadata));
   AMP_ASSIGN_OR_RETURN(storage::ModelRecord model_record, FindOrCreateModel(model_name));
+  if (!metadata.empty()) {
+    Apply(metadata, model_record);
+    AMP_RETURN_IF_ERROR(metadata_.UpdateModel(model_record).WithContext("setting the model's metadata"));
+  }
 
   std::string bytes = ml::SerializeModel(model);
   storage::VersionRecord version;
@@ -67,6 +136,7 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   version.dataset_sha256 = draft.dataset_sha256;
   version.job_id = draft.job_id;
   version.leaderboard = draft.leaderboard;
+  version.code_version = draft.code_version;
   // The artifact key is unique before the version number exists, so a failed publish leaves no half-version.
   version.artifact_key = "models/" + model_record.id + "/" + core::NewId("art") + ".amp.json";
   version.artifact_sha256 = storage::Sha256Hex(bytes);
@@ -100,10 +170,11 @@ core::Result<storage::ModelRecord> ModelRegistry::FindModel(std::string_view ref
   return by_name;
 }
 
-core::Result<std::vector<ModelSummary>> ModelRegistry::ListModels() {
+core::Result<std::vector<ModelSummary>> ModelRegistry::ListModels(const ModelFilter& filter) {
   AMP_ASSIGN_OR_RETURN(std::vector<storage::ModelRecord> models, metadata_.ListModels());
   std::vector<ModelSummary> summaries;
   for (storage::ModelRecord& model : models) {
+    if (!MatchesFilter(model, filter)) continue;
     ModelSummary summary{std::move(model), std::nullopt, std::nullopt};
     auto latest = metadata_.GetLatestVersion(summary.model.id);
     if (latest.ok()) {
@@ -124,6 +195,46 @@ core::Result<std::vector<ModelSummary>> ModelRegistry::ListModels() {
     summaries.push_back(std::move(summary));
   }
   return summaries;
+}
+
+core::Result<storage::ModelRecord> ModelRegistry::UpdateModel(std::string_view model_ref,
+                                                             const ModelMetadataUpdate& update) {
+  ModelMetadataUpdate normalized = update;
+  AMP_RETURN_IF_ERROR(ValidateModelMetadata(normalized));
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, FindModel(model_ref));
+  Apply(normalized, model);
+  AMP_RETURN_IF_ERROR(metadata_.UpdateModel(model));
+  return model;
+}
+
+core::Result<storage::VersionRecord> ModelRegistry::DeleteVersion(std::string_view model_ref, int64_t version) {
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, FindModel(model_ref));
+  // Aliases are checked again atomically by the store; the served version without an alias is the latest, which
+  // a concurrent publish can only make older (and so deletable), never the reverse.
+  auto served = GetServedVersion(model.id);
+  if (served.ok() && served->version == version) {
+    auto aliased = GetAliasedVersion(model.id, kServingAlias);
+    if (!aliased.ok()) {
+      return core::FailedPrecondition("version " + std::to_string(version) + " of model '" + model.name +
+                                      "' is its latest version, which calls by name serve while no '" +
+                                      std::string(kServingAlias) +
+                                      "' alias is set; point that alias at another version first");
+    }
+  }
+  AMP_ASSIGN_OR_RETURN(storage::VersionRecord removed, metadata_.DeleteVersion(model.id, version));
+  std::vector<DeletionListener> listeners;
+  {
+    core::MutexLock lock(mu_);
+    listeners = deletion_listeners_;
+  }
+  for (const DeletionListener& listener : listeners) listener(model, removed);
+  // The record is gone first, so nothing new resolves the version; a failed artifact delete only leaves an
+  // orphan file (logged), never a version without its artifact.
+  if (core::Status deleted = artifacts_.Delete(removed.artifact_key); !deleted.ok()) {
+    core::LogError("model '" + model.name + "' version " + std::to_string(version) +
+                   ": record deleted, artifact left behind: " + deleted.ToString());
+  }
+  return removed;
 }
 
 core::Result<storage::VersionRecord> ModelRegistry::GetVersion(std::string_view model_id, int64_t version) {
@@ -205,6 +316,11 @@ core::Result<storage::VersionRecord> ModelRegistry::GetServedVersion(std::string
 void ModelRegistry::AddAliasListener(AliasListener listener) {
   core::MutexLock lock(mu_);
   alias_listeners_.push_back(std::move(listener));
+}
+
+void ModelRegistry::AddDeletionListener(DeletionListener listener) {
+  core::MutexLock lock(mu_);
+  deletion_listeners_.push_back(std::move(listener));
 }
 
 void ModelRegistry::AddVersionListener(VersionListener listener) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,16 @@
 
 namespace amp::registry {
 
+// A change to a model's metadata: absent fields stay as they are.
+struct ModelMetadataUpdate {
+  std::optional<std::string> description;
+  std::optional<std::string> owner;
+  std::optional<std::vector<std::string>> tags;  // replaces the whole set
+  std::optional<int64_t> retention_keep_last;    // 0: keep every version
+
+  bool empty() const { return !description && !owner && !tags && !retention_keep_last; }
+};
+
 // What a caller supplies to publish a version; the registry fills in ids, numbers, times and checksums.
 struct VersionDraft {
   std::string algorithm;
@@ -28,7 +39,17 @@ struct VersionDraft {
   std::string dataset_sha256;
   std::string job_id;
   std::vector<storage::LeaderboardEntry> leaderboard;  // the search that chose the model, best first
+  std::string code_version;      // the code that trained it (core::CodeVersion() for AMP's own training)
+  ModelMetadataUpdate metadata;  // applied to the model (created or existing) before the version is recorded
 };
+
+// Filters for ListModels; empty fields match every model.
+struct ModelFilter {
+  std::string tag{};     // the model has this tag
+  std::string owner{};   // owner equals this (case-insensitive)
+  std::string search{};  // in the name, description, owner or a tag (case-insensitive substring)
+};
+bool MatchesFilter(const storage::ModelRecord& model, const ModelFilter& filter);
 
 struct ModelSummary {
   storage::ModelRecord model;
@@ -44,6 +65,8 @@ class ModelRegistry {
   using VersionListener = std::function<void(const storage::ModelRecord&, const storage::VersionRecord&)>;
   // `version` is 0 when the alias was deleted.
   using AliasListener = std::function<void(const storage::ModelRecord&, std::string_view alias, int64_t version)>;
+  // Told after a version's record is deleted and before its artifact is.
+  using DeletionListener = std::function<void(const storage::ModelRecord&, const storage::VersionRecord&)>;
 
   ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts, const core::Clock& clock);
 
@@ -54,7 +77,16 @@ class ModelRegistry {
 
   // `ref` is a model id or a model name. NotFound when neither matches.
   core::Result<storage::ModelRecord> FindModel(std::string_view ref);
-  core::Result<std::vector<ModelSummary>> ListModels();
+  core::Result<std::vector<ModelSummary>> ListModels(const ModelFilter& filter = {});
+  // Applies `update` to the model (id or name). InvalidArgument for a bad field (see ValidateModelMetadata);
+  // NotFound for an unknown model. Returns the updated record.
+  core::Result<storage::ModelRecord> UpdateModel(std::string_view model_ref, const ModelMetadataUpdate& update);
+  // Deletes a version: its record (atomically refused while an alias points to it: FailedPrecondition naming the
+  // alias), then, after deletion listeners (the serving layer drops it), its artifact. Also FailedPrecondition for
+  // the version a call by name serves (the latest one while no serving alias is set), which would leave the name
+  // unanswerable. NotFound for an unknown model or version. Requests already holding the loaded version finish on
+  // it; one that resolved the record but had not loaded it yet fails as if the version never existed.
+  core::Result<storage::VersionRecord> DeleteVersion(std::string_view model_ref, int64_t version);
   core::Result<storage::VersionRecord> GetVersion(std::string_view model_id, int64_t version);
   core::Result<storage::VersionRecord> GetLatestVersion(std::string_view model_id);
   core::Result<std::vector<storage::VersionRecord>> ListVersions(std::string_view model_id);
@@ -79,6 +111,7 @@ class ModelRegistry {
 
   void AddVersionListener(VersionListener listener);
   void AddAliasListener(AliasListener listener);
+  void AddDeletionListener(DeletionListener listener);
 
  private:
   core::Result<storage::ModelRecord> FindOrCreateModel(std::string_view name);
@@ -89,7 +122,12 @@ class ModelRegistry {
   core::Mutex mu_;
   std::vector<VersionListener> listeners_ AMP_GUARDED_BY(mu_);
   std::vector<AliasListener> alias_listeners_ AMP_GUARDED_BY(mu_);
+  std::vector<DeletionListener> deletion_listeners_ AMP_GUARDED_BY(mu_);
 };
+
+// Description at most 4096 bytes, owner at most 256, at most 32 tags of 1-64 letters, digits and ._:-
+// (normalized: sorted, duplicates dropped), retention_keep_last 0-1000000. InvalidArgument naming the field.
+core::Status ValidateModelMetadata(ModelMetadataUpdate& update);
 
 // Alias names: 1-64 characters of lowercase letters, digits, '_' and '-', starting with a letter or digit;
 // "latest" is reserved (it always means the newest version).

@@ -45,6 +45,40 @@ void ModelManager::ListenToRegistry() {
     }
     ServeVersion(model, *wanted);
   });
+  registry_.AddDeletionListener([this](const storage::ModelRecord& model, const storage::VersionRecord& version) {
+    bool was_served = false;
+    {
+      std::unique_lock lock(mu_);
+      if (auto it = entries_.find(PinnedKey(model.id, version.version)); it != entries_.end()) {
+        loaded_bytes_ -= it->second->bytes;
+        entries_.erase(it);
+      }
+      auto served = entries_.find(model.id);
+      was_served = served != entries_.end() && served->second->servable->version.version == version.version;
+    }
+    if (!was_served) return;
+    // Only a race with an alias or publish gets here (the registry refuses to delete the served version).
+    auto wanted = registry_.GetServedVersion(model.id);
+    if (wanted.ok()) ServeVersion(model, *wanted);
+  });
+}
+
+std::set<int64_t> ModelManager::HeldVersions(std::string_view model_id) {
+  std::set<int64_t> held;
+  const std::string prefix = std::string(model_id) + "/";
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = entries_.find(model_id); it != entries_.end()) held.insert(it->second->servable->version.version);
+    if (auto it = wanted_.find(model_id); it != wanted_.end()) held.insert(it->second);
+    for (const auto& [key, entry] : entries_) {
+      if (key.compare(0, prefix.size(), prefix) == 0) held.insert(entry->servable->version.version);
+    }
+  }
+  std::lock_guard lock(loading_mu_);
+  for (const auto& [key, loading] : loading_) {
+    if (key.compare(0, prefix.size(), prefix) == 0) held.insert(std::stoll(key.substr(prefix.size())));
+  }
+  return held;
 }
 
 void ModelManager::ServeVersion(const storage::ModelRecord& model, const storage::VersionRecord& version) {

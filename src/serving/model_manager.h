@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -45,8 +46,13 @@ class ModelManager {
  public:
   explicit ModelManager(registry::ModelRegistry& registry, ModelManagerOptions options = {});
 
-  // Subscribes to the registry so new versions are loaded and swapped in as they are published.
+  // Subscribes to the registry so new versions are loaded and swapped in as they are published, and deleted ones
+  // are dropped (requests holding them finish on them).
   void ListenToRegistry();
+
+  // The versions of the model (by id) held now: served, wanted, pinned or being loaded. The retention collector
+  // never deletes these.
+  std::set<int64_t> HeldVersions(std::string_view model_id);
 
   // The served version of the model with this id or name. NotFound for an unknown model or one with no version;
   // DataLoss / FailedPrecondition if its artifact cannot be loaded.

@@ -29,6 +29,16 @@ core::Result<int64_t> FaultInjectingMetadataStore::AddVersion(const VersionRecor
   return inner_.AddVersion(record);
 }
 
+core::Status FaultInjectingMetadataStore::UpdateModel(const ModelRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kUpdateModel));
+  return inner_.UpdateModel(record);
+}
+
+core::Result<VersionRecord> FaultInjectingMetadataStore::DeleteVersion(std::string_view model_id, int64_t version) {
+  AMP_RETURN_IF_ERROR(Check(Write::kDeleteVersion));
+  return inner_.DeleteVersion(model_id, version);
+}
+
 core::Result<int64_t> FaultInjectingMetadataStore::SetAlias(const AliasRecord& alias) {
   AMP_RETURN_IF_ERROR(Check(Write::kSetAlias));
   return inner_.SetAlias(alias);

@@ -20,6 +20,8 @@ class FaultInjectingMetadataStore final : public MetadataStore {
     kPutJob,
     kSecurity,
     kAudit,
+    kUpdateModel,
+    kDeleteVersion,
     kCount
   };
 
@@ -38,6 +40,7 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   core::Result<ModelRecord> GetModelById(std::string_view id) override { return inner_.GetModelById(id); }
   core::Result<ModelRecord> GetModelByName(std::string_view name) override { return inner_.GetModelByName(name); }
   core::Result<std::vector<ModelRecord>> ListModels() override { return inner_.ListModels(); }
+  core::Status UpdateModel(const ModelRecord& record) override;
 
   core::Result<int64_t> AddVersion(const VersionRecord& record) override;
   core::Result<VersionRecord> GetVersion(std::string_view model_id, int64_t version) override {
@@ -50,6 +53,7 @@ class FaultInjectingMetadataStore final : public MetadataStore {
     return inner_.ListVersions(model_id);
   }
 
+  core::Result<VersionRecord> DeleteVersion(std::string_view model_id, int64_t version) override;
   core::Result<int64_t> SetAlias(const AliasRecord& alias) override;
   core::Result<int64_t> DeleteAlias(std::string_view model_id, std::string_view alias, int64_t at_micros,
                                     std::string_view by) override;

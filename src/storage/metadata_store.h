@@ -26,6 +26,9 @@ class MetadataStore {
   virtual core::Result<ModelRecord> GetModelById(std::string_view id) = 0;
   virtual core::Result<ModelRecord> GetModelByName(std::string_view name) = 0;
   virtual core::Result<std::vector<ModelRecord>> ListModels() = 0;
+  // Replaces the model's description, owner, tags and retention (not its name, id or visibility). NotFound if the
+  // model does not exist.
+  virtual core::Status UpdateModel(const ModelRecord& record) = 0;
 
   // Versions. AddVersion ignores record.version, assigns the next number of that model atomically and returns it.
   virtual core::Result<int64_t> AddVersion(const VersionRecord& record) = 0;
@@ -33,6 +36,10 @@ class MetadataStore {
   // NotFound when the model has no version yet.
   virtual core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) = 0;
   virtual core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) = 0;
+  // Removes a version's record, atomically refusing (FailedPrecondition naming the alias) while an alias points to
+  // it; NotFound if absent. Its number is never given to another version. Returns the removed record (the caller
+  // deletes its artifact).
+  virtual core::Result<VersionRecord> DeleteVersion(std::string_view model_id, int64_t version) = 0;
 
   // Aliases. SetAlias creates or moves an alias (NotFound if the version does not exist) and records the move;
   // DeleteAlias removes it (NotFound if absent) and records that too. Both return the previous version (0 if new).

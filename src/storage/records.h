@@ -30,6 +30,10 @@ struct ModelRecord {
   int64_t created_at_micros = 0;
   std::string description;
   bool is_public = false;  // listing and predicting need no API key
+  std::string owner{};              // a person or team, free text
+  std::vector<std::string> tags{};  // sorted, unique
+  // Retention: keep the newest `retention_keep_last` versions (plus aliased and loaded ones); 0 keeps every version.
+  int64_t retention_keep_last = 0;
 };
 
 struct FeatureField {
@@ -65,6 +69,7 @@ struct VersionRecord {
   std::string dataset_id;
   std::string dataset_sha256;
   std::string job_id;
+  std::string code_version{};  // the AMP build that trained it (git describe at build time)
   // The serialized model.
   std::string artifact_key;
   std::string artifact_sha256;
@@ -116,6 +121,12 @@ struct TrainRequest {
   } search;
   int cpu_budget = 0;              // threads the job may use (0: the default)
   double time_budget_seconds = 0;  // a search stops after this long, keeping the best so far (0: no limit)
+  // Where to POST the job's outcome when it ends (empty: nowhere); see http/webhook_sender.h.
+  std::string callback_url{};
+  // Model metadata to set when the job publishes (empty / absent: leave as is).
+  std::string model_description{};
+  std::string model_owner{};
+  std::optional<std::vector<std::string>> model_tags{};
 };
 
 // Where a running job is, for GET /v1/jobs/{id}: the phase and, during a search, the trial counts.

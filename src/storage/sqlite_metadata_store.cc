@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -119,7 +119,7 @@ CREATE TABLE audit_log (
     R"sql(
 ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT '';
 )sql",
-    // Model search (assigned number 6): the request's search options, the job's structured progress and
+    // Model search: the request's search options, the job's structured progress and
     // leaderboard, the version's leaderboard, and the job logs.
     R"sql(
 ALTER TABLE jobs ADD COLUMN options_json TEXT NOT NULL DEFAULT '';
@@ -132,6 +132,22 @@ CREATE TABLE job_logs (
   at_micros INTEGER NOT NULL,
   message TEXT NOT NULL,
   PRIMARY KEY (job_id, seq)
+);
+)sql",
+    // Model metadata, version deletion, retention and callbacks.
+    R"sql(
+ALTER TABLE models ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE models ADD COLUMN tags_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE models ADD COLUMN retention_keep_last INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE model_versions ADD COLUMN code_version TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN callback_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN model_description TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN model_owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN model_tags_json TEXT NOT NULL DEFAULT '';
+CREATE TABLE deleted_model_versions (
+  model_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (model_id, version)
 );
 )sql",
 };
@@ -217,10 +233,21 @@ auto CollectRows(Statement& stmt, Read read) -> core::Result<std::vector<decltyp
   return records;
 }
 
-constexpr const char* kModelColumns = "id, name, created_at_micros, description, is_public";
+constexpr const char* kModelColumns =
+    "id, name, created_at_micros, description, is_public, owner, tags_json, retention_keep_last";
 
 ModelRecord ReadModel(const Statement& stmt) {
-  return ModelRecord{stmt.Text(0), stmt.Text(1), stmt.Int(2), stmt.Text(3), stmt.Int(4) != 0};
+  ModelRecord record;
+  record.id = stmt.Text(0);
+  record.name = stmt.Text(1);
+  record.created_at_micros = stmt.Int(2);
+  record.description = stmt.Text(3);
+  record.is_public = stmt.Int(4) != 0;
+  record.owner = stmt.Text(5);
+  auto tags = DecodeStringList(stmt.Text(6));
+  if (tags.ok()) record.tags = std::move(tags).value();  // written by EncodeStringList only
+  record.retention_keep_last = stmt.Int(7);
+  return record;
 }
 
 constexpr const char* kApiKeyColumns =
@@ -241,7 +268,8 @@ AuditRecord ReadAudit(const Statement& stmt) {
 
 constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
-    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json";
+    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json, "
+    "code_version";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -261,13 +289,15 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   record.artifact_sha256 = stmt.Text(13);
   record.artifact_size_bytes = stmt.Int(14);
   AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(15)));
+  record.code_version = stmt.Text(16);
   return record;
 }
 
 constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
     "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
-    "task, options_json, progress_json, leaderboard_json";
+    "task, options_json, progress_json, leaderboard_json, callback_url, model_description, model_owner, "
+    "model_tags_json";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -293,6 +323,12 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   AMP_RETURN_IF_ERROR(DecodeJobOptions(stmt.Text(17), &record));
   AMP_ASSIGN_OR_RETURN(record.progress_detail, DecodeJobProgress(stmt.Text(18)));
   AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(19)));
+  record.request.callback_url = stmt.Text(20);
+  record.request.model_description = stmt.Text(21);
+  record.request.model_owner = stmt.Text(22);
+  if (std::string tags = stmt.Text(23); !tags.empty()) {
+    AMP_ASSIGN_OR_RETURN(record.request.model_tags, DecodeStringList(tags));
+  }
   return record;
 }
 
@@ -405,14 +441,18 @@ core::Result<std::vector<DatasetRecord>> SqliteMetadataStore::ListDatasets() {
 
 core::Status SqliteMetadataStore::CreateModel(const ModelRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(
-      db_, "INSERT INTO models (id, name, created_at_micros, description, is_public) VALUES (?1, ?2, ?3, ?4, ?5)");
+  Statement stmt(db_, (std::string("INSERT INTO models (") + kModelColumns +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+                          .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, record.name);
   stmt.Bind(3, record.created_at_micros);
   stmt.Bind(4, record.description);
   stmt.Bind(5, int64_t{record.is_public ? 1 : 0});
+  stmt.Bind(6, record.owner);
+  stmt.Bind(7, EncodeStringList(record.tags));
+  stmt.Bind(8, record.retention_keep_last);
   core::Status status = stmt.Run();
   if (status.code() == core::StatusCode::kAlreadyExists) {
     return core::AlreadyExists("a model named '" + record.name + "' already exists");
@@ -443,13 +483,30 @@ core::Result<std::vector<ModelRecord>> SqliteMetadataStore::ListModels() {
   return CollectRows(stmt, ReadModel);
 }
 
+core::Status SqliteMetadataStore::UpdateModel(const ModelRecord& record) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_,
+                 "UPDATE models SET description = ?2, owner = ?3, tags_json = ?4, retention_keep_last = ?5 "
+                 "WHERE id = ?1");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, record.description);
+  stmt.Bind(3, record.owner);
+  stmt.Bind(4, EncodeStringList(record.tags));
+  stmt.Bind(5, record.retention_keep_last);
+  AMP_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) return core::NotFound("model not found: " + record.id);
+  return core::Status::Ok();
+}
+
 core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& record) {
   core::MutexLock lock(mu_);
   // The next number is computed inside the INSERT, so two writers cannot take the same one; the primary key
-  // rejects the loser if they ever did.
+  // rejects the loser if they ever did. Deleted versions' numbers count, so a number is never reused.
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
-                       ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = ?1),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING version")
+                       ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
+                       " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -467,6 +524,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(14, record.artifact_sha256);
   stmt.Bind(15, record.artifact_size_bytes);
   stmt.Bind(16, EncodeLeaderboard(record.leaderboard));
+  stmt.Bind(17, record.code_version);
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
@@ -519,6 +577,54 @@ core::Result<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(std::
   std::string sql =
       std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 ORDER BY version";
   return QueryVersions(sql.c_str(), model_id, 0);
+}
+
+core::Result<VersionRecord> SqliteMetadataStore::DeleteVersion(std::string_view model_id, int64_t version) {
+  std::string select = std::string("SELECT ") + kVersionColumns +
+                       " FROM model_versions WHERE model_id = ?1 AND version = ?2";
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<VersionRecord> {
+    Statement find(db_, select.c_str());
+    AMP_RETURN_IF_ERROR(find.prepare_status());
+    find.Bind(1, model_id);
+    find.Bind(2, version);
+    AMP_ASSIGN_OR_RETURN(bool found, find.Step());
+    if (!found) return core::NotFound("model " + std::string(model_id) + " has no version " + std::to_string(version));
+    AMP_ASSIGN_OR_RETURN(VersionRecord record, ReadVersion(find));
+    Statement aliased(db_, "SELECT alias FROM model_aliases WHERE model_id = ?1 AND version = ?2 ORDER BY alias");
+    AMP_RETURN_IF_ERROR(aliased.prepare_status());
+    aliased.Bind(1, model_id);
+    aliased.Bind(2, version);
+    std::string aliases;
+    while (true) {
+      AMP_ASSIGN_OR_RETURN(bool has_row, aliased.Step());
+      if (!has_row) break;
+      aliases += (aliases.empty() ? "'" : ", '") + aliased.Text(0) + "'";
+    }
+    if (!aliases.empty()) {
+      return core::FailedPrecondition("version " + std::to_string(version) + " is pointed to by alias " + aliases +
+                                      "; move or delete the alias first");
+    }
+    Statement remove(db_, "DELETE FROM model_versions WHERE model_id = ?1 AND version = ?2");
+    AMP_RETURN_IF_ERROR(remove.prepare_status());
+    remove.Bind(1, model_id);
+    remove.Bind(2, version);
+    AMP_RETURN_IF_ERROR(remove.Run());
+    Statement tombstone(db_, "INSERT OR IGNORE INTO deleted_model_versions (model_id, version) VALUES (?1, ?2)");
+    AMP_RETURN_IF_ERROR(tombstone.prepare_status());
+    tombstone.Bind(1, model_id);
+    tombstone.Bind(2, version);
+    AMP_RETURN_IF_ERROR(tombstone.Run());
+    return record;
+  };
+  auto removed = run();
+  if (!removed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return removed.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return removed;
 }
 
 core::Result<int64_t> SqliteMetadataStore::CurrentAliasVersion(std::string_view model_id, std::string_view alias) {
@@ -659,10 +765,10 @@ core::Result<std::vector<AliasEvent>> SqliteMetadataStore::ListAliasEvents(std::
 
 core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(
-      db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
-            ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)")
-               .c_str());
+  Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+                       " ?19, ?20, ?21, ?22, ?23, ?24)")
+                          .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, JobStateName(record.state));
@@ -684,6 +790,10 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   stmt.Bind(18, EncodeJobOptions(record));
   stmt.Bind(19, EncodeJobProgress(record.progress_detail));
   stmt.Bind(20, EncodeLeaderboard(record.leaderboard));
+  stmt.Bind(21, record.request.callback_url);
+  stmt.Bind(22, record.request.model_description);
+  stmt.Bind(23, record.request.model_owner);
+  stmt.Bind(24, record.request.model_tags ? EncodeStringList(*record.request.model_tags) : std::string());
   return stmt.Run();
 }
 

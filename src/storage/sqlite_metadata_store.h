@@ -32,11 +32,13 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Result<ModelRecord> GetModelById(std::string_view id) override;
   core::Result<ModelRecord> GetModelByName(std::string_view name) override;
   core::Result<std::vector<ModelRecord>> ListModels() override;
+  core::Status UpdateModel(const ModelRecord& record) override;
 
   core::Result<int64_t> AddVersion(const VersionRecord& record) override;
   core::Result<VersionRecord> GetVersion(std::string_view model_id, int64_t version) override;
   core::Result<VersionRecord> GetLatestVersion(std::string_view model_id) override;
   core::Result<std::vector<VersionRecord>> ListVersions(std::string_view model_id) override;
+  core::Result<VersionRecord> DeleteVersion(std::string_view model_id, int64_t version) override;
 
   core::Result<int64_t> SetAlias(const AliasRecord& alias) override;
   core::Result<int64_t> DeleteAlias(std::string_view model_id, std::string_view alias, int64_t at_micros,

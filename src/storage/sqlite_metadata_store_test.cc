@@ -501,6 +501,62 @@ TEST_P(SqliteMetadataStoreTest, JobWithEmptyFieldsRoundTrips) {
   ExpectSameJob(*got, job);
 }
 
+TEST_P(SqliteMetadataStoreTest, JobCallbackAndModelMetadataRoundTrip) {
+  JobRecord job = MakeJob("job_cb", 100);
+  job.request.callback_url = "http://127.0.0.1:9/hook?x=1";
+  job.request.model_description = "desc";
+  job.request.model_owner = "team";
+  job.request.model_tags = std::vector<std::string>{"a", "b"};
+  ASSERT_TRUE(store().PutJob(job).ok());
+  core::Result<JobRecord> got = store().GetJob("job_cb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->request.callback_url, job.request.callback_url);
+  EXPECT_EQ(got->request.model_description, "desc");
+  EXPECT_EQ(got->request.model_owner, "team");
+  EXPECT_EQ(got->request.model_tags, job.request.model_tags);
+  job.request.model_tags = std::vector<std::string>{};  // an empty set is not "absent"
+  ASSERT_TRUE(store().PutJob(job).ok());
+  EXPECT_EQ(store().GetJob("job_cb")->request.model_tags, std::vector<std::string>{});
+  ASSERT_TRUE(store().PutJob(MakeJob("job_plain", 101)).ok());
+  EXPECT_FALSE(store().GetJob("job_plain")->request.model_tags.has_value());
+}
+
+TEST_P(SqliteMetadataStoreTest, UpdateModelAndDeleteVersion) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  ModelRecord model = *store().GetModelById("mdl_1");
+  model.owner = "alice";
+  model.tags = {"x", "y"};
+  model.retention_keep_last = 4;
+  model.description = "new";
+  ASSERT_TRUE(store().UpdateModel(model).ok());
+  ModelRecord got = *store().GetModelByName("houses");
+  EXPECT_EQ(got.owner, "alice");
+  EXPECT_EQ(got.tags, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(got.retention_keep_last, 4);
+  EXPECT_EQ(got.description, "new");
+  ModelRecord missing = model;
+  missing.id = "mdl_nope";
+  EXPECT_EQ(store().UpdateModel(missing).code(), core::StatusCode::kNotFound);
+
+  VersionRecord version = MakeVersion("mdl_1", 10);
+  version.code_version = "0.1.0+g123";
+  ASSERT_EQ(*store().AddVersion(version), 1);
+  ASSERT_EQ(*store().AddVersion(version), 2);
+  EXPECT_EQ(store().GetVersion("mdl_1", 1)->code_version, "0.1.0+g123");
+  ASSERT_TRUE(store().SetAlias(AliasRecord{"mdl_1", "staging", 2, 11, "me"}).ok());
+  auto refused = store().DeleteVersion("mdl_1", 2);
+  EXPECT_EQ(refused.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("'staging'"), std::string::npos);
+  auto removed = store().DeleteVersion("mdl_1", 1);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(removed->artifact_key, version.artifact_key);
+  EXPECT_EQ(store().GetVersion("mdl_1", 1).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(store().DeleteVersion("mdl_1", 1).status().code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store().DeleteAlias("mdl_1", "staging", 12, "me").ok());
+  ASSERT_TRUE(store().DeleteVersion("mdl_1", 2).ok());
+  EXPECT_EQ(*store().AddVersion(version), 3);  // numbers are never reused, even with no version left
+}
+
 TEST_P(SqliteMetadataStoreTest, EveryJobStateRoundTrips) {
   const std::vector<JobState> states = {JobState::kQueued, JobState::kRunning,   JobState::kSucceeded,
                                         JobState::kFailed, JobState::kCancelled, JobState::kInterrupted};

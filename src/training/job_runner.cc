@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/build_info.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "training/model_search.h"
@@ -23,6 +24,12 @@ core::Status JobRunner::Save(const storage::JobRecord& job) { return metadata_.P
 void JobRunner::Log(const storage::JobRecord& job, std::string_view message) {
   core::Status logged = metadata_.AppendJobLog(job.id, clock_.NowMicros(), message);
   if (!logged.ok()) core::LogError("cannot append to the log of job " + job.id + ": " + logged.ToString());
+}
+
+void JobRunner::AddEndListener(EndListener listener) { end_listeners_.push_back(std::move(listener)); }
+
+void JobRunner::NotifyEnded(const storage::JobRecord& job) {
+  for (const EndListener& listener : end_listeners_) listener(job);
 }
 
 core::Status JobRunner::Start() {
@@ -82,6 +89,11 @@ core::Result<std::vector<storage::JobLogLine>> JobRunner::Logs(std::string_view 
 core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainRequest& request,
                                                       std::string resubmitted_from) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
+  registry::ModelMetadataUpdate metadata;
+  if (!request.model_description.empty()) metadata.description = request.model_description;
+  if (!request.model_owner.empty()) metadata.owner = request.model_owner;
+  metadata.tags = request.model_tags;
+  AMP_RETURN_IF_ERROR(registry::ValidateModelMetadata(metadata));
   auto found = datasets_.Get(request.dataset_id);
   if (!found.ok() && found.status().code() == core::StatusCode::kNotFound) {
     // A dataset name: the newest dataset of that name.
@@ -157,6 +169,7 @@ core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
   AMP_RETURN_IF_ERROR(Save(job));
   Log(job, "cancelled before it started");
   job_finished_.NotifyAll();
+  NotifyEnded(job);
   return job;
 }
 
@@ -207,6 +220,7 @@ void JobRunner::Finish(storage::JobRecord& job, storage::JobState state, std::st
   Log(job, job.progress + (job.error.empty() ? "" : ": " + job.error));
   if (!saved.ok()) core::LogError("cannot record the end of job " + job.id + ": " + saved.ToString());
   core::LogInfo("job " + job.id + " " + job.progress + (job.error.empty() ? "" : ": " + job.error));
+  NotifyEnded(job);
 }
 
 void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled) {
@@ -303,6 +317,10 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   draft.dataset_sha256 = dataset->sha256;
   draft.job_id = job.id;
   draft.leaderboard = job.leaderboard;
+  draft.code_version = std::string(core::CodeVersion());
+  if (!job.request.model_description.empty()) draft.metadata.description = job.request.model_description;
+  if (!job.request.model_owner.empty()) draft.metadata.owner = job.request.model_owner;
+  draft.metadata.tags = job.request.model_tags;
   auto version = models_.PublishVersion(job.request.model_name, *outcome.model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;

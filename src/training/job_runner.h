@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,10 @@ namespace amp::training {
 
 class JobRunner {
  public:
+  // Told once when a job ends (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
+  // its final record is saved. Must not block (hand slow work, like a webhook, to another thread).
+  using EndListener = std::function<void(const storage::JobRecord&)>;
+
   JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
             const core::Clock& clock, int worker_count = 1);
   ~JobRunner();
@@ -50,6 +55,9 @@ class JobRunner {
   // Cancels a queued or running job; FailedPrecondition if it already ended.
   core::Result<storage::JobRecord> Cancel(std::string_view job_id);
 
+  // Add before Start.
+  void AddEndListener(EndListener listener);
+
   // Blocks until the job ends or `timeout_ms` passes; returns its last record.
   core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);
 
@@ -61,6 +69,7 @@ class JobRunner {
   // Appends a line to the job's log (best effort: a log that cannot be written does not fail the job).
   void Log(const storage::JobRecord& job, std::string_view message);
   core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from);
+  void NotifyEnded(const storage::JobRecord& job);
 
   storage::MetadataStore& metadata_;
   registry::DatasetCatalog& datasets_;
@@ -76,6 +85,7 @@ class JobRunner {
   // Cancellation flags of running jobs, by id.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
+  std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };
 
 }  // namespace amp::training
