@@ -65,7 +65,7 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
-  if (request->target.empty()) return ErrorResponse(422, "invalid_input", "'target' is required");
+  // 'target' is checked by the training plan: every task but clustering requires it.
   return std::nullopt;
 }
 

@@ -477,7 +477,7 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     CLI::App* train = app.add_subcommand("train", "Train a model version from a dataset (an asynchronous job)");
     train->add_option("--model", options->model, "Model name (created on first use)")->required();
     train->add_option("--dataset", options->dataset, "Dataset id")->required();
-    train->add_option("--target", options->target, "Column to predict")->required();
+    train->add_option("--target", options->target, "Column to predict (none for clustering: --algorithm kmeans)");
     train->add_option("--algorithm", options->algorithm,
                       "linear_regression, logistic_regression or xgboost_regressor (default: linear_regression for "
                       "a regression, logistic_regression for a classification)");

@@ -87,9 +87,12 @@ class AmpClient:
         """Starts training a new version of `model_name`; returns the job (state "queued").
 
         Without `algorithm` the server picks linear_regression for a regression and logistic_regression for a
-        classification; without `task` it is implied by the algorithm or detected from the target column.
+        classification; without `task` it is implied by the algorithm or detected from the target column. Clustering
+        (algorithm "kmeans") takes no target: pass None.
         """
-        body = {"dataset_id": dataset_id, "target": target}
+        body = {"dataset_id": dataset_id}
+        if target is not None:
+            body["target"] = target
         if algorithm is not None:
             body["algorithm"] = algorithm
         if task is not None:
