@@ -120,8 +120,11 @@ def run_amp(client, name, columns, rows_train, y_train, rows_test, target_name, 
     job = client.wait_for_job(job["job_id"], timeout=600)
     version = client._request("GET", f"/v1/models/{name}/versions/{job['result']['version']}")
     body = {"rows": [{column: value for column, value in zip(columns, row)} for row in rows_test]}
-    answer = requests.post(f"{client.base_url}/v1/models/{name}/predict", json=body, timeout=120).json()
-    return version["metrics"]["fit_seconds"], answer
+    response = requests.post(f"{client.base_url}/v1/models/{name}/predict", json=body, timeout=120,
+                             headers={"Authorization": f"Bearer {client.api_key}"})
+    if response.status_code != 200:
+        raise RuntimeError(f"{name}: predict answered {response.status_code}: {response.text[:300]}")
+    return version["metrics"]["fit_seconds"], response.json()
 
 
 # The primary metric of each kind of model, and whether higher is better.

@@ -125,7 +125,9 @@ class AlgorithmsTest(unittest.TestCase):
             self.assertGreater(values[0], 0)
         # square_feet drives the price most in this data, whichever family measures it.
         self.assertEqual(forest["feature_importance"][0]["feature"], "square_feet")
-        prediction = self.post("/v1/models/forest/predict", {"rows": [{"square_feet": 2000}]}).json()
+        row = {feature["name"]: None for feature in forest["features"]}
+        row["square_feet"] = 2000
+        prediction = self.post("/v1/models/forest/predict", {"rows": [row]}).json()
         self.assertTrue(math.isfinite(prediction["predictions"][0]))
 
 

@@ -183,16 +183,12 @@ core::Result<KMeansSolution> RunLloyd(std::span<const double> x, int64_t rows, i
   std::vector<int32_t> previous(static_cast<size_t>(rows), -1);
   std::vector<double> distances(static_cast<size_t>(rows));
   std::vector<double> old_centers;
-  bool strict = false;
   for (int iteration = 0; iteration < max_iterations; ++iteration) {
     solution.iterations = iteration + 1;
     Assign(x, rows, cols, solution.centers, k, &solution.labels, &distances);
     old_centers = solution.centers;
     UpdateCenters(x, rows, cols, k, solution.labels, distances, &solution.centers, &solution.cluster_sizes);
-    if (solution.labels == previous) {
-      strict = true;
-      break;
-    }
+    if (solution.labels == previous) break;  // strict convergence
     double shift = 0.0;
     for (size_t at = 0; at < old_centers.size(); ++at) {
       const double diff = solution.centers[at] - old_centers[at];
@@ -201,7 +197,6 @@ core::Result<KMeansSolution> RunLloyd(std::span<const double> x, int64_t rows, i
     if (shift <= shift_tolerance) break;
     previous = solution.labels;
   }
-  (void)strict;
   // The labels and inertia of the final centres (scikit-learn reassigns after a stop on the shift tolerance too).
   solution.inertia = Assign(x, rows, cols, solution.centers, k, &solution.labels, &distances);
   solution.cluster_sizes.assign(static_cast<size_t>(k), 0);

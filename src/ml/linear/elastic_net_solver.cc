@@ -48,7 +48,7 @@ core::Result<ElasticNetSolution> SolveElasticNet(std::span<const double> x, int6
       gram.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
       q.noalias() += block.transpose() * y_centred.segment(begin, count);
     }
-    gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
+    gram = Eigen::MatrixXd(gram.selfadjointView<Eigen::Lower>());
   }
   const double y_norm2 = y_centred.squaredNorm();
 
