@@ -63,7 +63,7 @@ TEST(TrainPlanTest, Errors) {
   const std::vector<Case> cases = {
       {"unknown algorithm", Request("price", {}, {}, "xgboost"), houses, "unknown algorithm 'xgboost'"},
       {"algorithm in capitals", Request("price", {}, {}, "Linear_Regression"), houses, "unknown algorithm"},
-      {"unknown parameter", Request("price", {}, {{"alpha", 1.0}}), houses, "unknown parameter 'alpha'"},
+      {"unknown parameter", Request("price", {}, {{"lambda", 1.0}}), houses, "unknown parameter 'lambda'"},
       {"negative l2", Request("price", {}, {{"l2", -0.5}}), houses, "'l2' must be >= 0"},
       {"infinite l2", Request("price", {}, {{"l2", kInf}}), houses, "'l2' must be a finite number"},
       {"NaN l2", Request("price", {}, {{"l2", kNaN}}), houses, "'l2' must be a finite number"},
