@@ -479,7 +479,8 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--dataset", options->dataset, "Dataset id")->required();
     train->add_option("--target", options->target, "Column to predict (none for clustering: --algorithm kmeans)");
     train->add_option("--algorithm", options->algorithm,
-                      "linear_regression, logistic_regression or xgboost_regressor (default: linear_regression for "
+                      "linear_regression, logistic_regression, xgboost_regressor, xgboost_classifier, "
+                      "random_forest_regressor, random_forest_classifier or kmeans (default: linear_regression for "
                       "a regression, logistic_regression for a classification)");
     train->add_option("--task", options->task,
                       "regression, classification, binary_classification or multiclass_classification (default: "
