@@ -148,7 +148,7 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
-  if (request->target.empty()) return ErrorResponse(422, "invalid_input", "'target' is required");
+  // 'target' is checked by the training plan: every task but clustering requires it.
   if (!request->callback_url.empty() &&
       (request->callback_url.rfind("http://", 0) != 0 || request->callback_url.size() > 2048)) {
     return field_error("callback_url", "an http:// URL of at most 2048 characters");

@@ -185,7 +185,8 @@ Response KServeV2Handlers::ModelMetadata(const Request&, const PathParams& param
   out.writer.EndArray();
   out.writer.Key("outputs");
   out.writer.StartArray();
-  const bool classifier = version.task != ml::TaskName(ml::Task::kRegression);
+  const bool classifier = version.task == ml::TaskName(ml::Task::kBinaryClassification) ||
+                          version.task == ml::TaskName(ml::Task::kMulticlassClassification);
   WriteTensorMetadata(out.writer, version.target, classifier ? V2Datatype::kBytes : V2Datatype::kFp64);
   if (classifier) WriteTensorMetadata(out.writer, V2ProbabilityOutputName(version.target), V2Datatype::kFp64, -1);
   out.writer.EndArray();

@@ -180,6 +180,12 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
   out.writer.Int64(served.version.version);
   out.writer.Key("output_target");
   WriteString(out.writer, served.version.target);
+  if (scored.cluster_count > 0) {  // a clustering model: the distance to every centre beside the cluster
+    out.writer.Key("distances");
+    if (is_batch) out.writer.StartArray();
+    for (size_t row_idx = 0; row_idx < predictions.size(); ++row_idx) WriteDistances(out.writer, scored, row_idx);
+    if (is_batch) out.writer.EndArray();
+  }
   if (!notes.warnings.empty()) WriteWarnings(out.writer, notes);
   out.writer.EndObject();
   return attributed(Response::Json(200, out.Take()), static_cast<int64_t>(predictions.size()));

@@ -119,6 +119,17 @@ void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& versio
   WriteNumberMap(writer, version.params);
   writer.Key("leaderboard");
   WriteLeaderboard(writer, version.leaderboard);
+  writer.Key("feature_importance");
+  writer.StartArray();
+  for (const auto& [feature, importance] : version.feature_importance) {
+    writer.StartObject();
+    writer.Key("feature");
+    WriteString(writer, feature);
+    writer.Key("importance");
+    WriteNumber(writer, importance);
+    writer.EndObject();
+  }
+  writer.EndArray();
   writer.Key("lineage");
   writer.StartObject();
   writer.Key("dataset_id");

@@ -1,5 +1,6 @@
 #include "api/scored_batch.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -38,9 +39,19 @@ void WritePrediction(JsonWriter& writer, const ml::ModelSignature& signature, co
                      size_t row_idx) {
   if (scored.class_count > 0) {
     WriteString(writer, scored.Label(signature, row_idx));
+  } else if (scored.cluster_count > 0) {
+    writer.Int64(static_cast<int64_t>(scored.predictions[row_idx]));
   } else {
     WriteNumber(writer, scored.predictions[row_idx]);
   }
+}
+
+void WriteDistances(JsonWriter& writer, const ScoredBatch& scored, size_t row_idx) {
+  writer.StartArray();
+  for (size_t cluster = 0; cluster < scored.cluster_count; ++cluster) {
+    WriteNumber(writer, scored.distances[row_idx * scored.cluster_count + cluster]);
+  }
+  writer.EndArray();
 }
 
 void WriteProbabilities(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
@@ -59,7 +70,18 @@ core::Status ScoredBatch::Score(const ml::Model& model, std::span<const ml::Feat
   explained = explain;
   predictions.resize(row_count);
   class_count = model.signature().classes.size();
-  if (class_count > 0) {
+  cluster_count = model.ClusterCount();
+  distances.clear();
+  if (cluster_count > 0) {
+    distances.resize(row_count * cluster_count);
+    AMP_RETURN_IF_ERROR(model.PredictDistances(values, distances, &notes));
+    // The nearest centre (the first of equals), as Predict gives it, without a second pass.
+    for (size_t row_idx = 0; row_idx < row_count; ++row_idx) {
+      const double* row = distances.data() + row_idx * cluster_count;
+      predictions[row_idx] = static_cast<double>(std::min_element(row, row + cluster_count) - row);
+    }
+    probabilities.clear();
+  } else if (class_count > 0) {
     probabilities.resize(row_count * class_count);
     AMP_RETURN_IF_ERROR(model.PredictProba(values, probabilities, &notes));
     ml::MostProbableClasses(probabilities, class_count, predictions);
@@ -103,6 +125,12 @@ std::string RenderScoredBatchJson(const serving::Servable& served, const ScoredB
     }
     out.writer.EndArray();
   }
+  if (scored.cluster_count > 0) {
+    out.writer.Key("distances");
+    out.writer.StartArray();
+    for (size_t row_idx = 0; row_idx < scored.predictions.size(); ++row_idx) WriteDistances(out.writer, scored, row_idx);
+    out.writer.EndArray();
+  }
   if (scored.explained) {
     const std::vector<ml::FeatureSpec>& features = signature.features;
     out.writer.Key("explanations");
@@ -137,6 +165,9 @@ std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const Scor
     out.push_back(',');
     AppendCsvField(signature.classes[class_idx] + "_probability", &out);
   }
+  for (size_t cluster = 0; cluster < scored.cluster_count; ++cluster) {
+    out.append(",distance_" + std::to_string(cluster));
+  }
   if (scored.explained) {
     for (const ml::FeatureSpec& feature : signature.features) {
       out.push_back(',');
@@ -154,6 +185,10 @@ std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const Scor
       }
     } else {
       AppendCsvNumber(scored.predictions[row_idx], &out);
+      for (size_t cluster = 0; cluster < scored.cluster_count; ++cluster) {
+        out.push_back(',');
+        AppendCsvNumber(scored.distances[row_idx * scored.cluster_count + cluster], &out);
+      }
     }
     if (scored.explained) {
       for (size_t feature_idx = 0; feature_idx < width; ++feature_idx) {

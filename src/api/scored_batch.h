@@ -1,7 +1,7 @@
 // ScoredBatch: the predictions (and, when asked, the explanations) for a batch of rows, and the two ways the v1
 // predict routes render them: JSON ({"model_id", "model", "version", "target", "predictions", ["probabilities"],
-// ["explanations"], "warnings"}) and text/csv (a header with the target, then "<class>_probability" columns for a
-// classifier and "<feature>_contribution" columns and "base_value" when explained; one line per row; numbers in the
+// ["distances"], ["explanations"], "warnings"}) and text/csv (a header with the target, then "<class>_probability"
+// columns for a classifier, "distance_<cluster>" columns for a clustering model, and "<feature>_contribution" columns and "base_value" when explained; one line per row; numbers in the
 // shortest form that reads back exactly). A classifier's predictions are its class labels. One per thread (also
 // used by the classic and KServe V2 routes), reused so its vectors keep their capacity; not thread-safe.
 #pragma once
@@ -21,6 +21,8 @@ struct ScoredBatch {
   std::vector<double> predictions;    // one per row; a classifier's class index into signature().classes
   size_t class_count = 0;             // a classifier's number of classes, else 0
   std::vector<double> probabilities;  // a classifier's: row-major, rows x class_count
+  size_t cluster_count = 0;           // a clustering model's number of clusters, else 0
+  std::vector<double> distances;      // a clustering model's distance to each centre: row-major, rows x clusters
   bool explained = false;
   std::vector<double> contributions;  // when explained: row-major, rows x features, in the signature's order
   std::vector<double> base_values;    // when explained: one per row
@@ -37,9 +39,12 @@ struct ScoredBatch {
   }
 };
 
-// Writes prediction `row_idx` of `scored`: its label for a classifier, else its number.
+// Writes prediction `row_idx` of `scored`: its label for a classifier, its cluster index (a whole number) for a
+// clustering model, else its number.
 void WritePrediction(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
                      size_t row_idx);
+// Writes row `row_idx`'s distances to the cluster centres as [d0, d1, ...].
+void WriteDistances(JsonWriter& writer, const ScoredBatch& scored, size_t row_idx);
 // Writes row `row_idx`'s class probabilities as {label: probability, ...}.
 void WriteProbabilities(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
                         size_t row_idx);

@@ -649,11 +649,12 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--model", options->model, "Model name (created on first use; default: the dataset's name)");
     train->add_option("--dataset", options->dataset, "Dataset id or name (the newest dataset of that name)")
         ->required();
-    train->add_option("--target", options->target, "Column to predict")->required();
+    train->add_option("--target", options->target, "Column to predict (none for clustering: --algorithm kmeans)");
     train->add_option("--algorithm", options->algorithm,
                       "auto (search the families by cross-validation), linear_regression, logistic_regression, "
-                      "xgboost_regressor or xgboost_classifier (default: linear_regression for a regression, "
-                      "logistic_regression for a classification)");
+                      "xgboost_regressor, xgboost_classifier, random_forest_regressor, random_forest_classifier or "
+                      "kmeans (default: linear_regression for a regression, logistic_regression for a "
+                      "classification)");
     train->add_option("--task", options->task,
                       "regression, classification, binary_classification or multiclass_classification (default: "
                       "implied by the algorithm, else detected from the target)");

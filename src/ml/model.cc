@@ -11,12 +11,15 @@ std::string_view TaskName(Task task) {
       return "binary_classification";
     case Task::kMulticlassClassification:
       return "multiclass_classification";
+    case Task::kClustering:
+      return "clustering";
   }
   return "unknown";
 }
 
 core::Result<Task> ParseTask(std::string_view name) {
-  for (Task task : {Task::kRegression, Task::kBinaryClassification, Task::kMulticlassClassification}) {
+  for (Task task :
+       {Task::kRegression, Task::kBinaryClassification, Task::kMulticlassClassification, Task::kClustering}) {
     if (name == TaskName(task)) return task;
   }
   return core::InvalidArgument("unknown task '" + std::string(name) + "'");
@@ -33,9 +36,17 @@ core::Status Model::PredictProba(std::span<const FeatureValue>, std::span<double
   return core::FailedPrecondition("model type " + std::string(algorithm()) + " does not predict class probabilities");
 }
 
+core::Status Model::PredictDistances(std::span<const FeatureValue>, std::span<double>, PredictionNotes*) const {
+  return core::FailedPrecondition("model type " + std::string(algorithm()) + " does not predict cluster distances");
+}
+
 core::Status Model::Explain(std::span<const FeatureValue>, std::span<double>, std::span<double>,
                             PredictionNotes*) const {
   return core::FailedPrecondition("model type " + std::string(algorithm()) + " does not support explanations");
+}
+
+std::vector<std::pair<std::string, double>> Model::FeatureImportance() const {
+  return {};
 }
 
 std::string ModelSignature::FeatureList() const {

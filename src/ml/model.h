@@ -15,13 +15,14 @@
 
 namespace amp::ml {
 
-// What a model predicts: a number (regression), or one of two or of several class labels.
-enum class Task { kRegression, kBinaryClassification, kMulticlassClassification };
-// "regression", "binary_classification", "multiclass_classification".
+// What a model predicts: a number (regression), one of two or of several class labels, or the cluster of a row of a
+// table without a target (clustering).
+enum class Task { kRegression, kBinaryClassification, kMulticlassClassification, kClustering };
+// "regression", "binary_classification", "multiclass_classification", "clustering".
 std::string_view TaskName(Task task);
 core::Result<Task> ParseTask(std::string_view name);
 inline bool IsClassification(Task task) {
-  return task != Task::kRegression;
+  return task == Task::kBinaryClassification || task == Task::kMulticlassClassification;
 }
 
 struct FeatureSpec {
@@ -96,6 +97,14 @@ class Model {
   virtual core::Status PredictProba(std::span<const FeatureValue> rows, std::span<double> probabilities,
                                     PredictionNotes* notes) const;
 
+  // A clustering model's number of clusters (Predict gives a cluster index in [0, ClusterCount())); 0 for others.
+  virtual size_t ClusterCount() const { return 0; }
+  // A clustering model's distance from each of `rows` (as for Predict) to every cluster centre, row-major,
+  // rows x ClusterCount(); Predict's cluster is the nearest. InvalidArgument if the sizes disagree. The default
+  // answers FailedPrecondition.
+  virtual core::Status PredictDistances(std::span<const FeatureValue> rows, std::span<double> distances,
+                                        PredictionNotes* notes) const;
+
   // Explains `rows` (as for Predict): for each row, one contribution per feature into `contributions` (row-major,
   // rows x signature().features.size()) and a base value into `base_values`, such that base value + the sum of the
   // row's contributions equals Predict's prediction for it (up to rounding). What a contribution is measured against
@@ -108,6 +117,12 @@ class Model {
 
   // Learned parameters worth showing a person, by name (e.g. coefficients on the standardized scale).
   virtual std::vector<std::pair<std::string, double>> Parameters() const = 0;
+
+  // How much each input feature (by the signature's names, one-hot columns summed into their feature) matters to
+  // the model, >= 0, sorted by importance descending (ties in feature order). The measure is the model family's
+  // own and its header says which (|coefficient| on the standardized scale, XGBoost total gain, ...): compare
+  // features within a model, not across families. The default (a model that has no measure) is empty.
+  virtual std::vector<std::pair<std::string, double>> FeatureImportance() const;
 
   // The model's own payload for model_codec (without the signature, which the codec writes).
   virtual std::string SerializePayload() const = 0;

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "ml/kmeans/kmeans_model.h"
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
 #include "ml/xgboost/xgboost_model.h"
@@ -123,8 +124,17 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
     AMP_ASSIGN_OR_RETURN(auto model, LogisticModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
-  if (algorithm == kXgboostRegressorAlgorithm || algorithm == kXgboostClassifierAlgorithm) {
+  if (algorithm == kXgboostRegressorAlgorithm || algorithm == kXgboostClassifierAlgorithm ||
+      algorithm == kRandomForestRegressorAlgorithm || algorithm == kRandomForestClassifierAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, XgboostModel::FromPayload(std::move(signature), payload.GetString()));
+    if (model->algorithm() != algorithm) {
+      return core::DataLoss("model artifact says '" + std::string(algorithm) + "' but its payload is a " +
+                            std::string(model->algorithm()));
+    }
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kKMeansAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, KMeansModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
   return core::FailedPrecondition("unknown model algorithm '" + std::string(algorithm) + "'");

@@ -347,4 +347,38 @@ core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
   return Pipeline(std::move(transforms));
 }
 
+std::vector<double> Pipeline::EncodedStdDevs() const {
+  std::vector<double> deviations;
+  deviations.reserve(static_cast<size_t>(encoded_width_));
+  for (const FeatureTransform& transform : transforms_) {
+    if (data::IsNumberLike(transform.feature.type)) {
+      deviations.push_back(1.0);
+      continue;
+    }
+    const size_t category_count = transform.categories.size();
+    for (size_t category_idx = 0; category_idx < category_count; ++category_idx) {
+      const double share = transform.category_means.empty() ? 1.0 / static_cast<double>(category_count)
+                                                            : transform.category_means[category_idx];
+      deviations.push_back(std::sqrt(std::max(0.0, share * (1.0 - share))));
+    }
+  }
+  return deviations;
+}
+
+std::vector<std::pair<std::string, double>> ImportanceByFeature(const Pipeline& pipeline,
+                                                                std::span<const double> per_column) {
+  std::vector<std::pair<std::string, double>> importance;
+  const std::vector<int>& offsets = pipeline.feature_offsets();
+  for (size_t feature_idx = 0; feature_idx < pipeline.transforms().size(); ++feature_idx) {
+    double sum = 0.0;
+    for (int column = offsets[feature_idx]; column < offsets[feature_idx + 1]; ++column) {
+      if (static_cast<size_t>(column) < per_column.size()) sum += per_column[static_cast<size_t>(column)];
+    }
+    importance.emplace_back(pipeline.transforms()[feature_idx].feature.name, sum);
+  }
+  std::stable_sort(importance.begin(), importance.end(),
+                   [](const auto& left, const auto& right) { return left.second > right.second; });
+  return importance;
+}
+
 }  // namespace amp::ml

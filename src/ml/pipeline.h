@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <utility>
 
 #include "core/status.h"
 #include "data/table.h"
@@ -44,6 +45,15 @@ struct FeatureTransform {
 
   bool operator==(const FeatureTransform&) const = default;
 };
+
+class Pipeline;
+
+// Per-feature importance from one non-negative value per encoded column of `pipeline` (`per_column` has
+// EncodedWidth() entries): a feature's importance is the sum over its encoded columns (one for a number, one per
+// category for a one-hot feature). Sorted by importance descending, ties in feature order: Model::FeatureImportance's
+// shape.
+std::vector<std::pair<std::string, double>> ImportanceByFeature(const Pipeline& pipeline,
+                                                                std::span<const double> per_column);
 
 class Pipeline {
  public:
@@ -82,6 +92,10 @@ class Pipeline {
   core::Status CheckSignature(const ModelSignature& signature) const;
 
   int EncodedWidth() const { return encoded_width_; }
+  // One value per encoded column: 1 for a number (standardized columns have unit variance by construction), and the
+  // training standard deviation sqrt(p (1 - p)) of a one-hot column whose category has share p (equal shares when
+  // category_means is empty). A weight times it is the weight on the standardized scale.
+  std::vector<double> EncodedStdDevs() const;
   // One name per encoded column: the feature name, or "feature=category" for one-hot columns.
   std::vector<std::string> EncodedNames() const;
   const std::vector<FeatureTransform>& transforms() const { return transforms_; }

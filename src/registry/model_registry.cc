@@ -132,6 +132,7 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   }
   version.metrics = draft.metrics;
   version.params = draft.params;
+  version.feature_importance = model.FeatureImportance();
   version.dataset_id = draft.dataset_id;
   version.dataset_sha256 = draft.dataset_sha256;
   version.job_id = draft.job_id;

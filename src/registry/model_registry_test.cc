@@ -194,6 +194,10 @@ TEST_F(ModelRegistryTest, PublishedVersionRecordsTheModelDraftAndChecksum) {
   EXPECT_EQ(stored->artifact_sha256, version->artifact_sha256);
   EXPECT_EQ(stored->features, version->features);
   EXPECT_EQ(stored->metrics, version->metrics);
+  // The model's feature importance is recorded with the version, one entry per feature, most important first.
+  EXPECT_EQ(version->feature_importance, model->FeatureImportance());
+  EXPECT_EQ(version->feature_importance.size(), 4u);
+  EXPECT_EQ(stored->feature_importance, version->feature_importance);
 }
 
 // Holdout metrics can be non-finite (an RMSE that overflowed); the version must still be recorded and readable.

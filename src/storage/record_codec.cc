@@ -93,6 +93,40 @@ core::Result<std::map<std::string, double>> DecodeNumberMap(std::string_view tex
   return values;
 }
 
+std::string EncodeFeatureImportance(const std::vector<std::pair<std::string, double>>& importance) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartArray();
+  for (const auto& [feature, value] : importance) {
+    writer.StartObject();
+    writer.Key("feature");
+    WriteString(writer, feature);
+    writer.Key("importance");
+    WriteNumber(writer, value);
+    writer.EndObject();
+  }
+  writer.EndArray();
+  return buffer.GetString();
+}
+
+core::Result<std::vector<std::pair<std::string, double>>> DecodeFeatureImportance(std::string_view text) {
+  AMP_ASSIGN_OR_RETURN(rapidjson::Document doc, Parse(text));
+  if (!doc.IsArray()) return Corrupt("feature importance");
+  std::vector<std::pair<std::string, double>> importance;
+  for (const auto& entry : doc.GetArray()) {
+    if (!entry.IsObject()) return Corrupt("feature importance");
+    auto feature = entry.FindMember("feature");
+    auto value = entry.FindMember("importance");
+    if (feature == entry.MemberEnd() || !feature->value.IsString() || value == entry.MemberEnd()) {
+      return Corrupt("feature importance");
+    }
+    std::optional<double> number = ReadNumber(value->value);
+    if (!number) return Corrupt("feature importance");
+    importance.emplace_back(std::string(AsView(feature->value)), *number);
+  }
+  return importance;
+}
+
 std::string EncodeStringList(const std::vector<std::string>& values) {
   rapidjson::StringBuffer buffer;
   Writer writer(buffer);

@@ -15,6 +15,10 @@ namespace amp::storage {
 std::string EncodeNumberMap(const std::map<std::string, double>& values);
 core::Result<std::map<std::string, double>> DecodeNumberMap(std::string_view text);
 
+// [{"feature": name, "importance": x}, ...] in the given order.
+std::string EncodeFeatureImportance(const std::vector<std::pair<std::string, double>>& importance);
+core::Result<std::vector<std::pair<std::string, double>>> DecodeFeatureImportance(std::string_view text);
+
 std::string EncodeStringList(const std::vector<std::string>& values);
 core::Result<std::vector<std::string>> DecodeStringList(std::string_view text);
 

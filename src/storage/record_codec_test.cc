@@ -72,6 +72,19 @@ TEST(RecordCodecTest, StringListRoundTrips) {
   EXPECT_THAT(*empty, IsEmpty());
 }
 
+TEST(RecordCodecTest, FeatureImportanceRoundTripsInOrder) {
+  const std::vector<std::pair<std::string, double>> importance = {
+      {"z", 3.0}, {"with \"quote\"", 1.0 / 3.0}, {"a", 0.0}, {"nan", std::nan("")}};
+  auto decoded = DecodeFeatureImportance(EncodeFeatureImportance(importance));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ASSERT_EQ(decoded->size(), 4u);
+  for (size_t idx = 0; idx < 3; ++idx) EXPECT_EQ((*decoded)[idx], importance[idx]);
+  EXPECT_TRUE(std::isnan((*decoded)[3].second));
+  EXPECT_EQ(EncodeFeatureImportance({}), "[]");
+  EXPECT_EQ(DecodeFeatureImportance("[{\"feature\": 1}]").status().code(), core::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeFeatureImportance("{}").status().code(), core::StatusCode::kDataLoss);
+}
+
 TEST(RecordCodecTest, FeaturesRoundTripEveryType) {
   const std::vector<FeatureField> features = {{"x", data::ColumnType::kNumeric},
                                               {"n", data::ColumnType::kInteger},

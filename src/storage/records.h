@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "data/column_type.h"
@@ -65,6 +66,9 @@ struct VersionRecord {
   std::vector<FeatureField> features;
   std::map<std::string, double> metrics;  // holdout metrics
   std::map<std::string, double> params;   // training parameters as given or defaulted
+  // ml::Model::FeatureImportance of the published model: (feature, importance), most important first. Empty for
+  // versions published before it was recorded.
+  std::vector<std::pair<std::string, double>> feature_importance;
   // Lineage.
   std::string dataset_id;
   std::string dataset_sha256;

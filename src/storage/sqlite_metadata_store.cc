@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -150,6 +150,10 @@ CREATE TABLE deleted_model_versions (
   PRIMARY KEY (model_id, version)
 );
 )sql",
+    // Feature importance of each version.
+    R"sql(
+ALTER TABLE model_versions ADD COLUMN feature_importance_json TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -269,7 +273,7 @@ AuditRecord ReadAudit(const Statement& stmt) {
 constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
     "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json, "
-    "code_version";
+    "code_version, feature_importance_json";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -282,6 +286,7 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   AMP_ASSIGN_OR_RETURN(record.features, DecodeFeatures(stmt.Text(6)));
   AMP_ASSIGN_OR_RETURN(record.metrics, DecodeNumberMap(stmt.Text(7)));
   AMP_ASSIGN_OR_RETURN(record.params, DecodeNumberMap(stmt.Text(8)));
+  AMP_ASSIGN_OR_RETURN(record.feature_importance, DecodeFeatureImportance(stmt.Text(17)));
   record.dataset_id = stmt.Text(9);
   record.dataset_sha256 = stmt.Text(10);
   record.job_id = stmt.Text(11);
@@ -506,7 +511,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
                        ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
                        " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) RETURNING version")
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -525,6 +530,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(15, record.artifact_size_bytes);
   stmt.Bind(16, EncodeLeaderboard(record.leaderboard));
   stmt.Bind(17, record.code_version);
+  stmt.Bind(18, EncodeFeatureImportance(record.feature_importance));
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");

@@ -99,6 +99,7 @@ VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
                      {"city", data::ColumnType::kCategorical}};
   record.metrics = {{"rmse", 0.1}, {"mae", 1.0 / 7.0}, {"r2", -0.5}};
   record.params = {{"l2", 1e-3}, {"holdout_fraction", 0.2}, {"seed", 42}};
+  record.feature_importance = {{"area", 2.5}, {"city", 1.0 / 3.0}, {"rooms", 0.0}};
   record.dataset_id = "ds_0123456789abcdef";
   record.dataset_sha256 = std::string(64, 'b');
   record.job_id = "job_0123456789abcdef";
@@ -143,6 +144,7 @@ void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int6
   EXPECT_EQ(got.features, want.features);
   EXPECT_EQ(got.metrics, want.metrics);
   EXPECT_EQ(got.params, want.params);
+  EXPECT_EQ(got.feature_importance, want.feature_importance);
   EXPECT_EQ(got.dataset_id, want.dataset_id);
   EXPECT_EQ(got.dataset_sha256, want.dataset_sha256);
   EXPECT_EQ(got.job_id, want.job_id);

@@ -4,6 +4,7 @@
 #include <set>
 #include <string_view>
 
+#include "ml/kmeans/kmeans_model.h"
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
 #include "ml/xgboost/xgboost_model.h"
@@ -38,6 +39,14 @@ const std::vector<ParamRule>& CommonRules() {
 const std::vector<ParamRule>& LinearRules() {
   static const std::vector<ParamRule> kRules = {
       {"l2", ">= 0", [](double v) { return v >= 0.0; }, [](TrainPlan& plan, double v) { plan.l2 = v; }},
+      {"alpha", ">= 0", [](double v) { return v >= 0.0; },
+       [](TrainPlan& plan, double v) { plan.elastic_net.alpha = v; }},
+      {"l1_ratio", "in [0, 1]", [](double v) { return v >= 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.elastic_net.l1_ratio = v; }},
+      {"max_iter", "a whole number in [1, 100000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 100000; },
+       [](TrainPlan& plan, double v) { plan.elastic_net.max_iterations = static_cast<int>(v); }},
+      {"tol", "in (0, 1)", [](double v) { return v > 0.0 && v < 1.0; },
+       [](TrainPlan& plan, double v) { plan.elastic_net.tolerance = v; }},
   };
   return kRules;
 }
@@ -78,12 +87,75 @@ const std::vector<ParamRule>& XgboostRules() {
   return kRules;
 }
 
+const ParamRule kBalancedTreeRule = {"balanced_class_weights", "0 or 1", [](double v) { return v == 0.0 || v == 1.0; },
+                                     [](TrainPlan& plan, double v) { plan.boosting.balanced = v == 1.0; }};
+
+const std::vector<ParamRule>& XgboostClassifierRules() {
+  static const std::vector<ParamRule> kRules = [] {
+    std::vector<ParamRule> rules = XgboostRules();
+    rules.insert(rules.end() - 1, kBalancedTreeRule);  // before nthread
+    return rules;
+  }();
+  return kRules;
+}
+
+const std::vector<ParamRule>& RandomForestRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"n_estimators", "a whole number in [1, 10000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 10000; },
+       [](TrainPlan& plan, double v) { plan.boosting.num_parallel_tree = static_cast<int>(v); }},
+      {"max_depth", "a whole number in [1, 24]", [](double v) { return IsWhole(v) && v >= 1 && v <= 24; },
+       [](TrainPlan& plan, double v) { plan.boosting.max_depth = static_cast<int>(v); }},
+      {"subsample", "in (0, 1]", [](double v) { return v > 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.subsample = v; }},
+      {"colsample_bynode", "0 (the square root rule) or in (0, 1]", [](double v) { return v >= 0.0 && v <= 1.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.colsample_bynode = v; }},
+      {"min_child_weight", ">= 0", [](double v) { return v >= 0.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.min_child_weight = v; }},
+      {"reg_lambda", ">= 0", [](double v) { return v >= 0.0; },
+       [](TrainPlan& plan, double v) { plan.boosting.reg_lambda = v; }},
+      {"nthread", "a whole number in [1, 64]", [](double v) { return IsWhole(v) && v >= 1 && v <= 64; },
+       [](TrainPlan& plan, double v) { plan.boosting.nthread = static_cast<int>(v); }},
+  };
+  return kRules;
+}
+
+const std::vector<ParamRule>& RandomForestClassifierRules() {
+  static const std::vector<ParamRule> kRules = [] {
+    std::vector<ParamRule> rules = RandomForestRules();
+    rules.insert(rules.end() - 1, kBalancedTreeRule);  // before nthread
+    return rules;
+  }();
+  return kRules;
+}
+
+const std::vector<ParamRule>& KMeansRules() {
+  static const std::vector<ParamRule> kRules = {
+      {"k", "a whole number in [1, 1000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 1000; },
+       [](TrainPlan& plan, double v) { plan.kmeans.k = static_cast<int>(v); }},
+      {"n_init", "a whole number in [1, 100]", [](double v) { return IsWhole(v) && v >= 1 && v <= 100; },
+       [](TrainPlan& plan, double v) { plan.kmeans.n_init = static_cast<int>(v); }},
+      {"max_iter", "a whole number in [1, 10000]", [](double v) { return IsWhole(v) && v >= 1 && v <= 10000; },
+       [](TrainPlan& plan, double v) { plan.kmeans.max_iterations = static_cast<int>(v); }},
+      {"tol", "in [0, 1)", [](double v) { return v >= 0.0 && v < 1.0; },
+       [](TrainPlan& plan, double v) { plan.kmeans.tolerance = v; }},
+  };
+  return kRules;
+}
+
 bool IsXgboost(std::string_view algorithm) {
   return algorithm == ml::kXgboostRegressorAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm;
 }
 
+bool IsRandomForest(std::string_view algorithm) {
+  return algorithm == ml::kRandomForestRegressorAlgorithm || algorithm == ml::kRandomForestClassifierAlgorithm;
+}
+
 const std::vector<ParamRule>& RulesFor(std::string_view algorithm) {
+  if (algorithm == ml::kKMeansAlgorithm) return KMeansRules();
+  if (algorithm == ml::kXgboostClassifierAlgorithm) return XgboostClassifierRules();
   if (IsXgboost(algorithm)) return XgboostRules();
+  if (algorithm == ml::kRandomForestClassifierAlgorithm) return RandomForestClassifierRules();
+  if (IsRandomForest(algorithm)) return RandomForestRules();
   if (algorithm == ml::kLogisticRegressionAlgorithm) return LogisticRules();
   return LinearRules();
 }
@@ -91,7 +163,8 @@ const std::vector<ParamRule>& RulesFor(std::string_view algorithm) {
 // The task an algorithm implies when the request names none: "regression" or "classification".
 std::string_view ImpliedTask(std::string_view algorithm) {
   if (algorithm.empty()) return "";
-  return algorithm == ml::kLogisticRegressionAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm
+  return algorithm == ml::kLogisticRegressionAlgorithm || algorithm == ml::kXgboostClassifierAlgorithm ||
+                 algorithm == ml::kRandomForestClassifierAlgorithm
              ? "classification"
              : "regression";
 }
@@ -104,6 +177,54 @@ const ParamRule* FindRule(std::string_view algorithm, std::string_view name) {
     if (rule.name == name) return &rule;
   }
   return nullptr;
+}
+
+// Checks `request.params` against the algorithm's rules (then the common ones) and applies them to `plan`.
+core::Status ApplyParams(const storage::TrainRequest& request, TrainPlan& plan) {
+  for (const auto& [name, value] : request.params) {
+    AMP_RETURN_IF_ERROR(CheckParameter(plan.algorithm, name, value));
+    FindRule(plan.algorithm, name)->apply(plan, value);
+  }
+  return core::Status::Ok();
+}
+
+// The features of a request: the named columns (each once, none the target), or every column but the target.
+core::Status ResolveFeatures(const storage::TrainRequest& request, const data::TableSummary& schema,
+                             const std::string& target_name, TrainPlan& plan) {
+  std::set<std::string> seen;
+  if (request.features.empty()) {
+    for (const data::ColumnSummary& column : schema.columns) {
+      if (column.name != target_name) plan.features.push_back({column.name, column.type});
+    }
+  } else {
+    for (const std::string& name : request.features) {
+      int column_idx = schema.FindColumn(name);
+      if (column_idx < 0) return core::FailedPrecondition("feature column '" + name + "' is not in the dataset");
+      if (name == target_name) return core::FailedPrecondition("the target '" + name + "' cannot also be a feature");
+      if (!seen.insert(name).second) return core::FailedPrecondition("feature '" + name + "' is listed twice");
+      const data::ColumnSummary& column = schema.columns[static_cast<size_t>(column_idx)];
+      plan.features.push_back({column.name, column.type});
+    }
+  }
+  if (plan.features.empty()) return core::FailedPrecondition("no feature columns to train on");
+  return core::Status::Ok();
+}
+
+core::Result<TrainPlan> PlanClustering(const storage::TrainRequest& request, const data::TableSummary& schema) {
+  TrainPlan plan;
+  plan.task = ml::Task::kClustering;
+  plan.algorithm = request.algorithm.empty() ? std::string(ml::kKMeansAlgorithm) : request.algorithm;
+  if (plan.algorithm != ml::kKMeansAlgorithm) {
+    return core::FailedPrecondition(plan.algorithm + " cannot do clustering; use kmeans");
+  }
+  if (!request.target.empty()) {
+    return core::FailedPrecondition("clustering takes no target, but the request names '" + request.target +
+                                    "'; leave 'target' out (or list the columns to cluster on as 'features')");
+  }
+  plan.target = {std::string(ml::kClusterTarget), data::ColumnType::kInteger};
+  AMP_RETURN_IF_ERROR(ApplyParams(request, plan));
+  AMP_RETURN_IF_ERROR(ResolveFeatures(request, schema, "", plan));
+  return plan;
 }
 
 }  // namespace
@@ -137,7 +258,9 @@ bool IsCommonParameter(std::string_view name) {
 const std::vector<std::string>& SupportedAlgorithms() {
   static const std::vector<std::string> kAlgorithms = {
       std::string(ml::kLinearRegressionAlgorithm), std::string(ml::kLogisticRegressionAlgorithm),
-      std::string(ml::kXgboostRegressorAlgorithm), std::string(ml::kXgboostClassifierAlgorithm)};
+      std::string(ml::kXgboostRegressorAlgorithm), std::string(ml::kXgboostClassifierAlgorithm),
+      std::string(ml::kRandomForestRegressorAlgorithm), std::string(ml::kRandomForestClassifierAlgorithm),
+      std::string(ml::kKMeansAlgorithm)};
   return kAlgorithms;
 }
 
@@ -153,18 +276,40 @@ std::map<std::string, double> TrainPlan::Params() const {
     params.emplace("reg_lambda", boosting.reg_lambda);
     params.emplace("early_stopping_rounds", static_cast<double>(boosting.early_stopping_rounds));
     params.emplace("nthread", static_cast<double>(boosting.nthread));
+    if (algorithm == ml::kXgboostClassifierAlgorithm) params.emplace("balanced_class_weights", boosting.balanced ? 1.0 : 0.0);
+  } else if (IsRandomForest(algorithm)) {
+    params.emplace("n_estimators", static_cast<double>(boosting.num_parallel_tree));
+    params.emplace("max_depth", static_cast<double>(boosting.max_depth));
+    params.emplace("subsample", boosting.subsample);
+    params.emplace("colsample_bynode", boosting.colsample_bynode);
+    params.emplace("min_child_weight", boosting.min_child_weight);
+    params.emplace("reg_lambda", boosting.reg_lambda);
+    params.emplace("nthread", static_cast<double>(boosting.nthread));
+    if (algorithm == ml::kRandomForestClassifierAlgorithm) params.emplace("balanced_class_weights", boosting.balanced ? 1.0 : 0.0);
+  } else if (algorithm == ml::kKMeansAlgorithm) {
+    params.emplace("k", static_cast<double>(kmeans.k));
+    params.emplace("n_init", static_cast<double>(kmeans.n_init));
+    params.emplace("max_iter", static_cast<double>(kmeans.max_iterations));
+    params.emplace("tol", kmeans.tolerance);
   } else if (algorithm == ml::kLogisticRegressionAlgorithm) {
     params.emplace("C", logistic.c);
     params.emplace("balanced_class_weights", logistic.balanced ? 1.0 : 0.0);
     params.emplace("max_iter", static_cast<double>(logistic.max_iterations));
   } else {
     params.emplace("l2", l2);
+    if (elastic_net.alpha > 0.0) {
+      params.emplace("alpha", elastic_net.alpha);
+      params.emplace("l1_ratio", elastic_net.l1_ratio);
+      params.emplace("max_iter", static_cast<double>(elastic_net.max_iterations));
+      params.emplace("tol", elastic_net.tolerance);
+    }
   }
   return params;
 }
 
 std::vector<data::ColumnSpec> TrainPlan::ColumnsToLoad() const {
-  std::vector<data::ColumnSpec> columns = {target};
+  std::vector<data::ColumnSpec> columns;
+  if (task != ml::Task::kClustering) columns.push_back(target);
   columns.insert(columns.end(), features.begin(), features.end());
   return columns;
 }
@@ -183,6 +328,12 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
     }
   }
 
+  const bool clustering = request.task == ml::TaskName(ml::Task::kClustering) ||
+                          (request.task.empty() && request.algorithm == ml::kKMeansAlgorithm);
+  if (clustering) return PlanClustering(request, schema);
+  if (request.algorithm == ml::kKMeansAlgorithm) {
+    return core::FailedPrecondition("kmeans does clustering, not task '" + request.task + "'");
+  }
   if (request.target.empty()) return core::FailedPrecondition("'target' is required");
   int target_idx = schema.FindColumn(request.target);
   if (target_idx < 0) {
@@ -200,30 +351,30 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
     return core::FailedPrecondition(
         plan.algorithm + " cannot train a " + std::string(ml::TaskName(plan.task)) + " of target '" + target.name +
         "'; use " +
-        (classification ? "logistic_regression or xgboost_classifier" : "linear_regression or xgboost_regressor"));
+        (classification ? "logistic_regression, xgboost_classifier or random_forest_classifier"
+                        : "linear_regression, xgboost_regressor or random_forest_regressor"));
+  }
+  if (IsRandomForest(plan.algorithm)) {
+    // scikit-learn's forests: 100 trees, max_features "sqrt" for a classifier (colsample_bynode 0 here) and all
+    // features for a regressor; rows subsampled to 63.2% per tree (the share of distinct rows in a bootstrap
+    // sample); deep trees; almost no leaf shrinkage (XGBRFRegressor's reg_lambda).
+    plan.boosting.num_parallel_tree = 100;
+    plan.boosting.n_estimators = 1;
+    plan.boosting.learning_rate = 1.0;
+    plan.boosting.max_depth = 16;
+    plan.boosting.subsample = 0.632;
+    plan.boosting.colsample_bynode = classification ? 0.0 : 1.0;
+    plan.boosting.reg_lambda = 1e-5;
   }
 
-  for (const auto& [name, value] : request.params) {
-    AMP_RETURN_IF_ERROR(CheckParameter(plan.algorithm, name, value));
-    FindRule(plan.algorithm, name)->apply(plan, value);
+  AMP_RETURN_IF_ERROR(ApplyParams(request, plan));
+  if (plan.elastic_net.alpha > 0.0 && plan.l2 > 0.0) {
+    return core::FailedPrecondition(
+        "parameters 'l2' (ridge) and 'alpha' (lasso / elastic net) exclude each other; for both penalties use alpha "
+        "with l1_ratio < 1");
   }
 
-  std::set<std::string> seen;
-  if (request.features.empty()) {
-    for (const data::ColumnSummary& column : schema.columns) {
-      if (column.name != target.name) plan.features.push_back({column.name, column.type});
-    }
-  } else {
-    for (const std::string& name : request.features) {
-      int column_idx = schema.FindColumn(name);
-      if (column_idx < 0) return core::FailedPrecondition("feature column '" + name + "' is not in the dataset");
-      if (name == target.name) return core::FailedPrecondition("the target '" + name + "' cannot also be a feature");
-      if (!seen.insert(name).second) return core::FailedPrecondition("feature '" + name + "' is listed twice");
-      const data::ColumnSummary& column = schema.columns[static_cast<size_t>(column_idx)];
-      plan.features.push_back({column.name, column.type});
-    }
-  }
-  if (plan.features.empty()) return core::FailedPrecondition("no feature columns to train on");
+  AMP_RETURN_IF_ERROR(ResolveFeatures(request, schema, target.name, plan));
   return plan;
 }
 

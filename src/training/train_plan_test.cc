@@ -63,7 +63,7 @@ TEST(TrainPlanTest, Errors) {
   const std::vector<Case> cases = {
       {"unknown algorithm", Request("price", {}, {}, "xgboost"), houses, "unknown algorithm 'xgboost'"},
       {"algorithm in capitals", Request("price", {}, {}, "Linear_Regression"), houses, "unknown algorithm"},
-      {"unknown parameter", Request("price", {}, {{"alpha", 1.0}}), houses, "unknown parameter 'alpha'"},
+      {"unknown parameter", Request("price", {}, {{"lambda", 1.0}}), houses, "unknown parameter 'lambda'"},
       {"negative l2", Request("price", {}, {{"l2", -0.5}}), houses, "'l2' must be >= 0"},
       {"infinite l2", Request("price", {}, {{"l2", kInf}}), houses, "'l2' must be a finite number"},
       {"NaN l2", Request("price", {}, {{"l2", kNaN}}), houses, "'l2' must be a finite number"},
@@ -103,7 +103,36 @@ TEST(TrainPlanTest, Errors) {
        "unknown parameter 'l2' for xgboost_regressor; known: n_estimators, max_depth, learning_rate, subsample, "
        "colsample_bytree, min_child_weight, reg_lambda, early_stopping_rounds, nthread, holdout_fraction, seed"},
       {"max_depth for linear", Request("price", {}, {{"max_depth", 3.0}}), houses,
-       "unknown parameter 'max_depth' for linear_regression; known: l2, holdout_fraction, seed"},
+       "unknown parameter 'max_depth' for linear_regression; known: l2, alpha, l1_ratio, max_iter, tol, "
+       "holdout_fraction, seed"},
+      {"ridge and lasso at once", Request("price", {}, {{"l2", 1.0}, {"alpha", 0.1}}), houses,
+       "parameters 'l2' (ridge) and 'alpha' (lasso / elastic net) exclude each other"},
+      {"l1_ratio above 1", Request("price", {}, {{"alpha", 0.1}, {"l1_ratio", 1.5}}), houses,
+       "parameter 'l1_ratio' must be in [0, 1]"},
+      {"forest learning rate", Request("price", {}, {{"learning_rate", 0.1}}, "random_forest_regressor"), houses,
+       "unknown parameter 'learning_rate' for random_forest_regressor; known: n_estimators, max_depth, subsample, "
+       "colsample_bynode, min_child_weight, reg_lambda, nthread, holdout_fraction, seed"},
+      {"forest for classes", Request("city", {}, {}, "random_forest_regressor"), houses,
+       "target column 'city' is categorical; regression needs a numeric target"},
+      {"balanced regression trees", Request("price", {}, {{"balanced_class_weights", 1.0}}, "xgboost_regressor"),
+       houses, "unknown parameter 'balanced_class_weights' for xgboost_regressor"},
+      {"kmeans with a target", Request("price", {}, {}, "kmeans"), houses, "clustering takes no target"},
+      {"kmeans for regression",
+       [] {
+         storage::TrainRequest request = Request("", {}, {}, "kmeans");
+         request.task = "regression";
+         return request;
+       }(),
+       houses, "kmeans does clustering, not task 'regression'"},
+      {"clustering with trees",
+       [] {
+         storage::TrainRequest request = Request("", {}, {}, "xgboost_regressor");
+         request.task = "clustering";
+         return request;
+       }(),
+       houses, "xgboost_regressor cannot do clustering; use kmeans"},
+      {"kmeans k 0", Request("", {}, {{"k", 0.0}}, "kmeans"), houses, "parameter 'k' must be a whole number in [1, 1000]"},
+      {"no target", Request(""), houses, "'target' is required"},
       {"sklearn alias", Request("price", {}, {{"eta", 0.1}}, "xgboost_regressor"), houses, "unknown parameter 'eta'"},
       {"no trees", Request("price", {}, {{"n_estimators", 0.0}}, "xgboost_regressor"), houses,
        "parameter 'n_estimators' must be a whole number in [1, 10000]"},
@@ -157,9 +186,61 @@ TEST(TrainPlanTest, UnknownAlgorithmListsTheSupportedOnes) {
   core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, {}, "svm"), HouseSchema());
   ASSERT_FALSE(plan.ok());
   EXPECT_THAT(plan.status().message(),
-              HasSubstr("supported: linear_regression, logistic_regression, xgboost_regressor, xgboost_classifier"));
+              HasSubstr("supported: linear_regression, logistic_regression, xgboost_regressor, xgboost_classifier, "
+                        "random_forest_regressor, random_forest_classifier, kmeans"));
   EXPECT_THAT(SupportedAlgorithms(),
-              ElementsAre("linear_regression", "logistic_regression", "xgboost_regressor", "xgboost_classifier"));
+              ElementsAre("linear_regression", "logistic_regression", "xgboost_regressor", "xgboost_classifier",
+                          "random_forest_regressor", "random_forest_classifier", "kmeans"));
+}
+
+TEST(TrainPlanTest, RandomForestsDefaultToScikitLearnsForests) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("city", {}, {}, "random_forest_classifier"), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->boosting.num_parallel_tree, 100);
+  EXPECT_EQ(plan->boosting.n_estimators, 1);
+  EXPECT_EQ(plan->boosting.learning_rate, 1.0);
+  EXPECT_EQ(plan->boosting.colsample_bynode, 0.0);  // the square root rule
+  EXPECT_EQ(plan->boosting.subsample, 0.632);
+  EXPECT_THAT(plan->Params(),
+              ElementsAre(Pair("balanced_class_weights", 0.0), Pair("colsample_bynode", 0.0),
+                          Pair("holdout_fraction", 0.2), Pair("max_depth", 16.0), Pair("min_child_weight", 1.0),
+                          Pair("n_estimators", 100.0), Pair("nthread", 1.0), Pair("reg_lambda", 1e-5),
+                          Pair("seed", 42.0), Pair("subsample", 0.632)));
+  plan = PlanTraining(Request("price", {}, {{"n_estimators", 20.0}, {"colsample_bynode", 0.5}},
+                              "random_forest_regressor"),
+                      HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->task, ml::Task::kRegression);
+  EXPECT_EQ(plan->boosting.num_parallel_tree, 20);
+  EXPECT_EQ(plan->boosting.colsample_bynode, 0.5);
+}
+
+TEST(TrainPlanTest, ElasticNetParametersAreRecordedOnlyWhenUsed) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("price", {}, {{"alpha", 0.5}, {"l1_ratio", 1.0}}), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->elastic_net.alpha, 0.5);
+  EXPECT_THAT(plan->Params(), ElementsAre(Pair("alpha", 0.5), Pair("holdout_fraction", 0.2), Pair("l1_ratio", 1.0),
+                                          Pair("l2", 0.0), Pair("max_iter", 1000.0), Pair("seed", 42.0),
+                                          Pair("tol", 1e-4)));
+}
+
+TEST(TrainPlanTest, ClusteringNeedsNoTarget) {
+  storage::TrainRequest request = Request("", {}, {{"k", 4.0}});
+  request.task = "clustering";
+  core::Result<TrainPlan> plan = PlanTraining(request, HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->algorithm, "kmeans");
+  EXPECT_EQ(plan->task, ml::Task::kClustering);
+  EXPECT_EQ(plan->kmeans.k, 4);
+  std::vector<std::string> loaded;
+  for (const data::ColumnSpec& column : plan->ColumnsToLoad()) loaded.push_back(column.name);
+  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age", "country"));  // every column, no target
+  EXPECT_THAT(plan->Params(), ElementsAre(Pair("holdout_fraction", 0.2), Pair("k", 4.0), Pair("max_iter", 300.0),
+                                          Pair("n_init", 10.0), Pair("seed", 42.0), Pair("tol", 1e-4)));
+  // The algorithm alone implies the task.
+  plan = PlanTraining(Request("", {"sqft", "age"}, {}, "kmeans"), HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->features.size(), 2u);
 }
 
 TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {

@@ -6,6 +6,9 @@
 #include <memory>
 #include <string>
 
+#include "ml/kmeans/kmeans_model.h"
+#include "ml/kmeans/kmeans_solver.h"
+#include "ml/linear/elastic_net_solver.h"
 #include "ml/linear/linear_model.h"
 #include "ml/linear/ridge_solver.h"
 #include "ml/logistic/logistic_model.h"
@@ -70,7 +73,8 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
                                                          const std::vector<int>& feature_columns,
                                                          const data::Column& target,
                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
-                                                         const std::atomic<bool>& cancelled, const Report& report) {
+                                                         const std::atomic<bool>& cancelled, const Report& report,
+                                                         std::vector<std::string>* notes) {
   std::vector<double> design;
   AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
                        FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
@@ -79,9 +83,22 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
   for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  report("solving the least-squares problem");
-  AMP_ASSIGN_OR_RETURN(ml::LinearSolution solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
-                                                                   pipeline.EncodedWidth(), y, plan.l2));
+  ml::LinearSolution solution;
+  if (plan.elastic_net.alpha > 0.0) {
+    report("fitting the elastic net by coordinate descent");
+    AMP_ASSIGN_OR_RETURN(ml::ElasticNetSolution fitted,
+                         ml::SolveElasticNet(design, static_cast<int64_t>(train_rows.size()), pipeline.EncodedWidth(),
+                                             y, plan.elastic_net));
+    if (!fitted.converged) {
+      notes->push_back("coordinate descent did not converge in " + std::to_string(fitted.iterations) +
+                       " sweeps (max_iter); the coefficients are the last sweep's");
+    }
+    solution = std::move(fitted.solution);
+  } else {
+    report("solving the least-squares problem");
+    AMP_ASSIGN_OR_RETURN(solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
+                                                  pipeline.EncodedWidth(), y, plan.l2));
+  }
   design.clear();
   design.shrink_to_fit();
   AMP_ASSIGN_OR_RETURN(auto linear,
@@ -155,6 +172,15 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
     params.objective = classes.labels.size() == 2 ? "binary:logistic" : "multi:softprob";
     params.num_class = static_cast<int>(classes.labels.size());
   }
+  const bool random_forest = plan.algorithm == ml::kRandomForestRegressorAlgorithm ||
+                             plan.algorithm == ml::kRandomForestClassifierAlgorithm;
+  if (params.colsample_bynode == 0.0) {
+    // scikit-learn's max_features="sqrt": floor(sqrt(columns)) of the encoded columns tried at each split.
+    const int width = pipeline->EncodedWidth();
+    const int tried = std::max(1, static_cast<int>(std::floor(std::sqrt(static_cast<double>(width)))));
+    // A quarter column over, so XGBoost's share-times-columns gives `tried` whether it truncates or rounds.
+    params.colsample_bynode = std::min(1.0, (static_cast<double>(tried) + 0.25) / static_cast<double>(width));
+  }
   // The label of every training row, by table row: the target's value, or its class index.
   std::vector<float> label_of_row;
   if (classifier) {
@@ -192,7 +218,7 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   AMP_RETURN_IF_ERROR(CheckFloatRange(validation_x, *pipeline, validation_y, plan.target.name));
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  report("boosting trees");
+  report(random_forest ? "growing the forest" : "boosting trees");
   const ml::DenseRows validation{validation_x.data(), validation_rows.size(), width};
   const int report_every = std::max(10, params.n_estimators / 20);  // progress is stored: a few times per job
   auto on_round = [&](int round) {
@@ -213,9 +239,68 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
                      std::to_string(validation_rows.size()) + " held-out training rows)");
   }
   auto model = ml::XgboostModel::Create(SignatureOf(plan, classifier ? classes.labels : std::vector<std::string>{}),
-                                        std::move(pipeline).value(), std::move(trained.model_ubj));
+                                        std::move(pipeline).value(), std::move(trained.model_ubj), random_forest);
   if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
   return std::shared_ptr<const ml::Model>(std::move(model).value());
+}
+
+// k-means on the standardized, one-hot encoded features: every row is usable (there is no target); the holdout
+// only measures how well the centres describe unseen rows.
+core::Result<TrainingOutcome> TrainClustering(const data::Table& table, const std::vector<int>& feature_columns,
+                                              const TrainPlan& plan, const std::atomic<bool>& cancelled,
+                                              const Report& report) {
+  TrainingOutcome outcome;
+  HoldoutSplit split = SplitHoldout(table.row_count(), plan.holdout_fraction, plan.seed);
+  const std::vector<int64_t>& train_rows = split.train_rows;
+  outcome.train_rows = static_cast<int64_t>(train_rows.size());
+  outcome.holdout_rows = static_cast<int64_t>(split.holdout_rows.size());
+  if (train_rows.size() < static_cast<size_t>(plan.kmeans.k)) {
+    return core::FailedPrecondition("k = " + std::to_string(plan.kmeans.k) + " clusters need at least as many " +
+                                    "training rows; there are " + std::to_string(train_rows.size()));
+  }
+  std::vector<double> design;
+  AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
+                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
+  if (cancelled) return core::Cancelled("training was cancelled");
+  // The solver reads rows: transpose the column-major design.
+  const auto rows = static_cast<int64_t>(train_rows.size());
+  const int64_t cols = pipeline.EncodedWidth();
+  std::vector<double> row_major(design.size());
+  for (int64_t col = 0; col < cols; ++col) {
+    for (int64_t row = 0; row < rows; ++row) {
+      row_major[static_cast<size_t>(row * cols + col)] = design[static_cast<size_t>(col * rows + row)];
+    }
+  }
+  design.clear();
+  design.shrink_to_fit();
+  report("clustering (k-means)");
+  ml::KMeansParams params = plan.kmeans;
+  params.seed = plan.seed;
+  auto solution = ml::FitKMeans(row_major, rows, cols, params);
+  if (!solution.ok()) return core::FailedPrecondition(solution.status().message());
+  ml::ModelSignature signature = SignatureOf(plan);
+  AMP_ASSIGN_OR_RETURN(auto model, ml::KMeansModel::Create(std::move(signature), std::move(pipeline),
+                                                           std::move(solution->centers),
+                                                           std::move(solution->cluster_sizes)));
+  outcome.model = model;
+  outcome.metrics["inertia"] = solution->inertia;
+  outcome.metrics["mean_squared_distance"] = solution->inertia / static_cast<double>(rows);
+  outcome.metrics["iterations"] = static_cast<double>(solution->iterations);
+  if (!split.holdout_rows.empty()) {
+    report("scoring the holdout");
+    std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, feature_columns, split.holdout_rows);
+    const size_t k = model->ClusterCount();
+    std::vector<double> distances(split.holdout_rows.size() * k);
+    AMP_RETURN_IF_ERROR(model->PredictDistances(inputs, distances, nullptr));
+    double sum = 0.0;
+    for (size_t row_idx = 0; row_idx < split.holdout_rows.size(); ++row_idx) {
+      const double nearest = *std::min_element(distances.begin() + static_cast<std::ptrdiff_t>(row_idx * k),
+                                               distances.begin() + static_cast<std::ptrdiff_t>((row_idx + 1) * k));
+      sum += nearest * nearest;
+    }
+    outcome.metrics["holdout_mean_squared_distance"] = sum / static_cast<double>(split.holdout_rows.size());
+  }
+  return outcome;
 }
 
 // A table made ready for fitting: the rows with a target, their seeded holdout split and (for a classifier) the
@@ -292,11 +377,12 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
     return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, cancelled, report);
   }
-  if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm) {
+  if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm ||
+      plan.algorithm == ml::kRandomForestRegressorAlgorithm || plan.algorithm == ml::kRandomForestClassifierAlgorithm) {
     return FitXgboost(table, prepared.feature_columns, *prepared.target, prepared.classes, labels, rows, plan,
                       cancelled, report, on_round, notes);
   }
-  return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, cancelled, report);
+  return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, cancelled, report, notes);
 }
 
 // The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it.
@@ -329,6 +415,15 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   auto report = [&](std::string_view message) {
     if (progress) progress(message);
   };
+  if (plan.task == ml::Task::kClustering) {
+    std::vector<int> feature_columns;
+    for (const data::ColumnSpec& feature : plan.features) {
+      int column_idx = table.FindColumn(feature.name);
+      if (column_idx < 0) return core::Internal("feature column '" + feature.name + "' was not loaded");
+      feature_columns.push_back(column_idx);
+    }
+    return TrainClustering(table, feature_columns, plan, cancelled, report);
+  }
   AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan));
   TrainingOutcome outcome;
   outcome.notes = std::move(prepared.notes);

@@ -529,5 +529,166 @@ TEST(TrainerTest, AClassWithoutTrainingRowsIsFailedPrecondition) {
   EXPECT_EQ(outcome->model->signature().classes, std::vector<std::string>({"high", "low", "rare"}));
 }
 
+// What PlanTraining sets for a random forest, smaller.
+void MakeRandomForest(TrainPlan& plan, bool classifier) {
+  plan.algorithm = classifier ? "random_forest_classifier" : "random_forest_regressor";
+  plan.boosting.num_parallel_tree = 50;
+  plan.boosting.n_estimators = 1;
+  plan.boosting.learning_rate = 1.0;
+  plan.boosting.max_depth = 10;
+  plan.boosting.subsample = 0.632;
+  plan.boosting.colsample_bynode = classifier ? 0.0 : 1.0;
+  plan.boosting.reg_lambda = 1e-5;
+}
+
+TEST(TrainerTest, RandomForestsTrainServeAndRoundTrip) {
+  for (int class_count : {0, 2, 3}) {
+    SCOPED_TRACE(class_count);
+    TrainPlan plan = SyntheticPlan();
+    MakeRandomForest(plan, class_count > 0);
+    data::Table table = SyntheticTable(600, 0);
+    if (class_count > 0) {
+      plan.task = class_count == 2 ? ml::Task::kBinaryClassification : ml::Task::kMulticlassClassification;
+      plan.target = {"label", data::ColumnType::kCategorical};
+      table = ClassTable(600, class_count);
+    }
+    std::atomic<bool> cancelled{false};
+    core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    EXPECT_EQ(outcome->model->algorithm(), plan.algorithm);
+    if (class_count > 0) {
+      EXPECT_GT(outcome->metrics.at("accuracy"), 0.8);
+    } else {
+      EXPECT_GT(outcome->metrics.at("r2"), 0.9);
+    }
+    // One round of 50 parallel trees (per class for a multiclass forest).
+    const auto parameters = outcome->model->Parameters();
+    const double trees = std::find_if(parameters.begin(), parameters.end(), [](const auto& p) {
+                           return p.first == "trees";
+                         })->second;
+    EXPECT_EQ(trees, class_count == 3 ? 150.0 : 50.0);
+    // The artifact reads back as the same algorithm and predicts the same.
+    auto reloaded = ml::DeserializeModel(ml::SerializeModel(*outcome->model));
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+    EXPECT_EQ((*reloaded)->algorithm(), plan.algorithm);
+    EXPECT_EQ(PredictOne(**reloaded, 3.0, 1.0, "a"), PredictOne(*outcome->model, 3.0, 1.0, "a"));
+    // x1 drives the target: the most important feature.
+    const auto importance = outcome->model->FeatureImportance();
+    ASSERT_EQ(importance.size(), 3u);
+    EXPECT_EQ(importance[0].first, "x1");
+    EXPECT_GT(importance[0].second, 0.0);
+  }
+}
+
+TEST(TrainerTest, BalancedClassWeightsRaiseTheRareClassRecallOfBoostedTrees) {
+  // A 9:1 imbalance with overlapping classes: unweighted trees favour the majority.
+  const int64_t rows = 2000;
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  data::Column label{"label", data::ColumnType::kCategorical, {}, {}, {"common", "rare"}};
+  data::Column x1{"x1", data::ColumnType::kNumeric, {}, {}, {}};
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    const bool rare = row_idx % 10 == 0;
+    label.codes.push_back(rare ? 1 : 0);
+    x1.numbers.push_back(normal(rng) + (rare ? 1.0 : 0.0));
+  }
+  const data::Table table(rows, {label, x1});
+  TrainPlan plan;
+  plan.algorithm = "xgboost_classifier";
+  plan.task = ml::Task::kBinaryClassification;
+  plan.target = {"label", data::ColumnType::kCategorical};
+  plan.features = {{"x1", data::ColumnType::kNumeric}};
+  plan.boosting.n_estimators = 20;
+  plan.boosting.max_depth = 2;
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> plain = TrainModel(table, plan, cancelled);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  plan.boosting.balanced = true;
+  core::Result<TrainingOutcome> balanced = TrainModel(table, plan, cancelled);
+  ASSERT_TRUE(balanced.ok()) << balanced.status().ToString();
+  EXPECT_GT(balanced->metrics.at("recall[rare]"), plain->metrics.at("recall[rare]") + 0.2);
+  EXPECT_GT(balanced->metrics.at("balanced_accuracy"), plain->metrics.at("balanced_accuracy"));
+}
+
+TEST(TrainerTest, ElasticNetShrinksAndNotesNothingWhenConverged) {
+  TrainPlan plan = SyntheticPlan();
+  plan.elastic_net.alpha = 0.5;
+  plan.elastic_net.l1_ratio = 1.0;
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> lasso = TrainModel(SyntheticTable(500, 0), plan, cancelled);
+  ASSERT_TRUE(lasso.ok()) << lasso.status().ToString();
+  EXPECT_THAT(lasso->notes, IsEmpty());
+  EXPECT_GT(lasso->metrics.at("r2"), 0.99);
+  core::Result<TrainingOutcome> ols = TrainModel(SyntheticTable(500, 0), SyntheticPlan(), cancelled);
+  ASSERT_TRUE(ols.ok());
+  // The lasso optimum cannot have a larger L1 norm than a least-squares optimum (its loss is no lower).
+  auto l1_norm = [](const ml::Model& model) {
+    double norm = 0.0;
+    const auto parameters = model.Parameters();
+    for (size_t idx = 1; idx < parameters.size(); ++idx) norm += std::fabs(parameters[idx].second);  // 0: intercept
+    return norm;
+  };
+  EXPECT_LT(l1_norm(*lasso->model), l1_norm(*ols->model));
+  // A sweep budget of one is not enough: the job says so.
+  plan.elastic_net.max_iterations = 1;
+  core::Result<TrainingOutcome> short_run = TrainModel(SyntheticTable(500, 0), plan, cancelled);
+  ASSERT_TRUE(short_run.ok());
+  EXPECT_THAT(short_run->notes, Contains(HasSubstr("did not converge in 1 sweeps")));
+}
+
+TEST(TrainerTest, KMeansClustersATableWithoutATarget) {
+  // Three well separated blobs in (a, b), plus a categorical column that follows the blob.
+  const int64_t rows = 300;
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0.0, 0.3);
+  data::Column a{"a", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column b{"b", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column kind{"kind", data::ColumnType::kCategorical, {}, {}, {"x", "y", "z"}};
+  const double centres[3][2] = {{0.0, 0.0}, {10.0, 0.0}, {0.0, 10.0}};
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    const auto blob = static_cast<size_t>(row_idx % 3);
+    a.numbers.push_back(centres[blob][0] + noise(rng));
+    b.numbers.push_back(centres[blob][1] + noise(rng));
+    kind.codes.push_back(static_cast<int32_t>(blob));
+  }
+  TrainPlan plan;
+  plan.algorithm = "kmeans";
+  plan.task = ml::Task::kClustering;
+  plan.target = {"cluster", data::ColumnType::kInteger};
+  plan.features = {{"a", data::ColumnType::kNumeric}, {"b", data::ColumnType::kNumeric}};
+  plan.kmeans.k = 3;
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(data::Table(rows, {a, b, kind}), plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_EQ(outcome->train_rows, 240);
+  EXPECT_EQ(outcome->holdout_rows, 60);
+  EXPECT_EQ(outcome->model->algorithm(), "kmeans");
+  EXPECT_EQ(outcome->model->signature().task, ml::Task::kClustering);
+  EXPECT_EQ(outcome->model->ClusterCount(), 3u);
+  // Standardized blobs are tight: a small mean squared distance on the training part and the holdout alike.
+  EXPECT_LT(outcome->metrics.at("mean_squared_distance"), 0.05);
+  EXPECT_LT(outcome->metrics.at("holdout_mean_squared_distance"), 0.05);
+  // Points of one blob share a cluster, points of different blobs do not.
+  auto cluster_of = [&](double x, double y) {
+    const std::vector<ml::FeatureValue> row = {ml::FeatureValue::Number(x), ml::FeatureValue::Number(y)};
+    std::vector<double> out(1);
+    EXPECT_TRUE(outcome->model->Predict(row, out, nullptr).ok());
+    return out[0];
+  };
+  EXPECT_EQ(cluster_of(0.1, 0.2), cluster_of(-0.2, -0.1));
+  EXPECT_NE(cluster_of(0.0, 0.0), cluster_of(10.0, 0.0));
+  EXPECT_NE(cluster_of(0.0, 10.0), cluster_of(10.0, 0.0));
+  EXPECT_NE(cluster_of(0.0, 10.0), cluster_of(0.0, 0.0));
+  // Same data, plan and seed: the same model, byte for byte.
+  core::Result<TrainingOutcome> again = TrainModel(data::Table(rows, {a, b, kind}), plan, cancelled);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(ml::SerializeModel(*again->model), ml::SerializeModel(*outcome->model));
+  // More clusters than training rows cannot work.
+  plan.kmeans.k = 250;
+  core::Result<TrainingOutcome> too_many = TrainModel(data::Table(rows, {a, b, kind}), plan, cancelled);
+  ASSERT_FALSE(too_many.ok());
+  EXPECT_EQ(too_many.status().code(), core::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace amp::training

@@ -52,6 +52,20 @@ CASES = [
             "early_stopping_rounds": 10,
         },
     },
+    {
+        # Random-forest mode, as AMP's random_forest_regressor trains it: one round of parallel trees.
+        "name": "random forest",
+        "seed": 3,
+        "params": {
+            "n_estimators": 1,
+            "num_parallel_tree": 20,
+            "learning_rate": 1.0,
+            "max_depth": 8,
+            "subsample": 0.632,
+            "colsample_bynode": 0.5,
+            "reg_lambda": 1e-5,
+        },
+    },
 ]
 
 

@@ -92,8 +92,11 @@ class AmpClient:
         `algorithm="auto"` searches the algorithm families by cross-validation; `search` ({"method": "grid" or
         "random", "space": {name: [values]}, "trials": n, "folds": k}) searches one algorithm's parameters.
         `dataset_id` may also be a dataset name.
+        Clustering (algorithm "kmeans") takes no target: pass None.
         """
-        body = {"dataset_id": dataset_id, "target": target}
+        body = {"dataset_id": dataset_id}
+        if target is not None:
+            body["target"] = target
         if algorithm is not None:
             body["algorithm"] = algorithm
         if task is not None:

@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace amp::ml {
 namespace {
@@ -110,6 +111,12 @@ core::Status LinearModel::Explain(std::span<const FeatureValue> rows, std::span<
     base_values[row_idx] = base_value_;
   }
   return core::Status::Ok();
+}
+
+std::vector<std::pair<std::string, double>> LinearModel::FeatureImportance() const {
+  std::vector<double> per_column = pipeline_.EncodedStdDevs();
+  for (size_t column = 0; column < per_column.size(); ++column) per_column[column] *= std::fabs(solution_.weights[column]);
+  return ImportanceByFeature(pipeline_, per_column);
 }
 
 std::vector<std::pair<std::string, double>> LinearModel::Parameters() const {

@@ -40,6 +40,8 @@ class LinearModel final : public Model {
   core::Status Explain(std::span<const FeatureValue> rows, std::span<double> contributions,
                        std::span<double> base_values, PredictionNotes* notes) const override;
   std::vector<std::pair<std::string, double>> Parameters() const override;
+  // |weight| on the standardized scale (Pipeline::EncodedStdDevs), summed over a feature's one-hot columns.
+  std::vector<std::pair<std::string, double>> FeatureImportance() const override;
   std::string SerializePayload() const override;
   int64_t MemoryBytes() const override;
 

@@ -89,6 +89,18 @@ core::Status LogisticModel::PredictProba(std::span<const FeatureValue> rows, std
   return core::Status::Ok();
 }
 
+std::vector<std::pair<std::string, double>> LogisticModel::FeatureImportance() const {
+  std::vector<double> per_column = pipeline_.EncodedStdDevs();
+  const size_t cols = per_column.size();
+  const size_t outputs = solution_.outputs();
+  for (size_t column = 0; column < cols; ++column) {
+    double magnitude = 0.0;
+    for (size_t output = 0; output < outputs; ++output) magnitude += std::fabs(solution_.weights[output * cols + column]);
+    per_column[column] *= magnitude / static_cast<double>(outputs);
+  }
+  return ImportanceByFeature(pipeline_, per_column);
+}
+
 std::vector<std::pair<std::string, double>> LogisticModel::Parameters() const {
   std::vector<std::pair<std::string, double>> parameters;
   for (size_t output = 0; output < scores_.size(); ++output) {

@@ -40,6 +40,9 @@ class LogisticModel final : public Model {
   // Intercepts and coefficients on the standardized scale: "intercept" and each encoded column's name for a binary
   // model (the log-odds of the second class), "<class>:intercept" and "<class>:<column>" for a multinomial one.
   std::vector<std::pair<std::string, double>> Parameters() const override;
+  // |coefficient| on the standardized scale (Pipeline::EncodedStdDevs; for a multinomial model the mean over the
+  // classes), summed over a feature's one-hot columns.
+  std::vector<std::pair<std::string, double>> FeatureImportance() const override;
   // {"pipeline": {...}, "intercepts": [...], "weights": [[...], ...]} (one weight row per output).
   std::string SerializePayload() const override;
   int64_t MemoryBytes() const override;

@@ -95,6 +95,13 @@ core::Status BoosterMatrix::SetLabels(std::span<const float> labels) {
   return core::Status::Ok();
 }
 
+core::Status BoosterMatrix::SetWeights(std::span<const float> weights) {
+  if (XGDMatrixSetFloatInfo(handle_, "weight", weights.data(), weights.size()) != 0) {
+    return XgboostError("XGDMatrixSetFloatInfo(weight)");
+  }
+  return core::Status::Ok();
+}
+
 core::Result<Booster> Booster::Create(std::span<const BoosterMatrix* const> cache) {
   RouteXgboostLog();
   std::vector<DMatrixHandle> handles;

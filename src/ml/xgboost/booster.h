@@ -36,6 +36,8 @@ class BoosterMatrix {
 
   // One label per row. Internal if XGBoost refuses them (NaN, infinite).
   core::Status SetLabels(std::span<const float> labels);
+  // One non-negative weight per row (XGBoost's sample weights). Internal if XGBoost refuses them.
+  core::Status SetWeights(std::span<const float> weights);
 
   void* handle() const { return handle_; }
 

@@ -1,6 +1,7 @@
 #include "ml/xgboost/booster_trainer.h"
 
 #include <charconv>
+#include <cmath>
 #include <optional>
 #include <string_view>
 
@@ -31,6 +32,26 @@ core::Result<double> ParseValidationMetric(std::string_view line, std::string_vi
   return value;
 }
 
+// n / (classes * rows of the class) per row, for class-index labels 0..k-1; empty if a label is not one.
+std::vector<float> BalancedWeights(std::span<const float> labels) {
+  std::vector<double> class_rows;
+  for (float label : labels) {
+    if (!(label >= 0.0f) || label != std::floor(label) || label > 1e6f) return {};
+    const auto class_idx = static_cast<size_t>(label);
+    if (class_idx >= class_rows.size()) class_rows.resize(class_idx + 1, 0.0);
+    class_rows[class_idx] += 1.0;
+  }
+  size_t present = 0;
+  for (double count : class_rows) present += count > 0.0 ? 1 : 0;
+  std::vector<float> weights;
+  weights.reserve(labels.size());
+  for (float label : labels) {
+    const double count = class_rows[static_cast<size_t>(label)];
+    weights.push_back(static_cast<float>(static_cast<double>(labels.size()) / (static_cast<double>(present) * count)));
+  }
+  return weights;
+}
+
 core::Status AsFailedPrecondition(const core::Status& status) {
   return status.code() == core::StatusCode::kInternal ? core::FailedPrecondition(status.message()) : status;
 }
@@ -55,6 +76,11 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
   auto train_matrix = BoosterMatrix::FromDense(train, params.nthread);
   if (!train_matrix.ok()) return AsFailedPrecondition(train_matrix.status());
   if (auto status = train_matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  if (params.balanced) {
+    const std::vector<float> weights = BalancedWeights(labels);
+    if (weights.empty()) return core::InvalidArgument("balanced class weights need class-index labels");
+    if (auto status = train_matrix->SetWeights(weights); !status.ok()) return AsFailedPrecondition(status);
+  }
   std::vector<const BoosterMatrix*> cache = {&*train_matrix};
   std::optional<BoosterMatrix> validation_matrix;
   if (early_stopping) {
@@ -79,6 +105,10 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
       {"seed", std::to_string(params.seed)},
       {"validate_parameters", "1"},
   };
+  if (params.num_parallel_tree != 1) {
+    settings.emplace_back("num_parallel_tree", std::to_string(params.num_parallel_tree));
+  }
+  if (params.colsample_bynode != 1.0) settings.emplace_back("colsample_bynode", FormatParam(params.colsample_bynode));
   if (params.objective == "multi:softprob") settings.emplace_back("num_class", std::to_string(params.num_class));
   for (const auto& [name, value] : settings) {
     if (auto status = booster.SetParam(name, value); !status.ok()) return AsFailedPrecondition(status);

@@ -30,6 +30,14 @@ struct BoosterParams {
   double min_child_weight = 1.0;
   double reg_lambda = 1.0;
   int early_stopping_rounds = 0;  // 0: off
+  // Random forest mode (XGBoost's num_parallel_tree): this many trees per boosting round, averaged. A random forest
+  // is one round (n_estimators 1) of num_parallel_tree trees with learning_rate 1, row subsampling and
+  // colsample_bynode < 1.
+  int num_parallel_tree = 1;
+  double colsample_bynode = 1.0;
+  // Classifiers: weigh the training rows by n / (classes * rows of their class), as scikit-learn's
+  // class_weight="balanced" (the validation fold is not weighted). Labels must then be class indices.
+  bool balanced = false;
   int nthread = 1;
   uint64_t seed = 0;
 };

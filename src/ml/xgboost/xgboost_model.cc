@@ -38,7 +38,7 @@ core::Result<FlatForest> ReadForest(std::string_view booster_ubj) {
 }  // namespace
 
 core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSignature signature, Pipeline pipeline,
-                                                                       std::string booster_ubj) {
+                                                                       std::string booster_ubj, bool random_forest) {
   AMP_RETURN_IF_ERROR(pipeline.CheckSignature(signature));
   AMP_ASSIGN_OR_RETURN(FlatForest forest, ReadForest(booster_ubj));
   const size_t class_count = signature.classes.size();
@@ -67,16 +67,17 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSign
   }
   return std::shared_ptr<const XgboostModel>(new XgboostModel(std::move(signature), std::move(pipeline),
                                                               std::move(booster_ubj), std::move(booster).value(),
-                                                              std::move(forest)));
+                                                              std::move(forest), random_forest));
 }
 
 XgboostModel::XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
-                           FlatForest forest)
+                           FlatForest forest, bool random_forest)
     : signature_(std::move(signature)),
       pipeline_(std::move(pipeline)),
       booster_ubj_(std::move(booster_ubj)),
       booster_(std::move(booster)),
-      forest_(std::move(forest)) {}
+      forest_(std::move(forest)),
+      random_forest_(random_forest) {}
 
 template <typename ScoreBlock>
 void XgboostModel::ForEachEncodedBlock(std::span<const FeatureValue> rows, size_t row_count, PredictionNotes* notes,
@@ -233,9 +234,13 @@ std::vector<std::pair<std::string, double>> XgboostModel::Parameters() const {
   return parameters;
 }
 
+std::vector<std::pair<std::string, double>> XgboostModel::FeatureImportance() const {
+  return ImportanceByFeature(pipeline_, forest_.total_gain());
+}
+
 std::string XgboostModel::SerializePayload() const {
   return "{\"pipeline\":" + pipeline_.ToJson() + ",\"booster_format\":\"ubj\",\"booster\":\"" +
-         core::Base64Encode(booster_ubj_) + "\"}";
+         core::Base64Encode(booster_ubj_) + "\"" + (random_forest_ ? ",\"random_forest\":true" : "") + "}";
 }
 
 core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::FromPayload(ModelSignature signature,
@@ -257,7 +262,12 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::FromPayload(Mode
   auto booster = core::Base64Decode(std::string_view(doc["booster"].GetString(), doc["booster"].GetStringLength()));
   if (!booster.ok())
     return core::DataLoss("malformed booster in the xgboost model payload: " + booster.status().message());
-  auto model = Create(std::move(signature), std::move(pipeline), std::move(booster).value());
+  bool random_forest = false;
+  if (doc.HasMember("random_forest")) {
+    if (!doc["random_forest"].IsBool()) return core::DataLoss("malformed xgboost model payload");
+    random_forest = doc["random_forest"].GetBool();
+  }
+  auto model = Create(std::move(signature), std::move(pipeline), std::move(booster).value(), random_forest);
   if (!model.ok()) return core::DataLoss(model.status().message());
   return model;
 }

@@ -26,6 +26,10 @@ namespace amp::ml {
 
 inline constexpr std::string_view kXgboostRegressorAlgorithm = "xgboost_regressor";
 inline constexpr std::string_view kXgboostClassifierAlgorithm = "xgboost_classifier";
+// Random forests are XGBoost boosters too (num_parallel_tree trees in one round, learning rate 1): the same model
+// type, told apart only by the algorithm it reports.
+inline constexpr std::string_view kRandomForestRegressorAlgorithm = "random_forest_regressor";
+inline constexpr std::string_view kRandomForestClassifierAlgorithm = "random_forest_classifier";
 
 class XgboostModel final : public Model {
  public:
@@ -35,13 +39,17 @@ class XgboostModel final : public Model {
   // for a regression; binary:logistic for two classes; multi:softprob with one group per class for more), was trained
   // on another number of columns than the pipeline encodes, or if signature and pipeline disagree
   // (Pipeline::CheckSignature).
+  // `random_forest` only changes the algorithm the model reports (random_forest_* instead of xgboost_*).
   static core::Result<std::shared_ptr<const XgboostModel>> Create(ModelSignature signature, Pipeline pipeline,
-                                                                  std::string booster_ubj);
+                                                                  std::string booster_ubj, bool random_forest = false);
   // The inverse of SerializePayload. DataLoss on malformed input.
   static core::Result<std::shared_ptr<const XgboostModel>> FromPayload(ModelSignature signature,
                                                                        std::string_view payload);
 
   std::string_view algorithm() const override {
+    if (random_forest_) {
+      return signature_.classes.empty() ? kRandomForestRegressorAlgorithm : kRandomForestClassifierAlgorithm;
+    }
     return signature_.classes.empty() ? kXgboostRegressorAlgorithm : kXgboostClassifierAlgorithm;
   }
   const ModelSignature& signature() const override { return signature_; }
@@ -53,7 +61,10 @@ class XgboostModel final : public Model {
                        std::span<double> base_values, PredictionNotes* notes) const override;
   // base_score, trees, nodes, max_depth, and each encoded column's total gain as "gain(<column>)".
   std::vector<std::pair<std::string, double>> Parameters() const override;
-  // {"pipeline": {...}, "booster_format": "ubj", "booster": "<base64 of the UBJSON model>"}.
+  // XGBoost's total gain of the splits on each encoded column, summed over a feature's one-hot columns.
+  std::vector<std::pair<std::string, double>> FeatureImportance() const override;
+  // {"pipeline": {...}, "booster_format": "ubj", "booster": "<base64 of the UBJSON model>"}, plus
+  // "random_forest": true for a random forest.
   std::string SerializePayload() const override;
   // The flattened trees, the pipeline, the UBJSON kept for SerializePayload and an estimate of the loaded booster.
   int64_t MemoryBytes() const override;
@@ -69,7 +80,7 @@ class XgboostModel final : public Model {
 
  private:
   XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
-               FlatForest forest);
+               FlatForest forest, bool random_forest);
 
   // Encodes `row_count` rows of `rows` block by block into the thread's scratch rows (row-major floats) and calls
   // score(encoded, first_row_idx, count) for each block. Allocates nothing once the scratch has grown.
@@ -86,6 +97,7 @@ class XgboostModel final : public Model {
   std::string booster_ubj_;
   Booster booster_;
   FlatForest forest_;
+  bool random_forest_ = false;
 };
 
 }  // namespace amp::ml

@@ -38,6 +38,8 @@ BoosterParams ParamsOf(const rapidjson::Value& c) {
     if (name == "colsample_bytree") params.colsample_bytree = value;
     if (name == "min_child_weight") params.min_child_weight = value;
     if (name == "reg_lambda") params.reg_lambda = value;
+    if (name == "num_parallel_tree") params.num_parallel_tree = static_cast<int>(value);
+    if (name == "colsample_bynode") params.colsample_bynode = value;
     if (name == "early_stopping_rounds") params.early_stopping_rounds = static_cast<int>(value);
   }
   return params;

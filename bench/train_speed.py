@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Training speed benchmark: AMP against scikit-learn and the python xgboost package on one large synthetic table.
+
+Usage: bench/train_speed.py --amp build/release/amp [--rows 1000000] [--cols 20] [--nthread 2]
+
+A seeded table of `rows` x `cols` standard-normal features (rounded to 5 decimals, so the CSV that AMP reads and the
+numpy array the references fit are the same numbers), a regression target y = X w + noise and a binary label
+(y > median). AMP side: the CSV is uploaded to a fresh `amp serve` once, then linear_regression (y),
+logistic_regression (label) and xgboost_regressor (y) are trained through the v1 API with holdout_fraction 0; the
+time shown is the job's own "fit_seconds" metric: preprocessing (imputation, standardization for the linear
+families) plus the fit, without loading the CSV. Reference side, in the same run on the same numbers already in
+memory: LinearRegression(), LogisticRegression() (lbfgs, C=1, max_iter=100: its defaults) and
+xgboost.XGBRegressor(tree_method="hist", n_jobs=nthread, same parameters); wall time of .fit(). Each side runs
+--repeat times and the best time is shown. Quality is printed beside the times (R² or accuracy on the training
+rows) so a fast wrong answer would show.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+
+import numpy
+import xgboost
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import accuracy_score, r2_score
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
+from amp_client import AmpClient  # noqa: E402
+from many_models import start as start_server, stop as stop_server  # noqa: E402  (bench/ is sys.path[0])
+
+XGB_PARAMS = {"n_estimators": 100, "max_depth": 6, "learning_rate": 0.3}
+
+
+def make_table(rows, cols, seed):
+    rng = numpy.random.default_rng(seed)
+    x = numpy.round(rng.standard_normal((rows, cols)), 5)
+    weights = numpy.linspace(-2.0, 2.0, cols)
+    y = numpy.round(x @ weights + 0.5 * numpy.sin(3 * x[:, 0]) + rng.standard_normal(rows), 5)
+    label = (y > numpy.median(y)).astype(int)
+    return x, y, label
+
+
+def write_csv(path, x, y, label):
+    cols = x.shape[1]
+    header = ",".join([f"x{c}" for c in range(cols)] + ["y", "label"])
+    table = numpy.hstack([x, y[:, None], label[:, None]])
+    fmt = ["%.5f"] * (cols + 1) + ["%d"]
+    numpy.savetxt(path, table, delimiter=",", header=header, comments="", fmt=fmt)
+
+
+def best_of(repeat, fit):
+    best = None
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fit()
+        seconds = time.perf_counter() - started
+        best = seconds if best is None else min(best, seconds)
+    return best, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--amp", required=True)
+    parser.add_argument("--rows", type=int, default=1000000)
+    parser.add_argument("--cols", type=int, default=20)
+    parser.add_argument("--nthread", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    x, y, label = make_table(args.rows, args.cols, args.seed)
+    features = [f"x{c}" for c in range(args.cols)]
+    data_dir = tempfile.mkdtemp(prefix="amp_bench_speed_")
+    csv_path = os.path.join(data_dir, "table.csv")
+    write_csv(csv_path, x, y, label)
+
+    proc, url = start_server(args.amp, data_dir, [])
+    client = AmpClient(url, api_key=open(os.path.join(data_dir, "admin.key")).read().strip(), timeout=600)
+    results = []
+    try:
+        with open(csv_path, "rb") as source:
+            dataset = client.upload_dataset(source.read(), "speed")
+        os.remove(csv_path)
+        runs = [
+            ("linear_regression", "y", {}, "LinearRegression()",
+             lambda: LinearRegression().fit(x, y), lambda model: ("r2", r2_score(y, model.predict(x)))),
+            ("logistic_regression", "label", {}, "LogisticRegression(lbfgs)",
+             lambda: LogisticRegression().fit(x, label),
+             lambda model: ("accuracy", accuracy_score(label, model.predict(x)))),
+            ("xgboost_regressor", "y", dict(XGB_PARAMS, nthread=args.nthread), "xgboost.XGBRegressor(hist)",
+             lambda: xgboost.XGBRegressor(tree_method="hist", n_jobs=args.nthread, random_state=args.seed,
+                                          **XGB_PARAMS).fit(x, y),
+             lambda model: ("r2", r2_score(y, model.predict(x)))),
+        ]
+        for algorithm, target, params, reference_name, reference_fit, reference_quality in runs:
+            amp_best = None
+            for attempt in range(args.repeat):
+                job = client.train(f"speed-{algorithm}", dataset["id"], target, algorithm=algorithm,
+                                   features=features, params=dict(params, holdout_fraction=0, seed=args.seed))
+                job = client.wait_for_job(job["job_id"], timeout=3600)
+                version = client._request(
+                    "GET", f"/v1/models/speed-{algorithm}/versions/{job['result']['version']}")
+                seconds = version["metrics"]["fit_seconds"]
+                amp_best = seconds if amp_best is None else min(amp_best, seconds)
+            reference_seconds, model = best_of(args.repeat, reference_fit)
+            quality_name, quality = reference_quality(model)
+            results.append((algorithm, amp_best, reference_name, reference_seconds, quality_name, quality))
+    finally:
+        client.close()
+        stop_server(proc)
+
+    print(f"{args.rows} x {args.cols} synthetic table, best of {args.repeat}; AMP: the job's fit_seconds "
+          f"(v1 API); reference: .fit() wall time; nthread {args.nthread} for XGBoost on both sides")
+    print(f"{'AMP algorithm':<22} {'AMP s':>8}  {'reference':<28} {'ref s':>8}  {'AMP/ref':>8}  reference quality")
+    for algorithm, amp_seconds, reference_name, reference_seconds, quality_name, quality in results:
+        print(f"{algorithm:<22} {amp_seconds:>8.3f}  {reference_name:<28} {reference_seconds:>8.3f}  "
+              f"{amp_seconds / reference_seconds:>8.2f}  {quality_name} {quality:.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
