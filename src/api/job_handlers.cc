@@ -6,9 +6,13 @@
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
+#include "auth/policy.h"
 
 namespace amp::api {
 namespace {
+
+// A training job takes seconds to minutes; there is no telling when one of the caller's ends.
+constexpr int kTrainingRetryAfterSeconds = 30;
 
 Response JobResponse(int status, const storage::JobRecord& job, bool as_submission = false) {
   JsonOut out;
@@ -88,8 +92,18 @@ Response JobHandlers::Train(const Request& request, const PathParams& params) {
   storage::TrainRequest train;
   train.model_name = params[0];
   if (auto error = DecodeTrainRequest(root, &train)) return std::move(*error);
-  auto job = jobs_.Submit(train);
+  training::JobSubmitter submitter;
+  if (request.principal != nullptr) {
+    submitter.id = request.principal->key_id;
+    submitter.max_active_jobs = request.principal->limits.max_training_jobs;
+  }
+  auto job = jobs_.Submit(train, submitter);
   if (!job.ok()) {
+    if (job.status().code() == core::StatusCode::kResourceExhausted) {
+      Response response = ErrorResponse(job.status(), "too_many_training_jobs");
+      response.headers.emplace_back("Retry-After", std::to_string(kTrainingRetryAfterSeconds));
+      return response;
+    }
     bool unknown_dataset = job.status().code() == core::StatusCode::kNotFound;
     return ErrorResponse(job.status(), unknown_dataset ? "dataset_not_found" : "");
   }

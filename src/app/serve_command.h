@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/key_quotas.h"
+#include "auth/policy.h"
 #include "http/http_server.h"
 
 namespace amp::app {
@@ -25,6 +26,9 @@ struct ServeOptions {
   std::string artifacts;
   std::string s3_endpoint;
   auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
+  auth::UsageLimits key_limits;
+  // Encrypt datasets and models at rest with the key in this file (else $AMP_ENCRYPTION_KEY, if set).
+  std::filesystem::path encryption_key_file;  // defaults for keys that set none of their own; 0: unlimited
 };
 
 // Returns the process exit code.

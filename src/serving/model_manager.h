@@ -45,8 +45,12 @@ class ModelManager {
  public:
   explicit ModelManager(registry::ModelRegistry& registry, ModelManagerOptions options = {});
 
-  // Subscribes to the registry so new versions are loaded and swapped in as they are published.
+  // Subscribes to the registry so new versions are loaded and swapped in as they are published, and deleted models
+  // are unloaded.
   void ListenToRegistry();
+  // Unloads every version of the model and forgets what was cached about it (a deleted model). Requests already
+  // holding one of its versions finish on it.
+  void Forget(const storage::ModelRecord& model);
 
   // The served version of the model with this id or name. NotFound for an unknown model or one with no version;
   // DataLoss / FailedPrecondition if its artifact cannot be loaded.

@@ -1,5 +1,6 @@
 #include "training/job_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/id.h"
@@ -52,7 +53,8 @@ void JobRunner::Shutdown() {
   workers_.clear();
 }
 
-core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request) {
+core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request,
+                                                   const JobSubmitter& submitter) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(request.dataset_id));
   // Validated now; the worker plans again from the stored request, which records what was decided (the algorithm
@@ -70,8 +72,24 @@ core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& 
   {
     core::MutexLock lock(mu_);
     if (stopping_) return core::Unavailable("the server is shutting down");
+    std::vector<std::string>* active = nullptr;
+    if (!submitter.id.empty()) {
+      active = &jobs_by_submitter_[submitter.id];
+      std::vector<std::string> still_active;
+      for (std::string& id : *active) {
+        if (running_.contains(id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end()) {
+          still_active.push_back(std::move(id));
+        }
+      }
+      active->swap(still_active);
+      if (submitter.max_active_jobs > 0 && static_cast<int64_t>(active->size()) >= submitter.max_active_jobs) {
+        return core::ResourceExhausted("this API key already has " + std::to_string(active->size()) +
+                                       " training jobs queued or running, its limit; retry when one has ended");
+      }
+    }
     AMP_RETURN_IF_ERROR(Save(job));
     queue_.push_back(job.id);
+    if (active != nullptr) active->push_back(job.id);
   }
   work_available_.NotifyOne();
   return job;

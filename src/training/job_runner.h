@@ -21,6 +21,12 @@
 
 namespace amp::training {
 
+// Who submits a job, and how many of their jobs may be queued or running at once (0: unlimited).
+struct JobSubmitter {
+  std::string id;  // e.g. the API key id; empty: not counted
+  int64_t max_active_jobs = 0;
+};
+
 class JobRunner {
  public:
   JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
@@ -35,8 +41,10 @@ class JobRunner {
   void Shutdown();
 
   // NotFound for an unknown dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that
-  // does not fit the dataset (see PlanTraining); Unavailable while shutting down.
-  core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request);
+  // does not fit the dataset (see PlanTraining); ResourceExhausted when the submitter already has max_active_jobs
+  // queued or running; Unavailable while shutting down. The count is kept in memory: jobs requeued after a restart
+  // are not counted against anyone.
+  core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request, const JobSubmitter& submitter = {});
   core::Result<storage::JobRecord> Get(std::string_view job_id);
   core::Result<std::vector<storage::JobRecord>> List(int limit);
   // Cancels a queued or running job; FailedPrecondition if it already ended.
@@ -64,6 +72,8 @@ class JobRunner {
   std::deque<std::string> queue_ AMP_GUARDED_BY(mu_);
   // Cancellation flags of running jobs, by id.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
+  // Submitter id -> its job ids that may still be queued or running (pruned on each Submit).
+  std::map<std::string, std::vector<std::string>, std::less<>> jobs_by_submitter_ AMP_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 
