@@ -148,10 +148,11 @@ core::Status EncryptingArtifactStore::Put(std::string_view key, std::string_view
 }
 
 core::Status EncryptingArtifactStore::PutFile(std::string_view key, const std::filesystem::path& source) {
+  AMP_RETURN_IF_ERROR(ValidateArtifactKey(key));
   std::string plaintext;
   {
     std::ifstream input(source, std::ios::binary);
-    if (!input) return core::Internal("cannot open " + source.string());
+    if (!input) return core::NotFound("cannot open " + source.string());
     std::ostringstream buffer;
     buffer << input.rdbuf();
     if (input.bad()) return core::Internal("cannot read " + source.string());
