@@ -54,6 +54,7 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"POST /v1/datasets", "UFAA"},
       {"GET /v1/datasets", "UFAA"},
       {"GET /v1/datasets/{id}", "UFAA"},
+      {"DELETE /v1/datasets/{id}", "UFAA"},
       {"POST /v1/models/{name}/train", "UFAA"},
       {"GET /v1/jobs", "UFAA"},
       {"GET /v1/jobs/{id}", "UFAA"},
@@ -117,7 +118,7 @@ class AccessGuardTest : public ::testing::Test {
     predictions.AddRoutes(router_);
     KServeV2Handlers kserve(*registry_, *manager_, [] { return true; });
     kserve.AddRoutes(router_);
-    DatasetHandlers datasets(*catalog_);
+    DatasetHandlers datasets(*catalog_, *registry_);
     datasets.AddRoutes(router_);
     ModelHandlers models(*registry_);
     models.AddRoutes(router_);

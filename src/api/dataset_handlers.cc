@@ -3,6 +3,8 @@
 #include "api/error_response.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
+#include "auth/policy.h"
+#include "registry/dataset_deletion.h"
 
 namespace amp::api {
 namespace {
@@ -23,6 +25,8 @@ void DatasetHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams&) { return List(request); });
   router.Add(Method::kGet, "/v1/datasets/{id}", OnServer(auth::Action::kReadDataset),
              [this](const Request& request, const PathParams& params) { return Get(request, params); });
+  router.Add(Method::kDelete, "/v1/datasets/{id}", OnServer(auth::Action::kDeleteDataset),
+             [this](const Request& request, const PathParams& params) { return Delete(request, params); });
 }
 
 Response DatasetHandlers::Upload(const Request& request) {
@@ -47,8 +51,16 @@ Response DatasetHandlers::Upload(const Request& request) {
     discard();
     return ErrorResponse(valid);
   }
-  auto dataset = catalog_.Ingest(*name, *request.body_file);
+  registry::IngestLimits limits;
+  if (request.principal != nullptr) {
+    limits.max_bytes = request.principal->limits.max_dataset_bytes;
+    limits.max_rows = request.principal->limits.max_dataset_rows;
+  }
+  auto dataset = catalog_.Ingest(*name, *request.body_file, limits);
   if (!dataset.ok()) {
+    if (dataset.status().code() == core::StatusCode::kResourceExhausted) {
+      return ErrorResponse(413, "dataset_too_large", dataset.status().message());
+    }
     // The name is valid, so a refused upload is the CSV's fault.
     bool bad_csv = dataset.status().code() == core::StatusCode::kInvalidArgument;
     return ErrorResponse(dataset.status(), bad_csv ? "invalid_csv" : "");
@@ -78,6 +90,37 @@ Response DatasetHandlers::Get(const Request&, const PathParams& params) {
   if (!dataset.ok()) return ErrorResponse(dataset.status());
   JsonOut out;
   WriteDataset(out.writer, *dataset);
+  return Response::Json(200, out.Take());
+}
+
+Response DatasetHandlers::Delete(const Request& request, const PathParams& params) {
+  bool cascade = false;
+  if (std::optional<std::string> value = request.QueryParam("cascade")) {
+    if (*value != "true" && *value != "false") {
+      return ErrorResponse(400, "invalid_argument", "query parameter 'cascade' must be true or false");
+    }
+    cascade = *value == "true";
+  }
+  auto deleted = registry::DeleteDataset(catalog_, models_, params[0], cascade);
+  if (!deleted.ok()) {
+    bool unknown = deleted.status().code() == core::StatusCode::kNotFound;
+    return ErrorResponse(deleted.status(), unknown ? "dataset_not_found" : "");
+  }
+  auto write_names = [](JsonWriter& writer, const std::vector<storage::ModelRecord>& models) {
+    writer.StartArray();
+    for (const storage::ModelRecord& model : models) WriteString(writer, model.name);
+    writer.EndArray();
+  };
+  JsonOut out;
+  out.writer.StartObject();
+  out.writer.Key("deleted");
+  WriteDataset(out.writer, deleted->dataset);
+  out.writer.Key("deleted_models");
+  write_names(out.writer, deleted->deleted_models);
+  // Models trained on it that were kept (no cascade): their versions' dataset_id now names nothing.
+  out.writer.Key("models_trained_on_it");
+  write_names(out.writer, deleted->kept_models);
+  out.writer.EndObject();
   return Response::Json(200, out.Take());
 }
 

@@ -6,9 +6,13 @@
 #include "api/json_body.h"
 #include "api/json_out.h"
 #include "api/record_json.h"
+#include "auth/policy.h"
 
 namespace amp::api {
 namespace {
+
+// A training job takes seconds to minutes; there is no telling when one of the caller's ends.
+constexpr int kTrainingRetryAfterSeconds = 30;
 
 Response JobResponse(int status, const storage::JobRecord& job, bool as_submission = false) {
   JsonOut out;
@@ -173,14 +177,35 @@ void JobHandlers::AddRoutes(Router& router) {
              [this](const Request& request, const PathParams& params) { return Resubmit(request, params); });
 }
 
+namespace {
+
+// Whose job it is, for the per-key cap on concurrent training jobs.
+training::JobSubmitter SubmitterOf(const Request& request) {
+  training::JobSubmitter submitter;
+  if (request.principal != nullptr) {
+    submitter.id = request.principal->key_id;
+    submitter.max_active_jobs = request.principal->limits.max_training_jobs;
+  }
+  return submitter;
+}
+
+Response TooManyJobs(const core::Status& status) {
+  Response response = ErrorResponse(status, "too_many_training_jobs");
+  response.headers.emplace_back("Retry-After", std::to_string(kTrainingRetryAfterSeconds));
+  return response;
+}
+
+}  // namespace
+
 Response JobHandlers::Train(const Request& request, const PathParams& params) {
   simdjson::dom::element root;
   if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
   storage::TrainRequest train;
   train.model_name = params[0];
   if (auto error = DecodeTrainRequest(root, &train)) return std::move(*error);
-  auto job = jobs_.Submit(train);
+  auto job = jobs_.Submit(train, SubmitterOf(request));
   if (!job.ok()) {
+    if (job.status().code() == core::StatusCode::kResourceExhausted) return TooManyJobs(job.status());
     bool unknown_dataset = job.status().code() == core::StatusCode::kNotFound;
     return ErrorResponse(job.status(), unknown_dataset ? "dataset_not_found" : "");
   }
@@ -252,9 +277,10 @@ Response JobHandlers::Logs(const Request& request, const PathParams& params) {
   return Response::Json(200, out.Take());
 }
 
-Response JobHandlers::Resubmit(const Request&, const PathParams& params) {
-  auto job = jobs_.Resubmit(params[0]);
+Response JobHandlers::Resubmit(const Request& request, const PathParams& params) {
+  auto job = jobs_.Resubmit(params[0], SubmitterOf(request));
   if (!job.ok()) {
+    if (job.status().code() == core::StatusCode::kResourceExhausted) return TooManyJobs(job.status());
     return ErrorResponse(job.status(), job.status().code() == core::StatusCode::kNotFound ? "job_not_found" : "");
   }
   return JobResponse(202, *job, true);

@@ -9,7 +9,17 @@ namespace {
 
 constexpr int64_t kMaxLifetimeSeconds = int64_t{10} * 365 * 24 * 3600;
 
-void WriteKey(JsonWriter& writer, const storage::ApiKeyRecord& key, const std::vector<std::string>& grants) {
+void WriteLimit(JsonWriter& writer, std::string_view name, int64_t limit) {
+  writer.Key(name);
+  if (limit == storage::kServerDefaultLimit) {
+    writer.Null();
+  } else {
+    writer.Int64(limit);
+  }
+}
+
+void WriteKey(JsonWriter& writer, const storage::ApiKeyRecord& key, const std::vector<std::string>& grants,
+              const auth::UsageLimits& effective) {
   writer.Key("id");
   WriteString(writer, key.id);
   writer.Key("name");
@@ -28,12 +38,61 @@ void WriteKey(JsonWriter& writer, const storage::ApiKeyRecord& key, const std::v
   writer.StartArray();
   for (const std::string& model_id : grants) WriteString(writer, model_id);
   writer.EndArray();
+  writer.Key("limits");
+  writer.StartObject();
+  WriteLimit(writer, "max_dataset_bytes", key.max_dataset_bytes);
+  WriteLimit(writer, "max_dataset_rows", key.max_dataset_rows);
+  WriteLimit(writer, "max_training_jobs", key.max_training_jobs);
+  writer.EndObject();
+  writer.Key("effective_limits");
+  writer.StartObject();
+  WriteLimit(writer, "max_dataset_bytes", effective.max_dataset_bytes);
+  WriteLimit(writer, "max_dataset_rows", effective.max_dataset_rows);
+  WriteLimit(writer, "max_training_jobs", effective.max_training_jobs);
+  writer.EndObject();
 }
 
-Response KeyWithSecret(int status, const auth::AccessControl::CreatedKey& created) {
+// Reads the optional "limits" object of a create or rotate body into `limits` (fields left out keep their value);
+// an error response for a malformed one.
+std::optional<Response> ReadLimits(simdjson::dom::element root, auth::KeyLimits* limits, bool* given) {
+  simdjson::dom::element value;
+  *given = false;
+  if (root["limits"].get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  simdjson::dom::object object;
+  if (value.get_object().get(object) != simdjson::SUCCESS) {
+    return ErrorResponse(422, "invalid_input", "'limits' must be an object");
+  }
+  *given = true;
+  for (auto field : object) {
+    int64_t* dest = field.key == "max_dataset_bytes"   ? &limits->max_dataset_bytes
+                    : field.key == "max_dataset_rows"  ? &limits->max_dataset_rows
+                    : field.key == "max_training_jobs" ? &limits->max_training_jobs
+                                                       : nullptr;
+    if (dest == nullptr) {
+      return ErrorResponse(422, "invalid_input",
+                           "unknown limit '" + std::string(field.key.substr(0, 100)) +
+                               "'; expected max_dataset_bytes, max_dataset_rows, max_training_jobs");
+    }
+    if (field.value.is_null()) {
+      *dest = storage::kServerDefaultLimit;
+      continue;
+    }
+    int64_t limit = 0;
+    if (field.value.get_int64().get(limit) != simdjson::SUCCESS || limit < 0) {
+      return ErrorResponse(422, "invalid_input",
+                           "'limits." + std::string(field.key) +
+                               "' must be a whole number (0: unlimited) or null (the server's default)");
+    }
+    *dest = limit;
+  }
+  return std::nullopt;
+}
+
+Response KeyWithSecret(int status, const auth::AccessControl::CreatedKey& created, const auth::UsageLimits& effective,
+                       const std::vector<std::string>& grants) {
   JsonOut out;
   out.writer.StartObject();
-  WriteKey(out.writer, created.record, {});
+  WriteKey(out.writer, created.record, grants, effective);
   out.writer.Key("secret");
   WriteString(out.writer, created.secret);
   out.writer.EndObject();
@@ -81,9 +140,12 @@ Response KeyHandlers::Create(const Request& request) {
       return ErrorResponse(422, "invalid_input", "'expires_in_seconds' must be a whole number from 1 to 10 years");
     }
   }
-  auto created = access_.CreateKey(name, *role, lifetime_seconds);
+  auth::KeyLimits limits;
+  bool limits_given = false;
+  if (auto error = ReadLimits(root, &limits, &limits_given)) return std::move(*error);
+  auto created = access_.CreateKey(name, *role, lifetime_seconds, limits);
   if (!created.ok()) return ErrorResponse(created.status());
-  return KeyWithSecret(201, *created);
+  return KeyWithSecret(201, *created, access_.EffectiveLimits(created->record), {});
 }
 
 Response KeyHandlers::List(const Request&) {
@@ -93,7 +155,7 @@ Response KeyHandlers::List(const Request&) {
   out.writer.StartArray();
   for (const storage::ApiKeyRecord& key : access_.ListKeys()) {
     out.writer.StartObject();
-    WriteKey(out.writer, key, access_.GrantsOf(key.id));
+    WriteKey(out.writer, key, access_.GrantsOf(key.id), access_.EffectiveLimits(key));
     out.writer.EndObject();
   }
   out.writer.EndArray();
@@ -101,10 +163,25 @@ Response KeyHandlers::List(const Request&) {
   return Response::Json(200, out.Take());
 }
 
-Response KeyHandlers::Rotate(const Request&, const PathParams& params) {
-  auto rotated = access_.RotateKey(params[0]);
+Response KeyHandlers::Rotate(const Request& request, const PathParams& params) {
+  // The body is optional: {"limits": {...}} changes the key's quotas with its secret; fields left out are kept.
+  std::optional<auth::KeyLimits> new_limits;
+  if (!request.body.empty()) {
+    simdjson::dom::element root;
+    if (auto error = ParseJsonBody(request, &root)) return std::move(*error);
+    auth::KeyLimits limits;
+    for (const storage::ApiKeyRecord& key : access_.ListKeys()) {
+      if (key.id == params[0]) {
+        limits = auth::KeyLimits{key.max_dataset_bytes, key.max_dataset_rows, key.max_training_jobs};
+      }
+    }
+    bool limits_given = false;
+    if (auto error = ReadLimits(root, &limits, &limits_given)) return std::move(*error);
+    if (limits_given) new_limits = limits;
+  }
+  auto rotated = access_.RotateKey(params[0], new_limits);
   if (!rotated.ok()) return KeyError(rotated.status());
-  return KeyWithSecret(200, *rotated);
+  return KeyWithSecret(200, *rotated, access_.EffectiveLimits(rotated->record), access_.GrantsOf(rotated->record.id));
 }
 
 Response KeyHandlers::Revoke(const Request&, const PathParams& params) {
@@ -112,7 +189,7 @@ Response KeyHandlers::Revoke(const Request&, const PathParams& params) {
   if (!revoked.ok()) return KeyError(revoked.status());
   JsonOut out;
   out.writer.StartObject();
-  WriteKey(out.writer, *revoked, access_.GrantsOf(revoked->id));
+  WriteKey(out.writer, *revoked, access_.GrantsOf(revoked->id), access_.EffectiveLimits(*revoked));
   out.writer.EndObject();
   return Response::Json(200, out.Take());
 }

@@ -1,5 +1,7 @@
 // API keys (admin only): POST /v1/keys creates one and shows its secret once; GET /v1/keys lists them (never a
-// secret); POST /v1/keys/{id}/rotate gives a key a new secret; DELETE /v1/keys/{id} revokes it. Thread-safe.
+// secret); POST /v1/keys/{id}/rotate gives a key a new secret; DELETE /v1/keys/{id} revokes it. Create and rotate
+// take optional "limits" (per-key quotas: max_dataset_bytes, max_dataset_rows, max_training_jobs; null for the
+// server's default, 0 for unlimited). Thread-safe.
 #pragma once
 
 #include "api/router.h"

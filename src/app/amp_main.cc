@@ -49,6 +49,15 @@ int main(int argc, char** argv) {
                             "Requests a key may burst above its rate (default: 1 s worth)");
   serve_command->add_option("--max-concurrent-per-key", serve.quotas.max_concurrent,
                             "Concurrent requests allowed per API key; 0: unlimited");
+  serve_command->add_option("--max-dataset-bytes-per-key", serve.key_limits.max_dataset_bytes,
+                            "Default limit of one dataset upload's size for keys without their own; 0: unlimited");
+  serve_command->add_option("--max-dataset-rows-per-key", serve.key_limits.max_dataset_rows,
+                            "Default limit of one dataset upload's rows for keys without their own; 0: unlimited");
+  serve_command->add_option("--max-training-jobs-per-key", serve.key_limits.max_training_jobs,
+                            "Default limit of training jobs queued or running per key; 0: unlimited");
+  serve_command->add_option("--encryption-key-file", serve.encryption_key_file,
+                            "Encrypt datasets and models at rest (AES-256-GCM) with the 32-byte key in this file "
+                            "(64 hex digits, base64 or raw); default $AMP_ENCRYPTION_KEY, else no encryption");
   bool no_access_log = false;
   serve_command->add_option("--webhook-secret-file", serve.webhook_secret_file,
                             "HMAC key of job callbacks (default: <data-dir>/webhook.secret, made on first start)");

@@ -6,9 +6,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "api/access_guard.h"
@@ -39,6 +43,7 @@
 #include "registry/model_registry.h"
 #include "registry/retention_collector.h"
 #include "serving/model_manager.h"
+#include "storage/encrypting_artifact_store.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
@@ -105,6 +110,26 @@ core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStore(const Se
   fs::path folder = options.artifacts.empty() ? data_dir / "artifacts" : fs::path(options.artifacts);
   AMP_ASSIGN_OR_RETURN(auto store, storage::LocalArtifactStore::Open(folder));
   return std::unique_ptr<storage::ArtifactStore>(std::move(store));
+}
+
+// The at-rest encryption key from --encryption-key-file, else $AMP_ENCRYPTION_KEY; nullopt when neither is set.
+core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKey(const ServeOptions& options) {
+  if (!options.encryption_key_file.empty()) {
+    std::ifstream input(options.encryption_key_file, std::ios::binary);
+    if (!input) {
+      return core::InvalidArgument("cannot read --encryption-key-file " + options.encryption_key_file.string());
+    }
+    std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+    auto key = storage::ParseEncryptionKey(text, true);
+    std::fill(text.begin(), text.end(), '\0');
+    if (!key.ok()) return key.status().WithContext(options.encryption_key_file.string());
+    return std::optional<storage::EncryptionKey>(*key);
+  }
+  const char* env = std::getenv("AMP_ENCRYPTION_KEY");
+  if (env == nullptr || *env == '\0') return std::optional<storage::EncryptionKey>();
+  auto key = storage::ParseEncryptionKey(env, false);
+  if (!key.ok()) return key.status().WithContext("AMP_ENCRYPTION_KEY");
+  return std::optional<storage::EncryptionKey>(*key);
 }
 
 // Writes `secret` to `path` readable by the owner only (created with mode 0600, never wider, even for a moment).
@@ -216,12 +241,20 @@ int RunServe(const ServeOptions& options) {
 
   auto metadata = storage::SqliteMetadataStore::Open((data_dir / "amp.db").string());
   if (!metadata.ok()) return Fail(metadata.status());
-  auto artifacts = OpenArtifactStore(options, data_dir);
-  if (!artifacts.ok()) return Fail(artifacts.status());
+  auto plain_artifacts = OpenArtifactStore(options, data_dir);
+  if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());
+  auto encryption_key = LoadEncryptionKey(options);
+  if (!encryption_key.ok()) return Fail(encryption_key.status());
+  std::unique_ptr<storage::ArtifactStore> encrypted_artifacts;
+  if (encryption_key->has_value()) {
+    encrypted_artifacts = std::make_unique<storage::EncryptingArtifactStore>(**plain_artifacts, **encryption_key);
+    core::LogInfo("datasets and models are encrypted at rest (AES-256-GCM)");
+  }
+  storage::ArtifactStore* artifacts = encrypted_artifacts ? encrypted_artifacts.get() : plain_artifacts->get();
   const core::Clock& clock = core::SystemClock::Get();
 
-  registry::ModelRegistry models(**metadata, **artifacts, clock);
-  registry::DatasetCatalog datasets(**metadata, **artifacts, clock);
+  registry::ModelRegistry models(**metadata, *artifacts, clock);
+  registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
   serving::ModelManager manager(models, serving::ModelManagerOptions{options.model_cache_bytes});
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
@@ -240,6 +273,8 @@ int RunServe(const ServeOptions& options) {
 
   auth::AccessControl access(**metadata, clock);
   if (core::Status loaded = access.Load(); !loaded.ok()) return Fail(loaded);
+  access.SetDefaultLimits(options.key_limits);
+  models.AddModelDeletionListener([&access](const storage::ModelRecord& model) { access.ForgetModel(model); });
   auth::AuditLog audit(**metadata, clock);
   if (core::Status loaded = audit.Load(); !loaded.ok()) return Fail(loaded);
   if (core::Status admin = EnsureAdminKey(access, audit, data_dir); !admin.ok()) return Fail(admin);
@@ -267,7 +302,7 @@ int RunServe(const ServeOptions& options) {
   predictions.AddRoutes(router);
   api::KServeV2Handlers kserve_v2(models, manager, [&health] { return health.ready(); });
   kserve_v2.AddRoutes(router);
-  api::DatasetHandlers dataset_handlers(datasets);
+  api::DatasetHandlers dataset_handlers(datasets, models);
   dataset_handlers.AddRoutes(router);
   api::ModelHandlers model_handlers(models);
   model_handlers.AddRoutes(router);

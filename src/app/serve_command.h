@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/key_quotas.h"
+#include "auth/policy.h"
 #include "http/http_server.h"
 
 namespace amp::app {
@@ -30,6 +31,9 @@ struct ServeOptions {
   // <data_dir>/webhook.secret, created (mode 0600) on first start.
   std::filesystem::path webhook_secret_file;
   int64_t retention_interval_seconds = 300;  // how often the retention collector runs (also after each publish)
+  auth::UsageLimits key_limits;  // defaults for keys that set none of their own; 0: unlimited
+  // Encrypt datasets and models at rest with the key in this file (else $AMP_ENCRYPTION_KEY, if set).
+  std::filesystem::path encryption_key_file;
 };
 
 // Returns the process exit code.

@@ -23,7 +23,31 @@ std::shared_ptr<const std::set<std::string>> WithModel(const std::shared_ptr<con
   return updated;
 }
 
+core::Status ValidateLimits(const KeyLimits& limits) {
+  for (int64_t limit : {limits.max_dataset_bytes, limits.max_dataset_rows, limits.max_training_jobs}) {
+    if (limit < storage::kServerDefaultLimit) {
+      return core::InvalidArgument("a key's limits are whole numbers: 0 for unlimited, or the limit");
+    }
+  }
+  return core::Status::Ok();
+}
+
+void ApplyLimits(const KeyLimits& limits, storage::ApiKeyRecord* record) {
+  record->max_dataset_bytes = limits.max_dataset_bytes;
+  record->max_dataset_rows = limits.max_dataset_rows;
+  record->max_training_jobs = limits.max_training_jobs;
+}
+
 }  // namespace
+
+void AccessControl::SetDefaultLimits(const UsageLimits& limits) { default_limits_ = limits; }
+
+UsageLimits AccessControl::EffectiveLimits(const storage::ApiKeyRecord& key) const {
+  auto pick = [](int64_t own, int64_t fallback) { return own == storage::kServerDefaultLimit ? fallback : own; };
+  return UsageLimits{pick(key.max_dataset_bytes, default_limits_.max_dataset_bytes),
+                     pick(key.max_dataset_rows, default_limits_.max_dataset_rows),
+                     pick(key.max_training_jobs, default_limits_.max_training_jobs)};
+}
 
 core::Status AccessControl::Load() {
   AMP_ASSIGN_OR_RETURN(std::vector<storage::ApiKeyRecord> keys, store_.ListApiKeys());
@@ -42,7 +66,11 @@ core::Status AccessControl::Load() {
 }
 
 core::Result<Principal> AccessControl::Authenticate(std::string_view authorization) const {
-  if (authorization.empty()) return Principal{};
+  if (authorization.empty()) {
+    Principal anonymous;
+    anonymous.limits = default_limits_;
+    return anonymous;
+  }
   std::string_view secret = BearerToken(authorization);
   if (secret.empty()) return core::InvalidArgument("the Authorization header must be 'Bearer <API key>'");
   std::string_view prefix = SecretPrefix(secret);
@@ -58,7 +86,7 @@ core::Result<Principal> AccessControl::Authenticate(std::string_view authorizati
   }
   std::optional<Role> role = ParseKeyRole(key.role);
   if (!role) return core::InvalidArgument("the API key has an unknown role");
-  Principal principal{*role, key.id, key.name, nullptr};
+  Principal principal{*role, key.id, key.name, nullptr, EffectiveLimits(key)};
   auto grants = grants_by_key_.find(key.id);
   principal.granted_model_ids =
       grants != grants_by_key_.end() ? grants->second : std::make_shared<const std::set<std::string>>();
@@ -80,13 +108,21 @@ core::Result<AccessControl::CreatedKey> AccessControl::StoreNewSecret(storage::A
 }
 
 core::Result<AccessControl::CreatedKey> AccessControl::CreateKey(std::string_view name, Role role,
-                                                                 int64_t lifetime_seconds) {
+                                                                 int64_t lifetime_seconds, const KeyLimits& limits) {
   if (name.empty() || name.size() > kMaxKeyNameBytes) {
     return core::InvalidArgument("a key needs a name of 1 to " + std::to_string(kMaxKeyNameBytes) + " bytes");
   }
+  for (char c : name) {
+    // Key names are shown in listings, the CLI's output and the audit log: no terminal or line control.
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return core::InvalidArgument("a key's name may not contain control characters");
+    }
+  }
   if (role == Role::kAnonymous) return core::InvalidArgument("a key's role is admin, developer or consumer");
   if (lifetime_seconds < 0) return core::InvalidArgument("a key's lifetime cannot be negative");
+  AMP_RETURN_IF_ERROR(ValidateLimits(limits));
   storage::ApiKeyRecord record;
+  ApplyLimits(limits, &record);
   record.id = core::NewId("key");
   record.name = std::string(name);
   record.role = std::string(RoleName(role));
@@ -95,7 +131,9 @@ core::Result<AccessControl::CreatedKey> AccessControl::CreateKey(std::string_vie
   return StoreNewSecret(std::move(record), true);
 }
 
-core::Result<AccessControl::CreatedKey> AccessControl::RotateKey(std::string_view id) {
+core::Result<AccessControl::CreatedKey> AccessControl::RotateKey(std::string_view id,
+                                                                 const std::optional<KeyLimits>& limits) {
+  if (limits) AMP_RETURN_IF_ERROR(ValidateLimits(*limits));
   storage::ApiKeyRecord record;
   {
     std::shared_lock lock(mu_);
@@ -104,6 +142,7 @@ core::Result<AccessControl::CreatedKey> AccessControl::RotateKey(std::string_vie
     if (found->second.revoked) return core::FailedPrecondition("API key " + std::string(id) + " is revoked");
     record = found->second;
   }
+  if (limits) ApplyLimits(*limits, &record);
   return StoreNewSecret(std::move(record), false);
 }
 
@@ -160,6 +199,15 @@ Resource AccessControl::ModelResource(const Principal& principal, std::string_vi
   resource.model_public = found->is_public;
   resource.granted = principal.granted_model_ids != nullptr && principal.granted_model_ids->contains(found->id);
   return resource;
+}
+
+void AccessControl::ForgetModel(const storage::ModelRecord& model) {
+  std::unique_lock lock(mu_);
+  models_.erase(model.name);
+  models_.erase(model.id);
+  for (auto& [key_id, granted] : grants_by_key_) {
+    if (granted != nullptr && granted->contains(model.id)) granted = WithModel(granted, model.id, false);
+  }
 }
 
 core::Result<storage::ModelRecord> AccessControl::SetModelPublic(std::string_view model, bool is_public) {

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <shared_mutex>
@@ -19,12 +20,23 @@
 
 namespace amp::auth {
 
+// Quotas set on one key: storage::kServerDefaultLimit for the server's default, 0 for unlimited, else the limit.
+struct KeyLimits {
+  int64_t max_dataset_bytes = storage::kServerDefaultLimit;
+  int64_t max_dataset_rows = storage::kServerDefaultLimit;
+  int64_t max_training_jobs = storage::kServerDefaultLimit;
+};
+
 class AccessControl {
  public:
   AccessControl(storage::MetadataStore& store, const core::Clock& clock) : store_(store), clock_(clock) {}
 
   // Reads keys and grants from the store; call once before serving.
   core::Status Load();
+  // The quotas of keys that set none of their own (and of anonymous callers); call before serving.
+  void SetDefaultLimits(const UsageLimits& limits);
+  // The quotas that apply to `key`: its own where set, else the defaults.
+  UsageLimits EffectiveLimits(const storage::ApiKeyRecord& key) const;
 
   // The caller named by an Authorization header value: anonymous when the header is empty; InvalidArgument when it
   // names no valid key (unknown, wrong secret, revoked or expired; the message says which, never the secret).
@@ -34,12 +46,14 @@ class AccessControl {
     storage::ApiKeyRecord record;
     std::string secret;  // shown once; only its hash is kept
   };
-  // A key that expires `lifetime_seconds` from now (0: never). InvalidArgument for an empty or overlong name, the
-  // anonymous role, or a negative lifetime.
-  core::Result<CreatedKey> CreateKey(std::string_view name, Role role, int64_t lifetime_seconds);
-  // A new secret for the same key (id, name, role, expiry kept); the old secret stops working. NotFound if absent,
-  // FailedPrecondition if revoked.
-  core::Result<CreatedKey> RotateKey(std::string_view id);
+  // A key that expires `lifetime_seconds` from now (0: never). InvalidArgument for an empty or overlong name, a name
+  // with control characters, the
+  // anonymous role, a negative lifetime or a limit below -1.
+  core::Result<CreatedKey> CreateKey(std::string_view name, Role role, int64_t lifetime_seconds,
+                                     const KeyLimits& limits = {});
+  // A new secret for the same key (id, name, role, expiry kept; its limits replaced when `limits` is given); the old
+  // secret stops working. NotFound if absent, FailedPrecondition if revoked, InvalidArgument for a limit below -1.
+  core::Result<CreatedKey> RotateKey(std::string_view id, const std::optional<KeyLimits>& limits = std::nullopt);
   // NotFound if absent. Revoking twice is fine.
   core::Result<storage::ApiKeyRecord> RevokeKey(std::string_view id);
   std::vector<storage::ApiKeyRecord> ListKeys() const;
@@ -54,6 +68,8 @@ class AccessControl {
 
   // What Decide needs to know about the model named `model` (a name or id) for `principal`.
   Resource ModelResource(const Principal& principal, std::string_view model) const;
+  // Forgets a deleted model: its cached visibility and every key's grant on it.
+  void ForgetModel(const storage::ModelRecord& model);
   // Marks a model (name or id) public or private. NotFound if it does not exist.
   core::Result<storage::ModelRecord> SetModelPublic(std::string_view model, bool is_public);
 
@@ -76,12 +92,13 @@ class AccessControl {
 
   storage::MetadataStore& store_;
   const core::Clock& clock_;
+  UsageLimits default_limits_;  // set before serving, read-only afterwards
   // Readers (every request) take it shared; key, grant and visibility changes take it exclusive.
   mutable std::shared_mutex mu_;
   std::map<std::string, storage::ApiKeyRecord> keys_by_id_;                            // guarded by mu_
   ViewMap<std::string> key_id_by_prefix_;                                              // guarded by mu_
   std::map<std::string, std::shared_ptr<const std::set<std::string>>> grants_by_key_;  // guarded by mu_
-  // Models never change name and are never deleted, so positive lookups are cached by both name and id.
+  // Models never change name, so positive lookups are cached by both name and id (ForgetModel drops a deleted one).
   mutable ViewMap<ModelVisibility> models_;  // guarded by mu_
 };
 

@@ -132,5 +132,75 @@ TEST_F(AccessControlTest, FailedStoreWritesChangeNothing) {
   EXPECT_FALSE(access.ListKeys()[0].revoked);
 }
 
+TEST_F(AccessControlTest, KeyLimitsOverrideTheServerDefaultsAndSurviveReloadAndRotation) {
+  access_.SetDefaultLimits(UsageLimits{1000, 50, 2});
+  auto defaults = access_.CreateKey("plain", Role::kDeveloper, 0);
+  ASSERT_TRUE(defaults.ok());
+  KeyLimits own;
+  own.max_dataset_bytes = 0;   // unlimited
+  own.max_training_jobs = 5;   // rows stay at the default
+  auto custom = access_.CreateKey("bulk", Role::kDeveloper, 0, own);
+  ASSERT_TRUE(custom.ok()) << custom.status().ToString();
+
+  auto plain = access_.Authenticate(Bearer(defaults->secret));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->limits.max_dataset_bytes, 1000);
+  EXPECT_EQ(plain->limits.max_dataset_rows, 50);
+  EXPECT_EQ(plain->limits.max_training_jobs, 2);
+  auto bulk = access_.Authenticate(Bearer(custom->secret));
+  ASSERT_TRUE(bulk.ok());
+  EXPECT_EQ(bulk->limits.max_dataset_bytes, 0);
+  EXPECT_EQ(bulk->limits.max_dataset_rows, 50);
+  EXPECT_EQ(bulk->limits.max_training_jobs, 5);
+  auto anonymous = access_.Authenticate("");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->limits.max_dataset_bytes, 1000);
+
+  // The limits are stored with the key.
+  AccessControl reloaded(*store_, clock_);
+  ASSERT_TRUE(reloaded.Load().ok());
+  auto again = reloaded.Authenticate(Bearer(custom->secret));
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->limits.max_dataset_bytes, 0);
+  EXPECT_EQ(again->limits.max_training_jobs, 5);
+  EXPECT_EQ(again->limits.max_dataset_rows, 0);  // `reloaded` has no defaults set
+
+  // Rotation without limits keeps them; with limits replaces them.
+  auto rotated = access_.RotateKey(custom->record.id);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->record.max_training_jobs, 5);
+  KeyLimits tighter;
+  tighter.max_dataset_rows = 10;
+  rotated = access_.RotateKey(custom->record.id, tighter);
+  ASSERT_TRUE(rotated.ok());
+  auto tightened = access_.Authenticate(Bearer(rotated->secret));
+  ASSERT_TRUE(tightened.ok());
+  EXPECT_EQ(tightened->limits.max_dataset_rows, 10);
+  EXPECT_EQ(tightened->limits.max_training_jobs, 2);  // back to the default
+  EXPECT_EQ(tightened->limits.max_dataset_bytes, 1000);
+}
+
+TEST_F(AccessControlTest, KeyNamesAreFreeTextWithoutControlCharacters) {
+  auto quoted = access_.CreateKey("'; DROP TABLE api_keys;--", Role::kConsumer, 0);
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(quoted->record.name, "'; DROP TABLE api_keys;--");
+  for (std::string_view bad : {std::string_view("a\nb"), std::string_view("a\rb"), std::string_view("a\0b", 3),
+                               std::string_view("\x1b[31m"), std::string_view("a\x7f")}) {
+    EXPECT_EQ(access_.CreateKey(bad, Role::kConsumer, 0).status().code(), core::StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(access_.ListKeys().size(), 1u);
+}
+
+TEST_F(AccessControlTest, NegativeLimitsAreRefused) {
+  KeyLimits bad;
+  bad.max_dataset_rows = -5;
+  EXPECT_EQ(access_.CreateKey("x", Role::kDeveloper, 0, bad).status().code(), core::StatusCode::kInvalidArgument);
+  auto created = access_.CreateKey("y", Role::kDeveloper, 0);
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(access_.RotateKey(created->record.id, bad).status().code(), core::StatusCode::kInvalidArgument);
+  // The refused rotation left the old secret working.
+  EXPECT_TRUE(access_.Authenticate(Bearer(created->secret)).ok());
+}
+
 }  // namespace
 }  // namespace amp::auth

@@ -38,6 +38,8 @@ std::string_view ActionName(Action action) {
       return "read_audit";
     case Action::kDeleteVersion:
       return "delete_version";
+    case Action::kDeleteDataset:
+      return "delete_dataset";
   }
   return "unknown";
 }

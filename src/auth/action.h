@@ -26,6 +26,7 @@ enum class Action {
   kManageKeys,
   kReadAudit,
   kDeleteVersion,  // delete a model version and its artifact (model-scoped)
+  kDeleteDataset,  // removes its file; with cascade, the models trained on it too
 };
 
 inline constexpr std::array kAllActions = {
@@ -34,6 +35,7 @@ inline constexpr std::array kAllActions = {
     Action::kTrain,        Action::kReadJob,      Action::kCancelJob,     Action::kMoveAlias,
     Action::kPublishModel, Action::kManageGrants, Action::kManageKeys,    Action::kReadAudit,
     Action::kDeleteVersion,
+    Action::kDeleteDataset,
 };
 
 std::string_view ActionName(Action action);

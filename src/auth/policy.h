@@ -3,6 +3,7 @@
 // Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <set>
 #include <string>
@@ -11,12 +12,20 @@
 
 namespace amp::auth {
 
+// The quotas that apply to a caller (its key's own where set, else the server's defaults); 0: unlimited.
+struct UsageLimits {
+  int64_t max_dataset_bytes = 0;  // one dataset upload's size
+  int64_t max_dataset_rows = 0;   // one dataset upload's data rows
+  int64_t max_training_jobs = 0;  // training jobs queued or running at once
+};
+
 struct Principal {
   Role role = Role::kAnonymous;
   std::string key_id;  // empty when anonymous
   std::string key_name;
   // Ids of the models this key was granted; never null for a key, may be null when anonymous.
   std::shared_ptr<const std::set<std::string>> granted_model_ids;
+  UsageLimits limits;
 
   bool authenticated() const { return role != Role::kAnonymous; }
   // "key:<id> (<name>)" or "anonymous": how the audit log and alias events name the caller.

@@ -36,6 +36,7 @@ const std::map<Action, std::array<Outcome, 4>>& PrivateModelTable() {
       {Action::kMoveAlias, {U, F, A, A}},    {Action::kPublishModel, {U, F, A, A}},
       {Action::kManageGrants, {U, F, F, A}}, {Action::kManageKeys, {U, F, F, A}},
       {Action::kReadAudit, {U, F, F, A}},    {Action::kDeleteVersion, {U, F, A, A}},
+      {Action::kDeleteDataset, {U, F, A, A}},
   };
   return table;
 }

@@ -575,16 +575,46 @@ void PrintKey(simdjson::dom::element key) {
   }
 }
 
+constexpr int64_t kLimitNotGiven = -2;
+
 struct KeyOptions {
   std::string name;
   std::string role;
   int64_t expires_in_seconds = 0;
   std::string id;
+  // Per-key quotas: -1 for the server's default, 0 for unlimited; kLimitNotGiven when the flag is absent.
+  int64_t max_dataset_bytes = kLimitNotGiven;
+  int64_t max_dataset_rows = kLimitNotGiven;
+  int64_t max_training_jobs = kLimitNotGiven;
 };
+
+// ,"limits":{...} with the limits given on the command line; empty when none was.
+std::string LimitsJson(const KeyOptions& options) {
+  std::string fields;
+  auto add = [&fields](const char* name, int64_t value) {
+    if (value == kLimitNotGiven) return;
+    if (!fields.empty()) fields += ",";
+    fields += std::string("\"") + name + "\":" + (value < 0 ? std::string("null") : std::to_string(value));
+  };
+  add("max_dataset_bytes", options.max_dataset_bytes);
+  add("max_dataset_rows", options.max_dataset_rows);
+  add("max_training_jobs", options.max_training_jobs);
+  return fields.empty() ? "" : ",\"limits\":{" + fields + "}";
+}
+
+void AddLimitOptions(CLI::App* command, KeyOptions* options) {
+  command->add_option("--max-dataset-bytes", options->max_dataset_bytes,
+                      "Limit of one dataset upload's size (0: unlimited, -1: the server's default)");
+  command->add_option("--max-dataset-rows", options->max_dataset_rows,
+                      "Limit of one dataset upload's rows (0: unlimited, -1: the server's default)");
+  command->add_option("--max-training-jobs", options->max_training_jobs,
+                      "Training jobs queued or running at once (0: unlimited, -1: the server's default)");
+}
 
 int CreateKey(const CommonOptions& common, const KeyOptions& options) {
   std::string body = "{\"name\":" + JsonQuote(options.name) + ",\"role\":" + JsonQuote(options.role);
   if (options.expires_in_seconds > 0) body += ",\"expires_in_seconds\":" + std::to_string(options.expires_in_seconds);
+  body += LimitsJson(options);
   body += "}";
   Call call(common);
   if (!call.Send("POST", "/v1/keys", body, "application/json")) return 1;
@@ -592,10 +622,19 @@ int CreateKey(const CommonOptions& common, const KeyOptions& options) {
   return 0;
 }
 
-int ChangeKey(const CommonOptions& common, const std::string& id, bool rotate) {
+int ChangeKey(const CommonOptions& common, const KeyOptions& options, bool rotate) {
   Call call(common);
-  const std::string target = "/v1/keys/" + http::UrlEncode(id);
-  if (!call.Send(rotate ? "POST" : "DELETE", rotate ? target + "/rotate" : target)) return 1;
+  const std::string target = "/v1/keys/" + http::UrlEncode(options.id);
+  const std::string limits = rotate ? LimitsJson(options) : "";
+  bool sent = false;
+  if (!rotate) {
+    sent = call.Send("DELETE", target);
+  } else if (limits.empty()) {
+    sent = call.Send("POST", target + "/rotate");
+  } else {
+    sent = call.Send("POST", target + "/rotate", "{" + limits.substr(1) + "}", "application/json");
+  }
+  if (!sent) return 1;
   PrintKey(call.root());
   if (!rotate) std::cout << "revoked\n";
   return 0;
@@ -808,6 +847,7 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
         ->required()
         ->check(CLI::IsMember({"admin", "developer", "consumer"}));
     create->add_option("--expires-in", options->expires_in_seconds, "Seconds until the key expires (default never)");
+    AddLimitOptions(create, options.get());
     add_common(create);
     create->callback([=] { *action = [=] { return CreateKey(*common, *options); }; });
     CLI::App* list = keys->add_subcommand("list", "List keys (never their secrets)");
@@ -816,12 +856,13 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     CLI::App* rotate =
         keys->add_subcommand("rotate", "Give a key a new secret (printed once); the old one stops working");
     rotate->add_option("id", options->id, "Key id")->required();
+    AddLimitOptions(rotate, options.get());
     add_common(rotate);
-    rotate->callback([=] { *action = [=] { return ChangeKey(*common, options->id, true); }; });
+    rotate->callback([=] { *action = [=] { return ChangeKey(*common, *options, true); }; });
     CLI::App* revoke = keys->add_subcommand("revoke", "Revoke a key");
     revoke->add_option("id", options->id, "Key id")->required();
     add_common(revoke);
-    revoke->callback([=] { *action = [=] { return ChangeKey(*common, options->id, false); }; });
+    revoke->callback([=] { *action = [=] { return ChangeKey(*common, *options, false); }; });
   }
 
   {

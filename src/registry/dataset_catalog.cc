@@ -24,7 +24,8 @@ DatasetCatalog::DatasetCatalog(storage::MetadataStore& metadata, storage::Artifa
     : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
 
 core::Result<storage::DatasetRecord> DatasetCatalog::Ingest(std::string_view name,
-                                                            const std::filesystem::path& csv_path) {
+                                                            const std::filesystem::path& csv_path,
+                                                            const IngestLimits& limits) {
   // The file is ours from here on: whatever happens, it does not stay where it was.
   struct RemoveOnExit {
     const std::filesystem::path& path;
@@ -36,14 +37,25 @@ core::Result<storage::DatasetRecord> DatasetCatalog::Ingest(std::string_view nam
 
   AMP_RETURN_IF_ERROR(ValidateDatasetName(name));
   storage::DatasetRecord record;
+  std::error_code ec;
+  record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(csv_path, ec));
+  if (ec) return core::Internal("cannot read the size of uploaded file " + csv_path.string());
+  if (limits.max_bytes > 0 && record.size_bytes > limits.max_bytes) {
+    return core::ResourceExhausted("the dataset is " + std::to_string(record.size_bytes) +
+                                   " bytes, over this API key's limit of " + std::to_string(limits.max_bytes) +
+                                   " bytes per dataset");
+  }
   {
     std::ifstream input(csv_path, std::ios::binary);
     if (!input) return core::Internal("cannot open uploaded file " + csv_path.string());
     AMP_ASSIGN_OR_RETURN(record.summary, data::ScanCsv(input));
   }
+  if (limits.max_rows > 0 && record.summary.row_count > limits.max_rows) {
+    return core::ResourceExhausted("the dataset has " + std::to_string(record.summary.row_count) +
+                                   " rows, over this API key's limit of " + std::to_string(limits.max_rows) +
+                                   " rows per dataset");
+  }
   AMP_ASSIGN_OR_RETURN(record.sha256, storage::Sha256HexOfFile(csv_path));
-  std::error_code ec;
-  record.size_bytes = static_cast<int64_t>(std::filesystem::file_size(csv_path, ec));
   record.id = core::NewId("ds");
   record.name = std::string(name);
   record.created_at_micros = clock_.NowMicros();
@@ -60,6 +72,13 @@ core::Result<storage::DatasetRecord> DatasetCatalog::Ingest(std::string_view nam
 core::Result<storage::DatasetRecord> DatasetCatalog::Get(std::string_view id) { return metadata_.GetDataset(id); }
 
 core::Result<std::vector<storage::DatasetRecord>> DatasetCatalog::List() { return metadata_.ListDatasets(); }
+
+core::Result<storage::DatasetRecord> DatasetCatalog::Delete(std::string_view id) {
+  AMP_ASSIGN_OR_RETURN(storage::DatasetRecord record, metadata_.GetDataset(id));
+  AMP_RETURN_IF_ERROR(artifacts_.Delete(record.artifact_key).WithContext("deleting the dataset's file"));
+  AMP_RETURN_IF_ERROR(metadata_.DeleteDataset(record.id));
+  return record;
+}
 
 core::Result<data::Table> DatasetCatalog::LoadTable(const storage::DatasetRecord& dataset,
                                                     const std::vector<data::ColumnSpec>& specs) {

@@ -137,6 +137,26 @@ TEST_P(DatasetCatalogTest, IngestRecordsSummaryChecksumAndSize) {
   EXPECT_EQ(*stored, kCsv);
 }
 
+TEST_P(DatasetCatalogTest, UploadsOverTheCallersLimitsAreRefusedAndLeaveNothing) {
+  fs::path too_big = Upload(kCsv);
+  auto refused = catalog_->Ingest("houses", too_big, IngestLimits{static_cast<int64_t>(kCsv.size()) - 1, 0});
+  EXPECT_EQ(refused.status().code(), core::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(), HasSubstr("limit of " + std::to_string(kCsv.size() - 1) + " bytes"));
+  EXPECT_FALSE(fs::exists(too_big));
+
+  fs::path too_long = Upload(kCsv);
+  refused = catalog_->Ingest("houses", too_long, IngestLimits{0, 3});
+  EXPECT_EQ(refused.status().code(), core::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.status().message(), HasSubstr("4 rows, over this API key's limit of 3 rows"));
+  EXPECT_FALSE(fs::exists(too_long));
+  EXPECT_TRUE(NothingRecorded());
+  EXPECT_TRUE(NoDatasetArtifacts());
+
+  // At the limits exactly, the upload is taken.
+  auto taken = catalog_->Ingest("houses", Upload(kCsv), IngestLimits{static_cast<int64_t>(kCsv.size()), 4});
+  EXPECT_TRUE(taken.ok()) << taken.status().ToString();
+}
+
 TEST_P(DatasetCatalogTest, IngestedDatasetReadsBackFromTheCatalog) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok()) << record.status().ToString();

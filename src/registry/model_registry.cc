@@ -319,6 +319,48 @@ void ModelRegistry::AddAliasListener(AliasListener listener) {
   alias_listeners_.push_back(std::move(listener));
 }
 
+core::Result<std::vector<storage::ModelRecord>> ModelRegistry::ModelsTrainedOn(std::string_view dataset_id) {
+  AMP_ASSIGN_OR_RETURN(std::vector<storage::ModelRecord> models, metadata_.ListModels());
+  std::vector<storage::ModelRecord> trained_on;
+  for (storage::ModelRecord& model : models) {
+    AMP_ASSIGN_OR_RETURN(std::vector<storage::VersionRecord> versions, metadata_.ListVersions(model.id));
+    for (const storage::VersionRecord& version : versions) {
+      if (version.dataset_id == dataset_id) {
+        trained_on.push_back(std::move(model));
+        break;
+      }
+    }
+  }
+  return trained_on;
+}
+
+core::Status ModelRegistry::DeleteModel(std::string_view model_ref) {
+  AMP_ASSIGN_OR_RETURN(storage::ModelRecord model, FindModel(model_ref));
+  AMP_ASSIGN_OR_RETURN(std::vector<storage::VersionRecord> versions, metadata_.ListVersions(model.id));
+  // Records first: once they are gone nothing serves or lists the model, and a failure here changes nothing.
+  AMP_RETURN_IF_ERROR(metadata_.DeleteModel(model.id));
+  std::vector<ModelDeletionListener> listeners;
+  {
+    core::MutexLock lock(mu_);
+    listeners = model_deletion_listeners_;
+  }
+  for (const ModelDeletionListener& listener : listeners) listener(model);
+  core::Status artifacts_deleted = core::Status::Ok();
+  for (const storage::VersionRecord& version : versions) {
+    core::Status deleted = artifacts_.Delete(version.artifact_key);
+    if (!deleted.ok() && artifacts_deleted.ok()) {
+      artifacts_deleted = core::Internal("model " + model.name + " was deleted but its artifact " +
+                                         version.artifact_key + " could not be: " + deleted.message());
+    }
+  }
+  return artifacts_deleted;
+}
+
+void ModelRegistry::AddModelDeletionListener(ModelDeletionListener listener) {
+  core::MutexLock lock(mu_);
+  model_deletion_listeners_.push_back(std::move(listener));
+}
+
 void ModelRegistry::AddDeletionListener(DeletionListener listener) {
   core::MutexLock lock(mu_);
   deletion_listeners_.push_back(std::move(listener));

@@ -67,6 +67,8 @@ class ModelRegistry {
   using AliasListener = std::function<void(const storage::ModelRecord&, std::string_view alias, int64_t version)>;
   // Told after a version's record is deleted and before its artifact is.
   using DeletionListener = std::function<void(const storage::ModelRecord&, const storage::VersionRecord&)>;
+  // Told after a whole model was deleted, so caches (serving, access control) forget it.
+  using ModelDeletionListener = std::function<void(const storage::ModelRecord&)>;
 
   ModelRegistry(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts, const core::Clock& clock);
 
@@ -109,9 +111,17 @@ class ModelRegistry {
   // The version a call by name serves: kServingAlias's if set, else the latest. NotFound with no version.
   core::Result<storage::VersionRecord> GetServedVersion(std::string_view model_id);
 
+  // The models with at least one version trained on the dataset, in the store's model order.
+  core::Result<std::vector<storage::ModelRecord>> ModelsTrainedOn(std::string_view dataset_id);
+  // Deletes the model (id or name) with every version, alias and grant, then its artifacts, then tells deletion
+  // listeners. NotFound for an unknown model. If an artifact cannot be deleted the records are gone already and
+  // the error says which artifact is left over.
+  core::Status DeleteModel(std::string_view model_ref);
+
   void AddVersionListener(VersionListener listener);
   void AddAliasListener(AliasListener listener);
   void AddDeletionListener(DeletionListener listener);
+  void AddModelDeletionListener(ModelDeletionListener listener);
 
  private:
   core::Result<storage::ModelRecord> FindOrCreateModel(std::string_view name);
@@ -123,6 +133,7 @@ class ModelRegistry {
   std::vector<VersionListener> listeners_ AMP_GUARDED_BY(mu_);
   std::vector<AliasListener> alias_listeners_ AMP_GUARDED_BY(mu_);
   std::vector<DeletionListener> deletion_listeners_ AMP_GUARDED_BY(mu_);
+  std::vector<ModelDeletionListener> model_deletion_listeners_ AMP_GUARDED_BY(mu_);
 };
 
 // Description at most 4096 bytes, owner at most 256, at most 32 tags of 1-64 letters, digits and ._:-

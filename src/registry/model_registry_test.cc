@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <string>
@@ -21,6 +22,8 @@
 #include "core/temp_dir.h"
 #include "ml/linear/linear_model.h"
 #include "ml/pipeline.h"
+#include "registry/dataset_catalog.h"
+#include "registry/dataset_deletion.h"
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/fault_injecting_metadata_store.h"
 #include "storage/in_memory_artifact_store.h"
@@ -510,6 +513,103 @@ INSTANTIATE_TEST_SUITE_P(
                     NameCase{"Nul", std::string("a\0b", 3), false}, NameCase{"NonAscii", "caf\xc3\xa9", false},
                     NameCase{"Percent", "50%", false}),
     [](const testing::TestParamInfo<NameCase>& info) { return info.param.label; });
+
+VersionDraft DraftOn(const std::string& dataset_id) {
+  VersionDraft draft = MakeDraft();
+  draft.dataset_id = dataset_id;
+  return draft;
+}
+
+TEST_F(ModelRegistryTest, DeleteModelRemovesRecordsAliasesArtifactsAndTellsListeners) {
+  auto model = MakeModel();
+  auto first = registry_->PublishVersion("houses", *model, MakeDraft());
+  auto second = registry_->PublishVersion("houses", *model, MakeDraft());
+  auto other = registry_->PublishVersion("flats", *model, MakeDraft());
+  ASSERT_TRUE(first.ok() && second.ok() && other.ok());
+  ASSERT_TRUE(registry_->SetAlias("houses", "production", 1, "test").ok());
+  std::vector<std::string> told;
+  registry_->AddModelDeletionListener([&told](const storage::ModelRecord& deleted) { told.push_back(deleted.name); });
+
+  // A failed store write changes nothing.
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kDelete, true);
+  EXPECT_FALSE(registry_->DeleteModel("houses").ok());
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kDelete, false);
+  EXPECT_TRUE(registry_->FindModel("houses").ok());
+  EXPECT_TRUE(told.empty());
+  EXPECT_TRUE(memory_.Get(first->artifact_key).ok());
+
+  ASSERT_TRUE(registry_->DeleteModel("houses").ok());
+  EXPECT_EQ(told, std::vector<std::string>{"houses"});
+  EXPECT_EQ(registry_->FindModel("houses").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(registry_->FindModel(first->model_id).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(memory_.Get(first->artifact_key).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(memory_.Get(second->artifact_key).status().code(), core::StatusCode::kNotFound);
+  auto aliases = registry_->ListAliases(first->model_id);
+  ASSERT_TRUE(aliases.ok());
+  EXPECT_TRUE(aliases->empty());
+  auto events = registry_->ListAliasEvents(first->model_id);
+  ASSERT_TRUE(events.ok());
+  EXPECT_TRUE(events->empty());
+  // The other model is untouched, and the name can be used again for a new model.
+  EXPECT_TRUE(memory_.Get(other->artifact_key).ok());
+  auto reborn = registry_->PublishVersion("houses", *model, MakeDraft());
+  ASSERT_TRUE(reborn.ok());
+  EXPECT_EQ(reborn->version, 1);
+  EXPECT_NE(reborn->model_id, first->model_id);
+  EXPECT_EQ(registry_->DeleteModel("no-such-model").code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(ModelRegistryTest, DeletingADatasetCascadesOnlyWhenAsked) {
+  core::TempDir temp("amp_registry_test");
+  DatasetCatalog catalog(*metadata_, faulty_, clock_);
+  auto ingest = [&](const std::string& name) {
+    std::filesystem::path upload = temp.path() / (name + ".csv");
+    std::ofstream(upload) << "x,y\n1,2\n2,4\n";
+    auto dataset = catalog.Ingest(name, upload);
+    EXPECT_TRUE(dataset.ok()) << dataset.status().ToString();
+    return *dataset;
+  };
+  storage::DatasetRecord doomed = ingest("doomed");
+  storage::DatasetRecord kept = ingest("kept");
+  auto model = MakeModel();
+  ASSERT_TRUE(registry_->PublishVersion("a", *model, DraftOn(doomed.id)).ok());
+  ASSERT_TRUE(registry_->PublishVersion("b", *model, DraftOn(kept.id)).ok());
+  ASSERT_TRUE(registry_->PublishVersion("b", *model, DraftOn(doomed.id)).ok());
+  ASSERT_TRUE(registry_->PublishVersion("c", *model, DraftOn(kept.id)).ok());
+
+  auto trained_on = registry_->ModelsTrainedOn(doomed.id);
+  ASSERT_TRUE(trained_on.ok());
+  ASSERT_EQ(trained_on->size(), 2u);
+
+  // Without cascade: the dataset and its file go, the models stay and are named.
+  auto plain = DeleteDataset(catalog, *registry_, kept.id, false);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_TRUE(plain->deleted_models.empty());
+  ASSERT_EQ(plain->kept_models.size(), 2u);
+  EXPECT_EQ(catalog.Get(kept.id).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(memory_.Get(kept.artifact_key).status().code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(registry_->FindModel("c").ok());
+
+  // A failing model deletion leaves the dataset in place, so the call can be repeated.
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kDelete, true);
+  EXPECT_FALSE(DeleteDataset(catalog, *registry_, doomed.id, true).ok());
+  metadata_->FailWrites(storage::FaultInjectingMetadataStore::Write::kDelete, false);
+  EXPECT_TRUE(catalog.Get(doomed.id).ok());
+  EXPECT_TRUE(memory_.Get(doomed.artifact_key).ok());
+
+  auto cascaded = DeleteDataset(catalog, *registry_, doomed.id, true);
+  ASSERT_TRUE(cascaded.ok()) << cascaded.status().ToString();
+  std::vector<std::string> deleted_names;
+  for (const storage::ModelRecord& deleted : cascaded->deleted_models) deleted_names.push_back(deleted.name);
+  std::sort(deleted_names.begin(), deleted_names.end());
+  EXPECT_THAT(deleted_names, ElementsAre("a", "b"));
+  EXPECT_EQ(registry_->FindModel("a").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(registry_->FindModel("b").status().code(), core::StatusCode::kNotFound);
+  EXPECT_TRUE(registry_->FindModel("c").ok());
+  EXPECT_EQ(catalog.Get(doomed.id).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(memory_.Get(doomed.artifact_key).status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(DeleteDataset(catalog, *registry_, doomed.id, true).status().code(), core::StatusCode::kNotFound);
+}
 
 }  // namespace
 }  // namespace amp::registry

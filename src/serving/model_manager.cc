@@ -27,6 +27,7 @@ void ModelManager::ListenToRegistry() {
     if (aliased.ok()) return;
     ServeVersion(model, version);
   });
+  registry_.AddModelDeletionListener([this](const storage::ModelRecord& model) { Forget(model); });
   registry_.AddAliasListener([this](const storage::ModelRecord& model, std::string_view alias, int64_t version) {
     {
       std::unique_lock lock(mu_);
@@ -79,6 +80,21 @@ std::set<int64_t> ModelManager::HeldVersions(std::string_view model_id) {
     if (key.compare(0, prefix.size(), prefix) == 0) held.insert(std::stoll(key.substr(prefix.size())));
   }
   return held;
+}
+
+void ModelManager::Forget(const storage::ModelRecord& model) {
+  std::unique_lock lock(mu_);
+  const std::string pinned_prefix = model.id + "/";
+  const std::string alias_prefix = model.id + "@";
+  std::erase_if(entries_, [&](const auto& entry) {
+    bool gone = entry.first == model.id || entry.first.starts_with(pinned_prefix);
+    if (gone) loaded_bytes_ -= entry.second->bytes;
+    return gone;
+  });
+  std::erase_if(id_by_name_, [&](const auto& entry) { return entry.second == model.id; });
+  std::erase_if(aliases_, [&](const auto& entry) { return entry.first.starts_with(alias_prefix); });
+  last_error_.erase(model.id);
+  wanted_.erase(model.id);
 }
 
 void ModelManager::ServeVersion(const storage::ModelRecord& model, const storage::VersionRecord& version) {

@@ -46,9 +46,12 @@ class ModelManager {
  public:
   explicit ModelManager(registry::ModelRegistry& registry, ModelManagerOptions options = {});
 
-  // Subscribes to the registry so new versions are loaded and swapped in as they are published, and deleted ones
-  // are dropped (requests holding them finish on them).
+  // Subscribes to the registry so new versions are loaded and swapped in as they are published, and deleted models
+  // are unloaded.
   void ListenToRegistry();
+  // Unloads every version of the model and forgets what was cached about it (a deleted model). Requests already
+  // holding one of its versions finish on it.
+  void Forget(const storage::ModelRecord& model);
 
   // The versions of the model (by id) held now: served, wanted, pinned or being loaded. The retention collector
   // never deletes these.

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/temp_dir.h"
+#include "storage/encrypting_artifact_store.h"
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/local_artifact_store.h"
@@ -87,6 +88,24 @@ struct PassThroughFaultFixture {
   ArtifactStore* store = &faulty;
 };
 
+// The encrypting decorator over a local folder must keep the whole contract too.
+struct EncryptingLocalFixture {
+  TempDir scratch;
+  TempDir root;
+  std::unique_ptr<LocalArtifactStore> local;
+  std::unique_ptr<EncryptingArtifactStore> encrypting;
+  ArtifactStore* store = nullptr;
+  EncryptingLocalFixture() {
+    auto opened = LocalArtifactStore::Open(root.path() / "artifacts");
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    local = std::move(opened).value();
+    EncryptionKey key;
+    key.fill(0x5a);
+    encrypting = std::make_unique<EncryptingArtifactStore>(*local, key);
+    store = encrypting.get();
+  }
+};
+
 // S3 against the server named by AMP_TEST_S3_ENDPOINT (with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY): ctest runs
 // this binary a second time under tests/services/rgw.sh, which starts a real RADOS Gateway. Without the variable
 // the S3 cases skip. Each fixture works under its own random prefix in one bucket, and uploads above 6 MiB go in
@@ -143,7 +162,8 @@ class ArtifactStoreContractTest : public testing::Test {
   Fixture fixture_;
 };
 
-using Implementations = testing::Types<LocalFixture, InMemoryFixture, PassThroughFaultFixture, S3Fixture>;
+using Implementations =
+    testing::Types<LocalFixture, InMemoryFixture, PassThroughFaultFixture, EncryptingLocalFixture, S3Fixture>;
 
 class ImplementationNames {
  public:
@@ -152,6 +172,7 @@ class ImplementationNames {
     if (std::is_same_v<T, LocalFixture>) return "Local";
     if (std::is_same_v<T, InMemoryFixture>) return "InMemory";
     if (std::is_same_v<T, S3Fixture>) return "S3";
+    if (std::is_same_v<T, EncryptingLocalFixture>) return "EncryptingLocal";
     return "FaultInjectingPassThrough";
   }
 };

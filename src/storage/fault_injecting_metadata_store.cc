@@ -19,6 +19,16 @@ core::Status FaultInjectingMetadataStore::PutDataset(const DatasetRecord& record
   return inner_.PutDataset(record);
 }
 
+core::Status FaultInjectingMetadataStore::DeleteDataset(std::string_view id) {
+  AMP_RETURN_IF_ERROR(Check(Write::kDelete));
+  return inner_.DeleteDataset(id);
+}
+
+core::Status FaultInjectingMetadataStore::DeleteModel(std::string_view model_id) {
+  AMP_RETURN_IF_ERROR(Check(Write::kDelete));
+  return inner_.DeleteModel(model_id);
+}
+
 core::Status FaultInjectingMetadataStore::CreateModel(const ModelRecord& record) {
   AMP_RETURN_IF_ERROR(Check(Write::kCreateModel));
   return inner_.CreateModel(record);

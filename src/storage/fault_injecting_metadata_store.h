@@ -22,6 +22,7 @@ class FaultInjectingMetadataStore final : public MetadataStore {
     kAudit,
     kUpdateModel,
     kDeleteVersion,
+    kDelete,
     kCount
   };
 
@@ -35,6 +36,8 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   core::Status PutDataset(const DatasetRecord& record) override;
   core::Result<DatasetRecord> GetDataset(std::string_view id) override { return inner_.GetDataset(id); }
   core::Result<std::vector<DatasetRecord>> ListDatasets() override { return inner_.ListDatasets(); }
+  core::Status DeleteDataset(std::string_view id) override;
+  core::Status DeleteModel(std::string_view model_id) override;
 
   core::Status CreateModel(const ModelRecord& record) override;
   core::Result<ModelRecord> GetModelById(std::string_view id) override { return inner_.GetModelById(id); }

@@ -20,6 +20,8 @@ class MetadataStore {
   virtual core::Status PutDataset(const DatasetRecord& record) = 0;
   virtual core::Result<DatasetRecord> GetDataset(std::string_view id) = 0;
   virtual core::Result<std::vector<DatasetRecord>> ListDatasets() = 0;
+  // NotFound if absent.
+  virtual core::Status DeleteDataset(std::string_view id) = 0;
 
   // Models. CreateModel fails with AlreadyExists if the name (or id) is taken.
   virtual core::Status CreateModel(const ModelRecord& record) = 0;
@@ -29,6 +31,8 @@ class MetadataStore {
   // Replaces the model's description, owner, tags and retention (not its name, id or visibility). NotFound if the
   // model does not exist.
   virtual core::Status UpdateModel(const ModelRecord& record) = 0;
+  // Deletes a model with its versions, aliases, alias history and grants, all or nothing. NotFound if absent.
+  virtual core::Status DeleteModel(std::string_view model_id) = 0;
 
   // Versions. AddVersion ignores record.version, assigns the next number of that model atomically and returns it.
   virtual core::Result<int64_t> AddVersion(const VersionRecord& record) = 0;

@@ -180,7 +180,12 @@ struct ApiKeyRecord {
   int64_t created_at_micros = 0;
   int64_t expires_at_micros = 0;  // 0: never
   bool revoked = false;
+  // Per-key quotas; kServerDefaultLimit: the server's default, 0: unlimited.
+  int64_t max_dataset_bytes = -1;  // one upload's size
+  int64_t max_dataset_rows = -1;   // one upload's data rows
+  int64_t max_training_jobs = -1;  // queued or running at once
 };
+inline constexpr int64_t kServerDefaultLimit = -1;
 
 // Lets a key (of any role) read and predict on one model.
 struct GrantRecord {

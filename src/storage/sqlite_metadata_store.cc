@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 7> kMigrations = {
+constexpr std::array<const char*, 8> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -154,6 +154,12 @@ CREATE TABLE deleted_model_versions (
     R"sql(
 ALTER TABLE model_versions ADD COLUMN feature_importance_json TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // Per-key quotas (-1: the server's default, 0: unlimited).
+    R"sql(
+ALTER TABLE api_keys ADD COLUMN max_dataset_bytes INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE api_keys ADD COLUMN max_dataset_rows INTEGER NOT NULL DEFAULT -1;
+ALTER TABLE api_keys ADD COLUMN max_training_jobs INTEGER NOT NULL DEFAULT -1;
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -255,11 +261,12 @@ ModelRecord ReadModel(const Statement& stmt) {
 }
 
 constexpr const char* kApiKeyColumns =
-    "id, name, role, prefix, secret_sha256, created_at_micros, expires_at_micros, revoked";
+    "id, name, role, prefix, secret_sha256, created_at_micros, expires_at_micros, revoked, max_dataset_bytes, "
+    "max_dataset_rows, max_training_jobs";
 
 ApiKeyRecord ReadApiKey(const Statement& stmt) {
-  return ApiKeyRecord{stmt.Text(0), stmt.Text(1), stmt.Text(2), stmt.Text(3),
-                      stmt.Text(4), stmt.Int(5),  stmt.Int(6),  stmt.Int(7) != 0};
+  return ApiKeyRecord{stmt.Text(0), stmt.Text(1), stmt.Text(2),      stmt.Text(3), stmt.Text(4), stmt.Int(5),
+                      stmt.Int(6),  stmt.Int(7) != 0, stmt.Int(8), stmt.Int(9),  stmt.Int(10)};
 }
 
 constexpr const char* kAuditColumns =
@@ -860,6 +867,41 @@ core::Result<std::vector<JobRecord>> SqliteMetadataStore::ListJobs(int limit) {
   return records;
 }
 
+core::Status SqliteMetadataStore::DeleteDataset(std::string_view id) {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "DELETE FROM datasets WHERE id = ?1");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, id);
+  AMP_RETURN_IF_ERROR(stmt.Run());
+  if (sqlite3_changes(db_) == 0) return core::NotFound("dataset not found: " + std::string(id));
+  return core::Status::Ok();
+}
+
+core::Status SqliteMetadataStore::DeleteModel(std::string_view model_id) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Status {
+    // Children first, so foreign keys hold at every step.
+    for (const char* sql : {"DELETE FROM model_grants WHERE model_id = ?1",
+                            "DELETE FROM model_aliases WHERE model_id = ?1",
+                            "DELETE FROM model_alias_events WHERE model_id = ?1",
+                            "DELETE FROM model_versions WHERE model_id = ?1", "DELETE FROM models WHERE id = ?1"}) {
+      Statement stmt(db_, sql);
+      AMP_RETURN_IF_ERROR(stmt.prepare_status());
+      stmt.Bind(1, model_id);
+      AMP_RETURN_IF_ERROR(stmt.Run());
+    }
+    if (sqlite3_changes(db_) == 0) return core::NotFound("model not found: " + std::string(model_id));
+    return core::Status::Ok();
+  };
+  core::Status deleted = run();
+  if (!deleted.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return deleted;
+  }
+  return Exec("COMMIT");
+}
+
 core::Status SqliteMetadataStore::SetModelPublic(std::string_view model_id, bool is_public) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, "UPDATE models SET is_public = ?2 WHERE id = ?1");
@@ -883,6 +925,9 @@ core::Status SqliteMetadataStore::WriteApiKey(const char* sql, const ApiKeyRecor
   stmt.Bind(6, record.created_at_micros);
   stmt.Bind(7, record.expires_at_micros);
   stmt.Bind(8, int64_t{record.revoked ? 1 : 0});
+  stmt.Bind(9, record.max_dataset_bytes);
+  stmt.Bind(10, record.max_dataset_rows);
+  stmt.Bind(11, record.max_training_jobs);
   AMP_RETURN_IF_ERROR(stmt.Run());
   if (sqlite3_changes(db_) == 0) return core::NotFound("API key not found: " + record.id);
   return core::Status::Ok();
@@ -890,14 +935,17 @@ core::Status SqliteMetadataStore::WriteApiKey(const char* sql, const ApiKeyRecor
 
 core::Status SqliteMetadataStore::PutApiKey(const ApiKeyRecord& record) {
   return WriteApiKey(
-      (std::string("INSERT INTO api_keys (") + kApiKeyColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str(),
+      (std::string("INSERT INTO api_keys (") + kApiKeyColumns +
+       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+          .c_str(),
       record);
 }
 
 core::Status SqliteMetadataStore::UpdateApiKey(const ApiKeyRecord& record) {
   return WriteApiKey(
       "UPDATE api_keys SET name = ?2, role = ?3, prefix = ?4, secret_sha256 = ?5, created_at_micros = ?6, "
-      "expires_at_micros = ?7, revoked = ?8 WHERE id = ?1",
+      "expires_at_micros = ?7, revoked = ?8, max_dataset_bytes = ?9, max_dataset_rows = ?10, max_training_jobs = ?11 "
+      "WHERE id = ?1",
       record);
 }
 

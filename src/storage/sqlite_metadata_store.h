@@ -25,6 +25,8 @@ class SqliteMetadataStore final : public MetadataStore {
   static int LatestSchemaVersion();
 
   core::Status PutDataset(const DatasetRecord& record) override;
+  core::Status DeleteDataset(std::string_view id) override;
+  core::Status DeleteModel(std::string_view model_id) override;
   core::Result<DatasetRecord> GetDataset(std::string_view id) override;
   core::Result<std::vector<DatasetRecord>> ListDatasets() override;
 

@@ -1,5 +1,6 @@
 #include "training/job_runner.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/build_info.h"
@@ -68,17 +69,18 @@ void JobRunner::Shutdown() {
   workers_.clear();
 }
 
-core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request) {
-  return SubmitJob(request, "");
+core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request,
+                                                   const JobSubmitter& submitter) {
+  return SubmitJob(request, "", submitter);
 }
 
-core::Result<storage::JobRecord> JobRunner::Resubmit(std::string_view job_id) {
+core::Result<storage::JobRecord> JobRunner::Resubmit(std::string_view job_id, const JobSubmitter& submitter) {
   AMP_ASSIGN_OR_RETURN(storage::JobRecord job, metadata_.GetJob(job_id));
   if (!storage::IsTerminal(job.state)) {
     return core::FailedPrecondition("job " + job.id + " is still " + std::string(storage::JobStateName(job.state)) +
                                     "; only an ended job can be resubmitted");
   }
-  return SubmitJob(job.request, job.id);
+  return SubmitJob(job.request, job.id, submitter);
 }
 
 core::Result<std::vector<storage::JobLogLine>> JobRunner::Logs(std::string_view job_id, int64_t after_seq, int limit) {
@@ -87,7 +89,7 @@ core::Result<std::vector<storage::JobLogLine>> JobRunner::Logs(std::string_view 
 }
 
 core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainRequest& request,
-                                                      std::string resubmitted_from) {
+                                                      std::string resubmitted_from, const JobSubmitter& submitter) {
   AMP_RETURN_IF_ERROR(registry::ValidateModelName(request.model_name));
   registry::ModelMetadataUpdate metadata;
   if (!request.model_description.empty()) metadata.description = request.model_description;
@@ -127,8 +129,24 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
   {
     core::MutexLock lock(mu_);
     if (stopping_) return core::Unavailable("the server is shutting down");
+    std::vector<std::string>* active = nullptr;
+    if (!submitter.id.empty()) {
+      active = &jobs_by_submitter_[submitter.id];
+      std::vector<std::string> still_active;
+      for (std::string& id : *active) {
+        if (running_.contains(id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end()) {
+          still_active.push_back(std::move(id));
+        }
+      }
+      active->swap(still_active);
+      if (submitter.max_active_jobs > 0 && static_cast<int64_t>(active->size()) >= submitter.max_active_jobs) {
+        return core::ResourceExhausted("this API key already has " + std::to_string(active->size()) +
+                                       " training jobs queued or running, its limit; retry when one has ended");
+      }
+    }
     AMP_RETURN_IF_ERROR(Save(job));
     queue_.push_back(job.id);
+    if (active != nullptr) active->push_back(job.id);
   }
   Log(job, "queued: " +
                (plan.IsSearch() ? std::to_string(plan.candidates.size()) + " trials of " + std::to_string(plan.folds) +

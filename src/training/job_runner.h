@@ -24,6 +24,12 @@
 
 namespace amp::training {
 
+// Who submits a job, and how many of their jobs may be queued or running at once (0: unlimited).
+struct JobSubmitter {
+  std::string id;  // e.g. the API key id; empty: not counted
+  int64_t max_active_jobs = 0;
+};
+
 class JobRunner {
  public:
   // Told once when a job ends (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
@@ -43,11 +49,14 @@ class JobRunner {
 
   // request.dataset_id is a dataset id or a dataset name (the newest dataset of that name). NotFound for an unknown
   // dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that does not fit the dataset
-  // (see PlanSearch and PlanTraining); Unavailable while shutting down.
-  core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request);
+  // (see PlanSearch and PlanTraining); ResourceExhausted when the submitter already has max_active_jobs queued or
+  // running; Unavailable while shutting down. The count is kept in memory: jobs requeued after a restart are not
+  // counted against anyone.
+  core::Result<storage::JobRecord> Submit(const storage::TrainRequest& request, const JobSubmitter& submitter = {});
   // Submits the request of an ended job again as a new job (which records where it came from). NotFound for an
-  // unknown job; FailedPrecondition while it is still queued or running, or when its request no longer fits.
-  core::Result<storage::JobRecord> Resubmit(std::string_view job_id);
+  // unknown job; FailedPrecondition while it is still queued or running, or when its request no longer fits;
+  // ResourceExhausted as for Submit.
+  core::Result<storage::JobRecord> Resubmit(std::string_view job_id, const JobSubmitter& submitter = {});
   // The job's log lines with seq > after_seq, oldest first, at most `limit`. NotFound for an unknown job.
   core::Result<std::vector<storage::JobLogLine>> Logs(std::string_view job_id, int64_t after_seq, int limit);
   core::Result<storage::JobRecord> Get(std::string_view job_id);
@@ -68,7 +77,8 @@ class JobRunner {
   core::Status Save(const storage::JobRecord& job);
   // Appends a line to the job's log (best effort: a log that cannot be written does not fail the job).
   void Log(const storage::JobRecord& job, std::string_view message);
-  core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from);
+  core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from,
+                                             const JobSubmitter& submitter);
   void NotifyEnded(const storage::JobRecord& job);
 
   storage::MetadataStore& metadata_;
@@ -84,6 +94,8 @@ class JobRunner {
   std::deque<std::string> queue_ AMP_GUARDED_BY(mu_);
   // Cancellation flags of running jobs, by id.
   std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
+  // Submitter id -> its job ids that may still be queued or running (pruned on each Submit).
+  std::map<std::string, std::vector<std::string>, std::less<>> jobs_by_submitter_ AMP_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
   std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };

@@ -81,6 +81,12 @@ class AmpClient:
     def get_dataset(self, dataset_id):
         return self._request("GET", f"/v1/datasets/{_quote(dataset_id)}")
 
+    def delete_dataset(self, dataset_id, cascade=False):
+        """Deletes the dataset and its file; with cascade also every model trained on it. Returns {"deleted",
+        "deleted_models", "models_trained_on_it"}."""
+        params = {"cascade": "true"} if cascade else None
+        return self._request("DELETE", f"/v1/datasets/{_quote(dataset_id)}", params=params)
+
     # Training jobs.
 
     def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None,
@@ -180,19 +186,28 @@ class AmpClient:
 
     # Access control (admin keys; set_model_public also developer keys).
 
-    def create_key(self, name, role, expires_in_seconds=None):
-        """Creates an API key; the answer's "secret" is shown this once."""
+    def create_key(self, name, role, expires_in_seconds=None, limits=None):
+        """Creates an API key; the answer's "secret" is shown this once.
+
+        limits: per-key quotas, e.g. {"max_dataset_bytes": 10_000_000, "max_dataset_rows": 100_000,
+        "max_training_jobs": 2} (0: unlimited, None: the server's default).
+        """
         body = {"name": name, "role": role}
         if expires_in_seconds is not None:
             body["expires_in_seconds"] = expires_in_seconds
+        if limits is not None:
+            body["limits"] = dict(limits)
         return self._request("POST", "/v1/keys", json=body)
 
     def list_keys(self):
         return self._request("GET", "/v1/keys")["keys"]
 
-    def rotate_key(self, key_id):
-        """Gives the key a new secret (in the answer); the old secret stops working."""
-        return self._request("POST", f"/v1/keys/{_quote(key_id)}/rotate")
+    def rotate_key(self, key_id, limits=None):
+        """Gives the key a new secret (in the answer); the old secret stops working. `limits` (as in create_key)
+        changes the quotas named in it at the same time."""
+        if limits is None:
+            return self._request("POST", f"/v1/keys/{_quote(key_id)}/rotate")
+        return self._request("POST", f"/v1/keys/{_quote(key_id)}/rotate", json={"limits": dict(limits)})
 
     def revoke_key(self, key_id):
         return self._request("DELETE", f"/v1/keys/{_quote(key_id)}")
