@@ -16,6 +16,8 @@ packages=(
   python3-requests python3-sklearn python3-numpy python3-xgboost
   # tests: onnx.checker for exported models; node runs ONNX Runtime (tests/onnx/run_onnx.js)
   python3-onnx nodejs
+  # tests: ONNX's node tests (6 MB), run by AMP's ONNX executor for the operators it supports
+  libonnx-testdata
   # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
   openssl ceph-mon ceph-osd radosgw
 )

@@ -36,6 +36,8 @@ std::string_view ActionName(Action action) {
       return "manage_keys";
     case Action::kReadAudit:
       return "read_audit";
+    case Action::kImportModel:
+      return "import_model";
   }
   return "unknown";
 }

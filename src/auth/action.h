@@ -25,6 +25,7 @@ enum class Action {
   kManageGrants,
   kManageKeys,
   kReadAudit,
+  kImportModel,  // register a model trained elsewhere as a new version (model-scoped)
 };
 
 inline constexpr std::array kAllActions = {
@@ -32,6 +33,7 @@ inline constexpr std::array kAllActions = {
     Action::kPredict,      Action::kReadMetrics,  Action::kUploadDataset, Action::kReadDataset,
     Action::kTrain,        Action::kReadJob,      Action::kCancelJob,     Action::kMoveAlias,
     Action::kPublishModel, Action::kManageGrants, Action::kManageKeys,    Action::kReadAudit,
+    Action::kImportModel,
 };
 
 std::string_view ActionName(Action action);

@@ -35,7 +35,7 @@ const std::map<Action, std::array<Outcome, 4>>& PrivateModelTable() {
       {Action::kReadJob, {U, F, A, A}},      {Action::kCancelJob, {U, F, A, A}},
       {Action::kMoveAlias, {U, F, A, A}},    {Action::kPublishModel, {U, F, A, A}},
       {Action::kManageGrants, {U, F, F, A}}, {Action::kManageKeys, {U, F, F, A}},
-      {Action::kReadAudit, {U, F, F, A}},
+      {Action::kReadAudit, {U, F, F, A}},    {Action::kImportModel, {U, F, A, A}},
   };
   return table;
 }

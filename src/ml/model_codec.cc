@@ -6,6 +6,7 @@
 
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
+#include "ml/onnx/onnx_model.h"
 #include "ml/xgboost/xgboost_model.h"
 
 namespace amp::ml {
@@ -125,6 +126,10 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
   }
   if (algorithm == kXgboostRegressorAlgorithm || algorithm == kXgboostClassifierAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, XgboostModel::FromPayload(std::move(signature), payload.GetString()));
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kOnnxAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, OnnxModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
   return core::FailedPrecondition("unknown model algorithm '" + std::string(algorithm) + "'");
