@@ -153,8 +153,11 @@ Response ModelImportHandlers::Import(const Request& request, const PathParams& p
     return ErrorResponse(415, "unsupported_media_type", "expected Content-Type: application/json");
   }
   if (auto valid = registry::ValidateModelName(params[0]); !valid.ok()) return ErrorResponse(valid);
-  simdjson::dom::parser parser(kMaxJsonDepth);
+  simdjson::dom::parser parser;
   simdjson::dom::element root;
+  if (parser.allocate(body->size(), kMaxJsonDepth) != simdjson::SUCCESS) {
+    return ErrorResponse(500, "internal", "could not allocate the JSON parser");
+  }
   if (parser.parse(simdjson::padded_string(*body)).get(root) != simdjson::SUCCESS) {
     return ErrorResponse(400, "invalid_json", "the body is not valid JSON");
   }

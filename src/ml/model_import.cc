@@ -77,7 +77,11 @@ core::Result<std::shared_ptr<const Model>> ImportModel(ImportSpec spec) {
     return std::shared_ptr<const Model>(std::move(*model));
   }
   if (!spec.output.empty()) return core::InvalidArgument("output applies to ONNX models only");
-  const bool json = !spec.bytes.empty() && spec.bytes[0] == '{';
+  // Both formats open with '{'; JSON follows it with a key's quote (or whitespace), UBJSON with a type marker.
+  const std::string& bytes = spec.bytes;
+  const bool json = bytes.size() > 1 && bytes[0] == '{' &&
+                    (bytes[1] == '"' || bytes[1] == '}' || bytes[1] == ' ' || bytes[1] == '\n' || bytes[1] == '\r' ||
+                     bytes[1] == '\t');
   if (json != (spec.format == ImportFormat::kXgboostJson)) {
     return core::InvalidArgument(json ? "the file is JSON; use format xgboost_json"
                                       : "the file is not JSON; use format xgboost_ubj");
