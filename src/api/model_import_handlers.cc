@@ -125,8 +125,8 @@ std::optional<Response> DecodeImport(simdjson::dom::element root, ml::ImportSpec
     if (have_classes) return Invalid("a regression has no 'classes'");
   } else if (task == "classification" || task == "binary_classification" || task == "multiclass_classification") {
     if (spec->signature.classes.size() < 2) return Invalid("a classification needs 'classes' (at least two)");
-    spec->signature.task = spec->signature.classes.size() == 2 ? ml::Task::kBinaryClassification
-                                                               : ml::Task::kMulticlassClassification;
+    spec->signature.task =
+        spec->signature.classes.size() == 2 ? ml::Task::kBinaryClassification : ml::Task::kMulticlassClassification;
   } else {
     return Invalid("'task' must be regression or classification");
   }

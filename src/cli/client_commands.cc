@@ -367,7 +367,7 @@ int ExportModel(const CommonOptions& common, const std::string& model, int64_t v
 struct ImportOptions {
   std::string name;
   std::string file;
-  std::string format;  // empty: from the file's extension (.onnx, .json, .ubj)
+  std::string format;                 // empty: from the file's extension (.onnx, .json, .ubj)
   std::vector<std::string> features;  // NAME or NAME:TYPE
   std::string task = "regression";
   std::vector<std::string> classes;
@@ -408,7 +408,9 @@ int ImportModel(const CommonOptions& common, const ImportOptions& options) {
   body += "]";
   if (!options.classes.empty()) {
     body += ",\"classes\":[";
-    for (size_t idx = 0; idx < options.classes.size(); ++idx) body += (idx ? "," : "") + JsonQuote(options.classes[idx]);
+    for (size_t idx = 0; idx < options.classes.size(); ++idx) {
+      body += (idx ? "," : "") + JsonQuote(options.classes[idx]);
+    }
     body += "]";
   }
   if (!options.target.empty()) body += ",\"target\":" + JsonQuote(options.target);

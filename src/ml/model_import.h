@@ -21,9 +21,9 @@ core::Result<ImportFormat> ParseImportFormat(std::string_view name);
 
 struct ImportSpec {
   ImportFormat format = ImportFormat::kOnnx;
-  std::string bytes;          // the model file
-  ModelSignature signature;   // task, target, features (in the model's input order), classes
-  std::string output;         // ONNX only: the output to read (empty: the first that fits the task)
+  std::string bytes;         // the model file
+  ModelSignature signature;  // task, target, features (in the model's input order), classes
+  std::string output;        // ONNX only: the output to read (empty: the first that fits the task)
 };
 
 // The imported model. For XGBoost, the booster's objective must fit the task (reg:squarederror; binary:logistic for

@@ -61,15 +61,17 @@ TEST(ModelImportTest, XgboostJsonAndUbjsonPredictAsXgboostAndSurviveTheCodec) {
   ASSERT_TRUE(booster.ok());
   auto json = booster->Save("json");
   ASSERT_TRUE(json.ok());
-  for (const auto& [format, bytes] : {std::pair{ImportFormat::kXgboostUbj, ubj}, std::pair{ImportFormat::kXgboostJson, *json}}) {
+  for (const auto& [format, bytes] :
+       {std::pair{ImportFormat::kXgboostUbj, ubj}, std::pair{ImportFormat::kXgboostJson, *json}}) {
     auto model = ImportModel({format, bytes, Signature(Task::kRegression, kThreeNumbers), ""});
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     EXPECT_EQ((*model)->algorithm(), "xgboost_regressor");
     // Stored and read back (a missing value's NaN "imputation" included), then scored on rows with missing values.
     auto restored = DeserializeModel(SerializeModel(**model));
     ASSERT_TRUE(restored.ok()) << restored.status().ToString();
-    const std::vector<FeatureValue> rows = {FeatureValue::Number(0.5), FeatureValue::Missing(), FeatureValue::Number(1),
-                                            FeatureValue::Missing(), FeatureValue::Number(-2), FeatureValue::Missing()};
+    const std::vector<FeatureValue> rows = {FeatureValue::Number(0.5), FeatureValue::Missing(),
+                                            FeatureValue::Number(1),   FeatureValue::Missing(),
+                                            FeatureValue::Number(-2),  FeatureValue::Missing()};
     std::vector<double> got(2);
     std::vector<double> want(2);
     ASSERT_TRUE((*restored)->Predict(rows, got, nullptr).ok());
@@ -126,13 +128,14 @@ TEST(ModelImportTest, AnExportedOnnxModelImportsBackAndChecksItsInputs) {
   auto restored = DeserializeModel(SerializeModel(**imported));
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();
   const std::vector<FeatureValue> rows = {FeatureValue::Number(20), FeatureValue::Text("Rome"),
-                                          FeatureValue::Missing(), FeatureValue::Missing(),
-                                          FeatureValue::Number(5), FeatureValue::Text("Paris")};
+                                          FeatureValue::Missing(),  FeatureValue::Missing(),
+                                          FeatureValue::Number(5),  FeatureValue::Text("Paris")};
   std::vector<double> want(3);
   std::vector<double> got(3);
   ASSERT_TRUE((*linear)->Predict(rows, want, nullptr).ok());
   ASSERT_TRUE((*restored)->Predict(rows, got, nullptr).ok());
-  for (size_t row_idx = 0; row_idx < 3; ++row_idx) EXPECT_NEAR(got[row_idx], want[row_idx], 1e-5 * std::abs(want[row_idx]));
+  for (size_t row_idx = 0; row_idx < 3; ++row_idx)
+    EXPECT_NEAR(got[row_idx], want[row_idx], 1e-5 * std::abs(want[row_idx]));
 
   // The city input is a string: a numeric feature of that name does not fit; nor do unknown names or outputs.
   ModelSignature numeric_city = signature;
@@ -146,8 +149,7 @@ TEST(ModelImportTest, AnExportedOnnxModelImportsBackAndChecksItsInputs) {
   ModelSignature classifier = signature;
   classifier.task = Task::kBinaryClassification;
   classifier.classes = {"a", "b"};
-  EXPECT_THAT(ImportModel({ImportFormat::kOnnx, *onnx, classifier, ""}).status().message(),
-              HasSubstr("probabilities"));
+  EXPECT_THAT(ImportModel({ImportFormat::kOnnx, *onnx, classifier, ""}).status().message(), HasSubstr("probabilities"));
 }
 
 }  // namespace

@@ -103,7 +103,8 @@ class ReshapeKernel final : public OnnxKernel {
     const int64_t count = input.ElementCount();
     if (inferred >= 0) {
       if (known == 0 || count % known != 0) {
-        return Invalid("Reshape", "cannot infer -1 reshaping " + input.Describe() + " to " + ShapeText(requested->ints));
+        return Invalid("Reshape",
+                       "cannot infer -1 reshaping " + input.Describe() + " to " + ShapeText(requested->ints));
       }
       shape[static_cast<size_t>(inferred)] = count / known;
     } else if (known != count) {
@@ -118,8 +119,8 @@ class ReshapeKernel final : public OnnxKernel {
 };
 
 template <typename T>
-void ConcatValues(std::span<const OnnxTensor* const> inputs, const std::vector<T> OnnxTensor::*values,
-                  int64_t outer, const std::vector<int64_t>& inner_sizes, std::vector<T>* out) {
+void ConcatValues(std::span<const OnnxTensor* const> inputs, const std::vector<T> OnnxTensor::*values, int64_t outer,
+                  const std::vector<int64_t>& inner_sizes, std::vector<T>* out) {
   for (int64_t outer_idx = 0; outer_idx < outer; ++outer_idx) {
     for (size_t input_idx = 0; input_idx < inputs.size(); ++input_idx) {
       const std::vector<T>& source = inputs[input_idx]->*values;
@@ -342,7 +343,8 @@ class SoftmaxKernel final : public OnnxKernel {
   SoftmaxKernel(int64_t axis, bool coerce_2d) : axis_(axis), coerce_2d_(coerce_2d) {}
   core::Status Run(std::span<const OnnxTensor* const> inputs, std::span<OnnxTensor> outputs) const override {
     const OnnxTensor& input = *inputs[0];
-    if (input.type != OnnxElementType::kFloat) return Invalid("Softmax", "takes float tensors, not " + input.Describe());
+    if (input.type != OnnxElementType::kFloat)
+      return Invalid("Softmax", "takes float tensors, not " + input.Describe());
     const auto rank = static_cast<int64_t>(input.shape.size());
     if (rank == 0) return Invalid("Softmax", "takes a tensor of rank 1 or more");
     AMP_ASSIGN_OR_RETURN(int64_t axis, NormalizeAxis("Softmax", axis_, rank));
@@ -402,8 +404,7 @@ class MatMulKernel final : public OnnxKernel {
   core::Status Run(std::span<const OnnxTensor* const> inputs, std::span<OnnxTensor> outputs) const override {
     const OnnxTensor& a = *inputs[0];
     const OnnxTensor& b = *inputs[1];
-    if (a.type != OnnxElementType::kFloat || b.type != OnnxElementType::kFloat || a.shape.empty() ||
-        b.shape.empty()) {
+    if (a.type != OnnxElementType::kFloat || b.type != OnnxElementType::kFloat || a.shape.empty() || b.shape.empty()) {
       return Invalid("MatMul", "takes float tensors of rank 1 or more, not " + a.Describe() + " and " + b.Describe());
     }
     // numpy.matmul: a 1-D operand is a row (a) or a column (b) vector, its added dimension dropped afterwards.

@@ -176,7 +176,8 @@ OnnxGraph::~OnnxGraph() = default;
 core::Result<std::shared_ptr<const OnnxGraph>> OnnxGraph::Load(std::string_view bytes) {
   onnx::ModelProto model;
   try {
-    if (bytes.size() > static_cast<size_t>(INT32_MAX) || !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+        !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return core::InvalidArgument("not an ONNX model (the bytes do not parse as a ModelProto)");
     }
   } catch (const std::exception& error) {  // protobuf reports allocation failures by exception
@@ -358,7 +359,8 @@ core::Result<std::vector<OnnxTensor>> OnnxGraph::Run(std::vector<OnnxTensor> inp
 core::Result<OnnxTensor> ParseOnnxTensor(std::string_view bytes) {
   onnx::TensorProto proto;
   try {
-    if (bytes.size() > static_cast<size_t>(INT32_MAX) || !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    if (bytes.size() > static_cast<size_t>(INT32_MAX) ||
+        !proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
       return core::InvalidArgument("not an ONNX TensorProto");
     }
   } catch (const std::exception& error) {

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>

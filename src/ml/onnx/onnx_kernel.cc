@@ -50,11 +50,11 @@ std::vector<std::string> OnnxAttributes::Names() const {
 }
 
 bool IsSupportedOperator(std::string_view domain, std::string_view op_type) {
-  static const char* const kDense[] = {"Identity", "Flatten", "Reshape", "Concat", "Cast",    "MatMul",
+  static const char* const kDense[] = {"Identity", "Flatten", "Reshape", "Concat",  "Cast",   "MatMul",
                                        "Gemm",     "Add",     "Relu",    "Sigmoid", "Softmax"};
-  static const char* const kMl[] = {"Imputer",          "Scaler",          "LabelEncoder",
-                                    "OneHotEncoder",    "LinearRegressor", "LinearClassifier",
-                                    "TreeEnsembleRegressor", "TreeEnsembleClassifier"};
+  static const char* const kMl[] = {
+      "Imputer",         "Scaler",           "LabelEncoder",          "OneHotEncoder",
+      "LinearRegressor", "LinearClassifier", "TreeEnsembleRegressor", "TreeEnsembleClassifier"};
   if (domain.empty() || domain == "ai.onnx") {
     for (const char* op : kDense) {
       if (op_type == op) return true;

@@ -78,8 +78,7 @@ bool IsSupportedOperator(std::string_view domain, std::string_view op_type);
 core::Result<std::unique_ptr<OnnxKernel>> CreateKernel(const OnnxNodeSpec& node, const OnnxAttributes& attributes);
 
 // Per family (onnx_dense_kernels.cc, onnx_ml_kernels.cc); nullptr result if the family lacks the operator.
-core::Result<std::unique_ptr<OnnxKernel>> CreateDenseKernel(const OnnxNodeSpec& node,
-                                                            const OnnxAttributes& attributes);
+core::Result<std::unique_ptr<OnnxKernel>> CreateDenseKernel(const OnnxNodeSpec& node, const OnnxAttributes& attributes);
 core::Result<std::unique_ptr<OnnxKernel>> CreateMlKernel(const OnnxNodeSpec& node, const OnnxAttributes& attributes);
 
 // Helpers shared by the kernels.

@@ -20,8 +20,8 @@ core::Status Invalid(std::string_view op, const std::string& message) {
 // Values given once for all columns or once per column.
 core::Status CheckPerColumn(std::string_view op, std::string_view what, size_t given, int64_t cols) {
   if (given != 1 && static_cast<int64_t>(given) != cols) {
-    return Invalid(op, std::string(what) + " has " + std::to_string(given) + " values for " + std::to_string(cols) +
-                           " columns");
+    return Invalid(
+        op, std::string(what) + " has " + std::to_string(given) + " values for " + std::to_string(cols) + " columns");
   }
   return core::Status::Ok();
 }
@@ -55,7 +55,8 @@ class ImputerKernel final : public OnnxKernel {
 
 class ScalerKernel final : public OnnxKernel {
  public:
-  ScalerKernel(std::vector<float> offset, std::vector<float> scale) : offset_(std::move(offset)), scale_(std::move(scale)) {}
+  ScalerKernel(std::vector<float> offset, std::vector<float> scale)
+      : offset_(std::move(offset)), scale_(std::move(scale)) {}
   core::Status Run(std::span<const OnnxTensor* const> inputs, std::span<OnnxTensor> outputs) const override {
     const OnnxTensor& input = *inputs[0];
     int64_t rows = 0;
@@ -93,8 +94,8 @@ class LabelEncoderKernel final : public OnnxKernel {
   core::Status Run(std::span<const OnnxTensor* const> inputs, std::span<OnnxTensor> outputs) const override {
     const OnnxTensor& input = *inputs[0];
     if (input.type != keys_.type) {
-      return Invalid("LabelEncoder", "keys are " + std::string(OnnxElementTypeName(keys_.type)) + ", input is " +
-                                         input.Describe());
+      return Invalid("LabelEncoder",
+                     "keys are " + std::string(OnnxElementTypeName(keys_.type)) + ", input is " + input.Describe());
     }
     OnnxTensor& out = outputs[0];
     out = OnnxTensor{};
@@ -158,8 +159,8 @@ class OneHotEncoderKernel final : public OnnxKernel {
       } else {
         // Floats count as the int64 they hold, as ONNX Runtime casts them.
         const int64_t key = input.type == OnnxElementType::kInt64 ? input.ints[idx]
-                            : std::isfinite(input.floats[idx])   ? static_cast<int64_t>(input.floats[idx])
-                                                                 : std::numeric_limits<int64_t>::min();
+                            : std::isfinite(input.floats[idx])    ? static_cast<int64_t>(input.floats[idx])
+                                                                  : std::numeric_limits<int64_t>::min();
         if (auto it = int_index_.find(key); it != int_index_.end()) found = it->second;
       }
       if (found == SIZE_MAX) {
@@ -385,7 +386,8 @@ class TreeEnsemble {
     const size_t count = tree_ids.size();
     if (count == 0) return Invalid(op, "has no nodes");
     if (node_ids.size() != count || features.size() != count || modes.size() != count || values.size() != count ||
-        true_ids.size() != count || false_ids.size() != count || (!tracks_true.empty() && tracks_true.size() != count)) {
+        true_ids.size() != count || false_ids.size() != count ||
+        (!tracks_true.empty() && tracks_true.size() != count)) {
       return Invalid(op, "the nodes_* attributes differ in length");
     }
     TreeEnsemble ensemble;
@@ -484,13 +486,26 @@ class TreeEnsemble {
           go_true = node->missing_goes_true;
         } else {
           switch (node->mode) {
-            case BranchMode::kLeq: go_true = value <= node->threshold; break;
-            case BranchMode::kLt: go_true = value < node->threshold; break;
-            case BranchMode::kGte: go_true = value >= node->threshold; break;
-            case BranchMode::kGt: go_true = value > node->threshold; break;
-            case BranchMode::kEq: go_true = value == node->threshold; break;
-            case BranchMode::kNeq: go_true = value != node->threshold; break;
-            case BranchMode::kLeaf: break;
+            case BranchMode::kLeq:
+              go_true = value <= node->threshold;
+              break;
+            case BranchMode::kLt:
+              go_true = value < node->threshold;
+              break;
+            case BranchMode::kGte:
+              go_true = value >= node->threshold;
+              break;
+            case BranchMode::kGt:
+              go_true = value > node->threshold;
+              break;
+            case BranchMode::kEq:
+              go_true = value == node->threshold;
+              break;
+            case BranchMode::kNeq:
+              go_true = value != node->threshold;
+              break;
+            case BranchMode::kLeaf:
+              break;
           }
         }
         node = &nodes_[go_true ? node->true_child : node->false_child];
@@ -609,8 +624,8 @@ core::Result<std::unique_ptr<OnnxKernel>> CreateLinear(const OnnxNodeSpec& node,
     if (targets < 1 || targets > kMaxElements) return Invalid(node.op_type, "targets out of range");
   }
   if (!intercepts.empty() && static_cast<int64_t>(intercepts.size()) != targets) {
-    return Invalid(node.op_type, std::to_string(intercepts.size()) + " intercepts for " + std::to_string(targets) +
-                                     " outputs");
+    return Invalid(node.op_type,
+                   std::to_string(intercepts.size()) + " intercepts for " + std::to_string(targets) + " outputs");
   }
   if (coefficients.size() % static_cast<size_t>(targets) != 0) {
     return Invalid(node.op_type, "coefficients are not a whole number of rows");
@@ -631,8 +646,8 @@ core::Result<std::unique_ptr<OnnxKernel>> CreateTreeEnsemble(const OnnxNodeSpec&
   if (classifier) {
     AMP_ASSIGN_OR_RETURN(labels, ReadClassLabels(node.op_type, attributes));
     AMP_ASSIGN_OR_RETURN(std::vector<int64_t> class_ids, attributes.Ints("class_ids"));
-    const bool one_column = labels.size() == 2 && std::all_of(class_ids.begin(), class_ids.end(),
-                                                              [](int64_t id) { return id == 0; });
+    const bool one_column =
+        labels.size() == 2 && std::all_of(class_ids.begin(), class_ids.end(), [](int64_t id) { return id == 0; });
     targets = one_column ? 1 : static_cast<int64_t>(labels.size());
     AMP_RETURN_IF_ERROR(CheckClassifierColumns(node.op_type, targets, labels.size(), transform));
   } else {
@@ -644,8 +659,8 @@ core::Result<std::unique_ptr<OnnxKernel>> CreateTreeEnsemble(const OnnxNodeSpec&
     }
   }
   if (!base_values.empty() && static_cast<int64_t>(base_values.size()) != targets) {
-    return Invalid(node.op_type, std::to_string(base_values.size()) + " base_values for " + std::to_string(targets) +
-                                     " outputs");
+    return Invalid(node.op_type,
+                   std::to_string(base_values.size()) + " base_values for " + std::to_string(targets) + " outputs");
   }
   AMP_ASSIGN_OR_RETURN(TreeEnsemble ensemble,
                        TreeEnsemble::Build(node.op_type, attributes, classifier ? "class_" : "target_", targets));

@@ -63,10 +63,10 @@ core::Status BindInputs(const ModelSignature& signature, const OnnxGraph& graph,
   const std::vector<OnnxValueInfo>& inputs = graph.inputs();
   const size_t feature_count = signature.features.size();
   if (feature_count == 0) return core::InvalidArgument("an imported model needs at least one feature");
-  const bool per_feature = inputs.size() == feature_count &&
-                           std::all_of(inputs.begin(), inputs.end(), [&](const OnnxValueInfo& info) {
-                             return signature.FindFeature(info.name) >= 0;
-                           });
+  const bool per_feature =
+      inputs.size() == feature_count && std::all_of(inputs.begin(), inputs.end(), [&](const OnnxValueInfo& info) {
+        return signature.FindFeature(info.name) >= 0;
+      });
   if (per_feature) {
     for (const OnnxValueInfo& info : inputs) {
       const FeatureSpec& feature = signature.features[static_cast<size_t>(signature.FindFeature(info.name))];
@@ -104,8 +104,8 @@ core::Status BindInputs(const ModelSignature& signature, const OnnxGraph& graph,
   std::string names;
   for (const OnnxValueInfo& info : inputs) names += (names.empty() ? "" : ", ") + info.name;
   return core::InvalidArgument("the ONNX inputs (" + names + ") are neither one per feature (" +
-                               signature.FeatureList() + ") nor a single float [N, " +
-                               std::to_string(feature_count) + "] matrix");
+                               signature.FeatureList() + ") nor a single float [N, " + std::to_string(feature_count) +
+                               "] matrix");
 }
 
 // The index of the output to read: `name`, or the first float output that fits the task.
@@ -236,7 +236,7 @@ std::string OnnxModel::SerializePayload() const {
 }
 
 core::Result<std::shared_ptr<const OnnxModel>> OnnxModel::FromPayload(ModelSignature signature,
-                                                                       std::string_view payload) {
+                                                                      std::string_view payload) {
   rapidjson::Document doc;
   doc.Parse(payload.data(), payload.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("onnx") || !doc["onnx"].IsString() ||

@@ -29,8 +29,7 @@ class OnnxModel final : public Model {
   static core::Result<std::shared_ptr<const OnnxModel>> Create(ModelSignature signature, std::string onnx_bytes,
                                                                std::string output);
   // The inverse of SerializePayload. DataLoss on malformed input.
-  static core::Result<std::shared_ptr<const OnnxModel>> FromPayload(ModelSignature signature,
-                                                                     std::string_view payload);
+  static core::Result<std::shared_ptr<const OnnxModel>> FromPayload(ModelSignature signature, std::string_view payload);
 
   std::string_view algorithm() const override { return kOnnxAlgorithm; }
   const ModelSignature& signature() const override { return signature_; }
@@ -48,8 +47,8 @@ class OnnxModel final : public Model {
   const OnnxGraph& graph() const { return *graph_; }
 
  private:
-  OnnxModel(ModelSignature signature, std::string onnx_bytes, std::shared_ptr<const OnnxGraph> graph,
-            bool matrix_input, size_t output_idx);
+  OnnxModel(ModelSignature signature, std::string onnx_bytes, std::shared_ptr<const OnnxGraph> graph, bool matrix_input,
+            size_t output_idx);
 
   // The graph's outputs for `row_count` rows; the chosen output's values (float) come back in `values`.
   core::Status Evaluate(std::span<const FeatureValue> rows, size_t row_count, std::vector<float>* values) const;

@@ -17,9 +17,9 @@ std::string_view OnnxElementTypeName(OnnxElementType type);
 
 struct OnnxTensor {
   OnnxElementType type = OnnxElementType::kFloat;
-  std::vector<int64_t> shape;  // empty: a scalar (one element)
-  std::vector<float> floats;   // the values of a kFloat tensor
-  std::vector<int64_t> ints;   // of a kInt64 tensor
+  std::vector<int64_t> shape;        // empty: a scalar (one element)
+  std::vector<float> floats;         // the values of a kFloat tensor
+  std::vector<int64_t> ints;         // of a kInt64 tensor
   std::vector<std::string> strings;  // of a kString tensor
 
   // The product of the dimensions (1 for a scalar).
