@@ -58,8 +58,9 @@ test-asan:
 # fails the run and leaves the input in $(FUZZ_DIR). Longer: `make fuzz FUZZ_RUNS=-1 FUZZ_SECONDS=600 FUZZ_SEED=0`.
 fuzz:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAMP_FUZZ=ON
-	ninja -C $(FUZZ_DIR) -j$(JOBS) amp_csv_scanner_fuzz amp_prediction_body_fuzz amp_request_parser_fuzz amp_kserve_v2_codec_fuzz
-	for target in csv_scanner prediction_body request_parser kserve_v2_codec; do \
+	ninja -C $(FUZZ_DIR) -j$(JOBS) amp_csv_scanner_fuzz amp_prediction_body_fuzz amp_request_parser_fuzz \
+		amp_kserve_v2_codec_fuzz amp_onnx_graph_fuzz
+	for target in csv_scanner prediction_body request_parser kserve_v2_codec onnx_graph; do \
 		rm -rf $(FUZZ_DIR)/corpus/$$target && mkdir -p $(FUZZ_DIR)/corpus/$$target && \
 		(cd $(FUZZ_DIR) && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/fuzz/ubsan.supp \
 			./amp_$${target}_fuzz -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_SECONDS) -seed=$(FUZZ_SEED) \

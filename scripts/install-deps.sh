@@ -18,6 +18,8 @@ packages=(
   python3-onnx nodejs
   # tests: the web console's end-to-end test drives Debian's chromium headless (tests/web/, playwright-core from npm)
   chromium chromium-driver
+  # tests: ONNX's node tests (6 MB), run by AMP's ONNX executor for the operators it supports
+  libonnx-testdata
   # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
   openssl ceph-mon ceph-osd radosgw
 )

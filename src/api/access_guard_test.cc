@@ -18,6 +18,7 @@
 #include "api/metrics_handlers.h"
 #include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
+#include "api/model_import_handlers.h"
 #include "api/prediction_handlers.h"
 #include "metrics/serving_metrics.h"
 #include "registry/dataset_catalog.h"
@@ -68,6 +69,7 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"DELETE /v1/models/{name}/versions/{version}", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}/artifact", "UFAA"},
       {"GET /v1/models/{name}/versions/{version}/export", "UFAA"},
+      {"POST /v1/models/{name}/import", "UFAA"},
       {"GET /v1/models/{name}/aliases", "UFAA"},
       {"PUT /v1/models/{name}/aliases/{alias}", "UFAA"},
       {"DELETE /v1/models/{name}/aliases/{alias}", "UFAA"},
@@ -122,6 +124,8 @@ class AccessGuardTest : public ::testing::Test {
     datasets.AddRoutes(router_);
     ModelHandlers models(*registry_);
     models.AddRoutes(router_);
+    ModelImportHandlers imports(*registry_);
+    imports.AddRoutes(router_);
     JobHandlers jobs(*jobs_);
     jobs.AddRoutes(router_);
     metrics::ServingMetrics serving_metrics;

@@ -27,6 +27,7 @@
 #include "api/metrics_handlers.h"
 #include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
+#include "api/model_import_handlers.h"
 #include "api/prediction_handlers.h"
 #include "app/demo_model.h"
 #include "app/request_telemetry.h"
@@ -306,6 +307,8 @@ int RunServe(const ServeOptions& options) {
   dataset_handlers.AddRoutes(router);
   api::ModelHandlers model_handlers(models);
   model_handlers.AddRoutes(router);
+  api::ModelImportHandlers model_import_handlers(models);
+  model_import_handlers.AddRoutes(router);
   api::JobHandlers job_handlers(jobs);
   job_handlers.AddRoutes(router);
   metrics::ServingMetrics serving_metrics;

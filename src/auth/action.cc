@@ -40,6 +40,8 @@ std::string_view ActionName(Action action) {
       return "delete_version";
     case Action::kDeleteDataset:
       return "delete_dataset";
+    case Action::kImportModel:
+      return "import_model";
   }
   return "unknown";
 }

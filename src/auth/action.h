@@ -27,6 +27,7 @@ enum class Action {
   kReadAudit,
   kDeleteVersion,  // delete a model version and its artifact (model-scoped)
   kDeleteDataset,  // removes its file; with cascade, the models trained on it too
+  kImportModel,  // register a model trained elsewhere as a new version (model-scoped)
 };
 
 inline constexpr std::array kAllActions = {
@@ -36,6 +37,7 @@ inline constexpr std::array kAllActions = {
     Action::kPublishModel, Action::kManageGrants, Action::kManageKeys,    Action::kReadAudit,
     Action::kDeleteVersion,
     Action::kDeleteDataset,
+    Action::kImportModel,
 };
 
 std::string_view ActionName(Action action);

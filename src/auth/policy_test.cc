@@ -37,6 +37,7 @@ const std::map<Action, std::array<Outcome, 4>>& PrivateModelTable() {
       {Action::kManageGrants, {U, F, F, A}}, {Action::kManageKeys, {U, F, F, A}},
       {Action::kReadAudit, {U, F, F, A}},    {Action::kDeleteVersion, {U, F, A, A}},
       {Action::kDeleteDataset, {U, F, A, A}},
+      {Action::kImportModel, {U, F, A, A}},
   };
   return table;
 }

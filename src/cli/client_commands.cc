@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/base64.h"
 #include "http/http_client.h"
 
 namespace amp::cli {
@@ -534,6 +535,67 @@ int ExportModel(const CommonOptions& common, const std::string& model, int64_t v
                              std::move(output));
 }
 
+struct ImportOptions {
+  std::string name;
+  std::string file;
+  std::string format;                 // empty: from the file's extension (.onnx, .json, .ubj)
+  std::vector<std::string> features;  // NAME or NAME:TYPE
+  std::string task = "regression";
+  std::vector<std::string> classes;
+  std::string target;
+  std::string output;
+};
+
+// Registers a model file trained elsewhere as a new version: POST /v1/models/{name}/import.
+int ImportModel(const CommonOptions& common, const ImportOptions& options) {
+  std::ifstream file(options.file, std::ios::binary);
+  if (!file) return PrintError("cannot open " + options.file);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  std::string format = options.format;
+  if (format.empty()) {
+    if (options.file.ends_with(".onnx")) {
+      format = "onnx";
+    } else if (options.file.ends_with(".json")) {
+      format = "xgboost_json";
+    } else if (options.file.ends_with(".ubj")) {
+      format = "xgboost_ubj";
+    } else {
+      return PrintError("cannot tell the format from the file name; give --format onnx|xgboost_json|xgboost_ubj");
+    }
+  }
+  std::string body = "{\"format\":" + JsonQuote(format) + ",\"task\":" + JsonQuote(options.task) + ",\"features\":[";
+  for (size_t idx = 0; idx < options.features.size(); ++idx) {
+    const std::string& feature = options.features[idx];
+    const size_t colon = feature.rfind(':');
+    body += idx ? "," : "";
+    if (colon == std::string::npos) {
+      body += "{\"name\":" + JsonQuote(feature) + "}";
+    } else {
+      body += "{\"name\":" + JsonQuote(feature.substr(0, colon)) + ",\"type\":" + JsonQuote(feature.substr(colon + 1)) +
+              "}";
+    }
+  }
+  body += "]";
+  if (!options.classes.empty()) {
+    body += ",\"classes\":[";
+    for (size_t idx = 0; idx < options.classes.size(); ++idx) {
+      body += (idx ? "," : "") + JsonQuote(options.classes[idx]);
+    }
+    body += "]";
+  }
+  if (!options.target.empty()) body += ",\"target\":" + JsonQuote(options.target);
+  if (!options.output.empty()) body += ",\"output\":" + JsonQuote(options.output);
+  body += ",\"model_base64\":\"" + core::Base64Encode(contents.str()) + "\"}";
+  Call call(common);
+  if (!call.Send("POST", "/v1/models/" + http::UrlEncode(options.name) + "/import", body, "application/json")) return 1;
+  int64_t version = 0;
+  if (call.root()["version"].get_int64().get(version) != simdjson::SUCCESS) version = 0;
+  std::cout << "imported " << options.file << " as " << options.name << " version " << version << " ("
+            << Text(call.root(), "algorithm") << ")\n";
+  return 0;
+}
+
 int Predict(const CommonOptions& common, const std::string& model, std::string input, const std::string& input_file) {
   if (!input_file.empty()) {
     std::ifstream file(input_file);
@@ -832,6 +894,27 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     models->add_option("--tag", filter->tag, "List only models with this tag");
     models->add_option("--owner", filter->owner, "List only models of this owner");
     models->add_option("--search", filter->search, "List only models whose name, description, owner or tags hold this");
+    auto import_options = std::make_shared<ImportOptions>();
+    CLI::App* import_command = models->add_subcommand(
+        "import", "Register a model trained elsewhere (ONNX, XGBoost JSON or UBJSON) as a new version");
+    import_command->add_option("name", import_options->name, "Model name")->required();
+    import_command->add_option("--file,-f", import_options->file, "The model file (.onnx, .json, .ubj)")->required();
+    import_command->add_option("--format", import_options->format, "onnx, xgboost_json or xgboost_ubj (default: "
+                                                                    "from the file's extension)")
+        ->check(CLI::IsMember({"onnx", "xgboost_json", "xgboost_ubj"}));
+    import_command
+        ->add_option("--features", import_options->features,
+                     "The model's inputs in order, NAME or NAME:TYPE (numeric, integer, boolean, categorical)")
+        ->required()
+        ->delimiter(',');
+    import_command->add_option("--task", import_options->task, "regression (default) or classification")
+        ->check(CLI::IsMember({"regression", "classification"}));
+    import_command->add_option("--classes", import_options->classes, "Class labels, in the model's class order")
+        ->delimiter(',');
+    import_command->add_option("--target", import_options->target, "Name of what the model predicts");
+    import_command->add_option("--output", import_options->output, "ONNX output to read (default: the first fitting)");
+    add_common(import_command);
+    import_command->callback([=] { *action = [=] { return ImportModel(*common, *import_options); }; });
     models->callback([=] {
       if (!*action) *action = [=] { return ListModels(*common, *filter); };
     });

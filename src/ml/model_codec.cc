@@ -7,6 +7,7 @@
 #include "ml/kmeans/kmeans_model.h"
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
+#include "ml/onnx/onnx_model.h"
 #include "ml/xgboost/xgboost_model.h"
 
 namespace amp::ml {
@@ -135,6 +136,10 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
   }
   if (algorithm == kKMeansAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, KMeansModel::FromPayload(std::move(signature), payload.GetString()));
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kOnnxAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, OnnxModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
   return core::FailedPrecondition("unknown model algorithm '" + std::string(algorithm) + "'");

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "core/text.h"
@@ -265,7 +266,11 @@ std::string Pipeline::ToJson() const {
     WriteString(writer, data::ColumnTypeName(transform.feature.type));
     if (data::IsNumberLike(transform.feature.type)) {
       writer.Key("impute");
-      writer.Double(transform.impute_value);
+      if (std::isnan(transform.impute_value)) {
+        writer.Null();  // missing stays missing (imported XGBoost models: the trees' default branches)
+      } else {
+        writer.Double(transform.impute_value);
+      }
       writer.Key("center");
       writer.Double(transform.center);
       writer.Key("scale");
@@ -311,9 +316,10 @@ core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
     transform.feature.type = *type;
     if (data::IsNumberLike(*type)) {
       for (const char* key : {"impute", "center", "scale"}) {
-        if (!item.HasMember(key) || !item[key].IsNumber()) return corrupt();
+        if (!item.HasMember(key) || !(item[key].IsNumber() || (item[key].IsNull() && key[0] == 'i'))) return corrupt();
       }
-      transform.impute_value = item["impute"].GetDouble();
+      transform.impute_value =
+          item["impute"].IsNull() ? std::numeric_limits<double>::quiet_NaN() : item["impute"].GetDouble();
       transform.center = item["center"].GetDouble();
       transform.scale = item["scale"].GetDouble();
       if (transform.scale == 0.0) return corrupt();

@@ -31,7 +31,8 @@ std::string UnseenCategoryWarning(size_t row_idx, std::string_view feature, std:
 
 struct FeatureTransform {
   FeatureSpec feature;
-  // Number-like features: z = (value - center) / scale, with missing values replaced by impute_value first.
+  // Number-like features: z = (value - center) / scale, with missing values replaced by impute_value first (NaN for
+  // imported XGBoost models: missing stays missing).
   double impute_value = 0.0;
   double center = 0.0;
   double scale = 1.0;

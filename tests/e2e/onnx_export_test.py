@@ -1,5 +1,9 @@
 """End-to-end: export models to ONNX and score them in ONNX Runtime exactly as AMP scores them.
 
+Classifiers too: a logistic regression and an XGBoost classifier of has_garage (binary) and of neighborhood
+(multiclass) export with a label output and a probabilities output; ONNX Runtime's labels equal AMP's and its
+probabilities equal AMP's within 1e-5 relative.
+
 Trains a linear model and an XGBoost model on every column of data/demo/house_sales.csv (numbers, integers, a boolean
 and a categorical column), exports each version with GET /v1/models/{m}/versions/{n}/export?format=onnx and with
 `amp models export`, checks the files with onnx.checker (Debian's python3-onnx, full_check=True) and runs them in
@@ -30,6 +34,11 @@ FEATURES = ["square_feet", "num_bedrooms", "num_bathrooms", "location_code", "ye
             "neighborhood", "has_garage"]
 MODELS = {"onnx-linear": ("linear_regression", {"l2": 0.5}),
           "onnx-trees": ("xgboost_regressor", {"n_estimators": 60, "max_depth": 5, "seed": 3})}
+# Classifiers: name -> (algorithm, target, params).
+CLASSIFIERS = {"onnx-logit-binary": ("logistic_regression", "has_garage", {}),
+               "onnx-logit-multi": ("logistic_regression", "neighborhood", {"C": 2.0}),
+               "onnx-xgb-binary": ("xgboost_classifier", "has_garage", {"n_estimators": 25, "max_depth": 4, "seed": 1}),
+               "onnx-xgb-multi": ("xgboost_classifier", "neighborhood", {"n_estimators": 20, "max_depth": 3, "seed": 2})}
 RUNNER = REPO_ROOT / "tests" / "onnx" / "run_onnx.js"
 REL_TOL = 1e-5
 
@@ -94,21 +103,36 @@ class OnnxExportTest(unittest.TestCase):
                 job = client.train(name, dataset["id"], TARGET, algorithm=algorithm, features=FEATURES, params=params)
                 done = client.wait_for_job(job["job_id"], timeout=300)
                 assert done["state"] == "succeeded", done
+            for name, (algorithm, target, params) in CLASSIFIERS.items():
+                features = [feature for feature in FEATURES if feature != target] + ["price"]
+                job = client.train(name, dataset["id"], target, algorithm=algorithm, features=features,
+                                   params=dict(params, holdout_fraction=0))
+                done = client.wait_for_job(job["job_id"], timeout=300)
+                assert done["state"] == "succeeded", done
+        # The classifiers' rows: the demo rows with a price (some missing), without the classifier's target.
+        cls.priced_rows = [dict(row, price=None if row_idx % 11 == 5 else 200000.0 + 1000.0 * row_idx)
+                           for row_idx, row in enumerate(cls.rows)]
 
     def export(self, name, version=1, format_name="onnx"):
         return self.server.http.get(f"{self.server.url}/v1/models/{name}/versions/{version}/export",
                             params={"format": format_name}, timeout=60)
 
-    def server_predictions(self, name):
-        response = self.server.http.post(f"{self.server.url}/v1/models/{name}/predict", json={"rows": self.rows}, timeout=60)
+    def server_answer(self, name, rows=None):
+        rows = self.rows if rows is None else rows
+        response = self.server.http.post(f"{self.server.url}/v1/models/{name}/predict", json={"rows": rows}, timeout=60)
         self.assertEqual(response.status_code, 200, response.text[:300])
-        return response.json()["predictions"]
+        return response.json()
 
-    def run_onnx(self, path, model):
-        request = json.dumps({"model": path, "inputs": onnx_inputs(model, self.rows)})
+    def server_predictions(self, name):
+        return self.server_answer(name)["predictions"]
+
+    def run_onnx(self, path, model, rows=None):
+        rows = self.rows if rows is None else rows
+        request = json.dumps({"model": path, "inputs": onnx_inputs(model, rows)})
         ran = subprocess.run([self.node, str(RUNNER)], input=request.encode(), capture_output=True, timeout=120)
         self.assertEqual(ran.returncode, 0, ran.stderr.decode(errors="replace")[-2000:])
-        return json.loads(ran.stdout)["outputs"]
+        answer = json.loads(ran.stdout)
+        return answer["outputs"], answer["dims"]
 
     def test_onnx_runtime_predicts_as_amp(self):
         for name, (algorithm, _) in MODELS.items():
@@ -130,7 +154,7 @@ class OnnxExportTest(unittest.TestCase):
                 path = os.path.join(self.folder, f"{name}.onnx")
                 with open(path, "wb") as model_file:
                     model_file.write(response.content)
-                onnx_predictions = self.run_onnx(path, model)[TARGET]
+                onnx_predictions = self.run_onnx(path, model)[0][TARGET]
                 amp_predictions = self.server_predictions(name)
                 self.assertEqual(len(onnx_predictions), len(self.rows))
                 worst = 0.0
@@ -140,6 +164,41 @@ class OnnxExportTest(unittest.TestCase):
                     self.assertLessEqual(relative, REL_TOL, f"row {row_idx}: AMP {expected}, ONNX Runtime {got}")
                 print(f"{name}: {len(self.rows)} rows, max relative difference AMP vs ONNX Runtime {worst:.3g}",
                       file=sys.stderr)
+
+    def test_onnx_runtime_classifies_as_amp(self):
+        for name, (algorithm, target, _) in CLASSIFIERS.items():
+            with self.subTest(model=name):
+                response = self.export(name)
+                self.assertEqual(response.status_code, 200, response.text[:300])
+                model = onnx.load_from_string(response.content)
+                onnx.checker.check_model(model, full_check=True)
+                probabilities_output = f"{target}_probabilities"
+                self.assertEqual([output.name for output in model.graph.output], [target, probabilities_output])
+                classifier = "LinearClassifier" if algorithm == "logistic_regression" else "TreeEnsembleClassifier"
+                self.assertIn(classifier, [node.op_type for node in model.graph.node])
+                path = os.path.join(self.folder, f"{name}.onnx")
+                with open(path, "wb") as model_file:
+                    model_file.write(response.content)
+                rows = [{key: value for key, value in row.items() if key != target} for row in self.priced_rows]
+                outputs, dims = self.run_onnx(path, model, rows)
+                answer = self.server_answer(name, rows)
+                classes = list(answer["probabilities"][0])
+                self.assertGreaterEqual(len(classes), 2)
+                self.assertEqual(dims[probabilities_output], [len(rows), len(classes)])
+                self.assertEqual(outputs[target], answer["predictions"])
+                worst = 0.0
+                for row_idx, expected in enumerate(answer["probabilities"]):
+                    got = outputs[probabilities_output][row_idx * len(classes):(row_idx + 1) * len(classes)]
+                    for class_idx, class_name in enumerate(classes):
+                        want = expected[class_name]
+                        # Relative to the larger of the value and 1e-6: a float32 probability near 0 carries the
+                        # absolute error of 1 - p.
+                        relative = abs(got[class_idx] - want) / max(abs(want), 1e-6)
+                        worst = max(worst, relative)
+                        self.assertLessEqual(relative, REL_TOL,
+                                             f"row {row_idx} class {class_name}: AMP {want}, ONNX Runtime {got[class_idx]}")
+                print(f"{name}: {len(rows)} rows, {len(classes)} classes, labels equal, max relative "
+                      f"probability difference AMP vs ONNX Runtime {worst:.3g}", file=sys.stderr)
 
     def test_cli_export_writes_the_same_bytes(self):
         for name in MODELS:

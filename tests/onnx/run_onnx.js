@@ -1,7 +1,8 @@
 // Scores rows with an ONNX model in ONNX Runtime (onnxruntime-node, CPU), for tests/e2e/onnx_export_test.py.
 // Reads JSON on stdin: {"model": "<path>", "inputs": {"<name>": {"type": "float" | "string", "values": [...]}}},
-// one value per row (null: NaN for floats, "" for strings), each fed as an [N, 1] tensor. Prints JSON on stdout:
-// {"outputs": {"<name>": [one number per row]}}.
+// one value per row (null: NaN for floats, "" for strings), each fed as an [N, 1] tensor unless the input gives its
+// "dims" (the values then fill that shape, row-major). Prints JSON on stdout:
+// {"outputs": {"<name>": [the tensor's values, row-major: numbers, or strings for a label]}, "dims": {"<name>": [...]}}.
 'use strict';
 
 const fs = require('fs');
@@ -13,19 +14,24 @@ async function main() {
   const feeds = {};
   for (const [name, input] of Object.entries(request.inputs)) {
     const rows = input.values.length;
+    const dims = input.dims || [rows, 1];
     if (input.type === 'string') {
       feeds[name] = new ort.Tensor('string', input.values.map((value) => (value === null ? '' : String(value))),
-                                   [rows, 1]);
+                                   dims);
     } else {
       feeds[name] = new ort.Tensor('float32',
                                    Float32Array.from(input.values, (value) => (value === null ? NaN : value)),
-                                   [rows, 1]);
+                                   dims);
     }
   }
   const results = await session.run(feeds);
   const outputs = {};
-  for (const name of session.outputNames) outputs[name] = Array.from(results[name].data);
-  process.stdout.write(JSON.stringify({outputs}));
+  const dims = {};
+  for (const name of session.outputNames) {
+    outputs[name] = Array.from(results[name].data, (value) => (typeof value === 'bigint' ? Number(value) : value));
+    dims[name] = Array.from(results[name].dims);
+  }
+  process.stdout.write(JSON.stringify({outputs, dims}));
 }
 
 main().catch((error) => {

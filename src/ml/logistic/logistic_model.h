@@ -48,6 +48,7 @@ class LogisticModel final : public Model {
   int64_t MemoryBytes() const override;
 
   const LogisticSolution& solution() const { return solution_; }
+  const Pipeline& pipeline() const { return pipeline_; }
 
  private:
   LogisticModel(ModelSignature signature, Pipeline pipeline, LogisticSolution solution,

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ml/linear/linear_model.h"
+#include "ml/logistic/logistic_model.h"
 #include "ml/xgboost/xgboost_model.h"
 
 namespace amp::ml {
@@ -194,8 +195,17 @@ void AddLinearRegressor(GraphBuilder& builder, const LinearModel& model, const s
   SetString(node, "post_transform", "NONE");
 }
 
-void AddTreeEnsembleRegressor(GraphBuilder& builder, const FlatForest& forest, const std::string& features,
-                              const std::string& output) {
+// XGBoost's trees as ai.onnx.ml tree attributes: BRANCH_LT splits (XGBoost goes left iff value < threshold, the true
+// branch), each split's default direction for NaN as missing_value_tracks_true, and per leaf its tree's output group.
+struct TreeAttributes {
+  std::vector<int64_t> tree_ids, node_ids, feature_ids, true_ids, false_ids, tracks_true;
+  std::vector<std::string> modes;
+  std::vector<float> thresholds;
+  std::vector<int64_t> leaf_tree_ids, leaf_node_ids, leaf_target_ids;
+  std::vector<float> leaf_weights;
+};
+
+TreeAttributes FlattenTrees(const FlatForest& forest) {
   const std::vector<FlatNode>& nodes = forest.nodes();
   // FlatForest keeps each tree's root private; a root is the one node that is no split's child (trees are laid
   // out one after another, so roots come in tree order).
@@ -203,16 +213,13 @@ void AddTreeEnsembleRegressor(GraphBuilder& builder, const FlatForest& forest, c
   for (const FlatNode& node : nodes) {
     if (node.left != 0) is_child[node.left] = is_child[node.left + 1] = true;
   }
-  std::vector<int64_t> tree_ids, node_ids, feature_ids, true_ids, false_ids, tracks_true;
-  std::vector<std::string> modes;
-  std::vector<float> thresholds;
-  std::vector<int64_t> leaf_tree_ids, leaf_node_ids, leaf_target_ids;
-  std::vector<float> leaf_weights;
+  TreeAttributes trees;
   int64_t tree_id = -1;
   std::vector<int64_t> local_id(nodes.size(), -1);
   for (size_t root = 0; root < nodes.size(); ++root) {
     if (is_child[root]) continue;
     ++tree_id;
+    const auto group = static_cast<int64_t>(forest.TreeGroup(static_cast<size_t>(tree_id)));
     // Number the tree's nodes 0, 1, ... in walk order; children get their ids before their parent is written.
     std::vector<uint32_t> pending = {static_cast<uint32_t>(root)};
     int64_t next_id = 0;
@@ -221,64 +228,132 @@ void AddTreeEnsembleRegressor(GraphBuilder& builder, const FlatForest& forest, c
       const uint32_t idx = pending.back();
       pending.pop_back();
       const FlatNode& node = nodes[idx];
-      tree_ids.push_back(tree_id);
-      node_ids.push_back(local_id[idx]);
+      trees.tree_ids.push_back(tree_id);
+      trees.node_ids.push_back(local_id[idx]);
       if (node.left == 0) {
-        modes.emplace_back("LEAF");
-        feature_ids.push_back(0);
-        thresholds.push_back(0.0f);
-        true_ids.push_back(0);
-        false_ids.push_back(0);
-        tracks_true.push_back(0);
-        leaf_tree_ids.push_back(tree_id);
-        leaf_node_ids.push_back(local_id[idx]);
-        leaf_target_ids.push_back(0);
-        leaf_weights.push_back(node.value);
+        trees.modes.emplace_back("LEAF");
+        trees.feature_ids.push_back(0);
+        trees.thresholds.push_back(0.0f);
+        trees.true_ids.push_back(0);
+        trees.false_ids.push_back(0);
+        trees.tracks_true.push_back(0);
+        trees.leaf_tree_ids.push_back(tree_id);
+        trees.leaf_node_ids.push_back(local_id[idx]);
+        trees.leaf_target_ids.push_back(group);
+        trees.leaf_weights.push_back(node.value);
         continue;
       }
       local_id[node.left] = next_id++;
       local_id[node.left + 1] = next_id++;
-      // XGBoost goes left iff value < threshold: the true branch of BRANCH_LT.
-      modes.emplace_back("BRANCH_LT");
-      feature_ids.push_back(node.feature);
-      thresholds.push_back(node.value);
-      true_ids.push_back(local_id[node.left]);
-      false_ids.push_back(local_id[node.left + 1]);
-      tracks_true.push_back(node.missing == node.left ? 1 : 0);
+      trees.modes.emplace_back("BRANCH_LT");
+      trees.feature_ids.push_back(node.feature);
+      trees.thresholds.push_back(node.value);
+      trees.true_ids.push_back(local_id[node.left]);
+      trees.false_ids.push_back(local_id[node.left + 1]);
+      trees.tracks_true.push_back(node.missing == node.left ? 1 : 0);
       pending.push_back(node.left + 1);
       pending.push_back(node.left);
     }
   }
+  return trees;
+}
+
+void SetTreeNodes(onnx::NodeProto* node, const TreeAttributes& trees) {
+  SetInts(node, "nodes_treeids", trees.tree_ids);
+  SetInts(node, "nodes_nodeids", trees.node_ids);
+  SetInts(node, "nodes_featureids", trees.feature_ids);
+  SetStrings(node, "nodes_modes", trees.modes);
+  SetFloats(node, "nodes_values", trees.thresholds);
+  SetInts(node, "nodes_truenodeids", trees.true_ids);
+  SetInts(node, "nodes_falsenodeids", trees.false_ids);
+  SetInts(node, "nodes_missing_value_tracks_true", trees.tracks_true);
+}
+
+void AddTreeEnsembleRegressor(GraphBuilder& builder, const FlatForest& forest, const std::string& features,
+                              const std::string& output) {
+  const TreeAttributes trees = FlattenTrees(forest);
   onnx::NodeProto* node = builder.AddOutputNode("TreeEnsembleRegressor", kMlDomain, {features}, output);
   SetInt(node, "n_targets", 1);
   SetString(node, "aggregate_function", "SUM");
   SetString(node, "post_transform", "NONE");
   SetFloats(node, "base_values", {forest.base_score()});
-  SetInts(node, "nodes_treeids", tree_ids);
-  SetInts(node, "nodes_nodeids", node_ids);
-  SetInts(node, "nodes_featureids", feature_ids);
-  SetStrings(node, "nodes_modes", modes);
-  SetFloats(node, "nodes_values", thresholds);
-  SetInts(node, "nodes_truenodeids", true_ids);
-  SetInts(node, "nodes_falsenodeids", false_ids);
-  SetInts(node, "nodes_missing_value_tracks_true", tracks_true);
-  SetInts(node, "target_treeids", leaf_tree_ids);
-  SetInts(node, "target_nodeids", leaf_node_ids);
-  SetInts(node, "target_ids", leaf_target_ids);
-  SetFloats(node, "target_weights", leaf_weights);
+  SetTreeNodes(node, trees);
+  SetInts(node, "target_treeids", trees.leaf_tree_ids);
+  SetInts(node, "target_nodeids", trees.leaf_node_ids);
+  SetInts(node, "target_ids", trees.leaf_target_ids);
+  SetFloats(node, "target_weights", trees.leaf_weights);
+}
+
+// A classifier node has two outputs: the label (string [N]) and the probabilities (float [N, classes]).
+onnx::NodeProto* AddClassifierNode(GraphBuilder& builder, std::string_view op_type, const std::string& features,
+                                   const ModelSignature& signature, const std::string& probabilities) {
+  onnx::NodeProto* node = builder.AddOutputNode(op_type, kMlDomain, {features}, signature.target);
+  node->add_output(probabilities);
+  SetStrings(node, "classlabels_strings", signature.classes);
+  return node;
+}
+
+// Binary: two score rows, zeros for the first class and the log-odds for the second, through SOFTMAX: softmax(0, s)
+// is (1 - sigmoid(s), sigmoid(s)), AMP's probabilities, with no reliance on how a runtime completes a one-score
+// binary classifier. Multinomial: one row per class through SOFTMAX.
+void AddLinearClassifier(GraphBuilder& builder, const LogisticModel& model, const std::string& features,
+                         const std::string& probabilities) {
+  const ModelSignature& signature = model.signature();
+  const LogisticSolution& solution = model.solution();
+  onnx::NodeProto* node = AddClassifierNode(builder, "LinearClassifier", features, signature, probabilities);
+  std::vector<float> coefficients;
+  std::vector<float> intercepts;
+  const size_t width = solution.weights.size() / solution.outputs();
+  if (solution.outputs() == 1) {
+    coefficients.assign(width, 0.0f);
+    intercepts.push_back(0.0f);
+  }
+  for (double weight : solution.weights) coefficients.push_back(static_cast<float>(weight));
+  for (double intercept : solution.intercepts) intercepts.push_back(static_cast<float>(intercept));
+  SetFloats(node, "coefficients", coefficients);
+  SetFloats(node, "intercepts", intercepts);
+  SetInt(node, "multi_class", 0);
+  SetString(node, "post_transform", "SOFTMAX");
+}
+
+// Binary (binary:logistic, one group): every leaf adds to class 0's score, base_values holds the base margin and
+// post_transform LOGISTIC gives (1 - sigmoid(margin), sigmoid(margin)), as onnxmltools writes XGBoost classifiers.
+// Multiclass (multi:softprob): leaves add to their tree's group and SOFTMAX turns the margins into probabilities.
+void AddTreeEnsembleClassifier(GraphBuilder& builder, const XgboostModel& model, const std::string& features,
+                               const std::string& probabilities) {
+  const FlatForest& forest = model.forest();
+  const TreeAttributes trees = FlattenTrees(forest);
+  onnx::NodeProto* node =
+      AddClassifierNode(builder, "TreeEnsembleClassifier", features, model.signature(), probabilities);
+  const bool binary = forest.group_count() == 1;
+  SetString(node, "post_transform", binary ? "LOGISTIC" : "SOFTMAX");
+  SetFloats(node, "base_values", std::vector<float>(forest.group_count(), forest.base_score()));
+  SetTreeNodes(node, trees);
+  SetInts(node, "class_treeids", trees.leaf_tree_ids);
+  SetInts(node, "class_nodeids", trees.leaf_node_ids);
+  SetInts(node, "class_ids", trees.leaf_target_ids);
+  SetFloats(node, "class_weights", trees.leaf_weights);
 }
 
 core::Result<std::string> BuildModel(const Model& model) {
   const auto* linear = dynamic_cast<const LinearModel*>(&model);
+  const auto* logistic = dynamic_cast<const LogisticModel*>(&model);
   const auto* xgboost = dynamic_cast<const XgboostModel*>(&model);
-  if (linear == nullptr && xgboost == nullptr) {
+  if (linear == nullptr && logistic == nullptr && xgboost == nullptr) {
     return core::FailedPrecondition("model type '" + std::string(model.algorithm()) +
-                                    "' cannot be exported to ONNX (supported: linear_regression, xgboost_regressor)");
+                                    "' cannot be exported to ONNX (supported: linear_regression, "
+                                    "logistic_regression, xgboost_regressor, xgboost_classifier)");
   }
   const ModelSignature& signature = model.signature();
   if (signature.FindFeature(signature.target) >= 0) {
     return core::FailedPrecondition("feature '" + signature.target +
                                     "' has the target's name; ONNX inputs and outputs need distinct names");
+  }
+  const bool classifier = IsClassification(signature.task);
+  const std::string probabilities = OnnxProbabilitiesOutput(signature.target);
+  if (classifier && signature.FindFeature(probabilities) >= 0) {
+    return core::FailedPrecondition("feature '" + probabilities +
+                                    "' has the name of the probabilities output; ONNX names need to be distinct");
   }
   onnx::ModelProto proto;
   proto.set_ir_version(kIrVersion);
@@ -295,20 +370,39 @@ core::Result<std::string> BuildModel(const Model& model) {
   onnx::GraphProto* graph = proto.mutable_graph();
   graph->set_name("amp_" + std::string(model.algorithm()));
   GraphBuilder builder(graph, signature);
-  const Pipeline& pipeline = linear != nullptr ? linear->pipeline() : xgboost->pipeline();
+  const Pipeline& pipeline =
+      linear != nullptr ? linear->pipeline() : (logistic != nullptr ? logistic->pipeline() : xgboost->pipeline());
   AMP_ASSIGN_OR_RETURN(std::string features, AddPreprocessing(builder, pipeline));
   if (linear != nullptr) {
     AddLinearRegressor(builder, *linear, features, signature.target);
+  } else if (logistic != nullptr) {
+    AddLinearClassifier(builder, *logistic, features, probabilities);
+  } else if (classifier) {
+    AddTreeEnsembleClassifier(builder, *xgboost, features, probabilities);
   } else {
     AddTreeEnsembleRegressor(builder, xgboost->forest(), features, signature.target);
   }
-  GraphBuilder::DescribeValue(graph->add_output(), signature.target, kFloat, {1});
+  if (classifier) {
+    onnx::ValueInfoProto* label = graph->add_output();
+    label->set_name(signature.target);
+    onnx::TypeProto_Tensor* tensor = label->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::STRING);
+    tensor->mutable_shape()->add_dim()->set_dim_param("N");
+    GraphBuilder::DescribeValue(graph->add_output(), probabilities, kFloat,
+                                {static_cast<int64_t>(signature.classes.size())});
+  } else {
+    GraphBuilder::DescribeValue(graph->add_output(), signature.target, kFloat, {1});
+  }
   std::string bytes;
   if (!proto.SerializeToString(&bytes)) return core::Internal("could not serialize the ONNX model");
   return bytes;
 }
 
 }  // namespace
+
+std::string OnnxProbabilitiesOutput(std::string_view target) {
+  return std::string(target) + "_probabilities";
+}
 
 core::Result<std::string> ExportOnnx(const Model& model) {
   try {

@@ -1,4 +1,4 @@
-// ExportOnnx: writes a regression model with its preprocessing as an ONNX model (ai.onnx.ml operators), so another
+// ExportOnnx: writes a regression or classification model with its preprocessing as an ONNX model (ai.onnx.ml operators), so another
 // runtime (ONNX Runtime, ...) scores it as AMP does. Used by GET /v1/models/{m}/versions/{n}/export?format=onnx.
 // Pure function of the model; thread-safe. The protobuf classes stay inside onnx_export.cc.
 //
@@ -9,15 +9,22 @@
 // (zeros=1: an unseen category is all zeros, as in AMP) and Reshape to [N, K]. Concat (in the pipeline's column
 // order), then LinearRegressor (linear_regression) or TreeEnsembleRegressor (xgboost_regressor: XGBoost's trees
 // with BRANCH_LT splits, default directions for NaN and base_score). One output named after the target, float [N, 1].
+// Classifiers (logistic_regression: LinearClassifier with SOFTMAX; xgboost_classifier: TreeEnsembleClassifier with
+// LOGISTIC for two classes, SOFTMAX for more) have two outputs: the label named after the target (string [N], one of
+// the signature's classes) and OnnxProbabilitiesOutput(target) (float [N, classes], in the signature's class order).
 // Opsets: ai.onnx 15, ai.onnx.ml 3; IR version 8 (ONNX 1.12).
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "ml/model.h"
 
 namespace amp::ml {
+
+// The name of a classifier's probabilities output: "<target>_probabilities".
+std::string OnnxProbabilitiesOutput(std::string_view target);
 
 // The serialized ModelProto of `model`. FailedPrecondition naming the algorithm for a model type without an ONNX
 // form, or if a feature name clashes with the target's (ONNX names must be distinct); Internal if protobuf fails.

@@ -54,6 +54,8 @@ class FlatForest {
   size_t group_count() const { return group_count_; }
 
   size_t tree_count() const { return roots_.size(); }
+  // The output group tree `tree_idx` (< tree_count(), in model order) adds to.
+  uint32_t TreeGroup(size_t tree_idx) const { return tree_groups_[tree_idx]; }
   size_t node_count() const { return nodes_.size(); }
   int feature_count() const { return feature_count_; }
   int max_depth() const { return max_depth_; }
