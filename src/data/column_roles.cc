@@ -94,24 +94,24 @@ ColumnRoleDecision Decide(const ColumnSummary& column, int64_t row_count, std::s
                                              " of its values distinct), which does not generalize to new rows");
     }
   }
-  switch (column.type) {
-    case ColumnType::kNumeric:
-    case ColumnType::kInteger: decision.role = ColumnRole::kNumeric; break;
-    case ColumnType::kBoolean: decision.role = ColumnRole::kBoolean; break;
-    case ColumnType::kCategorical:
-      if (AllParseAsDates(column.top_values)) {
-        decision.role = ColumnRole::kDateTime;
-        decision.reason = "its values are dates: encoded as year, month, day and weekday (and hour when they have a "
-                          "time)";
-      } else {
-        decision.role = ColumnRole::kCategorical;
-      }
-      break;
+  decision.role = RoleByType(column);
+  if (decision.role == ColumnRole::kDateTime) {
+    decision.reason = "its values are dates: encoded as year, month, day and weekday (and hour when they have a time)";
   }
   return decision;
 }
 
 }  // namespace
+
+ColumnRole RoleByType(const ColumnSummary& column) {
+  switch (column.type) {
+    case ColumnType::kNumeric:
+    case ColumnType::kInteger: return ColumnRole::kNumeric;
+    case ColumnType::kBoolean: return ColumnRole::kBoolean;
+    case ColumnType::kCategorical: break;
+  }
+  return AllParseAsDates(column.top_values) ? ColumnRole::kDateTime : ColumnRole::kCategorical;
+}
 
 std::string_view ColumnRoleName(ColumnRole role) {
   switch (role) {
@@ -133,6 +133,7 @@ std::string_view ExclusionName(Exclusion exclusion) {
     case Exclusion::kIdLike: return "id_like";
     case Exclusion::kFreeText: return "free_text";
     case Exclusion::kPersonalData: return "personal_data";
+    case Exclusion::kNotRequested: return "not_requested";
   }
   return "";
 }

@@ -22,10 +22,10 @@ enum class ColumnRole {
 };
 
 // Why a column is excluded; the names are part of the API ("id_like", ...).
-enum class Exclusion { kNone, kTarget, kEmpty, kConstant, kIdLike, kFreeText, kPersonalData };
+enum class Exclusion { kNone, kTarget, kEmpty, kConstant, kIdLike, kFreeText, kPersonalData, kNotRequested };
 
 // "numeric", "boolean", "categorical", "datetime", "excluded" / "", "target", "empty", "constant", "id_like",
-// "free_text", "personal_data".
+// "free_text", "personal_data", "not_requested" (the request lists its features and not this one).
 std::string_view ColumnRoleName(ColumnRole role);
 std::string_view ExclusionName(Exclusion exclusion);
 
@@ -50,6 +50,11 @@ inline constexpr int64_t kMinRowsForIdLike = 20;   // fewer rows say nothing abo
 inline constexpr double kIdLikeDistinctShare = 0.95;
 inline constexpr double kFreeTextMinWords = 4.0;  // mean words per sampled value
 
+// The role a column's type gives it, ignoring the exclusion rules: numeric/integer -> numeric, boolean -> boolean,
+// categorical -> datetime when every sampled value (ColumnSummary::top_values, at least one) parses as a date
+// (data::ParseDateTime), else categorical. Used for features a request names explicitly.
+ColumnRole RoleByType(const ColumnSummary& column);
+
 // The role of every column of `summary`, in its order. Rules, first match wins:
 //   the column named `target`                               -> excluded (target)
 //   no value in any row                                     -> excluded (empty)
@@ -59,8 +64,7 @@ inline constexpr double kFreeTextMinWords = 4.0;  // mean words per sampled valu
 //     at least half the values distinct                     -> excluded (free_text)
 //   integer or categorical, not dates, with >= kMinRowsForIdLike values, at least 95% of them distinct, and
 //     either categorical or named like an identifier ("id", "*_id", "*Id", "uuid", "key") -> excluded (id_like)
-//   categorical whose sampled values all parse as dates     -> datetime
-//   otherwise by type: numeric/integer -> numeric, boolean -> boolean, categorical -> categorical.
+//   otherwise RoleByType (dates recognized from the sampled values).
 // Number columns are ID-like only by name: continuous measurements and counters (x = 1..n) are often all distinct.
 std::vector<ColumnRoleDecision> DecideColumnRoles(const TableSummary& summary, std::string_view target,
                                                   const PersonalDataAllowance& allowance);

@@ -66,6 +66,7 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   version.dataset_id = draft.dataset_id;
   version.dataset_sha256 = draft.dataset_sha256;
   version.job_id = draft.job_id;
+  version.cleaning_report_json = draft.cleaning_report_json;
   // The artifact key is unique before the version number exists, so a failed publish leaves no half-version.
   version.artifact_key = "models/" + model_record.id + "/" + core::NewId("art") + ".amp.json";
   version.artifact_sha256 = storage::Sha256Hex(bytes);

@@ -27,6 +27,7 @@ struct VersionDraft {
   std::string dataset_id;
   std::string dataset_sha256;
   std::string job_id;
+  std::string cleaning_report_json;  // data::CleaningReportToJson of the training run; may be empty
 };
 
 struct ModelSummary {

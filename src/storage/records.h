@@ -56,6 +56,9 @@ struct VersionRecord {
   std::string artifact_key;
   std::string artifact_sha256;
   int64_t artifact_size_bytes = 0;
+  // What data preparation found and decided (data::CleaningReportToJson: a JSON object text); empty for versions
+  // trained before it was recorded.
+  std::string cleaning_report_json;
 };
 
 // An alias ("production", "staging", any name) points a model's name at one of its versions; moving it is how a
@@ -90,6 +93,10 @@ struct TrainRequest {
   std::string task;                   // empty: implied by the algorithm, else detected from the target
   std::vector<std::string> features;  // empty: every column but the target
   std::map<std::string, double> params;
+  // Columns flagged as personal or payment data (data/pii_detector.h) that training may use anyway: all of them,
+  // or the ones named. Any other flagged column is excluded (data/column_roles.h).
+  bool allow_personal_data_all = false;
+  std::vector<std::string> allow_personal_data;
 };
 
 struct JobRecord {

@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -119,6 +119,13 @@ CREATE TABLE audit_log (
     R"sql(
 ALTER TABLE jobs ADD COLUMN task TEXT NOT NULL DEFAULT '';
 )sql",
+    // Data preparation (the data-prep helper's migration, assigned number 10): the cleaning report of a version and
+    // the personal-data columns a train request allows.
+    R"sql(
+ALTER TABLE model_versions ADD COLUMN cleaning_report_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN allow_personal_data_all INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN allow_personal_data_json TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -226,7 +233,7 @@ AuditRecord ReadAudit(const Statement& stmt) {
 
 constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
-    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes";
+    "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, cleaning_report_json";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -245,13 +252,14 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   record.artifact_key = stmt.Text(12);
   record.artifact_sha256 = stmt.Text(13);
   record.artifact_size_bytes = stmt.Int(14);
+  record.cleaning_report_json = stmt.Text(15);
   return record;
 }
 
 constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
     "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
-    "task";
+    "task, allow_personal_data_all, allow_personal_data_json";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -274,6 +282,8 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   record.result_version = stmt.Int(14);
   AMP_ASSIGN_OR_RETURN(record.result_metrics, DecodeNumberMap(stmt.Text(15)));
   record.request.task = stmt.Text(16);
+  record.request.allow_personal_data_all = stmt.Int(17) != 0;
+  AMP_ASSIGN_OR_RETURN(record.request.allow_personal_data, DecodeStringList(stmt.Text(18)));
   return record;
 }
 
@@ -430,7 +440,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   // rejects the loser if they ever did.
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
                        ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_versions WHERE model_id = ?1),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) RETURNING version")
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -447,6 +457,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(13, record.artifact_key);
   stmt.Bind(14, record.artifact_sha256);
   stmt.Bind(15, record.artifact_size_bytes);
+  stmt.Bind(16, record.cleaning_report_json);
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
@@ -640,7 +651,7 @@ core::Result<std::vector<AliasEvent>> SqliteMetadataStore::ListAliasEvents(std::
 core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)")
+                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
@@ -660,6 +671,8 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   stmt.Bind(15, record.result_version);
   stmt.Bind(16, EncodeNumberMap(record.result_metrics));
   stmt.Bind(17, record.request.task);
+  stmt.Bind(18, static_cast<int64_t>(record.request.allow_personal_data_all ? 1 : 0));
+  stmt.Bind(19, EncodeStringList(record.request.allow_personal_data));
   return stmt.Run();
 }
 

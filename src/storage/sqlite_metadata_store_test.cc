@@ -105,6 +105,7 @@ VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
   record.artifact_key = "models/" + model_id + "/art.amp.json";
   record.artifact_sha256 = std::string(64, 'c');
   record.artifact_size_bytes = 4096;
+  record.cleaning_report_json = R"({"rows":10,"summary":["Column 'id' is excluded."]})";
   return record;
 }
 
@@ -118,6 +119,8 @@ JobRecord MakeJob(std::string id, int64_t created_at) {
   record.request.algorithm = "linear_regression";
   record.request.task = "multiclass_classification";
   record.request.features = {"area", "rooms"};
+  record.request.allow_personal_data_all = created_at % 2 == 0;
+  record.request.allow_personal_data = {"email", "it's"};
   record.request.params = {{"l2", 0.5}};
   record.created_at_micros = created_at;
   return record;
@@ -139,6 +142,7 @@ void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int6
   EXPECT_EQ(got.artifact_key, want.artifact_key);
   EXPECT_EQ(got.artifact_sha256, want.artifact_sha256);
   EXPECT_EQ(got.artifact_size_bytes, want.artifact_size_bytes);
+  EXPECT_EQ(got.cleaning_report_json, want.cleaning_report_json);
 }
 
 void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
@@ -149,6 +153,8 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.request.target, want.request.target);
   EXPECT_EQ(got.request.algorithm, want.request.algorithm);
   EXPECT_EQ(got.request.task, want.request.task);
+  EXPECT_EQ(got.request.allow_personal_data_all, want.request.allow_personal_data_all);
+  EXPECT_EQ(got.request.allow_personal_data, want.request.allow_personal_data);
   EXPECT_EQ(got.request.features, want.request.features);
   EXPECT_EQ(got.request.params, want.request.params);
   EXPECT_EQ(got.created_at_micros, want.created_at_micros);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "data/column_roles.h"
 #include "data/table.h"
 #include "data/table_summary.h"
 #include "ml/logistic/logistic_solver.h"
@@ -22,6 +23,9 @@ struct TrainPlan {
   ml::Task task = ml::Task::kRegression;
   data::ColumnSpec target;
   std::vector<data::ColumnSpec> features;
+  std::vector<data::ColumnRole> feature_roles;  // one per feature: numeric, boolean, categorical or datetime
+  // The role of every dataset column (excluded ones with the reason), for the cleaning report.
+  std::vector<data::ColumnRoleDecision> columns;
   double l2 = 0.0;              // linear_regression
   ml::LogisticParams logistic;  // logistic_regression
   ml::BoosterParams boosting;   // xgboost_*; its seed is `seed` below (boosting.seed is not used), its objective
@@ -49,10 +53,14 @@ const std::vector<std::string>& SupportedAlgorithms();
 //                        min_child_weight (1), reg_lambda (1), early_stopping_rounds (0 = off; else 10% of the
 //                        training part is held out as a validation fold), nthread (1)
 //   xgboost_classifier   the same (objective binary:logistic or multi:softprob; early stopping on logloss/mlogloss)
+// Features: the request's `features`, else every column data::DecideColumnRoles does not exclude (ID-like, free
+// text, constant, empty, personal data). A column flagged as personal or payment data is used only when the
+// request allows it (allow_personal_data_all, or its name in allow_personal_data), also when listed explicitly.
 // FailedPrecondition (naming the problem) for: an unknown algorithm, an unknown or out-of-range parameter, a target
-// that is not a column, DetectTask's refusals (a regression target that is text, a classification target with one
-// class, ...), an algorithm that does not do the task, a feature that is not a column or is the target, a repeated
-// feature, no features left.
+// that is not a column, fewer than 2 rows with a target value, DetectTask's refusals (a regression target that is
+// text, a classification target with one class, ...), an algorithm that does not do the task, a feature that is not
+// a column or is the target, a repeated feature, a listed feature that is personal data not allowed, an allowed
+// personal-data column that is not a column, no features left (with every excluded column and why).
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 }  // namespace amp::training
