@@ -179,7 +179,9 @@ bool MissingnessIsInformative(std::span<const bool> missing, std::span<const dou
   if (!(stddev > 0.0)) return false;
   const double shift = missing_sum / static_cast<double>(missing_count) -
                        present_sum / static_cast<double>(count - missing_count);
-  return std::fabs(shift) >= kInformativeMeanShift * stddev;
+  const double standard_error =
+      stddev * std::sqrt(1.0 / static_cast<double>(missing_count) + 1.0 / static_cast<double>(count - missing_count));
+  return std::fabs(shift) >= kInformativeMeanShift * stddev && std::fabs(shift) >= 3.0 * standard_error;
 }
 
 bool MissingnessIsInformative(std::span<const bool> missing, std::span<const int32_t> labels, int class_count) {
@@ -197,7 +199,27 @@ bool MissingnessIsInformative(std::span<const bool> missing, std::span<const int
     distance += std::fabs(missing_counts[label] / static_cast<double>(missing_total) -
                           present_counts[label] / static_cast<double>(present_total));
   }
-  return distance / 2.0 >= kInformativeClassShift;
+  if (distance / 2.0 < kInformativeClassShift) return false;
+  // Pearson's chi-square over the classes present, against the Wilson-Hilferty approximation of the chi-square
+  // quantile at p = 0.001 (z = 3.09).
+  const auto total = static_cast<double>(missing.size());
+  double chi_square = 0.0;
+  int present_classes = 0;
+  for (size_t label = 0; label < missing_counts.size(); ++label) {
+    const double class_total = missing_counts[label] + present_counts[label];
+    if (class_total == 0.0) continue;
+    ++present_classes;
+    const double expected_missing = class_total * static_cast<double>(missing_total) / total;
+    const double expected_present = class_total * static_cast<double>(present_total) / total;
+    chi_square += (missing_counts[label] - expected_missing) * (missing_counts[label] - expected_missing) /
+                      expected_missing +
+                  (present_counts[label] - expected_present) * (present_counts[label] - expected_present) /
+                      expected_present;
+  }
+  const double df = present_classes - 1;
+  if (df < 1.0) return false;
+  const double term = 1.0 - 2.0 / (9.0 * df) + 3.09 * std::sqrt(2.0 / (9.0 * df));
+  return chi_square > df * term * term * term;
 }
 
 }  // namespace amp::training

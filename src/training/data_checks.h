@@ -37,9 +37,12 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
 std::optional<data::OutlierFinding> FindOutliers(const data::Column& feature, std::span<const int64_t> rows);
 
 // The missing-indicator rule. Missingness is informative when at least kMinMissingRows rows are missing and at
-// least kMinMissingRows present, and the target differs between the two groups: for a regression target the means
-// differ by at least kInformativeMeanShift standard deviations of the target; for a classification target the class
-// distributions differ by a total variation distance of at least kInformativeClassShift.
+// least kMinMissingRows present, and the target differs between the two groups both clearly and beyond chance:
+//   regression: the group means differ by at least kInformativeMeanShift standard deviations of the target, and by
+//     at least 3 standard errors (sigma * sqrt(1/n_missing + 1/n_present));
+//   classification: the class distributions differ by a total variation distance of at least
+//     kInformativeClassShift, and the chi-square test of the 2 x classes table rejects independence at p < 0.001.
+// The significance half keeps a handful of randomly missing cells from adding a column by chance.
 inline constexpr int64_t kMinMissingRows = 5;
 inline constexpr double kInformativeMeanShift = 0.2;
 inline constexpr double kInformativeClassShift = 0.1;

@@ -105,7 +105,8 @@ TEST(MissingnessIsInformativeTest, Regression) {
   // 40 rows: present targets alternate 0 and 10 (std about 5); the missing ones all equal missing_mean.
   const Case cases[] = {
       {10, 5.0, false},   // same mean
-      {10, 8.0, true},    // 3 above the present mean of 5: > 0.2 std
+      {10, 15.0, true},   // 10 above the present mean of 5: about 2 std and 6 standard errors
+      {10, 8.0, false},   // 3 above: over 0.2 std but within 3 standard errors (could be chance)
       {4, 50.0, false},   // too few missing rows
       {36, 50.0, false},  // too few present rows
   };
@@ -132,6 +133,14 @@ TEST(MissingnessIsInformativeTest, Classification) {
   const std::span<const bool> flags(missing.get(), 40);
   EXPECT_FALSE(MissingnessIsInformative(flags, balanced, 2));
   EXPECT_TRUE(MissingnessIsInformative(flags, skewed, 2));
+  // A clear shift in a few rows is not significant: 5 missing rows, 4 of class 1 against 50/50 elsewhere.
+  std::unique_ptr<bool[]> few(new bool[40]);
+  std::vector<int32_t> few_labels(40);
+  for (int idx = 0; idx < 40; ++idx) {
+    few[idx] = idx < 5;
+    few_labels[idx] = few[idx] ? (idx < 4 ? 1 : 0) : idx % 2;
+  }
+  EXPECT_FALSE(MissingnessIsInformative(std::span<const bool>(few.get(), 40), few_labels, 2));
 }
 
 }  // namespace

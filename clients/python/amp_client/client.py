@@ -83,11 +83,14 @@ class AmpClient:
 
     # Training jobs.
 
-    def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None):
+    def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None,
+              allow_personal_data=None):
         """Starts training a new version of `model_name`; returns the job (state "queued").
 
         Without `algorithm` the server picks linear_regression for a regression and logistic_regression for a
         classification; without `task` it is implied by the algorithm or detected from the target column.
+        `allow_personal_data` (True, or a list of column names) lets training use columns the server flagged as
+        personal or payment data, which it otherwise excludes.
         """
         body = {"dataset_id": dataset_id, "target": target}
         if algorithm is not None:
@@ -98,6 +101,9 @@ class AmpClient:
             body["features"] = list(features)
         if params is not None:
             body["params"] = dict(params)
+        if allow_personal_data is not None:
+            body["allow_personal_data"] = allow_personal_data if isinstance(allow_personal_data, bool) \
+                else list(allow_personal_data)
         return self._request("POST", f"/v1/models/{_quote(model_name)}/train", json=body)
 
     def get_job(self, job_id):
