@@ -192,6 +192,7 @@ struct TrainOptions {
   std::string task;       // empty: implied by the algorithm or detected
   std::vector<std::string> features;
   std::vector<std::string> params;
+  std::vector<std::string> allow_personal_data;  // column names, or "all"
   bool wait = false;
   int timeout_seconds = 3600;
 };
@@ -218,6 +219,18 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
       body += (idx ? "," : "") + JsonQuote(options.params[idx].substr(0, eq)) + ":" + value;
     }
     body += "}";
+  }
+  if (!options.allow_personal_data.empty()) {
+    const bool all = options.allow_personal_data.size() == 1 && options.allow_personal_data[0] == "all";
+    body += ",\"allow_personal_data\":";
+    if (all) {
+      body += "true";
+    } else {
+      body += "[";
+      for (size_t idx = 0; idx < options.allow_personal_data.size(); ++idx)
+        body += (idx ? "," : "") + JsonQuote(options.allow_personal_data[idx]);
+      body += "]";
+    }
   }
   body += "}";
   Call call(common);
@@ -487,6 +500,10 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--features", options->features, "Feature columns (default: all but the target)")
         ->delimiter(',');
     train->add_option("--param", options->params, "Training parameter name=value, e.g. --param l2=1.0");
+    train->add_option("--allow-personal-data", options->allow_personal_data,
+                      "Columns flagged as personal or payment data that training may use (comma-separated), or "
+                      "'all' (default: none; they are excluded)")
+        ->delimiter(',');
     train->add_flag("--wait", options->wait, "Wait for the job to finish and print its outcome");
     train->add_option("--timeout", options->timeout_seconds, "Seconds to wait with --wait (default 3600)");
     add_common(train);

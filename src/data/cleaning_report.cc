@@ -82,8 +82,8 @@ std::vector<std::string> CleaningReportSummary(const CleaningReport& report) {
     if (column.role == ColumnRole::kExcluded && column.exclusion != Exclusion::kTarget) {
       lines.push_back("Column '" + column.name + "' is excluded: it " + column.reason + ".");
     } else if (column.role == ColumnRole::kDateTime) {
-      lines.push_back("Column '" + column.name + "' holds dates: " + column.reason.substr(column.reason.find(':') + 2) +
-                      ".");
+      lines.push_back("Column '" + column.name +
+                      "' holds dates: encoded as year, month, day and weekday (and hour when they have a time).");
     }
   }
   for (const LeakFinding& leak : report.leaks) {
