@@ -71,8 +71,8 @@ std::vector<std::string> CleaningReportSummary(const CleaningReport& report) {
   std::vector<std::string> lines;
   if (report.has_target) {
     if (report.rows_missing_target > 0) {
-      lines.push_back(Plural(report.rows_missing_target, "row") + " with a missing target '" + report.target +
-                      "' " + (report.rows_missing_target == 1 ? "was" : "were") + " dropped.");
+      lines.push_back(Plural(report.rows_missing_target, "row") + " with a missing target '" + report.target + "' " +
+                      (report.rows_missing_target == 1 ? "was" : "were") + " dropped.");
     }
     if (report.duplicate_rows > 0) {
       lines.push_back(Plural(report.duplicate_rows, "row") + " repeat an earlier row exactly; kept.");
@@ -93,8 +93,8 @@ std::vector<std::string> CleaningReportSummary(const CleaningReport& report) {
                     "model's scores.");
   }
   for (const OutlierFinding& outlier : report.outliers) {
-    lines.push_back("Feature '" + outlier.feature + "' has " + Plural(outlier.count, "extreme value") +
-                    " outside [" + Fixed(outlier.lower_fence, 4) + ", " + Fixed(outlier.upper_fence, 4) +
+    lines.push_back("Feature '" + outlier.feature + "' has " + Plural(outlier.count, "extreme value") + " outside [" +
+                    Fixed(outlier.lower_fence, 4) + ", " + Fixed(outlier.upper_fence, 4) +
                     "] (3 IQR beyond the quartiles); kept.");
   }
   if (!report.missing_indicators.empty()) {

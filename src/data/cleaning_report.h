@@ -42,7 +42,7 @@ struct CleaningReport {
   int64_t rows_used = 0;
   int64_t duplicate_rows = 0;  // rows equal, in every loaded column, to an earlier row (kept: they are real rows)
   std::vector<LeakFinding> leaks;
-  std::vector<OutlierFinding> outliers;  // kept, reported
+  std::vector<OutlierFinding> outliers;         // kept, reported
   std::vector<std::string> missing_indicators;  // features with a missing-value indicator column
   std::vector<std::string> other_buckets;       // categorical features with an "other" column
   // Both levels:

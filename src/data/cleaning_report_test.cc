@@ -37,7 +37,7 @@ TEST(CleaningReportTest, DatasetLevelJson) {
   doc.Parse(json.c_str());
   ASSERT_FALSE(doc.HasParseError()) << json;
   EXPECT_EQ(doc["rows"].GetInt64(), 50);
-  EXPECT_FALSE(doc.HasMember("target"));           // no training-time fields
+  EXPECT_FALSE(doc.HasMember("target"));  // no training-time fields
   EXPECT_FALSE(doc.HasMember("leaking_features"));
   EXPECT_STREQ(doc["id_like_columns"][0].GetString(), "id");
   EXPECT_STREQ(doc["personal_data_columns"][0].GetString(), "email");

@@ -106,34 +106,50 @@ ColumnRoleDecision Decide(const ColumnSummary& column, int64_t row_count, std::s
 ColumnRole RoleByType(const ColumnSummary& column) {
   switch (column.type) {
     case ColumnType::kNumeric:
-    case ColumnType::kInteger: return ColumnRole::kNumeric;
-    case ColumnType::kBoolean: return ColumnRole::kBoolean;
-    case ColumnType::kCategorical: break;
+    case ColumnType::kInteger:
+      return ColumnRole::kNumeric;
+    case ColumnType::kBoolean:
+      return ColumnRole::kBoolean;
+    case ColumnType::kCategorical:
+      break;
   }
   return AllParseAsDates(column.top_values) ? ColumnRole::kDateTime : ColumnRole::kCategorical;
 }
 
 std::string_view ColumnRoleName(ColumnRole role) {
   switch (role) {
-    case ColumnRole::kNumeric: return "numeric";
-    case ColumnRole::kBoolean: return "boolean";
-    case ColumnRole::kCategorical: return "categorical";
-    case ColumnRole::kDateTime: return "datetime";
-    case ColumnRole::kExcluded: return "excluded";
+    case ColumnRole::kNumeric:
+      return "numeric";
+    case ColumnRole::kBoolean:
+      return "boolean";
+    case ColumnRole::kCategorical:
+      return "categorical";
+    case ColumnRole::kDateTime:
+      return "datetime";
+    case ColumnRole::kExcluded:
+      return "excluded";
   }
   return "";
 }
 
 std::string_view ExclusionName(Exclusion exclusion) {
   switch (exclusion) {
-    case Exclusion::kNone: return "";
-    case Exclusion::kTarget: return "target";
-    case Exclusion::kEmpty: return "empty";
-    case Exclusion::kConstant: return "constant";
-    case Exclusion::kIdLike: return "id_like";
-    case Exclusion::kFreeText: return "free_text";
-    case Exclusion::kPersonalData: return "personal_data";
-    case Exclusion::kNotRequested: return "not_requested";
+    case Exclusion::kNone:
+      return "";
+    case Exclusion::kTarget:
+      return "target";
+    case Exclusion::kEmpty:
+      return "empty";
+    case Exclusion::kConstant:
+      return "constant";
+    case Exclusion::kIdLike:
+      return "id_like";
+    case Exclusion::kFreeText:
+      return "free_text";
+    case Exclusion::kPersonalData:
+      return "personal_data";
+    case Exclusion::kNotRequested:
+      return "not_requested";
   }
   return "";
 }

@@ -46,7 +46,7 @@ struct PersonalDataAllowance {
 };
 
 // Thresholds of the rules below.
-inline constexpr int64_t kMinRowsForIdLike = 20;   // fewer rows say nothing about uniqueness
+inline constexpr int64_t kMinRowsForIdLike = 20;  // fewer rows say nothing about uniqueness
 inline constexpr double kIdLikeDistinctShare = 0.95;
 inline constexpr double kFreeTextMinWords = 4.0;  // mean words per sampled value
 

@@ -5,7 +5,9 @@
 namespace amp::data {
 namespace {
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly `count` digits at `pos`, advancing it.
 std::optional<int> ReadDigits(std::string_view text, size_t& pos, size_t count) {
@@ -20,7 +22,9 @@ std::optional<int> ReadDigits(std::string_view text, size_t& pos, size_t count) 
   return value;
 }
 
-bool IsLeapYear(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool IsLeapYear(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int DaysInMonth(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

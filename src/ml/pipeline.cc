@@ -40,8 +40,7 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
   transform.impute_value = present.empty() ? 0.0 : Median(present);
   if (missing_indicator) {
     transform.missing_indicator = true;
-    transform.missing_share =
-        static_cast<double>(rows.size() - present.size()) / static_cast<double>(rows.size());
+    transform.missing_share = static_cast<double>(rows.size() - present.size()) / static_cast<double>(rows.size());
   }
   if (scaling == NumberScaling::kNone) return transform;  // center 0, scale 1
   // Mean and population standard deviation after imputation, as StandardScaler sees them.
@@ -68,8 +67,7 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
   return transform;
 }
 
-core::Result<FeatureTransform> FitCategory(const data::Column& column, std::span<const int64_t> rows,
-                                           int max_levels) {
+core::Result<FeatureTransform> FitCategory(const data::Column& column, std::span<const int64_t> rows, int max_levels) {
   FeatureTransform transform;
   transform.feature = {column.name, column.type};
   std::vector<int64_t> counts(column.categories.size(), 0);
@@ -134,20 +132,26 @@ void MeanAndStd(const std::vector<double>& values, double* mean, double* stddev)
 
 double DatePartValue(const data::DateTimeParts& parts, size_t part_idx) {
   switch (part_idx) {
-    case 0: return parts.year;
-    case 1: return parts.month;
-    case 2: return parts.day;
-    case 3: return parts.weekday;
-    default: return parts.hour;
+    case 0:
+      return parts.year;
+    case 1:
+      return parts.month;
+    case 2:
+      return parts.day;
+    case 3:
+      return parts.weekday;
+    default:
+      return parts.hour;
   }
 }
 
-core::Result<FeatureTransform> FitDate(const data::Column& column, std::span<const int64_t> rows,
-                                       NumberScaling scaling, bool missing_indicator) {
+core::Result<FeatureTransform> FitDate(const data::Column& column, std::span<const int64_t> rows, NumberScaling scaling,
+                                       bool missing_indicator) {
   FeatureTransform transform;
   transform.feature = {column.name, column.type};
   std::vector<std::optional<data::DateTimeParts>> parsed(column.categories.size());
-  for (size_t code = 0; code < column.categories.size(); ++code) parsed[code] = data::ParseDateTime(column.categories[code]);
+  for (size_t code = 0; code < column.categories.size(); ++code)
+    parsed[code] = data::ParseDateTime(column.categories[code]);
   std::vector<const data::DateTimeParts*> row_parts;
   row_parts.reserve(rows.size());
   bool any_time = false;
@@ -208,7 +212,7 @@ const std::vector<std::string>& DatePartNames() {
 }
 
 int FeatureTransform::EncodedWidth() const {
-  int width = IsDate() ? static_cast<int>(date_parts.size())
+  int width = IsDate()                           ? static_cast<int>(date_parts.size())
               : data::IsNumberLike(feature.type) ? 1
                                                  : static_cast<int>(categories.size()) + (other_bucket ? 1 : 0);
   return width + (missing_indicator ? 1 : 0);
@@ -630,8 +634,7 @@ core::Result<Pipeline> Pipeline::FromJson(std::string_view json) {
     }
     if (item.HasMember("date_parts")) {
       const auto& parts = item["date_parts"];
-      if (data::IsNumberLike(*type) || !parts.IsArray() || parts.Empty() ||
-          parts.Size() > DatePartNames().size()) {
+      if (data::IsNumberLike(*type) || !parts.IsArray() || parts.Empty() || parts.Size() > DatePartNames().size()) {
         return corrupt();
       }
       for (rapidjson::SizeType part_idx = 0; part_idx < parts.Size(); ++part_idx) {

@@ -703,7 +703,6 @@ TEST(PipelineTest, MalformedJsonIsDataLoss) {
   EXPECT_EQ(good->EncodedWidth(), 3);
 }
 
-
 TEST(ChooseOneHotLevelsTest, Table) {
   struct LevelCase {
     std::vector<int64_t> counts;
@@ -712,7 +711,7 @@ TEST(ChooseOneHotLevelsTest, Table) {
     std::vector<bool> keep;
   };
   const LevelCase cases[] = {
-      {{5, 3, 2}, 10, 30, {true, true, true}},                   // few rows: nothing is rare by share
+      {{5, 3, 2}, 10, 30, {true, true, true}},                    // few rows: nothing is rare by share
       {{500, 300, 4, 196}, 1000, 30, {true, true, false, true}},  // 4 rows, 0.4%: rare
       {{500, 300, 10, 190}, 1000, 30, {true, true, true, true}},  // 10 rows: not rare (>= 5 rows)
       {{1, 1, 1}, 1000, 30, {true, false, false}},                // all rare: the first most frequent stays
@@ -784,13 +783,13 @@ TEST(PipelineTest, DatePartsAreFittedAndEncodedAsNumbers) {
   ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
   const FeatureTransform& transform = pipeline->transforms()[0];
   ASSERT_EQ(transform.date_parts.size(), 5u);  // a value has a time, so the hour is a part
-  EXPECT_THAT(pipeline->EncodedNames(), ElementsAre("when.year", "when.month", "when.day", "when.weekday",
-                                                    "when.hour", "when.missing"));
+  EXPECT_THAT(pipeline->EncodedNames(),
+              ElementsAre("when.year", "when.month", "when.day", "when.weekday", "when.hour", "when.missing"));
   std::vector<float> encoded;
   pipeline->EncodeRowMajor(table, {0}, AllRows(4), &encoded);
   // Medians of two values: year 2023.5, month 7.5, day 18, weekday 3.5, hour 9.
-  EXPECT_THAT(encoded, ElementsAre(2024, 3, 5, 1, 0, 0,       //
-                                   2023, 12, 31, 6, 18, 0,    //
+  EXPECT_THAT(encoded, ElementsAre(2024, 3, 5, 1, 0, 0,         //
+                                   2023, 12, 31, 6, 18, 0,      //
                                    2023.5, 7.5, 18, 3.5, 9, 1,  //
                                    2023.5, 7.5, 18, 3.5, 9, 1));
   // Serving reads the same text the same way, and notes what it could not read.
@@ -818,9 +817,9 @@ TEST(PipelineTest, DateOptionErrors) {
 }
 
 TEST(PipelineTest, ExtendedTransformsRoundTripThroughJson) {
-  data::Table table(6, {NumberColumn("x", {1.0, kNaN, 3.0, 4.0, kNaN, 6.0}),
-                        CategoryColumn("c", {"a", "b", "c"}, {0, 0, 0, 1, 1, 2}),
-                        CategoryColumn("when", {"2024-01-01", "2024-02-03T10:00:00Z"}, {0, 1, -1, 0, 1, 0})});
+  data::Table table(
+      6, {NumberColumn("x", {1.0, kNaN, 3.0, 4.0, kNaN, 6.0}), CategoryColumn("c", {"a", "b", "c"}, {0, 0, 0, 1, 1, 2}),
+          CategoryColumn("when", {"2024-01-01", "2024-02-03T10:00:00Z"}, {0, 1, -1, 0, 1, 0})});
   FitOptions options;
   options.max_levels = 2;
   options.features = {{.date = false, .missing_indicator = true}, {}, {.date = true, .missing_indicator = true}};

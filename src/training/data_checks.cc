@@ -106,7 +106,8 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
   if (!classification && number) return std::nullopt;
 
   std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> positions in rows
-  for (size_t pos = 0; pos < rows.size(); ++pos) groups[CellKey(feature, static_cast<size_t>(rows[pos]))].push_back(pos);
+  for (size_t pos = 0; pos < rows.size(); ++pos)
+    groups[CellKey(feature, static_cast<size_t>(rows[pos]))].push_back(pos);
   if (groups.size() * 2 > rows.size()) return std::nullopt;  // too many values: any key looks perfect
   const auto n = static_cast<double>(rows.size());
   if (!classification) {  // correlation ratio of a categorical feature and a numeric target
@@ -177,8 +178,8 @@ bool MissingnessIsInformative(std::span<const bool> missing, std::span<const dou
   for (double value : target) squares += (value - mean) * (value - mean);
   const double stddev = std::sqrt(squares / static_cast<double>(count));
   if (!(stddev > 0.0)) return false;
-  const double shift = missing_sum / static_cast<double>(missing_count) -
-                       present_sum / static_cast<double>(count - missing_count);
+  const double shift =
+      missing_sum / static_cast<double>(missing_count) - present_sum / static_cast<double>(count - missing_count);
   const double standard_error =
       stddev * std::sqrt(1.0 / static_cast<double>(missing_count) + 1.0 / static_cast<double>(count - missing_count));
   return std::fabs(shift) >= kInformativeMeanShift * stddev && std::fabs(shift) >= 3.0 * standard_error;
@@ -211,10 +212,9 @@ bool MissingnessIsInformative(std::span<const bool> missing, std::span<const int
     ++present_classes;
     const double expected_missing = class_total * static_cast<double>(missing_total) / total;
     const double expected_present = class_total * static_cast<double>(present_total) / total;
-    chi_square += (missing_counts[label] - expected_missing) * (missing_counts[label] - expected_missing) /
-                      expected_missing +
-                  (present_counts[label] - expected_present) * (present_counts[label] - expected_present) /
-                      expected_present;
+    chi_square +=
+        (missing_counts[label] - expected_missing) * (missing_counts[label] - expected_missing) / expected_missing +
+        (present_counts[label] - expected_present) * (present_counts[label] - expected_present) / expected_present;
   }
   const double df = present_classes - 1;
   if (df < 1.0) return false;

@@ -126,8 +126,8 @@ TEST(MissingnessIsInformativeTest, Classification) {
   std::unique_ptr<bool[]> missing(new bool[40]);
   std::vector<int32_t> balanced(40), skewed(40);
   for (int idx = 0; idx < 40; ++idx) {
-    missing[idx] = idx % 4 < 2;   // 20 missing rows, half of each class
-    balanced[idx] = idx % 2;      // both groups half and half
+    missing[idx] = idx % 4 < 2;  // 20 missing rows, half of each class
+    balanced[idx] = idx % 2;     // both groups half and half
     skewed[idx] = missing[idx] ? 1 : idx % 2;
   }
   const std::span<const bool> flags(missing.get(), 40);

@@ -236,9 +236,9 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
       if (column.exclusion == data::Exclusion::kTarget) continue;
       reasons += (reasons.empty() ? "" : "; ") + std::string("'") + column.name + "' " + column.reason;
     }
-    return core::FailedPrecondition("no feature columns to train on" +
-                                    (reasons.empty() ? std::string() : ": every column but the target is excluded (" +
-                                                                           reasons + ")"));
+    return core::FailedPrecondition(
+        "no feature columns to train on" +
+        (reasons.empty() ? std::string() : ": every column but the target is excluded (" + reasons + ")"));
   }
   if (schema.row_count - target.missing_count < 2) {
     return core::FailedPrecondition("fewer than 2 rows have a value for the target '" + target.name +

@@ -142,11 +142,13 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
 }
 
 // A classifier's labels are `classes`' indices of the rows (train_labels holds those of train_rows, in order).
-core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
-    const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
-    const TargetClasses& classes, const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows,
-    const TrainPlan& plan, ml::FitOptions options, const std::atomic<bool>& cancelled, const Report& report,
-    std::vector<std::string>* notes) {
+core::Result<std::shared_ptr<const ml::Model>> FitXgboost(const data::Table& table,
+                                                          const std::vector<int>& feature_columns,
+                                                          const data::Column& target, const TargetClasses& classes,
+                                                          const std::vector<int32_t>& train_labels,
+                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
+                                                          ml::FitOptions options, const std::atomic<bool>& cancelled,
+                                                          const Report& report, std::vector<std::string>* notes) {
   report("fitting the preprocessing pipeline");
   // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
   options.scaling = ml::NumberScaling::kNone;
@@ -357,9 +359,8 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   if (cancelled) return core::Cancelled("training was cancelled");
 
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
-    AMP_ASSIGN_OR_RETURN(
-        outcome.model,
-        FitLogistic(table, feature_columns, classes, train_labels, train_rows, plan, options, cancelled, report));
+    AMP_ASSIGN_OR_RETURN(outcome.model, FitLogistic(table, feature_columns, classes, train_labels, train_rows, plan,
+                                                    options, cancelled, report));
   } else if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm) {
     AMP_ASSIGN_OR_RETURN(outcome.model, FitXgboost(table, feature_columns, target, classes, train_labels, train_rows,
                                                    plan, options, cancelled, report, &outcome.notes));

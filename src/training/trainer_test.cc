@@ -530,7 +530,6 @@ TEST(TrainerTest, AClassWithoutTrainingRowsIsFailedPrecondition) {
   EXPECT_EQ(outcome->model->signature().classes, std::vector<std::string>({"high", "low", "rare"}));
 }
 
-
 // y depends on the weekday of `when` (weekends +10), and rows where `x` is missing have y 20 higher: a linear model
 // can only learn both through the date parts and the missing indicator.
 TEST(TrainerTest, DatePartsAndInformativeMissingnessAreLearnedAndReported) {
@@ -538,8 +537,8 @@ TEST(TrainerTest, DatePartsAndInformativeMissingnessAreLearnedAndReported) {
   data::Column y{"y", data::ColumnType::kNumeric, {}, {}, {}};
   data::Column x{"x", data::ColumnType::kNumeric, {}, {}, {}};
   data::Column when{"when", data::ColumnType::kCategorical, {}, {}, {}};
-  for (int day = 1; day <= 28; ++day) when.categories.push_back("2024-02-" + std::string(day < 10 ? "0" : "") +
-                                                                std::to_string(day));
+  for (int day = 1; day <= 28; ++day)
+    when.categories.push_back("2024-02-" + std::string(day < 10 ? "0" : "") + std::to_string(day));
   const int64_t rows = 400;
   for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
     const auto code = static_cast<int32_t>(rng() % 28);
@@ -607,8 +606,10 @@ TEST(TrainerTest, ReportCountsMissingTargetsDuplicatesAndLeaks) {
   columns.push_back(leak);
   for (data::Column& column : columns) {
     for (size_t row : {60u, 61u}) {
-      if (data::IsNumberLike(column.type)) column.numbers[row] = column.numbers[50];
-      else column.codes[row] = column.codes[50];
+      if (data::IsNumberLike(column.type))
+        column.numbers[row] = column.numbers[50];
+      else
+        column.codes[row] = column.codes[50];
     }
   }
   data::Table table(200, columns);
