@@ -246,7 +246,8 @@ namespace {
 
 std::string UnseenToOtherWarning(size_t row_idx, std::string_view feature, std::string_view category) {
   return "row " + std::to_string(row_idx) + ": feature '" + std::string(feature) +
-         "' has a category unseen in training ('" + core::ShortenForMessage(category, 64) + "'); encoded as other";
+         "' has a category that is rare or unseen in training ('" + core::ShortenForMessage(category, 64) +
+         "'); encoded as other";
 }
 
 std::string NotADateWarning(size_t row_idx, std::string_view feature, std::string_view text) {
@@ -335,8 +336,7 @@ void Pipeline::EncodeFeatureInto(size_t feature_idx, const FeatureValue& value, 
     if (it != transform.categories.end() && *it == value.text) {
       out[it - transform.categories.begin()] = T{1};
     } else if (transform.other_bucket) {
-      // A rare training level lands here silently; only a category never seen in training is worth a note, but
-      // the pipeline no longer knows the rare levels' names, so every non-column category is noted as unseen.
+      // The pipeline keeps no names of the rare training levels, so one note covers rare and unseen categories.
       out[transform.categories.size()] = T{1};
       if (notes != nullptr) {
         notes->Warn([&] { return UnseenToOtherWarning(row_idx, transform.feature.name, value.text); });
