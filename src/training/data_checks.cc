@@ -4,7 +4,6 @@
 #include <bit>
 #include <cmath>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 namespace amp::training {
@@ -50,48 +49,89 @@ std::optional<data::LeakFinding> Finding(const data::Column& feature, std::strin
   return data::LeakFinding{feature.name, std::move(measure), value};
 }
 
-double Quantile(const std::vector<double>& sorted, double q) {
-  const double position = q * static_cast<double>(sorted.size() - 1);
+// numpy's linear-interpolation percentile, by selection rather than a sort (linear time: this runs on every
+// numeric feature of every training job). Reorders `values`.
+double Quantile(std::vector<double>& values, double q) {
+  const double position = q * static_cast<double>(values.size() - 1);
   const auto lower = static_cast<size_t>(std::floor(position));
-  const size_t upper = std::min(lower + 1, sorted.size() - 1);
-  const double fraction = position - static_cast<double>(lower);
-  return sorted[lower] + (sorted[upper] - sorted[lower]) * fraction;
+  const auto lower_it = values.begin() + static_cast<std::ptrdiff_t>(lower);
+  std::nth_element(values.begin(), lower_it, values.end());
+  const double lower_value = *lower_it;
+  if (lower + 1 >= values.size()) return lower_value;
+  const double upper_value = *std::min_element(lower_it + 1, values.end());  // the next order statistic
+  return lower_value + (upper_value - lower_value) * (position - static_cast<double>(lower));
 }
 
 }  // namespace
 
 int64_t CountDuplicateRows(const data::Table& table) {
-  std::unordered_map<uint64_t, std::vector<int64_t>> seen;  // row hash -> earlier rows with it
-  int64_t duplicates = 0;
+  // Hash every row column by column (cache-friendly), sort (hash, row) pairs, and compare cells only within runs of
+  // equal hashes: linear memory and n log n time, without a node per row.
+  const auto row_count = static_cast<size_t>(table.row_count());
   const std::vector<data::Column>& columns = table.columns();
-  for (int64_t row_idx = 0; row_idx < table.row_count(); ++row_idx) {
-    const auto row = static_cast<size_t>(row_idx);
-    uint64_t hash = 1469598103934665603ULL;
-    for (const data::Column& column : columns) hash = (hash ^ CellKey(column, row)) * 1099511628211ULL;
-    std::vector<int64_t>& bucket = seen[hash];
-    bool duplicate = false;
-    for (int64_t earlier : bucket) {
-      duplicate = std::all_of(columns.begin(), columns.end(), [&](const data::Column& column) {
-        return CellKey(column, static_cast<size_t>(earlier)) == CellKey(column, row);
-      });
-      if (duplicate) break;
-    }
-    if (duplicate) {
-      ++duplicates;
+  std::vector<std::pair<uint64_t, int64_t>> hashed(row_count);
+  for (size_t row = 0; row < row_count; ++row) hashed[row] = {1469598103934665603ULL, static_cast<int64_t>(row)};
+  auto mix = [](uint64_t hash, uint64_t key) {
+    hash = (hash ^ key) * 1099511628211ULL;
+    return hash ^ (hash >> 29);
+  };
+  for (const data::Column& column : columns) {
+    if (data::IsNumberLike(column.type)) {  // the type test hoisted out of the row loop
+      for (size_t row = 0; row < row_count; ++row) hashed[row].first = mix(hashed[row].first, CellKey(column, row));
     } else {
-      bucket.push_back(row_idx);
+      for (size_t row = 0; row < row_count; ++row) {
+        hashed[row].first = mix(hashed[row].first, static_cast<uint64_t>(static_cast<int64_t>(column.codes[row])));
+      }
     }
+  }
+  std::sort(hashed.begin(), hashed.end());
+  auto same_row = [&](int64_t a, int64_t b) {
+    return std::all_of(columns.begin(), columns.end(), [&](const data::Column& column) {
+      return CellKey(column, static_cast<size_t>(a)) == CellKey(column, static_cast<size_t>(b));
+    });
+  };
+  int64_t duplicates = 0;
+  std::vector<int64_t> distinct;  // the distinct rows of the current run of equal hashes
+  for (size_t begin = 0; begin < row_count;) {
+    size_t end = begin + 1;
+    while (end < row_count && hashed[end].first == hashed[begin].first) ++end;
+    distinct.clear();
+    for (size_t idx = begin; idx < end; ++idx) {  // rows ascend within a run, so the earliest is kept
+      const int64_t row = hashed[idx].second;
+      if (std::any_of(distinct.begin(), distinct.end(), [&](int64_t kept) { return same_row(kept, row); })) {
+        ++duplicates;
+      } else {
+        distinct.push_back(row);
+      }
+    }
+    begin = end;
   }
   return duplicates;
 }
 
 std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const data::Column& target, ml::Task task,
-                                          std::span<const int64_t> rows, std::span<const int32_t> labels) {
-  if (static_cast<int64_t>(rows.size()) < kMinRowsForChecks) return std::nullopt;
+                                          std::span<const int64_t> all_rows, std::span<const int32_t> all_labels) {
+  if (static_cast<int64_t>(all_rows.size()) < kMinRowsForChecks) return std::nullopt;
+  // Evenly spaced rows beyond kMaxCheckRows: a near-perfect association shows as well in a large sample.
+  std::vector<int64_t> sampled_rows;
+  std::vector<int32_t> sampled_labels;
+  std::span<const int64_t> rows = all_rows;
+  std::span<const int32_t> labels = all_labels;
+  if (static_cast<int64_t>(all_rows.size()) > kMaxCheckRows) {
+    const size_t step = (all_rows.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
+    for (size_t pos = 0; pos < all_rows.size(); pos += step) {
+      sampled_rows.push_back(all_rows[pos]);
+      if (!all_labels.empty()) sampled_labels.push_back(all_labels[pos]);
+    }
+    rows = sampled_rows;
+    labels = sampled_labels;
+  }
   const bool classification = ml::IsClassification(task);
   const bool number = data::IsNumberLike(feature.type);
   if (number && (!classification || task == ml::Task::kBinaryClassification)) {
     std::vector<double> x, y;
+    x.reserve(rows.size());
+    y.reserve(rows.size());
     for (size_t pos = 0; pos < rows.size(); ++pos) {
       const double value = feature.numbers[static_cast<size_t>(rows[pos])];
       if (std::isnan(value)) continue;
@@ -151,9 +191,14 @@ std::optional<data::OutlierFinding> FindOutliers(const data::Column& feature, st
     if (!std::isnan(value)) values.push_back(value);
   }
   if (static_cast<int64_t>(values.size()) < kMinRowsForChecks) return std::nullopt;
-  std::sort(values.begin(), values.end());
-  const double q1 = Quantile(values, 0.25);
-  const double q3 = Quantile(values, 0.75);
+  std::vector<double> sample;  // the quartiles from evenly spaced values beyond kMaxCheckRows; the count from all
+  if (static_cast<int64_t>(values.size()) > kMaxCheckRows) {
+    const size_t step = (values.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
+    for (size_t pos = 0; pos < values.size(); pos += step) sample.push_back(values[pos]);
+  }
+  std::vector<double>& quartile_values = sample.empty() ? values : sample;
+  const double q1 = Quantile(quartile_values, 0.25);
+  const double q3 = Quantile(quartile_values, 0.75);
   const double iqr = q3 - q1;
   if (!(iqr > 0.0) || !std::isfinite(iqr)) return std::nullopt;
   data::OutlierFinding finding{feature.name, 0, q1 - data::kOutlierIqrMultiple * iqr,

@@ -13,8 +13,10 @@
 
 namespace amp::training {
 
-// The checks below say nothing about fewer rows than this.
+// The checks below say nothing about fewer rows than this. Leaks and quartiles are measured on at most
+// kMaxCheckRows evenly spaced rows (outliers are then counted over all of them), so a big table costs little.
 inline constexpr int64_t kMinRowsForChecks = 10;
+inline constexpr int64_t kMaxCheckRows = 100000;
 
 // Rows equal in every column of `table` (missing equals missing) to an earlier row.
 int64_t CountDuplicateRows(const data::Table& table);
