@@ -144,11 +144,29 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
         if (tag.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "an array of strings");
         request->model_tags->emplace_back(text);
       }
+    } else if (key == "allow_personal_data") {
+      // true (every column flagged as personal data), false, or the names of the flagged columns to allow.
+      bool all = false;
+      simdjson::dom::array columns;
+      if (value.get_bool().get(all) == simdjson::SUCCESS) {
+        request->allow_personal_data_all = all;
+        continue;
+      }
+      if (value.get_array().get(columns) != simdjson::SUCCESS) {
+        return field_error(key, "true, false or an array of column names");
+      }
+      for (simdjson::dom::element column : columns) {
+        std::string_view name;
+        if (column.get_string().get(name) != simdjson::SUCCESS) {
+          return field_error(key, "true, false or an array of column names");
+        }
+        request->allow_personal_data.emplace_back(name);
+      }
     } else {
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
                                "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
-                               "time_budget_seconds, callback_url, description, owner, tags");
+                               "time_budget_seconds, callback_url, description, owner, tags, allow_personal_data");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");

@@ -1,5 +1,7 @@
 #include "api/record_json.h"
 
+#include "data/cleaning_report.h"
+
 namespace amp::api {
 
 void WriteDataset(JsonWriter& writer, const storage::DatasetRecord& dataset) {
@@ -61,6 +63,10 @@ void WriteDataset(JsonWriter& writer, const storage::DatasetRecord& dataset) {
     writer.EndObject();
   }
   writer.EndArray();
+  // What training would do with each column (roles, exclusions and why), from the profile alone.
+  const std::string report = data::CleaningReportToJson(data::DatasetCleaningReport(dataset.summary));
+  writer.Key("cleaning_report");
+  writer.RawValue(report.data(), report.size(), rapidjson::kObjectType);
   writer.EndObject();
 }
 
@@ -148,6 +154,10 @@ void WriteVersionFields(JsonWriter& writer, const storage::VersionRecord& versio
   writer.Key("size_bytes");
   writer.Int64(version.artifact_size_bytes);
   writer.EndObject();
+  if (!version.cleaning_report_json.empty()) {  // a JSON object written by data::CleaningReportToJson
+    writer.Key("cleaning_report");
+    writer.RawValue(version.cleaning_report_json.data(), version.cleaning_report_json.size(), rapidjson::kObjectType);
+  }
 }
 
 void WriteVersion(JsonWriter& writer, const storage::VersionRecord& version) {
@@ -224,6 +234,15 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
   if (!job.resubmitted_from.empty()) {
     writer.Key("resubmitted_from");
     WriteString(writer, job.resubmitted_from);
+  }
+  if (job.request.allow_personal_data_all) {
+    writer.Key("allow_personal_data");
+    writer.Bool(true);
+  } else if (!job.request.allow_personal_data.empty()) {
+    writer.Key("allow_personal_data");
+    writer.StartArray();
+    for (const std::string& column : job.request.allow_personal_data) WriteString(writer, column);
+    writer.EndArray();
   }
   writer.Key("progress");
   WriteString(writer, job.progress);

@@ -238,6 +238,7 @@ struct TrainOptions {
   std::string description;
   std::string owner;
   std::vector<std::string> tags;
+  std::vector<std::string> allow_personal_data;  // column names, or "all"
   bool wait = false;
   int timeout_seconds = 3600;
 };
@@ -317,6 +318,18 @@ int Train(const CommonOptions& common, const TrainOptions& options) {
   if (!options.description.empty()) body += ",\"description\":" + JsonQuote(options.description);
   if (!options.owner.empty()) body += ",\"owner\":" + JsonQuote(options.owner);
   if (!options.tags.empty()) body += ",\"tags\":" + JsonStringArray(options.tags);
+  if (!options.allow_personal_data.empty()) {
+    const bool all = options.allow_personal_data.size() == 1 && options.allow_personal_data[0] == "all";
+    body += ",\"allow_personal_data\":";
+    if (all) {
+      body += "true";
+    } else {
+      body += "[";
+      for (size_t idx = 0; idx < options.allow_personal_data.size(); ++idx)
+        body += (idx ? "," : "") + JsonQuote(options.allow_personal_data[idx]);
+      body += "]";
+    }
+  }
   body += "}";
   // Without --model the model is named after the dataset.
   const std::string model = options.model.empty() ? options.dataset : options.model;
@@ -775,6 +788,10 @@ void AddClientCommands(CLI::App& app, std::function<int()>* action) {
     train->add_option("--description", options->description, "Set the model's description");
     train->add_option("--owner", options->owner, "Set the model's owner");
     train->add_option("--tag", options->tags, "Set the model's tags (repeat for several)");
+    train->add_option("--allow-personal-data", options->allow_personal_data,
+                      "Columns flagged as personal or payment data that training may use (comma-separated), or "
+                      "'all' (default: none; they are excluded)")
+        ->delimiter(',');
     train->add_flag("--wait", options->wait,
                     "Wait for the job to finish and print its outcome (a search always waits)");
     train->add_option("--timeout", options->timeout_seconds, "Seconds to wait with --wait (default 3600)");

@@ -3,6 +3,12 @@
 // no scaling at all for models that only compare values (trees). Categorical features: most-frequent imputation,
 // then one-hot over the categories seen in training (sorted); an unseen category encodes as all zeros. Fitted on the
 // training rows only. Immutable after Fit; thread-safe.
+// Beyond that plain form (docs/data-preparation.md): a number-like or date feature may carry a missing-indicator
+// column (1 where the value is missing); a categorical feature with more levels than FitOptions::max_levels, or with
+// rare levels, gets an "other" column that also takes categories unseen in training; a date feature (a text
+// column whose values data::ParseDateTime reads) encodes as numeric year, month, day, weekday (and hour) columns.
+// Transforms with any of these are "extended" and are encoded one value at a time by EncodeFeature, the one code
+// path training and serving share.
 // With standardization the training mean of every encoded column is known (0 for standardized numbers,
 // category_means for one-hot columns), which is what linear explanations measure contributions against.
 #pragma once
@@ -29,6 +35,20 @@ enum class NumberScaling { kStandardize, kNone };
 std::string MissingValueWarning(size_t row_idx, std::string_view feature);
 std::string UnseenCategoryWarning(size_t row_idx, std::string_view feature, std::string_view category);
 
+// One numeric column of a date feature: the part ("year", "month", "day", "weekday", "hour"), imputed, centered and
+// scaled as a number is; `mean` is the training mean of the encoded column (for explanations).
+struct DatePart {
+  std::string part;
+  double impute_value = 0.0;
+  double center = 0.0;
+  double scale = 1.0;
+  double mean = 0.0;
+  bool operator==(const DatePart&) const = default;
+};
+
+// The date part names in encoding order.
+const std::vector<std::string>& DatePartNames();
+
 struct FeatureTransform {
   FeatureSpec feature;
   // Number-like features: z = (value - center) / scale, with missing values replaced by impute_value first (NaN for
@@ -43,6 +63,21 @@ struct FeatureTransform {
   // rows in that category, missing ones counted in impute_category). Empty for artifacts written before it was
   // recorded; readers then assume equal shares.
   std::vector<double> category_means;
+  // Categorical features: one more column after the categories for rare levels and unseen categories, and its
+  // training mean.
+  bool other_bucket = false;
+  double other_mean = 0.0;
+  // Date features (type categorical; values parsed by data::ParseDateTime, an unparseable value counts as missing):
+  // one column per part. Empty for every other feature.
+  std::vector<DatePart> date_parts;
+  // Number-like and date features: one more (last) column, 1 where the value is missing, and its training mean.
+  bool missing_indicator = false;
+  double missing_share = 0.0;
+
+  bool IsDate() const { return !date_parts.empty(); }
+  // False for the plain form (no indicator, no other bucket, no date parts).
+  bool IsExtended() const { return other_bucket || missing_indicator || IsDate(); }
+  int EncodedWidth() const;
 
   bool operator==(const FeatureTransform&) const = default;
 };
@@ -55,6 +90,28 @@ class Pipeline;
 // shape.
 std::vector<std::pair<std::string, double>> ImportanceByFeature(const Pipeline& pipeline,
                                                                 std::span<const double> per_column);
+// How Fit encodes each feature beyond its type. `date` applies to categorical features only; `missing_indicator`
+// to number-like and date features.
+struct FeatureOptions {
+  bool date = false;
+  bool missing_indicator = false;
+};
+
+inline constexpr int kDefaultMaxLevels = 30;
+inline constexpr int64_t kRareLevelRows = 5;
+inline constexpr double kRareLevelShare = 0.01;
+
+struct FitOptions {
+  NumberScaling scaling = NumberScaling::kStandardize;
+  std::vector<FeatureOptions> features;  // one per feature column, or empty for all defaults
+  int max_levels = kDefaultMaxLevels;    // one-hot columns per categorical feature before the "other" column
+};
+
+// Which levels of a categorical feature get their own one-hot column, by their training row counts (`counts[i]` of
+// level i, all > 0) among `row_count` rows: the `max_levels` most frequent (ties to the lower index), minus rare ones
+// (fewer than kRareLevelRows rows and less than kRareLevelShare of the rows). The rest go to the "other" column.
+// At least one level is always kept.
+std::vector<bool> ChooseOneHotLevels(const std::vector<int64_t>& counts, int64_t row_count, int max_levels);
 
 class Pipeline {
  public:
@@ -66,6 +123,10 @@ class Pipeline {
   // feature's mean or standard deviation overflows a double.
   static core::Result<Pipeline> Fit(const data::Table& table, const std::vector<int>& feature_columns,
                                     std::span<const int64_t> rows, NumberScaling scaling = NumberScaling::kStandardize);
+  // The same with per-feature options (options.features empty or one per feature column; InvalidArgument for a
+  // date option on a number-like feature or a date feature without one parseable value in the rows).
+  static core::Result<Pipeline> Fit(const data::Table& table, const std::vector<int>& feature_columns,
+                                    std::span<const int64_t> rows, const FitOptions& options);
 
   // Writes the encoded rows into `out`, column-major, rows.size() x EncodedWidth(). `feature_columns` must be the
   // columns the pipeline was fitted on (same order), possibly of another table with the same schema.
@@ -83,6 +144,18 @@ class Pipeline {
   // it notes something.
   void EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std::span<float> out, PredictionNotes* notes) const;
 
+  // Writes the encoded columns of feature `feature_idx` for `value` (kinds as Model::Predict takes them) into
+  // out[0 .. width of the feature), as doubles. Notes what EncodeRow notes (and a date that does not parse).
+  void EncodeFeature(size_t feature_idx, const FeatureValue& value, size_t row_idx, double* out,
+                     PredictionNotes* notes) const;
+
+  // The training mean of each encoded column of feature `feature_idx` (for extended transforms; the plain form's
+  // means are center and category_means).
+  std::vector<double> EncodedMeans(size_t feature_idx) const;
+
+  // True when some transform is extended (see above).
+  bool HasExtendedTransforms() const;
+
   // The first encoded column of every feature (transforms().size() + 1 entries; the last is EncodedWidth()), to map
   // per-column quantities (e.g. SHAP values) back to features.
   const std::vector<int>& feature_offsets() const { return feature_offsets_; }
@@ -97,7 +170,8 @@ class Pipeline {
   // training standard deviation sqrt(p (1 - p)) of a one-hot column whose category has share p (equal shares when
   // category_means is empty). A weight times it is the weight on the standardized scale.
   std::vector<double> EncodedStdDevs() const;
-  // One name per encoded column: the feature name, or "feature=category" for one-hot columns.
+  // One name per encoded column: the feature name, "feature=category" for one-hot columns, "feature=other" for the
+  // other column, "feature.year" (and so on) for date parts, "feature.missing" for a missing indicator.
   std::vector<std::string> EncodedNames() const;
   const std::vector<FeatureTransform>& transforms() const { return transforms_; }
 
@@ -108,6 +182,9 @@ class Pipeline {
  private:
   // Writes the value of (row pos, encoded column c) to out[pos * row_step + c * column_step]; zeros elsewhere are
   // the caller's.
+  template <typename T>
+  void EncodeFeatureInto(size_t feature_idx, const FeatureValue& value, size_t row_idx, T* out,
+                         PredictionNotes* notes) const;
   template <typename T>
   void EncodeInto(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
                   size_t row_step, size_t column_step, T* out) const;

@@ -703,5 +703,144 @@ TEST(PipelineTest, MalformedJsonIsDataLoss) {
   EXPECT_EQ(good->EncodedWidth(), 3);
 }
 
+TEST(ChooseOneHotLevelsTest, Table) {
+  struct LevelCase {
+    std::vector<int64_t> counts;
+    int64_t rows;
+    int max_levels;
+    std::vector<bool> keep;
+  };
+  const LevelCase cases[] = {
+      {{5, 3, 2}, 10, 30, {true, true, true}},                    // few rows: nothing is rare by share
+      {{500, 300, 4, 196}, 1000, 30, {true, true, false, true}},  // 4 rows, 0.4%: rare
+      {{500, 300, 10, 190}, 1000, 30, {true, true, true, true}},  // 10 rows: not rare (>= 5 rows)
+      {{1, 1, 1}, 1000, 30, {true, false, false}},                // all rare: the first most frequent stays
+      {{4, 9, 9, 7}, 29, 2, {false, true, true, false}},          // the cap: the two most frequent
+      {{9, 9, 9}, 27, 2, {true, true, false}},                    // ties go to the lower index
+      {{3}, 3, 0, {true}},                                        // a cap below one still keeps one
+  };
+  for (const LevelCase& test_case : cases) {
+    EXPECT_EQ(ChooseOneHotLevels(test_case.counts, test_case.rows, test_case.max_levels), test_case.keep);
+  }
+}
+
+TEST(PipelineTest, RareAndCappedLevelsShareTheOtherColumn) {
+  // Levels a (5 rows), b (3), c (1), d (1): with a cap of 2, c and d go to "other"; "zz" was never seen.
+  data::Table table(11, {CategoryColumn("c", {"a", "b", "c", "d", "zz"}, {0, 0, 0, 0, 0, 1, 1, 1, 2, 3, -1})});
+  FitOptions options;
+  options.max_levels = 2;
+  auto pipeline = Pipeline::Fit(table, {0}, AllRows(11), options);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const FeatureTransform& transform = pipeline->transforms()[0];
+  EXPECT_THAT(transform.categories, ElementsAre("a", "b"));
+  EXPECT_TRUE(transform.other_bucket);
+  EXPECT_DOUBLE_EQ(transform.other_mean, 2.0 / 11.0);
+  EXPECT_DOUBLE_EQ(transform.category_means[0], 6.0 / 11.0);  // the missing row is imputed as "a"
+  EXPECT_EQ(pipeline->EncodedWidth(), 3);
+  EXPECT_THAT(pipeline->EncodedNames(), ElementsAre("c=a", "c=b", "c=(other)"));
+  EXPECT_THAT(pipeline->EncodedMeans(0), ElementsAre(6.0 / 11.0, 3.0 / 11.0, 2.0 / 11.0));
+  std::vector<double> encoded;
+  pipeline->Encode(table, {0}, std::vector<int64_t>{0, 5, 8, 9, 10}, &encoded);
+  // Column-major: a, then b, then other.
+  EXPECT_THAT(encoded, ElementsAre(1, 0, 0, 0, 1, /**/ 0, 1, 0, 0, 0, /**/ 0, 0, 1, 1, 0));
+  std::vector<float> row(3);
+  PredictionNotes notes;
+  pipeline->EncodeRow(std::vector<FeatureValue>{FeatureValue::Text("zz")}, 0, row, &notes);
+  EXPECT_THAT(row, ElementsAre(0.0f, 0.0f, 1.0f));
+  ASSERT_EQ(notes.warnings.size(), 1u);
+  EXPECT_THAT(notes.warnings[0], HasSubstr("encoded as other"));
+  // Without the cap every level has a column and there is no other column.
+  auto uncapped = Pipeline::Fit(table, {0}, AllRows(11));
+  ASSERT_TRUE(uncapped.ok());
+  EXPECT_FALSE(uncapped->transforms()[0].other_bucket);
+  EXPECT_EQ(uncapped->EncodedWidth(), 4);
+}
+
+TEST(PipelineTest, MissingIndicatorColumn) {
+  data::Table table(4, {NumberColumn("x", {1.0, kNaN, 3.0, kNaN})});
+  FitOptions options;
+  options.features = {{.date = false, .missing_indicator = true}};
+  auto pipeline = Pipeline::Fit(table, {0}, AllRows(4), options);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  EXPECT_TRUE(pipeline->transforms()[0].missing_indicator);
+  EXPECT_DOUBLE_EQ(pipeline->transforms()[0].missing_share, 0.5);
+  EXPECT_THAT(pipeline->EncodedNames(), ElementsAre("x", "x.missing"));
+  std::vector<double> encoded;
+  pipeline->Encode(table, {0}, AllRows(4), &encoded);
+  // Imputed with the median 2, standardized by mean 2 and std sqrt(0.5); then the indicator column.
+  const double z = 1.0 / std::sqrt(0.5);
+  EXPECT_THAT(encoded, ElementsAre(-z, 0.0, z, 0.0, 0.0, 1.0, 0.0, 1.0));
+  EXPECT_THAT(pipeline->EncodedMeans(0), ElementsAre(0.0, 0.5));
+}
+
+TEST(PipelineTest, DatePartsAreFittedAndEncodedAsNumbers) {
+  // 2024-03-05 is a Tuesday (1), 2023-12-31 a Sunday (6); "soon" does not parse and counts as missing.
+  data::Table table(4, {CategoryColumn("when", {"2024-03-05", "2023-12-31 18:30", "soon"}, {0, 1, 2, -1})});
+  FitOptions options;
+  options.scaling = NumberScaling::kNone;
+  options.features = {{.date = true, .missing_indicator = true}};
+  auto pipeline = Pipeline::Fit(table, {0}, AllRows(4), options);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  const FeatureTransform& transform = pipeline->transforms()[0];
+  ASSERT_EQ(transform.date_parts.size(), 5u);  // a value has a time, so the hour is a part
+  EXPECT_THAT(pipeline->EncodedNames(),
+              ElementsAre("when.year", "when.month", "when.day", "when.weekday", "when.hour", "when.missing"));
+  std::vector<float> encoded;
+  pipeline->EncodeRowMajor(table, {0}, AllRows(4), &encoded);
+  // Medians of two values: year 2023.5, month 7.5, day 18, weekday 3.5, hour 9.
+  EXPECT_THAT(encoded, ElementsAre(2024, 3, 5, 1, 0, 0,         //
+                                   2023, 12, 31, 6, 18, 0,      //
+                                   2023.5, 7.5, 18, 3.5, 9, 1,  //
+                                   2023.5, 7.5, 18, 3.5, 9, 1));
+  // Serving reads the same text the same way, and notes what it could not read.
+  std::vector<float> row(6);
+  PredictionNotes notes;
+  pipeline->EncodeRow(std::vector<FeatureValue>{FeatureValue::Text("2023-12-31 18:30")}, 0, row, &notes);
+  EXPECT_THAT(row, ElementsAre(2023, 12, 31, 6, 18, 0));
+  EXPECT_TRUE(notes.warnings.empty());
+  pipeline->EncodeRow(std::vector<FeatureValue>{FeatureValue::Text("yesterday")}, 3, row, &notes);
+  EXPECT_THAT(row, ElementsAre(2023.5, 7.5, 18, 3.5, 9, 1));
+  ASSERT_EQ(notes.warnings.size(), 1u);
+  EXPECT_THAT(notes.warnings[0], HasSubstr("row 3: feature 'when' is not a date"));
+}
+
+TEST(PipelineTest, DateOptionErrors) {
+  data::Table table(2, {NumberColumn("x", {1.0, 2.0}), CategoryColumn("when", {"never"}, {0, -1})});
+  FitOptions options;
+  options.features = {{.date = true, .missing_indicator = false}, {.date = false, .missing_indicator = false}};
+  EXPECT_THAT(Pipeline::Fit(table, {0, 1}, AllRows(2), options).status().message(), HasSubstr("not text with dates"));
+  options.features = {{.date = false, .missing_indicator = false}, {.date = true, .missing_indicator = false}};
+  EXPECT_THAT(Pipeline::Fit(table, {0, 1}, AllRows(2), options).status().message(),
+              HasSubstr("date feature 'when' has no date"));
+  options.features = {{}};
+  EXPECT_EQ(Pipeline::Fit(table, {0, 1}, AllRows(2), options).status().code(), core::StatusCode::kInvalidArgument);
+}
+
+TEST(PipelineTest, ExtendedTransformsRoundTripThroughJson) {
+  data::Table table(
+      6, {NumberColumn("x", {1.0, kNaN, 3.0, 4.0, kNaN, 6.0}), CategoryColumn("c", {"a", "b", "c"}, {0, 0, 0, 1, 1, 2}),
+          CategoryColumn("when", {"2024-01-01", "2024-02-03T10:00:00Z"}, {0, 1, -1, 0, 1, 0})});
+  FitOptions options;
+  options.max_levels = 2;
+  options.features = {{.date = false, .missing_indicator = true}, {}, {.date = true, .missing_indicator = true}};
+  auto pipeline = Pipeline::Fit(table, {0, 1, 2}, AllRows(6), options);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  EXPECT_TRUE(pipeline->HasExtendedTransforms());
+  auto back = Pipeline::FromJson(pipeline->ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->transforms(), pipeline->transforms());
+  EXPECT_EQ(back->EncodedWidth(), pipeline->EncodedWidth());
+  EXPECT_EQ(back->EncodedWidth(), 2 + 3 + 6);
+  ModelSignature signature;
+  for (const FeatureTransform& transform : back->transforms()) signature.features.push_back(transform.feature);
+  EXPECT_TRUE(back->CheckSignature(signature).ok());
+  // A date transform that also claims categories is refused.
+  std::string broken = pipeline->ToJson();
+  const std::string key = "\"name\":\"when\",\"type\":\"categorical\"";
+  ASSERT_NE(broken.find(key), std::string::npos);
+  broken.replace(broken.find(key), key.size(), "\"name\":\"when\",\"type\":\"numeric\"");
+  EXPECT_EQ(Pipeline::FromJson(broken).status().code(), core::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace amp::ml

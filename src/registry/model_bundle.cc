@@ -112,6 +112,10 @@ std::string EncodeBundle(const storage::ModelRecord& model, const storage::Versi
   writer.Key("code_version");
   WriteString(writer, version.code_version);
   writer.EndObject();
+  if (!version.cleaning_report_json.empty()) {  // a JSON object text written by data::CleaningReportToJson
+    writer.Key("cleaning_report");
+    writer.RawValue(version.cleaning_report_json.data(), version.cleaning_report_json.size(), rapidjson::kObjectType);
+  }
   writer.Key("model_sha256");
   WriteString(writer, storage::Sha256Hex(artifact));
   writer.Key("model_size_bytes");
@@ -175,6 +179,13 @@ core::Result<DecodedBundle> DecodeBundle(std::string_view bytes) {
   AMP_RETURN_IF_ERROR(ReadString(*lineage, "job_id", &version.job_id));
   if (Member(*lineage, "code_version") != nullptr) {  // absent from bundles written before it was recorded
     AMP_RETURN_IF_ERROR(ReadString(*lineage, "code_version", &version.code_version));
+  }
+  if (const rapidjson::Value* report = Member(*manifest, "cleaning_report"); report != nullptr) {
+    if (!report->IsObject()) return Missing("cleaning_report");
+    rapidjson::StringBuffer report_text;
+    Writer report_writer(report_text);
+    report->Accept(report_writer);
+    version.cleaning_report_json.assign(report_text.GetString(), report_text.GetSize());
   }
   AMP_RETURN_IF_ERROR(ReadString(*manifest, "model_sha256", &version.artifact_sha256));
   AMP_RETURN_IF_ERROR(ReadInt(*manifest, "model_size_bytes", &version.artifact_size_bytes));

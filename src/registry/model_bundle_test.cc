@@ -54,6 +54,7 @@ class ModelBundleTest : public ::testing::Test {
     draft.dataset_sha256 = "abc";
     draft.job_id = "job_1";
     draft.code_version = "0.1.0+test";
+    draft.cleaning_report_json = R"({"rows":10,"columns":[{"name":"id","role":"excluded"}],"summary":["x"]})";
     auto version = registry_->PublishVersion("houses", *MakeModel(), draft);
     ASSERT_TRUE(version.ok()) << version.status().ToString();
     version_ = *version;
@@ -90,6 +91,8 @@ TEST_F(ModelBundleTest, RoundTripKeepsTheManifestAndScoresBitForBit) {
   EXPECT_EQ(decoded->version.dataset_id, "ds_1");
   EXPECT_EQ(decoded->version.job_id, "job_1");
   EXPECT_EQ(decoded->version.code_version, "0.1.0+test");
+  EXPECT_EQ(decoded->version.cleaning_report_json, expected.cleaning_report_json);
+  EXPECT_FALSE(expected.cleaning_report_json.empty());
   EXPECT_EQ(decoded->version.artifact_sha256, version_.artifact_sha256);
 
   auto served = registry_->LoadModel(version_);

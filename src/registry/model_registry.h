@@ -41,6 +41,7 @@ struct VersionDraft {
   std::vector<storage::LeaderboardEntry> leaderboard;  // the search that chose the model, best first
   std::string code_version;      // the code that trained it (core::CodeVersion() for AMP's own training)
   ModelMetadataUpdate metadata;  // applied to the model (created or existing) before the version is recorded
+  std::string cleaning_report_json;  // data::CleaningReportToJson of the training run; may be empty
 };
 
 // Filters for ListModels; empty fields match every model.

@@ -80,6 +80,9 @@ struct VersionRecord {
   int64_t artifact_size_bytes = 0;
   // The search that chose this model (empty for a plain training run), best first.
   std::vector<LeaderboardEntry> leaderboard;
+  // What data preparation found and decided (data::CleaningReportToJson: a JSON object text); empty for versions
+  // trained before it was recorded.
+  std::string cleaning_report_json;
 };
 
 // An alias ("production", "staging", any name) points a model's name at one of its versions; moving it is how a
@@ -131,6 +134,10 @@ struct TrainRequest {
   std::string model_description{};
   std::string model_owner{};
   std::optional<std::vector<std::string>> model_tags{};
+  // Columns flagged as personal or payment data (data/pii_detector.h) that training may use anyway: all of them,
+  // or the ones named. Any other flagged column is excluded (data/column_roles.h).
+  bool allow_personal_data_all = false;
+  std::vector<std::string> allow_personal_data;
 };
 
 // Where a running job is, for GET /v1/jobs/{id}: the phase and, during a search, the trial counts.

@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 8> kMigrations = {
+constexpr std::array<const char*, 9> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -160,6 +160,12 @@ ALTER TABLE api_keys ADD COLUMN max_dataset_bytes INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE api_keys ADD COLUMN max_dataset_rows INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE api_keys ADD COLUMN max_training_jobs INTEGER NOT NULL DEFAULT -1;
 )sql",
+    // Data preparation: the cleaning report of a version and the personal-data columns a train request allows.
+    R"sql(
+ALTER TABLE model_versions ADD COLUMN cleaning_report_json TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN allow_personal_data_all INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN allow_personal_data_json TEXT NOT NULL DEFAULT '[]';
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -280,7 +286,8 @@ AuditRecord ReadAudit(const Statement& stmt) {
 constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
     "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json, "
-    "code_version, feature_importance_json";
+    "code_version, feature_importance_json, "
+    "cleaning_report_json";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -302,6 +309,7 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   record.artifact_size_bytes = stmt.Int(14);
   AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(15)));
   record.code_version = stmt.Text(16);
+  record.cleaning_report_json = stmt.Text(18);
   return record;
 }
 
@@ -309,7 +317,7 @@ constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
     "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
     "task, options_json, progress_json, leaderboard_json, callback_url, model_description, model_owner, "
-    "model_tags_json";
+    "model_tags_json, allow_personal_data_all, allow_personal_data_json";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -341,6 +349,8 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   if (std::string tags = stmt.Text(23); !tags.empty()) {
     AMP_ASSIGN_OR_RETURN(record.request.model_tags, DecodeStringList(tags));
   }
+  record.request.allow_personal_data_all = stmt.Int(24) != 0;
+  AMP_ASSIGN_OR_RETURN(record.request.allow_personal_data, DecodeStringList(stmt.Text(25)));
   return record;
 }
 
@@ -518,7 +528,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
                        ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
                        " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) RETURNING version")
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -538,6 +548,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(16, EncodeLeaderboard(record.leaderboard));
   stmt.Bind(17, record.code_version);
   stmt.Bind(18, EncodeFeatureImportance(record.feature_importance));
+  stmt.Bind(19, record.cleaning_report_json);
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
@@ -780,7 +791,7 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-                       " ?19, ?20, ?21, ?22, ?23, ?24)")
+                       " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
@@ -807,6 +818,8 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   stmt.Bind(22, record.request.model_description);
   stmt.Bind(23, record.request.model_owner);
   stmt.Bind(24, record.request.model_tags ? EncodeStringList(*record.request.model_tags) : std::string());
+  stmt.Bind(25, static_cast<int64_t>(record.request.allow_personal_data_all ? 1 : 0));
+  stmt.Bind(26, EncodeStringList(record.request.allow_personal_data));
   return stmt.Run();
 }
 

@@ -108,6 +108,7 @@ VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
   record.artifact_size_bytes = 4096;
   record.leaderboard = {{1, "xgboost_regressor", {{"max_depth", 3}}, "rmse", 0.25, 0.01, 1.5},
                         {2, "linear_regression", {{"l2", 1}}, "rmse", 0.5, 0.02, 0.1}};
+  record.cleaning_report_json = R"({"rows":10,"summary":["Column 'id' is excluded."]})";
   return record;
 }
 
@@ -121,6 +122,8 @@ JobRecord MakeJob(std::string id, int64_t created_at) {
   record.request.algorithm = "linear_regression";
   record.request.task = "multiclass_classification";
   record.request.features = {"area", "rooms"};
+  record.request.allow_personal_data_all = created_at % 2 == 0;
+  record.request.allow_personal_data = {"email", "it's"};
   record.request.params = {{"l2", 0.5}};
   record.request.search.method = "grid";
   record.request.search.space = {{"l2", {0.1, 1, 10}}};
@@ -152,6 +155,7 @@ void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int6
   EXPECT_EQ(got.artifact_sha256, want.artifact_sha256);
   EXPECT_EQ(got.artifact_size_bytes, want.artifact_size_bytes);
   EXPECT_EQ(got.leaderboard, want.leaderboard);
+  EXPECT_EQ(got.cleaning_report_json, want.cleaning_report_json);
 }
 
 void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
@@ -162,6 +166,8 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.request.target, want.request.target);
   EXPECT_EQ(got.request.algorithm, want.request.algorithm);
   EXPECT_EQ(got.request.task, want.request.task);
+  EXPECT_EQ(got.request.allow_personal_data_all, want.request.allow_personal_data_all);
+  EXPECT_EQ(got.request.allow_personal_data, want.request.allow_personal_data);
   EXPECT_EQ(got.request.features, want.request.features);
   EXPECT_EQ(got.request.params, want.request.params);
   EXPECT_EQ(got.created_at_micros, want.created_at_micros);

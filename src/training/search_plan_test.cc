@@ -95,7 +95,7 @@ TEST(SearchPlanTest, RefusesBeforeAnyWork) {
        HouseSchema(), "unknown parameter 'l2' for auto"},
       {"auto with a space", with(Request("price", "auto"), [](auto& r) { r.search.space["l2"] = {1}; }), HouseSchema(),
        "auto chooses its own search space"},
-      {"auto on an empty table", Request("price", "auto"), HouseSchema(0), "no row has a value for the target"},
+      {"auto on an empty table", Request("price", "auto"), HouseSchema(0), "has no value in any row"},
       {"auto with fewer rows than folds", Request("price", "auto"), HouseSchema(5), "needs at least 5 training rows"},
       {"auto with an unknown target", Request("nope", "auto"), HouseSchema(), "target column 'nope'"},
   };

@@ -374,7 +374,64 @@ core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const
         "with l1_ratio < 1");
   }
 
-  AMP_RETURN_IF_ERROR(ResolveFeatures(request, schema, target.name, plan));
+  data::PersonalDataAllowance allowance;
+  allowance.all = request.allow_personal_data_all;
+  for (const std::string& name : request.allow_personal_data) {
+    if (schema.FindColumn(name) < 0) {
+      return core::FailedPrecondition("allow_personal_data names '" + name + "', which is not a column of the dataset");
+    }
+    allowance.columns.insert(name);
+  }
+  plan.columns = data::DecideColumnRoles(schema, target.name, allowance);
+  std::set<std::string> seen;
+  if (request.features.empty()) {
+    for (const data::ColumnRoleDecision& column : plan.columns) {
+      if (column.role == data::ColumnRole::kExcluded) continue;
+      plan.features.push_back({column.name, column.type});
+      plan.feature_roles.push_back(column.role);
+    }
+  } else {
+    for (const std::string& name : request.features) {
+      int column_idx = schema.FindColumn(name);
+      if (column_idx < 0) return core::FailedPrecondition("feature column '" + name + "' is not in the dataset");
+      if (name == target.name) return core::FailedPrecondition("the target '" + name + "' cannot also be a feature");
+      if (!seen.insert(name).second) return core::FailedPrecondition("feature '" + name + "' is listed twice");
+      data::ColumnRoleDecision& decision = plan.columns[static_cast<size_t>(column_idx)];
+      if (decision.exclusion == data::Exclusion::kPersonalData) {
+        return core::FailedPrecondition("feature '" + name + "' " + decision.reason);
+      }
+      // A listed column is used as asked: an ID-like or constant one too (the report still says what it looks
+      // like).
+      const data::ColumnSummary& column = schema.columns[static_cast<size_t>(column_idx)];
+      if (decision.role == data::ColumnRole::kExcluded) {
+        decision.reason = "is used because the request lists it, though it " + decision.reason;
+        decision.exclusion = data::Exclusion::kNone;
+      }
+      decision.role = data::RoleByType(column);
+      plan.features.push_back({column.name, column.type});
+      plan.feature_roles.push_back(decision.role);
+    }
+    for (data::ColumnRoleDecision& decision : plan.columns) {
+      if (decision.role == data::ColumnRole::kExcluded || seen.count(decision.name) > 0) continue;
+      decision.role = data::ColumnRole::kExcluded;
+      decision.exclusion = data::Exclusion::kNotRequested;
+      decision.reason = "is not among the request's features";
+    }
+  }
+  if (plan.features.empty()) {
+    std::string reasons;
+    for (const data::ColumnRoleDecision& column : plan.columns) {
+      if (column.exclusion == data::Exclusion::kTarget) continue;
+      reasons += (reasons.empty() ? "" : "; ") + std::string("'") + column.name + "' " + column.reason;
+    }
+    return core::FailedPrecondition(
+        "no feature columns to train on" +
+        (reasons.empty() ? std::string() : ": every column but the target is excluded (" + reasons + ")"));
+  }
+  if (schema.row_count - target.missing_count < 2) {
+    return core::FailedPrecondition("fewer than 2 rows have a value for the target '" + target.name +
+                                    "'; nothing is left to train on after dropping rows with a missing target");
+  }
   return plan;
 }
 

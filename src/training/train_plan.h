@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "data/column_roles.h"
 #include "data/table.h"
 #include "data/table_summary.h"
 #include "ml/kmeans/kmeans_solver.h"
@@ -25,6 +26,9 @@ struct TrainPlan {
   ml::Task task = ml::Task::kRegression;
   data::ColumnSpec target;
   std::vector<data::ColumnSpec> features;
+  std::vector<data::ColumnRole> feature_roles;  // one per feature: numeric, boolean, categorical or datetime
+  // The role of every dataset column (excluded ones with the reason), for the cleaning report.
+  std::vector<data::ColumnRoleDecision> columns;
   double l2 = 0.0;              // linear_regression (ridge, closed form)
   ml::ElasticNetParams elastic_net;  // linear_regression with alpha > 0 (lasso / elastic net, coordinate descent)
   ml::LogisticParams logistic;  // logistic_regression
@@ -71,11 +75,14 @@ const std::vector<std::string>& SupportedAlgorithms();
 //                        by inertia kept), max_iter (300 Lloyd steps), tol (1e-4, relative to the mean column
 //                        variance as scikit-learn's); features are standardized (numbers) and one-hot encoded
 //                        (categories) first, so distances weigh every feature alike.
-// FailedPrecondition (naming the problem) for: an unknown algorithm, a clustering request with a target or with
-// another algorithm than kmeans, an unknown or out-of-range parameter, a target
-// that is not a column, DetectTask's refusals (a regression target that is text, a classification target with one
-// class, ...), an algorithm that does not do the task, a feature that is not a column or is the target, a repeated
-// feature, no features left.
+// Features: the request's `features`, else every column data::DecideColumnRoles does not exclude (ID-like, free
+// text, constant, empty, personal data). A column flagged as personal or payment data is used only when the
+// request allows it (allow_personal_data_all, or its name in allow_personal_data), also when listed explicitly.
+// FailedPrecondition (naming the problem) for: an unknown algorithm, an unknown or out-of-range parameter, a target
+// that is not a column, fewer than 2 rows with a target value, DetectTask's refusals (a regression target that is
+// text, a classification target with one class, ...), an algorithm that does not do the task, a feature that is not
+// a column or is the target, a repeated feature, a listed feature that is personal data not allowed, an allowed
+// personal-data column that is not a column, no features left (with every excluded column and why).
 core::Result<TrainPlan> PlanTraining(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 // Checks one parameter of `algorithm` (a supported one) against the table PlanTraining uses: FailedPrecondition

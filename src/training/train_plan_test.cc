@@ -251,7 +251,13 @@ TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
   EXPECT_EQ(plan->target.type, data::ColumnType::kNumeric);
   std::vector<std::string> names;
   for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
-  EXPECT_THAT(names, ElementsAre("sqft", "city", "garage", "age", "country"));  // schema order
+  // Schema order; "country" has one value in every row, so the default leaves it out and says why.
+  EXPECT_THAT(names, ElementsAre("sqft", "city", "garage", "age"));
+  ASSERT_EQ(plan->columns.size(), 6u);
+  EXPECT_EQ(plan->columns[5].exclusion, data::Exclusion::kConstant);
+  EXPECT_EQ(plan->columns[0].exclusion, data::Exclusion::kTarget);
+  EXPECT_THAT(plan->feature_roles, ElementsAre(data::ColumnRole::kNumeric, data::ColumnRole::kCategorical,
+                                               data::ColumnRole::kBoolean, data::ColumnRole::kNumeric));
   EXPECT_EQ(plan->features[1].type, data::ColumnType::kCategorical);
   EXPECT_EQ(plan->features[2].type, data::ColumnType::kBoolean);
   EXPECT_EQ(plan->l2, 0.0);
@@ -261,7 +267,7 @@ TEST(TrainPlanTest, DefaultsUseEveryOtherColumnAsAFeature) {
 
   std::vector<std::string> loaded;
   for (const data::ColumnSpec& column : plan->ColumnsToLoad()) loaded.push_back(column.name);
-  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age", "country"));
+  EXPECT_THAT(loaded, ElementsAre("price", "sqft", "city", "garage", "age"));
 }
 
 TEST(TrainPlanTest, TheTaskDecidesTheDefaultAlgorithm) {
@@ -315,7 +321,94 @@ TEST(TrainPlanTest, TargetInTheMiddleIsSkippedByDefault) {
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::vector<std::string> names;
   for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
-  EXPECT_THAT(names, ElementsAre("price", "sqft", "city", "garage", "country"));
+  EXPECT_THAT(names, ElementsAre("price", "sqft", "city", "garage"));
+}
+
+data::TableSummary CustomerSchema() {
+  data::TableSummary schema;
+  schema.row_count = 100;
+  auto add = [&](std::string name, data::ColumnType type, int64_t distinct, std::string pii = "",
+                 std::vector<std::string> top = {}) {
+    data::ColumnSummary column;
+    column.name = std::move(name);
+    column.type = type;
+    column.distinct_count = distinct;
+    column.pii = std::move(pii);
+    for (std::string& value : top) column.top_values.push_back({std::move(value), 1});
+    schema.columns.push_back(std::move(column));
+  };
+  add("churned", data::ColumnType::kBoolean, 2, "", {"true", "false"});
+  add("customer_id", data::ColumnType::kInteger, 100);
+  // Shared by households, so not unique enough to be ID-like once allowed.
+  add("email", data::ColumnType::kCategorical, 60, "email", {"a@example.com"});
+  add("phone", data::ColumnType::kCategorical, 40, "phone", {"+44 20 7946 0000"});
+  add("signup", data::ColumnType::kCategorical, 90, "", {"2024-01-05", "2023-11-30"});
+  add("spend", data::ColumnType::kNumeric, 95);
+  return schema;
+}
+
+TEST(TrainPlanTest, PersonalDataIsExcludedUnlessAllowed) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("churned"), CustomerSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::vector<std::string> names;
+  for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
+  EXPECT_THAT(names, ElementsAre("signup", "spend"));
+  EXPECT_THAT(plan->feature_roles, ElementsAre(data::ColumnRole::kDateTime, data::ColumnRole::kNumeric));
+  EXPECT_EQ(plan->columns[1].exclusion, data::Exclusion::kIdLike);
+  EXPECT_EQ(plan->columns[2].exclusion, data::Exclusion::kPersonalData);
+  EXPECT_THAT(plan->columns[2].reason, HasSubstr("allow_personal_data"));
+  EXPECT_EQ(plan->columns[3].exclusion, data::Exclusion::kPersonalData);
+
+  storage::TrainRequest one = Request("churned");
+  one.allow_personal_data = {"phone"};
+  plan = PlanTraining(one, CustomerSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  names.clear();
+  for (const data::ColumnSpec& feature : plan->features) names.push_back(feature.name);
+  EXPECT_THAT(names, ElementsAre("phone", "signup", "spend"));
+
+  storage::TrainRequest all = Request("churned");
+  all.allow_personal_data_all = true;
+  plan = PlanTraining(all, CustomerSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->features.size(), 4u);  // email, phone, signup, spend; the id stays out
+
+  // Listing a personal-data column explicitly is not enough.
+  core::Result<TrainPlan> listed = PlanTraining(Request("churned", {"email", "spend"}), CustomerSchema());
+  EXPECT_EQ(listed.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(listed.status().message(), HasSubstr("feature 'email' looks like personal or payment data (email)"));
+  storage::TrainRequest allowed_listed = Request("churned", {"email", "spend"});
+  allowed_listed.allow_personal_data = {"email"};
+  EXPECT_TRUE(PlanTraining(allowed_listed, CustomerSchema()).ok());
+
+  storage::TrainRequest typo = Request("churned");
+  typo.allow_personal_data = {"e-mail"};
+  EXPECT_THAT(PlanTraining(typo, CustomerSchema()).status().message(),
+              HasSubstr("allow_personal_data names 'e-mail', which is not a column"));
+}
+
+TEST(TrainPlanTest, ListedColumnsAreUsedAsAskedAndTheRestAreNotRequested) {
+  core::Result<TrainPlan> plan = PlanTraining(Request("churned", {"customer_id"}), CustomerSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  EXPECT_EQ(plan->columns[1].role, data::ColumnRole::kNumeric);
+  EXPECT_THAT(plan->columns[1].reason, HasSubstr("request lists it, though it looks like an identifier"));
+  EXPECT_EQ(plan->columns[5].exclusion, data::Exclusion::kNotRequested);
+}
+
+TEST(TrainPlanTest, NothingLeftAfterCleaningIsRefusedWithTheReasons) {
+  data::TableSummary schema = CustomerSchema();
+  schema.columns.erase(schema.columns.begin() + 4, schema.columns.end());  // keep churned, id, email, phone
+  core::Result<TrainPlan> plan = PlanTraining(Request("churned"), schema);
+  EXPECT_EQ(plan.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(plan.status().message(), HasSubstr("no feature columns to train on"));
+  EXPECT_THAT(plan.status().message(), HasSubstr("'customer_id' looks like an identifier"));
+  EXPECT_THAT(plan.status().message(), HasSubstr("'email' looks like personal or payment data"));
+
+  data::TableSummary no_target = HouseSchema();
+  no_target.columns[0].missing_count = 99;  // one row with a price
+  plan = PlanTraining(Request("price"), no_target);
+  EXPECT_EQ(plan.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(plan.status().message(), HasSubstr("fewer than 2 rows have a value for the target 'price'"));
 }
 
 TEST(TrainPlanTest, ExplicitFeaturesKeepTheirOrder) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "ml/kmeans/kmeans_model.h"
@@ -18,6 +19,7 @@
 #include "ml/xgboost/xgboost_model.h"
 #include "training/classification_metrics.h"
 #include "training/cross_validation.h"
+#include "training/data_checks.h"
 #include "training/holdout_split.h"
 #include "training/regression_metrics.h"
 #include "training/target_classes.h"
@@ -60,10 +62,11 @@ using Report = std::function<void(std::string_view)>;
 // Fits the standardizing pipeline on the training rows and encodes them into `design` (column-major), for the
 // linear families.
 core::Result<ml::Pipeline> FitStandardizedDesign(const data::Table& table, const std::vector<int>& feature_columns,
-                                                 const std::vector<int64_t>& train_rows, const Report& report,
-                                                 std::vector<double>* design) {
+                                                 const std::vector<int64_t>& train_rows, ml::FitOptions options,
+                                                 const Report& report, std::vector<double>* design) {
   report("fitting the preprocessing pipeline");
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows);
+  options.scaling = ml::NumberScaling::kStandardize;
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, options);
   if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   pipeline->Encode(table, feature_columns, train_rows, design);
   return pipeline;
@@ -73,11 +76,12 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
                                                          const std::vector<int>& feature_columns,
                                                          const data::Column& target,
                                                          const std::vector<int64_t>& train_rows, const TrainPlan& plan,
+                                                         const ml::FitOptions& options,
                                                          const std::atomic<bool>& cancelled, const Report& report,
                                                          std::vector<std::string>* notes) {
   std::vector<double> design;
   AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
-                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
+                       FitStandardizedDesign(table, feature_columns, train_rows, options, report, &design));
   std::vector<double> y;
   y.reserve(train_rows.size());
   for (int64_t row_idx : train_rows) y.push_back(target.numbers[static_cast<size_t>(row_idx)]);
@@ -110,10 +114,10 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
 core::Result<std::shared_ptr<const ml::Model>> FitLogistic(
     const data::Table& table, const std::vector<int>& feature_columns, const TargetClasses& classes,
     const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows, const TrainPlan& plan,
-    const std::atomic<bool>& cancelled, const Report& report) {
+    const ml::FitOptions& options, const std::atomic<bool>& cancelled, const Report& report) {
   std::vector<double> design;
   AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
-                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
+                       FitStandardizedDesign(table, feature_columns, train_rows, options, report, &design));
   if (cancelled) return core::Cancelled("training was cancelled");
 
   report("fitting the logistic regression");
@@ -159,11 +163,12 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
 core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
     const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
     const TargetClasses& classes, const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows,
-    const TrainPlan& plan, const std::atomic<bool>& cancelled, const Report& report,
+    const TrainPlan& plan, ml::FitOptions options, const std::atomic<bool>& cancelled, const Report& report,
     const RoundCallback& round_callback, std::vector<std::string>* notes) {
   report("fitting the preprocessing pipeline");
   // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
-  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, ml::NumberScaling::kNone);
+  options.scaling = ml::NumberScaling::kNone;
+  auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, options);
   if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
   ml::BoosterParams params = plan.boosting;
   params.seed = plan.seed;
@@ -260,7 +265,7 @@ core::Result<TrainingOutcome> TrainClustering(const data::Table& table, const st
   }
   std::vector<double> design;
   AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
-                       FitStandardizedDesign(table, feature_columns, train_rows, report, &design));
+                       FitStandardizedDesign(table, feature_columns, train_rows, ml::FitOptions{}, report, &design));
   if (cancelled) return core::Cancelled("training was cancelled");
   // The solver reads rows: transpose the column-major design.
   const auto rows = static_cast<int64_t>(train_rows.size());
@@ -303,6 +308,73 @@ core::Result<TrainingOutcome> TrainClustering(const data::Table& table, const st
   return outcome;
 }
 
+// The pipeline options the plan's roles and the training part call for: date parts for date features, and a
+// missing-value indicator for number-like and date features whose missingness MissingnessIsInformative (on the
+// training rows). Records the indicators in `cleaning`.
+ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>& feature_columns,
+                               const data::Column& target, const TrainPlan& plan,
+                               const std::vector<int64_t>& train_rows, const std::vector<int32_t>& train_labels,
+                               const TargetClasses& classes, data::CleaningReport* cleaning) {
+  ml::FitOptions options;
+  std::vector<double> train_target;
+  if (!ml::IsClassification(plan.task)) {
+    for (int64_t row_idx : train_rows) train_target.push_back(target.numbers[static_cast<size_t>(row_idx)]);
+  }
+  std::vector<bool> missing_flags;
+  for (size_t feature_idx = 0; feature_idx < feature_columns.size(); ++feature_idx) {
+    const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
+    ml::FeatureOptions feature;
+    const data::ColumnRole role =
+        feature_idx < plan.feature_roles.size() ? plan.feature_roles[feature_idx] : data::ColumnRole::kNumeric;
+    feature.date = role == data::ColumnRole::kDateTime && !data::IsNumberLike(column.type);
+    if (feature.date || data::IsNumberLike(column.type)) {
+      missing_flags.clear();
+      for (int64_t row_idx : train_rows) missing_flags.push_back(column.IsMissing(row_idx));
+      // std::vector<bool> is packed, so the flags are copied into bools the span can view.
+      std::unique_ptr<bool[]> flags(new bool[missing_flags.size()]);
+      for (size_t idx = 0; idx < missing_flags.size(); ++idx) flags[idx] = missing_flags[idx];
+      std::span<const bool> missing(flags.get(), missing_flags.size());
+      feature.missing_indicator =
+          ml::IsClassification(plan.task)
+              ? MissingnessIsInformative(missing, train_labels, static_cast<int>(classes.labels.size()))
+              : MissingnessIsInformative(missing, train_target);
+      if (feature.missing_indicator) cleaning->missing_indicators.push_back(column.name);
+    } else {
+      // The pipeline's own level rule, run here to say in the report which features get an "other" column.
+      std::vector<int64_t> counts(column.categories.size(), 0);
+      for (int64_t row_idx : train_rows) {
+        const int32_t code = column.codes[static_cast<size_t>(row_idx)];
+        if (code >= 0) ++counts[static_cast<size_t>(code)];
+      }
+      std::erase(counts, 0);
+      const std::vector<bool> keep =
+          ml::ChooseOneHotLevels(counts, static_cast<int64_t>(train_rows.size()), options.max_levels);
+      if (std::find(keep.begin(), keep.end(), false) != keep.end()) cleaning->other_buckets.push_back(column.name);
+    }
+    options.features.push_back(feature);
+  }
+  return options;
+}
+
+// The dataset-level findings over the usable rows: duplicates, leaks, outliers, and the plan's column roles.
+void ReportFindings(const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
+                    const TrainPlan& plan, const std::vector<int64_t>& usable_rows, const TargetClasses& classes,
+                    data::CleaningReport* cleaning) {
+  cleaning->has_target = true;
+  cleaning->target = plan.target.name;
+  cleaning->rows = table.row_count();
+  cleaning->columns = plan.columns;
+  cleaning->duplicate_rows = CountDuplicateRows(table);
+  for (int column_idx : feature_columns) {
+    const data::Column& column = table.column(static_cast<size_t>(column_idx));
+    if (auto leak = FindLeak(column, target, plan.task, usable_rows, classes.row_classes)) {
+      cleaning->leaks.push_back(*leak);
+    }
+    if (auto outliers = FindOutliers(column, usable_rows)) cleaning->outliers.push_back(*outliers);
+  }
+}
+
+
 // A table made ready for fitting: the rows with a target, their seeded holdout split and (for a classifier) the
 // class of every row, numbered over all usable rows so every part shares one numbering.
 struct PreparedRows {
@@ -314,9 +386,13 @@ struct PreparedRows {
   std::vector<int32_t> train_labels;
   std::vector<int32_t> holdout_labels;
   std::vector<std::string> notes;
+  ml::FitOptions options;          // how the pipeline encodes each feature (date parts, missing indicators)
+  data::CleaningReport cleaning;  // what preparation found (duplicates, leaks and outliers only if asked)
 };
 
-core::Result<PreparedRows> PrepareRows(const data::Table& table, const TrainPlan& plan) {
+// `report_findings`: also count duplicates and look for leaks and outliers over the usable rows (the cleaning report
+// of a training run; cross-validation, which prepares the same table once per trial, skips them).
+core::Result<PreparedRows> PrepareRows(const data::Table& table, const TrainPlan& plan, bool report_findings) {
   PreparedRows prepared;
   int target_idx = table.FindColumn(plan.target.name);
   if (target_idx < 0) return core::Internal("target column was not loaded");
@@ -365,6 +441,13 @@ core::Result<PreparedRows> PrepareRows(const data::Table& table, const TrainPlan
       }
     }
   }
+  prepared.options = PrepareFeatures(table, prepared.feature_columns, target, plan, prepared.train_rows,
+                                     prepared.train_labels, prepared.classes, &prepared.cleaning);
+  if (report_findings) {
+    ReportFindings(table, prepared.feature_columns, target, plan, usable_rows, prepared.classes, &prepared.cleaning);
+  }
+  prepared.cleaning.rows_missing_target = dropped;
+  prepared.cleaning.rows_used = static_cast<int64_t>(usable_rows.size());
   return prepared;
 }
 
@@ -375,14 +458,16 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
                                                        const std::atomic<bool>& cancelled, const Report& report,
                                                        const RoundCallback& on_round, std::vector<std::string>* notes) {
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
-    return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, cancelled, report);
+    return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, prepared.options,
+                       cancelled, report);
   }
   if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm ||
       plan.algorithm == ml::kRandomForestRegressorAlgorithm || plan.algorithm == ml::kRandomForestClassifierAlgorithm) {
     return FitXgboost(table, prepared.feature_columns, *prepared.target, prepared.classes, labels, rows, plan,
-                      cancelled, report, on_round, notes);
+                      prepared.options, cancelled, report, on_round, notes);
   }
-  return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, cancelled, report, notes);
+  return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, prepared.options, cancelled, report,
+                   notes);
 }
 
 // The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it.
@@ -424,9 +509,10 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
     }
     return TrainClustering(table, feature_columns, plan, cancelled, report);
   }
-  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan));
+  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan, /*report_findings=*/true));
   TrainingOutcome outcome;
   outcome.notes = std::move(prepared.notes);
+  outcome.cleaning_report = std::move(prepared.cleaning);
   outcome.train_rows = static_cast<int64_t>(prepared.train_rows.size());
   outcome.holdout_rows = static_cast<int64_t>(prepared.holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
@@ -445,7 +531,7 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
 
 core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
                                             const std::atomic<bool>& cancelled, const RoundCallback& on_round) {
-  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan));
+  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan, /*report_findings=*/false));
   const std::string metric(PrimaryMetric(plan.task));
   const auto train_count = static_cast<int64_t>(prepared.train_rows.size());
   if (train_count < folds) {

@@ -1,5 +1,7 @@
 // Trainer: fits a model on a typed table by a TrainPlan: drops rows with a missing target, splits a seeded
 // holdout, fits the preprocessing pipeline and the algorithm on the training part only, and scores the holdout.
+// Preparation follows the plan's feature roles (date features become date parts) and adds a missing-value indicator
+// where MissingnessIsInformative says so on the training part; the cleaning report records what it found.
 // A pure computation (no storage); deterministic for the same table and plan. Thread-compatible.
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "data/cleaning_report.h"
 #include "data/table.h"
 #include "ml/model.h"
 #include "training/train_plan.h"
@@ -23,6 +26,7 @@ struct TrainingOutcome {
   int64_t train_rows = 0;
   int64_t holdout_rows = 0;
   std::vector<std::string> notes;  // what a person should know (rows dropped, ...)
+  data::CleaningReport cleaning_report;
 };
 
 using ProgressCallback = std::function<void(std::string_view)>;

@@ -230,7 +230,11 @@ class ClassificationTest(unittest.TestCase):
                       "classification", "--algorithm", "logistic_regression", "--wait")
         self.assertIn("succeeded", trained)
         self.assertRegex(amp("models"), r"iris-cli.*accuracy=")
-        inputs = json.dumps(dict(self.iris_inputs(self.iris_rows[:1])[0], kingdom="plantae"))  # every column
+        # Trained on every column but the constant "kingdom", which data preparation leaves out and reports.
+        version = self.server.http.get(self.server.url + "/v1/models/iris-cli/versions/1", timeout=30).json()
+        self.assertEqual([feature["name"] for feature in version["features"]], self.iris_features)
+        self.assertEqual(version["cleaning_report"]["constant_columns"], ["kingdom"])
+        inputs = json.dumps(self.iris_inputs(self.iris_rows[:1])[0])
         self.assertEqual(amp("predict", "--model", "iris-cli", "--input", inputs).strip(), "setosa")
 
     def test_bad_requests_are_422_before_a_job_starts(self):

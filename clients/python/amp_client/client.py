@@ -90,7 +90,8 @@ class AmpClient:
     # Training jobs.
 
     def train(self, model_name, dataset_id, target, algorithm=None, features=None, params=None, task=None,
-              search=None, cpu_budget=None, time_budget_seconds=None):
+              search=None, cpu_budget=None, time_budget_seconds=None,
+              allow_personal_data=None):
         """Starts training a new version of `model_name`; returns the job (state "queued").
 
         Without `algorithm` the server picks linear_regression for a regression and logistic_regression for a
@@ -99,6 +100,8 @@ class AmpClient:
         "random", "space": {name: [values]}, "trials": n, "folds": k}) searches one algorithm's parameters.
         `dataset_id` may also be a dataset name.
         Clustering (algorithm "kmeans") takes no target: pass None.
+        `allow_personal_data` (True, or a list of column names) lets training use columns the server flagged as
+        personal or payment data, which it otherwise excludes.
         """
         body = {"dataset_id": dataset_id}
         if target is not None:
@@ -117,6 +120,9 @@ class AmpClient:
             body["cpu_budget"] = cpu_budget
         if time_budget_seconds is not None:
             body["time_budget_seconds"] = time_budget_seconds
+        if allow_personal_data is not None:
+            body["allow_personal_data"] = allow_personal_data if isinstance(allow_personal_data, bool) \
+                else list(allow_personal_data)
         return self._request("POST", f"/v1/models/{_quote(model_name)}/train", json=body)
 
     def get_job(self, job_id):

@@ -33,9 +33,18 @@ LinearModel::LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolu
     : signature_(std::move(signature)), pipeline_(std::move(pipeline)), solution_(std::move(solution)) {
   folded_intercept_ = solution_.intercept;
   size_t weight_idx = 0;
-  for (const FeatureTransform& transform : pipeline_.transforms()) {
+  for (size_t feature_idx = 0; feature_idx < pipeline_.transforms().size(); ++feature_idx) {
+    const FeatureTransform& transform = pipeline_.transforms()[feature_idx];
     FoldedFeature folded;
-    if (data::IsNumberLike(transform.feature.type)) {
+    if (transform.IsExtended()) {
+      folded.is_extended = true;
+      folded.is_number = false;
+      const std::vector<double> means = pipeline_.EncodedMeans(feature_idx);
+      for (double mean : means) {
+        folded.weights.push_back(solution_.weights[weight_idx++]);
+        folded.mean_contribution += folded.weights.back() * mean;
+      }
+    } else if (data::IsNumberLike(transform.feature.type)) {
       double weight = solution_.weights[weight_idx++];
       folded.slope = weight / transform.scale;
       folded_intercept_ -= folded.slope * transform.center;
@@ -62,6 +71,21 @@ LinearModel::LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolu
 double LinearModel::FoldedContribution(size_t feature_idx, const FeatureValue& value, size_t row_idx,
                                        PredictionNotes* notes) const {
   const FoldedFeature& folded = folded_[feature_idx];
+  if (folded.is_extended) {
+    // Few columns (at most the one-hot cap plus two), so a stack buffer holds them without allocating.
+    constexpr size_t kStackColumns = 64;
+    double stack[kStackColumns];
+    std::vector<double> heap;
+    double* encoded = stack;
+    if (folded.weights.size() > kStackColumns) {
+      heap.resize(folded.weights.size());
+      encoded = heap.data();
+    }
+    pipeline_.EncodeFeature(feature_idx, value, row_idx, encoded, notes);
+    double sum = 0.0;
+    for (size_t col = 0; col < folded.weights.size(); ++col) sum += folded.weights[col] * encoded[col];
+    return sum;
+  }
   if (value.kind == FeatureValue::Kind::kMissing) {
     if (notes != nullptr) {
       notes->Warn([&] { return MissingValueWarning(row_idx, signature_.features[feature_idx].name); });

@@ -57,6 +57,10 @@ class LinearModel final : public Model {
     // Categorical: (category, weight) sorted by category for binary search; unseen categories contribute 0.
     std::vector<std::pair<std::string, double>> category_weights;
     double mean_contribution = 0.0;  // the contribution at the training mean: what explanations measure against
+    // Extended transforms (missing indicator, "other" column, date parts): no closed fold; the contribution is the
+    // dot product of these weights with the pipeline's encoding of the value.
+    bool is_extended = false;
+    std::vector<double> weights;
   };
 
   LinearModel(ModelSignature signature, Pipeline pipeline, LinearSolution solution);

@@ -117,6 +117,17 @@ void SetStrings(onnx::NodeProto* node, std::string_view name, const std::vector<
 core::Result<std::string> AddPreprocessing(GraphBuilder& builder, const Pipeline& pipeline) {
   std::vector<std::string> encoded;
   const std::vector<FeatureTransform>& transforms = pipeline.transforms();
+  // Date parsing, missing indicators and the "other" column have no faithful ai.onnx.ml form here; exporting
+  // without them would score differently from AMP, so the export is refused instead.
+  for (const FeatureTransform& transform : transforms) {
+    if (!transform.IsExtended()) continue;
+    const char* what = transform.IsDate()       ? "is a date encoded as year/month/day/weekday parts"
+                       : transform.other_bucket ? "has an \"other\" column for rare and unseen categories"
+                                                : "has a missing-value indicator column";
+    return core::FailedPrecondition("feature '" + transform.feature.name + "' " + what +
+                                    ", which the ONNX export cannot express; the model serves through AMP and "
+                                    "its bundle, but it cannot be exported to ONNX");
+  }
   for (size_t feature_idx = 0; feature_idx < transforms.size(); ++feature_idx) {
     const FeatureTransform& transform = transforms[feature_idx];
     const std::string& input = transform.feature.name;

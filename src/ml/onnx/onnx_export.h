@@ -27,7 +27,9 @@ namespace amp::ml {
 std::string OnnxProbabilitiesOutput(std::string_view target);
 
 // The serialized ModelProto of `model`. FailedPrecondition naming the algorithm for a model type without an ONNX
-// form, or if a feature name clashes with the target's (ONNX names must be distinct); Internal if protobuf fails.
+// form, if a feature name clashes with the target's (ONNX names must be distinct), or if the pipeline has an
+// extended transform (a date feature, a missing indicator or an "other" column; see ml/pipeline.h) that the graph
+// cannot express; Internal if protobuf fails.
 core::Result<std::string> ExportOnnx(const Model& model);
 
 }  // namespace amp::ml

@@ -154,6 +154,28 @@ TEST(OnnxExportTest, RefusesWhatOnnxCannotSay) {
   EXPECT_THAT(refused.status().message(), HasSubstr("'city'"));
 }
 
+TEST(OnnxExportTest, RefusesExtendedTransforms) {
+  FeatureTransform indicator = Number("size", 2.0, 1.0, 3.0);
+  indicator.missing_indicator = true;
+  indicator.missing_share = 0.25;
+  FeatureTransform bucketed = Category("city", {"Oslo", "Rome"}, 0);
+  bucketed.other_bucket = true;
+  FeatureTransform date;
+  date.feature = {"sold_on", data::ColumnType::kCategorical};
+  date.date_parts = {{"year", 2020, 2020, 1, 0}, {"month", 6, 6, 3, 0}, {"day", 15, 15, 8, 0}, {"weekday", 3, 3, 2, 0}};
+  const std::pair<FeatureTransform, std::vector<double>> cases[] = {
+      {indicator, {1.0, 0.5}}, {bucketed, {1.0, 2.0, 3.0}}, {date, {1.0, 1.0, 1.0, 1.0}}};
+  for (const auto& [transform, weights] : cases) {
+    auto model = MakeLinearModel({transform}, weights, 0.0);
+    auto refused = ExportOnnx(*model);
+    EXPECT_EQ(refused.status().code(), core::StatusCode::kFailedPrecondition) << transform.feature.name;
+    EXPECT_THAT(refused.status().message(), HasSubstr("'" + transform.feature.name + "'"));
+    EXPECT_THAT(refused.status().message(), HasSubstr("cannot be exported to ONNX"));
+  }
+  // The plain form of the same features still exports.
+  EXPECT_TRUE(ExportOnnx(*MakeLinearModel({Number("size", 2.0, 1.0, 3.0)}, {1.0}, 0.0)).ok());
+}
+
 class OtherModel final : public Model {
  public:
   std::string_view algorithm() const override { return "random_forest"; }

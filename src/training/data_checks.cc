@@ -1,0 +1,270 @@
+#include "training/data_checks.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <map>
+#include <vector>
+
+namespace amp::training {
+namespace {
+
+// A cell as a 64-bit key: the bits of a number (all NaNs one key) or a category code (-1 = missing).
+uint64_t CellKey(const data::Column& column, size_t row) {
+  if (data::IsNumberLike(column.type)) {
+    double value = column.numbers[row];
+    if (std::isnan(value)) return 0x7ff8000000000001ULL;
+    if (value == 0.0) value = 0.0;  // -0 equals 0
+    return std::bit_cast<uint64_t>(value);
+  }
+  return static_cast<uint64_t>(static_cast<int64_t>(column.codes[row]));
+}
+
+std::optional<double> PearsonR(const std::vector<double>& x, const std::vector<double>& y) {
+  const auto n = static_cast<double>(x.size());
+  if (x.size() < static_cast<size_t>(kMinRowsForChecks)) return std::nullopt;
+  double mean_x = 0.0, mean_y = 0.0;
+  for (size_t idx = 0; idx < x.size(); ++idx) {
+    mean_x += x[idx] / n;
+    mean_y += y[idx] / n;
+  }
+  double sxy = 0.0, sxx = 0.0, syy = 0.0;
+  for (size_t idx = 0; idx < x.size(); ++idx) {
+    const double dx = x[idx] - mean_x;
+    const double dy = y[idx] - mean_y;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (!(sxx > 0.0) || !(syy > 0.0)) return std::nullopt;
+  const double r = sxy / std::sqrt(sxx * syy);
+  return std::isfinite(r) ? std::optional<double>(r) : std::nullopt;
+}
+
+// A feature value as a group key for grouped measures: its cell key.
+using GroupKey = uint64_t;
+
+std::optional<data::LeakFinding> Finding(const data::Column& feature, std::string measure, double value) {
+  if (!(std::fabs(value) >= data::kLeakThreshold)) return std::nullopt;
+  return data::LeakFinding{feature.name, std::move(measure), value};
+}
+
+// numpy's linear-interpolation percentile, by selection rather than a sort (linear time: this runs on every
+// numeric feature of every training job). Reorders `values`.
+double Quantile(std::vector<double>& values, double q) {
+  const double position = q * static_cast<double>(values.size() - 1);
+  const auto lower = static_cast<size_t>(std::floor(position));
+  const auto lower_it = values.begin() + static_cast<std::ptrdiff_t>(lower);
+  std::nth_element(values.begin(), lower_it, values.end());
+  const double lower_value = *lower_it;
+  if (lower + 1 >= values.size()) return lower_value;
+  const double upper_value = *std::min_element(lower_it + 1, values.end());  // the next order statistic
+  return lower_value + (upper_value - lower_value) * (position - static_cast<double>(lower));
+}
+
+}  // namespace
+
+int64_t CountDuplicateRows(const data::Table& table) {
+  // Hash every row column by column (cache-friendly), sort (hash, row) pairs, and compare cells only within runs of
+  // equal hashes: linear memory and n log n time, without a node per row.
+  const auto row_count = static_cast<size_t>(table.row_count());
+  const std::vector<data::Column>& columns = table.columns();
+  std::vector<std::pair<uint64_t, int64_t>> hashed(row_count);
+  for (size_t row = 0; row < row_count; ++row) hashed[row] = {1469598103934665603ULL, static_cast<int64_t>(row)};
+  auto mix = [](uint64_t hash, uint64_t key) {
+    hash = (hash ^ key) * 1099511628211ULL;
+    return hash ^ (hash >> 29);
+  };
+  for (const data::Column& column : columns) {
+    if (data::IsNumberLike(column.type)) {  // the type test hoisted out of the row loop
+      for (size_t row = 0; row < row_count; ++row) hashed[row].first = mix(hashed[row].first, CellKey(column, row));
+    } else {
+      for (size_t row = 0; row < row_count; ++row) {
+        hashed[row].first = mix(hashed[row].first, static_cast<uint64_t>(static_cast<int64_t>(column.codes[row])));
+      }
+    }
+  }
+  std::sort(hashed.begin(), hashed.end());
+  auto same_row = [&](int64_t a, int64_t b) {
+    return std::all_of(columns.begin(), columns.end(), [&](const data::Column& column) {
+      return CellKey(column, static_cast<size_t>(a)) == CellKey(column, static_cast<size_t>(b));
+    });
+  };
+  int64_t duplicates = 0;
+  std::vector<int64_t> distinct;  // the distinct rows of the current run of equal hashes
+  for (size_t begin = 0; begin < row_count;) {
+    size_t end = begin + 1;
+    while (end < row_count && hashed[end].first == hashed[begin].first) ++end;
+    distinct.clear();
+    for (size_t idx = begin; idx < end; ++idx) {  // rows ascend within a run, so the earliest is kept
+      const int64_t row = hashed[idx].second;
+      if (std::any_of(distinct.begin(), distinct.end(), [&](int64_t kept) { return same_row(kept, row); })) {
+        ++duplicates;
+      } else {
+        distinct.push_back(row);
+      }
+    }
+    begin = end;
+  }
+  return duplicates;
+}
+
+std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const data::Column& target, ml::Task task,
+                                          std::span<const int64_t> all_rows, std::span<const int32_t> all_labels) {
+  if (static_cast<int64_t>(all_rows.size()) < kMinRowsForChecks) return std::nullopt;
+  // Evenly spaced rows beyond kMaxCheckRows: a near-perfect association shows as well in a large sample.
+  std::vector<int64_t> sampled_rows;
+  std::vector<int32_t> sampled_labels;
+  std::span<const int64_t> rows = all_rows;
+  std::span<const int32_t> labels = all_labels;
+  if (static_cast<int64_t>(all_rows.size()) > kMaxCheckRows) {
+    const size_t step = (all_rows.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
+    for (size_t pos = 0; pos < all_rows.size(); pos += step) {
+      sampled_rows.push_back(all_rows[pos]);
+      if (!all_labels.empty()) sampled_labels.push_back(all_labels[pos]);
+    }
+    rows = sampled_rows;
+    labels = sampled_labels;
+  }
+  const bool classification = ml::IsClassification(task);
+  const bool number = data::IsNumberLike(feature.type);
+  if (number && (!classification || task == ml::Task::kBinaryClassification)) {
+    std::vector<double> x, y;
+    x.reserve(rows.size());
+    y.reserve(rows.size());
+    for (size_t pos = 0; pos < rows.size(); ++pos) {
+      const double value = feature.numbers[static_cast<size_t>(rows[pos])];
+      if (std::isnan(value)) continue;
+      x.push_back(value);
+      y.push_back(classification ? static_cast<double>(labels[pos]) : target.numbers[static_cast<size_t>(rows[pos])]);
+    }
+    if (auto r = PearsonR(x, y); r.has_value()) {
+      if (auto finding = Finding(feature, "correlation", *r)) return finding;
+    }
+    if (!classification) return std::nullopt;
+  }
+  if (!classification && number) return std::nullopt;
+
+  std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> positions in rows
+  for (size_t pos = 0; pos < rows.size(); ++pos)
+    groups[CellKey(feature, static_cast<size_t>(rows[pos]))].push_back(pos);
+  if (groups.size() * 2 > rows.size()) return std::nullopt;  // too many values: any key looks perfect
+  const auto n = static_cast<double>(rows.size());
+  if (!classification) {  // correlation ratio of a categorical feature and a numeric target
+    double mean = 0.0;
+    for (int64_t row_idx : rows) mean += target.numbers[static_cast<size_t>(row_idx)] / n;
+    double total = 0.0;
+    for (int64_t row_idx : rows) {
+      const double delta = target.numbers[static_cast<size_t>(row_idx)] - mean;
+      total += delta * delta;
+    }
+    if (!(total > 0.0)) return std::nullopt;
+    double between = 0.0;
+    for (const auto& [key, positions] : groups) {
+      double group_mean = 0.0;
+      for (size_t pos : positions) group_mean += target.numbers[static_cast<size_t>(rows[pos])];
+      group_mean /= static_cast<double>(positions.size());
+      between += static_cast<double>(positions.size()) * (group_mean - mean) * (group_mean - mean);
+    }
+    return Finding(feature, "correlation_ratio", std::sqrt(std::min(1.0, between / total)));
+  }
+  std::map<int32_t, int64_t> overall;
+  for (int32_t label : labels) ++overall[label];
+  int64_t majority = 0;
+  for (const auto& [label, count] : overall) majority = std::max(majority, count);
+  if (static_cast<double>(majority) / n >= data::kLeakThreshold) return std::nullopt;  // nearly one class anyway
+  int64_t pure = 0;
+  for (const auto& [key, positions] : groups) {
+    std::map<int32_t, int64_t> counts;
+    int64_t best = 0;
+    for (size_t pos : positions) best = std::max(best, ++counts[labels[pos]]);
+    pure += best;
+  }
+  return Finding(feature, "purity", static_cast<double>(pure) / n);
+}
+
+std::optional<data::OutlierFinding> FindOutliers(const data::Column& feature, std::span<const int64_t> rows) {
+  if (feature.type != data::ColumnType::kNumeric && feature.type != data::ColumnType::kInteger) return std::nullopt;
+  std::vector<double> values;
+  for (int64_t row_idx : rows) {
+    const double value = feature.numbers[static_cast<size_t>(row_idx)];
+    if (!std::isnan(value)) values.push_back(value);
+  }
+  if (static_cast<int64_t>(values.size()) < kMinRowsForChecks) return std::nullopt;
+  std::vector<double> sample;  // the quartiles from evenly spaced values beyond kMaxCheckRows; the count from all
+  if (static_cast<int64_t>(values.size()) > kMaxCheckRows) {
+    const size_t step = (values.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
+    for (size_t pos = 0; pos < values.size(); pos += step) sample.push_back(values[pos]);
+  }
+  std::vector<double>& quartile_values = sample.empty() ? values : sample;
+  const double q1 = Quantile(quartile_values, 0.25);
+  const double q3 = Quantile(quartile_values, 0.75);
+  const double iqr = q3 - q1;
+  if (!(iqr > 0.0) || !std::isfinite(iqr)) return std::nullopt;
+  data::OutlierFinding finding{feature.name, 0, q1 - data::kOutlierIqrMultiple * iqr,
+                               q3 + data::kOutlierIqrMultiple * iqr};
+  for (double value : values) finding.count += value < finding.lower_fence || value > finding.upper_fence ? 1 : 0;
+  if (finding.count == 0) return std::nullopt;
+  return finding;
+}
+
+bool MissingnessIsInformative(std::span<const bool> missing, std::span<const double> target) {
+  int64_t missing_count = 0;
+  double missing_sum = 0.0, present_sum = 0.0, sum = 0.0;
+  for (size_t idx = 0; idx < missing.size(); ++idx) {
+    missing_count += missing[idx] ? 1 : 0;
+    (missing[idx] ? missing_sum : present_sum) += target[idx];
+    sum += target[idx];
+  }
+  const auto count = static_cast<int64_t>(missing.size());
+  if (missing_count < kMinMissingRows || count - missing_count < kMinMissingRows) return false;
+  const double mean = sum / static_cast<double>(count);
+  double squares = 0.0;
+  for (double value : target) squares += (value - mean) * (value - mean);
+  const double stddev = std::sqrt(squares / static_cast<double>(count));
+  if (!(stddev > 0.0)) return false;
+  const double shift =
+      missing_sum / static_cast<double>(missing_count) - present_sum / static_cast<double>(count - missing_count);
+  const double standard_error =
+      stddev * std::sqrt(1.0 / static_cast<double>(missing_count) + 1.0 / static_cast<double>(count - missing_count));
+  return std::fabs(shift) >= kInformativeMeanShift * stddev && std::fabs(shift) >= 3.0 * standard_error;
+}
+
+bool MissingnessIsInformative(std::span<const bool> missing, std::span<const int32_t> labels, int class_count) {
+  std::vector<double> missing_counts(static_cast<size_t>(class_count), 0.0);
+  std::vector<double> present_counts(static_cast<size_t>(class_count), 0.0);
+  int64_t missing_total = 0;
+  for (size_t idx = 0; idx < missing.size(); ++idx) {
+    (missing[idx] ? missing_counts : present_counts)[static_cast<size_t>(labels[idx])] += 1.0;
+    missing_total += missing[idx] ? 1 : 0;
+  }
+  const int64_t present_total = static_cast<int64_t>(missing.size()) - missing_total;
+  if (missing_total < kMinMissingRows || present_total < kMinMissingRows) return false;
+  double distance = 0.0;
+  for (size_t label = 0; label < missing_counts.size(); ++label) {
+    distance += std::fabs(missing_counts[label] / static_cast<double>(missing_total) -
+                          present_counts[label] / static_cast<double>(present_total));
+  }
+  if (distance / 2.0 < kInformativeClassShift) return false;
+  // Pearson's chi-square over the classes present, against the Wilson-Hilferty approximation of the chi-square
+  // quantile at p = 0.001 (z = 3.09).
+  const auto total = static_cast<double>(missing.size());
+  double chi_square = 0.0;
+  int present_classes = 0;
+  for (size_t label = 0; label < missing_counts.size(); ++label) {
+    const double class_total = missing_counts[label] + present_counts[label];
+    if (class_total == 0.0) continue;
+    ++present_classes;
+    const double expected_missing = class_total * static_cast<double>(missing_total) / total;
+    const double expected_present = class_total * static_cast<double>(present_total) / total;
+    chi_square +=
+        (missing_counts[label] - expected_missing) * (missing_counts[label] - expected_missing) / expected_missing +
+        (present_counts[label] - expected_present) * (present_counts[label] - expected_present) / expected_present;
+  }
+  const double df = present_classes - 1;
+  if (df < 1.0) return false;
+  const double term = 1.0 - 2.0 / (9.0 * df) + 3.09 * std::sqrt(2.0 / (9.0 * df));
+  return chi_square > df * term * term * term;
+}
+
+}  // namespace amp::training
