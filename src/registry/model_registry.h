@@ -27,6 +27,8 @@ struct VersionDraft {
   std::string dataset_id;
   std::string dataset_sha256;
   std::string job_id;
+  // The training profile (monitoring/training_profile.h, serialized), stored beside the artifact when not empty.
+  std::string profile_json;
 };
 
 struct ModelSummary {
@@ -62,6 +64,8 @@ class ModelRegistry {
   core::Result<std::shared_ptr<const ml::Model>> LoadModel(const storage::VersionRecord& version);
   // The version's artifact bytes, checked against its SHA-256 (DataLoss if they differ).
   core::Result<std::string> ReadArtifact(const storage::VersionRecord& version);
+  // The version's training profile as stored at publish time; NotFound for versions published without one.
+  core::Result<std::string> ReadProfile(const storage::VersionRecord& version);
 
   // Points `alias` of the model (id or name) at `version`, atomically, recording who moved it; listeners are told.
   // InvalidArgument for a bad alias name; NotFound for an unknown model or version.

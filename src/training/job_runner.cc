@@ -196,6 +196,7 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   draft.dataset_id = dataset->id;
   draft.dataset_sha256 = dataset->sha256;
   draft.job_id = job.id;
+  draft.profile_json = outcome->profile_json;
   auto version = models_.PublishVersion(job.request.model_name, *outcome->model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;

@@ -13,6 +13,7 @@
 #include "ml/pipeline.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
+#include "monitoring/training_profile.h"
 #include "training/classification_metrics.h"
 #include "training/holdout_split.h"
 #include "training/regression_metrics.h"
@@ -52,6 +53,21 @@ ml::ModelSignature SignatureOf(const TrainPlan& plan, std::vector<std::string> c
 }
 
 using Report = std::function<void(std::string_view)>;
+
+// Monitoring's profile of the training part and of the model's predictions on it (at most 20,000 rows, evenly
+// spaced, so a large table costs one bounded extra pass).
+core::Result<std::string> ProfileTrainingPart(const data::Table& table, const std::vector<int>& feature_columns,
+                                              const std::vector<int64_t>& train_rows, const ml::Model& model) {
+  constexpr size_t kMaxProfiledRows = 20'000;
+  std::vector<int64_t> rows;
+  const size_t step = std::max<size_t>(1, (train_rows.size() + kMaxProfiledRows - 1) / kMaxProfiledRows);
+  for (size_t pos = 0; pos < train_rows.size(); pos += step) rows.push_back(train_rows[pos]);
+  std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, feature_columns, rows);
+  std::vector<double> predictions(rows.size());
+  AMP_RETURN_IF_ERROR(model.Predict(inputs, predictions, nullptr));
+  return monitoring::EncodeTrainingProfile(
+      monitoring::BuildTrainingProfile(model.signature(), inputs, rows.size(), predictions));
+}
 
 // Fits the standardizing pipeline on the training rows and encodes them into `design` (column-major), for the
 // linear families.
@@ -287,6 +303,7 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
     AMP_ASSIGN_OR_RETURN(outcome.model, FitLinear(table, feature_columns, target, train_rows, plan, cancelled, report));
   }
   if (cancelled) return core::Cancelled("training was cancelled");
+  AMP_ASSIGN_OR_RETURN(outcome.profile_json, ProfileTrainingPart(table, feature_columns, train_rows, *outcome.model));
 
   if (!holdout_rows.empty()) {
     report("scoring the holdout");
