@@ -25,6 +25,13 @@ struct ServeOptions {
   std::string artifacts;
   std::string s3_endpoint;
   auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
+  // Live monitoring of inputs and predictions (docs/monitoring.md).
+  bool monitoring = true;
+  int64_t monitoring_bucket_seconds = 60;
+  int monitoring_buckets = 30;
+  int64_t monitoring_remember = 65536;       // predictions remembered for feedback by request id
+  int64_t monitoring_evaluate_seconds = 10;  // background evaluation (alerts, webhooks)
+  std::string monitoring_webhook;            // http:// URL for alert transitions; secret from the environment
 };
 
 // Returns the process exit code.
