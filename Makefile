@@ -64,7 +64,8 @@ fuzz:
 
 # The serving benchmarks of docs/benchmarks.md, each printing its contenders side by side and the ratios:
 # prediction throughput and latency (AMP, nginx, FastAPI, AMP over TLS, a tree model), instructions per request
-# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors.
+# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors,
+# monitoring on vs off.
 bench:
 	@scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -74,6 +75,7 @@ bench:
 	/usr/bin/python3 bench/swap.py --amp $(BUILD_DIR)/amp
 	/usr/bin/python3 bench/many_models.py --amp $(BUILD_DIR)/amp --models 1000 --cached 100
 	$(BUILD_DIR)/amp_tree_bench
+	/usr/bin/python3 bench/monitoring.py --amp $(BUILD_DIR)/amp
 
 format:
 	find src -name '*.h' -o -name '*.cc' | xargs clang-format -i
