@@ -183,7 +183,8 @@ int RunServe(const ServeOptions& options) {
   monitoring_options.remembered_predictions = static_cast<size_t>(std::max<int64_t>(1, options.monitoring_remember));
   monitoring_options.evaluate_every_seconds = std::max<int64_t>(1, options.monitoring_evaluate_seconds);
   monitoring::MonitoringService monitoring_service(models, **artifacts, clock, monitoring_options, webhook.get());
-  serving::ModelManagerOptions manager_options{options.model_cache_bytes};
+  serving::ModelManagerOptions manager_options;
+  manager_options.cache_bytes = options.model_cache_bytes;
   if (options.monitoring) {
     manager_options.attach_monitor = [&monitoring_service](const storage::ModelRecord& model,
                                                            const storage::VersionRecord& version,

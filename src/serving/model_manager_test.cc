@@ -405,7 +405,9 @@ class ModelManagerBudgetTest : public ModelManagerTest {
   // A budget that holds exactly `models` one-feature models.
   void UseBudgetFor(int models) {
     const int64_t one_model = MakeModel(1.0)->MemoryBytes();
-    manager_ = std::make_unique<ModelManager>(*registry_, ModelManagerOptions{one_model * models});
+    ModelManagerOptions options;
+    options.cache_bytes = one_model * models;
+    manager_ = std::make_unique<ModelManager>(*registry_, options);
   }
 };
 
