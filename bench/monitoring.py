@@ -7,12 +7,18 @@ row counted into the live window, far-outside checks, predictions remembered for
 latencies per round, the medians and the ratio on/off (the bar: >= 0.9). Then it reads the monitored demo version's
 memory from GET /v1/models/{demo}/monitoring (the bar: < 1 MB) and the monitoring process's resident memory.
 
-Usage: bench/monitoring.py --amp build/release/amp [--rounds 5] [--duration 10]
+With --callgrind N it also counts user-space instructions per request under valgrind's callgrind (one HTTP thread,
+N requests on one keep-alive connection, as bench/callgrind.sh does), on and off: a figure that does not move with
+the machine's load, unlike requests/s.
+
+Usage: bench/monitoring.py --amp build/release/amp [--rounds 5] [--duration 10] [--callgrind 5000]
 """
 
 import argparse
+import glob
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -51,11 +57,62 @@ def resident_bytes(pid):
     return 0
 
 
+COUNT_LUA = """
+dofile("{here}/seed_payload.lua")
+local seen = 0
+local base_response = response
+response = function(status, headers, body)
+  base_response(status, headers, body)
+  seen = seen + 1
+  if seen >= tonumber(os.getenv("REQUESTS")) then wrk.thread:stop() end
+end
+"""
+
+
+def instructions_per_request(binary, work, name, extra, requests):
+    """Runs amp under callgrind, sends `requests` /api/predict calls after a warm-up; user-space instructions each."""
+    script = os.path.join(work, "count.lua")
+    with open(script, "w") as lua:
+        lua.write(COUNT_LUA.format(here=HERE))
+    port = free_port()
+    out = os.path.join(work, f"{name}.cg")
+    proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", "--dump-instr=no",
+                             binary, "serve", "--port", str(port), "--threads", "1", "--data-dir",
+                             os.path.join(work, name + "-cg"), "--demo-data",
+                             os.path.join(ROOT, "data/demo/house_sales.csv"), "--no-access-log"] + extra,
+                            stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, name + "-cg.log"), "w"))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 300
+        while b"Linear Regression" not in wait_http(url + "/api/model", timeout=300):
+            if time.time() > deadline:
+                raise RuntimeError("the demo model did not appear under callgrind")
+            time.sleep(0.5)
+        env = dict(os.environ, MODEL_ID=DEMO, REQUESTS="2000")
+        subprocess.run(["wrk", "-t1", "-c1", "-d10s", "-s", script, url], env=env, capture_output=True, check=True)
+        subprocess.run(["callgrind_control", "--zero", str(proc.pid)], capture_output=True)
+        env["REQUESTS"] = str(requests)
+        wrk = subprocess.run(["wrk", "-t1", "-c1", f"-d{requests // 400 + 5}s", "-s", script, url], env=env,
+                             capture_output=True, text=True, check=True).stdout
+        sent = int(re.search(r"(\d+) requests in", wrk).group(1))
+        subprocess.run(["callgrind_control", "--dump=measured", str(proc.pid)], capture_output=True)
+        time.sleep(1)
+        dumps = sorted(glob.glob(out + "*"), key=os.path.getmtime)
+        annotated = subprocess.run(["callgrind_annotate", dumps[-1]], capture_output=True, text=True).stdout
+        total = int(re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", annotated).group(1).replace(",", ""))
+        return total / sent
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--amp", default=os.path.join(ROOT, "build/release/amp"))
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--callgrind", type=int, default=0, metavar="N",
+                        help="also count instructions per request under callgrind over N requests")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="amp_bench_monitoring_")
@@ -106,6 +163,11 @@ def main():
         print(f"memory of the monitored demo version: {report['memory_bytes']} bytes (bar < 1 MB)")
         print(f"resident memory: on {resident_bytes(on.pid) / 2**20:.1f} MiB, "
               f"off {resident_bytes(off.pid) / 2**20:.1f} MiB")
+        if args.callgrind:
+            counts = {name: instructions_per_request(args.amp, work, name, extra, args.callgrind)
+                      for name, extra in (("on", []), ("off", ["--no-monitoring"]))}
+            print(f"instructions per request (callgrind, {args.callgrind} requests): on {counts['on']:.0f}, "
+                  f"off {counts['off']:.0f}, off/on {counts['off'] / counts['on']:.3f}")
         if ratio < 0.9 or report["memory_bytes"] >= 1 << 20:
             sys.exit(1)
     finally:

@@ -26,8 +26,8 @@ struct RememberedPrediction {
 
 class PredictionMemory {
  public:
-  static constexpr size_t kMaxIdBytes = 128;
-  // Keeps at most `capacity` rows (rounded up to a multiple of the shard count); about 180 bytes each.
+  static constexpr size_t kMaxIdBytes = 64;  // a UUID is 36; longer ids are not remembered
+  // Keeps at most `capacity` rows (rounded up to a multiple of the shard count); about 130 bytes each.
   explicit PredictionMemory(size_t capacity);
 
   void Remember(std::string_view request_id, uint32_t row, const RememberedPrediction& prediction);

@@ -48,6 +48,7 @@ VersionMonitor::VersionMonitor(std::string model_id, std::string model_name, int
       Slice slice;
       slice.offset = offset;
       slice.numeric = feature.numeric;
+      slice.training = &feature;
       std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> index;
       if (feature.numeric) {
         slice.bins = feature.numbers.edges.size() + 1;
@@ -79,10 +80,6 @@ VersionMonitor::VersionMonitor(std::string model_id, std::string model_name, int
   feedback_.resize(static_cast<size_t>(options_.buckets));
 }
 
-int64_t VersionMonitor::EpochNow() const {
-  return clock_.NowMicros() / (options_.bucket_seconds * 1'000'000);
-}
-
 std::atomic<int64_t>* VersionMonitor::CurrentBucket(int64_t epoch) {
   const size_t shard = ThreadShard(options_.shards);
   const size_t bucket_idx =
@@ -100,8 +97,7 @@ std::atomic<int64_t>* VersionMonitor::CurrentBucket(int64_t epoch) {
 void VersionMonitor::CountFeature(std::atomic<int64_t>* bucket, size_t feature_idx, const ml::FeatureValue& value,
                                   ml::PredictionNotes* notes) {
   const Slice& slice = slices_[feature_idx];
-  const FeatureProfile& training =
-      feature_idx < profile_->features.size() ? profile_->features[feature_idx] : profile_->prediction;
+  const FeatureProfile& training = *slice.training;
   if (slice.numeric) {
     if (value.kind != ml::FeatureValue::Kind::kNumber || !std::isfinite(value.number)) {
       Add(bucket[slice.offset + slice.bins]);  // missing (text in a number column cannot get here)
@@ -134,8 +130,8 @@ void VersionMonitor::CountFeature(std::atomic<int64_t>* bucket, size_t feature_i
 void VersionMonitor::Observe(std::span<const ml::FeatureValue> rows, size_t row_count,
                              std::span<const double> predictions, std::span<const double> probabilities,
                              size_t class_count, std::string_view request_id, ml::PredictionNotes* notes) {
-  const int64_t epoch = EpochNow();
-  std::atomic<int64_t>* bucket = CurrentBucket(epoch);
+  const int64_t now = clock_.NowMicros();
+  std::atomic<int64_t>* bucket = CurrentBucket(EpochOf(now));
   Add(bucket[0], static_cast<int64_t>(row_count));
   if (profile_) {
     const size_t width = profile_->features.size();
@@ -157,7 +153,6 @@ void VersionMonitor::Observe(std::span<const ml::FeatureValue> rows, size_t row_
     }
   }
   if (memory_ != nullptr && !request_id.empty()) {
-    const int64_t now = clock_.NowMicros();
     for (size_t row_idx = 0; row_idx < row_count && row_idx < predictions.size(); ++row_idx) {
       const size_t score_idx = row_idx * class_count + 1;
       const double score = class_count == 2 && score_idx < probabilities.size() ? probabilities[score_idx] : 0.0;

@@ -101,6 +101,7 @@ class VersionMonitor {
     size_t offset = 0;
     size_t bins = 0;  // numbers: training bins; categories: kept categories + other
     bool numeric = true;
+    const FeatureProfile* training = nullptr;  // in profile_
   };
   struct StringHash {
     using is_transparent = void;
@@ -117,7 +118,8 @@ class VersionMonitor {
     std::array<int64_t, kAucBins> negative{};
   };
 
-  int64_t EpochNow() const;
+  int64_t EpochOf(int64_t micros) const { return micros / (options_.bucket_seconds * 1'000'000); }
+  int64_t EpochNow() const { return EpochOf(clock_.NowMicros()); }
   // The counters of the current bucket of the calling thread's shard, reset first if stale.
   std::atomic<int64_t>* CurrentBucket(int64_t epoch);
   void CountFeature(std::atomic<int64_t>* bucket, size_t feature_idx, const ml::FeatureValue& value,
