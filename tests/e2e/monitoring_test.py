@@ -123,7 +123,8 @@ class MonitoringTest(unittest.TestCase):
         final = seen[-1]
         print(f"\nclean replay: state {final['state']}, max psi "
               f"{max(feature['psi'] for feature in final['features']):.3f}, max ks "
-              f"{max(feature['ks'] or 0 for feature in final['features']):.3f}", file=sys.stderr)
+              f"{max(feature['ks'] or 0 for feature in final['features']):.3f}, memory {final['memory_bytes']} bytes",
+              file=sys.stderr)
         self.assertEqual(final["rows"], 10_000)
         self.assertIn(final["state"], ("ok", "warning"))
         self.assertEqual([feature["name"] for feature in final["features"]], FEATURES)
