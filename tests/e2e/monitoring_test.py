@@ -26,7 +26,8 @@ from amp_server import AmpServer
 from amp_client import AmpClient
 
 try:
-    from sklearn.datasets import load_diabetes
+    from sklearn.datasets import load_breast_cancer, load_diabetes
+    from sklearn.metrics import roc_auc_score
 except ImportError as error:  # python3-sklearn is a test dependency
     load_diabetes = None
 
@@ -210,6 +211,40 @@ class MonitoringTest(unittest.TestCase):
         self.call("POST", "/v1/models/diab-feedback/feedback", status=422, json={"outcomes": [{"actual": 1}]})
         self.call("POST", "/v1/models/diab-feedback/feedback", status=422,
                   json={"outcomes": [{"request_id": "fb-0", "actual": "high"}]})
+
+    def test_classifier_feedback_gives_the_accuracy_computed_independently(self):
+        cancer = load_breast_cancer()
+        names = [f"f{idx}" for idx in range(cancer.data.shape[1])]
+        labels = list(cancer.target_names)
+        rows = [({name: float(value) for name, value in zip(names, values)}, labels[target])
+                for values, target in zip(cancer.data, cancer.target)]
+        random.Random(3).shuffle(rows)
+        train, holdout = rows[:450], rows[450:]
+        csv_text = "\n".join([",".join(names + ["diagnosis"])] +
+                              [",".join([repr(row[name]) for name in names] + [label]) for row, label in train])
+        dataset = self.client.upload_dataset((csv_text + "\n").encode(), "cancer")
+        job = self.client.train("cancer-feedback", dataset["id"], "diagnosis", algorithm="logistic_regression")
+        self.client.wait_for_job(job["job_id"], timeout=120)
+        correct = 0
+        scores, truths, outcomes = [], [], []
+        for idx, (row, label) in enumerate(holdout):
+            response = self.server.http.post(self.server.url + "/v1/models/cancer-feedback/predict",
+                                             json={"rows": [row]}, headers={"X-Request-Id": f"cancer-{idx}"},
+                                             timeout=60)
+            self.assertEqual(response.status_code, 200, response.text)
+            answer = response.json()
+            correct += answer["predictions"][0] == label
+            scores.append(answer["probabilities"][0][labels[1]])
+            truths.append(label == labels[1])
+            outcomes.append({"request_id": f"cancer-{idx}", "actual": label})
+        answer = self.call("POST", "/v1/models/cancer-feedback/feedback", json={"outcomes": outcomes}).json()
+        print(f"\nclassifier feedback: accuracy {answer['feedback']['accuracy']:.4f} (test {correct / len(holdout):.4f}), "
+              f"auc {answer['feedback']['roc_auc']:.4f} (exact {roc_auc_score(truths, scores):.4f})", file=sys.stderr)
+        self.assertEqual(answer["accepted"], len(holdout))
+        self.assertAlmostEqual(answer["feedback"]["accuracy"], correct / len(holdout), delta=1e-12)
+        # The server's AUC comes from 100 score bins per class; the test's is exact.
+        self.assertAlmostEqual(answer["feedback"]["roc_auc"], roc_auc_score(truths, scores), delta=0.02)
+        self.assertIn("accuracy", answer["holdout_metrics"])
 
     def test_a_value_far_outside_the_training_range_warns_in_its_response(self):
         row = dict(self.holdout[0][0], bmi=1000.0)
