@@ -9,7 +9,8 @@
 namespace amp::monitoring {
 namespace {
 
-constexpr size_t kCacheLineCounters = 8;  // 64 bytes of int64
+constexpr size_t kCacheLineCounters = 8;   // 64 bytes of int64
+constexpr int64_t kResetting = INT64_MIN;  // a bucket's epoch while one writer zeroes it
 
 size_t ThreadShard(int shards) {
   static std::atomic<uint32_t> next_thread{0};
@@ -85,10 +86,20 @@ std::atomic<int64_t>* VersionMonitor::CurrentBucket(int64_t epoch) {
   const size_t bucket_idx =
       shard * static_cast<size_t>(options_.buckets) + static_cast<size_t>(epoch % options_.buckets);
   std::atomic<int64_t>* counters = &counters_[bucket_idx * counters_per_bucket_];
-  int64_t held = epochs_[bucket_idx].load(std::memory_order_acquire);
-  if (held < epoch) {
-    if (epochs_[bucket_idx].compare_exchange_strong(held, epoch, std::memory_order_acq_rel)) {
+  std::atomic<int64_t>& held_epoch = epochs_[bucket_idx];
+  int64_t held = held_epoch.load(std::memory_order_acquire);
+  // The first writer into a stale bucket claims it, zeroes it and then publishes the new epoch; writers that come
+  // meanwhile wait for those few stores, so a new bucket loses no rows. A writer whose clock read lags a rotation
+  // (held > epoch) counts into the newer bucket.
+  while (held < epoch) {
+    if (held == kResetting) {
+      held = held_epoch.load(std::memory_order_acquire);
+      continue;
+    }
+    if (held_epoch.compare_exchange_weak(held, kResetting, std::memory_order_acq_rel)) {
       for (size_t idx = 0; idx < counters_per_bucket_; ++idx) counters[idx].store(0, std::memory_order_relaxed);
+      held_epoch.store(epoch, std::memory_order_release);
+      break;
     }
   }
   return counters;

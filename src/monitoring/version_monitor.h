@@ -3,8 +3,8 @@
 // and keeps the feedback (true outcomes) over the same buckets. Evaluate() turns the window into drift statistics
 // and a state (drift.h). The request path (Observe) takes no lock and allocates nothing: relaxed atomic adds into
 // one of a few shards (picked per thread), so threads rarely share a cache line. A bucket is reset by the first
-// writer that finds it stale; a row counted by a racing writer during that reset may be lost (monitoring is a
-// statistic, not a ledger). Thread-safe.
+// writer that finds it stale (the others wait the few stores it takes); only a row being counted into the old
+// bucket at that moment may be zeroed or land in the new one. Thread-safe.
 #pragma once
 
 #include <array>

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "monitoring/prediction_memory.h"
 
@@ -109,6 +110,24 @@ TEST_F(VersionMonitorTest, OldBucketsLeaveTheWindow) {
   EXPECT_EQ(later.judgement.state, MonitorState::kOk);
   ASSERT_EQ(later.series.size(), 10u);
   EXPECT_EQ(later.series.back().rows, 1000);
+}
+
+TEST_F(VersionMonitorTest, ConcurrentWritersLoseNothingWithinABucket) {
+  auto monitor = MakeMonitor();
+  Data data = MakeData(100, 0, 0, 10);
+  std::vector<std::thread> threads;
+  for (int thread_idx = 0; thread_idx < 6; ++thread_idx) {
+    threads.emplace_back([&] {
+      for (int repeat = 0; repeat < 200; ++repeat) {
+        monitor->Observe(data.rows, 100, data.predictions, {}, 0, "", nullptr);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  MonitorReport report = monitor->Evaluate(Thresholds{});
+  EXPECT_EQ(report.rows, 6 * 200 * 100);
+  EXPECT_EQ(report.features[0].live_rows, 6 * 200 * 100);
+  EXPECT_EQ(report.prediction.live_rows, 6 * 200 * 100);
 }
 
 TEST_F(VersionMonitorTest, FarOutsideValuesWarnInTheResponse) {
