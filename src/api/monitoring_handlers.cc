@@ -97,6 +97,35 @@ void WriteDrift(JsonWriter& writer, const monitoring::FeatureDrift& drift, const
     writer.Key("unseen_rate");
     WriteNumber(writer, drift.unseen_rate);
   }
+  // The histogram behind PSI and KS: training and live shares per bin (numbers: "edges" split the bins;
+  // categories: one bin per "categories" entry, then every other category).
+  writer.Key("bins");
+  writer.StartObject();
+  if (drift.numeric) {
+    writer.Key("edges");
+    writer.StartArray();
+    for (double edge : training.numbers.edges) WriteNumber(writer, edge);
+    writer.EndArray();
+  } else {
+    writer.Key("categories");
+    writer.StartArray();
+    for (const std::string& category : training.categories.categories) WriteString(writer, category);
+    writer.EndArray();
+  }
+  writer.Key("training");
+  writer.StartArray();
+  if (drift.numeric) {
+    for (double fraction : training.numbers.fractions) WriteNumber(writer, fraction);
+  } else {
+    for (double fraction : training.categories.fractions) WriteNumber(writer, fraction);
+    WriteNumber(writer, training.categories.other_fraction);
+  }
+  writer.EndArray();
+  writer.Key("live");
+  writer.StartArray();
+  for (double fraction : drift.live_fractions) WriteNumber(writer, fraction);
+  writer.EndArray();
+  writer.EndObject();
   writer.EndObject();
 }
 

@@ -137,6 +137,7 @@ FeatureDrift CompareFeature(const FeatureProfile& training, const LiveCounts& li
     double live_other = live_fractions.empty() ? 0.0 : live_fractions.back();
     drift.unseen_rate = std::max(0.0, live_other - training.categories.other_fraction);
   }
+  drift.live_fractions = std::move(live_fractions);
   return drift;
 }
 

@@ -61,6 +61,7 @@ struct FeatureDrift {
   double unseen_rate = 0;        // categories only
   MonitorState state = MonitorState::kInsufficientData;
   std::vector<std::string> reasons;  // which threshold each statistic crossed, e.g. "psi 0.61 >= 0.5"
+  std::vector<double> live_fractions;  // per training bin (categories: kept ones, then other), for histograms
 };
 
 // Population stability index: sum over bins of (live - expected) * ln(live / expected), both as fractions; an empty

@@ -129,6 +129,14 @@ class MonitoringTest(unittest.TestCase):
         self.assertEqual(final["rows"], 10_000)
         self.assertIn(final["state"], ("ok", "warning"))
         self.assertEqual([feature["name"] for feature in final["features"]], FEATURES)
+        for feature in final["features"]:  # the histograms behind the statistics, for charts
+            bins = feature["bins"]
+            self.assertEqual(len(bins["live"]), len(bins["training"]), feature["name"])
+            self.assertAlmostEqual(sum(bins["live"]), 1.0, places=9)
+            self.assertAlmostEqual(sum(bins["training"]), 1.0, places=9)
+        sex_bins = final["features"][1]["bins"]
+        self.assertEqual(sorted(sex_bins["categories"]), ["female", "male"])
+        self.assertEqual(sex_bins["live"][-1], 0)  # no category beyond the training ones
         self.assertTrue(final["has_training_profile"])
         self.assertLess(final["memory_bytes"], 1 << 20)
         self.assertEqual(sum(point["rows"] for point in final["series"]), 10_000)
