@@ -70,8 +70,9 @@ fuzz:
 
 # The serving benchmarks of docs/benchmarks.md, each printing its contenders side by side and the ratios:
 # prediction throughput and latency (AMP, nginx, FastAPI, AMP over TLS, a tree model), instructions per request
-# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors; and the
-# training benchmarks: accuracy against scikit-learn / XGBoost on real data, speed on a 1,000,000 x 20 table.
+# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors,
+# monitoring on vs off; and the training benchmarks: accuracy against scikit-learn / XGBoost on real data, speed on a
+# 1,000,000 x 20 table.
 bench:
 	@scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -82,6 +83,7 @@ bench:
 	/usr/bin/python3 bench/many_models.py --amp $(BUILD_DIR)/amp --models 1000 --cached 100
 	/usr/bin/python3 bench/train_auto.py --amp $(BUILD_DIR)/amp
 	$(BUILD_DIR)/amp_tree_bench
+	/usr/bin/python3 bench/monitoring.py --amp $(BUILD_DIR)/amp
 	/usr/bin/python3 bench/train_accuracy.py --amp $(BUILD_DIR)/amp
 	/usr/bin/python3 bench/train_speed.py --amp $(BUILD_DIR)/amp
 

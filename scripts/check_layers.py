@@ -15,13 +15,14 @@ ALLOWED = {
     "metrics": {"core"},
     "auth": {"core", "data", "storage"},
     "registry": {"core", "data", "ml", "storage"},
-    "training": {"core", "data", "ml", "storage", "registry"},
-    "serving": {"core", "data", "ml", "storage", "registry"},
-    "api": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "auth"},
+    "monitoring": {"core", "data", "ml", "storage", "registry"},
+    "training": {"core", "data", "ml", "storage", "registry", "monitoring"},
+    "serving": {"core", "data", "ml", "storage", "registry", "monitoring"},
+    "api": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "auth", "monitoring"},
     "http": {"core", "api"},
     "cli": {"core", "http"},
     "app": {"core", "data", "ml", "storage", "registry", "training", "serving", "metrics", "auth", "api", "http",
-            "cli"},
+            "cli", "monitoring"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_]+)/')
 

@@ -19,6 +19,7 @@
 #include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
 #include "api/model_import_handlers.h"
+#include "api/monitoring_handlers.h"
 #include "api/prediction_handlers.h"
 #include "metrics/serving_metrics.h"
 #include "registry/dataset_catalog.h"
@@ -73,6 +74,11 @@ const std::map<std::string, std::string>& ExpectedTable() {
       {"GET /v1/models/{name}/aliases", "UFAA"},
       {"PUT /v1/models/{name}/aliases/{alias}", "UFAA"},
       {"DELETE /v1/models/{name}/aliases/{alias}", "UFAA"},
+      {"GET /v1/models/{name}/monitoring", "UFAA"},
+      {"GET /v1/models/{name}/monitoring/settings", "UFAA"},
+      {"PUT /v1/models/{name}/monitoring/settings", "UFAA"},
+      {"POST /v1/models/{name}/feedback", "UFAA"},
+      {"GET /v1/models/{name}/versions/{version}/profile", "UFAA"},
       {"PUT /v1/models/{name}/grants/{key_id}", "UFFA"},
       {"DELETE /v1/models/{name}/grants/{key_id}", "UFFA"},
       {"POST /v1/keys", "UFFA"},
@@ -139,6 +145,10 @@ class AccessGuardTest : public ::testing::Test {
     audit.AddRoutes(router_);
     ConsoleHandlers console;
     console.AddRoutes(router_);
+    monitoring_ = std::make_unique<monitoring::MonitoringService>(*registry_, artifacts_, clock_,
+                                                                  monitoring::MonitoringOptions{}, nullptr);
+    MonitoringHandlers monitoring_handlers(*registry_, *manager_, *monitoring_);
+    monitoring_handlers.AddRoutes(router_);
 
     // Stubs instead of the handlers: they record being reached (after the check a body-model handler makes).
     router_.WrapHandlers([this](const Route& route, Handler) -> Handler {
@@ -178,6 +188,7 @@ class AccessGuardTest : public ::testing::Test {
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<registry::DatasetCatalog> catalog_;
   std::unique_ptr<serving::ModelManager> manager_;
+  std::unique_ptr<monitoring::MonitoringService> monitoring_;
   std::unique_ptr<training::JobRunner> jobs_;
   std::unique_ptr<AccessGuard> guard_;
   Router router_;

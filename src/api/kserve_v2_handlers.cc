@@ -242,6 +242,7 @@ Response KServeV2Handlers::Infer(const Request& request, const PathParams& param
   if (core::Status status = scored.Score(*served.predictor, codec.values(), codec.row_count(), false); !status.ok()) {
     return ErrorResponse(status);
   }
+  ObserveScored(served, codec.values(), codec.row_count(), request.request_id, &scored);
   V2InferResult result;
   result.id = infer_request.id;
   result.model_name = served.model.name;

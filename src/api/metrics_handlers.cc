@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "metrics/process_stats.h"
+#include "monitoring/monitoring_service.h"
 
 namespace amp::api {
 namespace {
@@ -11,6 +12,70 @@ void Metric(std::string* out, const char* name, const char* type, const char* he
   char line[256];
   std::snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, value);
   out->append(line);
+}
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string LabelValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void RenderMonitoring(monitoring::MonitoringService& service, std::string* out) {
+  struct Family {
+    const char* name;
+    const char* help;
+    std::string lines;
+  };
+  Family state{"amp_model_monitoring_state", "Monitoring state: 0 insufficient data, 1 ok, 2 warning, 3 alert.", {}};
+  Family rows{"amp_model_monitored_rows", "Rows scored in the monitoring window.", {}};
+  Family psi{"amp_model_feature_psi", "Population stability index of a feature (or the prediction) in the window.",
+             {}};
+  Family feedback_rows{"amp_model_feedback_rows", "Outcomes received as feedback in the window.", {}};
+  Family live_rmse{"amp_model_live_rmse", "RMSE of the predictions with feedback in the window.", {}};
+  Family live_accuracy{"amp_model_live_accuracy", "Accuracy of the predictions with feedback in the window.", {}};
+  Family memory{"amp_model_monitoring_bytes", "Memory held by a version's live monitoring.", {}};
+  char number[64];
+  auto add = [&](Family& family, const std::string& labels, double value) {
+    std::snprintf(number, sizeof(number), " %.17g\n", value);
+    family.lines += family.name;
+    family.lines += "{" + labels + "}";
+    family.lines += number;
+  };
+  for (const auto& monitor : service.List()) {
+    monitoring::MonitorReport report = service.Evaluate(*monitor);
+    const std::string labels =
+        "model=\"" + LabelValue(monitor->model_name()) + "\",version=\"" + std::to_string(monitor->version()) + "\"";
+    add(state, labels, static_cast<double>(report.judgement.state));
+    add(rows, labels, static_cast<double>(report.rows));
+    add(memory, labels, static_cast<double>(monitor->MemoryBytes()));
+    for (const monitoring::FeatureDrift& drift : report.features) {
+      add(psi, labels + ",feature=\"" + LabelValue(drift.name) + "\"", drift.psi);
+    }
+    if (monitor->has_profile()) add(psi, labels + ",feature=\"prediction\"", report.prediction.psi);
+    add(feedback_rows, labels, static_cast<double>(report.feedback.rows));
+    if (report.feedback.rows > 0) {
+      if (monitor->is_classifier()) {
+        add(live_accuracy, labels, report.feedback.accuracy);
+      } else {
+        add(live_rmse, labels, report.feedback.rmse);
+      }
+    }
+  }
+  for (Family* family : {&state, &rows, &psi, &feedback_rows, &live_rmse, &live_accuracy, &memory}) {
+    if (family->lines.empty()) continue;
+    *out += std::string("# HELP ") + family->name + " " + family->help + "\n# TYPE " + family->name + " gauge\n";
+    *out += family->lines;
+  }
 }
 
 }  // namespace
@@ -34,6 +99,7 @@ Response MetricsHandlers::Render(const Request&) const {
          static_cast<double>(stats.load_failures));
   Metric(&out, "amp_model_evictions_total", "counter", "Model versions evicted to stay within the cache budget.",
          static_cast<double>(stats.evictions));
+  if (monitoring_ != nullptr) RenderMonitoring(*monitoring_, &out);
   metrics::ProcessStats process = metrics::ReadProcessStats();
   Metric(&out, "process_cpu_seconds_total", "counter", "User and system CPU time of the process.",
          process.cpu_seconds);

@@ -1,5 +1,6 @@
 // GET /metrics: the server's counters in the Prometheus text format (requests, errors, latency histograms, rows
-// scored, in-flight requests, loaded models and bytes, loads/evictions/failures, process CPU and memory).
+// scored, in-flight requests, loaded models and bytes, loads/evictions/failures, process CPU and memory, and the
+// monitoring gauges of docs/monitoring.md).
 // Thread-safe.
 #pragma once
 
@@ -7,18 +8,25 @@
 #include "metrics/serving_metrics.h"
 #include "serving/model_manager.h"
 
+namespace amp::monitoring {
+class MonitoringService;
+}
+
 namespace amp::api {
 
 class MetricsHandlers {
  public:
   MetricsHandlers(const metrics::ServingMetrics& metrics, const serving::ModelManager& manager)
       : metrics_(metrics), manager_(manager) {}
+  // Adds each monitored version's state, window rows, per-feature PSI and live feedback metrics as gauges.
+  void SetMonitoring(monitoring::MonitoringService* monitoring) { monitoring_ = monitoring; }
   void AddRoutes(Router& router);
   Response Render(const Request& request) const;
 
  private:
   const metrics::ServingMetrics& metrics_;
   const serving::ModelManager& manager_;
+  monitoring::MonitoringService* monitoring_ = nullptr;
 };
 
 }  // namespace amp::api

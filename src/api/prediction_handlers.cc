@@ -21,8 +21,8 @@ Response ModelError(const core::Status& status) {
 
 // Decodes `rows` (one object, or an array of objects) and scores them on `servable` into `scored`; returns an
 // error response on failure.
-std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::element rows, bool* is_batch,
-                              ScoredBatch* scored) {
+std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::element rows,
+                              std::string_view request_id, bool* is_batch, ScoredBatch* scored) {
   const ml::ModelSignature& signature = servable.predictor->signature();
   RowDecoder& decoder = ThreadRowDecoder();
   simdjson::dom::array array;
@@ -46,6 +46,7 @@ std::optional<Response> Score(const serving::Servable& servable, simdjson::dom::
       signature.features.empty() ? (*is_batch ? array.size() : 1) : decoder.values().size() / signature.features.size();
   core::Status status = scored->Score(*servable.predictor, decoder.values(), row_count, false);
   if (!status.ok()) return ErrorResponse(status);
+  ObserveScored(servable, decoder.values(), row_count, request_id, scored);
   return std::nullopt;
 }
 
@@ -153,7 +154,7 @@ Response PredictionHandlers::PredictClassic(const Request& request) {
 
   thread_local ScoredBatch scored;
   bool is_batch = false;
-  if (auto error = Score(served, inputs, &is_batch, &scored)) return attributed(std::move(*error), 0);
+  if (auto error = Score(served, inputs, request.request_id, &is_batch, &scored)) return attributed(std::move(*error), 0);
   const std::vector<double>& predictions = scored.predictions;
   const ml::PredictionNotes& notes = scored.notes;
   const ml::ModelSignature& signature = served.predictor->signature();
@@ -230,6 +231,7 @@ Response PredictionHandlers::PredictV1(const Request& request, const PathParams&
                                                  : std::string_view()),
                       0);
   }
+  ObserveScored(served, batch.values, batch.row_count, request.request_id, &scored);
   const auto rows = static_cast<int64_t>(batch.row_count);
   if (body.format == BatchFormat::kCsv) {
     Response response;

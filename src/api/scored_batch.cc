@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "api/json_out.h"
+#include "monitoring/version_monitor.h"
 
 namespace amp::api {
 namespace {
@@ -201,6 +202,13 @@ std::string RenderScoredBatchCsv(const ml::ModelSignature& signature, const Scor
     out.append("\r\n");
   }
   return out;
+}
+
+void ObserveScored(const serving::Servable& served, std::span<const ml::FeatureValue> values, size_t row_count,
+                   std::string_view request_id, ScoredBatch* scored) {
+  if (!served.monitor) return;
+  served.monitor->Observe(values, row_count, scored->predictions, scored->probabilities, scored->class_count,
+                          request_id, &scored->notes);
 }
 
 }  // namespace amp::api

@@ -49,6 +49,11 @@ void WriteDistances(JsonWriter& writer, const ScoredBatch& scored, size_t row_id
 void WriteProbabilities(JsonWriter& writer, const ml::ModelSignature& signature, const ScoredBatch& scored,
                         size_t row_idx);
 
+// Counts the scored rows in the version's live monitoring (when it has one), which may add warnings to
+// scored->notes for values far outside the training range, and remembers the predictions under `request_id`.
+void ObserveScored(const serving::Servable& served, std::span<const ml::FeatureValue> values, size_t row_count,
+                   std::string_view request_id, ScoredBatch* scored);
+
 // The JSON answer. Explanations map each feature name to its contribution; non-finite numbers are written as null.
 std::string RenderScoredBatchJson(const serving::Servable& served, const ScoredBatch& scored);
 

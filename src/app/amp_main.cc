@@ -66,8 +66,21 @@ int main(int argc, char** argv) {
   serve_command->add_flag("--no-access-log", no_access_log, "Do not write the JSON access log to stdout");
   bool no_demo = false;
   serve_command->add_flag("--no-demo", no_demo, "Do not train the demo model on first start");
+  bool no_monitoring = false;
+  serve_command->add_flag("--no-monitoring", no_monitoring, "Do not monitor live inputs and predictions");
+  serve_command->add_option("--monitoring-bucket-seconds", serve.monitoring_bucket_seconds,
+                            "Width of one monitoring time bucket (default 60)");
+  serve_command->add_option("--monitoring-buckets", serve.monitoring_buckets,
+                            "Buckets in the monitoring window (default 30: 30 minutes)");
+  serve_command->add_option("--monitoring-remember", serve.monitoring_remember,
+                            "Predictions remembered for feedback by request id (default 65536 rows)");
+  serve_command->add_option("--monitoring-evaluate-seconds", serve.monitoring_evaluate_seconds,
+                            "How often monitoring states are evaluated for alerts (default 10)");
+  serve_command->add_option("--monitoring-webhook", serve.monitoring_webhook,
+                            "http:// URL told of alert transitions, signed with $AMP_MONITORING_WEBHOOK_SECRET");
   serve_command->callback([&] {
     serve.demo = !no_demo;
+    serve.monitoring = !no_monitoring;
     serve.access_log = !no_access_log;
     serve.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     action = [&] { return amp::app::RunServe(serve); };

@@ -25,10 +25,12 @@
 #include "api/key_handlers.h"
 #include "api/kserve_v2_handlers.h"
 #include "api/metrics_handlers.h"
+#include "api/monitoring_handlers.h"
 #include "api/model_access_handlers.h"
 #include "api/model_handlers.h"
 #include "api/model_import_handlers.h"
 #include "api/prediction_handlers.h"
+#include "app/alert_webhook.h"
 #include "app/demo_model.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
@@ -40,6 +42,7 @@
 #include "http/listen_policy.h"
 #include "http/webhook_sender.h"
 #include "metrics/serving_metrics.h"
+#include "monitoring/monitoring_service.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "registry/retention_collector.h"
@@ -256,7 +259,29 @@ int RunServe(const ServeOptions& options) {
 
   registry::ModelRegistry models(**metadata, *artifacts, clock);
   registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
-  serving::ModelManager manager(models, serving::ModelManagerOptions{options.model_cache_bytes});
+  std::unique_ptr<AlertWebhook> webhook;
+  if (!options.monitoring_webhook.empty()) {
+    const char* secret = std::getenv("AMP_MONITORING_WEBHOOK_SECRET");
+    auto created = AlertWebhook::Create(options.monitoring_webhook, secret == nullptr ? "" : secret);
+    if (!created.ok()) return Fail(created.status());
+    webhook = std::move(created).value();
+  }
+  monitoring::MonitoringOptions monitoring_options;
+  monitoring_options.window.bucket_seconds = std::max<int64_t>(1, options.monitoring_bucket_seconds);
+  monitoring_options.window.buckets = std::max(1, options.monitoring_buckets);
+  monitoring_options.remembered_predictions = static_cast<size_t>(std::max<int64_t>(1, options.monitoring_remember));
+  monitoring_options.evaluate_every_seconds = std::max<int64_t>(1, options.monitoring_evaluate_seconds);
+  monitoring::MonitoringService monitoring_service(models, *artifacts, clock, monitoring_options, webhook.get());
+  serving::ModelManagerOptions manager_options;
+  manager_options.cache_bytes = options.model_cache_bytes;
+  if (options.monitoring) {
+    manager_options.attach_monitor = [&monitoring_service](const storage::ModelRecord& model,
+                                                           const storage::VersionRecord& version,
+                                                           const ml::Model& predictor) {
+      return monitoring_service.Attach(model, version, predictor.signature());
+    };
+  }
+  serving::ModelManager manager(models, manager_options);
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
   auto webhook_secret = LoadWebhookSecret(options.webhook_secret_file, data_dir);
@@ -313,7 +338,10 @@ int RunServe(const ServeOptions& options) {
   job_handlers.AddRoutes(router);
   metrics::ServingMetrics serving_metrics;
   api::MetricsHandlers metrics_handlers(serving_metrics, manager);
+  if (options.monitoring) metrics_handlers.SetMonitoring(&monitoring_service);
   metrics_handlers.AddRoutes(router);
+  api::MonitoringHandlers monitoring_handlers(models, manager, monitoring_service);
+  monitoring_handlers.AddRoutes(router);
   api::KeyHandlers key_handlers(access);
   key_handlers.AddRoutes(router);
   api::ModelAccessHandlers model_access_handlers(access, models);
@@ -347,6 +375,7 @@ int RunServe(const ServeOptions& options) {
 
   manager.LoadAll();
   retention.Start();
+  if (options.monitoring) monitoring_service.Start();
   if (options.demo) {
     auto csv = FindDemoCsv(options.demo_csv);
     if (!csv.ok()) {
@@ -374,6 +403,7 @@ int RunServe(const ServeOptions& options) {
   server.Shutdown();
   retention.Shutdown();
   jobs.Shutdown();
+  monitoring_service.Stop();
   webhooks.Shutdown();
   core::LogInfo("amp stopped");
   return 0;

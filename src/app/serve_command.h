@@ -34,6 +34,13 @@ struct ServeOptions {
   auth::UsageLimits key_limits;  // defaults for keys that set none of their own; 0: unlimited
   // Encrypt datasets and models at rest with the key in this file (else $AMP_ENCRYPTION_KEY, if set).
   std::filesystem::path encryption_key_file;
+  // Live monitoring of inputs and predictions (docs/monitoring.md).
+  bool monitoring = true;
+  int64_t monitoring_bucket_seconds = 60;
+  int monitoring_buckets = 30;
+  int64_t monitoring_remember = 65536;       // predictions remembered for feedback by request id
+  int64_t monitoring_evaluate_seconds = 10;  // background evaluation (alerts, webhooks)
+  std::string monitoring_webhook;            // http:// URL for alert transitions; secret from the environment
 };
 
 // Returns the process exit code.

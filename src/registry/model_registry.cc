@@ -9,6 +9,12 @@
 #include "storage/sha256.h"
 
 namespace amp::registry {
+namespace {
+
+// A version's training profile sits beside its artifact, so it needs no column of its own and goes when it goes.
+std::string ProfileKey(std::string_view artifact_key) { return std::string(artifact_key) + ".profile.json"; }
+
+}  // namespace
 
 core::Status ValidateModelName(std::string_view name) {
   if (name.empty() || name.size() > 128) return core::InvalidArgument("model name must be 1-128 characters");
@@ -144,9 +150,17 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   version.artifact_sha256 = storage::Sha256Hex(bytes);
   version.artifact_size_bytes = static_cast<int64_t>(bytes.size());
   AMP_RETURN_IF_ERROR(artifacts_.Put(version.artifact_key, bytes).WithContext("storing the model artifact"));
+  if (!draft.profile_json.empty()) {
+    core::Status stored = artifacts_.Put(ProfileKey(version.artifact_key), draft.profile_json);
+    if (!stored.ok()) {
+      artifacts_.Delete(version.artifact_key).IgnoreError();
+      return stored.WithContext("storing the training profile");
+    }
+  }
   auto number = metadata_.AddVersion(version);
   if (!number.ok()) {
     artifacts_.Delete(version.artifact_key).IgnoreError();
+    if (!draft.profile_json.empty()) artifacts_.Delete(ProfileKey(version.artifact_key)).IgnoreError();
     return number.status();
   }
   version.version = *number;
@@ -158,6 +172,10 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   }
   for (const VersionListener& listener : listeners) listener(model_record, version);
   return version;
+}
+
+core::Result<std::string> ModelRegistry::ReadProfile(const storage::VersionRecord& version) {
+  return artifacts_.Get(ProfileKey(version.artifact_key));
 }
 
 core::Result<storage::ModelRecord> ModelRegistry::FindModel(std::string_view ref) {

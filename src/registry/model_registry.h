@@ -42,6 +42,8 @@ struct VersionDraft {
   std::string code_version;      // the code that trained it (core::CodeVersion() for AMP's own training)
   ModelMetadataUpdate metadata;  // applied to the model (created or existing) before the version is recorded
   std::string cleaning_report_json;  // data::CleaningReportToJson of the training run; may be empty
+  // The training profile (monitoring/training_profile.h, serialized), stored beside the artifact when not empty.
+  std::string profile_json;
 };
 
 // Filters for ListModels; empty fields match every model.
@@ -98,6 +100,8 @@ class ModelRegistry {
   core::Result<std::shared_ptr<const ml::Model>> LoadModel(const storage::VersionRecord& version);
   // The version's artifact bytes, checked against its SHA-256 (DataLoss if they differ).
   core::Result<std::string> ReadArtifact(const storage::VersionRecord& version);
+  // The version's training profile as stored at publish time; NotFound for versions published without one.
+  core::Result<std::string> ReadProfile(const storage::VersionRecord& version);
 
   // Points `alias` of the model (id or name) at `version`, atomically, recording who moved it; listeners are told.
   // InvalidArgument for a bad alias name; NotFound for an unknown model or version.

@@ -377,6 +377,29 @@ TEST_F(ModelRegistryTest, FailedArtifactWriteRecordsNoVersionAndNotifiesNobody) 
   EXPECT_EQ(notified, 1);
 }
 
+TEST_F(ModelRegistryTest, TheTrainingProfileIsStoredBesideTheArtifact) {
+  VersionDraft draft = MakeDraft();
+  draft.profile_json = R"({"format": "amp-training-profile-1"})";
+  core::Result<storage::VersionRecord> with_profile = registry_->PublishVersion("houses", *MakeModel(), draft);
+  ASSERT_TRUE(with_profile.ok()) << with_profile.status().ToString();
+  core::Result<std::string> profile = registry_->ReadProfile(*with_profile);
+  ASSERT_TRUE(profile.ok()) << profile.status().ToString();
+  EXPECT_EQ(*profile, draft.profile_json);
+
+  core::Result<storage::VersionRecord> without = registry_->PublishVersion("houses", *MakeModel(), MakeDraft());
+  ASSERT_TRUE(without.ok());
+  EXPECT_EQ(registry_->ReadProfile(*without).status().code(), core::StatusCode::kNotFound);
+
+  // A profile that cannot be stored fails the publish and leaves nothing behind.
+  const size_t stored = memory_.size();
+  faulty_.FailNthWrite(2);
+  core::Result<storage::VersionRecord> failed = registry_->PublishVersion("houses", *MakeModel(), draft);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.status().message(), HasSubstr("storing the training profile"));
+  EXPECT_EQ(memory_.size(), stored);
+  EXPECT_EQ(registry_->GetLatestVersion(with_profile->model_id)->version, 2);
+}
+
 TEST_F(ModelRegistryTest, FailedVersionRecordDeletesTheArtifact) {
   int notified = 0;
   registry_->AddVersionListener([&](const storage::ModelRecord&, const storage::VersionRecord&) { ++notified; });

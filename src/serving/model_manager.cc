@@ -136,6 +136,8 @@ core::Result<ServableHandle> ModelManager::Load(const storage::ModelRecord& mode
     double out = 0.0;
     status = (*predictor)->Predict(row, std::span<double>(&out, 1), nullptr).WithContext("warm-up");
   }
+  std::shared_ptr<monitoring::VersionMonitor> monitor;
+  if (status.ok() && options_.attach_monitor) monitor = options_.attach_monitor(model, version, **predictor);
   std::unique_lock lock(mu_);
   if (!status.ok()) {
     ++load_failures_;
@@ -144,7 +146,8 @@ core::Result<ServableHandle> ModelManager::Load(const storage::ModelRecord& mode
   }
   ++loads_;
   last_error_.erase(model.id);
-  return ServableHandle(std::make_shared<const Servable>(Servable{model, version, std::move(predictor).value()}));
+  return ServableHandle(
+      std::make_shared<const Servable>(Servable{model, version, std::move(predictor).value(), std::move(monitor)}));
 }
 
 void ModelManager::Install(const ServableHandle& servable, bool pinned) {

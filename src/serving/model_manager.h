@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,10 @@ namespace amp::serving {
 
 struct ModelManagerOptions {
   int64_t cache_bytes = 0;  // 0: no budget, keep everything loaded
+  // Called for every version loaded (off the request path); its result rides on the Servable. Unset: no monitoring.
+  std::function<std::shared_ptr<monitoring::VersionMonitor>(const storage::ModelRecord&, const storage::VersionRecord&,
+                                                            const ml::Model&)>
+      attach_monitor;
 };
 
 struct ModelManagerStats {

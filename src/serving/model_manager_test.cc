@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "ml/linear/linear_model.h"
 #include "ml/pipeline.h"
+#include "monitoring/monitoring_service.h"
 #include "storage/fault_injecting_artifact_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
@@ -96,6 +97,35 @@ class ModelManagerTest : public testing::Test {
   std::unique_ptr<registry::ModelRegistry> registry_;
   std::unique_ptr<ModelManager> manager_;
 };
+
+TEST_F(ModelManagerTest, LoadedVersionsCarryTheirMonitorWithTheStoredProfile) {
+  monitoring::MonitoringService monitoring(*registry_, memory_, clock_, monitoring::MonitoringOptions{}, nullptr);
+  ModelManagerOptions options;
+  options.attach_monitor = [&monitoring](const storage::ModelRecord& model, const storage::VersionRecord& version,
+                                         const ml::Model& predictor) {
+    return monitoring.Attach(model, version, predictor.signature());
+  };
+  manager_ = std::make_unique<ModelManager>(*registry_, options);
+  auto model = MakeModel(1.0);
+  std::vector<ml::FeatureValue> rows;
+  for (int row_idx = 0; row_idx < 50; ++row_idx) rows.push_back(ml::FeatureValue::Number(row_idx));
+  std::vector<double> predictions(rows.size());
+  ASSERT_TRUE(model->Predict(rows, predictions, nullptr).ok());
+  registry::VersionDraft draft = Draft();
+  draft.profile_json = monitoring::EncodeTrainingProfile(
+      monitoring::BuildTrainingProfile(model->signature(), rows, rows.size(), predictions));
+  ASSERT_TRUE(registry_->PublishVersion("houses", *model, draft).ok());
+
+  auto served = manager_->Resolve("houses");
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  ASSERT_TRUE((*served)->monitor);
+  EXPECT_TRUE((*served)->monitor->has_profile());
+  EXPECT_EQ(monitoring.Find((*served)->model.id, 1), (*served)->monitor);
+  auto profile = registry_->ReadProfile((*served)->version);
+  ASSERT_TRUE(profile.ok());
+  EXPECT_EQ(*profile, draft.profile_json);
+  manager_.reset();
+}
 
 TEST_F(ModelManagerTest, ResolveByNameAndByIdLoadsLazilyOnce) {
   storage::VersionRecord published = Publish("houses");
@@ -405,7 +435,9 @@ class ModelManagerBudgetTest : public ModelManagerTest {
   // A budget that holds exactly `models` one-feature models.
   void UseBudgetFor(int models) {
     const int64_t one_model = MakeModel(1.0)->MemoryBytes();
-    manager_ = std::make_unique<ModelManager>(*registry_, ModelManagerOptions{one_model * models});
+    ModelManagerOptions options;
+    options.cache_bytes = one_model * models;
+    manager_ = std::make_unique<ModelManager>(*registry_, options);
   }
 };
 

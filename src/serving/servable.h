@@ -8,12 +8,18 @@
 #include "ml/model.h"
 #include "storage/records.h"
 
+namespace amp::monitoring {
+class VersionMonitor;
+}
+
 namespace amp::serving {
 
 struct Servable {
   storage::ModelRecord model;
   storage::VersionRecord version;
   std::shared_ptr<const ml::Model> predictor;
+  // The version's live monitoring (thread-safe, counts through a const handle); null when monitoring is off.
+  std::shared_ptr<monitoring::VersionMonitor> monitor;
 };
 
 using ServableHandle = std::shared_ptr<const Servable>;

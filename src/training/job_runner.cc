@@ -345,6 +345,7 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   if (!job.request.model_owner.empty()) draft.metadata.owner = job.request.model_owner;
   draft.metadata.tags = job.request.model_tags;
   draft.cleaning_report_json = data::CleaningReportToJson(outcome.cleaning_report);
+  draft.profile_json = outcome.profile_json;
   auto version = models_.PublishVersion(job.request.model_name, *outcome.model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;

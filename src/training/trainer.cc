@@ -17,6 +17,7 @@
 #include "ml/pipeline.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
+#include "monitoring/training_profile.h"
 #include "training/classification_metrics.h"
 #include "training/cross_validation.h"
 #include "training/data_checks.h"
@@ -58,6 +59,21 @@ ml::ModelSignature SignatureOf(const TrainPlan& plan, std::vector<std::string> c
 }
 
 using Report = std::function<void(std::string_view)>;
+
+// Monitoring's profile of the training part and of the model's predictions on it (at most 20,000 rows, evenly
+// spaced, so a large table costs one bounded extra pass).
+core::Result<std::string> ProfileTrainingPart(const data::Table& table, const std::vector<int>& feature_columns,
+                                              const std::vector<int64_t>& train_rows, const ml::Model& model) {
+  constexpr size_t kMaxProfiledRows = 20'000;
+  std::vector<int64_t> rows;
+  const size_t step = std::max<size_t>(1, (train_rows.size() + kMaxProfiledRows - 1) / kMaxProfiledRows);
+  for (size_t pos = 0; pos < train_rows.size(); pos += step) rows.push_back(train_rows[pos]);
+  std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, feature_columns, rows);
+  std::vector<double> predictions(rows.size());
+  AMP_RETURN_IF_ERROR(model.Predict(inputs, predictions, nullptr));
+  return monitoring::EncodeTrainingProfile(
+      monitoring::BuildTrainingProfile(model.signature(), inputs, rows.size(), predictions));
+}
 
 // Fits the standardizing pipeline on the training rows and encodes them into `design` (column-major), for the
 // linear families.
@@ -520,6 +536,8 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
                                               cancelled, report, on_round, &outcome.notes));
   if (cancelled) return core::Cancelled("training was cancelled");
+  AMP_ASSIGN_OR_RETURN(outcome.profile_json,
+                       ProfileTrainingPart(table, prepared.feature_columns, prepared.train_rows, *outcome.model));
 
   if (!prepared.holdout_rows.empty()) {
     report("scoring the holdout");

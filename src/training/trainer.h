@@ -27,6 +27,7 @@ struct TrainingOutcome {
   int64_t holdout_rows = 0;
   std::vector<std::string> notes;  // what a person should know (rows dropped, ...)
   data::CleaningReport cleaning_report;
+  std::string profile_json;        // monitoring's training profile of the training part (training_profile.h)
 };
 
 using ProgressCallback = std::function<void(std::string_view)>;
