@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", solution.status().ToString().c_str());
     return 1;
   }
-  std::printf("AMP SolveLogistic: %lld x %lld, %d classes: %.3f s, %d Newton steps, converged %d, w0 %.6f, threads %d\n",
-              static_cast<long long>(rows), static_cast<long long>(cols), classes, seconds, solution->iterations,
-              solution->converged ? 1 : 0, solution->weights[0], params.threads);
+  std::printf(
+      "AMP SolveLogistic: %lld x %lld, %d classes: %.3f s, %d Newton steps, converged %d, w0 %.6f, threads %d\n",
+      static_cast<long long>(rows), static_cast<long long>(cols), classes, seconds, solution->iterations,
+      solution->converged ? 1 : 0, solution->weights[0], params.threads);
   return 0;
 }

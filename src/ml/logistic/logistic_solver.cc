@@ -17,6 +17,13 @@ constexpr int64_t kBlockRows = 4096;
 // The rows are cut into at most this many contiguous chunks, each summed block by block in row order into its own
 // accumulator, and the chunks are added in chunk order: the result does not depend on how many threads ran them.
 constexpr int64_t kMaxChunks = 8;
+// On tables of at least kSampleMinBlocks blocks, while Newton is still far from the optimum (the last step moved a
+// coefficient by more than kSampleStep), the Hessian is formed on every kHessianStride-th block only and scaled up:
+// the step stays a descent direction (the gradient is exact, the sampled Hessian positive definite, the line search
+// checks the objective), and the last steps, near the optimum, use the full Hessian, so the answer is Newton's.
+constexpr int64_t kSampleMinBlocks = 64;
+constexpr int64_t kHessianStride = 8;
+constexpr double kSampleStep = 0.1;
 
 // log(1 + exp(z)) without overflow.
 double Softplus(double z) {
@@ -40,13 +47,14 @@ struct Problem {
 // Hessian (unknowns x unknowns, full) at theta.
 struct Evaluation {
   double loss = 0.0;
+  int64_t hessian_rows = 0;  // rows the Hessian was summed over
   Eigen::MatrixXd gradient;
   Eigen::MatrixXd hessian;
 };
 
 // Adds rows [begin, end) to `out`, one block of kBlockRows at a time.
-void AccumulateRows(const Problem& problem, const Eigen::MatrixXd& theta, bool derivatives, int64_t begin, int64_t end,
-                    Evaluation* out) {
+void AccumulateRows(const Problem& problem, const Eigen::MatrixXd& theta, bool derivatives, int64_t hessian_stride,
+                    int64_t begin, int64_t end, Evaluation* out) {
   const Eigen::Index width = problem.cols + 1;
   const int outputs = problem.outputs;
   Eigen::MatrixXd block(kBlockRows, width);
@@ -96,6 +104,8 @@ void AccumulateRows(const Problem& problem, const Eigen::MatrixXd& theta, bool d
     }
     r.array().colwise() *= weights.array();
     out->gradient.noalias() += xb.transpose() * r;
+    if ((first / kBlockRows) % hessian_stride != 0) continue;
+    out->hessian_rows += len;
     auto wb = weighted.topRows(len);
     auto c = curvature.head(len);
     for (int g = 0; g < outputs; ++g) {
@@ -122,7 +132,7 @@ void AccumulateRows(const Problem& problem, const Eigen::MatrixXd& theta, bool d
 
 // The data part of the objective at theta, over all rows: contiguous chunks (a fixed cut of the rows, kMaxChunks at
 // most) on up to problem.threads threads, added in chunk order, so the sums are the same bits for any thread count.
-Evaluation Evaluate(const Problem& problem, const Eigen::MatrixXd& theta, bool derivatives) {
+Evaluation Evaluate(const Problem& problem, const Eigen::MatrixXd& theta, bool derivatives, int64_t hessian_stride) {
   const Eigen::Index width = problem.cols + 1;
   const Eigen::Index unknowns = width * problem.outputs;
   const int64_t blocks = (problem.rows + kBlockRows - 1) / kBlockRows;
@@ -136,7 +146,7 @@ Evaluation Evaluate(const Problem& problem, const Eigen::MatrixXd& theta, bool d
   auto run_chunk = [&](int64_t chunk) {
     const int64_t first_block = blocks * chunk / chunks;
     const int64_t last_block = blocks * (chunk + 1) / chunks;
-    AccumulateRows(problem, theta, derivatives, first_block * kBlockRows,
+    AccumulateRows(problem, theta, derivatives, hessian_stride, first_block * kBlockRows,
                    std::min(problem.rows, last_block * kBlockRows), &parts[static_cast<size_t>(chunk)]);
   };
   const int workers = static_cast<int>(std::min<int64_t>(std::max(problem.threads, 1), chunks));
@@ -158,6 +168,10 @@ Evaluation Evaluate(const Problem& problem, const Eigen::MatrixXd& theta, bool d
     if (!derivatives) continue;
     total.gradient += parts[chunk].gradient;
     total.hessian += parts[chunk].hessian;
+    total.hessian_rows += parts[chunk].hessian_rows;
+  }
+  if (derivatives && total.hessian_rows < problem.rows) {
+    total.hessian *= static_cast<double>(problem.rows) / static_cast<double>(total.hessian_rows);
   }
   return total;
 }
@@ -228,7 +242,8 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
   LogisticSolution solution;
   // Each evaluation yields the objective, gradient and Hessian at once: the line search's trial point, when
   // accepted (nearly always the full Newton step), is the next step's starting point without another pass.
-  Evaluation eval = Evaluate(problem, theta, true);
+  const bool sample = (rows + kBlockRows - 1) / kBlockRows >= kSampleMinBlocks;
+  Evaluation eval = Evaluate(problem, theta, true, sample ? kHessianStride : 1);
   double objective = eval.loss + Penalty(problem, theta);
   AddPenaltyDerivatives(problem, theta, &eval);
   for (int iteration = 0; iteration < params.max_iterations; ++iteration) {
@@ -250,26 +265,36 @@ core::Result<LogisticSolution> SolveLogistic(std::span<const double> x, int64_t 
     // standardized features), or -slope (the Newton decrement squared, twice what the step would gain) below what the
     // objective's rounding can show. The quadratic model is then exact to far better than the step: take the full
     // step and stop (Newton converges quadratically, so the result is within about tolerance^2 of the optimum).
-    if (step.cwiseAbs().maxCoeff() <= params.tolerance || -slope <= 1e-13 * std::max(1.0, std::fabs(objective))) {
+    // Only with the full Hessian: a sampled one's small step is taken by the line search below, and the next step
+    // then uses the full Hessian.
+    const bool full_hessian = eval.hessian_rows == rows;
+    const double step_size = step.cwiseAbs().maxCoeff();
+    if (full_hessian && (step_size <= params.tolerance || -slope <= 1e-13 * std::max(1.0, std::fabs(objective)))) {
       theta += step_matrix;
       solution.converged = true;
       break;
     }
+    const int64_t stride = sample && step_size > kSampleStep ? kHessianStride : 1;
     double scale = 1.0;
     Eigen::MatrixXd trial = theta + step_matrix;
-    Evaluation next = Evaluate(problem, trial, true);
+    Evaluation next = Evaluate(problem, trial, true, stride);
     double next_objective = next.loss + Penalty(problem, trial);
     while (!(next_objective <= objective + 1e-4 * scale * slope) && scale > 1e-12) {
       scale *= 0.5;
       trial = theta + scale * step_matrix;
-      next = Evaluate(problem, trial, false);
+      next = Evaluate(problem, trial, false, 1);
       next_objective = next.loss + Penalty(problem, trial);
     }
-    if (!(next_objective <= objective)) {  // no progress is possible in floating point
-      solution.converged = true;
+    if (!(next_objective <= objective)) {
+      if (!full_hessian) {  // retry from here with the full Hessian
+        eval = Evaluate(problem, theta, true, 1);
+        AddPenaltyDerivatives(problem, theta, &eval);
+        continue;
+      }
+      solution.converged = true;  // no progress is possible in floating point
       break;
     }
-    if (scale != 1.0) next = Evaluate(problem, trial, true);  // backtracked: derivatives at the accepted point
+    if (scale != 1.0) next = Evaluate(problem, trial, true, stride);  // backtracked: derivatives at the accepted point
     theta = trial;
     objective = next_objective;
     eval = std::move(next);
