@@ -25,11 +25,6 @@ constexpr int64_t kSampleMinBlocks = 64;
 constexpr int64_t kHessianStride = 8;
 constexpr double kSampleStep = 0.1;
 
-// log(1 + exp(z)) without overflow.
-double Softplus(double z) {
-  return std::max(z, 0.0) + std::log1p(std::exp(-std::fabs(z)));
-}
-
 // The problem: X column-major (rows x cols), plus one intercept per output; one parameter column per output
 // (weights then the intercept).
 struct Problem {
@@ -78,9 +73,11 @@ void AccumulateRows(const Problem& problem, const Eigen::MatrixXd& theta, bool d
       const int32_t label = problem.labels[static_cast<size_t>(first + row)];
       double row_loss = 0.0;
       if (!problem.multinomial) {
+        // One exp for both: softplus(s) = max(s, 0) + log1p(e) and the sigmoid from e = exp(-|s|), no overflow.
         const double score = z(row, 0);
-        row_loss = Softplus(score) - (label == 1 ? score : 0.0);
-        z(row, 0) = 1.0 / (1.0 + std::exp(-score));
+        const double e = std::exp(-std::fabs(score));
+        row_loss = std::max(score, 0.0) + std::log1p(e) - (label == 1 ? score : 0.0);
+        z(row, 0) = score >= 0.0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
       } else {
         const double max = z.row(row).maxCoeff();
         const double label_score = z(row, label);
