@@ -2,7 +2,7 @@
 // least as fast as scikit-learn's LogisticRegression(lbfgs) in the same run": bench/logistic_vs_sklearn.sh runs
 // this and then scikit-learn on the same data. The data is the same on both sides (a fixed formula of the row
 // and column indices, not a random generator), standardized features, labels from a noisy linear rule.
-// Usage: amp_logistic_bench [rows] [cols] [classes]
+// Usage: amp_logistic_bench [rows] [cols] [classes] [threads (0: the hardware's)]
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     labels[static_cast<size_t>(row)] = label;
   }
   amp::ml::LogisticParams params;
+  params.threads = argc > 4 ? std::atoi(argv[4]) : 0;
   const auto start = std::chrono::steady_clock::now();
   auto solution = amp::ml::SolveLogistic(x, rows, cols, labels, classes, params);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -42,8 +43,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", solution.status().ToString().c_str());
     return 1;
   }
-  std::printf("AMP SolveLogistic: %lld x %lld, %d classes: %.3f s, %d Newton steps, converged %d, w0 %.6f\n",
-              static_cast<long long>(rows), static_cast<long long>(cols), classes, seconds, solution->iterations,
-              solution->converged ? 1 : 0, solution->weights[0]);
+  std::printf(
+      "AMP SolveLogistic: %lld x %lld, %d classes: %.3f s, %d Newton steps, converged %d, w0 %.6f, threads %d\n",
+      static_cast<long long>(rows), static_cast<long long>(cols), classes, seconds, solution->iterations,
+      solution->converged ? 1 : 0, solution->weights[0], params.threads);
   return 0;
 }

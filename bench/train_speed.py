@@ -2,6 +2,7 @@
 """Training speed benchmark: AMP against scikit-learn and the python xgboost package on one large synthetic table.
 
 Usage: bench/train_speed.py --amp build/release/amp [--rows 1000000] [--cols 20] [--nthread 2]
+                             [--algorithms linear_regression,logistic_regression]  (default: all three)
 
 A seeded table of `rows` x `cols` standard-normal features (rounded to 5 decimals, so the CSV that AMP reads and the
 numpy array the references fit are the same numbers), a regression target y = X w + noise and a binary label
@@ -70,6 +71,8 @@ def main():
     parser.add_argument("--nthread", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--algorithms", default="linear_regression,logistic_regression,xgboost_regressor",
+                        help="comma-separated subset of the AMP algorithms to time")
     args = parser.parse_args()
 
     x, y, label = make_table(args.rows, args.cols, args.seed)
@@ -96,7 +99,13 @@ def main():
                                           **XGB_PARAMS).fit(x, y),
              lambda model: ("r2", r2_score(y, model.predict(x)))),
         ]
+        wanted = set(args.algorithms.split(","))
+        unknown = wanted - {run[0] for run in runs}
+        if unknown:
+            parser.error(f"unknown --algorithms: {', '.join(sorted(unknown))}")
         for algorithm, target, params, reference_name, reference_fit, reference_quality in runs:
+            if algorithm not in wanted:
+                continue
             amp_best = None
             for attempt in range(args.repeat):
                 job = client.train(f"speed-{algorithm}", dataset["id"], target, algorithm=algorithm,

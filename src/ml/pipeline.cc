@@ -5,11 +5,14 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
 #include <optional>
+#include <thread>
+#include <vector>
 
 #include "core/text.h"
 #include "data/date_time.h"
@@ -17,8 +20,8 @@
 namespace amp::ml {
 namespace {
 
-// numpy's median: the mean of the two middle values for an even count.
-double Median(std::vector<double> values) {
+// numpy's median: the mean of the two middle values for an even count. Reorders `values`.
+double Median(std::vector<double>& values) {
   size_t mid = values.size() / 2;
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
   double upper = values[mid];
@@ -34,9 +37,16 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
   transform.feature = {column.name, column.type};
   std::vector<double> present;
   present.reserve(rows.size());
+  double present_sum = 0.0;
+  double low = std::numeric_limits<double>::infinity();
+  double high = -low;
   for (int64_t row_idx : rows) {
     double value = column.numbers[static_cast<size_t>(row_idx)];
-    if (!std::isnan(value)) present.push_back(value);
+    if (std::isnan(value)) continue;
+    present.push_back(value);
+    present_sum += value;
+    low = std::min(low, value);
+    high = std::max(high, value);
   }
   transform.impute_value = present.empty() ? 0.0 : Median(present);
   if (missing_indicator) {
@@ -44,17 +54,29 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
     transform.missing_share = static_cast<double>(rows.size() - present.size()) / static_cast<double>(rows.size());
   }
   if (scaling == NumberScaling::kNone) return transform;  // center 0, scale 1
-  // Mean and population standard deviation after imputation, as StandardScaler sees them.
-  double mean = 0.0;
+  // Mean and population standard deviation after imputation, as StandardScaler sees them: two passes (the sum, then
+  // the squared deviations from the mean) over the present values, the imputed ones added in closed form. When the
+  // sum overflows, Welford's running update, which keeps the mean finite for huge values.
+  const auto count = static_cast<int64_t>(rows.size());
+  const auto missing = static_cast<double>(count - static_cast<int64_t>(present.size()));
+  double mean = (present_sum + missing * transform.impute_value) / static_cast<double>(count);
   double m2 = 0.0;
-  int64_t count = 0;
-  for (int64_t row_idx : rows) {
-    double value = column.numbers[static_cast<size_t>(row_idx)];
-    if (std::isnan(value)) value = transform.impute_value;
-    ++count;
-    double delta = value - mean;
-    mean += delta / static_cast<double>(count);
-    m2 += delta * (value - mean);
+  if (low == high) {  // one value (imputed as itself): exactly that mean and no spread, whatever the sum's rounding
+    mean = low;
+  } else if (std::isfinite(mean)) {
+    for (double value : present) m2 += (value - mean) * (value - mean);
+    m2 += missing * (transform.impute_value - mean) * (transform.impute_value - mean);
+  } else {
+    mean = 0.0;
+    int64_t seen = 0;
+    for (int64_t row_idx : rows) {
+      double value = column.numbers[static_cast<size_t>(row_idx)];
+      if (std::isnan(value)) value = transform.impute_value;
+      ++seen;
+      double delta = value - mean;
+      mean += delta / static_cast<double>(seen);
+      m2 += delta * (value - mean);
+    }
   }
   double stddev = count > 0 ? std::sqrt(m2 / static_cast<double>(count)) : 0.0;
   transform.center = mean;
@@ -278,22 +300,40 @@ core::Result<Pipeline> Pipeline::Fit(const data::Table& table, const std::vector
   if (!options.features.empty() && options.features.size() != feature_columns.size()) {
     return core::InvalidArgument("one set of feature options per feature column is needed");
   }
-  std::vector<FeatureTransform> transforms;
-  for (size_t feature_idx = 0; feature_idx < feature_columns.size(); ++feature_idx) {
-    const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
-    const FeatureOptions feature_options = options.features.empty() ? FeatureOptions{} : options.features[feature_idx];
-    core::Result<FeatureTransform> transform = core::InvalidArgument("unreachable");
+  // Columns are independent: fitted on up to hardware_concurrency threads (each column by one thread, so the
+  // result does not depend on the count), the first error in column order reported.
+  std::vector<core::Result<FeatureTransform>> fitted(feature_columns.size(), core::Internal("not fitted"));
+  auto fit_column = [&](size_t pos) {
+    const data::Column& column = table.column(static_cast<size_t>(feature_columns[pos]));
+    const FeatureOptions feature_options = options.features.empty() ? FeatureOptions{} : options.features[pos];
     if (feature_options.date) {
       if (data::IsNumberLike(column.type)) {
-        return core::InvalidArgument("feature '" + column.name + "' is " +
-                                     std::string(data::ColumnTypeName(column.type)) + ", not text with dates");
+        fitted[pos] = core::InvalidArgument("feature '" + column.name + "' is " +
+                                            std::string(data::ColumnTypeName(column.type)) + ", not text with dates");
+      } else {
+        fitted[pos] = FitDate(column, rows, options.scaling, feature_options.missing_indicator);
       }
-      transform = FitDate(column, rows, options.scaling, feature_options.missing_indicator);
     } else if (data::IsNumberLike(column.type)) {
-      transform = FitNumber(column, rows, options.scaling, feature_options.missing_indicator);
+      fitted[pos] = FitNumber(column, rows, options.scaling, feature_options.missing_indicator);
     } else {
-      transform = FitCategory(column, rows, options.max_levels);
+      fitted[pos] = FitCategory(column, rows, options.max_levels);
     }
+  };
+  const size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), feature_columns.size());
+  if (workers <= 1 || rows.size() < 10000) {
+    for (size_t pos = 0; pos < fitted.size(); ++pos) fit_column(pos);
+  } else {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t pos = next++; pos < fitted.size(); pos = next++) fit_column(pos);
+    };
+    std::vector<std::thread> pool;
+    for (size_t worker = 1; worker < workers; ++worker) pool.emplace_back(work);
+    work();
+    for (std::thread& thread : pool) thread.join();
+  }
+  std::vector<FeatureTransform> transforms;
+  for (auto& transform : fitted) {
     if (!transform.ok()) return transform.status();
     transforms.push_back(std::move(transform).value());
   }

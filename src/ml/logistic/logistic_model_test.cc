@@ -172,5 +172,75 @@ TEST(LogisticSolverTest, SeparableDataStaysFiniteThanksToThePenalty) {
   EXPECT_NEAR(solution->intercepts[0], 0.0, 1e-12);  // symmetric data
 }
 
+// The passes over the rows run in fixed chunks summed in chunk order: any thread count gives the same bits, here on
+// enough rows (40,000, ten blocks) to fill several chunks, binary and multinomial.
+TEST(LogisticSolverTest, ThreadCountDoesNotChangeTheSolution) {
+  const int64_t rows = 40000;
+  const int64_t cols = 3;
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(static_cast<size_t>(rows * cols));
+  for (double& value : x) value = normal(rng);
+  for (int classes : {2, 3}) {
+    std::vector<int32_t> labels(static_cast<size_t>(rows));
+    for (int64_t row = 0; row < rows; ++row) {
+      const double score = x[static_cast<size_t>(row)] - 0.5 * x[static_cast<size_t>(rows + row)] + normal(rng);
+      labels[static_cast<size_t>(row)] = score < -0.5 ? 0 : (classes == 2 || score < 0.5 ? 1 : 2);
+    }
+    LogisticParams params;
+    params.threads = 1;
+    auto one = SolveLogistic(x, rows, cols, labels, classes, params);
+    params.threads = 3;
+    auto three = SolveLogistic(x, rows, cols, labels, classes, params);
+    ASSERT_TRUE(one.ok()) << one.status().ToString();
+    ASSERT_TRUE(three.ok()) << three.status().ToString();
+    EXPECT_TRUE(one->converged);
+    EXPECT_EQ(one->iterations, three->iterations);
+    EXPECT_EQ(one->weights, three->weights) << classes << " classes";  // exact: same bits
+    EXPECT_EQ(one->intercepts, three->intercepts) << classes << " classes";
+    const size_t last = (one->outputs() - 1) * static_cast<size_t>(cols);  // the highest class's weights
+    EXPECT_GT(one->weights[last], 0.5);                                    // the rule's signs
+    EXPECT_LT(one->weights[last + 1], -0.2);
+  }
+}
+
+// From 64 blocks of rows up, the first Newton steps form the Hessian on every 8th block; the last ones use all rows,
+// so the answer is still the optimum: the objective's gradient there is zero up to rounding.
+TEST(LogisticSolverTest, SampledHessianOnLargeTablesStillReachesTheOptimum) {
+  const int64_t rows = 270000;  // 66 blocks of 4096
+  const int64_t cols = 3;
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<double> x(static_cast<size_t>(rows * cols));
+  for (double& value : x) value = normal(rng);
+  std::vector<int32_t> labels(static_cast<size_t>(rows));
+  for (int64_t row = 0; row < rows; ++row) {
+    const double score = 2.0 * x[static_cast<size_t>(row)] - x[static_cast<size_t>(rows + row)] + 0.3 * normal(rng);
+    labels[static_cast<size_t>(row)] = score > 0.4 ? 1 : 0;
+  }
+  LogisticParams params;
+  auto solution = SolveLogistic(x, rows, cols, labels, 2, params);
+  ASSERT_TRUE(solution.ok()) << solution.status().ToString();
+  EXPECT_TRUE(solution->converged);
+  // Gradient of C * sum log loss + |w|^2 / 2 (C = 1): X' (p - y) + w, and sum (p - y) for the intercept.
+  std::vector<double> gradient(static_cast<size_t>(cols + 1), 0.0);
+  for (int64_t row = 0; row < rows; ++row) {
+    double score = solution->intercepts[0];
+    for (int64_t col = 0; col < cols; ++col) {
+      score += solution->weights[static_cast<size_t>(col)] * x[static_cast<size_t>(col * rows + row)];
+    }
+    const double residual = 1.0 / (1.0 + std::exp(-score)) - labels[static_cast<size_t>(row)];
+    for (int64_t col = 0; col < cols; ++col) {
+      gradient[static_cast<size_t>(col)] += residual * x[static_cast<size_t>(col * rows + row)];
+    }
+    gradient[static_cast<size_t>(cols)] += residual;
+  }
+  for (int64_t col = 0; col < cols; ++col)
+    gradient[static_cast<size_t>(col)] += solution->weights[static_cast<size_t>(col)];
+  for (double component : gradient) EXPECT_LT(std::fabs(component), 1e-6) << "gradient at the solution";
+  EXPECT_GT(solution->weights[0], 3.0);  // the rule, sharpened by the small noise
+  EXPECT_LT(solution->weights[1], -1.5);
+}
+
 }  // namespace
 }  // namespace amp::ml
