@@ -254,6 +254,7 @@ core::Result<storage::VersionRecord> ModelRegistry::DeleteVersion(std::string_vi
     core::LogError("model '" + model.name + "' version " + std::to_string(version) +
                    ": record deleted, artifact left behind: " + deleted.ToString());
   }
+  artifacts_.Delete(ProfileKey(removed.artifact_key)).IgnoreError();  // monitoring's profile, if it has one
   return removed;
 }
 
@@ -367,6 +368,7 @@ core::Status ModelRegistry::DeleteModel(std::string_view model_ref) {
   core::Status artifacts_deleted = core::Status::Ok();
   for (const storage::VersionRecord& version : versions) {
     core::Status deleted = artifacts_.Delete(version.artifact_key);
+    artifacts_.Delete(ProfileKey(version.artifact_key)).IgnoreError();  // monitoring's profile, if it has one
     if (!deleted.ok() && artifacts_deleted.ok()) {
       artifacts_deleted = core::Internal("model " + model.name + " was deleted but its artifact " +
                                          version.artifact_key + " could not be: " + deleted.message());
