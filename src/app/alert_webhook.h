@@ -1,35 +1,32 @@
-// AlertWebhook: monitoring's AlertNotifier that POSTs each alert transition as JSON to a URL, signed so the
-// receiver can check it came from this server: X-Amp-Timestamp (Unix seconds) and X-Amp-Signature
-// "sha256=<hex HMAC-SHA256 of '<timestamp>.<body>' with the shared secret>". Three attempts, one second apart; a
-// failure is logged and dropped. Plain http:// only (HttpClient's limit). A minimal sender: the training-callback
-// work (helper "life") brings a general signed WebhookSender that this should be folded into. Not thread-safe:
-// MonitoringService calls it from its one background thread.
+// AlertWebhook: monitoring's AlertNotifier that hands each alert transition, as JSON, to the server's signed
+// WebhookSender (http/webhook_sender.h), the same sender, secret and signature (X-Amp-Signature: t=...,v1=...) as
+// training callbacks, with its retries and backoff; Notify never blocks the monitoring thread. Thread-safe.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "core/status.h"
+#include "http/webhook_sender.h"
 #include "monitoring/monitoring_service.h"
 
 namespace amp::app {
 
 class AlertWebhook final : public monitoring::AlertNotifier {
  public:
-  // InvalidArgument for a URL that is not http://host[:port][/path] or an empty secret.
-  static core::Result<std::unique_ptr<AlertWebhook>> Create(std::string url, std::string secret);
+  // InvalidArgument for a URL that is not http://host[:port][/path]. `sender` must outlive the notifier.
+  static core::Result<std::unique_ptr<AlertWebhook>> Create(std::string url, http::WebhookSender& sender);
   void Notify(const monitoring::AlertEvent& event) override;
 
  private:
-  AlertWebhook(std::string base_url, std::string target, std::string secret)
-      : base_url_(std::move(base_url)), target_(std::move(target)), secret_(std::move(secret)) {}
+  AlertWebhook(std::string url, http::WebhookSender& sender) : url_(std::move(url)), sender_(sender) {}
 
-  std::string base_url_;
-  std::string target_;
-  std::string secret_;
+  std::string url_;
+  http::WebhookSender& sender_;
 };
 
-// The body of an alert webhook and its signature (exposed for tests).
+// The event name ("monitoring.alert_entered" or "monitoring.alert_left") and the body of an alert notification.
+std::string AlertEventName(const monitoring::AlertEvent& event);
 std::string AlertEventJson(const monitoring::AlertEvent& event);
-std::string SignWebhook(std::string_view secret, std::string_view timestamp, std::string_view body);
 
 }  // namespace amp::app

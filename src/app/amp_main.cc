@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   serve_command->add_option("--monitoring-evaluate-seconds", serve.monitoring_evaluate_seconds,
                             "How often monitoring states are evaluated for alerts (default 10)");
   serve_command->add_option("--monitoring-webhook", serve.monitoring_webhook,
-                            "http:// URL told of alert transitions, signed with $AMP_MONITORING_WEBHOOK_SECRET");
+                            "http:// URL told of alert transitions (signed with the webhook secret, as training callbacks are)");
   serve_command->callback([&] {
     serve.demo = !no_demo;
     serve.monitoring = !no_monitoring;

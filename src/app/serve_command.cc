@@ -259,10 +259,15 @@ int RunServe(const ServeOptions& options) {
 
   registry::ModelRegistry models(**metadata, *artifacts, clock);
   registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
+  // Signed notifications (training callbacks, monitoring alerts) go out through one sender and one secret.
+  auto webhook_secret = LoadWebhookSecret(options.webhook_secret_file, data_dir);
+  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
+  http::HttpWebhookTransport webhook_transport;
+  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
+  webhooks.Start();
   std::unique_ptr<AlertWebhook> webhook;
   if (!options.monitoring_webhook.empty()) {
-    const char* secret = std::getenv("AMP_MONITORING_WEBHOOK_SECRET");
-    auto created = AlertWebhook::Create(options.monitoring_webhook, secret == nullptr ? "" : secret);
+    auto created = AlertWebhook::Create(options.monitoring_webhook, webhooks);
     if (!created.ok()) return Fail(created.status());
     webhook = std::move(created).value();
   }
@@ -284,11 +289,6 @@ int RunServe(const ServeOptions& options) {
   serving::ModelManager manager(models, manager_options);
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
-  auto webhook_secret = LoadWebhookSecret(options.webhook_secret_file, data_dir);
-  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
-  http::HttpWebhookTransport webhook_transport;
-  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
-  webhooks.Start();
   // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
   StopJobsFirst stop_jobs_before_webhooks{jobs};
   jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {

@@ -18,6 +18,7 @@ import math
 import os
 import random
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -80,8 +81,14 @@ class MonitoringTest(unittest.TestCase):
         cls.webhook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebhookReceiver)
         threading.Thread(target=cls.webhook.serve_forever, daemon=True).start()
         cls.addClassCleanup(cls.webhook.shutdown)
-        os.environ["AMP_MONITORING_WEBHOOK_SECRET"] = SECRET
+        # Alerts are signed like training callbacks: with the server's webhook secret.
+        secret_dir = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(secret_dir.cleanup)
+        secret_file = os.path.join(secret_dir.name, "webhook.secret")
+        with open(secret_file, "w") as out:
+            out.write(SECRET + "\n")
         cls.server = AmpServer(extra_args=[
+            "--webhook-secret-file", secret_file,
             "--monitoring-evaluate-seconds", "1",
             "--monitoring-webhook", f"http://127.0.0.1:{cls.webhook.server_address[1]}/hooks/amp"])
         cls.addClassCleanup(cls.server.close)
@@ -169,9 +176,10 @@ class MonitoringTest(unittest.TestCase):
         self.assertEqual(event["event"], "monitoring.alert_entered")
         self.assertEqual(event["to"], "alert")
         self.assertIn("bmi", event["causes"])
-        expected = "sha256=" + hmac.new(SECRET.encode(), headers["X-Amp-Timestamp"].encode() + b"." + body,
-                                        hashlib.sha256).hexdigest()
-        self.assertEqual(headers["X-Amp-Signature"], expected)
+        self.assertEqual(headers["X-Amp-Event"], "monitoring.alert_entered")
+        fields = dict(part.split("=", 1) for part in headers["X-Amp-Signature"].split(","))
+        expected = hmac.new(SECRET.encode(), fields["t"].encode() + b"." + body, hashlib.sha256).hexdigest()
+        self.assertEqual(fields["v1"], expected)
 
         metrics = self.call("GET", "/metrics").text
         self.assertIn('amp_model_monitoring_state{model="diab-shift",version="1"} 3', metrics)
