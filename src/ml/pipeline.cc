@@ -372,8 +372,9 @@ void Pipeline::EncodeFeatureInto(size_t feature_idx, const FeatureValue& value, 
       out[transform.impute_category] = T{1};
       return;
     }
-    auto it = std::lower_bound(transform.categories.begin(), transform.categories.end(), value.text,
-                               [](const std::string& category, std::string_view key) { return category < key; });
+    auto it = std::lower_bound(
+        transform.categories.begin(), transform.categories.end(), value.text,
+        [](const std::string& category, std::string_view key) { return std::string_view(category) < key; });
     if (it != transform.categories.end() && *it == value.text) {
       out[it - transform.categories.begin()] = T{1};
     } else if (transform.other_bucket) {
@@ -511,8 +512,9 @@ void Pipeline::EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std:
       dest[transform.impute_category] = 1.0f;
       continue;
     }
-    auto it = std::lower_bound(transform.categories.begin(), transform.categories.end(), value.text,
-                               [](const std::string& category, std::string_view key) { return category < key; });
+    auto it = std::lower_bound(
+        transform.categories.begin(), transform.categories.end(), value.text,
+        [](const std::string& category, std::string_view key) { return std::string_view(category) < key; });
     if (it != transform.categories.end() && *it == value.text) {
       dest[it - transform.categories.begin()] = 1.0f;
     } else if (notes != nullptr) {

@@ -68,8 +68,9 @@ void KMeansModel::EncodeRow(const FeatureValue* row, size_t row_idx, double* enc
       dest[transform.impute_category] = 1.0;
       continue;
     }
-    auto it = std::lower_bound(transform.categories.begin(), transform.categories.end(), value.text,
-                               [](const std::string& category, std::string_view key) { return category < key; });
+    auto it = std::lower_bound(
+        transform.categories.begin(), transform.categories.end(), value.text,
+        [](const std::string& category, std::string_view key) { return std::string_view(category) < key; });
     if (it != transform.categories.end() && *it == value.text) {
       dest[it - transform.categories.begin()] = 1.0;
     } else if (notes != nullptr) {
