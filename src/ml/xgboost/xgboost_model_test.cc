@@ -44,6 +44,13 @@ void operator delete(void* block) noexcept {
 void operator delete(void* block, size_t) noexcept {
   std::free(block);
 }
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): every plain new and delete of this test
+// binary then agrees on malloc/free, which AddressSanitizer checks.
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  if (count_allocations) ++allocations;
+  return std::malloc(size == 0 ? 1 : size);
+}
+void operator delete(void* block, const std::nothrow_t&) noexcept { std::free(block); }
 
 namespace amp::ml {
 namespace {
