@@ -363,6 +363,7 @@ class SoftmaxKernel final : public OnnxKernel {
     }
     OnnxTensor& out = outputs[0];
     out = input;
+    if (out.floats.empty()) return core::Status::Ok();  // an empty tensor (some dimension is 0): nothing to do
     for (int64_t outer_idx = 0; outer_idx < outer; ++outer_idx) {
       for (int64_t inner_idx = 0; inner_idx < inner; ++inner_idx) {
         float* first = out.floats.data() + outer_idx * length * inner + inner_idx;
