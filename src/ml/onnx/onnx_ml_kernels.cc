@@ -278,6 +278,33 @@ void BinaryFromOneScore(std::vector<float>* scores, std::vector<size_t>* chosen)
   *scores = std::move(both);
 }
 
+// The outputs of a linear or tree ensemble from its raw `scores` (rows x targets): a regressor's post-transformed
+// scores, or a classifier's labels and probabilities (one score per row: a binary classifier as ONNX Runtime reads
+// it).
+void WriteScores(const ClassLabels& labels, PostTransform transform, int64_t targets, int64_t rows,
+                 std::vector<float> scores, std::span<OnnxTensor> outputs) {
+  if (labels.size() == 0) {  // a regressor
+    for (int64_t row = 0; row < rows; ++row) {
+      ApplyPostTransform(transform, std::span<float>(scores.data() + row * targets, static_cast<size_t>(targets)));
+    }
+    outputs[0] = OnnxTensor::Floats({rows, targets}, std::move(scores));
+    return;
+  }
+  std::vector<size_t> chosen;
+  int64_t score_cols = targets;
+  if (targets == 1) {
+    BinaryFromOneScore(&scores, &chosen);
+    score_cols = 2;
+  } else {
+    for (int64_t row = 0; row < rows; ++row) {
+      std::span<float> row_scores(scores.data() + row * targets, static_cast<size_t>(targets));
+      chosen.push_back(ArgMax(row_scores));
+      ApplyPostTransform(transform, row_scores);
+    }
+  }
+  WriteClassifierOutputs(labels, chosen, rows, score_cols, std::move(scores), outputs);
+}
+
 class LinearKernel final : public OnnxKernel {
  public:
   // A regressor (no labels: one output of `targets` columns) or a classifier (labels and scores).
@@ -311,26 +338,7 @@ class LinearKernel final : public OnnxKernel {
         scores[static_cast<size_t>(row * targets_ + target)] = static_cast<float>(sum);
       }
     }
-    if (labels_.size() == 0) {  // regressor
-      for (int64_t row = 0; row < rows; ++row) {
-        ApplyPostTransform(transform_, std::span<float>(scores.data() + row * targets_, static_cast<size_t>(targets_)));
-      }
-      outputs[0] = OnnxTensor::Floats({rows, targets_}, std::move(scores));
-      return core::Status::Ok();
-    }
-    std::vector<size_t> chosen;
-    int64_t score_cols = targets_;
-    if (targets_ == 1) {
-      BinaryFromOneScore(&scores, &chosen);
-      score_cols = 2;
-    } else {
-      for (int64_t row = 0; row < rows; ++row) {
-        std::span<float> row_scores(scores.data() + row * targets_, static_cast<size_t>(targets_));
-        chosen.push_back(ArgMax(row_scores));
-        ApplyPostTransform(transform_, row_scores);
-      }
-    }
-    WriteClassifierOutputs(labels_, chosen, rows, score_cols, std::move(scores), outputs);
+    WriteScores(labels_, transform_, targets_, rows, std::move(scores), outputs);
     return core::Status::Ok();
   }
 
@@ -549,26 +557,7 @@ class TreeEnsembleKernel final : public OnnxKernel {
       }
       ensemble_.Accumulate(x.data() + row * cols, row_scores);
     }
-    if (labels_.size() == 0) {
-      for (int64_t row = 0; row < rows; ++row) {
-        ApplyPostTransform(transform_, std::span<float>(scores.data() + row * targets_, static_cast<size_t>(targets_)));
-      }
-      outputs[0] = OnnxTensor::Floats({rows, targets_}, std::move(scores));
-      return core::Status::Ok();
-    }
-    std::vector<size_t> chosen;
-    int64_t score_cols = targets_;
-    if (targets_ == 1) {
-      BinaryFromOneScore(&scores, &chosen);
-      score_cols = 2;
-    } else {
-      for (int64_t row = 0; row < rows; ++row) {
-        std::span<float> row_scores(scores.data() + row * targets_, static_cast<size_t>(targets_));
-        chosen.push_back(ArgMax(row_scores));
-        ApplyPostTransform(transform_, row_scores);
-      }
-    }
-    WriteClassifierOutputs(labels_, chosen, rows, score_cols, std::move(scores), outputs);
+    WriteScores(labels_, transform_, targets_, rows, std::move(scores), outputs);
     return core::Status::Ok();
   }
 
