@@ -81,6 +81,8 @@ class MonitoringService {
   MonitorReport Evaluate(VersionMonitor& monitor);
 
   const PredictionMemory& memory() const { return memory_; }
+  // Null unless EnableRequestLog was called.
+  const RequestLog* request_log() const { return request_log_; }
 
   // Starts / stops the background evaluation and notification thread.
   void Start();

@@ -125,6 +125,7 @@ void RequestLog::Stop() {
   wake_.notify_all();
   thread_.join();
   CloseFile();
+  if (dropped() > 0) core::LogWarning("request log: " + std::to_string(dropped()) + " sampled rows were dropped");
 }
 
 void RequestLog::Flush() {
