@@ -66,8 +66,8 @@ class RequestLog {
     return ((n + 1) * rate_millionths_) / kMillion > (n * rate_millionths_) / kMillion;
   }
   // Formats one row (`row`: the source's features in order) and queues it, or counts it dropped if the queue is full.
-  void Append(const RequestLogSource& source, std::span<const ml::FeatureValue> row, size_t row_idx,
-              double prediction, std::string_view request_id);
+  void Append(const RequestLogSource& source, std::span<const ml::FeatureValue> row, size_t row_idx, double prediction,
+              std::string_view request_id);
 
   // Starts / stops the writer thread; Stop writes what is queued first. Rows appended while stopped wait in the queue.
   void Start();
@@ -104,9 +104,9 @@ class RequestLog {
   std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<Pending> queue_;      // guarded
-  int64_t in_flight_ = 0;          // guarded: rows taken off the queue, not yet written
-  bool stopping_ = false;          // guarded
+  std::deque<Pending> queue_;  // guarded
+  int64_t in_flight_ = 0;      // guarded: rows taken off the queue, not yet written
+  bool stopping_ = false;      // guarded
   std::thread thread_;
 
   // Writer thread only.
