@@ -76,6 +76,13 @@ void RenderMonitoring(monitoring::MonitoringService& service, std::string* out) 
     *out += std::string("# HELP ") + family->name + " " + family->help + "\n# TYPE " + family->name + " gauge\n";
     *out += family->lines;
   }
+  if (const monitoring::RequestLog* log = service.request_log(); log != nullptr && log->enabled()) {
+    Metric(out, "amp_request_log_rows_total", "counter", "Sampled rows written to the request log.",
+           static_cast<double>(log->written()));
+    Metric(out, "amp_request_log_dropped_total", "counter",
+           "Sampled rows dropped (the writer's queue was full, or the disk refused them).",
+           static_cast<double>(log->dropped()));
+  }
 }
 
 }  // namespace

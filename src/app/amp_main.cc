@@ -78,6 +78,14 @@ int main(int argc, char** argv) {
                             "How often monitoring states are evaluated for alerts (default 10)");
   serve_command->add_option("--monitoring-webhook", serve.monitoring_webhook,
                             "http:// URL told of alert transitions (signed with the webhook secret, as training callbacks are)");
+  serve_command->add_option("--request-log-rate", serve.request_log_rate,
+                            "Share of scored rows written to <data-dir>/request-log, 0..1 (default 0: off)");
+  serve_command->add_option("--request-log-max-bytes", serve.request_log_max_bytes,
+                            "Request log file size before rotation (default 67108864)");
+  serve_command->add_option("--request-log-max-age-seconds", serve.request_log_max_age_seconds,
+                            "Request log file age before rotation (default 86400)");
+  serve_command->add_option("--request-log-max-files", serve.request_log_max_files,
+                            "Request log files kept, oldest deleted first (default 10)");
   serve_command->callback([&] {
     serve.demo = !no_demo;
     serve.monitoring = !no_monitoring;

@@ -276,7 +276,29 @@ int RunServe(const ServeOptions& options) {
   monitoring_options.window.buckets = std::max(1, options.monitoring_buckets);
   monitoring_options.remembered_predictions = static_cast<size_t>(std::max<int64_t>(1, options.monitoring_remember));
   monitoring_options.evaluate_every_seconds = std::max<int64_t>(1, options.monitoring_evaluate_seconds);
+  monitoring::RequestLogOptions request_log_options;
+  request_log_options.rate = options.request_log_rate;
+  request_log_options.max_bytes = options.request_log_max_bytes;
+  request_log_options.max_age_seconds = options.request_log_max_age_seconds;
+  request_log_options.max_files = options.request_log_max_files;
+  if (core::Status valid = monitoring::ValidateRequestLogOptions(request_log_options); !valid.ok()) return Fail(valid);
+  monitoring::RequestLog request_log(data_dir / "request-log", clock, request_log_options);
   monitoring::MonitoringService monitoring_service(models, *artifacts, clock, monitoring_options, webhook.get());
+  if (options.monitoring && request_log.enabled()) {
+    monitoring_service.EnableRequestLog(&request_log, [&datasets](std::string_view dataset_id)
+                                                          -> core::Result<std::vector<std::string>> {
+      auto dataset = datasets.Get(dataset_id);
+      if (!dataset.ok()) return dataset.status();
+      std::vector<std::string> personal;
+      for (const auto& column : dataset->summary.columns) {
+        if (!column.pii.empty()) personal.push_back(column.name);
+      }
+      return personal;
+    });
+    request_log.Start();
+  } else if (request_log.enabled()) {
+    core::LogWarning("--request-log-rate needs monitoring on; the request log is off");
+  }
   serving::ModelManagerOptions manager_options;
   manager_options.cache_bytes = options.model_cache_bytes;
   if (options.monitoring) {
@@ -404,6 +426,7 @@ int RunServe(const ServeOptions& options) {
   retention.Shutdown();
   jobs.Shutdown();
   monitoring_service.Stop();
+  request_log.Stop();
   webhooks.Shutdown();
   core::LogInfo("amp stopped");
   return 0;

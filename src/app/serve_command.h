@@ -40,6 +40,11 @@ struct ServeOptions {
   int monitoring_buckets = 30;
   int64_t monitoring_remember = 65536;       // predictions remembered for feedback by request id
   int64_t monitoring_evaluate_seconds = 10;  // background evaluation (alerts, webhooks)
+  // Sampled request log under <data-dir>/request-log (needs monitoring on); rate 0: off.
+  double request_log_rate = 0;
+  int64_t request_log_max_bytes = 64LL * 1024 * 1024;
+  int64_t request_log_max_age_seconds = 24 * 3600;
+  int request_log_max_files = 10;
   std::string monitoring_webhook;            // http:// URL for alert transitions; secret from the environment
 };
 

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/log.h"
@@ -82,6 +83,11 @@ MonitoringService::~MonitoringService() {
   Stop();
 }
 
+void MonitoringService::EnableRequestLog(RequestLog* log, PersonalColumns personal_columns) {
+  request_log_ = log;
+  personal_columns_ = std::move(personal_columns);
+}
+
 std::shared_ptr<VersionMonitor> MonitoringService::Attach(const storage::ModelRecord& model,
                                                           const storage::VersionRecord& version,
                                                           const ml::ModelSignature& signature) {
@@ -99,6 +105,29 @@ std::shared_ptr<VersionMonitor> MonitoringService::Attach(const storage::ModelRe
   }
   auto monitor = std::make_shared<VersionMonitor>(model.id, model.name, version.version, signature, std::move(profile),
                                                   clock_, options_.window, &memory_);
+  if (request_log_ != nullptr && request_log_->enabled()) {
+    auto source = std::make_shared<RequestLogSource>();
+    source->model_id = model.id;
+    source->model_name = model.name;
+    source->version = version.version;
+    source->classes = signature.classes;
+    for (const auto& feature : signature.features) source->features.push_back(feature.name);
+    source->redacted.assign(source->features.size(), false);
+    auto personal = personal_columns_ ? personal_columns_(version.dataset_id)
+                                      : core::Result<std::vector<std::string>>(core::NotFound("no dataset lookup"));
+    if (personal.ok()) {
+      for (size_t idx = 0; idx < source->features.size(); ++idx) {
+        source->redacted[idx] =
+            std::find(personal->begin(), personal->end(), source->features[idx]) != personal->end();
+      }
+    } else {
+      core::LogWarning("model '" + model.name + "' version " + std::to_string(version.version) +
+                       ": training dataset unreadable (" + personal.status().ToString() +
+                       "); the request log redacts every feature");
+      source->redacted.assign(source->features.size(), true);
+    }
+    monitor->SetRequestLog(request_log_, std::move(source));
+  }
   monitor->SetFarOutsideStddevs(GetThresholds(model.id).far_outside_stddevs);
   std::lock_guard lock(mu_);
   auto [it, inserted] = monitors_.emplace(std::pair{model.id, version.version}, monitor);

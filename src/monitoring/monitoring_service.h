@@ -8,6 +8,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +20,7 @@
 #include "core/status.h"
 #include "monitoring/drift.h"
 #include "monitoring/prediction_memory.h"
+#include "monitoring/request_log.h"
 #include "monitoring/version_monitor.h"
 #include "registry/model_registry.h"
 #include "storage/artifact_store.h"
@@ -48,12 +50,20 @@ struct MonitoringOptions {
   int64_t evaluate_every_seconds = 10;    // background evaluation, for alerts nobody asked about
 };
 
+// The columns of a dataset (by id) that its profile flags as personal or payment data (ColumnSummary::pii); an
+// error when the dataset cannot be read (then every feature is redacted).
+using PersonalColumns = std::function<core::Result<std::vector<std::string>>(std::string_view dataset_id)>;
+
 class MonitoringService {
  public:
   // `notifier` may be null (no webhooks).
   MonitoringService(registry::ModelRegistry& registry, storage::ArtifactStore& artifacts, const core::Clock& clock,
                     MonitoringOptions options, AlertNotifier* notifier);
   ~MonitoringService();
+
+  // Versions attached from now on send a sample of their rows to `log` (when it is enabled), with the columns
+  // `personal_columns` names for the version's training dataset redacted. Call before serving starts.
+  void EnableRequestLog(RequestLog* log, PersonalColumns personal_columns);
 
   // The monitor of this version, created on first call with the version's training profile (if it has one).
   std::shared_ptr<VersionMonitor> Attach(const storage::ModelRecord& model, const storage::VersionRecord& version,
@@ -71,6 +81,8 @@ class MonitoringService {
   MonitorReport Evaluate(VersionMonitor& monitor);
 
   const PredictionMemory& memory() const { return memory_; }
+  // Null unless EnableRequestLog was called.
+  const RequestLog* request_log() const { return request_log_; }
 
   // Starts / stops the background evaluation and notification thread.
   void Start();
@@ -86,6 +98,8 @@ class MonitoringService {
   const MonitoringOptions options_;
   AlertNotifier* const notifier_;
   PredictionMemory memory_;
+  RequestLog* request_log_ = nullptr;
+  PersonalColumns personal_columns_;
 
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int64_t>, std::shared_ptr<VersionMonitor>, std::less<>> monitors_;  // guarded

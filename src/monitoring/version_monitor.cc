@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "monitoring/prediction_memory.h"
+#include "monitoring/request_log.h"
 
 namespace amp::monitoring {
 namespace {
@@ -163,6 +164,14 @@ void VersionMonitor::Observe(std::span<const ml::FeatureValue> rows, size_t row_
       }
     }
   }
+  if (request_log_ != nullptr) {
+    const size_t width = request_log_source_->features.size();
+    for (size_t row_idx = 0; row_idx < row_count && row_idx < predictions.size(); ++row_idx) {
+      if (!request_log_->Sample() || rows.size() < (row_idx + 1) * width) continue;
+      request_log_->Append(*request_log_source_, rows.subspan(row_idx * width, width), row_idx, predictions[row_idx],
+                           request_id);
+    }
+  }
   if (memory_ != nullptr && !request_id.empty()) {
     for (size_t row_idx = 0; row_idx < row_count && row_idx < predictions.size(); ++row_idx) {
       const size_t score_idx = row_idx * class_count + 1;
@@ -171,6 +180,11 @@ void VersionMonitor::Observe(std::span<const ml::FeatureValue> rows, size_t row_
       memory_->Remember(request_id, static_cast<uint32_t>(row_idx), remembered);
     }
   }
+}
+
+void VersionMonitor::SetRequestLog(RequestLog* log, std::shared_ptr<const RequestLogSource> source) {
+  request_log_ = source != nullptr ? log : nullptr;
+  request_log_source_ = std::move(source);
 }
 
 void VersionMonitor::RecordOutcome(double prediction, double positive_score, double actual) {

@@ -24,6 +24,8 @@
 namespace amp::monitoring {
 
 class PredictionMemory;
+class RequestLog;
+struct RequestLogSource;
 
 struct WindowOptions {
   int64_t bucket_seconds = 60;
@@ -79,6 +81,10 @@ class VersionMonitor {
   void Observe(std::span<const ml::FeatureValue> rows, size_t row_count, std::span<const double> predictions,
                std::span<const double> probabilities, size_t class_count, std::string_view request_id,
                ml::PredictionNotes* notes);
+
+  // Sends a sample of the observed rows to `log` (request_log.h), described by `source`. Call before the monitor is
+  // shared; without it (the default) Observe pays one branch for the log.
+  void SetRequestLog(RequestLog* log, std::shared_ptr<const RequestLogSource> source);
 
   // Feedback: the true outcome of one prediction (a classifier's class index). Counted in the current bucket.
   void RecordOutcome(double prediction, double positive_score, double actual);
@@ -137,6 +143,8 @@ class VersionMonitor {
   const core::Clock& clock_;
   WindowOptions options_;  // shards may be lowered in the constructor, then fixed
   PredictionMemory* const memory_;
+  RequestLog* request_log_ = nullptr;  // set only when the log is on
+  std::shared_ptr<const RequestLogSource> request_log_source_;
   std::vector<Slice> slices_;  // one per feature, then the prediction
   std::vector<std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>> category_index_;
   size_t counters_per_bucket_ = 0;                    // [0]: rows; then the slices; padded to a cache line
