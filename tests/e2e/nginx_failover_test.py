@@ -1,0 +1,106 @@
+"""nginx (deploy/nginx.conf's settings and routes) in front of three `amp serve` replicas sharing one data folder.
+
+While wrk drives predictions through nginx, one replica is SIGKILLed: nginx's retry (proxy_next_upstream with
+non_idempotent on prediction routes) answers every request from the survivors, so wrk sees no failed request. The
+killed replica restarts on its address and nginx re-admits it after fail_timeout; a fourth replica joins through a
+graceful reload. Every prediction through nginx equals the one a replica gives directly.
+Run: /usr/bin/python3 tests/e2e/nginx_failover_test.py --amp build/test/amp
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import unittest
+
+import requests
+
+from amp_server import main_with_amp_arg, amp_binary, wait_until
+from replica_set import DEMO_BODY, ReplicaSet
+
+SEED_PAYLOAD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                            "bench", "seed_payload.lua")
+
+
+def served_by(nginx, port, status=200):
+    """Access log entries whose final attempt went to 127.0.0.1:port and got `status`."""
+    address = f"127.0.0.1:{port}"
+    return [entry for entry in nginx.access_entries()
+            if entry["upstream_addr"].split(", ")[-1] == address and entry["status"] == status]
+
+
+class NginxFailoverTest(unittest.TestCase):
+    def test_sigkill_under_load_then_rejoin(self):
+        for tool in ("wrk", "nginx"):
+            self.assertTrue(shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}"),
+                            f"{tool} is missing: run scripts/install-deps.sh")
+        with ReplicaSet(amp_binary(), 3) as cluster:
+            nginx = cluster.nginx
+            victim = cluster.replicas[1]
+            expected = requests.post(cluster.replicas[0].url + "/api/predict", json=DEMO_BODY, timeout=5).json()
+            self.assertIn("prediction", expected)
+            session = requests.Session()
+
+            def predict_through_nginx():
+                response = session.post(nginx.url + "/api/predict", json=DEMO_BODY, timeout=10)
+                self.assertEqual(response.status_code, 200, response.text)
+                self.assertEqual(response.json()["prediction"], expected["prediction"])
+                return response
+
+            # Every replica serves the demo model (trained by replica 0) from the shared folder, through nginx.
+            for replica in cluster.replicas:
+                direct = requests.post(replica.url + "/api/predict", json=DEMO_BODY, timeout=5)
+                self.assertEqual(direct.json()["prediction"], expected["prediction"])
+            for _ in range(30):
+                predict_through_nginx()
+            # A client's X-Request-Id reaches the replica and comes back.
+            tagged = session.post(nginx.url + "/api/predict", json=DEMO_BODY, headers={"X-Request-Id": "trace-42"})
+            self.assertEqual(tagged.headers.get("X-Request-Id"), "trace-42")
+
+            # Bounded load: 6 s of wrk, 16 connections; the victim is killed 2 s in, while requests are in flight.
+            wrk = subprocess.Popen(["wrk", "-t2", "-c16", "-d6s", "-s", SEED_PAYLOAD, nginx.url],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                   env=dict(os.environ, MODEL_ID=DEMO_BODY["model_id"]))
+            time.sleep(2)
+            self.assertIsNone(wrk.poll(), "wrk ended before the replica was killed")
+            victim.kill()
+            output, _ = wrk.communicate(timeout=30)
+            self.assertEqual(wrk.returncode, 0, output)
+            total = int(re.search(r"(\d+) requests in", output).group(1))
+            self.assertGreater(total, 100, output)
+            self.assertNotIn("Non-2xx or 3xx responses", output)
+            self.assertNotIn("Socket errors", output)
+            # nginx did try the dead replica (so the zero above is its retry at work, not luck) ...
+            wait_until(lambda: f"127.0.0.1:{victim.port}" in nginx.error_text(), 5,
+                       what="nginx's error log naming the killed replica")
+            # ... and the victim had served part of the load before it died.
+            wait_until(lambda: served_by(nginx, victim.port), 5, what="requests served by the victim before the kill")
+            print(f"\nwrk through nginx, one of 3 replicas SIGKILLed: {total} requests, 0 failed; "
+                  f"{sum(', ' in entry['upstream_addr'] for entry in nginx.access_entries())} retried on another "
+                  f"replica")
+
+            # The killed replica comes back on its address; nginx re-admits it after fail_timeout.
+            before = len(served_by(nginx, victim.port))
+            victim.start()
+
+            def victim_serves_again():
+                predict_through_nginx()
+                return len(served_by(nginx, victim.port)) > before
+
+            wait_until(victim_serves_again, 20, interval=0.05, what="nginx to send requests to the restarted replica")
+
+            # A new replica joins through a graceful reload with the longer upstream list.
+            newcomer = cluster.add_replica()
+            nginx.reload([replica.port for replica in cluster.replicas])
+
+            def newcomer_serves():
+                predict_through_nginx()
+                return served_by(nginx, newcomer.port)
+
+            wait_until(newcomer_serves, 20, interval=0.05, what="nginx to send requests to the new replica")
+            session.close()
+
+
+if __name__ == "__main__":
+    main_with_amp_arg()
