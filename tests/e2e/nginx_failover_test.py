@@ -23,11 +23,22 @@ SEED_PAYLOAD = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.p
                             "bench", "seed_payload.lua")
 
 
-def served_by(nginx, port, status=200):
+def served_by(entries, port, status=200):
     """Access log entries whose final attempt went to 127.0.0.1:port and got `status`."""
     address = f"127.0.0.1:{port}"
-    return [entry for entry in nginx.access_entries()
+    return [entry for entry in entries
             if entry["upstream_addr"].split(", ")[-1] == address and entry["status"] == status]
+
+
+class LogFollower:
+    """Reads nginx's access log incrementally (it grows by tens of thousands of lines under wrk)."""
+
+    def __init__(self, nginx, offset=0):
+        self.nginx, self.offset = nginx, offset
+
+    def new_entries(self):
+        entries, self.offset = self.nginx.read_access_log(self.offset)
+        return entries
 
 
 class NginxFailoverTest(unittest.TestCase):
@@ -35,15 +46,18 @@ class NginxFailoverTest(unittest.TestCase):
         for tool in ("wrk", "nginx"):
             self.assertTrue(shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}"),
                             f"{tool} is missing: run scripts/install-deps.sh")
+        began = time.monotonic()
         with ReplicaSet(amp_binary(), 3) as cluster:
+            print(f"\n{time.monotonic() - began:.1f} s: 3 replicas and nginx up")
             nginx = cluster.nginx
             victim = cluster.replicas[1]
             expected = requests.post(cluster.replicas[0].url + "/api/predict", json=DEMO_BODY, timeout=5).json()
             self.assertIn("prediction", expected)
             session = requests.Session()
 
-            def predict_through_nginx():
-                response = session.post(nginx.url + "/api/predict", json=DEMO_BODY, timeout=10)
+            def predict_through_nginx(request_id=None):
+                headers = {"X-Request-Id": request_id} if request_id else {}
+                response = session.post(nginx.url + "/api/predict", json=DEMO_BODY, timeout=10, headers=headers)
                 self.assertEqual(response.status_code, 200, response.text)
                 self.assertEqual(response.json()["prediction"], expected["prediction"])
                 return response
@@ -75,30 +89,39 @@ class NginxFailoverTest(unittest.TestCase):
             wait_until(lambda: f"127.0.0.1:{victim.port}" in nginx.error_text(), 5,
                        what="nginx's error log naming the killed replica")
             # ... and the victim had served part of the load before it died.
-            wait_until(lambda: served_by(nginx, victim.port), 5, what="requests served by the victim before the kill")
-            print(f"\nwrk through nginx, one of 3 replicas SIGKILLed: {total} requests, 0 failed; "
-                  f"{sum(', ' in entry['upstream_addr'] for entry in nginx.access_entries())} retried on another "
-                  f"replica")
+            entries = wait_until(lambda: served_by(nginx.access_entries(), victim.port) and nginx.access_entries(), 5,
+                                 what="requests served by the victim before the kill in the access log")
+            print(f"{time.monotonic() - began:.1f} s: wrk through nginx, one of 3 replicas SIGKILLed: {total} "
+                  f"requests, 0 failed; {sum(', ' in entry['upstream_addr'] for entry in entries)} retried on "
+                  f"another replica")
 
             # The killed replica comes back on its address; nginx re-admits it after fail_timeout.
-            before = len(served_by(nginx, victim.port))
+            follower = LogFollower(nginx)
             victim.start()
+            print(f"{time.monotonic() - began:.1f} s: the killed replica restarted")
+
+            def tagged(entries, tag):
+                return [entry for entry in entries if entry["request_id"].startswith(tag)]
 
             def victim_serves_again():
-                predict_through_nginx()
-                return len(served_by(nginx, victim.port)) > before
+                predict_through_nginx(f"rejoin-{time.monotonic_ns()}")
+                return served_by(tagged(follower.new_entries(), "rejoin-"), victim.port)
 
             wait_until(victim_serves_again, 20, interval=0.05, what="nginx to send requests to the restarted replica")
 
+            print(f"{time.monotonic() - began:.1f} s: the restarted replica serves again")
             # A new replica joins through a graceful reload with the longer upstream list.
             newcomer = cluster.add_replica()
+            print(f"{time.monotonic() - began:.1f} s: a fourth replica started")
             nginx.reload([replica.port for replica in cluster.replicas])
+            print(f"{time.monotonic() - began:.1f} s: nginx reloaded")
 
             def newcomer_serves():
-                predict_through_nginx()
-                return served_by(nginx, newcomer.port)
+                predict_through_nginx(f"join-{time.monotonic_ns()}")
+                return served_by(tagged(follower.new_entries(), "join-"), newcomer.port)
 
             wait_until(newcomer_serves, 20, interval=0.05, what="nginx to send requests to the new replica")
+            print(f"{time.monotonic() - began:.1f} s: a fourth replica joined through a reload and serves")
             session.close()
 
 

@@ -122,13 +122,20 @@ class Nginx:
     def stop(self):
         subprocess.run([str(NGINX_SH), "stop", self.prefix], env=self.env, check=False, capture_output=True)
 
-    def access_entries(self):
-        """The JSON access log lines written so far (nginx flushes its buffer every second)."""
+    def access_entries(self, offset=0):
+        """The JSON access log lines written so far (nginx flushes its buffer every second) from byte `offset`."""
+        return self.read_access_log(offset)[0]
+
+    def read_access_log(self, offset=0):
+        """(complete JSON lines from byte `offset` on, the offset after the last complete line)."""
         try:
-            with open(self.access_log) as log:
-                return [json.loads(line) for line in log if line.strip()]
+            with open(self.access_log, "rb") as log:
+                log.seek(offset)
+                data = log.read()
         except FileNotFoundError:
-            return []
+            return [], offset
+        end = data.rfind(b"\n") + 1
+        return [json.loads(line) for line in data[:end].splitlines() if line.strip()], offset + end
 
     def error_text(self):
         try:
