@@ -71,8 +71,8 @@ fuzz:
 # The serving benchmarks of docs/benchmarks.md, each printing its contenders side by side and the ratios:
 # prediction throughput and latency (AMP, nginx, FastAPI, AMP over TLS, a tree model), instructions per request
 # under callgrind (AMP and nginx), p99 while swapping versions, throughput through nginx with 1-3 replicas, many
-# models in one server, tree predictors, monitoring on vs off; and the training benchmarks: accuracy against scikit-learn / XGBoost on real data, speed on a
-# 1,000,000 x 20 table.
+# models in one server, tree predictors, monitoring on vs off; and the training benchmarks: accuracy against
+# scikit-learn / XGBoost on real data, speed on a 1,000,000 x 20 table.
 bench:
 	@scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
