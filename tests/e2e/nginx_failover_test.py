@@ -73,7 +73,7 @@ class NginxFailoverTest(unittest.TestCase):
             self.assertEqual(tagged.headers.get("X-Request-Id"), "trace-42")
 
             # Bounded load: 6 s of wrk, 16 connections; the victim is killed 2 s in, while requests are in flight.
-            wrk = subprocess.Popen(["wrk", "-t2", "-c16", "-d6s", "-s", SEED_PAYLOAD, nginx.url],
+            wrk = subprocess.Popen(["wrk", "-t2", "-c16", "-d6s", "--timeout", "10s", "-s", SEED_PAYLOAD, nginx.url],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                    env=dict(os.environ, MODEL_ID=DEMO_BODY["model_id"]))
             time.sleep(2)
