@@ -13,8 +13,12 @@ nginx is reloaded gracefully between contenders with the upstream list each need
 per CPU-second of the servers (replicas + nginx), CPU microseconds per request spent in the replicas and in nginx
 (what extrapolates to other machines), the medians, and the ratios to nginx-1 and to direct.
 nginx's access log is off unless --access-log (at these rates it writes ~1 GB per minute).
+With --trees, a 100-tree depth-6 XGBoost regressor (bench/predict.py's, 20,000 rows uploaded and trained through
+nginx) is served instead of the linear demo model: a prediction that costs the replica more while the proxying
+costs the same.
 
 Usage: bench/replicas.py --amp build/release/amp [--rounds 3] [--duration 10] [--threads 2] [--connections 64]
+                         [--trees]
 """
 
 import argparse
@@ -27,7 +31,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 
-from predict import cpu_seconds, run_wrk  # noqa: E402
+from predict import cpu_seconds, run_wrk, train_tree_model  # noqa: E402
 from replica_set import DEMO_MODEL, ReplicaSet  # noqa: E402
 
 
@@ -39,6 +43,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     parser.add_argument("--access-log", action="store_true", help="keep nginx's JSON access log on")
+    parser.add_argument("--trees", action="store_true", help="serve a 100-tree XGBoost model instead of the demo")
     args = parser.parse_args()
 
     nginx_env = {} if args.access_log else {"AMP_NGINX_ACCESS_LOG": "off"}
@@ -49,25 +54,33 @@ def main():
               f"wrk {args.threads} threads x {args.connections} connections, {args.duration} s per run; "
               f"{os.cpu_count()} cores", flush=True)
 
+        body = None
+        if args.trees:
+            cluster.nginx.reload(ports)
+            body = train_tree_model(cluster.nginx.url, cluster.work, api_key=cluster.admin_key)
+            print("model: 100-tree depth-6 XGBoost regressor, uploaded and trained through nginx", flush=True)
+        else:
+            print(f"model: the linear demo model ({DEMO_MODEL})", flush=True)
+
         def prepare(name):
             """The URL to drive and the PIDs whose CPU time counts for `name`: (replicas, nginx)."""
             replica_pids = [replica.process.pid for replica in cluster.replicas]
             if contenders[name] is None:
                 return cluster.replicas[0].url, replica_pids[:1], []
             cluster.nginx.reload(contenders[name])
-            run_wrk(cluster.nginx.url, 1, 4, 1, DEMO_MODEL)  # old workers finish, the new ones take over
+            run_wrk(cluster.nginx.url, 1, 4, 1, DEMO_MODEL, body)  # old workers finish, the new ones take over
             return cluster.nginx.url, replica_pids[:len(contenders[name])], cluster.nginx.pids()
 
         for name in contenders:  # warm-up: loads the model in every replica
             url, _, _ = prepare(name)
-            run_wrk(url, args.threads, args.connections, 2, DEMO_MODEL)
+            run_wrk(url, args.threads, args.connections, 2, DEMO_MODEL, body)
         results = {name: [] for name in contenders}
         for round_idx in range(args.rounds):
             order = list(contenders) if round_idx % 2 == 0 else list(reversed(contenders))
             for name in order:
                 url, amp_pids, nginx_pids = prepare(name)
                 amp_before, nginx_before = cpu_seconds(amp_pids), cpu_seconds(nginx_pids)
-                result = run_wrk(url, args.threads, args.connections, args.duration, DEMO_MODEL)
+                result = run_wrk(url, args.threads, args.connections, args.duration, DEMO_MODEL, body)
                 requests = result["rps"] * args.duration
                 amp_cpu, nginx_cpu = cpu_seconds(amp_pids) - amp_before, cpu_seconds(nginx_pids) - nginx_before
                 result["rps_per_cpu"] = requests / max(amp_cpu + nginx_cpu, 1e-9)
