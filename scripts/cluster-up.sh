@@ -144,8 +144,8 @@ up() {
     summary+=("training:  each replica trains the jobs submitted to it: this amp has no 'worker' subcommand")
   fi
 
-  # Replicas: the first alone, so it creates the admin key, the webhook secret and the demo model before the others
-  # open the store.
+  # Replicas: the first alone, so that only it trains the demo model and creates the admin key printed below (replicas
+  # may also start together on an empty folder: tests/e2e/shared_folder_start_test.py).
   local ports=() idx replica_port pid
   for ((idx = 1; idx <= replicas; idx++)); do
     replica_port="$(free_port)"

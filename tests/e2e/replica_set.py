@@ -1,8 +1,8 @@
 """Several `amp serve` replicas sharing one data folder, behind nginx (tests/services/nginx.sh), on loopback.
 
 Used by tests/e2e/nginx_failover_test.py and bench/replicas.py. A ReplicaSet starts replicas on fixed free ports
-(so a killed replica can come back on its address, as it would on a host), the first one alone so it initialises
-the shared folder (admin key, webhook secret, demo model) before the others open it. Not thread-safe.
+(so a killed replica can come back on its address, as it would on a host), the first one alone so that only it
+trains the demo model. Not thread-safe.
 """
 
 import json
