@@ -106,7 +106,9 @@ up() {
   amp="$(cd "$(dirname "$amp")" && pwd)/$(basename "$amp")"
   if [[ -e "$dir" ]]; then echo "cluster-up: $dir exists; run '$0 down --dir $dir' first" >&2; exit 1; fi
   mkdir -p "$dir/pids" "$dir/logs" "$dir/data"
-  trap 'echo "cluster-up: failed; stopping what was started" >&2; down >/dev/null 2>&1 || true' ERR
+  # Whatever fails from here on (a command, or wait_ready's exit) stops what was started.
+  started=0
+  trap 'if ((started == 0)); then echo "cluster-up: failed; stopping what was started" >&2; down >/dev/null 2>&1 || true; fi' EXIT
 
   local common=() summary=()
   # Metadata store.
@@ -170,11 +172,11 @@ up() {
     echo $! >"$dir/pids/worker-$idx.pid"
   done
   # nginx in front.
-  if ! port_free "$port"; then port="$(free_port)"; fi
+  if [[ "$port" == 0 ]] || ! port_free "$port"; then port="$(free_port)"; fi
   local nginx_env
   nginx_env="$(AMP_NGINX_PORT="$port" "$repo/tests/services/nginx.sh" start "$dir/nginx" "${ports[@]}")"
   eval "$nginx_env"
-  trap - ERR
+  started=1
 
   local admin_key
   admin_key="$(<"$dir/data/admin.key")"
