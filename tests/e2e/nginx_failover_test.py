@@ -42,6 +42,29 @@ class LogFollower:
 
 
 class NginxFailoverTest(unittest.TestCase):
+    def test_upload_train_and_predict_through_nginx(self):
+        """A dataset larger than the 1 MiB JSON limit streamed through nginx's upload location, trained by the
+        replica that took the job, served by every replica; the job is followed through whichever replica nginx
+        picks."""
+        from amp_client import AmpClient
+        rows = ["x1,x2,y"] + [f"{idx % 17},{(idx * 7) % 11},{3 * (idx % 17) - 2 * ((idx * 7) % 11) + 5}"
+                              for idx in range(200000)]
+        with ReplicaSet(amp_binary(), 2) as cluster:
+            with AmpClient(cluster.nginx.url, api_key=cluster.admin_key) as client:
+                csv = ("\n".join(rows) + "\n").encode()
+                self.assertGreater(len(csv), 1 << 20)
+                dataset = client.upload_dataset(csv, "lines")
+                self.assertEqual(dataset["row_count"], 200000)
+                job = client.train("lines", dataset["id"], "y", algorithm="linear_regression")
+                done = client.wait_for_job(job["id"], timeout=60)
+                self.assertEqual(done["state"], "succeeded")
+            body = {"model_id": "lines", "input_parameters": {"x1": 4, "x2": 3}}
+            for url in [replica.url for replica in cluster.replicas] + [cluster.nginx.url]:
+                response = requests.post(url + "/api/predict", json=body,
+                                         headers={"Authorization": f"Bearer {cluster.admin_key}"}, timeout=5)
+                self.assertEqual(response.status_code, 200, response.text)
+                self.assertAlmostEqual(response.json()["prediction"], 3 * 4 - 2 * 3 + 5, places=3)
+
     def test_sigkill_under_load_then_rejoin(self):
         for tool in ("wrk", "nginx"):
             self.assertTrue(shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}"),
