@@ -59,11 +59,22 @@ class NginxFailoverTest(unittest.TestCase):
                 done = client.wait_for_job(job["id"], timeout=60)
                 self.assertEqual(done["state"], "succeeded")
             body = {"model_id": "lines", "input_parameters": {"x1": 4, "x2": 3}}
+            auth = {"Authorization": f"Bearer {cluster.admin_key}"}
             for url in [replica.url for replica in cluster.replicas] + [cluster.nginx.url]:
-                response = requests.post(url + "/api/predict", json=body,
-                                         headers={"Authorization": f"Bearer {cluster.admin_key}"}, timeout=5)
+                response = requests.post(url + "/api/predict", json=body, headers=auth, timeout=5)
                 self.assertEqual(response.status_code, 200, response.text)
                 self.assertAlmostEqual(response.json()["prediction"], 3 * 4 - 2 * 3 + 5, places=3)
+            # Errors nginx answers itself have amp's shape: a JSON body over the 1 MiB limit ...
+            too_large = requests.post(cluster.nginx.url + "/api/predict", data=b"{" + b" " * (1 << 20) + b"}",
+                                      headers=dict(auth, **{"Content-Type": "application/json"}), timeout=10)
+            self.assertEqual(too_large.status_code, 413)
+            self.assertEqual(too_large.json()["code"], "payload_too_large")
+            # ... and no replica left to answer.
+            for replica in cluster.replicas:
+                replica.stop()
+            down = requests.post(cluster.nginx.url + "/api/predict", json=body, headers=auth, timeout=30)
+            self.assertEqual(down.status_code, 502)
+            self.assertEqual(down.json()["code"], "bad_gateway")
 
     def test_sigkill_under_load_then_rejoin(self):
         for tool in ("wrk", "nginx"):
