@@ -63,30 +63,39 @@ core::Result<int64_t> VerifyStoredAuditLog(storage::MetadataStore& store) {
 
 core::Status AuditLog::Load() {
   core::MutexLock lock(mu_);
-  int64_t seq = 0;
-  std::string previous(kAuditGenesis);
+  return CatchUp();
+}
+
+core::Status AuditLog::CatchUp() {
   while (true) {
-    AMP_ASSIGN_OR_RETURN(std::vector<storage::AuditRecord> page, store_.ListAudit(seq, kPageSize));
-    if (page.empty()) break;
-    seq = page.back().seq;
-    previous = page.back().sha256;
+    AMP_ASSIGN_OR_RETURN(std::vector<storage::AuditRecord> page, store_.ListAudit(last_seq_, kPageSize));
+    if (page.empty()) return core::Status::Ok();
+    last_seq_ = page.back().seq;
+    last_sha256_ = page.back().sha256;
   }
-  last_seq_ = seq;
-  last_sha256_ = previous;
-  return core::Status::Ok();
 }
 
 core::Status AuditLog::Append(std::string_view actor, std::string_view action, std::string_view resource,
                               std::string_view remote_address, std::string_view outcome) {
   core::MutexLock lock(mu_);
-  storage::AuditRecord record{last_seq_ + 1,        clock_.NowMicros(),    std::string(actor),
-                              std::string(action),  std::string(resource), std::string(remote_address),
-                              std::string(outcome), last_sha256_,          ""};
-  record.sha256 = AuditRecordHash(record);
-  AMP_RETURN_IF_ERROR(store_.AppendAudit(record));
-  last_seq_ = record.seq;
-  last_sha256_ = record.sha256;
-  return core::Status::Ok();
+  // Replicas sharing one store append to one chain: a taken seq means another process appended first, so read the
+  // chain's new end and link to it. The store's unique seq is what keeps two writers from forking the chain.
+  constexpr int kAttempts = 64;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    storage::AuditRecord record{last_seq_ + 1,        clock_.NowMicros(),    std::string(actor),
+                                std::string(action),  std::string(resource), std::string(remote_address),
+                                std::string(outcome), last_sha256_,          ""};
+    record.sha256 = AuditRecordHash(record);
+    core::Status appended = store_.AppendAudit(record);
+    if (appended.ok()) {
+      last_seq_ = record.seq;
+      last_sha256_ = record.sha256;
+      return appended;
+    }
+    if (appended.code() != core::StatusCode::kAlreadyExists) return appended;
+    AMP_RETURN_IF_ERROR(CatchUp());
+  }
+  return core::Unavailable("the audit log kept moving under this writer; record not appended");
 }
 
 }  // namespace amp::auth

@@ -37,11 +37,16 @@ class AuditLog {
   // Finds the end of the stored chain; call once before appending.
   core::Status Load();
 
-  // Appends one record. A failure is returned (and logged by the caller); the chain stays intact.
+  // Appends one record. Other processes may append to the same stored chain (replicas sharing a store): the record
+  // links to whatever the chain's end is when it is written. A failure is returned (and logged by the caller); the
+  // chain stays intact.
   core::Status Append(std::string_view actor, std::string_view action, std::string_view resource,
                       std::string_view remote_address, std::string_view outcome);
 
  private:
+  // Moves last_seq_/last_sha256_ to the stored chain's end.
+  core::Status CatchUp() AMP_REQUIRES(mu_);
+
   storage::MetadataStore& store_;
   const core::Clock& clock_;
   core::Mutex mu_;

@@ -53,6 +53,22 @@ TEST_F(AuditLogTest, ALogReopenedContinuesTheChain) {
   EXPECT_EQ(*checked, 4);
 }
 
+TEST_F(AuditLogTest, TwoWritersSharingOneStoreKeepOneChain) {
+  // Two replicas over one shared store, each with its own idea of the chain's end.
+  AuditLog first(*store_, clock_);
+  AuditLog second(*store_, clock_);
+  ASSERT_TRUE(first.Load().ok());
+  ASSERT_TRUE(second.Load().ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(first.Append("key:a", "train", "model:m", "::1", "ok").ok());
+    ASSERT_TRUE(second.Append("key:b", "predict", "model:m", "::1", "ok").ok());
+    ASSERT_TRUE(second.Append("key:b", "predict", "model:n", "::1", "ok").ok());
+  }
+  auto checked = VerifyStoredAuditLog(*store_);
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ(*checked, 15);
+}
+
 TEST_F(AuditLogTest, EveryKindOfTamperingIsDetected) {
   const std::vector<storage::AuditRecord> records = AppendThree();
   struct Case {
