@@ -70,9 +70,9 @@ fuzz:
 
 # The serving benchmarks of docs/benchmarks.md, each printing its contenders side by side and the ratios:
 # prediction throughput and latency (AMP, nginx, FastAPI, AMP over TLS, a tree model), instructions per request
-# under callgrind (AMP and nginx), p99 while swapping versions, many models in one server, tree predictors,
-# monitoring on vs off; and the training benchmarks: accuracy against scikit-learn / XGBoost on real data, speed on a
-# 1,000,000 x 20 table.
+# under callgrind (AMP and nginx), p99 while swapping versions, throughput through nginx with 1-3 replicas, many
+# models in one server, tree predictors, monitoring on vs off; and the training benchmarks: accuracy against
+# scikit-learn / XGBoost on real data, speed on a 1,000,000 x 20 table.
 bench:
 	@scripts/install-deps.sh --bench
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release
@@ -80,6 +80,7 @@ bench:
 	bench/predict.sh $(BUILD_DIR)/amp --fastapi --tls --trees
 	bench/callgrind.sh $(BUILD_DIR)/amp 5000
 	/usr/bin/python3 bench/swap.py --amp $(BUILD_DIR)/amp
+	/usr/bin/python3 bench/replicas.py --amp $(BUILD_DIR)/amp
 	/usr/bin/python3 bench/many_models.py --amp $(BUILD_DIR)/amp --models 1000 --cached 100
 	/usr/bin/python3 bench/train_auto.py --amp $(BUILD_DIR)/amp
 	$(BUILD_DIR)/amp_tree_bench

@@ -99,8 +99,9 @@ TREE_MODEL = "Trees 100x6"
 TREE_FEATURES = [f"f{idx}" for idx in range(10)]
 
 
-def train_tree_model(amp_url, work):
-    """Uploads 20,000 synthetic rows and trains the 100-tree depth-6 model; returns the classic predict body."""
+def train_tree_model(amp_url, work, api_key=None):
+    """Uploads 20,000 synthetic rows and trains the 100-tree depth-6 model; returns the classic predict body.
+    api_key: the admin key (default: the one in work/amp/admin.key)."""
     import random
     from amp_client import AmpClient
     rng = random.Random(20261129)
@@ -111,7 +112,7 @@ def train_tree_model(amp_url, work):
             values = [rng.uniform(-3, 3) for _ in TREE_FEATURES]
             target = values[0] * values[1] + 3 * abs(values[2]) - values[3] ** 2 + sum(values[4:]) + rng.gauss(0, 0.3)
             csv_file.write(",".join(f"{value:.5f}" for value in values + [target]) + "\n")
-    with AmpClient(amp_url, api_key=read_admin_key(work)) as client:
+    with AmpClient(amp_url, api_key=api_key or read_admin_key(work)) as client:
         dataset = client.upload_dataset(path, "trees")
         job = client.train(TREE_MODEL, dataset["id"], "y", algorithm="xgboost_regressor",
                            params={"n_estimators": 100, "max_depth": 6})

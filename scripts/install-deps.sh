@@ -22,9 +22,12 @@ packages=(
   libonnx-testdata
   # tests: the openssl command makes throwaway TLS certificates; Ceph's RADOS Gateway is the real S3 server
   openssl ceph-mon ceph-osd radosgw
+  # tests: nginx in front of several replicas under wrk load (tests/e2e/nginx_failover_test.py, tests/services/
+  # nginx.sh); python3-yaml parses the Kubernetes manifests (tests/deploy/k8s_lint_test.py)
+  nginx wrk python3-yaml
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx wrk valgrind python3-fastapi python3-uvicorn r-cran-palmerpenguins)
+  packages+=(valgrind python3-fastapi python3-uvicorn r-cran-palmerpenguins)
 fi
 
 missing=()

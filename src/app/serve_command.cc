@@ -137,9 +137,13 @@ core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKey(const Serv
 }
 
 // Writes `secret` to `path` readable by the owner only (created with mode 0600, never wider, even for a moment).
-core::Status WriteSecretFile(const fs::path& path, const std::string& secret) {
+// Writes `secret` to `path` (mode 0600) through a temp file named after this process, so replicas starting at once
+// on a shared data folder never write each other's temp file. kReplace renames over an existing file; kCreateOnly
+// links instead and returns AlreadyExists when another process created `path` first.
+enum class SecretWrite { kReplace, kCreateOnly };
+core::Status WriteSecretFile(const fs::path& path, const std::string& secret, SecretWrite mode) {
   fs::path temp = path;
-  temp += ".tmp";
+  temp += "." + std::to_string(::getpid()) + ".tmp";
   ::unlink(temp.c_str());
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return core::Internal("cannot create " + temp.string() + ": " + std::strerror(errno));
@@ -147,10 +151,24 @@ core::Status WriteSecretFile(const fs::path& path, const std::string& secret) {
   bool written = ::fchmod(fd, 0600) == 0 &&
                  ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   written = ::close(fd) == 0 && written;
-  if (!written) return core::Internal("cannot write " + temp.string());
+  if (!written) {
+    ::unlink(temp.c_str());
+    return core::Internal("cannot write " + temp.string());
+  }
+  if (mode == SecretWrite::kCreateOnly) {
+    int linked = ::link(temp.c_str(), path.c_str());
+    int link_errno = errno;
+    ::unlink(temp.c_str());
+    if (linked == 0) return core::Status::Ok();
+    if (link_errno == EEXIST) return core::AlreadyExists(path.string() + " was created by another process");
+    return core::Internal("cannot write " + path.string() + ": " + std::strerror(link_errno));
+  }
   std::error_code ec;
   fs::rename(temp, path, ec);
-  if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
+  if (ec) {
+    ::unlink(temp.c_str());
+    return core::Internal("cannot write " + path.string() + ": " + ec.message());
+  }
   return core::Status::Ok();
 }
 
@@ -159,7 +177,7 @@ core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, 
   if (access.HasActiveAdmin()) return core::Status::Ok();
   AMP_ASSIGN_OR_RETURN(auth::AccessControl::CreatedKey created, access.CreateKey("admin", auth::Role::kAdmin, 0));
   const fs::path path = data_dir / "admin.key";
-  if (core::Status written = WriteSecretFile(path, created.secret); !written.ok()) {
+  if (core::Status written = WriteSecretFile(path, created.secret, SecretWrite::kReplace); !written.ok()) {
     // Nobody could ever use this key; revoke it so the next start makes a new one instead of locking everyone out.
     if (!access.RevokeKey(created.record.id).ok()) core::LogError("cannot revoke the unwritten admin key");
     return written;
@@ -177,9 +195,13 @@ core::Result<std::string> LoadWebhookSecret(const fs::path& file, const fs::path
   std::error_code ec;
   if (file.empty() && !fs::exists(path, ec)) {
     AMP_ASSIGN_OR_RETURN(std::string secret, auth::GenerateSecret());
-    AMP_RETURN_IF_ERROR(WriteSecretFile(path, secret));
-    core::LogInfo("created the webhook signing secret in " + path.string() + " (mode 0600)");
-    return secret;
+    core::Status written = WriteSecretFile(path, secret, SecretWrite::kCreateOnly);
+    if (written.ok()) {
+      core::LogInfo("created the webhook signing secret in " + path.string() + " (mode 0600)");
+      return secret;
+    }
+    // Another replica on this data folder created it first: every process must sign with the same secret.
+    if (written.code() != core::StatusCode::kAlreadyExists) return written;
   }
   std::ifstream in(path);
   std::string secret;

@@ -405,6 +405,26 @@ core::Status SqliteMetadataStore::Migrate() {
   }
   for (int version = current; version < static_cast<int>(kMigrations.size()); ++version) {
     AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    // Another process opening the same file (replicas starting together on one data folder) may have applied this
+    // migration since `current` was read; under the write lock taken above the check and the migration are one step.
+    core::Result<bool> applied = false;
+    {
+      Statement stmt(db_, "SELECT 1 FROM schema_migrations WHERE version = ?");
+      if (core::Status prepared = stmt.prepare_status(); prepared.ok()) {
+        stmt.Bind(1, static_cast<int64_t>(version + 1));
+        applied = stmt.Step();
+      } else {
+        applied = prepared;
+      }
+    }
+    if (!applied.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return applied.status().WithContext("migration " + std::to_string(version + 1));
+    }
+    if (*applied) {
+      AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+      continue;
+    }
     core::Status status = Exec(kMigrations[version]);
     if (status.ok()) {
       std::string record = "INSERT INTO schema_migrations(version) VALUES (" + std::to_string(version + 1) + ")";

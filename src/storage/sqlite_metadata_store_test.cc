@@ -920,5 +920,27 @@ TEST(SqliteMetadataStoreFileTest, NotADatabaseIsAnError) {
   EXPECT_FALSE(opened.ok());
 }
 
+// Replicas starting together on one data folder open the same new database at once: every opener succeeds and each
+// migration is applied once (an opener that read an older schema version must not apply a migration again).
+TEST(SqliteMetadataStoreFileTest, ConcurrentOpensOfANewFileMigrateOnce) {
+  constexpr int kOpeners = 6;
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE(round);
+    TempDir temp;
+    const std::string path = (temp.path() / "meta.db").string();
+    std::vector<core::Status> results(kOpeners);
+    std::vector<std::thread> openers;
+    for (int opener_idx = 0; opener_idx < kOpeners; ++opener_idx) {
+      openers.emplace_back([&path, &results, opener_idx] {
+        auto opened = SqliteMetadataStore::Open(path);
+        results[opener_idx] = opened.ok() ? core::Status::Ok() : opened.status();
+      });
+    }
+    for (std::thread& opener : openers) opener.join();
+    for (const core::Status& result : results) EXPECT_TRUE(result.ok()) << result.ToString();
+    EXPECT_EQ(CountMigrationRows(path), SqliteMetadataStore::LatestSchemaVersion());
+  }
+}
+
 }  // namespace
 }  // namespace amp::storage

@@ -1,0 +1,357 @@
+"""Lints the Kubernetes manifests in deploy/k8s against the schema rules kubectl would enforce and against the amp
+binary they run (no kubeconform or kubeval in Debian, so the checks are written out here):
+every document parses and has a known apiVersion/kind; selectors match pod template labels; Services, the HPA and the
+PodDisruptionBudget point at existing Deployments and ports; probes ask routes a real `amp serve` answers 200;
+container args are flags `amp serve` / `amp worker` accept (read from their --help), with values where they take
+one; $(VAR) references, Secret keys and ConfigMaps exist; the pods run as non-root with a read-only root filesystem
+and every path amp writes to is a mounted volume.
+Run: /usr/bin/python3 tests/deploy/k8s_lint_test.py --amp build/test/amp
+"""
+
+import argparse
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+K8S = os.path.join(ROOT, "deploy", "k8s")
+AMP = None
+
+KNOWN_KINDS = {
+    ("v1", "Namespace"), ("v1", "ConfigMap"), ("v1", "Secret"), ("v1", "Service"), ("apps/v1", "Deployment"),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"), ("policy/v1", "PodDisruptionBudget"),
+    ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
+}
+DNS_1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Flags the manifests use that other parts of the scale-out work add to `amp serve` (merged separately): accepted
+# while the binary does not list them yet; once it does, they are checked like any other flag.
+PENDING_SERVE_FLAGS = {"--metadata": "the PostgreSQL metadata store (--metadata postgresql://...)"}
+
+
+def load_documents():
+    """{file name: [documents]} for every YAML file in deploy/k8s."""
+    documents = {}
+    for path in sorted(glob.glob(os.path.join(K8S, "*.yaml"))):
+        with open(path) as stream:
+            documents[os.path.basename(path)] = [doc for doc in yaml.safe_load_all(stream) if doc is not None]
+    return documents
+
+
+def help_flags(subcommand):
+    """{flag: takes a value} from `amp <subcommand> --help`, or None if the binary has no such subcommand."""
+    out = subprocess.run([AMP, subcommand, "--help"], capture_output=True, text=True)
+    if out.returncode != 0 or not re.search(rf"^Usage: \S+ {subcommand}\b", out.stdout, re.MULTILINE):
+        return None
+    flags = {}
+    for line in out.stdout.splitlines():
+        match = re.match(r"^\s+(?:-\w,)?(--[a-z0-9-]+)(?:,-\w)?\s*(\S*)", line)
+        if match:
+            flags[match.group(1)] = match.group(2) in {"TEXT", "INT", "UINT", "FLOAT", "FLOAT:FLOAT", "INT:INT"} \
+                or match.group(2).isupper() and match.group(2).isalpha()
+    return flags
+
+
+def parse_args(args):
+    """[(flag, value or None)] from ['--a=1', '--b', '2', '--c'] given nothing else; bare values stay with their flag."""
+    parsed = []
+    for arg in args:
+        if arg.startswith("--"):
+            flag, sep, value = arg.partition("=")
+            parsed.append([flag, value if sep else None])
+        elif parsed and parsed[-1][1] is None:
+            parsed[-1][1] = arg
+        else:
+            parsed.append([None, arg])
+    return [tuple(item) for item in parsed]
+
+
+def cpu_cores(quantity):
+    text = str(quantity)
+    return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+
+
+def memory_bytes(quantity):
+    units = {"Ki": 1 << 10, "Mi": 1 << 20, "Gi": 1 << 30, "Ti": 1 << 40, "k": 1000, "M": 10**6, "G": 10**9}
+    text = str(quantity)
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return float(text[:-len(suffix)]) * factor
+    return float(text)
+
+
+class K8sLintTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.files = load_documents()
+        cls.docs = [doc for docs in cls.files.values() for doc in docs]
+        cls.by_kind = {}
+        for doc in cls.docs:
+            cls.by_kind.setdefault(doc["kind"], []).append(doc)
+        cls.deployments = {doc["metadata"]["name"]: doc for doc in cls.by_kind.get("Deployment", [])}
+        cls.config = {}
+        for doc in cls.by_kind.get("ConfigMap", []):
+            cls.config[doc["metadata"]["name"]] = {key: str(value) for key, value in doc["data"].items()}
+        cls.secrets = {doc["metadata"]["name"]: set(doc.get("stringData", {})) | set(doc.get("data", {}))
+                       for doc in cls.by_kind.get("Secret", [])}
+
+    def containers(self):
+        for name, deployment in self.deployments.items():
+            for container in deployment["spec"]["template"]["spec"]["containers"]:
+                yield name, deployment, container
+
+    def test_documents_parse_with_known_kinds_and_names(self):
+        self.assertGreaterEqual(len(self.files), 8)
+        for file_name, docs in self.files.items():
+            self.assertTrue(docs, f"{file_name} has no document")
+            for doc in docs:
+                self.assertIn((doc.get("apiVersion"), doc.get("kind")), KNOWN_KINDS, file_name)
+                if doc["kind"] != "Kustomization":
+                    name = doc.get("metadata", {}).get("name", "")
+                    self.assertRegex(name, DNS_1123, f"{file_name}: metadata.name")
+        kinds = {doc["kind"] for doc in self.docs}
+        for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "ConfigMap", "PodDisruptionBudget"):
+            self.assertIn(kind, kinds)
+        self.assertIn("amp-serve", self.deployments)
+        self.assertIn("amp-worker", self.deployments)
+
+    def test_kustomization_lists_every_manifest(self):
+        kustomization = self.files["kustomization.yaml"][0]
+        listed = set(kustomization["resources"])
+        for resource in listed:
+            self.assertTrue(os.path.exists(os.path.join(K8S, resource)), resource)
+        # Every manifest is applied, except the example Secret (created from a secret store instead).
+        self.assertEqual(listed, set(self.files) - {"kustomization.yaml", "secret.example.yaml"})
+
+    def test_selectors_match_template_labels(self):
+        for name, deployment in self.deployments.items():
+            selector = deployment["spec"]["selector"]["matchLabels"]
+            labels = deployment["spec"]["template"]["metadata"]["labels"]
+            self.assertTrue(selector, name)
+            for key, value in selector.items():
+                self.assertEqual(labels.get(key), value, f"{name}: selector {key}")
+        # Two Deployments whose selectors overlap would fight over each other's pods.
+        selectors = [tuple(sorted(d["spec"]["selector"]["matchLabels"].items())) for d in self.deployments.values()]
+        self.assertEqual(len(selectors), len(set(selectors)))
+
+    def pods_selected_by(self, selector):
+        return [deployment for deployment in self.deployments.values()
+                if all(deployment["spec"]["template"]["metadata"]["labels"].get(key) == value
+                       for key, value in selector.items())]
+
+    def test_services_select_existing_pods_and_ports(self):
+        for service in self.by_kind["Service"]:
+            name = service["metadata"]["name"]
+            targets = self.pods_selected_by(service["spec"]["selector"])
+            self.assertTrue(targets, f"Service {name} selects no Deployment's pods")
+            for port in service["spec"]["ports"]:
+                target = port.get("targetPort", port["port"])
+                for deployment in targets:
+                    ports = [p for c in deployment["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])]
+                    if isinstance(target, str):
+                        self.assertIn(target, [p.get("name") for p in ports], f"Service {name}")
+                    else:
+                        self.assertIn(target, [p["containerPort"] for p in ports], f"Service {name}")
+
+    def test_hpa_targets_a_deployment_with_cpu_requests(self):
+        for hpa in self.by_kind["HorizontalPodAutoscaler"]:
+            ref = hpa["spec"]["scaleTargetRef"]
+            self.assertEqual((ref["apiVersion"], ref["kind"]), ("apps/v1", "Deployment"))
+            self.assertIn(ref["name"], self.deployments)
+            self.assertLessEqual(hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"])
+            for metric in hpa["spec"]["metrics"]:
+                if metric["type"] == "Resource" and metric["resource"]["target"]["type"] == "Utilization":
+                    resource = metric["resource"]["name"]
+                    for container in self.deployments[ref["name"]]["spec"]["template"]["spec"]["containers"]:
+                        # Utilization is a share of the request: without one the HPA cannot compute it.
+                        self.assertIn(resource, container["resources"]["requests"], container["name"])
+
+    def test_pdb_selects_existing_pods(self):
+        for pdb in self.by_kind["PodDisruptionBudget"]:
+            self.assertTrue(self.pods_selected_by(pdb["spec"]["selector"]["matchLabels"]))
+            self.assertTrue(("minAvailable" in pdb["spec"]) != ("maxUnavailable" in pdb["spec"]))
+
+    def test_same_image_for_serve_and_worker(self):
+        # Serve and worker pods share the stores' schema, so they must run the same build.
+        images = {container["image"] for _, _, container in self.containers()}
+        self.assertEqual(len(images), 1, images)
+        self.assertRegex(images.pop(), r"^[a-z0-9./-]+(:[A-Za-z0-9._-]+)$")  # a pinned tag, not implicit :latest
+
+    def test_security_context_and_writable_paths(self):
+        for name, deployment, container in self.containers():
+            pod = deployment["spec"]["template"]["spec"]
+            self.assertTrue(pod["securityContext"]["runAsNonRoot"], name)
+            self.assertNotEqual(pod["securityContext"].get("runAsUser"), 0, name)
+            context = container["securityContext"]
+            self.assertTrue(context["readOnlyRootFilesystem"], name)
+            self.assertFalse(context["allowPrivilegeEscalation"], name)
+            self.assertEqual(context["capabilities"]["drop"], ["ALL"], name)
+            volumes = {volume["name"]: volume for volume in pod.get("volumes", [])}
+            mounts = {}
+            for mount in container.get("volumeMounts", []):
+                self.assertIn(mount["name"], volumes, f"{name}: mount of an undeclared volume")
+                mounts[mount["mountPath"]] = mount
+            # amp writes its data folder (uploads, request log) and temp files: both must be mounted volumes.
+            args = dict(flag for flag in parse_args(container["args"][1:]) if flag[0])
+            for path in (args.get("--data-dir"), "/tmp"):
+                self.assertIn(path, mounts, f"{name}: {path} is on the read-only root filesystem")
+                self.assertFalse(mounts[path].get("readOnly", False))
+            for flag in ("--webhook-secret-file", "--encryption-key-file", "--tls-cert", "--tls-key"):
+                if flag in args:
+                    folder, file_name = os.path.split(args[flag])
+                    self.assertIn(folder, mounts, f"{name}: {flag}")
+                    secret = volumes[mounts[folder]["name"]]["secret"]
+                    self.assertIn(file_name, [item["path"] for item in secret["items"]], f"{name}: {flag}")
+                    self.assertIn(secret["secretName"], self.secrets)
+
+    def test_env_secret_and_config_references_exist(self):
+        for name, _, container in self.containers():
+            defined = set()
+            for env in container.get("env", []):
+                defined.add(env["name"])
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    self.assertIn(ref["name"], self.secrets, f"{name}: {env['name']}")
+                    self.assertIn(ref["key"], self.secrets[ref["name"]], f"{name}: {env['name']}")
+            for source in container.get("envFrom", []):
+                config = source["configMapRef"]["name"]
+                self.assertIn(config, self.config, name)
+                defined |= set(self.config[config])
+            for arg in container["args"]:
+                for variable in re.findall(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", arg):
+                    self.assertIn(variable, defined, f"{name}: {arg} refers to an undefined variable")
+
+    def resolved_args(self, container):
+        """The container's flags with $(VAR) replaced from its ConfigMaps (Secret values stay as references)."""
+        values = {}
+        for source in container.get("envFrom", []):
+            values.update(self.config[source["configMapRef"]["name"]])
+        resolved = []
+        for flag, value in parse_args(container["args"][1:]):
+            if value is not None:
+                value = re.sub(r"\$\(([A-Za-z0-9_]+)\)", lambda m: values.get(m.group(1), m.group(0)), value)
+            resolved.append((flag, value))
+        return resolved
+
+    def check_flags(self, name, container, subcommand, pending):
+        flags = help_flags(subcommand)
+        self.assertEqual(container["args"][0], subcommand, name)
+        if flags is None:
+            return None
+        for flag, value in parse_args(container["args"][1:]):
+            self.assertIsNotNone(flag, f"{name}: stray argument {value!r}")
+            if flag not in flags:
+                self.assertIn(flag, pending, f"{name}: `amp {subcommand}` has no flag {flag}")
+                print(f"note: {name} uses {flag} ({pending[flag]}), not in this build's `amp {subcommand} --help`",
+                      file=sys.stderr)
+                continue
+            if flags[flag]:
+                self.assertTrue(value, f"{name}: {flag} needs a value")
+            else:
+                self.assertIsNone(value, f"{name}: {flag} is a switch and takes no value")
+        return flags
+
+    def test_serve_args_are_flags_amp_serve_accepts(self):
+        deployment = self.deployments["amp-serve"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        self.assertIsNotNone(self.check_flags("amp-serve", container, "serve", PENDING_SERVE_FLAGS),
+                             "`amp serve --help` did not list flags")
+        args = dict(self.resolved_args(container))
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        self.assertEqual(int(args["--port"]), ports["http"])
+        # Listening on the pod's address without TLS needs --insecure-http (amp refuses to start otherwise).
+        self.assertEqual(args["--host"], "0.0.0.0")
+        self.assertTrue("--insecure-http" in args or "--tls-cert" in args)
+        # One HTTP thread per core the container may use (amp's default counts the node's cores).
+        self.assertLessEqual(int(args["--threads"]), cpu_cores(container["resources"]["limits"]["cpu"]))
+        # The model cache fits inside the memory limit with room to spare.
+        limit = memory_bytes(container["resources"]["limits"]["memory"])
+        self.assertLess(int(args["--model-cache-bytes"]), 0.75 * limit)
+        self.assertEqual(args["--training-workers"], "0")  # serve pods leave training to the worker Deployment
+        self.assertTrue(args["--artifacts"].startswith("s3://"), "replicas need the shared artifact store")
+
+    def test_worker_args_are_flags_amp_worker_accepts(self):
+        deployment = self.deployments["amp-worker"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        flags = self.check_flags("amp-worker", container, "worker", {})
+        if flags is None:
+            print("note: this build has no `amp worker`; its flags were not checked", file=sys.stderr)
+        serve = self.deployments["amp-serve"]["spec"]["template"]["spec"]["containers"][0]
+        serve_args, worker_args = dict(parse_args(serve["args"][1:])), dict(parse_args(container["args"][1:]))
+        # Workers must publish into the stores the replicas serve from.
+        for flag in ("--metadata", "--artifacts"):
+            self.assertEqual(worker_args.get(flag), serve_args.get(flag), flag)
+
+    def test_probes_ask_routes_amp_serves(self):
+        probes = []
+        for name, _, container in self.containers():
+            port_names = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
+            for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
+                probe = container.get(kind)
+                if probe is None:
+                    continue
+                port = probe["httpGet"]["port"]
+                self.assertTrue(port in port_names or port in port_names.values(), f"{name} {kind}")
+                probes.append((name, kind, probe["httpGet"]["path"]))
+        serve = self.deployments["amp-serve"]["spec"]["template"]["spec"]["containers"][0]
+        self.assertEqual(serve["readinessProbe"]["httpGet"]["path"], "/readyz")
+        self.assertEqual(serve["livenessProbe"]["httpGet"]["path"], "/healthz")
+        # Each probed path answers 200 from a real server.
+        work = tempfile.mkdtemp(prefix="amp_k8s_lint_")
+        port_file = os.path.join(work, "port")
+        server = subprocess.Popen([AMP, "serve", "--port", "0", "--port-file", port_file, "--data-dir",
+                                   os.path.join(work, "data"), "--no-demo", "--no-access-log"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            port = ""
+            while not port:
+                self.assertIsNone(server.poll(), "amp serve exited")
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+                if os.path.exists(port_file):
+                    with open(port_file) as stream:
+                        port = stream.read().strip()
+            url = f"http://127.0.0.1:{int(port)}"
+            for name, kind, path in probes:
+                status = None
+                while time.monotonic() < deadline:
+                    try:
+                        with urllib.request.urlopen(url + path, timeout=2) as response:
+                            status = response.status
+                        break
+                    except Exception as error:  # 503 while starting, or not listening yet
+                        status = getattr(error, "code", None)
+                        if hasattr(error, "close"):
+                            error.close()
+                        time.sleep(0.05)
+                self.assertEqual(status, 200, f"{name} {kind} {path}")
+            with self.assertRaises(urllib.error.HTTPError) as missing:
+                urllib.request.urlopen(url + "/no-such-probe", timeout=2)
+            missing.exception.close()  # an open response would hold the connection and delay the server's drain
+            self.assertEqual(missing.exception.code, 404)  # so a 200 above means the route exists
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    global AMP
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--amp", required=True)
+    args, rest = parser.parse_known_args()
+    AMP = os.path.abspath(args.amp)
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
+
+
+if __name__ == "__main__":
+    main()
