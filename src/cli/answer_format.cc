@@ -1,0 +1,46 @@
+#include "cli/answer_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+namespace amp::cli {
+
+std::string FieldText(simdjson::dom::element element, const char* key) {
+  simdjson::dom::element value;
+  if (element[key].get(value) != simdjson::SUCCESS || value.is_null()) return "";
+  if (value.is_string()) return std::string(value.get_string().value_unsafe());
+  return simdjson::minify(value);
+}
+
+std::string FormatMetrics(simdjson::dom::element version) {
+  simdjson::dom::object metrics;
+  if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
+  std::string text;
+  for (const char* name : {"r2", "rmse", "mae", "accuracy", "roc_auc", "log_loss"}) {  // regressions, classifiers
+    double value;
+    if (metrics[name].get(value) != simdjson::SUCCESS) continue;
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%s%s=%.4g", text.empty() ? "" : " ", name, value);
+    text += buffer;
+  }
+  return text;
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t col = 0; col < row.size(); ++col) widths[col] = std::max(widths[col], row[col].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t col = 0; col < row.size(); ++col) {
+      line += row[col];
+      if (col + 1 < row.size()) line += std::string(widths[col] - row[col].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+}  // namespace amp::cli

@@ -1,0 +1,21 @@
+// How the client commands show a server's JSON answers to a person: fields as plain text, aligned tables, a version's
+// metrics on one line. Pure (PrintTable writes to stdout); thread-safe.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+#include <vector>
+
+namespace amp::cli {
+
+// `element[key]` as text: a string as it is, any other value as compact JSON, "" when absent or null.
+std::string FieldText(simdjson::dom::element element, const char* key);
+
+// A model version's (or a training result's) metrics as "r2=0.91 rmse=1.2e+04 ...", "" when it has none.
+std::string FormatMetrics(simdjson::dom::element version);
+
+// Prints `rows` (the first one the header) to stdout as columns two spaces apart.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace amp::cli
