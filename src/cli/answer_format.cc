@@ -43,4 +43,14 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+void PrintArrayTable(simdjson::dom::element answer, const char* key, std::vector<std::string> header,
+                     const std::function<std::vector<std::string>(simdjson::dom::element)>& row) {
+  std::vector<std::vector<std::string>> rows = {std::move(header)};
+  simdjson::dom::array elements;
+  if (answer[key].get(elements) == simdjson::SUCCESS) {
+    for (simdjson::dom::element element : elements) rows.push_back(row(element));
+  }
+  PrintTable(rows);
+}
+
 }  // namespace amp::cli

@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,10 @@ std::string FormatMetrics(simdjson::dom::element version);
 
 // Prints `rows` (the first one the header) to stdout as columns two spaces apart.
 void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// Prints the elements of the array `answer[key]` (none if it is absent) as a table under `header`, one row each as
+// `row` makes it: how the list commands show a server's list.
+void PrintArrayTable(simdjson::dom::element answer, const char* key, std::vector<std::string> header,
+                     const std::function<std::vector<std::string>(simdjson::dom::element)>& row);
 
 }  // namespace amp::cli

@@ -25,30 +25,22 @@ int UploadDataset(const ServerOptions& server, const std::string& file, std::str
   auto root = call.root();
   std::cout << "dataset " << FieldText(root, "id") << " (" << FieldText(root, "name")
             << "): " << FieldText(root, "row_count") << " rows, " << FieldText(root, "column_count") << " columns\n";
-  std::vector<std::vector<std::string>> rows = {{"COLUMN", "TYPE", "MISSING", "DISTINCT"}};
-  simdjson::dom::array columns;
-  if (root["columns"].get(columns) == simdjson::SUCCESS) {
-    for (auto column : columns) {
-      rows.push_back({FieldText(column, "name"), FieldText(column, "type"), FieldText(column, "missing_count"),
-                      FieldText(column, "distinct_count")});
-    }
-  }
-  PrintTable(rows);
+  PrintArrayTable(root, "columns", {"COLUMN", "TYPE", "MISSING", "DISTINCT"}, [](simdjson::dom::element column) {
+    return std::vector<std::string>{FieldText(column, "name"), FieldText(column, "type"),
+                                    FieldText(column, "missing_count"), FieldText(column, "distinct_count")};
+  });
   return 0;
 }
 
 int ListDatasets(const ServerOptions& server) {
   ServerCall call(server);
   if (!call.Send("GET", "/v1/datasets")) return 1;
-  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROWS", "COLUMNS", "CREATED"}};
-  simdjson::dom::array datasets;
-  if (call.root()["datasets"].get(datasets) == simdjson::SUCCESS) {
-    for (auto dataset : datasets) {
-      rows.push_back({FieldText(dataset, "id"), FieldText(dataset, "name"), FieldText(dataset, "row_count"),
-                      FieldText(dataset, "column_count"), FieldText(dataset, "created_at")});
-    }
-  }
-  PrintTable(rows);
+  PrintArrayTable(call.root(), "datasets", {"ID", "NAME", "ROWS", "COLUMNS", "CREATED"},
+                  [](simdjson::dom::element dataset) {
+                    return std::vector<std::string>{FieldText(dataset, "id"), FieldText(dataset, "name"),
+                                                    FieldText(dataset, "row_count"), FieldText(dataset, "column_count"),
+                                                    FieldText(dataset, "created_at")};
+                  });
   return 0;
 }
 

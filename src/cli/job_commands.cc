@@ -64,15 +64,10 @@ int ShowJob(const ServerOptions& server, const std::string& job_id, bool cancel)
 int ListJobs(const ServerOptions& server) {
   ServerCall call(server);
   if (!call.Send("GET", "/v1/jobs")) return 1;
-  std::vector<std::vector<std::string>> rows = {{"ID", "STATE", "MODEL", "CREATED", "PROGRESS"}};
-  simdjson::dom::array jobs;
-  if (call.root()["jobs"].get(jobs) == simdjson::SUCCESS) {
-    for (auto job : jobs) {
-      rows.push_back({FieldText(job, "id"), FieldText(job, "state"), FieldText(job, "model_name"),
-                      FieldText(job, "created_at"), FieldText(job, "progress")});
-    }
-  }
-  PrintTable(rows);
+  PrintArrayTable(call.root(), "jobs", {"ID", "STATE", "MODEL", "CREATED", "PROGRESS"}, [](simdjson::dom::element job) {
+    return std::vector<std::string>{FieldText(job, "id"), FieldText(job, "state"), FieldText(job, "model_name"),
+                                    FieldText(job, "created_at"), FieldText(job, "progress")};
+  });
   return 0;
 }
 

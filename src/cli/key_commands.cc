@@ -88,16 +88,14 @@ int ChangeKey(const ServerOptions& server, const KeyOptions& options, bool rotat
 int ListKeys(const ServerOptions& server) {
   ServerCall call(server);
   if (!call.Send("GET", "/v1/keys")) return 1;
-  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "ROLE", "PREFIX", "CREATED", "EXPIRES", "REVOKED"}};
-  simdjson::dom::array keys;
-  if (call.root()["keys"].get(keys) == simdjson::SUCCESS) {
-    for (auto key : keys) {
-      std::string expires = FieldText(key, "expires_at");
-      rows.push_back({FieldText(key, "id"), FieldText(key, "name"), FieldText(key, "role"), FieldText(key, "prefix"),
-                      FieldText(key, "created_at"), expires.empty() ? "never" : expires, FieldText(key, "revoked")});
-    }
-  }
-  PrintTable(rows);
+  PrintArrayTable(call.root(), "keys", {"ID", "NAME", "ROLE", "PREFIX", "CREATED", "EXPIRES", "REVOKED"},
+                  [](simdjson::dom::element key) {
+                    std::string expires = FieldText(key, "expires_at");
+                    return std::vector<std::string>{FieldText(key, "id"),         FieldText(key, "name"),
+                                                    FieldText(key, "role"),       FieldText(key, "prefix"),
+                                                    FieldText(key, "created_at"), expires.empty() ? "never" : expires,
+                                                    FieldText(key, "revoked")};
+                  });
   return 0;
 }
 

@@ -25,19 +25,17 @@ int ListModels(const ServerOptions& server, const ModelFilterOptions& filter) {
   }
   ServerCall call(server);
   if (!call.Send("GET", "/v1/models" + query)) return 1;
-  std::vector<std::vector<std::string>> rows = {{"ID", "NAME", "VERSION", "ALGORITHM", "TARGET", "METRICS"}};
-  simdjson::dom::array models;
-  if (call.root()["models"].get(models) == simdjson::SUCCESS) {
-    for (auto model : models) {
-      simdjson::dom::element latest;
-      bool has_version = model["latest_version"].get(latest) == simdjson::SUCCESS && latest.is_object();
-      rows.push_back({FieldText(model, "id"), FieldText(model, "name"),
-                      has_version ? FieldText(latest, "version") : "-",
-                      has_version ? FieldText(latest, "algorithm") : "-",
-                      has_version ? FieldText(latest, "target") : "-", has_version ? FormatMetrics(latest) : ""});
-    }
-  }
-  PrintTable(rows);
+  PrintArrayTable(call.root(), "models", {"ID", "NAME", "VERSION", "ALGORITHM", "TARGET", "METRICS"},
+                  [](simdjson::dom::element model) {
+                    simdjson::dom::element latest;
+                    bool has_version = model["latest_version"].get(latest) == simdjson::SUCCESS && latest.is_object();
+                    return std::vector<std::string>{FieldText(model, "id"),
+                                                    FieldText(model, "name"),
+                                                    has_version ? FieldText(latest, "version") : "-",
+                                                    has_version ? FieldText(latest, "algorithm") : "-",
+                                                    has_version ? FieldText(latest, "target") : "-",
+                                                    has_version ? FormatMetrics(latest) : ""};
+                  });
   return 0;
 }
 
