@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "ml/pipeline.h"
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // Date features: text dates fitted and encoded as year, month, day, weekday (and hour) numbers.
 namespace amp::ml {

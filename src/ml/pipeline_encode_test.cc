@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ml/pipeline.h"
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // Pipeline encoding: whole tables (column- and row-major), single rows at serving time, encoded names.
 namespace amp::ml {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ml/pipeline.h"
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // Pipeline JSON: bit-exact round trips, malformed documents, the extended transforms.
 namespace amp::ml {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ml/pipeline.h"
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // Missing-indicator columns: a 0/1 column beside an imputed number.
 namespace amp::ml {

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ml/pipeline.h"
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // One-hot levels: which levels get a column (ChooseOneHotLevels) and the shared "other" column.
 namespace amp::ml {

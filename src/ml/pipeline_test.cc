@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "ml/pipeline_test_tables.h"
+#include "ml/pipeline_test_fixtures.h"
 
 // Pipeline::Fit: imputation values, standardization statistics, categories and their means, fit errors.
 namespace amp::ml {

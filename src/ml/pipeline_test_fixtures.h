@@ -1,11 +1,13 @@
-// Small tables for the Pipeline tests (pipeline*_test.cc): columns built by hand, all the rows of a table, and the
-// table the Encode and JSON tests share.
+// Fixtures for the tests of Pipeline and of what reads it (pipeline*_test.cc, onnx/*_test.cc): columns and tables
+// built by hand, all the rows of a table, the table the Encode and JSON tests share, and fitted transforms given
+// their statistics directly.
 #pragma once
 
 #include <cstdint>
 #include <limits>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ml/pipeline.h"
@@ -49,6 +51,25 @@ inline data::Table EncodeTable() {
                          NumberColumn("beds", {2.0, 2.0, kNaN, 4.0, 100.0}, data::ColumnType::kInteger),
                          NumberColumn("pool", {1.0, 0.0, 0.0, kNaN, 1.0}, data::ColumnType::kBoolean),
                          CategoryColumn("city", {"paris", "berlin", "oslo", "rome"}, {0, 1, -1, 1, 3})});
+}
+
+// A fitted numeric transform: missing values become `impute`, then (value - center) / scale.
+inline FeatureTransform Number(std::string name, double impute, double center, double scale) {
+  FeatureTransform transform;
+  transform.feature = {std::move(name), data::ColumnType::kNumeric};
+  transform.impute_value = impute;
+  transform.center = center;
+  transform.scale = scale;
+  return transform;
+}
+
+// A fitted categorical transform: one-hot over `categories`, missing values as categories[impute_category].
+inline FeatureTransform Category(std::string name, std::vector<std::string> categories, int32_t impute_category) {
+  FeatureTransform transform;
+  transform.feature = {std::move(name), data::ColumnType::kCategorical};
+  transform.categories = std::move(categories);
+  transform.impute_category = impute_category;
+  return transform;
 }
 
 }  // namespace amp::ml
