@@ -8,7 +8,7 @@
 #include "cli/key_commands.h"
 #include "cli/model_commands.h"
 #include "cli/predict_command.h"
-#include "cli/server_call.h"
+#include "cli/server_options.h"
 #include "cli/train_command.h"
 
 namespace amp::cli {

@@ -6,6 +6,7 @@
 
 #include "cli/answer_format.h"
 #include "cli/file_contents.h"
+#include "cli/server_call.h"
 
 namespace amp::cli {
 namespace {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cli/answer_format.h"
+#include "cli/server_call.h"
 
 namespace amp::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/server_call.h"
+#include "cli/server_options.h"
 
 namespace amp::cli {
 

@@ -5,6 +5,7 @@
 
 #include "cli/answer_format.h"
 #include "cli/json_body.h"
+#include "cli/server_call.h"
 
 namespace amp::cli {
 namespace {

@@ -6,6 +6,7 @@
 #include "cli/answer_format.h"
 #include "cli/json_body.h"
 #include "cli/model_transfer_commands.h"
+#include "cli/server_call.h"
 
 namespace amp::cli {
 namespace {

@@ -7,6 +7,7 @@
 #include "cli/answer_format.h"
 #include "cli/file_contents.h"
 #include "cli/json_body.h"
+#include "cli/server_call.h"
 #include "core/base64.h"
 
 namespace amp::cli {

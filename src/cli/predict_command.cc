@@ -5,6 +5,7 @@
 
 #include "cli/answer_format.h"
 #include "cli/file_contents.h"
+#include "cli/server_call.h"
 
 namespace amp::cli {
 namespace {

@@ -9,25 +9,10 @@
 #include <string>
 #include <string_view>
 
+#include "cli/server_options.h"
 #include "http/http_client.h"
 
-namespace CLI {
-class App;
-}
-
 namespace amp::cli {
-
-// Where the server is and the key that authenticates the calls: --server and --api-key of every client command.
-struct ServerOptions {
-  std::string url;
-  std::string api_key;
-};
-
-// $AMP_SERVER (else http://127.0.0.1:8080) and $AMP_API_KEY.
-ServerOptions ServerOptionsFromEnvironment();
-
-// Adds --server and --api-key to `command`; they write to `*options`, which must outlive the parse.
-void AddServerOptions(CLI::App* command, ServerOptions* options);
 
 // Prints "amp: <message>" to stderr and returns 1, the exit code of a failed command.
 int PrintError(std::string_view message);

@@ -5,7 +5,7 @@
 #include <functional>
 #include <memory>
 
-#include "cli/server_call.h"
+#include "cli/server_options.h"
 
 namespace amp::cli {
 
