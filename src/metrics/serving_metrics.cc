@@ -5,6 +5,15 @@
 #include <vector>
 
 namespace amp::metrics {
+namespace {
+
+// The "# HELP" and "# TYPE" lines that open a metric family in the Prometheus text format.
+void AppendFamilyHeader(std::string_view name, std::string_view help, std::string_view type, std::string* out) {
+  out->append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+}  // namespace
 
 void ServingMetrics::RecordRequest(int status, int64_t latency_micros) {
   int status_class = status / 100;
@@ -38,17 +47,15 @@ void ServingMetrics::RecordPrediction(std::string_view model, int status, int64_
 }
 
 void ServingMetrics::Render(std::string* out) const {
-  out->append("# HELP amp_http_requests_total HTTP requests answered, by status class.\n");
-  out->append("# TYPE amp_http_requests_total counter\n");
+  AppendFamilyHeader("amp_http_requests_total", "HTTP requests answered, by status class.", "counter", out);
   for (int status_class = 1; status_class <= 5; ++status_class) {
     out->append("amp_http_requests_total{code=\"" + std::to_string(status_class) + "xx\"} " +
                 std::to_string(requests_by_class_[status_class].load(std::memory_order_relaxed)) + "\n");
   }
-  out->append("# HELP amp_http_request_duration_seconds Time to handle an HTTP request (routing to answer).\n");
-  out->append("# TYPE amp_http_request_duration_seconds histogram\n");
+  AppendFamilyHeader("amp_http_request_duration_seconds", "Time to handle an HTTP request (routing to answer).",
+                     "histogram", out);
   request_latency_.Render("amp_http_request_duration_seconds", "", out);
-  out->append("# HELP amp_http_requests_in_flight HTTP requests being handled now.\n");
-  out->append("# TYPE amp_http_requests_in_flight gauge\n");
+  AppendFamilyHeader("amp_http_requests_in_flight", "HTTP requests being handled now.", "gauge", out);
   out->append("amp_http_requests_in_flight " + std::to_string(in_flight_.load(std::memory_order_relaxed)) + "\n");
 
   std::vector<std::pair<std::string, const ModelCounters*>> models;
@@ -57,14 +64,12 @@ void ServingMetrics::Render(std::string* out) const {
     for (const auto& [name, counters] : models_) models.emplace_back(name, counters.get());
   }
   std::sort(models.begin(), models.end());
-  out->append("# HELP amp_model_requests_total Prediction requests per model.\n");
-  out->append("# TYPE amp_model_requests_total counter\n");
+  AppendFamilyHeader("amp_model_requests_total", "Prediction requests per model.", "counter", out);
   for (const auto& [name, counters] : models) {
     out->append("amp_model_requests_total{model=\"" + EscapeLabel(name) + "\"} " +
                 std::to_string(counters->requests.load(std::memory_order_relaxed)) + "\n");
   }
-  out->append("# HELP amp_model_errors_total Failed prediction requests per model and HTTP status.\n");
-  out->append("# TYPE amp_model_errors_total counter\n");
+  AppendFamilyHeader("amp_model_errors_total", "Failed prediction requests per model and HTTP status.", "counter", out);
   for (const auto& [name, counters] : models) {
     std::map<int, uint64_t> codes;
     {
@@ -76,14 +81,13 @@ void ServingMetrics::Render(std::string* out) const {
                   "\"} " + std::to_string(count) + "\n");
     }
   }
-  out->append("# HELP amp_model_rows_scored_total Rows scored per model.\n");
-  out->append("# TYPE amp_model_rows_scored_total counter\n");
+  AppendFamilyHeader("amp_model_rows_scored_total", "Rows scored per model.", "counter", out);
   for (const auto& [name, counters] : models) {
     out->append("amp_model_rows_scored_total{model=\"" + EscapeLabel(name) + "\"} " +
                 std::to_string(counters->rows.load(std::memory_order_relaxed)) + "\n");
   }
-  out->append("# HELP amp_model_request_duration_seconds Time to answer a prediction request, per model.\n");
-  out->append("# TYPE amp_model_request_duration_seconds histogram\n");
+  AppendFamilyHeader("amp_model_request_duration_seconds", "Time to answer a prediction request, per model.",
+                     "histogram", out);
   for (const auto& [name, counters] : models) {
     counters->latency.Render("amp_model_request_duration_seconds", "model=\"" + EscapeLabel(name) + "\"", out);
   }

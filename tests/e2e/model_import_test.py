@@ -14,7 +14,6 @@ Run: /usr/bin/python3 tests/e2e/model_import_test.py --amp build/amp
 """
 
 import base64
-import json
 import os
 import shutil
 import subprocess
@@ -28,10 +27,10 @@ from onnx import TensorProto, helper
 from sklearn.datasets import load_iris
 
 import amp_server
+import onnx_runtime
 from amp_server import DEMO_CSV, REPO_ROOT, AmpServer, amp_binary
 from amp_client import AmpClient
 
-RUNNER = REPO_ROOT / "tests" / "onnx" / "run_onnx.js"
 MLP = REPO_ROOT / "tests" / "onnx" / "fixtures" / "iris_mlp.onnx"
 IRIS_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 REL_TOL = 1e-5
@@ -44,9 +43,7 @@ def relative(got, want):
 class ModelImportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = shutil.which("node")
-        if cls.node is None or not (REPO_ROOT / "tests" / "onnx" / "node_modules" / "onnxruntime-node").is_dir():
-            raise RuntimeError("node and tests/onnx/node_modules/onnxruntime-node are needed: run scripts/install-deps.sh")
+        cls.node = onnx_runtime.find_node()
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
@@ -68,10 +65,7 @@ class ModelImportTest(unittest.TestCase):
         return response.json()
 
     def run_onnx(self, path, inputs):
-        request = json.dumps({"model": str(path), "inputs": inputs})
-        ran = subprocess.run([self.node, str(RUNNER)], input=request.encode(), capture_output=True, timeout=120)
-        self.assertEqual(ran.returncode, 0, ran.stderr.decode(errors="replace")[-2000:])
-        return json.loads(ran.stdout)["outputs"]
+        return onnx_runtime.run_onnx(self.node, path, inputs)["outputs"]
 
     def test_torch_mlp_predicts_as_onnx_runtime(self):
         version = self.import_model("iris-mlp", MLP.read_bytes(), format="onnx", task="classification",

@@ -15,7 +15,6 @@ Run: /usr/bin/python3 tests/e2e/onnx_export_test.py --amp build/amp
 """
 
 import csv
-import json
 import os
 import shutil
 import subprocess
@@ -26,7 +25,8 @@ import unittest
 import onnx
 
 import amp_server
-from amp_server import DEMO_CSV, REPO_ROOT, AmpServer, amp_binary
+import onnx_runtime
+from amp_server import DEMO_CSV, AmpServer, amp_binary
 from amp_client import AmpClient
 
 TARGET = "price"
@@ -39,7 +39,6 @@ CLASSIFIERS = {"onnx-logit-binary": ("logistic_regression", "has_garage", {}),
                "onnx-logit-multi": ("logistic_regression", "neighborhood", {"C": 2.0}),
                "onnx-xgb-binary": ("xgboost_classifier", "has_garage", {"n_estimators": 25, "max_depth": 4, "seed": 1}),
                "onnx-xgb-multi": ("xgboost_classifier", "neighborhood", {"n_estimators": 20, "max_depth": 3, "seed": 2})}
-RUNNER = REPO_ROOT / "tests" / "onnx" / "run_onnx.js"
 REL_TOL = 1e-5
 
 
@@ -88,9 +87,7 @@ def onnx_inputs(model, rows):
 class OnnxExportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = shutil.which("node")
-        if cls.node is None or not (REPO_ROOT / "tests" / "onnx" / "node_modules" / "onnxruntime-node").is_dir():
-            raise RuntimeError("node and tests/onnx/node_modules/onnxruntime-node are needed: run scripts/install-deps.sh")
+        cls.node = onnx_runtime.find_node()
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
@@ -128,10 +125,7 @@ class OnnxExportTest(unittest.TestCase):
 
     def run_onnx(self, path, model, rows=None):
         rows = self.rows if rows is None else rows
-        request = json.dumps({"model": path, "inputs": onnx_inputs(model, rows)})
-        ran = subprocess.run([self.node, str(RUNNER)], input=request.encode(), capture_output=True, timeout=120)
-        self.assertEqual(ran.returncode, 0, ran.stderr.decode(errors="replace")[-2000:])
-        answer = json.loads(ran.stdout)
+        answer = onnx_runtime.run_onnx(self.node, path, onnx_inputs(model, rows))
         return answer["outputs"], answer["dims"]
 
     def test_onnx_runtime_predicts_as_amp(self):

@@ -15,10 +15,6 @@ namespace {
 constexpr int64_t kOnnxFloat = 1;
 constexpr int64_t kOnnxInt64 = 7;
 
-core::Status Invalid(std::string_view op, const std::string& message) {
-  return core::InvalidArgument(std::string(op) + ": " + message);
-}
-
 std::string ShapeText(std::span<const int64_t> shape) {
   std::string text = "[";
   for (size_t dim_idx = 0; dim_idx < shape.size(); ++dim_idx) {

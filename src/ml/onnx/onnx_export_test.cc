@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ml/linear/linear_model.h"
+#include "ml/pipeline_test_fixtures.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
 
@@ -26,23 +27,6 @@ ModelSignature SignatureOf(const Pipeline& pipeline) {
   signature.target = "price";
   for (const FeatureTransform& transform : pipeline.transforms()) signature.features.push_back(transform.feature);
   return signature;
-}
-
-FeatureTransform Number(std::string name, double impute, double center, double scale) {
-  FeatureTransform transform;
-  transform.feature = {std::move(name), data::ColumnType::kNumeric};
-  transform.impute_value = impute;
-  transform.center = center;
-  transform.scale = scale;
-  return transform;
-}
-
-FeatureTransform Category(std::string name, std::vector<std::string> categories, int32_t impute_category) {
-  FeatureTransform transform;
-  transform.feature = {std::move(name), data::ColumnType::kCategorical};
-  transform.categories = std::move(categories);
-  transform.impute_category = impute_category;
-  return transform;
 }
 
 onnx::ModelProto Parse(const std::string& bytes) {

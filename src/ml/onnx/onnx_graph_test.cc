@@ -18,6 +18,7 @@
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
 #include "ml/onnx/onnx_export.h"
+#include "ml/pipeline_test_fixtures.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
 
@@ -25,23 +26,6 @@ namespace amp::ml {
 namespace {
 
 using ::testing::HasSubstr;
-
-FeatureTransform Number(std::string name, double impute, double center, double scale) {
-  FeatureTransform transform;
-  transform.feature = {std::move(name), data::ColumnType::kNumeric};
-  transform.impute_value = impute;
-  transform.center = center;
-  transform.scale = scale;
-  return transform;
-}
-
-FeatureTransform Category(std::string name, std::vector<std::string> categories, int32_t impute_category) {
-  FeatureTransform transform;
-  transform.feature = {std::move(name), data::ColumnType::kCategorical};
-  transform.categories = std::move(categories);
-  transform.impute_category = impute_category;
-  return transform;
-}
 
 ModelSignature SignatureOf(const Pipeline& pipeline, std::vector<std::string> classes = {}) {
   ModelSignature signature;

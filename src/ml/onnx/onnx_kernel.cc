@@ -77,6 +77,10 @@ core::Result<std::unique_ptr<OnnxKernel>> CreateKernel(const OnnxNodeSpec& node,
   return kernel;
 }
 
+core::Status Invalid(std::string_view op, const std::string& message) {
+  return core::InvalidArgument(std::string(op) + ": " + message);
+}
+
 core::Result<int64_t> CheckedElementCount(std::span<const int64_t> shape) {
   if (shape.size() > kMaxRank) return core::InvalidArgument("tensor of rank " + std::to_string(shape.size()));
   int64_t count = 1;

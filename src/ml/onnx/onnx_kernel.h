@@ -80,8 +80,18 @@ core::Result<std::unique_ptr<OnnxKernel>> CreateKernel(const OnnxNodeSpec& node,
 // Per family (onnx_dense_kernels.cc, onnx_ml_kernels.cc); nullptr result if the family lacks the operator.
 core::Result<std::unique_ptr<OnnxKernel>> CreateDenseKernel(const OnnxNodeSpec& node, const OnnxAttributes& attributes);
 core::Result<std::unique_ptr<OnnxKernel>> CreateMlKernel(const OnnxNodeSpec& node, const OnnxAttributes& attributes);
+// The ai.onnx.ml families CreateMlKernel picks from once it has checked the node's input and output counts
+// (onnx_preprocessing_kernels.cc, onnx_linear_kernels.cc, onnx_tree_ensemble_kernels.cc).
+core::Result<std::unique_ptr<OnnxKernel>> CreatePreprocessingKernel(const OnnxNodeSpec& node,
+                                                                    const OnnxAttributes& attributes);
+core::Result<std::unique_ptr<OnnxKernel>> CreateLinearKernel(const OnnxNodeSpec& node,
+                                                             const OnnxAttributes& attributes);
+core::Result<std::unique_ptr<OnnxKernel>> CreateTreeEnsembleKernel(const OnnxNodeSpec& node,
+                                                                   const OnnxAttributes& attributes);
 
 // Helpers shared by the kernels.
+// InvalidArgument with "<op>: " before `message`.
+core::Status Invalid(std::string_view op, const std::string& message);
 // The element count of `shape`; InvalidArgument if a dimension is negative or the count exceeds kMaxElements.
 core::Result<int64_t> CheckedElementCount(std::span<const int64_t> shape);
 // An input's rank-2 view [rows, cols] as the ai.onnx.ml operators take it: [C] is one row, [N, C] itself;

@@ -1,0 +1,56 @@
+#include "cli/answer_format.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+namespace amp::cli {
+
+std::string FieldText(simdjson::dom::element element, const char* key) {
+  simdjson::dom::element value;
+  if (element[key].get(value) != simdjson::SUCCESS || value.is_null()) return "";
+  if (value.is_string()) return std::string(value.get_string().value_unsafe());
+  return simdjson::minify(value);
+}
+
+std::string FormatMetrics(simdjson::dom::element version) {
+  simdjson::dom::object metrics;
+  if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
+  std::string text;
+  for (const char* name : {"r2", "rmse", "mae", "accuracy", "roc_auc", "log_loss"}) {  // regressions, classifiers
+    double value;
+    if (metrics[name].get(value) != simdjson::SUCCESS) continue;
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%s%s=%.4g", text.empty() ? "" : " ", name, value);
+    text += buffer;
+  }
+  return text;
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t col = 0; col < row.size(); ++col) widths[col] = std::max(widths[col], row[col].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t col = 0; col < row.size(); ++col) {
+      line += row[col];
+      if (col + 1 < row.size()) line += std::string(widths[col] - row[col].size() + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+void PrintArrayTable(simdjson::dom::element answer, const char* key, std::vector<std::string> header,
+                     const std::function<std::vector<std::string>(simdjson::dom::element)>& row) {
+  std::vector<std::vector<std::string>> rows = {std::move(header)};
+  simdjson::dom::array elements;
+  if (answer[key].get(elements) == simdjson::SUCCESS) {
+    for (simdjson::dom::element element : elements) rows.push_back(row(element));
+  }
+  PrintTable(rows);
+}
+
+}  // namespace amp::cli

@@ -1,0 +1,27 @@
+// How the client commands show a server's JSON answers to a person: fields as plain text, aligned tables, a version's
+// metrics on one line. Pure (PrintTable writes to stdout); thread-safe.
+#pragma once
+
+#include <simdjson.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace amp::cli {
+
+// `element[key]` as text: a string as it is, any other value as compact JSON, "" when absent or null.
+std::string FieldText(simdjson::dom::element element, const char* key);
+
+// A model version's (or a training result's) metrics as "r2=0.91 rmse=1.2e+04 ...", "" when it has none.
+std::string FormatMetrics(simdjson::dom::element version);
+
+// Prints `rows` (the first one the header) to stdout as columns two spaces apart.
+void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// Prints the elements of the array `answer[key]` (none if it is absent) as a table under `header`, one row each as
+// `row` makes it: how the list commands show a server's list.
+void PrintArrayTable(simdjson::dom::element answer, const char* key, std::vector<std::string> header,
+                     const std::function<std::vector<std::string>(simdjson::dom::element)>& row);
+
+}  // namespace amp::cli

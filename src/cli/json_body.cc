@@ -1,0 +1,21 @@
+#include "cli/json_body.h"
+
+namespace amp::cli {
+
+std::string JsonQuote(std::string_view text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string text = "[";
+  for (size_t idx = 0; idx < values.size(); ++idx) text += (idx ? "," : "") + JsonQuote(values[idx]);
+  return text + "]";
+}
+
+}  // namespace amp::cli
