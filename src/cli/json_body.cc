@@ -1,12 +1,19 @@
 #include "cli/json_body.h"
 
+#include <cstdio>
+
 namespace amp::cli {
 
 std::string JsonQuote(std::string_view text) {
   std::string quoted = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') quoted += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned>(c));
+      quoted += escaped;
+      continue;
+    }
     quoted += c;
   }
   return quoted + "\"";

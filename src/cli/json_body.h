@@ -8,7 +8,7 @@
 
 namespace amp::cli {
 
-// `text` as a JSON string literal. Quotes and backslashes are escaped; control characters are dropped.
+// `text` as a JSON string literal. Quotes, backslashes and control characters are escaped.
 std::string JsonQuote(std::string_view text);
 
 // `values` as a JSON array of strings, e.g. ["a","b"].

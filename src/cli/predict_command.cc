@@ -5,6 +5,7 @@
 
 #include "cli/answer_format.h"
 #include "cli/file_contents.h"
+#include "cli/json_body.h"
 #include "cli/server_call.h"
 
 namespace amp::cli {
@@ -22,13 +23,7 @@ int Predict(const ServerOptions& server, const std::string& model, std::string i
   if (parser.parse(input).get(parsed) != simdjson::SUCCESS || !(parsed.is_object() || parsed.is_array())) {
     return PrintError("--input must be a JSON object of feature values (or an array of them)");
   }
-  std::string model_json = "\"";
-  for (char c : model) {
-    if (c == '"' || c == '\\') model_json += '\\';
-    model_json += c;
-  }
-  model_json += "\"";
-  std::string body = "{\"model_id\":" + model_json + ",\"input_parameters\":" + input + "}";
+  std::string body = "{\"model_id\":" + JsonQuote(model) + ",\"input_parameters\":" + input + "}";
   ServerCall call(server);
   if (!call.Send("POST", "/api/predict", body, "application/json")) return 1;
   std::cout << FieldText(call.root(), "prediction") << "\n";
