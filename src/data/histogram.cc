@@ -4,6 +4,22 @@
 #include <cmath>
 
 namespace amp::data {
+namespace {
+
+// The bin of `offset` (a bin index as a real, possibly NaN or infinite near the limits of double) in [0, bins).
+int ClampedBin(double offset, int bins) {
+  if (!(offset >= 0.0)) return 0;  // also NaN
+  if (offset >= static_cast<double>(bins - 1)) return bins - 1;
+  return static_cast<int>(offset);
+}
+
+// (value - origin) / width without overflowing when the range spans more than the largest double.
+double BinOffset(double value, double origin, double width) {
+  const double difference = value - origin;
+  return std::isfinite(difference) ? difference / width : value / width - origin / width;
+}
+
+}  // namespace
 
 int HistogramBinCount(int64_t count, int max_bins) {
   if (count <= 1) return 1;
@@ -33,18 +49,18 @@ Histogram EqualWidthHistogram(std::span<const double> values, bool integer_value
   if (unit_bins) {
     bins = static_cast<int>(max - min) + 1;
     for (int bin = 0; bin <= bins; ++bin) histogram.edges.push_back(min - 0.5 + bin);
-  } else {
-    const double width = (max - min) / bins;
+  }
+  double width = (max - min) / bins;
+  if (!std::isfinite(width)) width = max / bins - min / bins;  // a range wider than the largest double
+  if (!unit_bins) {
     for (int bin = 0; bin < bins; ++bin) histogram.edges.push_back(min + bin * width);
     histogram.edges.push_back(max);
   }
   histogram.counts.assign(static_cast<size_t>(bins), 0);
-  const double width = unit_bins ? 1.0 : (max - min) / bins;
   for (double value : values) {
     if (!std::isfinite(value)) continue;
-    const double offset = unit_bins ? std::round(value - min) : std::floor((value - min) / width);
-    const int bin = std::clamp(static_cast<int>(offset), 0, bins - 1);
-    ++histogram.counts[static_cast<size_t>(bin)];
+    const double offset = unit_bins ? std::round(value - min) : std::floor(BinOffset(value, min, width));
+    ++histogram.counts[static_cast<size_t>(ClampedBin(offset, bins))];
   }
   return histogram;
 }
@@ -57,9 +73,7 @@ void StreamingHistogram::Add(double value) {
     return;
   }
   Widen(value);
-  const double offset = std::floor((value - origin_) / width_);
-  const int bin = std::clamp(static_cast<int>(std::min(offset, double{kFineBins})), 0, kFineBins - 1);
-  ++fine_[static_cast<size_t>(bin)];
+  ++fine_[static_cast<size_t>(ClampedBin(std::floor(BinOffset(value, origin_, width_)), kFineBins))];
 }
 
 void StreamingHistogram::StartBins() {
@@ -75,9 +89,10 @@ void StreamingHistogram::StartBins() {
 
 void StreamingHistogram::Widen(double value) {
   constexpr int kHalf = kFineBins / 2;
-  while (std::isfinite(width_ * 2.0)) {
+  // Stops (the value then counts in the nearest end bin) once the range would leave the doubles.
+  while (std::isfinite(width_ * 2.0 * kFineBins) && std::isfinite(origin_ - 2.0 * kFineBins * width_)) {
     const bool below = value < origin_;
-    const bool above = !below && (value - origin_) / width_ >= kFineBins;
+    const bool above = !below && BinOffset(value, origin_, width_) >= kFineBins;
     if (!below && !above) return;
     std::vector<int64_t> merged(kFineBins, 0);
     // Pairs of neighbours merge into the lower half when the range grows upwards, the upper half when downwards.

@@ -103,5 +103,20 @@ TEST(StreamingHistogramTest, ConstantStartThenSpread) {
   EXPECT_EQ(CountByEdges(values, got.edges), got.counts);
 }
 
+TEST(StreamingHistogramTest, ValuesNearTheLimitsOfDoubleAreAllCounted) {
+  const double huge = std::numeric_limits<double>::max();
+  EXPECT_EQ(EqualWidthHistogram(std::vector<double>{-huge, huge, 0.0, 1.0}, false).counts, (std::vector<int64_t>{1, 3}));
+  StreamingHistogram streaming;
+  int64_t added = 0;
+  for (int value_idx = 0; value_idx < 3000; ++value_idx, ++added) {
+    streaming.Add(value_idx % 3 == 0 ? value_idx * 1e-3 : (value_idx % 3 == 1 ? huge : -huge) / (1 + value_idx % 7));
+  }
+  Histogram got = streaming.Finish(false);
+  int64_t total = 0;
+  for (int64_t count : got.counts) total += count;
+  EXPECT_EQ(total, added);
+  EXPECT_EQ(got.edges.size(), got.counts.size() + 1);
+}
+
 }  // namespace
 }  // namespace amp::data
