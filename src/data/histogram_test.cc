@@ -105,7 +105,8 @@ TEST(StreamingHistogramTest, ConstantStartThenSpread) {
 
 TEST(StreamingHistogramTest, ValuesNearTheLimitsOfDoubleAreAllCounted) {
   const double huge = std::numeric_limits<double>::max();
-  EXPECT_EQ(EqualWidthHistogram(std::vector<double>{-huge, huge, 0.0, 1.0}, false).counts, (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(EqualWidthHistogram(std::vector<double>{-huge, huge, 0.0, 1.0}, false).counts,
+            (std::vector<int64_t>{1, 3}));
   StreamingHistogram streaming;
   int64_t added = 0;
   for (int value_idx = 0; value_idx < 3000; ++value_idx, ++added) {

@@ -21,8 +21,8 @@ std::vector<size_t> EvenIndexes(size_t count, size_t max) {
     return kept;
   }
   for (size_t pos = 0; pos < max; ++pos) {
-    kept[pos] = static_cast<size_t>(std::llround(static_cast<double>(pos) * static_cast<double>(count - 1) /
-                                                 static_cast<double>(max - 1)));
+    kept[pos] = static_cast<size_t>(
+        std::llround(static_cast<double>(pos) * static_cast<double>(count - 1) / static_cast<double>(max - 1)));
   }
   return kept;
 }

@@ -109,8 +109,8 @@ TEST(ClassificationCurvesTest, MulticlassOneVsRestSkipsAbsentClassesAndCapsTheCo
     EXPECT_EQ(curves.classes_omitted, c.omitted) << c.name;
     for (const RocCurve& roc : curves.roc) EXPECT_DOUBLE_EQ(roc.auc, 1.0) << c.name << " " << roc.class_label;
   }
-  EvaluationCurves three = ClassificationCurves(std::vector<int32_t>{0, 2, 0, 2}, std::vector<double>(12, 1.0 / 3),
-                                                {"x", "y", "z"});
+  EvaluationCurves three =
+      ClassificationCurves(std::vector<int32_t>{0, 2, 0, 2}, std::vector<double>(12, 1.0 / 3), {"x", "y", "z"});
   ASSERT_EQ(three.roc.size(), 2u);
   EXPECT_EQ(three.roc[0].class_label, "x");
   EXPECT_EQ(three.roc[1].class_label, "z");
