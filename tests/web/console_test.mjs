@@ -312,6 +312,27 @@ async function main() {
     check(polyline.trim().split(/\s+/).length === roc[0].fpr.length, "the ROC chart draws every stored point");
     check((await page.getByTestId("pr-chart").locator("polyline").count()) === 1, "the precision-recall curve is drawn");
     await screenshot("classifier-page");
+    // A three-class classifier: one one-vs-rest ROC curve per class, each with the API's AUC.
+    const multiclass = await api("POST", "/v1/models/hoods/train", { dataset_id: datasetId, target: "neighborhood", algorithm: "logistic_regression", features: ["square_feet", "price"] });
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const job = await api("GET", `/v1/jobs/${multiclass.job_id ?? multiclass.id}`);
+      if (job.state === "succeeded") break;
+      if (["failed", "cancelled"].includes(job.state)) throw new Error(`multiclass training ${job.state}: ${job.error}`);
+      await sleep(100);
+    }
+    const hoodCurves = (await api("GET", "/v1/models/hoods/versions/1")).evaluation_curves.roc;
+    await page.goto(`${base}/models/hoods`);
+    await page.getByTestId("roc-chart").locator("polyline").first().waitFor();
+    const shownAucs = await page.getByTestId("roc-auc").evaluateAll((spans) => spans.map((span) => [span.dataset.class, Number(span.dataset.auc)]));
+    check(hoodCurves.length === 3 && JSON.stringify(shownAucs) === JSON.stringify(hoodCurves.map((curve) => [curve.class, curve.auc])), `a 3-class model shows one ROC curve per class with the API's AUCs (${shownAucs.map(([c, a]) => `${c} ${a.toFixed(3)}`).join(", ")})`);
+    check((await page.getByTestId("roc-chart").locator("polyline").count()) === 3, "the one-vs-rest curves are drawn");
+    await screenshot("multiclass-page");
+    // The models list narrows as one types.
+    await page.goto(`${base}/models`);
+    await page.getByTestId("models-table").waitFor();
+    await page.getByTestId("model-search").fill("gar");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="models-table"] tbody tr').length === 1);
+    check((await page.getByTestId("model-link").textContent()) === "garage", "searching the models list for 'gar' leaves garage");
     // A clustering model has no such curves: the page says so instead of drawing nothing.
     const clusters = await api("POST", "/v1/models/segments/train", { dataset_id: datasetId, algorithm: "kmeans", features: ["square_feet", "num_bedrooms"], params: { k: 3 } });
     for (let attempt = 0; attempt < 600; attempt++) {

@@ -31,7 +31,6 @@ export function EvaluationCharts(props: { curves: EvaluationCurves | null | unde
             {roc.map((curve) => (
               <span key={curve.class} data-testid="roc-auc" data-class={curve.class} data-auc={String(curve.auc)}>
                 {binary ? "" : `${curve.class}: `}AUC {formatNumber(curve.auc)}
-                {"  "}
               </span>
             ))}
           </p>
@@ -53,7 +52,6 @@ export function EvaluationCharts(props: { curves: EvaluationCurves | null | unde
             {pr.map((curve) => (
               <span key={curve.class} data-testid="average-precision" data-ap={String(curve.average_precision)}>
                 {binary ? "" : `${curve.class}: `}average precision {formatNumber(curve.average_precision)}
-                {"  "}
               </span>
             ))}
           </p>
