@@ -190,7 +190,7 @@ Response ModelHandlers::GetVersion(const Request&, const PathParams& params) {
   storage::VersionRecord version;
   if (auto error = FindVersion(registry_, params, &model, &version)) return std::move(*error);
   JsonOut out;
-  WriteVersion(out.writer, version);
+  WriteVersionDetail(out.writer, version);
   return Response::Json(200, out.Take());
 }
 

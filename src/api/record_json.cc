@@ -60,6 +60,19 @@ void WriteDataset(JsonWriter& writer, const storage::DatasetRecord& dataset) {
       }
       writer.EndArray();
     }
+    if (!column.histogram.counts.empty()) {
+      writer.Key("histogram");
+      writer.StartObject();
+      writer.Key("edges");
+      writer.StartArray();
+      for (double edge : column.histogram.edges) WriteNumber(writer, edge);
+      writer.EndArray();
+      writer.Key("counts");
+      writer.StartArray();
+      for (int64_t count : column.histogram.counts) writer.Int64(count);
+      writer.EndArray();
+      writer.EndObject();
+    }
     writer.EndObject();
   }
   writer.EndArray();
@@ -165,6 +178,21 @@ void WriteVersion(JsonWriter& writer, const storage::VersionRecord& version) {
   writer.Key("model_id");
   WriteString(writer, version.model_id);
   WriteVersionFields(writer, version);
+  writer.EndObject();
+}
+
+void WriteVersionDetail(JsonWriter& writer, const storage::VersionRecord& version) {
+  writer.StartObject();
+  writer.Key("model_id");
+  WriteString(writer, version.model_id);
+  WriteVersionFields(writer, version);
+  writer.Key("evaluation_curves");
+  if (version.evaluation_curves_json.empty()) {
+    writer.Null();
+  } else {  // a JSON object written by training::EvaluationCurvesToJson
+    writer.RawValue(version.evaluation_curves_json.data(), version.evaluation_curves_json.size(),
+                    rapidjson::kObjectType);
+  }
   writer.EndObject();
 }
 

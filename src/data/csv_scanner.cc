@@ -99,6 +99,9 @@ class ColumnProfile {
       summary.max = max_;
       summary.mean = mean_;
       summary.stddev = std::sqrt(sum_squared_deviations_ / static_cast<double>(number_count_));
+      if (summary.type != ColumnType::kBoolean) {
+        summary.histogram = histogram_.Finish(summary.type == ColumnType::kInteger);
+      }
     }
     switch (summary.type) {
       case ColumnType::kCategorical: {
@@ -144,6 +147,7 @@ class ColumnProfile {
     sum_squared_deviations_ += delta * (value - mean_);
     min_ = std::min(min_, value);
     max_ = std::max(max_, value);
+    histogram_.Add(value);
   }
 
   void CountValue(std::string_view text) {
@@ -162,6 +166,7 @@ class ColumnProfile {
   int64_t number_count_ = 0;
   double mean_ = 0;
   double sum_squared_deviations_ = 0;
+  StreamingHistogram histogram_;
   double min_ = std::numeric_limits<double>::infinity();
   double max_ = -std::numeric_limits<double>::infinity();
   ValueCountMap value_counts_;  // by trimmed text, at most kMaxTrackedDistinct entries

@@ -70,6 +70,11 @@ TEST(CsvScannerTest, NumberStatistics) {
   EXPECT_DOUBLE_EQ(*x.mean, 5);
   EXPECT_DOUBLE_EQ(*x.stddev, 2);  // the textbook population example
   EXPECT_TRUE(x.top_values.empty());
+  // 8 values in ceil(sqrt(8)) = 3 equal-width bins over [2, 9].
+  EXPECT_THAT(x.histogram.counts, ElementsAre(4, 2, 2));
+  ASSERT_EQ(x.histogram.edges.size(), 4u);
+  EXPECT_DOUBLE_EQ(x.histogram.edges.front(), 2);
+  EXPECT_DOUBLE_EQ(x.histogram.edges.back(), 9);
 }
 
 TEST(CsvScannerTest, NumericDistinctCountsValuesNotSpellings) {

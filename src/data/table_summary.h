@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "data/column_type.h"
+#include "data/histogram.h"
 
 namespace amp::data {
 
@@ -32,6 +33,9 @@ struct ColumnSummary {
   // categorical (trimmed text) and boolean columns (spelled "true" and "false", whatever the file wrote). Counts are
   // approximate once distinct_capped is set: values first seen after the cap are not counted.
   std::vector<ValueCount> top_values;
+  // For integer and numeric columns, the non-missing values binned (StreamingHistogram, exact counts); empty for
+  // other types and for datasets profiled before it was recorded.
+  Histogram histogram;
   // The kind of personal or payment data most sampled values look like ("email", "phone", "card_number",
   // "national_id"; see data/pii_detector.h), empty when none.
   std::string pii;

@@ -116,6 +116,11 @@ std::string EncodeBundle(const storage::ModelRecord& model, const storage::Versi
     writer.Key("cleaning_report");
     writer.RawValue(version.cleaning_report_json.data(), version.cleaning_report_json.size(), rapidjson::kObjectType);
   }
+  if (!version.evaluation_curves_json.empty()) {  // a JSON object text written by training::EvaluationCurvesToJson
+    writer.Key("evaluation_curves");
+    writer.RawValue(version.evaluation_curves_json.data(), version.evaluation_curves_json.size(),
+                    rapidjson::kObjectType);
+  }
   writer.Key("model_sha256");
   WriteString(writer, storage::Sha256Hex(artifact));
   writer.Key("model_size_bytes");
@@ -186,6 +191,13 @@ core::Result<DecodedBundle> DecodeBundle(std::string_view bytes) {
     Writer report_writer(report_text);
     report->Accept(report_writer);
     version.cleaning_report_json.assign(report_text.GetString(), report_text.GetSize());
+  }
+  if (const rapidjson::Value* curves = Member(*manifest, "evaluation_curves"); curves != nullptr) {
+    if (!curves->IsObject()) return Missing("evaluation_curves");
+    rapidjson::StringBuffer curves_text;
+    Writer curves_writer(curves_text);
+    curves->Accept(curves_writer);
+    version.evaluation_curves_json.assign(curves_text.GetString(), curves_text.GetSize());
   }
   AMP_RETURN_IF_ERROR(ReadString(*manifest, "model_sha256", &version.artifact_sha256));
   AMP_RETURN_IF_ERROR(ReadInt(*manifest, "model_size_bytes", &version.artifact_size_bytes));

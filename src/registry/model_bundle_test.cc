@@ -55,6 +55,7 @@ class ModelBundleTest : public ::testing::Test {
     draft.job_id = "job_1";
     draft.code_version = "0.1.0+test";
     draft.cleaning_report_json = R"({"rows":10,"columns":[{"name":"id","role":"excluded"}],"summary":["x"]})";
+    draft.evaluation_curves_json = R"({"residuals":{"rows":2,"predicted":[1.5,2],"actual":[1,2]}})";
     auto version = registry_->PublishVersion("houses", *MakeModel(), draft);
     ASSERT_TRUE(version.ok()) << version.status().ToString();
     version_ = *version;
@@ -93,6 +94,8 @@ TEST_F(ModelBundleTest, RoundTripKeepsTheManifestAndScoresBitForBit) {
   EXPECT_EQ(decoded->version.code_version, "0.1.0+test");
   EXPECT_EQ(decoded->version.cleaning_report_json, expected.cleaning_report_json);
   EXPECT_FALSE(expected.cleaning_report_json.empty());
+  EXPECT_EQ(decoded->version.evaluation_curves_json, expected.evaluation_curves_json);
+  EXPECT_FALSE(expected.evaluation_curves_json.empty());
   EXPECT_EQ(decoded->version.artifact_sha256, version_.artifact_sha256);
 
   auto served = registry_->LoadModel(version_);

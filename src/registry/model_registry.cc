@@ -145,6 +145,7 @@ core::Result<storage::VersionRecord> ModelRegistry::PublishVersion(std::string_v
   version.leaderboard = draft.leaderboard;
   version.code_version = draft.code_version;
   version.cleaning_report_json = draft.cleaning_report_json;
+  version.evaluation_curves_json = draft.evaluation_curves_json;
   // The artifact key is unique before the version number exists, so a failed publish leaves no half-version.
   version.artifact_key = "models/" + model_record.id + "/" + core::NewId("art") + ".amp.json";
   version.artifact_sha256 = storage::Sha256Hex(bytes);

@@ -44,6 +44,7 @@ struct VersionDraft {
   std::string cleaning_report_json;  // data::CleaningReportToJson of the training run; may be empty
   // The training profile (monitoring/training_profile.h, serialized), stored beside the artifact when not empty.
   std::string profile_json;
+  std::string evaluation_curves_json;  // training::EvaluationCurvesToJson of the holdout; may be empty
 };
 
 // Filters for ListModels; empty fields match every model.

@@ -212,6 +212,19 @@ std::string EncodeColumnSummaries(const std::vector<data::ColumnSummary>& column
       writer.EndArray();
     }
     writer.EndArray();
+    if (!column.histogram.counts.empty()) {
+      writer.Key("hist");
+      writer.StartObject();
+      writer.Key("edges");
+      writer.StartArray();
+      for (double edge : column.histogram.edges) WriteNumber(writer, edge);
+      writer.EndArray();
+      writer.Key("counts");
+      writer.StartArray();
+      for (int64_t count : column.histogram.counts) writer.Int64(count);
+      writer.EndArray();
+      writer.EndObject();
+    }
     writer.EndObject();
   }
   writer.EndArray();
@@ -247,6 +260,22 @@ core::Result<std::vector<data::ColumnSummary>> DecodeColumnSummaries(std::string
         return Corrupt("top values");
       }
       column.top_values.push_back({std::string(AsView(top[0])), top[1].GetInt64()});
+    }
+    if (item.HasMember("hist")) {  // absent for datasets profiled before histograms were recorded
+      const rapidjson::Value& hist = item["hist"];
+      if (!hist.IsObject() || !hist.HasMember("edges") || !hist["edges"].IsArray() || !hist.HasMember("counts") ||
+          !hist["counts"].IsArray() || hist["edges"].Size() != hist["counts"].Size() + 1) {
+        return Corrupt("histogram");
+      }
+      for (const auto& edge : hist["edges"].GetArray()) {
+        std::optional<double> number = ReadNumber(edge);
+        if (!number) return Corrupt("histogram");
+        column.histogram.edges.push_back(*number);
+      }
+      for (const auto& count : hist["counts"].GetArray()) {
+        if (!count.IsInt64()) return Corrupt("histogram");
+        column.histogram.counts.push_back(count.GetInt64());
+      }
     }
     columns.push_back(std::move(column));
   }

@@ -106,6 +106,7 @@ TEST(RecordCodecTest, ColumnSummariesRoundTripWithAndWithoutStats) {
   numeric.max = 1e300;
   numeric.mean = 0.1 + 0.2;
   numeric.stddev = 1.0 / 7.0;
+  numeric.histogram = {{-1.5, 0.1 + 0.2, 1e300}, {5, 9994}};
 
   data::ColumnSummary categorical;
   categorical.name = "color";

@@ -83,6 +83,9 @@ struct VersionRecord {
   // What data preparation found and decided (data::CleaningReportToJson: a JSON object text); empty for versions
   // trained before it was recorded.
   std::string cleaning_report_json;
+  // The holdout's ROC and precision-recall curves or residual sample (training::EvaluationCurvesToJson: a JSON
+  // object text); empty for versions trained before they were recorded, imported without them, or without a holdout.
+  std::string evaluation_curves_json;
 };
 
 // An alias ("production", "staging", any name) points a model's name at one of its versions; moving it is how a

@@ -10,7 +10,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 9> kMigrations = {
+constexpr std::array<const char*, 10> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -166,6 +166,11 @@ ALTER TABLE model_versions ADD COLUMN cleaning_report_json TEXT NOT NULL DEFAULT
 ALTER TABLE jobs ADD COLUMN allow_personal_data_all INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN allow_personal_data_json TEXT NOT NULL DEFAULT '[]';
 )sql",
+    // Evaluation curves of a version (ROC / precision-recall or residuals on the holdout). Assigned migration
+    // number 11 for the merge.
+    R"sql(
+ALTER TABLE model_versions ADD COLUMN evaluation_curves_json TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
@@ -287,7 +292,7 @@ constexpr const char* kVersionColumns =
     "model_id, version, created_at_micros, algorithm, task, target, features_json, metrics_json, params_json, "
     "dataset_id, dataset_sha256, job_id, artifact_key, artifact_sha256, artifact_size_bytes, leaderboard_json, "
     "code_version, feature_importance_json, "
-    "cleaning_report_json";
+    "cleaning_report_json, evaluation_curves_json";
 
 core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   VersionRecord record;
@@ -310,6 +315,7 @@ core::Result<VersionRecord> ReadVersion(const Statement& stmt) {
   AMP_ASSIGN_OR_RETURN(record.leaderboard, DecodeLeaderboard(stmt.Text(15)));
   record.code_version = stmt.Text(16);
   record.cleaning_report_json = stmt.Text(18);
+  record.evaluation_curves_json = stmt.Text(19);
   return record;
 }
 
@@ -548,7 +554,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
                        ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
                        " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING version")
+                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING version")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
@@ -569,6 +575,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   stmt.Bind(17, record.code_version);
   stmt.Bind(18, EncodeFeatureImportance(record.feature_importance));
   stmt.Bind(19, record.cleaning_report_json);
+  stmt.Bind(20, record.evaluation_curves_json);
   auto inserted = stmt.Step();
   if (!inserted.ok() && inserted.status().code() == core::StatusCode::kNotFound) {
     return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");

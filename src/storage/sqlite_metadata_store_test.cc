@@ -109,6 +109,7 @@ VersionRecord MakeVersion(const std::string& model_id, int64_t created_at) {
   record.leaderboard = {{1, "xgboost_regressor", {{"max_depth", 3}}, "rmse", 0.25, 0.01, 1.5},
                         {2, "linear_regression", {{"l2", 1}}, "rmse", 0.5, 0.02, 0.1}};
   record.cleaning_report_json = R"({"rows":10,"summary":["Column 'id' is excluded."]})";
+  record.evaluation_curves_json = R"({"residuals":{"rows":3,"predicted":[1],"actual":[2]}})";
   return record;
 }
 
@@ -156,6 +157,7 @@ void ExpectSameVersion(const VersionRecord& got, const VersionRecord& want, int6
   EXPECT_EQ(got.artifact_size_bytes, want.artifact_size_bytes);
   EXPECT_EQ(got.leaderboard, want.leaderboard);
   EXPECT_EQ(got.cleaning_report_json, want.cleaning_report_json);
+  EXPECT_EQ(got.evaluation_curves_json, want.evaluation_curves_json);
 }
 
 void ExpectSameJob(const JobRecord& got, const JobRecord& want) {

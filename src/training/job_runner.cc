@@ -346,6 +346,7 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   draft.metadata.tags = job.request.model_tags;
   draft.cleaning_report_json = data::CleaningReportToJson(outcome.cleaning_report);
   draft.profile_json = outcome.profile_json;
+  draft.evaluation_curves_json = outcome.evaluation_curves_json;
   auto version = models_.PublishVersion(job.request.model_name, *outcome.model, draft);
   if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
   job.result_model_id = version->model_id;

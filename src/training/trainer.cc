@@ -19,6 +19,7 @@
 #include "ml/xgboost/xgboost_model.h"
 #include "monitoring/training_profile.h"
 #include "training/classification_metrics.h"
+#include "training/evaluation_curves.h"
 #include "training/cross_validation.h"
 #include "training/data_checks.h"
 #include "training/holdout_split.h"
@@ -486,14 +487,20 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
                    notes);
 }
 
-// The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it.
+// The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it; with
+// `curves_json`, also the evaluation curves (EvaluationCurvesToJson) of the same predictions.
 core::Result<std::map<std::string, double>> ScoreRows(const data::Table& table, const PreparedRows& prepared,
                                                       const ml::Model& model, const std::vector<int64_t>& rows,
-                                                      const std::vector<int32_t>& labels, ml::Task task) {
+                                                      const std::vector<int32_t>& labels, ml::Task task,
+                                                      std::string* curves_json = nullptr) {
   std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, prepared.feature_columns, rows);
   if (ml::IsClassification(task)) {
     std::vector<double> probabilities(rows.size() * prepared.classes.labels.size());
     AMP_RETURN_IF_ERROR(model.PredictProba(inputs, probabilities, nullptr));
+    if (curves_json != nullptr) {
+      *curves_json =
+          EvaluationCurvesToJson(ClassificationCurves(labels, probabilities, prepared.classes.labels));
+    }
     return ClassificationMetrics(labels, probabilities, prepared.classes.labels);
   }
   std::vector<double> predicted(rows.size());
@@ -501,6 +508,7 @@ core::Result<std::map<std::string, double>> ScoreRows(const data::Table& table, 
   std::vector<double> actual;
   actual.reserve(rows.size());
   for (int64_t row_idx : rows) actual.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
+  if (curves_json != nullptr) *curves_json = EvaluationCurvesToJson(RegressionCurves(actual, predicted));
   return RegressionMetrics(actual, predicted);
 }
 
@@ -541,8 +549,9 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
 
   if (!prepared.holdout_rows.empty()) {
     report("scoring the holdout");
-    AMP_ASSIGN_OR_RETURN(outcome.metrics, ScoreRows(table, prepared, *outcome.model, prepared.holdout_rows,
-                                                    prepared.holdout_labels, plan.task));
+    AMP_ASSIGN_OR_RETURN(outcome.metrics,
+                         ScoreRows(table, prepared, *outcome.model, prepared.holdout_rows, prepared.holdout_labels,
+                                   plan.task, &outcome.evaluation_curves_json));
   }
   return outcome;
 }

@@ -28,6 +28,8 @@ struct TrainingOutcome {
   std::vector<std::string> notes;  // what a person should know (rows dropped, ...)
   data::CleaningReport cleaning_report;
   std::string profile_json;        // monitoring's training profile of the training part (training_profile.h)
+  // EvaluationCurvesToJson of the holdout (ROC and precision-recall curves, or residuals); empty without a holdout.
+  std::string evaluation_curves_json;
 };
 
 using ProgressCallback = std::function<void(std::string_view)>;

@@ -2,6 +2,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <cmath>
@@ -79,6 +80,13 @@ TEST(TrainerTest, RecoversTheRelationship) {
   EXPECT_GT(outcome->metrics.at("r2"), 0.999);
   EXPECT_LT(outcome->metrics.at("rmse"), 0.01);
   EXPECT_LT(outcome->metrics.at("mae"), 0.01);
+  // The holdout's residual sample is stored for the residual plot: all 100 rows (fewer than the 500 kept).
+  rapidjson::Document curves;
+  curves.Parse(outcome->evaluation_curves_json.c_str());
+  ASSERT_TRUE(curves.IsObject()) << outcome->evaluation_curves_json;
+  EXPECT_EQ(curves["residuals"]["rows"].GetInt(), 100);
+  EXPECT_EQ(curves["residuals"]["predicted"].Size(), 100u);
+  EXPECT_FALSE(curves.HasMember("roc"));
 
   const ml::Model& model = *outcome->model;
   EXPECT_EQ(model.algorithm(), "linear_regression");
@@ -114,6 +122,7 @@ TEST(TrainerTest, NoHoldoutGivesNoMetrics) {
   EXPECT_EQ(outcome->train_rows, 50);
   EXPECT_EQ(outcome->holdout_rows, 0);
   EXPECT_THAT(outcome->metrics, IsEmpty());
+  EXPECT_EQ(outcome->evaluation_curves_json, "");
 }
 
 TEST(TrainerTest, CancelledBeforeStartIsCancelled) {
@@ -499,6 +508,15 @@ TEST(TrainerTest, ClassifiersLearnTheClassesAndScoreTheHoldout) {
     double holdout = 0.0;
     for (const auto& [key, value] : metrics) holdout += key.rfind("confusion[", 0) == 0 ? value : 0.0;
     EXPECT_EQ(holdout, 120.0);
+    // One ROC curve for a binary classifier (its AUC is the roc_auc metric), one per class otherwise.
+    rapidjson::Document curves;
+    curves.Parse(outcome->evaluation_curves_json.c_str());
+    ASSERT_TRUE(curves.IsObject()) << outcome->evaluation_curves_json;
+    ASSERT_EQ(curves["roc"].Size(), c.class_count == 2 ? 1u : 3u);
+    if (c.class_count == 2) {
+      EXPECT_DOUBLE_EQ(curves["roc"][0]["auc"].GetDouble(), metrics.at("roc_auc"));
+    }
+    EXPECT_EQ(curves["precision_recall"].Size(), curves["roc"].Size());
     // A high x1 is the "high" class.
     EXPECT_EQ(signature.classes[static_cast<size_t>(PredictOne(*outcome->model, 9.0, -5.0, "b"))], "high");
   }

@@ -180,6 +180,13 @@ async function main() {
     check((await page.getByTestId("columns-table").locator("tbody tr").count()) === 5, "the dataset page profiles the 5 columns");
     const dataset = await api("GET", `/v1/datasets/${datasetId}`);
     check(dataset.row_count === 400, "the uploaded dataset has 400 rows");
+    // Number columns get a histogram from the profile, drawn by uPlot; the bars add up to the API's counts.
+    const sqft = dataset.columns.find((column) => column.name === "square_feet");
+    check(sqft.histogram?.edges.length === sqft.histogram?.counts.length + 1 && sqft.histogram.counts.reduce((a, b) => a + b, 0) === 400, `the profile bins square_feet's 400 values into ${sqft.histogram?.counts.length} bins`);
+    const sqftChart = page.getByTestId("histogram-square_feet");
+    await sqftChart.locator("canvas").waitFor();
+    check(Number(await sqftChart.getAttribute("data-total")) === 400 && Number(await sqftChart.getAttribute("data-bins")) === sqft.histogram.counts.length, "the dataset page draws square_feet's histogram with the API's bins");
+    check((await page.getByTestId("column-distribution").filter({ hasText: "neighborhood" }).locator(".bar-row").count()) === 3, "a category column shows its value frequencies");
     await screenshot("dataset-profile");
 
     // Train from the dataset page and watch the job finish.
@@ -211,6 +218,14 @@ async function main() {
     await page.reload();
     await page.getByTestId("promote-2").waitFor();
     check((await page.getByTestId("metrics").textContent()).includes("rmse"), "the model page shows the holdout metrics");
+    // The regression's residual plot: one point per stored (predicted, actual) pair, and the residual histogram.
+    const regressionVersion = await api("GET", "/v1/models/houses/versions/2");
+    const residuals = regressionVersion.evaluation_curves?.residuals;
+    check(residuals?.rows === regressionVersion.metrics.holdout_rows && residuals.predicted.length === residuals.rows, `the API stores the ${residuals?.rows} holdout residuals of version 2`);
+    await page.getByTestId("residual-chart").locator("circle").first().waitFor();
+    check((await page.getByTestId("residual-chart").locator("circle").count()) === residuals.predicted.length, "the residual plot draws every stored point");
+    await page.getByTestId("residual-histogram-chart").locator("canvas").waitFor();
+    check(Number(await page.getByTestId("residual-histogram-chart").getAttribute("data-total")) === residuals.rows, "the residual histogram counts every holdout row");
     await page.getByTestId("promote-1").click();
     await page.getByTestId("confirm").click();
     await page.getByTestId("alias-message").waitFor();
@@ -286,7 +301,51 @@ async function main() {
     await page.goto(`${base}/models/garage`);
     await page.getByTestId("confusion").waitFor();
     check((await page.getByTestId("confusion").locator("tbody tr").count()) === 2, "a binary classifier's page shows a 2x2 confusion matrix");
+    // Its ROC curve and precision-recall curve; the AUC shown is the API's, which is the roc_auc metric.
+    const classifierVersion = await api("GET", "/v1/models/garage/versions/1");
+    const roc = classifierVersion.evaluation_curves?.roc;
+    check(roc?.length === 1 && roc[0].class === "true" && roc[0].fpr.length === roc[0].tpr.length && roc[0].fpr.length <= 200, `the API stores one ROC curve of ${roc?.[0].fpr.length} points for class true`);
+    check(Math.abs(roc[0].auc - classifierVersion.metrics.roc_auc) < 1e-12, `the stored AUC ${roc[0].auc} is the roc_auc metric`);
+    await page.getByTestId("roc-chart").locator("polyline").waitFor();
+    check(Number(await page.getByTestId("roc-auc").getAttribute("data-auc")) === roc[0].auc, "the ROC card shows the API's AUC");
+    const polyline = await page.getByTestId("roc-chart").locator("polyline").getAttribute("points");
+    check(polyline.trim().split(/\s+/).length === roc[0].fpr.length, "the ROC chart draws every stored point");
+    check((await page.getByTestId("pr-chart").locator("polyline").count()) === 1, "the precision-recall curve is drawn");
     await screenshot("classifier-page");
+    // A three-class classifier: one one-vs-rest ROC curve per class, each with the API's AUC.
+    const multiclass = await api("POST", "/v1/models/hoods/train", { dataset_id: datasetId, target: "neighborhood", algorithm: "logistic_regression", features: ["square_feet", "price"] });
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const job = await api("GET", `/v1/jobs/${multiclass.job_id ?? multiclass.id}`);
+      if (job.state === "succeeded") break;
+      if (["failed", "cancelled"].includes(job.state)) throw new Error(`multiclass training ${job.state}: ${job.error}`);
+      await sleep(100);
+    }
+    const hoodCurves = (await api("GET", "/v1/models/hoods/versions/1")).evaluation_curves.roc;
+    await page.goto(`${base}/models/hoods`);
+    await page.getByTestId("roc-chart").locator("polyline").first().waitFor();
+    const shownAucs = await page.getByTestId("roc-auc").evaluateAll((spans) => spans.map((span) => [span.dataset.class, Number(span.dataset.auc)]));
+    check(hoodCurves.length === 3 && JSON.stringify(shownAucs) === JSON.stringify(hoodCurves.map((curve) => [curve.class, curve.auc])), `a 3-class model shows one ROC curve per class with the API's AUCs (${shownAucs.map(([c, a]) => `${c} ${a.toFixed(3)}`).join(", ")})`);
+    check((await page.getByTestId("roc-chart").locator("polyline").count()) === 3, "the one-vs-rest curves are drawn");
+    await screenshot("multiclass-page");
+    // The models list narrows as one types.
+    await page.goto(`${base}/models`);
+    await page.getByTestId("models-table").waitFor();
+    await page.getByTestId("model-search").fill("gar");
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="models-table"] tbody tr').length === 1);
+    check((await page.getByTestId("model-link").textContent()) === "garage", "searching the models list for 'gar' leaves garage");
+    // A clustering model has no such curves: the page says so instead of drawing nothing.
+    const clusters = await api("POST", "/v1/models/segments/train", { dataset_id: datasetId, algorithm: "kmeans", features: ["square_feet", "num_bedrooms"], params: { k: 3 } });
+    for (let attempt = 0; attempt < 600; attempt++) {
+      const job = await api("GET", `/v1/jobs/${clusters.job_id ?? clusters.id}`);
+      if (job.state === "succeeded") break;
+      if (["failed", "cancelled"].includes(job.state)) throw new Error(`clustering ${job.state}: ${job.error}`);
+      await sleep(100);
+    }
+    check((await api("GET", "/v1/models/segments/versions/1")).evaluation_curves === null, "a clustering version's evaluation_curves is null");
+    await page.goto(`${base}/models/segments`);
+    await page.getByTestId("curves-not-recorded").waitFor();
+    check((await page.getByTestId("curves-not-recorded").textContent()).includes("not recorded for this version"), "a version without curves shows a readable note");
+    await screenshot("model-without-curves");
     await page.goto(`${base}/try/garage`);
     await page.getByTestId("try-form").waitFor();
     await page.waitForFunction(() => document.querySelector('input[name="num_bedrooms"]')?.value === "3");
@@ -319,6 +378,11 @@ async function main() {
     await phone.goto(`${base}/try/houses`);
     await phone.getByTestId("try-form").waitFor();
     await screenshot("phone-try-it", phone);
+    await phone.goto(`${base}/models/houses`);
+    await phone.getByTestId("residual-chart").locator("circle").first().waitFor();
+    await phone.getByTestId("residual-histogram-chart").locator("canvas").waitFor();
+    check((await phone.evaluate(() => document.documentElement.scrollWidth)) <= 390, "the model page and its charts fit a phone's width");
+    await screenshot("phone-model-page", phone);
 
     check(pageErrors.length === 0, `no uncaught error in the page${pageErrors.length ? `: ${pageErrors.join("; ")}` : ""}`);
     console.log(`screenshots in ${outDir}`);

@@ -1,4 +1,5 @@
 // The API's JSON shapes as the console reads them (see README's API table and docs/models.md).
+import type { ProgressDetail } from "./lib/job_progress";
 
 export interface Feature {
   name: string;
@@ -30,6 +31,17 @@ export interface Version {
   feature_importance?: { feature: string; importance: number }[];
   leaderboard?: LeaderboardRow[];
   cleaning_report?: Record<string, unknown>;
+  // Only in GET /v1/models/{m}/versions/{n}; null when not recorded for the version.
+  evaluation_curves?: EvaluationCurves | null;
+}
+
+// A version's holdout charts (docs/models.md): classifiers have roc and precision_recall, regressors residuals.
+// Threshold and point arrays may hold null (the +inf threshold of a curve's first point, a non-finite number).
+export interface EvaluationCurves {
+  roc?: { class: string; auc: number; fpr: number[]; tpr: number[]; thresholds: (number | null)[] }[];
+  precision_recall?: { class: string; average_precision: number; recall: number[]; precision: number[]; thresholds: (number | null)[] }[];
+  classes_omitted?: number;
+  residuals?: { rows: number; predicted: (number | null)[]; actual: (number | null)[]; histogram: { edges: number[]; counts: number[] } };
 }
 
 export interface Alias {
@@ -45,6 +57,8 @@ export interface ModelSummary {
   description?: string;
   created_at: string;
   public: boolean;
+  owner?: string;
+  tags?: string[];
   latest_version?: Version | null;
   aliases?: Alias[];
 }
@@ -56,6 +70,8 @@ export interface ModelDetail {
   description?: string;
   created_at: string;
   public: boolean;
+  owner?: string;
+  tags?: string[];
   latest_version: number | null;
   aliases: Record<string, number>;
   served_version?: number | null;
@@ -82,7 +98,7 @@ export interface Column {
   stddev?: number;
   pii?: string;
   top_values?: { value: string; count: number }[];
-  histogram?: { lower: number; upper: number; count: number }[];
+  histogram?: { edges: number[]; counts: number[] }; // integer and numeric columns
 }
 
 export interface Dataset {
@@ -108,6 +124,7 @@ export interface Job {
   features: string[];
   params: Record<string, unknown>;
   progress: string | number; // what the job is doing ("loading data", ...), or a fraction
+  progress_detail?: ProgressDetail;
   created_at: string;
   started_at?: string | null;
   finished_at?: string | null;

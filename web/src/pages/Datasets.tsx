@@ -5,6 +5,8 @@ import { enc, get, uploadCsv } from "../api";
 import { useApi } from "../hooks";
 import { navigate } from "../router";
 import type { Column, Dataset } from "../types";
+import { HistogramChart } from "../components/HistogramChart";
+import { CleaningReport } from "../components/CleaningReport";
 import { Badge, BarChart, Card, ErrorBox, KeyValues, Link, Notice, Page, ProgressBar, Spinner, Table } from "../components/ui";
 import { formatBytes, formatDate, formatNumber, formatPercent } from "../lib/format";
 
@@ -142,7 +144,7 @@ export function DatasetPage(props: { id: string }) {
       </div>
       {data.cleaning_report && (
         <Card title="Cleaning report" testid="cleaning-report">
-          <pre class="json">{JSON.stringify(data.cleaning_report, null, 2)}</pre>
+          <CleaningReport report={data.cleaning_report} />
         </Card>
       )}
       <Card title="Columns" testid="columns">
@@ -185,7 +187,7 @@ export function DatasetPage(props: { id: string }) {
         </Table>
       </Card>
       <div class="grid grid-3">
-        {data.columns.filter((column) => (column.histogram?.length ?? 0) > 0 || (column.top_values?.length ?? 0) > 0).map((column) => (
+        {data.columns.filter((column) => (column.histogram?.counts.length ?? 0) > 0 || (column.top_values?.length ?? 0) > 0).map((column) => (
           <Card title={column.name} key={column.name} testid="column-distribution">
             <Distribution column={column} />
           </Card>
@@ -209,18 +211,14 @@ function MissingBar(props: { missing: number; rows: number }) {
 
 function Distribution(props: { column: Column }) {
   const { column } = props;
-  if (column.histogram && column.histogram.length > 0) {
-    const max = Math.max(1, ...column.histogram.map((bin) => bin.count));
+  if (column.histogram && column.histogram.counts.length > 0) {
     return (
-      <div class="histogram" aria-label={`histogram of ${column.name}`}>
-        {column.histogram.map((bin, idx) => (
-          <span class="histogram-bin" key={idx} title={`${formatNumber(bin.lower)} – ${formatNumber(bin.upper)}: ${bin.count}`} style={{ height: `${(bin.count / max) * 100}%` }} />
-        ))}
-        <div class="histogram-axis">
-          <span>{formatNumber(column.histogram[0].lower)}</span>
-          <span>{formatNumber(column.histogram[column.histogram.length - 1].upper)}</span>
-        </div>
-      </div>
+      <>
+        <p class="muted small">
+          Histogram of {formatNumber(column.histogram.counts.reduce((sum, count) => sum + count, 0))} values
+        </p>
+        <HistogramChart histogram={column.histogram} testid={`histogram-${column.name}`} />
+      </>
     );
   }
   return (

@@ -1,12 +1,15 @@
 // One model: its versions, aliases (promote and roll back, with a confirmation), and the selected version's
-// metrics, leaderboard, feature importance, confusion matrix, lineage and bundle download.
+// metrics, leaderboard, feature importance, confusion matrix, ROC / precision-recall curves or residual plot,
+// lineage and bundle download.
 import { useState } from "preact/hooks";
 import { download, enc, get, request } from "../api";
 import { useApi } from "../hooks";
 import type { Alias, AliasEvent, ModelDetail, Version } from "../types";
+import { CleaningReport } from "../components/CleaningReport";
 import { Badge, BarChart, Card, Confirm, ErrorBox, KeyValues, Link, Notice, Page, Spinner, Table } from "../components/ui";
 import { confusionMatrix, formatBytes, formatDate, formatNumber, headlineMetrics, perClassMetrics } from "../lib/format";
 import { Leaderboard } from "../components/Leaderboard";
+import { EvaluationCharts } from "../components/EvaluationCharts";
 
 interface AliasMove {
   alias: string;
@@ -66,7 +69,9 @@ export function ModelPage(props: { name: string; version?: string }) {
       title={detail.name}
       subtitle={
         <>
-          {detail.public ? <Badge kind="info">public</Badge> : <Badge>private</Badge>} {detail.description}
+          {detail.public ? <Badge kind="info">public</Badge> : <Badge>private</Badge>} {(detail.tags ?? []).map((t) => <Badge key={t}>{t}</Badge>)}{" "}
+          {detail.description}
+          {detail.owner ? ` · owner ${detail.owner}` : ""}
           {detail.served_version ? ` · serving version ${detail.served_version}` : ""}
         </>
       }
@@ -186,6 +191,8 @@ export function ModelPage(props: { name: string; version?: string }) {
 
 function VersionDetails(props: { name: string; version: Version; onDownload: (version: number) => void }) {
   const version = props.version;
+  // The model's listing leaves the curves out (they are per version and not small): fetch the version itself.
+  const detail = useApi(() => get<Version>(`/v1/models/${enc(props.name)}/versions/${version.version}`), [props.name, version.version]);
   const metrics = headlineMetrics(version.metrics);
   const confusion = confusionMatrix(version.metrics);
   const perClass = perClassMetrics(version.metrics);
@@ -265,9 +272,11 @@ function VersionDetails(props: { name: string; version: Version; onDownload: (ve
           </Card>
         )}
       </div>
+      <h3 class="section-title">Holdout charts</h3>
+      {detail.error ? <ErrorBox error={detail.error} onRetry={detail.reload} /> : detail.data?.version === version.version ? <EvaluationCharts curves={detail.data.evaluation_curves} /> : <Spinner />}
       {version.cleaning_report && (
-        <Card title="Cleaning report">
-          <pre class="json">{JSON.stringify(version.cleaning_report, null, 2)}</pre>
+        <Card title="Cleaning report" testid="version-cleaning-report">
+          <CleaningReport report={version.cleaning_report} />
         </Card>
       )}
     </>

@@ -1,4 +1,4 @@
-// Models: every model the caller may see, with search and filters (task, algorithm, public/private).
+// Models: every model the caller may see, with search and filters (task, tag, owner, public/private).
 import { useMemo, useState } from "preact/hooks";
 import { get } from "../api";
 import { useApi } from "../hooks";
@@ -11,12 +11,18 @@ export function Models() {
   const [search, setSearch] = useState("");
   const [task, setTask] = useState("");
   const [visibility, setVisibility] = useState("");
+  const [tag, setTag] = useState("");
+  const [owner, setOwner] = useState("");
   const list = models.data?.models ?? [];
   const tasks = useMemo(() => [...new Set(list.map((m) => m.latest_version?.task).filter(Boolean) as string[])].sort(), [list]);
+  const tags = useMemo(() => [...new Set(list.flatMap((m) => m.tags ?? []))].sort(), [list]);
+  const owners = useMemo(() => [...new Set(list.map((m) => m.owner).filter(Boolean) as string[])].sort(), [list]);
   const shown = list.filter((model) => {
-    const text = `${model.name} ${model.description ?? ""} ${model.latest_version?.algorithm ?? ""} ${model.latest_version?.target ?? ""}`.toLowerCase();
+    const text = `${model.name} ${model.description ?? ""} ${model.owner ?? ""} ${(model.tags ?? []).join(" ")} ${model.latest_version?.algorithm ?? ""} ${model.latest_version?.target ?? ""}`.toLowerCase();
     if (search && !text.includes(search.toLowerCase())) return false;
     if (task && model.latest_version?.task !== task) return false;
+    if (tag && !(model.tags ?? []).includes(tag)) return false;
+    if (owner && model.owner !== owner) return false;
     if (visibility === "public" && !model.public) return false;
     if (visibility === "private" && model.public) return false;
     return true;
@@ -39,6 +45,22 @@ export function Models() {
             <option value={t}>{t}</option>
           ))}
         </select>
+        {tags.length > 0 && (
+          <select class="input" value={tag} onChange={(e) => setTag(e.currentTarget.value)} aria-label="Tag" data-testid="model-tag-filter">
+            <option value="">Any tag</option>
+            {tags.map((t) => (
+              <option value={t}>{t}</option>
+            ))}
+          </select>
+        )}
+        {owners.length > 0 && (
+          <select class="input" value={owner} onChange={(e) => setOwner(e.currentTarget.value)} aria-label="Owner" data-testid="model-owner-filter">
+            <option value="">Any owner</option>
+            {owners.map((o) => (
+              <option value={o}>{o}</option>
+            ))}
+          </select>
+        )}
         <select class="input" value={visibility} onChange={(e) => setVisibility(e.currentTarget.value)} aria-label="Visibility">
           <option value="">Public and private</option>
           <option value="public">Public</option>
@@ -71,6 +93,10 @@ export function Models() {
                       {model.name}
                     </Link>{" "}
                     {model.public && <Badge kind="info">public</Badge>}
+                    {(model.tags ?? []).map((t) => (
+                      <Badge key={t}>{t}</Badge>
+                    ))}
+                    {model.owner && <div class="muted small">{model.owner}</div>}
                   </td>
                   <td>{latest ? `v${latest.version}` : "–"}</td>
                   <td class="hide-narrow">{latest?.task ?? "–"}</td>

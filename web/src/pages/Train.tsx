@@ -8,6 +8,7 @@ import type { Dataset, Job } from "../types";
 import { Card, Confirm, ErrorBox, KeyValues, Link, Notice, Page, ProgressBar, Spinner, StateBadge, Table } from "../components/ui";
 import { Leaderboard } from "../components/Leaderboard";
 import { formatDate, formatNumber, headlineMetrics } from "../lib/format";
+import { jobProgress } from "../lib/job_progress";
 
 const ALGORITHMS: [string, string][] = [
   ["", "Default for the task (linear / logistic regression)"],
@@ -227,7 +228,7 @@ export function JobPage(props: { id: string }) {
           <span data-testid="job-state">
             <StateBadge state={job.state} />
           </span>
-          <ProgressBar value={progressFraction(job)} label={typeof job.progress === "string" ? job.progress : undefined} active={!finished} testid="job-progress" />
+          <ProgressBar value={jobProgress(job).fraction} label={jobProgress(job).label} active={!finished} testid="job-progress" />
         </div>
         <KeyValues
           rows={[
@@ -269,12 +270,6 @@ export function JobPage(props: { id: string }) {
 }
 
 // How far a job is: its own fraction when the server gives one, else by state (the server reports a phase as text).
-function progressFraction(job: Job): number {
-  if (job.state === "succeeded") return 1;
-  if (typeof job.progress === "number") return job.progress;
-  return job.state === "running" ? 0.5 : job.state === "queued" ? 0.05 : 1;
-}
-
 // A job log answer as text: plain text as is, JSON {"lines"|"logs"|"entries": [...]} one line per entry.
 export function logText(body: string): string {
   try {
