@@ -28,17 +28,32 @@ struct SelectionCase {
 TEST(SelectEnsembleTest, ChoosesTheWeightsOfTheBestStep) {
   const std::vector<SelectionCase> cases = {
       {"a perfect candidate alone", EnsembleLoss::kLogLoss, {{1.0, 1.0}, {0.5, 0.5}}, {}, 10, {1.0, 0.0}, 0.0},
-      {"equals: the lowest index", EnsembleLoss::kRmse, {{1.0, 2.0}, {1.0, 2.0}}, {0.0, 0.0}, 5, {1.0, 0.0},
+      {"equals: the lowest index",
+       EnsembleLoss::kRmse,
+       {{1.0, 2.0}, {1.0, 2.0}},
+       {0.0, 0.0},
+       5,
+       {1.0, 0.0},
        std::sqrt(2.5)},
       // Errors of opposite sign cancel in the average: step 2 reaches 0, later steps only lose.
       {"two opposite errors", EnsembleLoss::kRmse, {{1, 1, -1, -1}, {-1, -1, 1, 1}}, {0, 0, 0, 0}, 20, {0.5, 0.5}, 0.0},
       // (2 * 2 + (-4)) / 3 = 0: the second candidate is picked once, the first twice.
       {"two to one", EnsembleLoss::kRmse, {{2, 2}, {-4, -4}}, {0, 0}, 10, {2.0 / 3.0, 1.0 / 3.0}, 0.0},
       // Each is confidently wrong on one row: their average gives 0.5 to both rows' classes, log loss ln 2.
-      {"confident mistakes average out", EnsembleLoss::kLogLoss, {{0.9, 0.1}, {0.1, 0.9}}, {}, 10, {0.5, 0.5},
+      {"confident mistakes average out",
+       EnsembleLoss::kLogLoss,
+       {{0.9, 0.1}, {0.1, 0.9}},
+       {},
+       10,
+       {0.5, 0.5},
        std::log(2.0)},
-      {"one step is the best candidate", EnsembleLoss::kLogLoss, {{0.6, 0.6}, {0.8, 0.7}, {0.5, 0.9}}, {}, 1,
-       {0.0, 1.0, 0.0}, -(std::log(0.8) + std::log(0.7)) / 2},
+      {"one step is the best candidate",
+       EnsembleLoss::kLogLoss,
+       {{0.6, 0.6}, {0.8, 0.7}, {0.5, 0.9}},
+       {},
+       1,
+       {0.0, 1.0, 0.0},
+       -(std::log(0.8) + std::log(0.7)) / 2},
       // A useless second candidate is never picked; its probability of 0 is clipped, not infinite.
       {"clipped zero", EnsembleLoss::kLogLoss, {{0.9, 0.9}, {0.0, 0.0}}, {}, 3, {1.0, 0.0}, -std::log(0.9)},
   };
@@ -81,7 +96,8 @@ TEST(CrossValidateEnsembleTest, ScoresEachFoldWithWeightsChosenOnTheOthers) {
 }
 
 TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) {
-  const std::vector<std::vector<double>> candidates = {{0.7, 0.8, 0.9, 0.6, 0.75, 0.85}, {0.5, 0.5, 0.5, 0.5, 0.5, 0.5}};
+  const std::vector<std::vector<double>> candidates = {{0.7, 0.8, 0.9, 0.6, 0.75, 0.85},
+                                                       {0.5, 0.5, 0.5, 0.5, 0.5, 0.5}};
   const std::vector<int> fold_of = {0, 1, 2, 0, 1, 2};
   const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, EnsembleLoss::kLogLoss, {}, fold_of, 3);
   EXPECT_EQ(estimate.weights, (std::vector<double>{1.0, 0.0}));

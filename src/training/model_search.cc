@@ -96,8 +96,8 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   // The ensemble stage's inputs: every trial shares the folds and targets (one copy kept), and the out-of-fold
   // values of the best EnsemblePoolSize() trials, by CV score then trial order, so the same set is kept whatever
   // order the trials finish in. Requires mu.
-  std::vector<int> fold_of;       // guarded by mu
-  std::vector<double> targets;    // guarded by mu
+  std::vector<int> fold_of;     // guarded by mu
+  std::vector<double> targets;  // guarded by mu
   auto keep_best_out_of_fold = [&](size_t trial_idx) {
     CrossValidation& cv = **results[trial_idx].cv;
     if (plan.ensemble && fold_of.empty()) {
@@ -276,9 +276,8 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         pool.push_back(trial_idx);
       }
     }
-    std::stable_sort(pool.begin(), pool.end(), [&](size_t left, size_t right) {
-      return (*results[left].cv)->mean < (*results[right].cv)->mean;
-    });
+    std::stable_sort(pool.begin(), pool.end(),
+                     [&](size_t left, size_t right) { return (*results[left].cv)->mean < (*results[right].cv)->mean; });
     if (pool.size() < 2) {
       outcome.log.push_back("ensemble: skipped, fewer than two trials to combine" +
                             std::string(EnsemblePoolSize(fold_of.size()) < 2 ? " within the memory bound" : ""));
@@ -317,8 +316,8 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         outcome.leaderboard.push_back(entry);
         RankLeaderboard(outcome.leaderboard);  // stable: a tie leaves the ensemble below the trial
         const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
-        outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " +
-                              line + (wins ? "; it ranks first" : "; the best trial stays ahead"));
+        outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
+                              (wins ? "; it ranks first" : "; the best trial stays ahead"));
         if (!wins) ensemble.clear();
       }
     }
@@ -376,10 +375,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       if (!first_refit) first_refit = std::move(member);
     }
     if (out_of_budget) {
-      outcome.log.push_back("ensemble: the time budget ran out while refitting its members; publishing the best "
-                            "trial instead");
-      outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" + DescribeParams(plan.searched_params[best_idx]) +
-                            ")");
+      outcome.log.push_back(
+          "ensemble: the time budget ran out while refitting its members; publishing the best "
+          "trial instead");
+      outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" +
+                            DescribeParams(plan.searched_params[best_idx]) + ")");
       outcome.refit = std::move(*best_refit);
       return outcome;
     }

@@ -564,8 +564,8 @@ core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::sh
                        ProfileTrainingPart(table, prepared.feature_columns, prepared.train_rows, *model));
   outcome->metrics.clear();
   if (!prepared.holdout_rows.empty()) {
-    AMP_ASSIGN_OR_RETURN(outcome->metrics, ScoreRows(table, prepared, *model, prepared.holdout_rows,
-                                                     prepared.holdout_labels, plan.task));
+    AMP_ASSIGN_OR_RETURN(outcome->metrics,
+                         ScoreRows(table, prepared, *model, prepared.holdout_rows, prepared.holdout_labels, plan.task));
   }
   outcome->model = std::move(model);
   return core::Status::Ok();

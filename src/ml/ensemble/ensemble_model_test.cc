@@ -47,7 +47,9 @@ std::shared_ptr<const Model> Logistic(double weight, double intercept) {
   return *model;
 }
 
-double Sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+double Sigmoid(double z) {
+  return 1.0 / (1.0 + std::exp(-z));
+}
 
 TEST(EnsembleModelTest, RegressionIsTheWeightedSumAndExplainsExactly) {
   auto ensemble = EnsembleModel::Create(Signature(Task::kRegression), {{Line(2, 1), 0.25}, {Line(-1, 4), 0.75}});
@@ -79,8 +81,8 @@ TEST(EnsembleModelTest, RegressionIsTheWeightedSumAndExplainsExactly) {
 }
 
 TEST(EnsembleModelTest, ClassifierAveragesProbabilitiesAndRefusesToExplain) {
-  auto ensemble = EnsembleModel::Create(Signature(Task::kBinaryClassification),
-                                        {{Logistic(3, -1), 0.5}, {Logistic(-1, 0.5), 0.5}});
+  auto ensemble =
+      EnsembleModel::Create(Signature(Task::kBinaryClassification), {{Logistic(3, -1), 0.5}, {Logistic(-1, 0.5), 0.5}});
   ASSERT_TRUE(ensemble.ok()) << ensemble.status().ToString();
   const std::vector<FeatureValue> rows = {FeatureValue::Number(-2.0), FeatureValue::Number(3.0)};
   std::vector<double> probabilities(4);

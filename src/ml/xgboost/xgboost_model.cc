@@ -328,8 +328,8 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::FromPayload(Mode
     }
     leaf_frequencies = true;
   }
-  auto model = Create(std::move(signature), std::move(pipeline), std::move(booster).value(), random_forest,
-                      leaf_frequencies);
+  auto model =
+      Create(std::move(signature), std::move(pipeline), std::move(booster).value(), random_forest, leaf_frequencies);
   if (!model.ok()) return core::DataLoss(model.status().message());
   return model;
 }
