@@ -341,7 +341,8 @@ void AddTreeEnsembleClassifier(GraphBuilder& builder, const XgboostModel& model,
   SetTreeNodes(node, trees);
   if (model.leaf_frequencies()) {
     // A random forest's class shares are affine in its leaves (XgboostModel::LeafFrequencyScale): scaled leaves on
-    // top of 1/K and no link. Binary: the second class gets the scaled leaves, the first their negation.
+    // top of 1/2 and no link. The second class gets the scaled leaves, the first their negation. (Multiclass forests
+    // are refused in BuildModel: each class has trees of its own, so their shares need renormalising per row.)
     const auto scale = static_cast<float>(model.LeafFrequencyScale());
     const size_t class_count = model.signature().classes.size();
     TreeAttributes scaled;
@@ -377,6 +378,11 @@ core::Result<std::string> BuildModel(const Model& model) {
     return core::FailedPrecondition("model type '" + std::string(model.algorithm()) +
                                     "' cannot be exported to ONNX (supported: linear_regression, "
                                     "logistic_regression, xgboost_regressor, xgboost_classifier)");
+  }
+  if (xgboost != nullptr && xgboost->leaf_frequencies() && xgboost->forest().group_count() > 1) {
+    return core::FailedPrecondition(
+        "a multiclass random_forest_classifier cannot be exported to ONNX yet: its probabilities are the trees' class "
+        "shares renormalised per row, which needs an ONNX Normalizer that this export does not write");
   }
   const ModelSignature& signature = model.signature();
   if (signature.FindFeature(signature.target) >= 0) {

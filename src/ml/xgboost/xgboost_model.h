@@ -44,7 +44,8 @@ class XgboostModel final : public Model {
   // InvalidArgument): PredictProba gives the mean over the trees of each leaf's class shares, as scikit-learn's
   // forests do, instead of the sigmoid / softmax of the summed margins. XGBoost's RF leaves are one Newton step
   // from probability 1/2 (or 1/K), affine in the leaf's class shares, so the shares come back exactly (up to
-  // reg_lambda's shrinkage); the link functions would squash them (a pure leaf gives sigmoid(2) = 0.88).
+  // reg_lambda's shrinkage; a multiclass forest grows each class's trees on their own samples, so its per-class
+  // shares are renormalised to sum to 1); the link functions would squash them (a pure leaf: sigmoid(2) = 0.88).
   static core::Result<std::shared_ptr<const XgboostModel>> Create(ModelSignature signature, Pipeline pipeline,
                                                                   std::string booster_ubj, bool random_forest = false,
                                                                   bool leaf_frequencies = false);
@@ -77,7 +78,8 @@ class XgboostModel final : public Model {
 
   // XGBoost's own predictions (XGBoosterPredictFromDense on the encoded rows), for tests and benchmarks: Predict's
   // results for a regression, the probability of the second class for a binary classifier, every class's
-  // probability (row-major) for a multiclass one (through the objective's link, also with leaf_frequencies). `out` has one or class-count values per row. Allocates.
+  // probability (row-major) for a multiclass one (through the objective's link, also with leaf_frequencies). `out` has
+  // one or class-count values per row. Allocates.
   core::Status PredictWithXgboost(std::span<const FeatureValue> rows, std::span<double> out) const;
 
   const Pipeline& pipeline() const { return pipeline_; }
@@ -89,8 +91,8 @@ class XgboostModel final : public Model {
   double LeafFrequencyScale() const;
 
  private:
-  XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
-               FlatForest forest, bool random_forest, bool leaf_frequencies);
+  XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster, FlatForest forest,
+               bool random_forest, bool leaf_frequencies);
 
   // Encodes `row_count` rows of `rows` block by block into the thread's scratch rows (row-major floats) and calls
   // score(encoded, first_row_idx, count) for each block. Allocates nothing once the scratch has grown.
