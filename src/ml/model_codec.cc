@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "ml/ensemble/ensemble_model.h"
 #include "ml/kmeans/kmeans_model.h"
 #include "ml/linear/linear_model.h"
 #include "ml/logistic/logistic_model.h"
@@ -140,6 +141,10 @@ core::Result<std::shared_ptr<const Model>> DeserializeModel(std::string_view byt
   }
   if (algorithm == kOnnxAlgorithm) {
     AMP_ASSIGN_OR_RETURN(auto model, OnnxModel::FromPayload(std::move(signature), payload.GetString()));
+    return std::shared_ptr<const Model>(std::move(model));
+  }
+  if (algorithm == kEnsembleAlgorithm) {
+    AMP_ASSIGN_OR_RETURN(auto model, EnsembleModel::FromPayload(std::move(signature), payload.GetString()));
     return std::shared_ptr<const Model>(std::move(model));
   }
   return core::FailedPrecondition("unknown model algorithm '" + std::string(algorithm) + "'");

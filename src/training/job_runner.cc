@@ -289,6 +289,8 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   const auto fit_started = std::chrono::steady_clock::now();
 
   TrainPlan trained_plan;
+  std::string published_algorithm;  // a search's: the winner's or "ensemble"
+  std::map<std::string, double> published_params;
   TrainingOutcome outcome;
   if (plan->IsSearch()) {
     Log(job,
@@ -314,10 +316,14 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
     if (!searched.ok()) return fail_with(searched.status());
     for (const std::string& line : searched->log) Log(job, line);
     trained_plan = std::move(searched->winner);
+    published_algorithm = std::move(searched->algorithm);
+    published_params = std::move(searched->params);
     outcome = std::move(searched->refit);
     job.leaderboard = std::move(searched->leaderboard);
   } else {
     trained_plan = plan->candidates.front();
+    published_algorithm = trained_plan.algorithm;
+    published_params = trained_plan.Params();
     auto fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
     if (!fitted.ok()) return fail_with(fitted.status());
     outcome = std::move(fitted).value();
@@ -330,11 +336,11 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   job.progress_detail.phase = "publishing";
   Save(job).IgnoreError();
   registry::VersionDraft draft;
-  draft.algorithm = trained_plan.algorithm;
+  draft.algorithm = published_algorithm;
   draft.metrics = outcome.metrics;
   draft.metrics["train_rows"] = static_cast<double>(outcome.train_rows);
   draft.metrics["holdout_rows"] = static_cast<double>(outcome.holdout_rows);
-  draft.params = trained_plan.Params();
+  draft.params = published_params;
   draft.metrics["fit_seconds"] = fit_seconds;
   draft.dataset_id = dataset->id;
   draft.dataset_sha256 = dataset->sha256;
@@ -353,7 +359,7 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
   job.result_version = version->version;
   job.result_metrics = version->metrics;
   Log(job, "published " + job.request.model_name + " version " + std::to_string(version->version) + " (" +
-               trained_plan.algorithm + ")");
+               published_algorithm + ")");
   Finish(job, storage::JobState::kSucceeded, "");
 }
 

@@ -9,6 +9,8 @@
 #include <optional>
 #include <thread>
 
+#include "ml/ensemble/ensemble_model.h"
+#include "training/ensemble_selection.h"
 #include "training/train_plan.h"
 
 namespace amp::training {
@@ -34,6 +36,21 @@ struct TrialResult {
   std::optional<core::Result<CrossValidation>> cv;
   double seconds = 0.0;
 };
+
+// The ensemble stage selects among at most this many of the best trials, and keeps their out-of-fold values only
+// while they take at most kMaxOutOfFoldValues doubles together (128 MB): fewer candidates on a large table, and no
+// ensemble when not even two fit.
+constexpr size_t kEnsemblePool = 10;
+constexpr size_t kMaxOutOfFoldValues = size_t{16} << 20;
+
+// How many trials' out-of-fold values the ensemble stage keeps for a training part of `rows` rows.
+size_t EnsemblePoolSize(size_t rows) {
+  return std::min(kEnsemblePool, kMaxOutOfFoldValues / std::max<size_t>(1, rows));
+}
+
+bool SucceededWithScore(const TrialResult& result) {
+  return result.cv && result.cv->ok() && !std::isnan((*result.cv)->mean);
+}
 
 }  // namespace
 
@@ -76,6 +93,35 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   size_t succeeded = 0;                           // guarded by mu
   bool out_of_time = false;                       // guarded by mu: start no new trial
 
+  // The ensemble stage's inputs: every trial shares the folds and targets (one copy kept), and the out-of-fold
+  // values of the best EnsemblePoolSize() trials, by CV score then trial order, so the same set is kept whatever
+  // order the trials finish in. Requires mu.
+  std::vector<int> fold_of;     // guarded by mu
+  std::vector<double> targets;  // guarded by mu
+  auto keep_best_out_of_fold = [&](size_t trial_idx) {
+    CrossValidation& cv = **results[trial_idx].cv;
+    if (plan.ensemble && fold_of.empty()) {
+      fold_of = std::move(cv.fold_of);
+      targets = std::move(cv.targets);
+    }
+    cv.fold_of = {};
+    cv.targets = {};
+    const size_t pool = plan.ensemble ? EnsemblePoolSize(cv.out_of_fold.size()) : 0;
+    std::vector<size_t> holding;
+    for (size_t idx = 0; idx < trial_count; ++idx) {
+      if (results[idx].cv && results[idx].cv->ok() && !(*results[idx].cv)->out_of_fold.empty()) holding.push_back(idx);
+    }
+    std::stable_sort(holding.begin(), holding.end(), [&](size_t left, size_t right) {
+      const double left_score = (*results[left].cv)->mean;
+      const double right_score = (*results[right].cv)->mean;
+      if (std::isnan(left_score) || std::isnan(right_score)) return !std::isnan(left_score) && std::isnan(right_score);
+      return left_score < right_score;
+    });
+    for (size_t pos = 0; pos < holding.size(); ++pos) {
+      if (pos >= pool || std::isnan((*results[holding[pos]].cv)->mean)) (*results[holding[pos]].cv)->out_of_fold = {};
+    }
+  };
+
   auto worker = [&] {
     while (true) {
       size_t trial_idx;
@@ -93,6 +139,7 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         if (cv.ok()) ++succeeded;
         results[trial_idx].cv = std::move(cv);
         ++finished;
+        if (results[trial_idx].cv->ok()) keep_best_out_of_fold(trial_idx);
       }
       trial_done.notify_all();
     }
@@ -203,29 +250,84 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
     return core::Internal("no trial finished");
   }
 
-  // The winner: the first ranked trial (its index found by matching the entry back to its trial).
-  size_t winner_idx = 0;
-  {
-    std::lock_guard lock(mu);
+  // The best single trial: the first ranked (its index found by matching the entry back to its trial).
+  size_t best_idx = 0;
+  for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
+    const TrialResult& result = results[trial_idx];
+    if (!result.cv || !result.cv->ok()) continue;
+    const storage::LeaderboardEntry& best = outcome.leaderboard.front();
+    if (plan.candidates[trial_idx].algorithm == best.algorithm && plan.searched_params[trial_idx] == best.params &&
+        (*result.cv)->mean == best.cv_score) {
+      best_idx = trial_idx;
+      break;
+    }
+  }
+
+  // The ensemble stage: Caruana's selection over the kept trials' out-of-fold values, ranked with the trials by its
+  // honest cross-validated estimate; it wins only if strictly better than the best trial.
+  std::vector<std::pair<size_t, double>> ensemble;  // (trial, weight), best ranked first
+  const bool time_left = !has_deadline || SteadyClock::now() < deadline;
+  if (plan.ensemble && !time_left) {
+    outcome.log.push_back("ensemble: skipped, the time budget ran out");
+  } else if (plan.ensemble) {
+    std::vector<size_t> pool;
     for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
-      const TrialResult& result = results[trial_idx];
-      if (!result.cv || !result.cv->ok()) continue;
-      const storage::LeaderboardEntry& best = outcome.leaderboard.front();
-      if (plan.candidates[trial_idx].algorithm == best.algorithm && plan.searched_params[trial_idx] == best.params &&
-          (*result.cv)->mean == best.cv_score) {
-        winner_idx = trial_idx;
-        break;
+      if (SucceededWithScore(results[trial_idx]) && !(*results[trial_idx].cv)->out_of_fold.empty()) {
+        pool.push_back(trial_idx);
+      }
+    }
+    std::stable_sort(pool.begin(), pool.end(),
+                     [&](size_t left, size_t right) { return (*results[left].cv)->mean < (*results[right].cv)->mean; });
+    if (pool.size() < 2) {
+      outcome.log.push_back("ensemble: skipped, fewer than two trials to combine" +
+                            std::string(EnsemblePoolSize(fold_of.size()) < 2 ? " within the memory bound" : ""));
+    } else {
+      const auto ensemble_started = SteadyClock::now();
+      std::vector<std::vector<double>> candidates;
+      for (size_t trial_idx : pool) candidates.push_back(std::move((*results[trial_idx].cv)->out_of_fold));
+      const EnsembleLoss loss = ml::IsClassification(plan.task) ? EnsembleLoss::kLogLoss : EnsembleLoss::kRmse;
+      const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, loss, targets, fold_of, plan.folds);
+      candidates.clear();
+      std::string members;
+      for (size_t pos = 0; pos < pool.size(); ++pos) {
+        if (estimate.weights[pos] <= 0.0) continue;
+        ensemble.emplace_back(pool[pos], estimate.weights[pos]);
+        char weight[32];
+        std::snprintf(weight, sizeof(weight), "%.2f", estimate.weights[pos]);
+        members += (members.empty() ? "" : ", ") + std::string(weight) + " x trial " + std::to_string(pool[pos] + 1) +
+                   " " + plan.candidates[pool[pos]].algorithm;
+      }
+      char line[200];
+      std::snprintf(line, sizeof(line), "%s %.6g +- %.3g (each fold scored by the ensemble selected on the others)",
+                    outcome.leaderboard.front().metric.c_str(), estimate.mean, estimate.std);
+      if (ensemble.size() < 2) {
+        outcome.log.push_back("ensemble: selection kept only trial " + std::to_string(ensemble.front().first + 1) +
+                              "; no ensemble");
+        ensemble.clear();
+      } else {
+        storage::LeaderboardEntry entry;
+        entry.algorithm = std::string(ml::kEnsembleAlgorithm);
+        entry.params = {{"members", static_cast<double>(ensemble.size())},
+                        {"candidates", static_cast<double>(pool.size())}};
+        entry.metric = outcome.leaderboard.front().metric;
+        entry.cv_score = estimate.mean;
+        entry.cv_std = estimate.std;
+        entry.fit_seconds = SecondsSince(ensemble_started);
+        outcome.leaderboard.push_back(entry);
+        RankLeaderboard(outcome.leaderboard);  // stable: a tie leaves the ensemble below the trial
+        const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
+        outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
+                              (wins ? "; it ranks first" : "; the best trial stays ahead"));
+        if (!wins) ensemble.clear();
       }
     }
   }
-  outcome.winner = plan.candidates[winner_idx];
-  // The refit runs alone, so a tree model may use the whole budget (unless the request fixed nthread).
-  const bool threaded = CheckParameter(outcome.winner.algorithm, "nthread", 1).ok();
-  if (threaded && !plan.searched_params[winner_idx].contains("nthread") && !plan.fixed_nthread) {
-    outcome.winner.boosting.nthread = plan.cpu_budget;
+  // Frees every trial's out-of-fold values before the refits.
+  for (TrialResult& result : results) {
+    if (result.cv && result.cv->ok()) (*result.cv)->out_of_fold = {};
   }
-  outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" +
-                        DescribeParams(plan.searched_params[winner_idx]) + "); refitting on the whole training part");
+  fold_of = {};
+  targets = {};
 
   SearchStatus refitting;
   refitting.phase = "refitting";
@@ -233,7 +335,69 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   refitting.trials_total = static_cast<int>(trial_count);
   refitting.leaderboard = outcome.leaderboard;
   if (on_status) on_status(refitting);
-  AMP_ASSIGN_OR_RETURN(outcome.refit, TrainModel(table, outcome.winner, cancelled, {}, on_round));
+
+  // Refits trial `trial_idx` on the whole training part. The refit runs alone, so a tree model may use the whole
+  // budget (unless the request fixed nthread).
+  auto refit = [&](size_t trial_idx) -> core::Result<TrainingOutcome> {
+    TrainPlan fitted = plan.candidates[trial_idx];
+    const bool threaded = CheckParameter(fitted.algorithm, "nthread", 1).ok();
+    if (threaded && !plan.searched_params[trial_idx].contains("nthread") && !plan.fixed_nthread) {
+      fitted.boosting.nthread = plan.cpu_budget;
+    }
+    return TrainModel(table, fitted, cancelled, {}, on_round);
+  };
+
+  outcome.winner = plan.candidates[best_idx];
+  outcome.algorithm = outcome.winner.algorithm;
+  outcome.params = outcome.winner.Params();
+  if (!ensemble.empty()) {
+    // With a time budget the best trial is refit first, so there is a model to publish if the budget runs out
+    // before every member is refit.
+    std::optional<TrainingOutcome> best_refit;
+    if (has_deadline) {
+      AMP_ASSIGN_OR_RETURN(best_refit, refit(best_idx));
+    }
+    std::vector<ml::EnsembleModel::Member> members;
+    std::optional<TrainingOutcome> first_refit;
+    bool out_of_budget = false;
+    for (const auto& [trial_idx, weight] : ensemble) {
+      if (has_deadline && SteadyClock::now() >= deadline) {
+        out_of_budget = true;
+        break;
+      }
+      TrainingOutcome member;
+      if (trial_idx == best_idx && best_refit) {
+        member = *best_refit;
+      } else {
+        AMP_ASSIGN_OR_RETURN(member, refit(trial_idx));
+      }
+      members.push_back({member.model, weight});
+      if (!first_refit) first_refit = std::move(member);
+    }
+    if (out_of_budget) {
+      outcome.log.push_back(
+          "ensemble: the time budget ran out while refitting its members; publishing the best "
+          "trial instead");
+      outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" +
+                            DescribeParams(plan.searched_params[best_idx]) + ")");
+      outcome.refit = std::move(*best_refit);
+      return outcome;
+    }
+    ml::ModelSignature signature = members.front().model->signature();
+    AMP_ASSIGN_OR_RETURN(auto model, ml::EnsembleModel::Create(std::move(signature), std::move(members)));
+    outcome.refit = std::move(*first_refit);
+    AMP_RETURN_IF_ERROR(AdoptModel(table, plan.candidates[ensemble.front().first], std::move(model), &outcome.refit));
+    outcome.algorithm = std::string(ml::kEnsembleAlgorithm);
+    outcome.params = {{"members", static_cast<double>(ensemble.size())},
+                      {"holdout_fraction", outcome.winner.holdout_fraction},
+                      {"seed", static_cast<double>(outcome.winner.seed)}};
+    outcome.log.push_back("winner: the ensemble of " + std::to_string(ensemble.size()) +
+                          " trials, each refit on the whole training part");
+    return outcome;
+  }
+  outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" + DescribeParams(plan.searched_params[best_idx]) +
+                        "); refitting on the whole training part");
+  AMP_ASSIGN_OR_RETURN(outcome.refit, refit(best_idx));
   return outcome;
 }
 

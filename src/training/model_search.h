@@ -1,13 +1,18 @@
 // ModelSearch: runs a SearchPlan. Every candidate is cross-validated on the training part of the holdout split
 // (trials in parallel within the plan's CPU budget), the trials are ranked by the task's primary metric into a
 // leaderboard, the winner is refit on the whole training part and scored once on the holdout, which no search
-// decision sees. A time budget stops the search and keeps the best so far (at least one trial always finishes);
+// decision sees. With plan.ensemble (auto), an ensemble stage follows the trials: Caruana's greedy selection over
+// the best trials' out-of-fold predictions (ensemble_selection.h) builds a weighted average, ranked on the
+// leaderboard as "ensemble" by a cross-validated estimate whose every fold is scored by weights selected on the other
+// folds; if it ranks first (strictly better than the best trial), its members are refit and published as one
+// ml::EnsembleModel. A time budget stops the search and keeps the best so far (at least one trial always finishes);
 // cancellation stops it within a boosting round. Deterministic for the same table and plan when the time budget
 // does not cut the search short. Thread-safe to call from any thread; the callbacks are called on the calling thread.
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,7 +37,11 @@ struct SearchStatus {
 
 struct SearchOutcome {
   TrainingOutcome refit;  // the winner fitted on the whole training part, with its holdout metrics
-  TrainPlan winner;
+  TrainPlan winner;       // the best single trial (a member of the ensemble when one wins)
+  // What was published: the winner's algorithm and resolved parameters, or "ensemble" with its member count (and
+  // the shared holdout_fraction and seed) when the ensemble stage wins.
+  std::string algorithm;
+  std::map<std::string, double> params;
   std::vector<storage::LeaderboardEntry> leaderboard;
   std::vector<std::string> log;  // lines not yet given in a SearchStatus: trials skipped, the winner
 };

@@ -36,6 +36,8 @@ struct SearchPlan {
   int cpu_budget = kDefaultCpuBudget;
   double time_budget_seconds = 0.0;  // 0: none
   bool fixed_nthread = false;        // the request set XGBoost's nthread itself
+  // After the trials, build an ensemble of the best ones and rank it with them (model_search.h); auto does.
+  bool ensemble = false;
 
   bool IsSearch() const { return folds > 0; }
 };

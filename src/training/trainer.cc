@@ -261,7 +261,8 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
                      std::to_string(validation_rows.size()) + " held-out training rows)");
   }
   auto model = ml::XgboostModel::Create(SignatureOf(plan, classifier ? classes.labels : std::vector<std::string>{}),
-                                        std::move(pipeline).value(), std::move(trained.model_ubj), random_forest);
+                                        std::move(pipeline).value(), std::move(trained.model_ubj), random_forest,
+                                        /*leaf_frequencies=*/random_forest && classifier);
   if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
   return std::shared_ptr<const ml::Model>(std::move(model).value());
 }
@@ -487,24 +488,33 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
                    notes);
 }
 
-// The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it; with
+// The metrics of `model` on `rows` (labels as for FitRows), through Model::Predict as serving calls it. With
+// `row_values`, also appends each row's prediction (regression) or the probability given to its class; with
 // `curves_json`, also the evaluation curves (EvaluationCurvesToJson) of the same predictions.
 core::Result<std::map<std::string, double>> ScoreRows(const data::Table& table, const PreparedRows& prepared,
                                                       const ml::Model& model, const std::vector<int64_t>& rows,
                                                       const std::vector<int32_t>& labels, ml::Task task,
+                                                      std::vector<double>* row_values = nullptr,
                                                       std::string* curves_json = nullptr) {
   std::vector<ml::FeatureValue> inputs = RowsAsFeatureValues(table, prepared.feature_columns, rows);
   if (ml::IsClassification(task)) {
-    std::vector<double> probabilities(rows.size() * prepared.classes.labels.size());
+    const size_t class_count = prepared.classes.labels.size();
+    std::vector<double> probabilities(rows.size() * class_count);
     AMP_RETURN_IF_ERROR(model.PredictProba(inputs, probabilities, nullptr));
     if (curves_json != nullptr) {
       *curves_json =
           EvaluationCurvesToJson(ClassificationCurves(labels, probabilities, prepared.classes.labels));
     }
+    if (row_values != nullptr) {
+      for (size_t pos = 0; pos < rows.size(); ++pos) {
+        row_values->push_back(probabilities[pos * class_count + static_cast<size_t>(labels[pos])]);
+      }
+    }
     return ClassificationMetrics(labels, probabilities, prepared.classes.labels);
   }
   std::vector<double> predicted(rows.size());
   AMP_RETURN_IF_ERROR(model.Predict(inputs, predicted, nullptr));
+  if (row_values != nullptr) row_values->insert(row_values->end(), predicted.begin(), predicted.end());
   std::vector<double> actual;
   actual.reserve(rows.size());
   for (int64_t row_idx : rows) actual.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
@@ -551,9 +561,25 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
     report("scoring the holdout");
     AMP_ASSIGN_OR_RETURN(outcome.metrics,
                          ScoreRows(table, prepared, *outcome.model, prepared.holdout_rows, prepared.holdout_labels,
-                                   plan.task, &outcome.evaluation_curves_json));
+                                   plan.task, nullptr, &outcome.evaluation_curves_json));
   }
   return outcome;
+}
+
+core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::shared_ptr<const ml::Model> model,
+                        TrainingOutcome* outcome) {
+  AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan, /*report_findings=*/false));
+  AMP_ASSIGN_OR_RETURN(outcome->profile_json,
+                       ProfileTrainingPart(table, prepared.feature_columns, prepared.train_rows, *model));
+  outcome->metrics.clear();
+  outcome->evaluation_curves_json.clear();
+  if (!prepared.holdout_rows.empty()) {
+    AMP_ASSIGN_OR_RETURN(outcome->metrics,
+                         ScoreRows(table, prepared, *model, prepared.holdout_rows, prepared.holdout_labels, plan.task,
+                                   nullptr, &outcome->evaluation_curves_json));
+  }
+  outcome->model = std::move(model);
+  return core::Status::Ok();
 }
 
 core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
@@ -570,6 +596,14 @@ core::Result<CrossValidation> CrossValidate(const data::Table& table, const Trai
   const std::vector<int> fold_of = AssignFolds(train_count, folds, plan.seed + 2, prepared.train_labels);
   CrossValidation result;
   result.metric = metric;
+  result.fold_of = fold_of;
+  result.out_of_fold.assign(prepared.train_rows.size(), 0.0);
+  if (!ml::IsClassification(plan.task)) {
+    for (int64_t row_idx : prepared.train_rows) {
+      result.targets.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
+    }
+  }
+  std::vector<double> fold_values;
   const Report quiet = [](std::string_view) {};
   for (int fold = 0; fold < folds; ++fold) {
     std::vector<int64_t> fit_rows;
@@ -587,10 +621,17 @@ core::Result<CrossValidation> CrossValidate(const data::Table& table, const Trai
     AMP_ASSIGN_OR_RETURN(std::shared_ptr<const ml::Model> model,
                          FitRows(table, prepared, fit_rows, fit_labels, plan, cancelled, quiet, on_round, &notes));
     if (cancelled) return core::Cancelled("training was cancelled");
-    AMP_ASSIGN_OR_RETURN(auto metrics, ScoreRows(table, prepared, *model, check_rows, check_labels, plan.task));
+    fold_values.clear();
+    AMP_ASSIGN_OR_RETURN(auto metrics,
+                         ScoreRows(table, prepared, *model, check_rows, check_labels, plan.task, &fold_values));
     auto score = metrics.find(metric);
     if (score == metrics.end()) return core::Internal("fold metrics lack " + metric);
     result.fold_scores.push_back(score->second);
+    // The fold's rows come in training-part order, so its values go back to the positions of that fold.
+    size_t next = 0;
+    for (size_t pos = 0; pos < prepared.train_rows.size(); ++pos) {
+      if (fold_of[pos] == fold) result.out_of_fold[pos] = fold_values[next++];
+    }
   }
   double sum = 0.0;
   for (double score : result.fold_scores) sum += score;

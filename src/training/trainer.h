@@ -46,11 +46,23 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
                                          const std::atomic<bool>& cancelled, const ProgressCallback& progress = {},
                                          const RoundCallback& on_round = {});
 
+// Makes `outcome` (a member's TrainModel outcome under the same split: rows, notes and cleaning report) describe
+// `model` instead, a model built from members fitted on the training part (an ensemble): sets the model, its holdout
+// metrics and its training profile, as TrainModel computes them for its own. Errors as TrainModel's.
+core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::shared_ptr<const ml::Model> model,
+                        TrainingOutcome* outcome);
+
 struct CrossValidation {
   std::string metric;  // PrimaryMetric(plan.task)
   std::vector<double> fold_scores;
   double mean = 0.0;
   double std = 0.0;  // population standard deviation over the folds
+  // Per row of the training part (in its order): the row's fold, and the prediction of the model that did not see
+  // it: the predicted value (regression) or the probability given to the row's own class (classification; its log
+  // loss needs no other class). What the search's ensemble stage selects on (ensemble_selection.h).
+  std::vector<int> fold_of;
+  std::vector<double> out_of_fold;
+  std::vector<double> targets;  // regression: each row's target value; empty for classification
 };
 
 // k-fold cross-validation of `plan` on the training part of its holdout split (the very rows TrainModel fits on;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ml/model_codec.h"
+#include "ml/xgboost/xgboost_model.h"
 #include "training/holdout_split.h"
 
 namespace amp::training {
@@ -596,6 +597,51 @@ TEST(TrainerTest, RandomForestsTrainServeAndRoundTrip) {
     ASSERT_EQ(importance.size(), 3u);
     EXPECT_EQ(importance[0].first, "x1");
     EXPECT_GT(importance[0].second, 0.0);
+  }
+}
+
+TEST(TrainerTest, RandomForestClassifiersGiveTheTreesMeanLeafClassShares) {
+  // One feature separates the classes with a gap: every leaf is pure, so every tree gives its class a share of 1.
+  // Through the logistic link of XGBoost's summed margins the forest would say sigmoid(2) = 0.88 at most.
+  for (int class_count : {2, 3}) {
+    SCOPED_TRACE(class_count);
+    const int64_t rows = 300;
+    data::Column label{"label", data::ColumnType::kCategorical, {}, {}, {"a", "b", "c"}};
+    label.categories.resize(static_cast<size_t>(class_count));
+    data::Column x1{"x1", data::ColumnType::kNumeric, {}, {}, {}};
+    for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+      const int32_t class_idx = static_cast<int32_t>(row_idx % class_count);
+      label.codes.push_back(class_idx);
+      x1.numbers.push_back(10.0 * class_idx + static_cast<double>(row_idx % 7) / 7.0);
+    }
+    const data::Table table(rows, {label, x1});
+    TrainPlan plan;
+    MakeRandomForest(plan, true);
+    plan.task = class_count == 2 ? ml::Task::kBinaryClassification : ml::Task::kMulticlassClassification;
+    plan.target = {"label", data::ColumnType::kCategorical};
+    plan.features = {{"x1", data::ColumnType::kNumeric}};
+    std::atomic<bool> cancelled{false};
+    core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    const auto* forest = dynamic_cast<const ml::XgboostModel*>(outcome->model.get());
+    ASSERT_NE(forest, nullptr);
+    EXPECT_TRUE(forest->leaf_frequencies());
+    EXPECT_LT(outcome->metrics.at("log_loss"), 1e-4);
+    for (int32_t class_idx = 0; class_idx < class_count; ++class_idx) {
+      const std::vector<ml::FeatureValue> row = {ml::FeatureValue::Number(10.0 * class_idx + 0.5)};
+      std::vector<double> probabilities(static_cast<size_t>(class_count));
+      ASSERT_TRUE(forest->PredictProba(row, probabilities, nullptr).ok());
+      EXPECT_GT(probabilities[static_cast<size_t>(class_idx)], 0.9999);
+      double total = 0.0;
+      for (double probability : probabilities) total += probability;
+      EXPECT_NEAR(total, 1.0, 1e-12);
+    }
+    // The artifact says so and reads back the same.
+    const std::string bytes = ml::SerializeModel(*outcome->model);
+    EXPECT_NE(bytes.find("\"probabilities\":\"leaf_frequencies\""), std::string::npos);
+    auto reloaded = ml::DeserializeModel(bytes);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+    EXPECT_EQ(ml::SerializeModel(**reloaded), bytes);
   }
 }
 

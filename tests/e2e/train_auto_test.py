@@ -4,14 +4,18 @@
 palmerpenguins' penguins.csv, CC0) prints a leaderboard and publishes a version whose leaderboard is in the version
 JSON and whose predictions serve through /api/predict; the API twin does the same. Bad search requests are 422
 before any job is queued; a long search is cancelled promptly; a job running when the server dies is marked
-interrupted on restart, keeps its log and is resubmitted with one call.
+interrupted on restart, keeps its log and is resubmitted with one call. On a table where a line and a step make the
+linear models and the trees err differently, auto publishes its ensemble stage's blend: it serves through
+/api/predict, explains, and scores offline (`amp score`) byte for byte as the server does.
 
 Run: /usr/bin/python3 tests/e2e/train_auto_test.py --amp build/amp
 """
 
 import os
 import pathlib
+import random
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -162,6 +166,56 @@ class TrainAutoTest(unittest.TestCase):
         self.assertEqual(response.status_code, 422, response.text)
         after = len(self.http().get(self.url("/v1/jobs"), timeout=10).json()["jobs"])
         self.assertEqual(after, before)
+
+    def test_auto_publishes_an_ensemble_that_serves(self):
+        # y = x1 + 1.5 [x2 > 0] + noise: the linear models miss the step, the trees draw the slope in stairs.
+        rng = random.Random(8)
+        lines = ["x1,x2,y"]
+        for _ in range(300):
+            x1, x2 = rng.uniform(-3, 3), rng.uniform(-3, 3)
+            lines.append(f"{x1:.4f},{x2:.4f},{x1 + (1.5 if x2 > 0 else 0) + rng.gauss(0, 0.3):.4f}")
+        dataset = self.upload("line-and-step", ("\n".join(lines) + "\n").encode())
+        body = {"dataset_id": dataset, "target": "y", "algorithm": "auto", "search": {"folds": 3, "trials": 2}}
+        response = self.http().post(self.url("/v1/models/blend/train"), json=body, timeout=10)
+        self.assertEqual(response.status_code, 202, response.text)
+        job = self.wait_for_job(response.json()["id"])
+        self.assertEqual(job["state"], "succeeded", job)
+        self.assert_leaderboard(job["leaderboard"], "rmse")
+        self.assertEqual(job["leaderboard"][0]["algorithm"], "ensemble", job["leaderboard"])
+        # linear_regression and XGBoost's defaults (one trial per family first), and the ensemble of the two.
+        self.assertEqual(len(job["leaderboard"]), 3)
+        version = self.http().get(self.url("/v1/models/blend/versions/1"), timeout=10).json()
+        self.assertEqual(version["algorithm"], "ensemble")
+        self.assertEqual(version["params"]["members"], 2)
+        self.assertGreater(version["metrics"]["r2"], 0.8)
+        logs = self.http().get(self.url(f"/v1/jobs/{job['id']}/logs"), timeout=10).json()
+        self.assertTrue(any(line["message"].startswith("ensemble of ") for line in logs["lines"]), logs)
+
+        predicted = self.http().post(self.url("/api/predict"),
+                                     json={"model_id": "blend", "input_parameters": {"x1": 1.0, "x2": 2.0}},
+                                     timeout=10)
+        self.assertEqual(predicted.status_code, 200, predicted.text)
+        self.assertAlmostEqual(predicted.json()["prediction"], 2.5, delta=0.6)
+
+        # The artifact is a real model: it explains, and `amp score` reproduces the server's bytes offline.
+        folder = tempfile.mkdtemp(prefix="amp_blend_")
+        rows = os.path.join(folder, "rows.csv")
+        with open(rows, "w", encoding="utf-8") as rows_file:
+            rows_file.write("x1,x2\n1.0,2.0\n-2.5,-0.5\n,1.0\n")
+        bundle = os.path.join(folder, "blend.ampbundle")
+        downloaded = self.http().get(self.url("/v1/models/blend/versions/1/artifact"), timeout=30)
+        self.assertEqual(downloaded.status_code, 200, downloaded.text[:300])
+        with open(bundle, "wb") as bundle_file:
+            bundle_file.write(downloaded.content)
+        for explain in (False, True):
+            with open(rows, "rb") as rows_file:
+                served = self.http().post(self.url("/v1/models/blend/predict" + ("?explain=true" if explain else "")),
+                                          data=rows_file.read(), headers={"Content-Type": "text/csv"}, timeout=30)
+            self.assertEqual(served.status_code, 200, served.text)
+            scored = subprocess.run([amp_binary(), "score", "--bundle", bundle, "--input", rows] +
+                                    (["--explain"] if explain else []), capture_output=True, timeout=60)
+            self.assertEqual(scored.returncode, 0, scored.stderr)
+            self.assertEqual(scored.stdout, served.content)
 
     def long_search(self, model):
         """Submits a search over the houses that takes minutes; returns the job id once it runs."""

@@ -330,6 +330,7 @@ void AddLinearClassifier(GraphBuilder& builder, const LogisticModel& model, cons
 // Binary (binary:logistic, one group): every leaf adds to class 0's score, base_values holds the base margin and
 // post_transform LOGISTIC gives (1 - sigmoid(margin), sigmoid(margin)), as onnxmltools writes XGBoost classifiers.
 // Multiclass (multi:softprob): leaves add to their tree's group and SOFTMAX turns the margins into probabilities.
+// Random forests with leaf-frequency probabilities: see below.
 void AddTreeEnsembleClassifier(GraphBuilder& builder, const XgboostModel& model, const std::string& features,
                                const std::string& probabilities) {
   const FlatForest& forest = model.forest();
@@ -337,9 +338,32 @@ void AddTreeEnsembleClassifier(GraphBuilder& builder, const XgboostModel& model,
   onnx::NodeProto* node =
       AddClassifierNode(builder, "TreeEnsembleClassifier", features, model.signature(), probabilities);
   const bool binary = forest.group_count() == 1;
+  SetTreeNodes(node, trees);
+  if (model.leaf_frequencies()) {
+    // A random forest's class shares are affine in its leaves (XgboostModel::LeafFrequencyScale): scaled leaves on
+    // top of 1/2 and no link. The second class gets the scaled leaves, the first their negation. (Multiclass forests
+    // are refused in BuildModel: each class has trees of its own, so their shares need renormalising per row.)
+    const auto scale = static_cast<float>(model.LeafFrequencyScale());
+    const size_t class_count = model.signature().classes.size();
+    TreeAttributes scaled;
+    for (size_t leaf = 0; leaf < trees.leaf_weights.size(); ++leaf) {
+      for (int64_t side : binary ? std::vector<int64_t>{0, 1} : std::vector<int64_t>{trees.leaf_target_ids[leaf]}) {
+        scaled.leaf_tree_ids.push_back(trees.leaf_tree_ids[leaf]);
+        scaled.leaf_node_ids.push_back(trees.leaf_node_ids[leaf]);
+        scaled.leaf_target_ids.push_back(side);
+        scaled.leaf_weights.push_back((binary && side == 0 ? -scale : scale) * trees.leaf_weights[leaf]);
+      }
+    }
+    SetString(node, "post_transform", "NONE");
+    SetFloats(node, "base_values", std::vector<float>(class_count, 1.0f / static_cast<float>(class_count)));
+    SetInts(node, "class_treeids", scaled.leaf_tree_ids);
+    SetInts(node, "class_nodeids", scaled.leaf_node_ids);
+    SetInts(node, "class_ids", scaled.leaf_target_ids);
+    SetFloats(node, "class_weights", scaled.leaf_weights);
+    return;
+  }
   SetString(node, "post_transform", binary ? "LOGISTIC" : "SOFTMAX");
   SetFloats(node, "base_values", std::vector<float>(forest.group_count(), forest.base_score()));
-  SetTreeNodes(node, trees);
   SetInts(node, "class_treeids", trees.leaf_tree_ids);
   SetInts(node, "class_nodeids", trees.leaf_node_ids);
   SetInts(node, "class_ids", trees.leaf_target_ids);
@@ -354,6 +378,11 @@ core::Result<std::string> BuildModel(const Model& model) {
     return core::FailedPrecondition("model type '" + std::string(model.algorithm()) +
                                     "' cannot be exported to ONNX (supported: linear_regression, "
                                     "logistic_regression, xgboost_regressor, xgboost_classifier)");
+  }
+  if (xgboost != nullptr && xgboost->leaf_frequencies() && xgboost->forest().group_count() > 1) {
+    return core::FailedPrecondition(
+        "a multiclass random_forest_classifier cannot be exported to ONNX yet: its probabilities are the trees' class "
+        "shares renormalised per row, which needs an ONNX Normalizer that this export does not write");
   }
   const ModelSignature& signature = model.signature();
   if (signature.FindFeature(signature.target) >= 0) {

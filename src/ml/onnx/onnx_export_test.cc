@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ml/linear/linear_model.h"
+#include "ml/onnx/onnx_model.h"
 #include "ml/pipeline_test_fixtures.h"
 #include "ml/xgboost/booster_trainer.h"
 #include "ml/xgboost/xgboost_model.h"
@@ -268,6 +269,75 @@ TEST(OnnxExportTest, TreeEnsembleScoresAsTheForest) {
     pipeline->EncodeRow(std::span(values).subspan(row_idx * 2, 2), row_idx, row, nullptr);
     // Summed in the forest's order (base score, then tree by tree), the spec's reading gives the very same float.
     EXPECT_EQ(ScoreTreeEnsemble(trees, row), static_cast<float>(predicted[row_idx])) << "row " << row_idx;
+  }
+}
+
+TEST(OnnxExportTest, BinaryRandomForestLeafSharesExportAsScaledLeavesWithoutALink) {
+  for (int class_count : {2, 3}) {
+    SCOPED_TRACE(class_count);
+    std::mt19937_64 rng(9);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    data::Column num{"num", data::ColumnType::kNumeric, {}, {}, {}};
+    std::vector<float> labels;
+    for (int row_idx = 0; row_idx < 300; ++row_idx) {
+      const int label = row_idx % class_count;
+      num.numbers.push_back(2.0 * label + normal(rng));  // overlapping classes: leaves with mixed shares
+      labels.push_back(static_cast<float>(label));
+    }
+    const data::Table table(300, {num});
+    std::vector<int64_t> rows(300);
+    std::iota(rows.begin(), rows.end(), 0);
+    auto pipeline = Pipeline::Fit(table, {0}, rows, NumberScaling::kNone);
+    ASSERT_TRUE(pipeline.ok());
+    std::vector<float> encoded;
+    pipeline->EncodeRowMajor(table, {0}, rows, &encoded);
+    BoosterParams params;  // what the trainer sets for a random forest, smaller
+    params.objective = class_count == 2 ? "binary:logistic" : "multi:softprob";
+    params.num_class = class_count;
+    params.n_estimators = 1;
+    params.num_parallel_tree = 20;
+    params.learning_rate = 1.0;
+    params.max_depth = 5;
+    params.subsample = 0.632;
+    params.reg_lambda = 1e-5;
+    auto trained = TrainBooster({encoded.data(), rows.size(), 1}, labels, nullptr, {}, params);
+    ASSERT_TRUE(trained.ok()) << trained.status().ToString();
+    ModelSignature signature = SignatureOf(*pipeline);
+    signature.task = class_count == 2 ? Task::kBinaryClassification : Task::kMulticlassClassification;
+    signature.classes = class_count == 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"a", "b", "c"};
+    auto forest = XgboostModel::Create(signature, *pipeline, trained->model_ubj, /*random_forest=*/true,
+                                       /*leaf_frequencies=*/true);
+    ASSERT_TRUE(forest.ok()) << forest.status().ToString();
+
+    auto bytes = ExportOnnx(**forest);
+    if (class_count > 2) {
+      // Each class has its own trees, so the shares need renormalising per row: no ONNX form here yet.
+      ASSERT_FALSE(bytes.ok());
+      EXPECT_EQ(bytes.status().code(), core::StatusCode::kFailedPrecondition);
+      EXPECT_THAT(bytes.status().message(), HasSubstr("multiclass random_forest_classifier"));
+      continue;
+    }
+    ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+    const onnx::ModelProto proto = Parse(*bytes);
+    const onnx::NodeProto& trees = FindNode(proto.graph(), "TreeEnsembleClassifier");
+    EXPECT_EQ(FindAttribute(trees, "post_transform").s(), "NONE");
+    auto onnx_model = OnnxModel::Create(signature, *bytes, "price_probabilities");
+    ASSERT_TRUE(onnx_model.ok()) << onnx_model.status().ToString();
+
+    std::vector<FeatureValue> values;
+    for (double x = -2.0; x <= 6.0; x += 0.25) values.push_back(FeatureValue::Number(x));
+    values.push_back(FeatureValue::Missing());
+    const size_t cells = values.size() * static_cast<size_t>(class_count);
+    std::vector<double> amp(cells);
+    std::vector<double> exported(cells);
+    ASSERT_TRUE((*forest)->PredictProba(values, amp, nullptr).ok());
+    ASSERT_TRUE((*onnx_model)->PredictProba(values, exported, nullptr).ok());
+    bool mixed = false;  // some leaf shares strictly between 0 and 1, so the scale is exercised
+    for (size_t idx = 0; idx < cells; ++idx) {
+      EXPECT_NEAR(exported[idx], amp[idx], 1e-5) << "cell " << idx;
+      mixed = mixed || (amp[idx] > 0.05 && amp[idx] < 0.95);
+    }
+    EXPECT_TRUE(mixed);
   }
 }
 

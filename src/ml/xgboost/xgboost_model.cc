@@ -38,9 +38,19 @@ core::Result<FlatForest> ReadForest(std::string_view booster_ubj) {
 }  // namespace
 
 core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSignature signature, Pipeline pipeline,
-                                                                       std::string booster_ubj, bool random_forest) {
+                                                                       std::string booster_ubj, bool random_forest,
+                                                                       bool leaf_frequencies) {
   AMP_RETURN_IF_ERROR(pipeline.CheckSignature(signature));
   AMP_ASSIGN_OR_RETURN(FlatForest forest, ReadForest(booster_ubj));
+  if (leaf_frequencies) {
+    // The leaves are Newton steps from the default base score (probability 0.5, or 0.5 on every class's margin),
+    // which is what makes them affine in the leaf's class shares.
+    const float expected_base = forest.objective() == ForestObjective::kLogistic ? 0.0f : 0.5f;
+    if (!random_forest || !IsClassification(signature.task) || forest.base_score() != expected_base) {
+      return core::InvalidArgument(
+          "leaf-frequency probabilities need a random forest classifier grown from the default base score");
+    }
+  }
   const size_t class_count = signature.classes.size();
   const bool fits_task = !IsClassification(signature.task)
                              ? forest.objective() == ForestObjective::kSquaredError
@@ -67,17 +77,25 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::Create(ModelSign
   }
   return std::shared_ptr<const XgboostModel>(new XgboostModel(std::move(signature), std::move(pipeline),
                                                               std::move(booster_ubj), std::move(booster).value(),
-                                                              std::move(forest), random_forest));
+                                                              std::move(forest), random_forest, leaf_frequencies));
 }
 
 XgboostModel::XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
-                           FlatForest forest, bool random_forest)
+                           FlatForest forest, bool random_forest, bool leaf_frequencies)
     : signature_(std::move(signature)),
       pipeline_(std::move(pipeline)),
       booster_ubj_(std::move(booster_ubj)),
       booster_(std::move(booster)),
       forest_(std::move(forest)),
-      random_forest_(random_forest) {}
+      random_forest_(random_forest),
+      leaf_frequencies_(leaf_frequencies) {}
+
+double XgboostModel::LeafFrequencyScale() const {
+  const auto classes = static_cast<double>(signature_.classes.size());
+  // binary:logistic at p = 1/2: gradient p - y, hessian 1/4, so a leaf is 4 (share - 1/2). multi:softprob at
+  // p = 1/K: gradient 1/K - y_k, hessian 2 (1/K)(1 - 1/K), so a leaf is (share_k - 1/K) K^2 / (2 (K - 1)).
+  return forest_.group_count() == 1 ? 0.25 : 2.0 * (classes - 1.0) / (classes * classes);
+}
 
 template <typename ScoreBlock>
 void XgboostModel::ForEachEncodedBlock(std::span<const FeatureValue> rows, size_t row_count, PredictionNotes* notes,
@@ -132,6 +150,41 @@ core::Status XgboostModel::PredictProba(std::span<const FeatureValue> rows, std:
                                  " probabilities per row");
   }
   const auto encoded_width = static_cast<size_t>(pipeline_.EncodedWidth());
+  if (leaf_frequencies_) {
+    // The forest's margin is the base plus the mean of its trees' leaves, each affine in the leaf's class shares,
+    // so the mean share comes back through the inverse map (clipped and renormalised against float rounding).
+    const double scale = LeafFrequencyScale();
+    const double base = forest_.base_score();
+    const double prior = 1.0 / static_cast<double>(class_count);
+    ForEachEncodedBlock(rows, row_count, notes, [&](const float* encoded, size_t begin, size_t count) {
+      double* out = probabilities.data() + begin * class_count;
+      if (forest_.group_count() == 1) {
+        float predicted[kBlockRows];
+        forest_.PredictRows(encoded, count, encoded_width, predicted);
+        for (size_t offset = 0; offset < count; ++offset) {
+          const double share = std::clamp(0.5 + (static_cast<double>(predicted[offset]) - base) * scale, 0.0, 1.0);
+          out[offset * 2] = 1.0 - share;
+          out[offset * 2 + 1] = share;
+        }
+        return;
+      }
+      thread_local std::vector<float> margins;
+      margins.resize(class_count);
+      for (size_t offset = 0; offset < count; ++offset) {
+        forest_.PredictMargins(encoded + offset * encoded_width, margins.data());
+        double* row = out + offset * class_count;
+        double total = 0.0;
+        for (size_t class_idx = 0; class_idx < class_count; ++class_idx) {
+          row[class_idx] = std::max(0.0, prior + (static_cast<double>(margins[class_idx]) - base) * scale);
+          total += row[class_idx];
+        }
+        for (size_t class_idx = 0; class_idx < class_count; ++class_idx) {
+          row[class_idx] = total > 0.0 ? row[class_idx] / total : prior;
+        }
+      }
+    });
+    return core::Status::Ok();
+  }
   ForEachEncodedBlock(rows, row_count, notes, [&](const float* encoded, size_t begin, size_t count) {
     double* out = probabilities.data() + begin * class_count;
     if (forest_.group_count() == 1) {  // binary:logistic: the margin of the second class
@@ -240,7 +293,8 @@ std::vector<std::pair<std::string, double>> XgboostModel::FeatureImportance() co
 
 std::string XgboostModel::SerializePayload() const {
   return "{\"pipeline\":" + pipeline_.ToJson() + ",\"booster_format\":\"ubj\",\"booster\":\"" +
-         core::Base64Encode(booster_ubj_) + "\"" + (random_forest_ ? ",\"random_forest\":true" : "") + "}";
+         core::Base64Encode(booster_ubj_) + "\"" + (random_forest_ ? ",\"random_forest\":true" : "") +
+         (leaf_frequencies_ ? ",\"probabilities\":\"leaf_frequencies\"" : "") + "}";
 }
 
 core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::FromPayload(ModelSignature signature,
@@ -267,7 +321,15 @@ core::Result<std::shared_ptr<const XgboostModel>> XgboostModel::FromPayload(Mode
     if (!doc["random_forest"].IsBool()) return core::DataLoss("malformed xgboost model payload");
     random_forest = doc["random_forest"].GetBool();
   }
-  auto model = Create(std::move(signature), std::move(pipeline), std::move(booster).value(), random_forest);
+  bool leaf_frequencies = false;
+  if (doc.HasMember("probabilities")) {
+    if (!doc["probabilities"].IsString() || std::string_view(doc["probabilities"].GetString()) != "leaf_frequencies") {
+      return core::DataLoss("unknown probabilities in the xgboost model payload");
+    }
+    leaf_frequencies = true;
+  }
+  auto model =
+      Create(std::move(signature), std::move(pipeline), std::move(booster).value(), random_forest, leaf_frequencies);
   if (!model.ok()) return core::DataLoss(model.status().message());
   return model;
 }

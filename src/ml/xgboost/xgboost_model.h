@@ -39,9 +39,16 @@ class XgboostModel final : public Model {
   // for a regression; binary:logistic for two classes; multi:softprob with one group per class for more), was trained
   // on another number of columns than the pipeline encodes, or if signature and pipeline disagree
   // (Pipeline::CheckSignature).
-  // `random_forest` only changes the algorithm the model reports (random_forest_* instead of xgboost_*).
+  // `random_forest` changes the algorithm the model reports (random_forest_* instead of xgboost_*).
+  // `leaf_frequencies` (random forest classifiers grown in one round from the default base score, else
+  // InvalidArgument): PredictProba gives the mean over the trees of each leaf's class shares, as scikit-learn's
+  // forests do, instead of the sigmoid / softmax of the summed margins. XGBoost's RF leaves are one Newton step
+  // from probability 1/2 (or 1/K), affine in the leaf's class shares, so the shares come back exactly (up to
+  // reg_lambda's shrinkage; a multiclass forest grows each class's trees on their own samples, so its per-class
+  // shares are renormalised to sum to 1); the link functions would squash them (a pure leaf: sigmoid(2) = 0.88).
   static core::Result<std::shared_ptr<const XgboostModel>> Create(ModelSignature signature, Pipeline pipeline,
-                                                                  std::string booster_ubj, bool random_forest = false);
+                                                                  std::string booster_ubj, bool random_forest = false,
+                                                                  bool leaf_frequencies = false);
   // The inverse of SerializePayload. DataLoss on malformed input.
   static core::Result<std::shared_ptr<const XgboostModel>> FromPayload(ModelSignature signature,
                                                                        std::string_view payload);
@@ -64,23 +71,28 @@ class XgboostModel final : public Model {
   // XGBoost's total gain of the splits on each encoded column, summed over a feature's one-hot columns.
   std::vector<std::pair<std::string, double>> FeatureImportance() const override;
   // {"pipeline": {...}, "booster_format": "ubj", "booster": "<base64 of the UBJSON model>"}, plus
-  // "random_forest": true for a random forest.
+  // "random_forest": true for a random forest and "probabilities": "leaf_frequencies" with leaf_frequencies.
   std::string SerializePayload() const override;
   // The flattened trees, the pipeline, the UBJSON kept for SerializePayload and an estimate of the loaded booster.
   int64_t MemoryBytes() const override;
 
   // XGBoost's own predictions (XGBoosterPredictFromDense on the encoded rows), for tests and benchmarks: Predict's
   // results for a regression, the probability of the second class for a binary classifier, every class's
-  // probability (row-major) for a multiclass one. `out` has one or class-count values per row. Allocates.
+  // probability (row-major) for a multiclass one (through the objective's link, also with leaf_frequencies). `out` has
+  // one or class-count values per row. Allocates.
   core::Status PredictWithXgboost(std::span<const FeatureValue> rows, std::span<double> out) const;
 
   const Pipeline& pipeline() const { return pipeline_; }
   const FlatForest& forest() const { return forest_; }
   const std::string& booster_ubj() const { return booster_ubj_; }
+  bool leaf_frequencies() const { return leaf_frequencies_; }
+  // With leaf_frequencies: a class's share is 1/K + (margin - base_score) * LeafFrequencyScale() (1/2 + ... for the
+  // binary forest's one margin).
+  double LeafFrequencyScale() const;
 
  private:
-  XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster,
-               FlatForest forest, bool random_forest);
+  XgboostModel(ModelSignature signature, Pipeline pipeline, std::string booster_ubj, Booster booster, FlatForest forest,
+               bool random_forest, bool leaf_frequencies);
 
   // Encodes `row_count` rows of `rows` block by block into the thread's scratch rows (row-major floats) and calls
   // score(encoded, first_row_idx, count) for each block. Allocates nothing once the scratch has grown.
@@ -98,6 +110,7 @@ class XgboostModel final : public Model {
   Booster booster_;
   FlatForest forest_;
   bool random_forest_ = false;
+  bool leaf_frequencies_ = false;
 };
 
 }  // namespace amp::ml

@@ -1,0 +1,111 @@
+#include "training/ensemble_selection.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+namespace amp::training {
+namespace {
+
+std::vector<int64_t> AllRows(size_t count) {
+  std::vector<int64_t> rows;
+  for (size_t row_idx = 0; row_idx < count; ++row_idx) rows.push_back(static_cast<int64_t>(row_idx));
+  return rows;
+}
+
+struct SelectionCase {
+  std::string name;
+  EnsembleLoss loss;
+  std::vector<std::vector<double>> candidates;
+  std::vector<double> targets;  // kRmse only
+  int steps;
+  std::vector<double> weights;  // expected
+  double loss_value;            // expected
+};
+
+TEST(SelectEnsembleTest, ChoosesTheWeightsOfTheBestStep) {
+  const std::vector<SelectionCase> cases = {
+      {"a perfect candidate alone", EnsembleLoss::kLogLoss, {{1.0, 1.0}, {0.5, 0.5}}, {}, 10, {1.0, 0.0}, 0.0},
+      {"equals: the lowest index",
+       EnsembleLoss::kRmse,
+       {{1.0, 2.0}, {1.0, 2.0}},
+       {0.0, 0.0},
+       5,
+       {1.0, 0.0},
+       std::sqrt(2.5)},
+      // Errors of opposite sign cancel in the average: step 2 reaches 0, later steps only lose.
+      {"two opposite errors", EnsembleLoss::kRmse, {{1, 1, -1, -1}, {-1, -1, 1, 1}}, {0, 0, 0, 0}, 20, {0.5, 0.5}, 0.0},
+      // (2 * 2 + (-4)) / 3 = 0: the second candidate is picked once, the first twice.
+      {"two to one", EnsembleLoss::kRmse, {{2, 2}, {-4, -4}}, {0, 0}, 10, {2.0 / 3.0, 1.0 / 3.0}, 0.0},
+      // Each is confidently wrong on one row: their average gives 0.5 to both rows' classes, log loss ln 2.
+      {"confident mistakes average out",
+       EnsembleLoss::kLogLoss,
+       {{0.9, 0.1}, {0.1, 0.9}},
+       {},
+       10,
+       {0.5, 0.5},
+       std::log(2.0)},
+      {"one step is the best candidate",
+       EnsembleLoss::kLogLoss,
+       {{0.6, 0.6}, {0.8, 0.7}, {0.5, 0.9}},
+       {},
+       1,
+       {0.0, 1.0, 0.0},
+       -(std::log(0.8) + std::log(0.7)) / 2},
+      // A useless second candidate is never picked; its probability of 0 is clipped, not infinite.
+      {"clipped zero", EnsembleLoss::kLogLoss, {{0.9, 0.9}, {0.0, 0.0}}, {}, 3, {1.0, 0.0}, -std::log(0.9)},
+  };
+  for (const SelectionCase& test : cases) {
+    SCOPED_TRACE(test.name);
+    const EnsembleSelection selection =
+        SelectEnsemble(test.candidates, test.loss, test.targets, AllRows(test.candidates.front().size()), test.steps);
+    ASSERT_EQ(selection.weights.size(), test.weights.size());
+    for (size_t idx = 0; idx < test.weights.size(); ++idx) EXPECT_DOUBLE_EQ(selection.weights[idx], test.weights[idx]);
+    EXPECT_NEAR(selection.loss, test.loss_value, 1e-12);
+    EXPECT_NEAR(EnsembleLossOf(test.candidates, selection.weights, test.loss, test.targets,
+                               AllRows(test.candidates.front().size())),
+                test.loss_value, 1e-12);
+  }
+}
+
+TEST(SelectEnsembleTest, LooksOnlyAtTheGivenRows) {
+  // The first candidate is right on rows 0 and 1, the second on rows 2 and 3.
+  const std::vector<std::vector<double>> candidates = {{0, 0, 5, 5}, {5, 5, 0, 0}};
+  const std::vector<double> targets = {0, 0, 0, 0};
+  const std::vector<int64_t> first_half = {0, 1};
+  const std::vector<int64_t> second_half = {2, 3};
+  EXPECT_EQ(SelectEnsemble(candidates, EnsembleLoss::kRmse, targets, first_half, 10).weights,
+            (std::vector<double>{1.0, 0.0}));
+  EXPECT_EQ(SelectEnsemble(candidates, EnsembleLoss::kRmse, targets, second_half, 10).weights,
+            (std::vector<double>{0.0, 1.0}));
+}
+
+TEST(CrossValidateEnsembleTest, ScoresEachFoldWithWeightsChosenOnTheOthers) {
+  // Over all rows the even blend has RMSE 2.5; but selected on one fold, each fold's ensemble is the candidate that
+  // is right there and wrong on the other fold: the honest estimate is 5, not the in-sample 2.5.
+  const std::vector<std::vector<double>> candidates = {{0, 0, 5, 5}, {5, 5, 0, 0}};
+  const std::vector<double> targets = {0, 0, 0, 0};
+  const std::vector<int> fold_of = {0, 0, 1, 1};
+  const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, EnsembleLoss::kRmse, targets, fold_of, 2, 10);
+  EXPECT_EQ(estimate.weights, (std::vector<double>{0.5, 0.5}));
+  EXPECT_EQ(estimate.fold_scores, (std::vector<double>{5.0, 5.0}));
+  EXPECT_DOUBLE_EQ(estimate.mean, 5.0);
+  EXPECT_DOUBLE_EQ(estimate.std, 0.0);
+}
+
+TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) {
+  const std::vector<std::vector<double>> candidates = {{0.7, 0.8, 0.9, 0.6, 0.75, 0.85},
+                                                       {0.5, 0.5, 0.5, 0.5, 0.5, 0.5}};
+  const std::vector<int> fold_of = {0, 1, 2, 0, 1, 2};
+  const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, EnsembleLoss::kLogLoss, {}, fold_of, 3);
+  EXPECT_EQ(estimate.weights, (std::vector<double>{1.0, 0.0}));
+  ASSERT_EQ(estimate.fold_scores.size(), 3u);
+  EXPECT_NEAR(estimate.fold_scores[0], -(std::log(0.7) + std::log(0.6)) / 2, 1e-12);
+  EXPECT_NEAR(estimate.fold_scores[1], -(std::log(0.8) + std::log(0.75)) / 2, 1e-12);
+  EXPECT_NEAR(estimate.fold_scores[2], -(std::log(0.9) + std::log(0.85)) / 2, 1e-12);
+}
+
+}  // namespace
+}  // namespace amp::training
