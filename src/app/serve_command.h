@@ -3,11 +3,15 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/key_quotas.h"
 #include "auth/policy.h"
 #include "http/http_server.h"
+#include "storage/artifact_store.h"
+#include "storage/encrypting_artifact_store.h"
 
 namespace amp::app {
 
@@ -50,5 +54,14 @@ struct ServeOptions {
 
 // Returns the process exit code.
 int RunServe(const ServeOptions& options);
+
+// The stores and secrets of a data folder as `amp serve` opens them, for `amp worker` (which shares them): the
+// artifact store named by options.artifacts / s3_endpoint (not yet encrypted), the at-rest key from
+// options.encryption_key_file or $AMP_ENCRYPTION_KEY (nullopt: none), the webhook signing secret.
+core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStoreFor(const ServeOptions& options,
+                                                                          const std::filesystem::path& data_dir);
+core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKeyFor(const ServeOptions& options);
+core::Result<std::string> LoadWebhookSecretFor(const std::filesystem::path& file,
+                                               const std::filesystem::path& data_dir);
 
 }  // namespace amp::app
