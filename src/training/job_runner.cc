@@ -30,8 +30,9 @@ core::Status JobRunner::Start() {
   std::vector<std::string> requeue;
   for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {  // oldest first
     storage::JobRecord& job = *it;
-    // A job an `amp worker` holds is its worker's to finish (or the lease's to requeue).
-    if (job.state == storage::JobState::kRunning && job.worker_id.empty()) {
+    // A job an `amp worker` holds is its worker's to finish (or the lease's to requeue); one run in-process is this
+    // process's only if it trains (a replica that does not train leaves the others' jobs alone).
+    if (job.state == storage::JobState::kRunning && job.worker_id.empty() && TrainsInProcess()) {
       job.state = storage::JobState::kInterrupted;
       job.finished_at_micros = clock_.NowMicros();
       job.error = "the server stopped while this job was running; resubmit it (POST /v1/jobs/" + job.id + "/resubmit)";

@@ -47,8 +47,9 @@ class JobRunner {
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  // Recovers jobs from the store and starts the workers: jobs this process was running when it stopped (no
-  // worker_id) are marked interrupted; jobs left queued are queued again when it trains, else left to the workers.
+  // Recovers jobs from the store and starts the workers. When it trains: jobs left running in-process (no
+  // worker_id) are marked interrupted and jobs left queued are queued again. Without workers it leaves them to the
+  // `amp worker`s and the lease sweep.
   core::Status Start();
   // Stops taking jobs, cancels running ones (they end as interrupted, to be resubmitted) and joins the workers.
   void Shutdown();
