@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -184,6 +185,10 @@ void ExpectSameJob(const JobRecord& got, const JobRecord& want) {
   EXPECT_EQ(got.resubmitted_from, want.resubmitted_from);
   EXPECT_EQ(got.progress_detail, want.progress_detail);
   EXPECT_EQ(got.leaderboard, want.leaderboard);
+  EXPECT_EQ(got.worker_id, want.worker_id);
+  EXPECT_EQ(got.lease_until_micros, want.lease_until_micros);
+  EXPECT_EQ(got.attempts, want.attempts);
+  EXPECT_EQ(got.cancel_requested, want.cancel_requested);
 }
 
 // ---- The contract, on both backends. ----
@@ -822,6 +827,274 @@ TEST_P(SqliteMetadataStoreTest, AuditRecordsAppendInOrderAndPage) {
   EXPECT_EQ(page[0].resource, "POST /v1/models/m/train");
   EXPECT_EQ(page[1].seq, 4);
   EXPECT_THAT(*store().ListAudit(5, 10), IsEmpty());
+}
+
+
+// The shared job queue.
+
+TEST_P(SqliteMetadataStoreTest, QueueFieldsRoundTripThroughPutJob) {
+  JobRecord job = MakeJob("job_1", 100);
+  job.state = JobState::kRunning;
+  job.worker_id = "worker-a; DROP TABLE jobs";
+  job.lease_until_micros = 5000;
+  job.attempts = 3;
+  job.cancel_requested = true;
+  ASSERT_TRUE(store().PutJob(job).ok());
+  ExpectSameJob(*store().GetJob("job_1"), job);
+}
+
+TEST_P(SqliteMetadataStoreTest, ClaimTakesTheOldestQueuedJobAndMarksItRunning) {
+  EXPECT_EQ(store().ClaimJob("w1", 10, 20).status().code(), core::StatusCode::kNotFound);
+  JobRecord done = MakeJob("job_done", 1);
+  done.state = JobState::kSucceeded;
+  ASSERT_TRUE(store().PutJob(done).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_new", 300)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_old", 200)).ok());
+
+  core::Result<JobRecord> claimed = store().ClaimJob("w1", 1000, 61000);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_EQ(claimed->id, "job_old");
+  EXPECT_EQ(claimed->state, JobState::kRunning);
+  EXPECT_EQ(claimed->worker_id, "w1");
+  EXPECT_EQ(claimed->lease_until_micros, 61000);
+  EXPECT_EQ(claimed->started_at_micros, 1000);
+  EXPECT_EQ(claimed->attempts, 1);
+  EXPECT_EQ(claimed->request.model_name, "houses");  // the whole record comes back
+  ExpectSameJob(*store().GetJob("job_old"), *claimed);
+
+  EXPECT_EQ(store().ClaimJob("w2", 1001, 2000)->id, "job_new");
+  EXPECT_EQ(store().ClaimJob("w3", 1002, 2000).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, ConcurrentClaimersNeverGetTheSameJob) {
+  constexpr int kJobs = 40;
+  for (int job_idx = 0; job_idx < kJobs; ++job_idx) {
+    ASSERT_TRUE(store().PutJob(MakeJob("job_" + std::to_string(job_idx), job_idx)).ok());
+  }
+  constexpr int kWorkers = 4;
+  std::vector<std::vector<std::string>> claimed(kWorkers);
+  std::vector<std::thread> workers;
+  for (int worker_idx = 0; worker_idx < kWorkers; ++worker_idx) {
+    workers.emplace_back([&, worker_idx] {
+      while (true) {
+        auto job = store().ClaimJob("w" + std::to_string(worker_idx), 1, 1000);
+        if (!job.ok()) {
+          EXPECT_EQ(job.status().code(), core::StatusCode::kNotFound) << job.status().ToString();
+          return;
+        }
+        EXPECT_EQ(job->worker_id, "w" + std::to_string(worker_idx));
+        claimed[worker_idx].push_back(job->id);
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  std::vector<std::string> all;
+  for (const auto& ids : claimed) all.insert(all.end(), ids.begin(), ids.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all.size(), static_cast<size_t>(kJobs));
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "a job was claimed twice";
+}
+
+TEST_P(SqliteMetadataStoreTest, ExpiredLeasesAreRequeuedAndClaimedAgain) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_2", 2)).ok());
+  JobRecord in_process = MakeJob("job_local", 3);
+  in_process.state = JobState::kRunning;  // run by the serving process itself: no worker, no lease
+  ASSERT_TRUE(store().PutJob(in_process).ok());
+  ASSERT_TRUE(store().ClaimJob("w1", 100, 1000).ok());
+  ASSERT_TRUE(store().ClaimJob("w2", 100, 5000).ok());
+
+  EXPECT_THAT(*store().RequeueExpiredJobs(1000), IsEmpty());  // the lease ends after 1000, not at it
+  core::Result<std::vector<std::string>> requeued = store().RequeueExpiredJobs(1001);
+  ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
+  EXPECT_THAT(*requeued, ElementsAre("job_1"));
+  JobRecord job = *store().GetJob("job_1");
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_EQ(job.worker_id, "");
+  EXPECT_EQ(store().GetJob("job_2")->state, JobState::kRunning);
+  EXPECT_EQ(store().GetJob("job_local")->state, JobState::kRunning);
+
+  // The dead worker can no longer renew or write; the next claimer gets the job with a second attempt, keeping
+  // its first start time.
+  EXPECT_EQ(store().RenewJobLease("job_1", "w1", 9000).status().code(), core::StatusCode::kFailedPrecondition);
+  core::Result<JobRecord> again = store().ClaimJob("w3", 2000, 9000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, "job_1");
+  EXPECT_EQ(again->attempts, 2);
+  EXPECT_EQ(again->started_at_micros, 100);
+  EXPECT_EQ(store().RenewJobLease("job_1", "w1", 9000).status().code(), core::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(SqliteMetadataStoreTest, RenewExtendsTheLeaseOfTheHolderOnly) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  EXPECT_EQ(store().RenewJobLease("job_1", "w1", 10).status().code(), core::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store().ClaimJob("w1", 100, 1000).ok());
+  core::Result<JobRecord> renewed = store().RenewJobLease("job_1", "w1", 3000);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_EQ(renewed->lease_until_micros, 3000);
+  EXPECT_FALSE(renewed->cancel_requested);
+  EXPECT_THAT(*store().RequeueExpiredJobs(2000), IsEmpty());
+  EXPECT_EQ(store().RenewJobLease("job_1", "w2", 9000).status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().GetJob("job_1")->lease_until_micros, 3000);
+  EXPECT_EQ(store().RenewJobLease("job_missing", "w1", 9000).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_P(SqliteMetadataStoreTest, UpdateHeldJobWritesOnlyWhileTheLeaseIsHeld) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  JobRecord job = *store().ClaimJob("w1", 100, 1000);
+  job.progress = "searching";
+  job.progress_detail = {"searching", 2, 3, 0, 0, 4.0};
+  job.leaderboard = {{1, "xgboost_regressor", {{"max_depth", 4}}, "rmse", 0.2, 0.01, 1.0}};
+  ASSERT_TRUE(store().UpdateHeldJob(job).ok());
+  ExpectSameJob(*store().GetJob("job_1"), job);
+
+  // The queue's own fields stay the store's: a stale copy neither shortens the lease nor clears a cancel request.
+  ASSERT_TRUE(store().RenewJobLease("job_1", "w1", 4000).ok());
+  ASSERT_TRUE(store().RequestJobCancel("job_1", 150).ok());
+  job.progress = "refitting";
+  ASSERT_TRUE(store().UpdateHeldJob(job).ok());
+  JobRecord stored = *store().GetJob("job_1");
+  EXPECT_EQ(stored.progress, "refitting");
+  EXPECT_EQ(stored.lease_until_micros, 4000);
+  EXPECT_TRUE(stored.cancel_requested);
+
+  JobRecord other = job;
+  other.worker_id = "w2";
+  other.progress = "stolen";
+  EXPECT_EQ(store().UpdateHeldJob(other).code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().GetJob("job_1")->progress, "refitting");
+
+  // After the lease is lost and the job requeued, the old holder's final write is refused.
+  ASSERT_THAT(*store().RequeueExpiredJobs(5000), IsEmpty());  // cancel requested: it ends instead of requeueing
+  EXPECT_EQ(store().GetJob("job_1")->state, JobState::kCancelled);
+  ASSERT_TRUE(store().PutJob(MakeJob("job_2", 2)).ok());
+  JobRecord second = *store().ClaimJob("w1", 6000, 7000);
+  ASSERT_THAT(*store().RequeueExpiredJobs(8000), ElementsAre("job_2"));
+  second.state = JobState::kSucceeded;
+  second.finished_at_micros = 8100;
+  EXPECT_EQ(store().UpdateHeldJob(second).code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().GetJob("job_2")->state, JobState::kQueued);
+
+  // A final write by the holder ends the job; it keeps its worker for the record.
+  JobRecord third = *store().ClaimJob("w4", 9000, 10000);
+  third.state = JobState::kSucceeded;
+  third.finished_at_micros = 9500;
+  third.result_model_id = "mdl_1";
+  third.result_version = 2;
+  ASSERT_TRUE(store().UpdateHeldJob(third).ok());
+  JobRecord finished = *store().GetJob("job_2");
+  EXPECT_EQ(finished.state, JobState::kSucceeded);
+  EXPECT_EQ(finished.worker_id, "w4");
+  EXPECT_EQ(finished.result_version, 2);
+  EXPECT_EQ(store().UpdateHeldJob(third).code(), core::StatusCode::kFailedPrecondition);  // no longer running
+  JobRecord missing = third;
+  missing.id = "job_missing";
+  EXPECT_FALSE(store().UpdateHeldJob(missing).ok());
+}
+
+TEST_P(SqliteMetadataStoreTest, CancelEndsAQueuedJobAndFlagsARunningOne) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_running", 1)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_queued", 2)).ok());
+  ASSERT_EQ(store().ClaimJob("w1", 10, 1000)->id, "job_running");
+
+  core::Result<JobRecord> cancelled = store().RequestJobCancel("job_queued", 50);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->state, JobState::kCancelled);
+  EXPECT_EQ(cancelled->finished_at_micros, 50);
+  EXPECT_EQ(store().GetJob("job_queued")->state, JobState::kCancelled);
+  EXPECT_EQ(store().ClaimJob("w2", 60, 1000).status().code(), core::StatusCode::kNotFound);  // never claimed
+
+  core::Result<JobRecord> flagged = store().RequestJobCancel("job_running", 70);
+  ASSERT_TRUE(flagged.ok());
+  EXPECT_EQ(flagged->state, JobState::kRunning);
+  EXPECT_TRUE(flagged->cancel_requested);
+  EXPECT_EQ(flagged->finished_at_micros, 0);
+  core::Result<JobRecord> seen = store().RenewJobLease("job_running", "w1", 2000);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_TRUE(seen->cancel_requested);  // the holder learns of it on its next heartbeat
+
+  EXPECT_EQ(store().RequestJobCancel("job_queued", 80).status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().RequestJobCancel("job_missing", 80).status().code(), core::StatusCode::kNotFound);
+}
+
+// The change feed.
+
+TEST_P(SqliteMetadataStoreTest, EveryWatchedChangeMovesTheCounter) {
+  int64_t last = *store().ChangeCounter();
+  auto moved = [&](const char* what) {
+    int64_t now = *store().ChangeCounter();
+    EXPECT_GT(now, last) << what << " did not move the change counter";
+    last = now;
+  };
+  auto unmoved = [&](const char* what) {
+    EXPECT_EQ(*store().ChangeCounter(), last) << what << " moved the change counter";
+  };
+  ASSERT_TRUE(store().PutDataset(MakeDataset("ds_1", 1)).ok());
+  unmoved("PutDataset");
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  unmoved("PutJob");
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  moved("CreateModel");
+  ModelRecord model = *store().GetModelById("mdl_1");
+  model.description = "new";
+  ASSERT_TRUE(store().UpdateModel(model).ok());
+  moved("UpdateModel");
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_1", 2)).ok());
+  moved("AddVersion");
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_1", 3)).ok());
+  moved("AddVersion");
+  ASSERT_TRUE(store().SetAlias({"mdl_1", "production", 1, 4, "alice"}).ok());
+  moved("SetAlias");
+  ASSERT_TRUE(store().SetAlias({"mdl_1", "production", 2, 5, "alice"}).ok());
+  moved("SetAlias (move)");
+  ASSERT_TRUE(store().DeleteAlias("mdl_1", "production", 6, "alice").ok());
+  moved("DeleteAlias");
+  ASSERT_TRUE(store().DeleteVersion("mdl_1", 1).ok());
+  moved("DeleteVersion");
+  ASSERT_TRUE(store().SetModelPublic("mdl_1", true).ok());
+  moved("SetModelPublic");
+  ASSERT_TRUE(store().PutApiKey(ApiKeyRecord{"key_1", "app", "consumer", "amp_AAAAAAAA", "h", 1, 0, false}).ok());
+  moved("PutApiKey");
+  ASSERT_TRUE(store().UpdateApiKey(ApiKeyRecord{"key_1", "app", "consumer", "amp_AAAAAAAA", "h", 1, 0, true}).ok());
+  moved("UpdateApiKey");
+  ASSERT_TRUE(store().PutGrant(GrantRecord{"key_1", "mdl_1"}).ok());
+  moved("PutGrant");
+  ASSERT_TRUE(store().DeleteGrant(GrantRecord{"key_1", "mdl_1"}).ok());
+  moved("DeleteGrant");
+  ASSERT_TRUE(store().DeleteModel("mdl_1").ok());
+  moved("DeleteModel");
+  // Refused writes change nothing.
+  EXPECT_FALSE(store().SetAlias({"mdl_missing", "production", 1, 7, "alice"}).ok());
+  unmoved("a refused SetAlias");
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_2", "houses", 1)).ok());
+  last = *store().ChangeCounter();
+  EXPECT_EQ(store().CreateModel(MakeModel("mdl_4", "houses", 1)).code(), core::StatusCode::kAlreadyExists);
+  unmoved("a refused CreateModel");
+}
+
+TEST_P(SqliteMetadataStoreTest, WaitForChangeReturnsAtOnceWhenBehindAndAfterTheTimeoutOtherwise) {
+  int64_t start = *store().ChangeCounter();
+  core::Result<int64_t> unchanged = store().WaitForChange(start, 60);
+  ASSERT_TRUE(unchanged.ok()) << unchanged.status().ToString();
+  EXPECT_EQ(*unchanged, start);
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  EXPECT_GT(*store().WaitForChange(start, 60000), start);  // already behind: no waiting
+}
+
+TEST_P(SqliteMetadataStoreTest, WaitForChangeWakesOnAWriteFromAnotherThread) {
+  ASSERT_TRUE(store().CreateModel(MakeModel("mdl_1", "houses", 1)).ok());
+  ASSERT_TRUE(store().AddVersion(MakeVersion("mdl_1", 2)).ok());
+  int64_t start = *store().ChangeCounter();
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_TRUE(store().SetAlias({"mdl_1", "production", 1, 3, "alice"}).ok());
+  });
+  // Generous timeout: the test fails only if the wake-up never comes.
+  core::Result<int64_t> woke = store().WaitForChange(start, 60000);
+  writer.join();
+  ASSERT_TRUE(woke.ok()) << woke.status().ToString();
+  EXPECT_GT(*woke, start);
+  EXPECT_EQ(store().GetAlias("mdl_1", "production")->version, 1);
 }
 
 // ---- What only a file can show. ----
