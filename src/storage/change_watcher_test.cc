@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
+#include "storage/sqlite_metadata_store.h"
+
 namespace amp::storage {
 namespace {
 
@@ -28,6 +33,26 @@ TEST(ChangeWatcherTest, StepChangeFeedRefreshesWhenTheCounterMovesOrTheFeedRecov
     EXPECT_EQ(state.seen, c.after.seen);
     EXPECT_EQ(state.failing, c.after.failing);
   }
+}
+
+TEST(ChangeWatcherTest, ListenersAreToldWhenTheStoreChanges) {
+  auto opened = SqliteMetadataStore::Open(":memory:");
+  ASSERT_TRUE(opened.ok());
+  SqliteMetadataStore& store = **opened;
+  ChangeWatcher watcher(store, ChangeWatcherOptions{.wait_timeout_ms = 20, .retry_interval_ms = 20});
+  std::atomic<int> told = 0;
+  watcher.AddListener([&told] { told.fetch_add(1); });
+  ASSERT_TRUE(watcher.Start().ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(told.load(), 0);  // nothing changed: waits time out quietly
+  ASSERT_TRUE(store.CreateModel(ModelRecord{"mdl_1", "houses", 1, "", false}).ok());
+  for (int attempt = 0; attempt < 500 && told.load() == 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(told.load(), 1);
+  EXPECT_EQ(watcher.refreshes(), 1);
+  watcher.Stop();
+  watcher.Stop();  // idempotent
 }
 
 }  // namespace

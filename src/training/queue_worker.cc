@@ -106,13 +106,9 @@ core::Result<bool> QueueWorker::RunOnce() {
   core::LogInfo("worker " + options_.worker_id + " claimed job " + job.id + " (attempt " +
                 std::to_string(job.attempts) + ")");
 
-  // Every save carries the lease as last renewed (the record in hand has the claim's) and stops the job once the
-  // store says this worker no longer holds it.
+  // Every save stops the job once the store says this worker no longer holds it.
   JobExecutor::SaveJob save = [this, &held](const storage::JobRecord& record) {
-    storage::JobRecord current = record;
-    current.worker_id = options_.worker_id;
-    current.lease_until_micros = held.held_until.load();
-    core::Status saved = metadata_.UpdateHeldJob(current);
+    core::Status saved = metadata_.UpdateHeldJob(record);
     if (saved.code() == core::StatusCode::kFailedPrecondition || saved.code() == core::StatusCode::kNotFound) {
       held.StopFor(StopReason::kLeaseLost);
     }
@@ -209,12 +205,13 @@ void QueueWorker::Heartbeat(Held& held) {
 
 void QueueWorker::Release(storage::JobRecord& job) {
   const int64_t now = clock_.NowMicros();
-  job.worker_id = options_.worker_id;
-  job.lease_until_micros = 1;  // ended: the sweep below puts it back in the queue
   job.progress = "requeued: worker " + options_.worker_id + " stopped";
   job.progress_detail.phase = "queued";
   job.progress_detail.eta_seconds = -1;
   core::Status saved = metadata_.UpdateHeldJob(job);
+  // A lease renewed to a time already past has ended: the sweep below puts the job back in the queue now rather
+  // than when the lease would have run out.
+  if (saved.ok()) saved = metadata_.RenewJobLease(job.id, options_.worker_id, 1).status();
   if (!saved.ok()) {
     core::LogWarning("worker " + options_.worker_id + ": cannot release job " + job.id + " (" + saved.ToString() +
                      "); it is requeued when its lease ends");

@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/temp_dir.h"
+#include "storage/fault_injecting_metadata_store.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
 #include "training/job_executor.h"
@@ -253,6 +254,24 @@ TEST_F(QueueWorkerTest, ARestartedRunnerLeavesJobsHeldByWorkersAlone) {
   storage::JobRecord job = Job(submitted->id);
   EXPECT_EQ(job.state, storage::JobState::kRunning);
   EXPECT_EQ(job.worker_id, "w1");
+}
+
+TEST_F(QueueWorkerTest, AClaimTheStoreRefusesIsAnErrorAndTakesNothing) {
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  storage::FaultInjectingMetadataStore faulty(*store_);
+  QueueWorkerOptions options;
+  options.worker_id = "w1";
+  QueueWorker worker(faulty, *executor_, clock_, options);
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kJobQueue, true);
+  auto ran = worker.RunOnce();
+  EXPECT_FALSE(ran.ok());
+  EXPECT_EQ(Job(submitted->id).state, storage::JobState::kQueued);
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kJobQueue, false);
+  ran = worker.RunOnce();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_TRUE(*ran);
+  EXPECT_EQ(Job(submitted->id).state, storage::JobState::kSucceeded);
 }
 
 }  // namespace
