@@ -10,6 +10,7 @@ working on B once revoked through A.
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 import unittest
@@ -61,29 +62,30 @@ class ReplicasTest(unittest.TestCase):
         started = time.monotonic()
         wait_until(predicate, PROPAGATION_S * 5, interval=0.02, what=what)
         elapsed = time.monotonic() - started
+        print(f"  {what}: {elapsed * 1000:.0f} ms", file=sys.stderr)
         self.assertLessEqual(elapsed, PROPAGATION_S, f"{what} took {elapsed:.2f} s")
         return elapsed
 
     def test_versions_and_aliases_changed_through_one_replica_serve_from_the_other(self):
         first = self.train_on_a("shared", 1.0)
-        self.assertEqual(self.predict(self.b, "shared")["model_version"], first)  # B loads it
+        self.assertEqual(self.predict(self.b, "shared")["version"], first)  # B loads it
         second = self.train_on_a("shared", 50.0)
-        self.wait_on_b(lambda: self.predict(self.b, "shared")["model_version"] == second, "the new version on B")
-        self.assertEqual(self.predict(self.b, "shared")["prediction"], self.predict(self.a, "shared")["prediction"])
+        self.wait_on_b(lambda: self.predict(self.b, "shared")["version"] == second, "the new version on B")
+        self.assertEqual(self.predict(self.b, "shared")["predictions"], self.predict(self.a, "shared")["predictions"])
 
         # Roll back through A: the production alias to the first version.
         response = self.a.http.put(f"{self.a.url}/v1/models/shared/aliases/production", json={"version": first},
                                    timeout=10)
         self.assertIn(response.status_code, (200, 201), response.text)
-        self.wait_on_b(lambda: self.predict(self.b, "shared")["model_version"] == first, "the rollback on B")
-        self.assertEqual(self.predict(self.b, "shared", "?alias=production")["model_version"], first)
+        self.wait_on_b(lambda: self.predict(self.b, "shared")["version"] == first, "the rollback on B")
+        self.assertEqual(self.predict(self.b, "shared", "?alias=production")["version"], first)
         # Move it again: a cached ?alias= on B follows too.
         response = self.a.http.put(f"{self.a.url}/v1/models/shared/aliases/production", json={"version": second},
                                    timeout=10)
         self.assertIn(response.status_code, (200, 201), response.text)
-        self.wait_on_b(lambda: self.predict(self.b, "shared", "?alias=production")["model_version"] == second,
+        self.wait_on_b(lambda: self.predict(self.b, "shared", "?alias=production")["version"] == second,
                        "the moved alias on B")
-        self.assertEqual(self.predict(self.b, "shared")["model_version"], second)
+        self.assertEqual(self.predict(self.b, "shared")["version"], second)
 
     def test_api_keys_created_or_revoked_through_one_replica_apply_on_the_other(self):
         response = self.a.http.post(f"{self.a.url}/v1/keys", json={"name": "replicated", "role": "consumer"},
