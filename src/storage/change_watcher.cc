@@ -19,9 +19,13 @@ bool StepChangeFeed(const core::Result<int64_t>& observed, ChangeFeedState& stat
 
 ChangeWatcher::ChangeWatcher(MetadataStore& store, ChangeWatcherOptions options) : store_(store), options_(options) {}
 
-ChangeWatcher::~ChangeWatcher() { Stop(); }
+ChangeWatcher::~ChangeWatcher() {
+  Stop();
+}
 
-void ChangeWatcher::AddListener(Listener listener) { listeners_.push_back(std::move(listener)); }
+void ChangeWatcher::AddListener(Listener listener) {
+  listeners_.push_back(std::move(listener));
+}
 
 core::Status ChangeWatcher::Start() {
   AMP_ASSIGN_OR_RETURN(int64_t counter, store_.ChangeCounter());
@@ -49,8 +53,8 @@ void ChangeWatcher::Loop(ChangeFeedState state) {
       if (stopping_) return;
     }
     const bool was_failing = state.failing;
-    core::Result<int64_t> observed = state.failing ? store_.ChangeCounter()
-                                                   : store_.WaitForChange(state.seen, options_.wait_timeout_ms);
+    core::Result<int64_t> observed =
+        state.failing ? store_.ChangeCounter() : store_.WaitForChange(state.seen, options_.wait_timeout_ms);
     if (StepChangeFeed(observed, state)) {
       if (was_failing) core::LogInfo("the store's change feed answers again; refreshing caches");
       for (const Listener& listener : listeners_) listener();
@@ -58,8 +62,8 @@ void ChangeWatcher::Loop(ChangeFeedState state) {
     }
     if (state.failing) {
       if (!was_failing) {
-        core::LogWarning("cannot follow the store's change feed (" + observed.status().ToString() + "); retrying every " +
-                         std::to_string(options_.retry_interval_ms) + " ms");
+        core::LogWarning("cannot follow the store's change feed (" + observed.status().ToString() +
+                         "); retrying every " + std::to_string(options_.retry_interval_ms) + " ms");
       }
       core::MutexLock lock(mu_);
       stop_changed_.WaitFor(mu_, std::chrono::milliseconds(options_.retry_interval_ms),

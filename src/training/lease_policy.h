@@ -34,11 +34,11 @@ int64_t IdleBackoffMicros(int empty_polls, const LeaseOptions& options);
 bool ShouldGiveUp(int64_t attempts, const LeaseOptions& options);
 
 enum class RenewalVerdict {
-  kKeepRunning,      // renewed, nobody asked to stop
-  kStopCancelled,    // renewed, but a cancel was requested: stop and record the job cancelled
-  kStopLeaseLost,    // someone else holds the job now (requeued after the lease lapsed), or it ended: stop and
-                     // record nothing
-  kRetry,            // the store did not answer: keep running and renew again at the next heartbeat
+  kKeepRunning,    // renewed, nobody asked to stop
+  kStopCancelled,  // renewed, but a cancel was requested: stop and record the job cancelled
+  kStopLeaseLost,  // someone else holds the job now (requeued after the lease lapsed), or it ended: stop and
+                   // record nothing
+  kRetry,          // the store did not answer: keep running and renew again at the next heartbeat
 };
 // What a renewal's outcome means. `code` is RenewJobLease's status code; `cancel_requested` the returned record's
 // flag (when ok); `held_until_micros` when the lease last renewed successfully ends. A store error is retried only

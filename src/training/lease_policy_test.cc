@@ -12,11 +12,11 @@ TEST(LeasePolicyTest, HeartbeatIsAThirdOfTheLeaseWithinBounds) {
     int64_t expected;
   };
   const Case cases[] = {
-      {30'000'000, 1'000'000, 1'000'000},   // long lease: capped so a cancel is seen within a second
-      {2'000'000, 1'000'000, 666'666},      // short lease: a third of it
-      {3'000'000, 0, 1'000'000},            // no cap
-      {60'000'000, 0, 20'000'000},          // no cap, a third
-      {15'000, 1'000'000, 10'000},          // floor: never a busy loop
+      {30'000'000, 1'000'000, 1'000'000},  // long lease: capped so a cancel is seen within a second
+      {2'000'000, 1'000'000, 666'666},     // short lease: a third of it
+      {3'000'000, 0, 1'000'000},           // no cap
+      {60'000'000, 0, 20'000'000},         // no cap, a third
+      {15'000, 1'000'000, 10'000},         // floor: never a busy loop
       {0, 1'000'000, 10'000},
   };
   for (const Case& c : cases) {
@@ -49,8 +49,8 @@ TEST(LeasePolicyTest, IdleBackoffDoublesUpToTheCap) {
     int empty_polls;
     int64_t expected;
   };
-  const Case cases[] = {{-1, 0},        {0, 0},         {1, 100'000},    {2, 200'000},    {3, 400'000},
-                        {4, 800'000},   {5, 1'000'000}, {6, 1'000'000},  {1000, 1'000'000}};
+  const Case cases[] = {{-1, 0},      {0, 0},         {1, 100'000},   {2, 200'000},     {3, 400'000},
+                        {4, 800'000}, {5, 1'000'000}, {6, 1'000'000}, {1000, 1'000'000}};
   for (const Case& c : cases) EXPECT_EQ(IdleBackoffMicros(c.empty_polls, options), c.expected) << c.empty_polls;
 
   // A cap below the minimum waits the minimum; a zero minimum still makes progress.

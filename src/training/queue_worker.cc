@@ -40,7 +40,9 @@ QueueWorker::QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor
                          QueueWorkerOptions options)
     : metadata_(metadata), executor_(executor), clock_(clock), options_(std::move(options)) {}
 
-void QueueWorker::AddEndListener(EndListener listener) { end_listeners_.push_back(std::move(listener)); }
+void QueueWorker::AddEndListener(EndListener listener) {
+  end_listeners_.push_back(std::move(listener));
+}
 
 void QueueWorker::NotifyEnded(const storage::JobRecord& job) {
   for (const EndListener& listener : end_listeners_) listener(job);
@@ -189,12 +191,15 @@ void QueueWorker::Heartbeat(Held& held) {
         JudgeRenewal(renewed.status().code(), renewed.ok() && renewed->cancel_requested, held.held_until.load(), now);
     if (renewed.ok()) held.held_until.store(renewed->lease_until_micros);
     switch (verdict) {
-      case RenewalVerdict::kKeepRunning: break;
+      case RenewalVerdict::kKeepRunning:
+        break;
       case RenewalVerdict::kStopCancelled:
         core::LogInfo("worker " + options_.worker_id + ": job " + held.job_id + " was cancelled; stopping it");
         held.StopFor(StopReason::kCancelRequested);
         break;
-      case RenewalVerdict::kStopLeaseLost: held.StopFor(StopReason::kLeaseLost); break;
+      case RenewalVerdict::kStopLeaseLost:
+        held.StopFor(StopReason::kLeaseLost);
+        break;
       case RenewalVerdict::kRetry:
         core::LogWarning("worker " + options_.worker_id + ": cannot renew the lease of job " + held.job_id + ": " +
                          renewed.status().ToString());
