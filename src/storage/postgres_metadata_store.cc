@@ -200,6 +200,15 @@ constexpr const char* kForeignKeyViolation = "23503";
 constexpr const char* kSerializationFailure = "40001";
 constexpr const char* kDeadlockDetected = "40P01";
 
+// Connects with AMP's defaults, which the URI's own parameters override: give up on an unreachable server after
+// 10 s (libpq waits forever by default), name the application in pg_stat_activity, and probe idle connections so a
+// dead peer is noticed.
+PGconn* Connect(const std::string& uri) {
+  const char* keywords[] = {"connect_timeout", "application_name", "keepalives_idle", "dbname", nullptr};
+  const char* values[] = {"10", "amp", "30", uri.c_str(), nullptr};
+  return PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+}
+
 std::string ConnectionError(PGconn* conn) {
   std::string message = conn ? PQerrorMessage(conn) : "out of memory";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
@@ -630,7 +639,7 @@ core::Result<PGconn*> PostgresMetadataStore::Acquire() {
     }
     ++open_connections_;
   }
-  PGconn* conn = PQconnectdb(uri_.c_str());
+  PGconn* conn = Connect(uri_);
   if (PQstatus(conn) != CONNECTION_OK) {
     std::string message = ConnectionError(conn);
     PQfinish(conn);
@@ -1246,7 +1255,7 @@ void PostgresMetadataStore::ListenLoop() {
   };
   while (!stopping()) {
     if (conn == nullptr) {
-      conn = PQconnectdb(uri_.c_str());
+      conn = Connect(uri_);
       bool ok = PQstatus(conn) == CONNECTION_OK;
       if (ok) {
         PGresult* result = PQexec(conn, "LISTEN amp_changes");
