@@ -63,6 +63,11 @@ class PostgresServeTest(unittest.TestCase):
                 self.assertEqual([(alias["alias"], alias["version"]) for alias in aliases], [("production", 1)])
                 jobs = server.http.get(f"{server.url}/v1/jobs/{job['job_id']}")
                 self.assertEqual(jobs.json()["state"], "succeeded")
+            # The audit trail is in PostgreSQL too, and checks out offline.
+            verified = subprocess.run([server.binary, "audit", "verify", "--metadata", uri], capture_output=True,
+                                      text=True, check=False)
+            self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
+            self.assertIn("audit log intact", verified.stdout)
             # The log names the store but never its password.
             log = server.log_tail(1 << 20)
             self.assertIn("metadata in PostgreSQL at postgresql://amp:***@", log)
