@@ -418,7 +418,8 @@ constexpr const char* kHeldJobAssignments =
     "options_json = $18, progress_json = $19, leaderboard_json = $20, callback_url = $21, model_description = $22, "
     "model_owner = $23, model_tags_json = $24, allow_personal_data_all = $25, allow_personal_data_json = $26";
 
-Params JobParams(const JobRecord& record) {
+// $1..$30 in kJobColumns order; with `queue_fields` false only $1..$27 (up to worker_id), for UpdateHeldJob.
+Params JobParams(const JobRecord& record, bool queue_fields = true) {
   Params params;
   params.Add(record.id)
       .Add(JobStateName(record.state))
@@ -446,10 +447,8 @@ Params JobParams(const JobRecord& record) {
       .Add(record.request.model_tags ? EncodeStringList(*record.request.model_tags) : std::string())
       .Add(record.request.allow_personal_data_all)
       .Add(EncodeStringList(record.request.allow_personal_data))
-      .Add(record.worker_id)
-      .Add(record.lease_until_micros)
-      .Add(record.attempts)
-      .Add(record.cancel_requested);
+      .Add(record.worker_id);
+  if (queue_fields) params.Add(record.lease_until_micros).Add(record.attempts).Add(record.cancel_requested);
   return params;
 }
 
@@ -1151,9 +1150,7 @@ core::Status PostgresMetadataStore::UpdateHeldJob(const JobRecord& record) {
   const std::string sql =
       Sql({"UPDATE jobs SET ", kHeldJobAssignments, " WHERE id = $1 AND state = 'running' AND worker_id = $27"});
   return InTransaction([&](Session& session) -> core::Status {
-    // $28..$30 are bound but unused by this statement; PostgreSQL needs every parameter's type, so cast them.
-    std::string full = sql + " AND $28::bigint IS NOT NULL AND $29::bigint IS NOT NULL AND $30::boolean IS NOT NULL";
-    AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(full.c_str(), JobParams(record)));
+    AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str(), JobParams(record, /*queue_fields=*/false)));
     if (rows.affected() > 0) return core::Status::Ok();
     AMP_ASSIGN_OR_RETURN(Rows stored,
                          session.Query("SELECT state, worker_id FROM jobs WHERE id = $1", Params().Add(record.id)));
@@ -1185,7 +1182,7 @@ core::Result<JobRecord> PostgresMetadataStore::RequestJobCancel(std::string_view
   const std::string cancel_queued =
       Sql({"UPDATE jobs SET state = 'cancelled', finished_at_micros = $2 WHERE id = $1 RETURNING ", kJobColumns});
   const std::string flag_running =
-      Sql({"UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 AND $2::bigint IS NOT NULL RETURNING ", kJobColumns});
+      Sql({"UPDATE jobs SET cancel_requested = TRUE WHERE id = $1 RETURNING ", kJobColumns});
   return InTransaction([&](Session& session) -> core::Result<JobRecord> {
     AMP_ASSIGN_OR_RETURN(Rows stored, session.Query(select.c_str(), Params().Add(job_id)));
     if (stored.empty()) return core::NotFound("job not found: " + std::string(job_id));
@@ -1194,8 +1191,11 @@ core::Result<JobRecord> PostgresMetadataStore::RequestJobCancel(std::string_view
       return core::FailedPrecondition("job " + record.id + " already ended (" +
                                       std::string(JobStateName(record.state)) + ")");
     }
-    const std::string& sql = record.state == JobState::kQueued ? cancel_queued : flag_running;
-    AMP_ASSIGN_OR_RETURN(Rows updated, session.Query(sql.c_str(), Params().Add(job_id).Add(now_micros)));
+    bool queued = record.state == JobState::kQueued;
+    Params params;
+    params.Add(job_id);
+    if (queued) params.Add(now_micros);
+    AMP_ASSIGN_OR_RETURN(Rows updated, session.Query((queued ? cancel_queued : flag_running).c_str(), params));
     return ReadJob(updated, 0);
   });
 }
