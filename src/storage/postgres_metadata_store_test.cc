@@ -38,6 +38,7 @@ std::string ServerUri() {
     PQfinish(conn);
     return ::testing::AssertionFailure() << "cannot connect: " << message;
   }
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..." is expected
   PGresult* result = PQexec(conn, sql.c_str());
   bool ok = PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
   std::string message = PQresultErrorMessage(result);
