@@ -2,8 +2,9 @@
 
 Needs AMP_TEST_POSTGRES_URI: ctest runs it under tests/services/postgres.sh, which starts a throwaway PostgreSQL 15
 cluster. Uploads a dataset, trains an XGBoost model and promotes an alias, predicts, restarts the server on the same
-database and finds the dataset, model, alias, job and API key again and predicts the same; checks that no SQLite
-file was made in the data folder and that the records are in PostgreSQL's tables.
+database and finds the dataset, model, alias, job and API key again and predicts the same; a second replica on the
+same database serves the same predictions; checks that no SQLite file was made in the data folder, that the
+records are in PostgreSQL's tables and that `amp audit verify --metadata` finds the audit chain intact.
 
 Run: tests/services/postgres.sh run -- /usr/bin/python3 tests/services/postgres_serve_test.py --amp build/amp
 """
@@ -63,6 +64,20 @@ class PostgresServeTest(unittest.TestCase):
                 self.assertEqual([(alias["alias"], alias["version"]) for alias in aliases], [("production", 1)])
                 jobs = server.http.get(f"{server.url}/v1/jobs/{job['job_id']}")
                 self.assertEqual(jobs.json()["state"], "succeeded")
+                # A second replica on the same database (and the same artifact folder) serves the same model at
+                # once: no local state of its own. It uses the first one's admin key, which lives in PostgreSQL.
+                replica = AmpServer(extra_args=("--metadata", uri, "--artifacts",
+                                                os.path.join(server.data_dir, "artifacts")))
+                key_path = os.path.join(replica.data_dir, "admin.key")
+                with open(key_path, "w") as key_file:
+                    key_file.write(server.admin_key)
+                os.chmod(key_path, 0o600)
+                with replica:
+                    with AmpClient(replica.url, api_key=server.admin_key) as replica_client:
+                        self.assertEqual(replica_client.predict("pg-trees", [ROW])["predictions"], before)
+                    aliases = replica.http.get(f"{replica.url}/v1/models/pg-trees/aliases").json()["aliases"]
+                    self.assertEqual([alias["version"] for alias in aliases], [1])
+                    self.assertEqual(len(psql(uri, "SELECT id FROM api_keys").split()), 1)  # no second admin key
             # The audit trail is in PostgreSQL too, and checks out offline.
             verified = subprocess.run([server.binary, "audit", "verify", "--metadata", uri], capture_output=True,
                                       text=True, check=False)
