@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   serve_command->add_option("--s3-endpoint", serve.s3_endpoint,
                             "S3 endpoint URL for --artifacts s3://... (default $AWS_ENDPOINT_URL, else AWS); "
                             "credentials from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY");
+  serve_command->add_option("--metadata", serve.metadata,
+                            "Metadata store: a SQLite file (default <data-dir>/amp.db) or "
+                            "postgresql://user:password@host:port/database (docs/storage.md)");
   serve_command->add_option("--rate-limit", serve.quotas.requests_per_second,
                             "Requests per second allowed per API key (anonymous: per address); 0: unlimited");
   serve_command->add_option("--rate-burst", serve.quotas.burst,

@@ -32,6 +32,7 @@
 #include "api/prediction_handlers.h"
 #include "app/alert_webhook.h"
 #include "app/demo_model.h"
+#include "app/metadata_store_opener.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
 #include "auth/api_key.h"
@@ -51,7 +52,6 @@
 #include "storage/encrypting_artifact_store.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
 #include "training/job_runner.h"
 
 namespace amp::app {
@@ -244,7 +244,7 @@ int RunServe(const ServeOptions& options) {
   if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
   const fs::path data_dir = fs::absolute(options.data_dir);
 
-  auto metadata = storage::SqliteMetadataStore::Open((data_dir / "amp.db").string());
+  auto metadata = OpenMetadataStore(options.metadata, data_dir);
   if (!metadata.ok()) return Fail(metadata.status());
   auto plain_artifacts = OpenArtifactStore(options, data_dir);
   if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());

@@ -30,6 +30,9 @@ struct ServeOptions {
   // s3_endpoint, else $AWS_ENDPOINT_URL, and credentials from $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY).
   std::string artifacts;
   std::string s3_endpoint;
+  // Where the metadata lives: empty for SQLite in <data_dir>/amp.db, a SQLite file, or postgresql://... (see
+  // app/metadata_store_opener.h and docs/storage.md).
+  std::string metadata;
   auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
   // The HMAC key of training-completion callbacks (docs/models.md): a file holding it, or empty for
   // <data_dir>/webhook.secret, created (mode 0600) on first start.
