@@ -102,7 +102,9 @@ int main(int argc, char** argv) {
   CLI::App* worker_command = app.add_subcommand(
       "worker", "Run a training worker: claim jobs from the queue in the store that `amp serve` replicas share");
   worker_command->add_option("--data-dir", worker.data_dir, "The shared data folder (default ./amp-data)");
-  worker_command->add_option("--metadata", worker.metadata, "Metadata store (default <data-dir>/amp.db)");
+  worker_command->add_option("--metadata", worker.metadata,
+                             "The servers' metadata store: a SQLite file (default <data-dir>/amp.db) or "
+                             "postgresql://user:password@host:port/database");
   worker_command->add_option("--artifacts", worker.artifacts,
                              "Artifact store: a folder (default <data-dir>/artifacts) or s3://bucket/prefix");
   worker_command->add_option("--s3-endpoint", worker.s3_endpoint, "S3 endpoint URL for --artifacts s3://...");

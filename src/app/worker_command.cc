@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "api/job_notification.h"
+#include "app/metadata_store_opener.h"
 #include "app/serve_command.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -16,7 +17,6 @@
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "storage/encrypting_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
 #include "training/job_executor.h"
 #include "training/queue_worker.h"
 
@@ -33,16 +33,6 @@ std::string DefaultWorkerId() {
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof(host), "worker");
   return std::string(host) + "-" + std::to_string(::getpid());
-}
-
-core::Result<std::unique_ptr<storage::MetadataStore>> OpenMetadataStore(const std::string& uri,
-                                                                        const fs::path& data_dir) {
-  if (uri.find("://") != std::string::npos) {
-    return core::InvalidArgument("--metadata takes a SQLite file path here, not '" + uri + "'");
-  }
-  const std::string path = uri.empty() ? (data_dir / "amp.db").string() : uri;
-  AMP_ASSIGN_OR_RETURN(auto store, storage::SqliteMetadataStore::Open(path));
-  return std::unique_ptr<storage::MetadataStore>(std::move(store));
 }
 
 }  // namespace

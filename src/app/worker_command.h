@@ -10,7 +10,7 @@ namespace amp::app {
 
 struct WorkerOptions {
   std::filesystem::path data_dir = "amp-data";
-  // The metadata store: empty for <data_dir>/amp.db (SQLite), else a SQLite file path.
+  // The metadata store: empty for <data_dir>/amp.db (SQLite), a SQLite file, or postgresql://... (as for serve).
   std::string metadata;
   // As for `amp serve`: the artifact store, its S3 endpoint, the at-rest encryption key, the webhook secret.
   std::string artifacts;
