@@ -13,6 +13,13 @@ import tempfile
 import amp_server
 
 
+def metadata_args():
+    """`--metadata URI` when $AMP_TEST_POSTGRES_URI names a PostgreSQL store to share (tests/services/postgres.sh run
+    -- ...), else nothing: the data folder's SQLite file."""
+    uri = os.environ.get("AMP_TEST_POSTGRES_URI")
+    return ["--metadata", uri] if uri else []
+
+
 class AmpWorker:
     SHUTDOWN_TIMEOUT_S = 20
 
@@ -20,7 +27,7 @@ class AmpWorker:
         self.worker_id = worker_id
         self._log = tempfile.NamedTemporaryFile(prefix=f"amp_e2e_{worker_id}_", suffix=".log", delete=False)
         command = [binary or amp_server.amp_binary(), "worker", "--data-dir", data_dir, "--worker-id", worker_id,
-                   "--lease-seconds", str(lease_seconds)]
+                   "--lease-seconds", str(lease_seconds)] + metadata_args()
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         cwd=str(amp_server.REPO_ROOT))
 

@@ -17,7 +17,7 @@ import unittest
 
 import amp_server
 from amp_server import AmpServer, wait_until
-from cluster_procs import synthetic_csv
+from cluster_procs import metadata_args, synthetic_csv
 
 PROPAGATION_S = 1.0
 
@@ -25,10 +25,10 @@ PROPAGATION_S = 1.0
 class ReplicasTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.a = AmpServer(extra_args=["--no-access-log"])
+        cls.a = AmpServer(extra_args=["--no-access-log"] + metadata_args())
         cls.addClassCleanup(cls.a.close)
         cls.a.start()
-        cls.b = AmpServer(extra_args=["--no-access-log", "--training-workers", "0"])
+        cls.b = AmpServer(extra_args=["--no-access-log", "--training-workers", "0"] + metadata_args())
         own_dir = cls.b.data_dir
         cls.b.data_dir = cls.a.data_dir
         cls.b.port_file = os.path.join(tempfile.mkdtemp(prefix="amp_e2e_port_"), "port")

@@ -1,5 +1,6 @@
 """End-to-end: training workers. A serving replica that does not train (`--training-workers 0`) and two `amp worker`
-processes share one data folder (SQLite in WAL mode; the job queue and its leases live in it).
+processes share one data folder (SQLite in WAL mode; the job queue and its leases live in it), or with
+$AMP_TEST_POSTGRES_URI set (tests/services/postgres.sh run -- ...) one PostgreSQL store.
 
 Run: /usr/bin/python3 tests/e2e/workers_test.py --amp build/amp
 Checks that a job submitted through the server runs on a worker (the job names it) and the new version serves from
@@ -13,7 +14,7 @@ import unittest
 
 import amp_server
 from amp_server import AmpServer, wait_until
-from cluster_procs import AmpWorker, synthetic_csv
+from cluster_procs import AmpWorker, metadata_args, synthetic_csv
 
 LEASE_SECONDS = 2.0
 # Boosting rounds check for a stop each. A job that runs about 4 s on a busy 2-core machine (killed after 0.3 s and run
@@ -25,7 +26,7 @@ LONG_PARAMS = {"n_estimators": 4000, "max_depth": 8, "learning_rate": 0.01, "see
 class WorkersTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = AmpServer(extra_args=["--training-workers", "0", "--no-access-log"])
+        cls.server = AmpServer(extra_args=["--training-workers", "0", "--no-access-log"] + metadata_args())
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.workers = {}
