@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -89,8 +90,10 @@ int RunWorker(const WorkerOptions& options) {
     if (job.request.callback_url.empty()) return;
     webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));
   });
-  core::LogInfo("amp worker " + worker_options.worker_id + " taking training jobs from the queue (lease " +
-                std::to_string(options.lease_seconds) + " s, data folder " + data_dir.string() + ")");
+  char lease[32];
+  std::snprintf(lease, sizeof(lease), "%g", options.lease_seconds);
+  core::LogInfo("amp worker " + worker_options.worker_id + " taking training jobs from the queue (lease " + lease +
+                " s, data folder " + data_dir.string() + ")");
   std::thread loop([&worker] { worker.Run(); });
 
   int signal_number = 0;
