@@ -263,6 +263,19 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
     writer.Key("resubmitted_from");
     WriteString(writer, job.resubmitted_from);
   }
+  // Run by an `amp worker` (the shared queue): which one holds it, how often it was claimed, a pending cancel.
+  if (!job.worker_id.empty()) {
+    writer.Key("worker");
+    WriteString(writer, job.worker_id);
+  }
+  if (job.attempts > 0) {
+    writer.Key("attempts");
+    writer.Int64(job.attempts);
+  }
+  if (job.cancel_requested && !storage::IsTerminal(job.state)) {
+    writer.Key("cancel_requested");
+    writer.Bool(true);
+  }
   if (job.request.allow_personal_data_all) {
     writer.Key("allow_personal_data");
     writer.Bool(true);

@@ -6,6 +6,7 @@
 #include "app/audit_command.h"
 #include "app/score_command.h"
 #include "app/serve_command.h"
+#include "app/worker_command.h"
 #include "cli/client_commands.h"
 
 int main(int argc, char** argv) {
@@ -21,7 +22,7 @@ int main(int argc, char** argv) {
   serve_command->add_option("--port", serve.http.port, "Port to listen on; 0 picks a free one (default 8080)");
   serve_command->add_option("--data-dir", serve.data_dir, "Folder for the database and artifacts (default ./amp-data)");
   serve_command->add_option("--threads", serve.http.threads, "HTTP threads (default: one per core)");
-  serve_command->add_option("--training-workers", serve.training_workers, "Concurrent training jobs (default 1)");
+  serve_command->add_option("--training-workers", serve.training_workers, "Concurrent training jobs (default 1); 0: train none here, jobs wait for `amp worker`s");
   serve_command->add_option("--max-body-bytes", serve.http.max_body_bytes, "Limit of a JSON request body (1 MiB)");
   serve_command->add_option("--max-upload-bytes", serve.http.max_upload_bytes, "Limit of a dataset upload (1 GiB)");
   serve_command->add_option("--max-header-bytes", serve.http.max_header_bytes, "Limit of a request header (16 KiB)");
@@ -43,6 +44,9 @@ int main(int argc, char** argv) {
   serve_command->add_option("--s3-endpoint", serve.s3_endpoint,
                             "S3 endpoint URL for --artifacts s3://... (default $AWS_ENDPOINT_URL, else AWS); "
                             "credentials from $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY");
+  serve_command->add_option("--metadata", serve.metadata,
+                            "Metadata store: a SQLite file (default <data-dir>/amp.db) or "
+                            "postgresql://user:password@host:port/database (docs/storage.md)");
   serve_command->add_option("--rate-limit", serve.quotas.requests_per_second,
                             "Requests per second allowed per API key (anonymous: per address); 0: unlimited");
   serve_command->add_option("--rate-burst", serve.quotas.burst,
@@ -93,6 +97,26 @@ int main(int argc, char** argv) {
     serve.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     action = [&] { return amp::app::RunServe(serve); };
   });
+
+  amp::app::WorkerOptions worker;
+  CLI::App* worker_command = app.add_subcommand(
+      "worker", "Run a training worker: claim jobs from the queue in the store that `amp serve` replicas share");
+  worker_command->add_option("--data-dir", worker.data_dir, "The shared data folder (default ./amp-data)");
+  worker_command->add_option("--metadata", worker.metadata,
+                             "The servers' metadata store: a SQLite file (default <data-dir>/amp.db) or "
+                             "postgresql://user:password@host:port/database");
+  worker_command->add_option("--artifacts", worker.artifacts,
+                             "Artifact store: a folder (default <data-dir>/artifacts) or s3://bucket/prefix");
+  worker_command->add_option("--s3-endpoint", worker.s3_endpoint, "S3 endpoint URL for --artifacts s3://...");
+  worker_command->add_option("--encryption-key-file", worker.encryption_key_file,
+                             "The at-rest key the servers use (default $AMP_ENCRYPTION_KEY, else none)");
+  worker_command->add_option("--webhook-secret-file", worker.webhook_secret_file,
+                             "HMAC key of job callbacks (default <data-dir>/webhook.secret)");
+  worker_command->add_option("--worker-id", worker.worker_id, "Name in job records and logs (default host-pid)");
+  worker_command->add_option("--lease-seconds", worker.lease_seconds,
+                             "How long a claim holds a job without a heartbeat; a dead worker's job is requeued "
+                             "after it (default 30)");
+  worker_command->callback([&] { action = [&] { return amp::app::RunWorker(worker); }; });
 
   amp::app::ScoreOptions score;
   CLI::App* score_command = app.add_subcommand(

@@ -9,26 +9,31 @@
 #include <memory>
 #include <string>
 
+#include "app/metadata_store_opener.h"
 #include "auth/audit_log.h"
 #include "http/http_client.h"
-#include "storage/sqlite_metadata_store.h"
 
 namespace amp::app {
 namespace {
 
 struct AuditOptions {
   std::string data_dir;
+  std::string metadata;  // a SQLite file or postgresql://... instead of <data_dir>/amp.db
   std::string server;
   std::string api_key;
 };
 
-int VerifyOffline(const std::string& data_dir) {
-  const std::filesystem::path db = std::filesystem::path(data_dir) / "amp.db";
-  if (!std::filesystem::exists(db)) {
-    std::cerr << "amp: no database at " << db.string() << "\n";
-    return 1;
+int VerifyOffline(const AuditOptions& options) {
+  if (options.metadata.find("://") == std::string::npos) {  // SQLite: never create an empty database here
+    const std::filesystem::path db = options.metadata.empty()
+                                         ? std::filesystem::path(options.data_dir) / "amp.db"
+                                         : std::filesystem::path(options.metadata);
+    if (!std::filesystem::exists(db)) {
+      std::cerr << "amp: no database at " << db.string() << "\n";
+      return 1;
+    }
   }
-  auto store = storage::SqliteMetadataStore::Open(db.string());
+  auto store = OpenMetadataStore(options.metadata, options.data_dir);
   if (!store.ok()) {
     std::cerr << "amp: " << store.status().ToString() << "\n";
     return 1;
@@ -85,10 +90,15 @@ void AddAuditCommand(CLI::App& app, std::function<int()>* action) {
   audit->require_subcommand(1);
   CLI::App* verify = audit->add_subcommand("verify", "Verify the audit log's hash chain (offline or via a server)");
   verify->add_option("--data-dir", options->data_dir, "Check this data folder's database directly");
+  verify->add_option("--metadata", options->metadata,
+                     "Check this metadata store directly: a SQLite file or postgresql://... (docs/storage.md)");
   verify->add_option("--server", options->server, "Else ask this server (default $AMP_SERVER)");
   verify->add_option("--api-key", options->api_key, "Admin API key for --server (default $AMP_API_KEY)");
   verify->callback([=] {
-    *action = [=] { return options->data_dir.empty() ? VerifyOnline(*options) : VerifyOffline(options->data_dir); };
+    *action = [=] {
+      bool offline = !options->data_dir.empty() || !options->metadata.empty();
+      return offline ? VerifyOffline(*options) : VerifyOnline(*options);
+    };
   });
 }
 

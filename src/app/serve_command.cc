@@ -32,6 +32,7 @@
 #include "api/prediction_handlers.h"
 #include "app/alert_webhook.h"
 #include "app/demo_model.h"
+#include "app/metadata_store_opener.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
 #include "auth/api_key.h"
@@ -47,10 +48,10 @@
 #include "registry/model_registry.h"
 #include "registry/retention_collector.h"
 #include "serving/model_manager.h"
+#include "storage/change_watcher.h"
 #include "storage/encrypting_artifact_store.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
 #include "training/job_runner.h"
 
 namespace amp::app {
@@ -265,7 +266,7 @@ int RunServe(const ServeOptions& options) {
   if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
   const fs::path data_dir = fs::absolute(options.data_dir);
 
-  auto metadata = storage::SqliteMetadataStore::Open((data_dir / "amp.db").string());
+  auto metadata = OpenMetadataStore(options.metadata, data_dir);
   if (!metadata.ok()) return Fail(metadata.status());
   auto plain_artifacts = OpenArtifactStore(options, data_dir);
   if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());
@@ -333,6 +334,7 @@ int RunServe(const ServeOptions& options) {
   serving::ModelManager manager(models, manager_options);
   manager.ListenToRegistry();
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
+  if (options.training_workers == 0) core::LogInfo("training is off here: jobs wait in the queue for `amp worker`s");
   // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
   StopJobsFirst stop_jobs_before_webhooks{jobs};
   jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {
@@ -418,6 +420,18 @@ int RunServe(const ServeOptions& options) {
                 " (data folder " + data_dir.string() + ")");
 
   manager.LoadAll();
+  // Other processes sharing the stores (replicas, workers) change models, aliases, keys and grants: refresh what
+  // this one caches whenever the store's change counter moves.
+  storage::ChangeWatcher change_watcher(**metadata);
+  change_watcher.AddListener([&manager, &access] {
+    manager.Refresh();
+    if (core::Status refreshed = access.Refresh(); !refreshed.ok()) {
+      core::LogError("cannot refresh API keys and grants: " + refreshed.ToString());
+    }
+  });
+  if (core::Status watching = change_watcher.Start(); !watching.ok()) {
+    core::LogWarning("not following the store's change feed: " + watching.ToString());
+  }
   retention.Start();
   if (options.monitoring) monitoring_service.Start();
   if (options.demo) {
@@ -445,6 +459,7 @@ int RunServe(const ServeOptions& options) {
                 "; draining in-flight requests");
   health.SetReady(false);
   server.Shutdown();
+  change_watcher.Stop();
   retention.Shutdown();
   jobs.Shutdown();
   monitoring_service.Stop();
@@ -452,6 +467,19 @@ int RunServe(const ServeOptions& options) {
   webhooks.Shutdown();
   core::LogInfo("amp stopped");
   return 0;
+}
+
+core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStoreFor(const ServeOptions& options,
+                                                                          const fs::path& data_dir) {
+  return OpenArtifactStore(options, data_dir);
+}
+
+core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKeyFor(const ServeOptions& options) {
+  return LoadEncryptionKey(options);
+}
+
+core::Result<std::string> LoadWebhookSecretFor(const fs::path& file, const fs::path& data_dir) {
+  return LoadWebhookSecret(file, data_dir);
 }
 
 }  // namespace amp::app

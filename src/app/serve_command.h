@@ -3,11 +3,15 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "auth/key_quotas.h"
 #include "auth/policy.h"
 #include "http/http_server.h"
+#include "storage/artifact_store.h"
+#include "storage/encrypting_artifact_store.h"
 
 namespace amp::app {
 
@@ -26,6 +30,9 @@ struct ServeOptions {
   // s3_endpoint, else $AWS_ENDPOINT_URL, and credentials from $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY).
   std::string artifacts;
   std::string s3_endpoint;
+  // Where the metadata lives: empty for SQLite in <data_dir>/amp.db, a SQLite file, or postgresql://... (see
+  // app/metadata_store_opener.h and docs/storage.md).
+  std::string metadata;
   auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
   // The HMAC key of training-completion callbacks (docs/models.md): a file holding it, or empty for
   // <data_dir>/webhook.secret, created (mode 0600) on first start.
@@ -50,5 +57,14 @@ struct ServeOptions {
 
 // Returns the process exit code.
 int RunServe(const ServeOptions& options);
+
+// The stores and secrets of a data folder as `amp serve` opens them, for `amp worker` (which shares them): the
+// artifact store named by options.artifacts / s3_endpoint (not yet encrypted), the at-rest key from
+// options.encryption_key_file or $AMP_ENCRYPTION_KEY (nullopt: none), the webhook signing secret.
+core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStoreFor(const ServeOptions& options,
+                                                                          const std::filesystem::path& data_dir);
+core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKeyFor(const ServeOptions& options);
+core::Result<std::string> LoadWebhookSecretFor(const std::filesystem::path& file,
+                                               const std::filesystem::path& data_dir);
 
 }  // namespace amp::app

@@ -65,6 +65,41 @@ core::Status AccessControl::Load() {
   return core::Status::Ok();
 }
 
+core::Status AccessControl::Refresh() {
+  // Every change made through this object holds mu_ exclusively while it writes the store and updates the cache,
+  // and bumps generation_. Reading the store under the shared lock sees each such change whole; one that slips in
+  // between that read and the swap below bumps the generation, and the read is done again (else the swap would
+  // drop it from the cache).
+  while (true) {
+    uint64_t generation;
+    std::map<std::string, storage::ApiKeyRecord> keys_by_id;
+    ViewMap<std::string> key_id_by_prefix;
+    std::map<std::string, std::shared_ptr<const std::set<std::string>>> grants_by_key;
+    {
+      std::shared_lock lock(mu_);
+      generation = generation_;
+      AMP_ASSIGN_OR_RETURN(std::vector<storage::ApiKeyRecord> keys, store_.ListApiKeys());
+      AMP_ASSIGN_OR_RETURN(std::vector<storage::GrantRecord> grants, store_.ListGrants());
+      for (storage::ApiKeyRecord& key : keys) {
+        key_id_by_prefix[key.prefix] = key.id;
+        keys_by_id[key.id] = std::move(key);
+      }
+      std::map<std::string, std::set<std::string>> model_ids_by_key;
+      for (const storage::GrantRecord& grant : grants) model_ids_by_key[grant.key_id].insert(grant.model_id);
+      for (auto& [key_id, model_ids] : model_ids_by_key) {
+        grants_by_key[key_id] = std::make_shared<const std::set<std::string>>(std::move(model_ids));
+      }
+    }
+    std::unique_lock lock(mu_);
+    if (generation != generation_) continue;
+    keys_by_id_.swap(keys_by_id);
+    key_id_by_prefix_.swap(key_id_by_prefix);
+    grants_by_key_.swap(grants_by_key);
+    models_.clear();  // visibility is read again from the store on the next request that names a model
+    return core::Status::Ok();
+  }
+}
+
 core::Result<Principal> AccessControl::Authenticate(std::string_view authorization) const {
   if (authorization.empty()) {
     Principal anonymous;
@@ -101,6 +136,7 @@ core::Result<AccessControl::CreatedKey> AccessControl::StoreNewSecret(storage::A
   std::string old_prefix;
   if (!insert) old_prefix = keys_by_id_.at(record.id).prefix;
   AMP_RETURN_IF_ERROR(insert ? store_.PutApiKey(record) : store_.UpdateApiKey(record));
+  ++generation_;
   if (!old_prefix.empty()) key_id_by_prefix_.erase(old_prefix);
   key_id_by_prefix_[record.prefix] = record.id;
   keys_by_id_[record.id] = record;
@@ -153,6 +189,7 @@ core::Result<storage::ApiKeyRecord> AccessControl::RevokeKey(std::string_view id
   storage::ApiKeyRecord record = found->second;
   record.revoked = true;
   AMP_RETURN_IF_ERROR(store_.UpdateApiKey(record));
+  ++generation_;
   found->second = record;
   return record;
 }
@@ -203,6 +240,7 @@ Resource AccessControl::ModelResource(const Principal& principal, std::string_vi
 
 void AccessControl::ForgetModel(const storage::ModelRecord& model) {
   std::unique_lock lock(mu_);
+  ++generation_;
   models_.erase(model.name);
   models_.erase(model.id);
   for (auto& [key_id, granted] : grants_by_key_) {
@@ -216,6 +254,7 @@ core::Result<storage::ModelRecord> AccessControl::SetModelPublic(std::string_vie
   if (!record.ok()) return record.status();
   std::unique_lock lock(mu_);
   AMP_RETURN_IF_ERROR(store_.SetModelPublic(record->id, is_public));
+  ++generation_;
   record->is_public = is_public;
   ModelVisibility visibility{record->id, is_public};
   models_[record->name] = visibility;
@@ -229,6 +268,7 @@ core::Status AccessControl::Grant(std::string_view key_id, std::string_view mode
   std::unique_lock lock(mu_);
   if (!keys_by_id_.contains(std::string(key_id))) return core::NotFound("API key not found: " + std::string(key_id));
   AMP_RETURN_IF_ERROR(store_.PutGrant(storage::GrantRecord{std::string(key_id), found->id}));
+  ++generation_;
   auto& current = grants_by_key_[std::string(key_id)];
   current = WithModel(current, found->id, true);
   return core::Status::Ok();
@@ -239,6 +279,7 @@ core::Status AccessControl::Ungrant(std::string_view key_id, std::string_view mo
   if (!found) return core::NotFound("model not found: " + std::string(model));
   std::unique_lock lock(mu_);
   AMP_RETURN_IF_ERROR(store_.DeleteGrant(storage::GrantRecord{std::string(key_id), found->id}));
+  ++generation_;
   auto& current = grants_by_key_[std::string(key_id)];
   current = WithModel(current, found->id, false);
   return core::Status::Ok();

@@ -33,6 +33,10 @@ class AccessControl {
 
   // Reads keys and grants from the store; call once before serving.
   core::Status Load();
+  // Reads keys and grants again and forgets cached model visibility, after another process sharing the store
+  // changed them (see storage::ChangeWatcher). Requests keep authenticating against the old cache until the new
+  // one is swapped in whole. The store's error leaves the cache as it was.
+  core::Status Refresh();
   // The quotas of keys that set none of their own (and of anonymous callers); call before serving.
   void SetDefaultLimits(const UsageLimits& limits);
   // The quotas that apply to `key`: its own where set, else the defaults.
@@ -100,6 +104,7 @@ class AccessControl {
   std::map<std::string, std::shared_ptr<const std::set<std::string>>> grants_by_key_;  // guarded by mu_
   // Models never change name, so positive lookups are cached by both name and id (ForgetModel drops a deleted one).
   mutable ViewMap<ModelVisibility> models_;  // guarded by mu_
+  uint64_t generation_ = 0;                  // guarded by mu_; bumped by every change made through this object
 };
 
 }  // namespace amp::auth

@@ -202,5 +202,34 @@ TEST_F(AccessControlTest, NegativeLimitsAreRefused) {
   EXPECT_TRUE(access_.Authenticate(Bearer(created->secret)).ok());
 }
 
+TEST_F(AccessControlTest, RefreshSeesKeysGrantsAndVisibilityChangedByAnotherProcess) {
+  // `access_` is another replica sharing the store with `other`.
+  AccessControl other(*store_, clock_);
+  ASSERT_TRUE(other.Load().ok());
+  auto created = other.CreateKey("app", Role::kConsumer, 0);
+  ASSERT_TRUE(created.ok());
+  EXPECT_FALSE(access_.Authenticate(Bearer(created->secret)).ok());
+  EXPECT_FALSE(access_.ModelResource(Principal{}, "houses").model_public);  // now cached
+  ASSERT_TRUE(other.Grant(created->record.id, "houses").ok());
+  ASSERT_TRUE(other.SetModelPublic("houses", true).ok());
+
+  ASSERT_TRUE(access_.Refresh().ok());
+  auto principal = access_.Authenticate(Bearer(created->secret));
+  ASSERT_TRUE(principal.ok()) << principal.status().ToString();
+  EXPECT_TRUE(access_.ModelResource(*principal, "houses").granted);
+  EXPECT_TRUE(access_.ModelResource(Principal{}, "houses").model_public);
+  EXPECT_EQ(access_.GrantsOf(created->record.id), std::vector<std::string>{"mdl_1"});
+
+  ASSERT_TRUE(other.RevokeKey(created->record.id).ok());
+  EXPECT_TRUE(access_.Authenticate(Bearer(created->secret)).ok());  // until refreshed
+  ASSERT_TRUE(access_.Refresh().ok());
+  EXPECT_FALSE(access_.Authenticate(Bearer(created->secret)).ok());
+  // Keys made here before the refresh are kept (they are in the store).
+  auto local = access_.CreateKey("local", Role::kDeveloper, 0);
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(access_.Refresh().ok());
+  EXPECT_TRUE(access_.Authenticate(Bearer(local->secret)).ok());
+}
+
 }  // namespace
 }  // namespace amp::auth

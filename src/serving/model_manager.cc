@@ -64,6 +64,50 @@ void ModelManager::ListenToRegistry() {
   });
 }
 
+void ModelManager::Refresh() {
+  std::set<std::string> model_ids;
+  std::vector<std::pair<std::string, int64_t>> pinned;
+  {
+    std::unique_lock lock(mu_);
+    for (const auto& [key, entry] : entries_) {
+      model_ids.insert(entry->servable->model.id);
+      if (key != entry->servable->model.id) pinned.emplace_back(key, entry->servable->version.version);
+    }
+    for (const auto& [model_id, version] : wanted_) model_ids.insert(model_id);
+    aliases_.clear();  // read again on the next request that names an alias
+  }
+  for (const std::string& model_id : model_ids) {
+    auto model = registry_.FindModel(model_id);
+    if (!model.ok()) {
+      if (model.status().code() == core::StatusCode::kNotFound) {
+        storage::ModelRecord gone;
+        gone.id = model_id;
+        Forget(gone);
+        core::LogInfo("model " + model_id + " was deleted elsewhere; unloaded");
+      }
+      continue;
+    }
+    auto served = registry_.GetServedVersion(model_id);
+    if (!served.ok()) continue;
+    int64_t wanted = 0;
+    {
+      std::shared_lock lock(mu_);
+      if (auto it = wanted_.find(model_id); it != wanted_.end()) wanted = it->second;
+    }
+    if (wanted != served->version) ServeVersion(*model, *served);
+  }
+  for (const auto& [key, version] : pinned) {
+    const std::string model_id = key.substr(0, key.rfind('/'));
+    auto exists = registry_.GetVersion(model_id, version);
+    if (exists.ok() || exists.status().code() != core::StatusCode::kNotFound) continue;
+    std::unique_lock lock(mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      loaded_bytes_ -= it->second->bytes;
+      entries_.erase(it);
+    }
+  }
+}
+
 std::set<int64_t> ModelManager::HeldVersions(std::string_view model_id) {
   std::set<int64_t> held;
   const std::string prefix = std::string(model_id) + "/";

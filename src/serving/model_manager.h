@@ -58,6 +58,13 @@ class ModelManager {
   // holding one of its versions finish on it.
   void Forget(const storage::ModelRecord& model);
 
+  // Brings what the manager holds in line with the registry after another process changed it (a replica sharing
+  // the stores; see storage::ChangeWatcher): every model it knows is looked up again, a changed served version
+  // (new latest, moved serving alias) is loaded and swapped in as a local publish would be, cached aliases are
+  // dropped (read again on use), deleted models and pinned versions are forgotten. Runs on the caller's thread;
+  // costs a few store reads per model held.
+  void Refresh();
+
   // The versions of the model (by id) held now: served, wanted, pinned or being loaded. The retention collector
   // never deletes these.
   std::set<int64_t> HeldVersions(std::string_view model_id);

@@ -566,5 +566,53 @@ TEST_F(ModelManagerTest, AliasMovesUnderConcurrentLoadNeverFailARequest) {
   EXPECT_EQ((*manager_->Resolve("houses"))->version.version, 2);  // the last move (move 99 -> version 2)
 }
 
+// Another replica shares the stores: its registry publishes, moves aliases and deletes, and this manager only learns
+// of it through Refresh (which the change feed calls).
+TEST_F(ModelManagerTest, RefreshFollowsChangesMadeThroughAnotherRegistry) {
+  manager_->ListenToRegistry();
+  registry::ModelRegistry other(*metadata_, faulty_, clock_);
+  auto publish_elsewhere = [&](int64_t version) {
+    auto published = other.PublishVersion("m", *MakeModel(static_cast<double>(version)), Draft());
+    ASSERT_TRUE(published.ok()) << published.status().ToString();
+    ASSERT_EQ(published->version, version);
+    clock_.AdvanceMicros(1);
+  };
+  publish_elsewhere(1);
+  auto served = manager_->Resolve("m");
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  EXPECT_EQ((*served)->version.version, 1);
+
+  publish_elsewhere(2);
+  EXPECT_EQ((*manager_->Resolve("m"))->version.version, 1);  // not told yet
+  manager_->Refresh();
+  served = manager_->Resolve("m");
+  ASSERT_TRUE(served.ok());
+  EXPECT_EQ((*served)->version.version, 2);
+  EXPECT_DOUBLE_EQ(PredictProbe(*served), ExpectedPrediction(2));
+
+  // A rollback through the other replica, and a cached alias that moves.
+  ASSERT_TRUE(other.SetAlias("m", "production", 1, "test").ok());
+  ASSERT_TRUE(other.SetAlias("m", "staging", 2, "test").ok());
+  EXPECT_EQ((*manager_->ResolveAlias("m", "staging"))->version.version, 2);  // cached now
+  manager_->Refresh();
+  EXPECT_EQ((*manager_->Resolve("m"))->version.version, 1);
+  ASSERT_TRUE(other.SetAlias("m", "staging", 1, "test").ok());
+  manager_->Refresh();
+  EXPECT_EQ((*manager_->ResolveAlias("m", "staging"))->version.version, 1);
+
+  // A pinned version deleted elsewhere is dropped; so is a deleted model.
+  EXPECT_EQ((*manager_->ResolveVersion("m", 2))->version.version, 2);
+  ASSERT_TRUE(other.DeleteAlias("m", "staging", "test").ok());
+  ASSERT_TRUE(other.SetAlias("m", "production", 1, "test").ok());
+  ASSERT_TRUE(other.DeleteVersion("m", 2).ok());
+  manager_->Refresh();
+  EXPECT_FALSE(manager_->HeldVersions((*manager_->Resolve("m"))->model.id).contains(2));
+  EXPECT_EQ(manager_->ResolveVersion("m", 2).status().code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(other.DeleteModel("m").ok());
+  manager_->Refresh();
+  EXPECT_EQ(manager_->Resolve("m").status().code(), core::StatusCode::kNotFound);
+  EXPECT_EQ(manager_->stats().loaded_versions, 0);
+}
+
 }  // namespace
 }  // namespace amp::serving

@@ -101,4 +101,32 @@ core::Status FaultInjectingMetadataStore::AppendAudit(const AuditRecord& record)
   return inner_.AppendAudit(record);
 }
 
+core::Result<JobRecord> FaultInjectingMetadataStore::ClaimJob(std::string_view worker_id, int64_t now_micros,
+                                                              int64_t lease_until_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.ClaimJob(worker_id, now_micros, lease_until_micros);
+}
+
+core::Result<JobRecord> FaultInjectingMetadataStore::RenewJobLease(std::string_view job_id,
+                                                                   std::string_view worker_id,
+                                                                   int64_t lease_until_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.RenewJobLease(job_id, worker_id, lease_until_micros);
+}
+
+core::Status FaultInjectingMetadataStore::UpdateHeldJob(const JobRecord& record) {
+  AMP_RETURN_IF_ERROR(Check(Write::kPutJob));
+  return inner_.UpdateHeldJob(record);
+}
+
+core::Result<std::vector<std::string>> FaultInjectingMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.RequeueExpiredJobs(now_micros);
+}
+
+core::Result<JobRecord> FaultInjectingMetadataStore::RequestJobCancel(std::string_view job_id, int64_t now_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.RequestJobCancel(job_id, now_micros);
+}
+
 }  // namespace amp::storage

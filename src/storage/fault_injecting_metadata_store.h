@@ -23,6 +23,7 @@ class FaultInjectingMetadataStore final : public MetadataStore {
     kUpdateModel,
     kDeleteVersion,
     kDelete,
+    kJobQueue,
     kCount
   };
 
@@ -77,6 +78,19 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
   core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override {
     return inner_.ListJobLogs(job_id, after_seq, limit);
+  }
+
+  // Claims, lease renewals, requeues and cancel requests are kJobQueue writes; UpdateHeldJob is a kPutJob write.
+  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
+                                   int64_t lease_until_micros) override;
+  core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
+                                        int64_t lease_until_micros) override;
+  core::Status UpdateHeldJob(const JobRecord& record) override;
+  core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) override;
+  core::Result<JobRecord> RequestJobCancel(std::string_view job_id, int64_t now_micros) override;
+  core::Result<int64_t> ChangeCounter() override { return inner_.ChangeCounter(); }
+  core::Result<int64_t> WaitForChange(int64_t seen, int timeout_ms) override {
+    return inner_.WaitForChange(seen, timeout_ms);
   }
 
   // Model visibility, keys and grants are kSecurity writes; audit appends are kAudit.

@@ -1,6 +1,6 @@
 // MetadataStore: where datasets, models, versions, jobs, API keys, grants and the audit log are recorded.
 // Implementations: SqliteMetadataStore (the embedded default; ":memory:" gives the in-memory twin) and
-// FaultInjectingMetadataStore for tests; PostgreSQL comes next behind the same interface. Implementations are
+// FaultInjectingMetadataStore for tests; PostgresMetadataStore for many processes sharing one store. Implementations are
 // thread-safe.
 #pragma once
 
@@ -65,6 +65,36 @@ class MetadataStore {
   // oldest first, at most `limit`.
   virtual core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) = 0;
   virtual core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) = 0;
+
+  // The shared job queue, for training workers in other processes (`amp worker`). Jobs enter it by PutJob in state
+  // queued.
+  // ClaimJob atomically takes the oldest queued job, marks it running, held by worker_id until lease_until_micros
+  // (started_at set if 0, attempts + 1) and returns it; NotFound when no job is queued. Two workers never get
+  // the same job.
+  virtual core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
+                                           int64_t lease_until_micros) = 0;
+  // Extends the lease of a running job that worker_id still holds and returns its current record (so the worker
+  // sees cancel_requested); FailedPrecondition when it no longer holds it (requeued after its lease ended, or
+  // ended); NotFound for an unknown job.
+  virtual core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
+                                                int64_t lease_until_micros) = 0;
+  // Saves the whole record of a job (progress, leaderboard, final state) only while record.worker_id holds it
+  // (the stored job is running with that worker); FailedPrecondition otherwise, and nothing is written.
+  virtual core::Status UpdateHeldJob(const JobRecord& record) = 0;
+  // Puts running jobs held by a worker whose lease ended before now_micros back to queued (worker cleared) and
+  // returns their ids. Jobs run in-process (empty worker_id) are never touched.
+  virtual core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) = 0;
+  // Cancels a queued job at once (state cancelled, finished_at = now) or sets cancel_requested on a running one
+  // (its holder stops and records it); returns the record after the change. FailedPrecondition if it already
+  // ended; NotFound for an unknown job.
+  virtual core::Result<JobRecord> RequestJobCancel(std::string_view job_id, int64_t now_micros) = 0;
+
+  // Change feed for serving replicas: a counter that every committed change to models, versions, aliases, grants,
+  // model visibility or API keys increases (in the same transaction). ChangeCounter reads it. WaitForChange
+  // returns as soon as the counter differs from `seen`, or after timeout_ms, with its value then; a store that can
+  // push (PostgreSQL LISTEN/NOTIFY) wakes at once, others poll.
+  virtual core::Result<int64_t> ChangeCounter() = 0;
+  virtual core::Result<int64_t> WaitForChange(int64_t seen, int timeout_ms) = 0;
 
   // Whether a model is public. NotFound if the model does not exist.
   virtual core::Status SetModelPublic(std::string_view model_id, bool is_public) = 0;

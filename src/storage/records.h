@@ -174,6 +174,12 @@ struct JobRecord {
   JobProgress progress_detail;
   std::vector<LeaderboardEntry> leaderboard;  // a search's trials so far, best first
   std::string resubmitted_from;               // the job this one repeats, if any
+  // The shared queue (amp worker processes): who holds a running job and until when, how often it was claimed, and
+  // whether someone asked to cancel it while a worker runs it.
+  std::string worker_id;           // empty while queued, or when run by the serving process itself
+  int64_t lease_until_micros = 0;  // a running job whose lease has ended is requeued
+  int64_t attempts = 0;            // claims so far
+  bool cancel_requested = false;
   // Set when succeeded.
   std::string result_model_id;
   int64_t result_version = 0;

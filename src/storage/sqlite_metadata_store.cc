@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
+#include <thread>
 
 #include "storage/record_codec.h"
 
@@ -10,7 +13,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 10> kMigrations = {
+constexpr std::array<const char*, 11> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -165,9 +168,37 @@ ALTER TABLE api_keys ADD COLUMN max_training_jobs INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE model_versions ADD COLUMN cleaning_report_json TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN allow_personal_data_all INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN allow_personal_data_json TEXT NOT NULL DEFAULT '[]';
+)sql"    // The shared job queue (workers in other processes hold a job under a lease) and the change counter that serving
+    // replicas watch. Triggers bump the counter inside the writing transaction, so no write path can forget it;
+    // model visibility is a models column, so the models triggers cover it.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN worker_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN lease_until_micros INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_by_state ON jobs(state, created_at_micros);
+CREATE TABLE change_counter (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO change_counter (id, value) VALUES (1, 0);
+CREATE TRIGGER models_insert_changes AFTER INSERT ON models BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER models_update_changes AFTER UPDATE ON models BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER models_delete_changes AFTER DELETE ON models BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER versions_insert_changes AFTER INSERT ON model_versions BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER versions_update_changes AFTER UPDATE ON model_versions BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER versions_delete_changes AFTER DELETE ON model_versions BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER aliases_insert_changes AFTER INSERT ON model_aliases BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER aliases_update_changes AFTER UPDATE ON model_aliases BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER aliases_delete_changes AFTER DELETE ON model_aliases BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER grants_insert_changes AFTER INSERT ON model_grants BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER grants_update_changes AFTER UPDATE ON model_grants BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER grants_delete_changes AFTER DELETE ON model_grants BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER api_keys_insert_changes AFTER INSERT ON api_keys BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER api_keys_update_changes AFTER UPDATE ON api_keys BEGIN UPDATE change_counter SET value = value + 1; END;
+CREATE TRIGGER api_keys_delete_changes AFTER DELETE ON api_keys BEGIN UPDATE change_counter SET value = value + 1; END;
 )sql",
-    // Evaluation curves of a version (ROC / precision-recall or residuals on the holdout). Assigned migration
-    // number 11 for the merge.
+    // 11: evaluation curves of a version (ROC / precision-recall or residuals on the holdout).
     R"sql(
 ALTER TABLE model_versions ADD COLUMN evaluation_curves_json TEXT NOT NULL DEFAULT '';
 )sql",
@@ -323,7 +354,8 @@ constexpr const char* kJobColumns =
     "id, state, model_name, dataset_id, target, algorithm, features_json, params_json, created_at_micros, "
     "started_at_micros, finished_at_micros, error, progress, result_model_id, result_version, result_metrics_json, "
     "task, options_json, progress_json, leaderboard_json, callback_url, model_description, model_owner, "
-    "model_tags_json, allow_personal_data_all, allow_personal_data_json";
+    "model_tags_json, allow_personal_data_all, allow_personal_data_json, worker_id, lease_until_micros, attempts, "
+    "cancel_requested";
 
 core::Result<JobRecord> ReadJob(const Statement& stmt) {
   JobRecord record;
@@ -357,7 +389,66 @@ core::Result<JobRecord> ReadJob(const Statement& stmt) {
   }
   record.request.allow_personal_data_all = stmt.Int(24) != 0;
   AMP_ASSIGN_OR_RETURN(record.request.allow_personal_data, DecodeStringList(stmt.Text(25)));
+  record.worker_id = stmt.Text(26);
+  record.lease_until_micros = stmt.Int(27);
+  record.attempts = stmt.Int(28);
+  record.cancel_requested = stmt.Int(29) != 0;
   return record;
+}
+
+// Binds every column of kJobColumns, in order, to ?1..?30.
+void BindJob(Statement& stmt, const JobRecord& record) {
+  stmt.Bind(1, record.id);
+  stmt.Bind(2, JobStateName(record.state));
+  stmt.Bind(3, record.request.model_name);
+  stmt.Bind(4, record.request.dataset_id);
+  stmt.Bind(5, record.request.target);
+  stmt.Bind(6, record.request.algorithm);
+  stmt.Bind(7, EncodeStringList(record.request.features));
+  stmt.Bind(8, EncodeNumberMap(record.request.params));
+  stmt.Bind(9, record.created_at_micros);
+  stmt.Bind(10, record.started_at_micros);
+  stmt.Bind(11, record.finished_at_micros);
+  stmt.Bind(12, record.error);
+  stmt.Bind(13, record.progress);
+  stmt.Bind(14, record.result_model_id);
+  stmt.Bind(15, record.result_version);
+  stmt.Bind(16, EncodeNumberMap(record.result_metrics));
+  stmt.Bind(17, record.request.task);
+  stmt.Bind(18, EncodeJobOptions(record));
+  stmt.Bind(19, EncodeJobProgress(record.progress_detail));
+  stmt.Bind(20, EncodeLeaderboard(record.leaderboard));
+  stmt.Bind(21, record.request.callback_url);
+  stmt.Bind(22, record.request.model_description);
+  stmt.Bind(23, record.request.model_owner);
+  stmt.Bind(24, record.request.model_tags ? EncodeStringList(*record.request.model_tags) : std::string());
+  stmt.Bind(25, static_cast<int64_t>(record.request.allow_personal_data_all ? 1 : 0));
+  stmt.Bind(26, EncodeStringList(record.request.allow_personal_data));
+  stmt.Bind(27, record.worker_id);
+  stmt.Bind(28, record.lease_until_micros);
+  stmt.Bind(29, record.attempts);
+  stmt.Bind(30, int64_t{record.cancel_requested ? 1 : 0});
+}
+
+// The job columns a holder may rewrite (UpdateHeldJob): all but id and the queue's own (worker_id, lease,
+// attempts, cancel_requested), as "column = ?N" with the numbers of BindJob.
+std::string HeldJobAssignments() {
+  std::string columns = kJobColumns;
+  std::string assignments;
+  int param = 0;
+  size_t pos = 0;
+  while (pos <= columns.size()) {
+    size_t comma = columns.find(',', pos);
+    if (comma == std::string::npos) comma = columns.size();
+    std::string name = columns.substr(pos, comma - pos);
+    name.erase(0, name.find_first_not_of(' '));
+    ++param;
+    pos = comma + 1;
+    if (param == 1 || param > 26) continue;
+    if (!assignments.empty()) assignments += ", ";
+    assignments += name + " = ?" + std::to_string(param);
+  }
+  return assignments;
 }
 
 }  // namespace
@@ -818,35 +909,10 @@ core::Status SqliteMetadataStore::PutJob(const JobRecord& record) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, (std::string("INSERT OR REPLACE INTO jobs (") + kJobColumns +
                        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-                       " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)")
+                       " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)")
                           .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
-  stmt.Bind(1, record.id);
-  stmt.Bind(2, JobStateName(record.state));
-  stmt.Bind(3, record.request.model_name);
-  stmt.Bind(4, record.request.dataset_id);
-  stmt.Bind(5, record.request.target);
-  stmt.Bind(6, record.request.algorithm);
-  stmt.Bind(7, EncodeStringList(record.request.features));
-  stmt.Bind(8, EncodeNumberMap(record.request.params));
-  stmt.Bind(9, record.created_at_micros);
-  stmt.Bind(10, record.started_at_micros);
-  stmt.Bind(11, record.finished_at_micros);
-  stmt.Bind(12, record.error);
-  stmt.Bind(13, record.progress);
-  stmt.Bind(14, record.result_model_id);
-  stmt.Bind(15, record.result_version);
-  stmt.Bind(16, EncodeNumberMap(record.result_metrics));
-  stmt.Bind(17, record.request.task);
-  stmt.Bind(18, EncodeJobOptions(record));
-  stmt.Bind(19, EncodeJobProgress(record.progress_detail));
-  stmt.Bind(20, EncodeLeaderboard(record.leaderboard));
-  stmt.Bind(21, record.request.callback_url);
-  stmt.Bind(22, record.request.model_description);
-  stmt.Bind(23, record.request.model_owner);
-  stmt.Bind(24, record.request.model_tags ? EncodeStringList(*record.request.model_tags) : std::string());
-  stmt.Bind(25, static_cast<int64_t>(record.request.allow_personal_data_all ? 1 : 0));
-  stmt.Bind(26, EncodeStringList(record.request.allow_personal_data));
+  BindJob(stmt, record);
   return stmt.Run();
 }
 
@@ -882,6 +948,10 @@ core::Result<std::vector<JobLogLine>> SqliteMetadataStore::ListJobLogs(std::stri
 
 core::Result<JobRecord> SqliteMetadataStore::GetJob(std::string_view id) {
   core::MutexLock lock(mu_);
+  return GetJobLocked(id);
+}
+
+core::Result<JobRecord> SqliteMetadataStore::GetJobLocked(std::string_view id) {
   Statement stmt(db_, (std::string("SELECT ") + kJobColumns + " FROM jobs WHERE id = ?1").c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, id);
@@ -1050,6 +1120,179 @@ core::Result<std::vector<AuditRecord>> SqliteMetadataStore::ListAudit(int64_t af
   stmt.Bind(1, after_seq);
   stmt.Bind(2, static_cast<int64_t>(limit));
   return CollectRows(stmt, ReadAudit);
+}
+
+
+core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id, int64_t now_micros,
+                                                      int64_t lease_until_micros) {
+  core::MutexLock lock(mu_);
+  // BEGIN IMMEDIATE takes the write lock first, so two claimers (threads or processes) serialize here and the
+  // second sees the first's claim.
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<JobRecord> {
+    std::string id;
+    {
+      Statement oldest(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at_micros, id LIMIT 1");
+      AMP_RETURN_IF_ERROR(oldest.prepare_status());
+      AMP_ASSIGN_OR_RETURN(bool has_row, oldest.Step());
+      if (!has_row) return core::NotFound("no queued job");
+      id = oldest.Text(0);
+    }
+    Statement claim(db_,
+                    "UPDATE jobs SET state = 'running', worker_id = ?2, lease_until_micros = ?3, "
+                    "started_at_micros = CASE WHEN started_at_micros = 0 THEN ?4 ELSE started_at_micros END, "
+                    "attempts = attempts + 1 WHERE id = ?1");
+    AMP_RETURN_IF_ERROR(claim.prepare_status());
+    claim.Bind(1, id);
+    claim.Bind(2, worker_id);
+    claim.Bind(3, lease_until_micros);
+    claim.Bind(4, now_micros);
+    AMP_RETURN_IF_ERROR(claim.Run());
+    return GetJobLocked(id);
+  };
+  auto claimed = run();
+  if (!claimed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return claimed.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return claimed;
+}
+
+core::Result<JobRecord> SqliteMetadataStore::RenewJobLease(std::string_view job_id, std::string_view worker_id,
+                                                           int64_t lease_until_micros) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<JobRecord> {
+    Statement renew(db_,
+                    "UPDATE jobs SET lease_until_micros = ?3 WHERE id = ?1 AND state = 'running' AND worker_id = ?2");
+    AMP_RETURN_IF_ERROR(renew.prepare_status());
+    renew.Bind(1, job_id);
+    renew.Bind(2, worker_id);
+    renew.Bind(3, lease_until_micros);
+    AMP_RETURN_IF_ERROR(renew.Run());
+    bool renewed = sqlite3_changes(db_) > 0;
+    AMP_ASSIGN_OR_RETURN(JobRecord record, GetJobLocked(job_id));
+    if (!renewed) {
+      return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds job " +
+                                      std::string(job_id) + " (" + std::string(JobStateName(record.state)) +
+                                      (record.worker_id.empty() ? "" : ", held by " + record.worker_id) + ")");
+    }
+    return record;
+  };
+  auto renewed = run();
+  if (!renewed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return renewed.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return renewed;
+}
+
+core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
+  static const std::string kSql = "UPDATE jobs SET " + HeldJobAssignments() +
+                                  " WHERE id = ?1 AND state = 'running' AND worker_id = ?27";
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Status {
+    Statement update(db_, kSql.c_str());
+    AMP_RETURN_IF_ERROR(update.prepare_status());
+    BindJob(update, record);
+    AMP_RETURN_IF_ERROR(update.Run());
+    if (sqlite3_changes(db_) > 0) return core::Status::Ok();
+    AMP_ASSIGN_OR_RETURN(JobRecord stored, GetJobLocked(record.id));
+    return core::FailedPrecondition("worker " + record.worker_id + " no longer holds job " + record.id + " (" +
+                                    std::string(JobStateName(stored.state)) +
+                                    (stored.worker_id.empty() ? "" : ", held by " + stored.worker_id) + ")");
+  };
+  core::Status updated = run();
+  if (!updated.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return updated;
+  }
+  return Exec("COMMIT");
+}
+
+core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<std::vector<std::string>> {
+    // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
+    Statement cancel(db_,
+                     "UPDATE jobs SET state = 'cancelled', finished_at_micros = ?1, "
+                     "error = 'cancelled; its worker stopped renewing its lease' WHERE state = 'running' AND worker_id != '' AND lease_until_micros < ?1 AND cancel_requested != 0");
+    AMP_RETURN_IF_ERROR(cancel.prepare_status());
+    cancel.Bind(1, now_micros);
+    AMP_RETURN_IF_ERROR(cancel.Run());
+    Statement requeue(db_,
+                      "UPDATE jobs SET state = 'queued', worker_id = '', lease_until_micros = 0 "
+                      "WHERE state = 'running' AND worker_id != '' AND lease_until_micros < ?1 RETURNING id");
+    AMP_RETURN_IF_ERROR(requeue.prepare_status());
+    requeue.Bind(1, now_micros);
+    std::vector<std::string> ids;
+    while (true) {
+      AMP_ASSIGN_OR_RETURN(bool has_row, requeue.Step());
+      if (!has_row) break;
+      ids.push_back(requeue.Text(0));
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  auto requeued = run();
+  if (!requeued.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return requeued.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return requeued;
+}
+
+core::Result<JobRecord> SqliteMetadataStore::RequestJobCancel(std::string_view job_id, int64_t now_micros) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<JobRecord> {
+    AMP_ASSIGN_OR_RETURN(JobRecord record, GetJobLocked(job_id));
+    if (IsTerminal(record.state)) {
+      return core::FailedPrecondition("job " + record.id + " already ended (" +
+                                      std::string(JobStateName(record.state)) + ")");
+    }
+    Statement update(db_, record.state == JobState::kQueued
+                              ? "UPDATE jobs SET state = 'cancelled', finished_at_micros = ?2 WHERE id = ?1"
+                              : "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1");
+    AMP_RETURN_IF_ERROR(update.prepare_status());
+    update.Bind(1, job_id);
+    if (record.state == JobState::kQueued) update.Bind(2, now_micros);
+    AMP_RETURN_IF_ERROR(update.Run());
+    return GetJobLocked(job_id);
+  };
+  auto cancelled = run();
+  if (!cancelled.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return cancelled.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return cancelled;
+}
+
+core::Result<int64_t> SqliteMetadataStore::ChangeCounter() {
+  core::MutexLock lock(mu_);
+  Statement stmt(db_, "SELECT value FROM change_counter WHERE id = 1");
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  AMP_ASSIGN_OR_RETURN(bool has_row, stmt.Step());
+  if (!has_row) return core::DataLoss("the change counter row is missing");
+  return stmt.Int(0);
+}
+
+core::Result<int64_t> SqliteMetadataStore::WaitForChange(int64_t seen, int timeout_ms) {
+  // SQLite cannot push: poll. Other processes' commits are seen because each read starts a new read transaction.
+  constexpr auto kPollInterval = std::chrono::milliseconds(50);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+  while (true) {
+    AMP_ASSIGN_OR_RETURN(int64_t current, ChangeCounter());
+    auto now = std::chrono::steady_clock::now();
+    if (current != seen || now >= deadline) return current;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kPollInterval, deadline - now));
+  }
 }
 
 }  // namespace amp::storage

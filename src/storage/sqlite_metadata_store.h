@@ -1,6 +1,7 @@
 // SqliteMetadataStore: the embedded default MetadataStore, one SQLite file in WAL mode with numbered schema
 // migrations applied on open. Open(":memory:") gives the in-memory twin used by tests. Thread-safe: one connection
-// guarded by a mutex (metadata traffic is light; predictions never touch it).
+// guarded by a mutex (metadata traffic is light; predictions never touch it). Several processes may share one file
+// (WAL; writes take the lock with BEGIN IMMEDIATE); the change counter is bumped by triggers and polled.
 #pragma once
 
 #include <memory>
@@ -55,6 +56,17 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
   core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
 
+  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
+                                   int64_t lease_until_micros) override;
+  core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
+                                        int64_t lease_until_micros) override;
+  core::Status UpdateHeldJob(const JobRecord& record) override;
+  core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) override;
+  core::Result<JobRecord> RequestJobCancel(std::string_view job_id, int64_t now_micros) override;
+  core::Result<int64_t> ChangeCounter() override;
+  // Polls every 50 ms (SQLite cannot push).
+  core::Result<int64_t> WaitForChange(int64_t seen, int timeout_ms) override;
+
   core::Status SetModelPublic(std::string_view model_id, bool is_public) override;
   core::Status PutApiKey(const ApiKeyRecord& record) override;
   core::Status UpdateApiKey(const ApiKeyRecord& record) override;
@@ -71,6 +83,7 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
   // Binds ApiKeyRecord's columns to ?1..?8 and runs `sql`.
   core::Status WriteApiKey(const char* sql, const ApiKeyRecord& record);
+  core::Result<JobRecord> GetJobLocked(std::string_view id) AMP_REQUIRES(mu_);
   core::Result<ModelRecord> GetModelWhere(const char* column, std::string_view value);
   // The current version of an alias, 0 if absent. Requires mu_.
   core::Result<int64_t> CurrentAliasVersion(std::string_view model_id, std::string_view alias) AMP_REQUIRES(mu_);

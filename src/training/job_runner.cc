@@ -3,29 +3,21 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/build_info.h"
 #include "core/id.h"
 #include "core/log.h"
-#include "training/model_search.h"
+#include "training/queue_worker.h"
 #include "training/search_plan.h"
-#include "training/train_plan.h"
-#include "training/trainer.h"
 
 namespace amp::training {
 
 JobRunner::JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets,
                      registry::ModelRegistry& models, const core::Clock& clock, int worker_count)
     : metadata_(metadata), datasets_(datasets), models_(models), clock_(clock),
-      worker_count_(worker_count < 1 ? 1 : worker_count) {}
+      worker_count_(worker_count < 0 ? 1 : worker_count), executor_(metadata, datasets, models, clock) {}
 
 JobRunner::~JobRunner() { Shutdown(); }
 
 core::Status JobRunner::Save(const storage::JobRecord& job) { return metadata_.PutJob(job); }
-
-void JobRunner::Log(const storage::JobRecord& job, std::string_view message) {
-  core::Status logged = metadata_.AppendJobLog(job.id, clock_.NowMicros(), message);
-  if (!logged.ok()) core::LogError("cannot append to the log of job " + job.id + ": " + logged.ToString());
-}
 
 void JobRunner::AddEndListener(EndListener listener) { end_listeners_.push_back(std::move(listener)); }
 
@@ -38,14 +30,16 @@ core::Status JobRunner::Start() {
   std::vector<std::string> requeue;
   for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {  // oldest first
     storage::JobRecord& job = *it;
-    if (job.state == storage::JobState::kRunning) {
+    // A job an `amp worker` holds is its worker's to finish (or the lease's to requeue); one run in-process is this
+    // process's only if it trains (a replica that does not train leaves the others' jobs alone).
+    if (job.state == storage::JobState::kRunning && job.worker_id.empty() && TrainsInProcess()) {
       job.state = storage::JobState::kInterrupted;
       job.finished_at_micros = clock_.NowMicros();
       job.error = "the server stopped while this job was running; resubmit it (POST /v1/jobs/" + job.id + "/resubmit)";
       job.progress_detail.phase = "interrupted";
       AMP_RETURN_IF_ERROR(Save(job));
       Log(job, "interrupted: the server stopped while the job was running");
-    } else if (job.state == storage::JobState::kQueued) {
+    } else if (job.state == storage::JobState::kQueued && TrainsInProcess()) {
       requeue.push_back(job.id);
     }
   }
@@ -55,6 +49,7 @@ core::Status JobRunner::Start() {
     for (std::string& id : requeue) queue_.push_back(std::move(id));
   }
   for (int worker = 0; worker < worker_count_; ++worker) workers_.emplace_back([this] { WorkerLoop(); });
+  if (!TrainsInProcess()) workers_.emplace_back([this] { SweepLoop(); });
   return core::Status::Ok();
 }
 
@@ -134,9 +129,12 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
       active = &jobs_by_submitter_[submitter.id];
       std::vector<std::string> still_active;
       for (std::string& id : *active) {
-        if (running_.contains(id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end()) {
-          still_active.push_back(std::move(id));
+        bool is_active = running_.contains(id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end();
+        if (!TrainsInProcess()) {  // the workers run it: ask the store
+          auto stored = metadata_.GetJob(id);
+          is_active = stored.ok() && !storage::IsTerminal(stored->state);
         }
+        if (is_active) still_active.push_back(std::move(id));
       }
       active->swap(still_active);
       if (submitter.max_active_jobs > 0 && static_cast<int64_t>(active->size()) >= submitter.max_active_jobs) {
@@ -145,7 +143,7 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
       }
     }
     AMP_RETURN_IF_ERROR(Save(job));
-    queue_.push_back(job.id);
+    if (TrainsInProcess()) queue_.push_back(job.id);
     if (active != nullptr) active->push_back(job.id);
   }
   Log(job, "queued: " +
@@ -174,6 +172,7 @@ core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
     job.progress = "cancelling";
     return job;
   }
+  if (!job.worker_id.empty() || !TrainsInProcess()) return CancelHeldJob(job_id);
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     if (*it == job_id) {
       queue_.erase(it);
@@ -188,6 +187,19 @@ core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
   Log(job, "cancelled before it started");
   job_finished_.NotifyAll();
   NotifyEnded(job);
+  return job;
+}
+
+core::Result<storage::JobRecord> JobRunner::CancelHeldJob(std::string_view job_id) {
+  AMP_ASSIGN_OR_RETURN(storage::JobRecord job, metadata_.RequestJobCancel(job_id, clock_.NowMicros()));
+  if (job.state == storage::JobState::kCancelled) {
+    Log(job, "cancelled before it started");
+    job_finished_.NotifyAll();
+    NotifyEnded(job);
+    return job;
+  }
+  Log(job, "cancel requested; worker " + job.worker_id + " stops the job");
+  job.progress = "cancelling";
   return job;
 }
 
@@ -227,140 +239,32 @@ void JobRunner::WorkerLoop() {
   }
 }
 
-void JobRunner::Finish(storage::JobRecord& job, storage::JobState state, std::string error) {
-  job.state = state;
-  job.finished_at_micros = clock_.NowMicros();
-  job.error = std::move(error);
-  job.progress = std::string(storage::JobStateName(state));
-  job.progress_detail.phase = job.progress;
-  job.progress_detail.eta_seconds = -1;
-  core::Status saved = Save(job);
-  Log(job, job.progress + (job.error.empty() ? "" : ": " + job.error));
-  if (!saved.ok()) core::LogError("cannot record the end of job " + job.id + ": " + saved.ToString());
-  core::LogInfo("job " + job.id + " " + job.progress + (job.error.empty() ? "" : ": " + job.error));
-  NotifyEnded(job);
+void JobRunner::SweepLoop() {
+  constexpr auto kInterval = std::chrono::seconds(1);
+  while (true) {
+    {
+      core::MutexLock lock(mu_);
+      work_available_.WaitFor(mu_, kInterval, [this]() AMP_REQUIRES(mu_) { return stopping_; });
+      if (stopping_) return;
+    }
+    auto swept = SweepExpiredLeases(metadata_, clock_);
+    if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
+  }
 }
 
 void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled) {
-  job.state = storage::JobState::kRunning;
-  job.started_at_micros = clock_.NowMicros();
-  job.progress = "loading the dataset";
-  job.progress_detail.phase = "loading";
-  if (!Save(job).ok()) return;
-  Log(job, "started: loading the dataset");
-  auto fail_with = [&](const core::Status& status) {
-    storage::JobState state = storage::JobState::kFailed;
-    if (status.code() == core::StatusCode::kCancelled) {
-      bool shutting_down;
-      {
-        core::MutexLock lock(mu_);
-        shutting_down = stopping_;
-      }
-      state = shutting_down ? storage::JobState::kInterrupted : storage::JobState::kCancelled;
-    }
-    Finish(job, state, status.message());
-  };
-
-  auto dataset = datasets_.Get(job.request.dataset_id);
-  if (!dataset.ok()) return fail_with(dataset.status());
-  auto plan = PlanSearch(job.request, dataset->summary);
-  if (!plan.ok()) return fail_with(plan.status());
-  // Every candidate reads the same columns (they differ only in algorithm and parameters).
-  auto table = datasets_.LoadTable(*dataset, plan->candidates.front().ColumnsToLoad());
-  if (!table.ok()) return fail_with(table.status().WithContext("loading dataset " + dataset->id));
-
-  // Progress is best effort: a failed save does not stop the job. Tree rounds are saved at most every 200 ms.
-  std::atomic<int> round = 0;
-  std::atomic<int> rounds = 0;
-  auto on_round = [&](int done, int planned) {
-    round.store(done, std::memory_order_relaxed);
-    rounds.store(planned, std::memory_order_relaxed);
-  };
-  auto progress = [&](std::string_view message) {
-    job.progress = std::string(message);
-    job.progress_detail.phase = "training";
-    job.progress_detail.boosting_round = round.load(std::memory_order_relaxed);
-    job.progress_detail.boosting_rounds = rounds.load(std::memory_order_relaxed);
-    Save(job).IgnoreError();
-    Log(job, message);
-  };
-  // The fit alone (preprocessing, the algorithm or the whole search, scoring the holdout), without loading the
-  // CSV: what a benchmark compares with a library's fit on data already in memory.
-  const auto fit_started = std::chrono::steady_clock::now();
-
-  TrainPlan trained_plan;
-  std::string published_algorithm;  // a search's: the winner's or "ensemble"
-  std::map<std::string, double> published_params;
-  TrainingOutcome outcome;
-  if (plan->IsSearch()) {
-    Log(job,
-        "searching: " + std::to_string(plan->candidates.size()) + " trials, " + std::to_string(plan->folds) +
-            "-fold cross-validation ranked by " + std::string(PrimaryMetric(plan->task)) + ", cpu budget " +
-            std::to_string(plan->cpu_budget) +
-            (plan->time_budget_seconds > 0 ? ", time budget " + std::to_string(plan->time_budget_seconds) + "s" : ""));
-    auto on_status = [&](const SearchStatus& status) {
-      job.progress_detail.phase = status.phase;
-      job.progress_detail.trials_done = status.trials_done;
-      job.progress_detail.trials_total = status.trials_total;
-      job.progress_detail.boosting_round = status.boosting_round;
-      job.progress_detail.boosting_rounds = status.boosting_rounds;
-      job.progress_detail.eta_seconds = status.eta_seconds;
-      job.progress = status.phase == "refitting" ? "refitting the winner on the whole training part"
-                                                 : "trial " + std::to_string(status.trials_done) + " of " +
-                                                       std::to_string(status.trials_total) + " done";
-      job.leaderboard = status.leaderboard;
-      Save(job).IgnoreError();
-      for (const std::string& line : status.log) Log(job, line);
-    };
-    auto searched = RunSearch(*table, *plan, cancelled, on_status);
-    if (!searched.ok()) return fail_with(searched.status());
-    for (const std::string& line : searched->log) Log(job, line);
-    trained_plan = std::move(searched->winner);
-    published_algorithm = std::move(searched->algorithm);
-    published_params = std::move(searched->params);
-    outcome = std::move(searched->refit);
-    job.leaderboard = std::move(searched->leaderboard);
-  } else {
-    trained_plan = plan->candidates.front();
-    published_algorithm = trained_plan.algorithm;
-    published_params = trained_plan.Params();
-    auto fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
-    if (!fitted.ok()) return fail_with(fitted.status());
-    outcome = std::move(fitted).value();
+  const JobExecutor::SaveJob save = [this](const storage::JobRecord& record) { return Save(record); };
+  if (!executor_.Begin(job, save).ok()) return;
+  core::Status trained = executor_.Train(job, cancelled, save);
+  storage::JobState state = storage::JobState::kSucceeded;
+  if (trained.code() == core::StatusCode::kCancelled) {
+    core::MutexLock lock(mu_);
+    state = stopping_ ? storage::JobState::kInterrupted : storage::JobState::kCancelled;
+  } else if (!trained.ok()) {
+    state = storage::JobState::kFailed;
   }
-  const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_started).count();
-  if (cancelled) return fail_with(core::Cancelled("training was cancelled"));
-  for (const std::string& note : outcome.notes) Log(job, note);
-
-  job.progress = "publishing the model";
-  job.progress_detail.phase = "publishing";
-  Save(job).IgnoreError();
-  registry::VersionDraft draft;
-  draft.algorithm = published_algorithm;
-  draft.metrics = outcome.metrics;
-  draft.metrics["train_rows"] = static_cast<double>(outcome.train_rows);
-  draft.metrics["holdout_rows"] = static_cast<double>(outcome.holdout_rows);
-  draft.params = published_params;
-  draft.metrics["fit_seconds"] = fit_seconds;
-  draft.dataset_id = dataset->id;
-  draft.dataset_sha256 = dataset->sha256;
-  draft.job_id = job.id;
-  draft.leaderboard = job.leaderboard;
-  draft.code_version = std::string(core::CodeVersion());
-  if (!job.request.model_description.empty()) draft.metadata.description = job.request.model_description;
-  if (!job.request.model_owner.empty()) draft.metadata.owner = job.request.model_owner;
-  draft.metadata.tags = job.request.model_tags;
-  draft.cleaning_report_json = data::CleaningReportToJson(outcome.cleaning_report);
-  draft.profile_json = outcome.profile_json;
-  draft.evaluation_curves_json = outcome.evaluation_curves_json;
-  auto version = models_.PublishVersion(job.request.model_name, *outcome.model, draft);
-  if (!version.ok()) return fail_with(version.status().WithContext("publishing the model"));
-  job.result_model_id = version->model_id;
-  job.result_version = version->version;
-  job.result_metrics = version->metrics;
-  Log(job, "published " + job.request.model_name + " version " + std::to_string(version->version) + " (" +
-               published_algorithm + ")");
-  Finish(job, storage::JobState::kSucceeded, "");
+  executor_.Finish(job, state, trained.message(), save).IgnoreError();
+  NotifyEnded(job);
 }
 
 }  // namespace amp::training

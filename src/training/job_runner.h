@@ -3,7 +3,10 @@
 // table, trains, publishes a version and records the outcome. Jobs survive restarts: on Start, jobs left queued are
 // queued again and jobs left running are marked interrupted (Resubmit repeats one). A request that searches
 // (algorithm "auto", or a grid or random search) runs a ModelSearch and publishes its winner with the leaderboard.
-// Every job keeps a log in the metadata store. Thread-safe.
+// Every job keeps a log in the metadata store. With no workers of its own (worker_count 0: a serving replica that
+// does not train) jobs stay queued in the store for `amp worker` processes (QueueWorker) to claim; cancelling one
+// that a worker runs asks that worker to stop (MetadataStore::RequestJobCancel), and a timer requeues jobs whose
+// worker died (SweepExpiredLeases). Either way one JobExecutor runs a job. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -21,6 +24,7 @@
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "storage/metadata_store.h"
+#include "training/job_executor.h"
 
 namespace amp::training {
 
@@ -36,13 +40,16 @@ class JobRunner {
   // its final record is saved. Must not block (hand slow work, like a webhook, to another thread).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
+  // worker_count: jobs trained at once in this process; 0 trains none (they wait for `amp worker`s).
   JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
             const core::Clock& clock, int worker_count = 1);
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  // Recovers jobs from the store and starts the workers.
+  // Recovers jobs from the store and starts the workers. When it trains: jobs left running in-process (no
+  // worker_id) are marked interrupted and jobs left queued are queued again. Without workers it leaves them to the
+  // `amp worker`s and the lease sweep.
   core::Status Start();
   // Stops taking jobs, cancels running ones (they end as interrupted, to be resubmitted) and joins the workers.
   void Shutdown();
@@ -61,7 +68,9 @@ class JobRunner {
   core::Result<std::vector<storage::JobLogLine>> Logs(std::string_view job_id, int64_t after_seq, int limit);
   core::Result<storage::JobRecord> Get(std::string_view job_id);
   core::Result<std::vector<storage::JobRecord>> List(int limit);
-  // Cancels a queued or running job; FailedPrecondition if it already ended.
+  // Cancels a queued or running job; FailedPrecondition if it already ended. A job run by an `amp worker` is
+  // asked to stop: the record returned says "cancelling" until the worker records it cancelled (within about a
+  // second).
   core::Result<storage::JobRecord> Cancel(std::string_view job_id);
 
   // Add before Start.
@@ -71,12 +80,14 @@ class JobRunner {
   core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);
 
  private:
+  bool TrainsInProcess() const { return worker_count_ > 0; }
   void WorkerLoop();
+  // Without workers of its own: requeues jobs whose `amp worker` died, until Shutdown.
+  void SweepLoop();
   void RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled);
-  void Finish(storage::JobRecord& job, storage::JobState state, std::string error);
+  core::Result<storage::JobRecord> CancelHeldJob(std::string_view job_id);
   core::Status Save(const storage::JobRecord& job);
-  // Appends a line to the job's log (best effort: a log that cannot be written does not fail the job).
-  void Log(const storage::JobRecord& job, std::string_view message);
+  void Log(const storage::JobRecord& job, std::string_view message) { executor_.Log(job, message); }
   core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from,
                                              const JobSubmitter& submitter);
   void NotifyEnded(const storage::JobRecord& job);
@@ -86,6 +97,7 @@ class JobRunner {
   registry::ModelRegistry& models_;
   const core::Clock& clock_;
   const int worker_count_;
+  JobExecutor executor_;
 
   core::Mutex mu_;
   core::CondVar work_available_;
@@ -96,7 +108,7 @@ class JobRunner {
   std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
   // Submitter id -> its job ids that may still be queued or running (pruned on each Submit).
   std::map<std::string, std::vector<std::string>, std::less<>> jobs_by_submitter_ AMP_GUARDED_BY(mu_);
-  std::vector<std::thread> workers_;
+  std::vector<std::thread> workers_;  // or the one SweepLoop thread when worker_count_ is 0
   std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };
 

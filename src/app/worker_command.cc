@@ -1,0 +1,111 @@
+#include "app/worker_command.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <thread>
+
+#include "api/job_notification.h"
+#include "app/metadata_store_opener.h"
+#include "app/serve_command.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "http/webhook_sender.h"
+#include "registry/dataset_catalog.h"
+#include "registry/model_registry.h"
+#include "storage/encrypting_artifact_store.h"
+#include "training/job_executor.h"
+#include "training/queue_worker.h"
+
+namespace amp::app {
+namespace fs = std::filesystem;
+namespace {
+
+int Fail(const core::Status& status) {
+  core::LogError(status.ToString());
+  return 1;
+}
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof(host), "worker");
+  return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+}  // namespace
+
+int RunWorker(const WorkerOptions& options) {
+  if (!(options.lease_seconds >= 0.1) || !std::isfinite(options.lease_seconds)) {
+    return Fail(core::InvalidArgument("--lease-seconds must be at least 0.1"));
+  }
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::error_code ec;
+  fs::create_directories(options.data_dir, ec);
+  if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
+  const fs::path data_dir = fs::absolute(options.data_dir);
+
+  auto metadata = OpenMetadataStore(options.metadata, data_dir);
+  if (!metadata.ok()) return Fail(metadata.status());
+  ServeOptions store_options;
+  store_options.data_dir = data_dir;
+  store_options.artifacts = options.artifacts;
+  store_options.s3_endpoint = options.s3_endpoint;
+  store_options.encryption_key_file = options.encryption_key_file;
+  auto plain_artifacts = OpenArtifactStoreFor(store_options, data_dir);
+  if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());
+  auto encryption_key = LoadEncryptionKeyFor(store_options);
+  if (!encryption_key.ok()) return Fail(encryption_key.status());
+  std::unique_ptr<storage::ArtifactStore> encrypted_artifacts;
+  if (encryption_key->has_value()) {
+    encrypted_artifacts = std::make_unique<storage::EncryptingArtifactStore>(**plain_artifacts, **encryption_key);
+  }
+  storage::ArtifactStore* artifacts = encrypted_artifacts ? encrypted_artifacts.get() : plain_artifacts->get();
+  const core::Clock& clock = core::SystemClock::Get();
+
+  registry::ModelRegistry models(**metadata, *artifacts, clock);
+  registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
+  // A job's callback_url is told by whoever ends the job: here, signed with the same secret as the servers'.
+  auto webhook_secret = LoadWebhookSecretFor(options.webhook_secret_file, data_dir);
+  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
+  http::HttpWebhookTransport webhook_transport;
+  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
+  webhooks.Start();
+
+  training::JobExecutor executor(**metadata, datasets, models, clock);
+  training::QueueWorkerOptions worker_options;
+  worker_options.worker_id = options.worker_id.empty() ? DefaultWorkerId() : options.worker_id;
+  worker_options.lease.lease_micros = static_cast<int64_t>(options.lease_seconds * 1e6);
+  training::QueueWorker worker(**metadata, executor, clock, worker_options);
+  worker.AddEndListener([&webhooks](const storage::JobRecord& job) {
+    if (job.request.callback_url.empty()) return;
+    webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));
+  });
+  char lease[32];
+  std::snprintf(lease, sizeof(lease), "%g", options.lease_seconds);
+  core::LogInfo("amp worker " + worker_options.worker_id + " taking training jobs from the queue (lease " + lease +
+                " s, data folder " + data_dir.string() + ")");
+  std::thread loop([&worker] { worker.Run(); });
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  core::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+                "; stopping (a running job goes back to the queue)");
+  worker.Stop();
+  loop.join();
+  webhooks.WaitUntilIdle(std::chrono::seconds(2));
+  webhooks.Shutdown();
+  core::LogInfo("amp worker stopped after " + std::to_string(worker.jobs_run()) + " jobs");
+  return 0;
+}
+
+}  // namespace amp::app

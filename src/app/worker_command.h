@@ -1,0 +1,27 @@
+// `amp worker`: a training worker. It opens the stores a group of `amp serve` replicas share, claims training jobs
+// from the queue in the metadata store, trains and publishes them (training::QueueWorker), and on SIGTERM or SIGINT
+// puts the job it was running back in the queue and exits 0. It serves no HTTP.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace amp::app {
+
+struct WorkerOptions {
+  std::filesystem::path data_dir = "amp-data";
+  // The metadata store: empty for <data_dir>/amp.db (SQLite), a SQLite file, or postgresql://... (as for serve).
+  std::string metadata;
+  // As for `amp serve`: the artifact store, its S3 endpoint, the at-rest encryption key, the webhook secret.
+  std::string artifacts;
+  std::string s3_endpoint;
+  std::filesystem::path encryption_key_file;
+  std::filesystem::path webhook_secret_file;
+  std::string worker_id;  // empty: <hostname>-<pid>
+  double lease_seconds = 30;
+};
+
+// Returns the process exit code.
+int RunWorker(const WorkerOptions& options);
+
+}  // namespace amp::app

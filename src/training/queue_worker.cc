@@ -1,0 +1,231 @@
+#include "training/queue_worker.h"
+
+#include <chrono>
+#include <thread>
+
+#include "core/log.h"
+
+namespace amp::training {
+
+struct QueueWorker::Held {
+  std::string job_id;
+  std::atomic<bool> stop{false};
+  std::atomic<StopReason> reason{StopReason::kNone};
+  std::atomic<int64_t> held_until{0};  // the end of the lease as last granted by the store
+  core::Mutex mu;
+  core::CondVar done_changed;
+  bool done AMP_GUARDED_BY(mu) = false;
+
+  // The first reason to stop wins (a cancel request seen before a shutdown stays a cancel).
+  void StopFor(StopReason why) {
+    StopReason none = StopReason::kNone;
+    reason.compare_exchange_strong(none, why);
+    stop.store(true);
+  }
+};
+
+core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock) {
+  const int64_t now = clock.NowMicros();
+  AMP_ASSIGN_OR_RETURN(std::vector<std::string> requeued, metadata.RequeueExpiredJobs(now));
+  for (const std::string& job_id : requeued) {
+    core::LogWarning("job " + job_id + " requeued: its worker stopped renewing its lease");
+    core::Status logged =
+        metadata.AppendJobLog(job_id, now, "requeued: the worker running it stopped renewing its lease");
+    if (!logged.ok()) core::LogError("cannot append to the log of job " + job_id + ": " + logged.ToString());
+  }
+  return static_cast<int>(requeued.size());
+}
+
+QueueWorker::QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor, const core::Clock& clock,
+                         QueueWorkerOptions options)
+    : metadata_(metadata), executor_(executor), clock_(clock), options_(std::move(options)) {}
+
+void QueueWorker::AddEndListener(EndListener listener) {
+  end_listeners_.push_back(std::move(listener));
+}
+
+void QueueWorker::NotifyEnded(const storage::JobRecord& job) {
+  for (const EndListener& listener : end_listeners_) listener(job);
+}
+
+void QueueWorker::Stop() {
+  core::MutexLock lock(mu_);
+  stopping_ = true;
+  if (running_ != nullptr) running_->StopFor(StopReason::kShutdown);
+  wake_.NotifyAll();
+}
+
+bool QueueWorker::WaitOrStop(int64_t micros) {
+  core::MutexLock lock(mu_);
+  wake_.WaitFor(mu_, std::chrono::microseconds(micros), [this]() AMP_REQUIRES(mu_) { return stopping_; });
+  return stopping_;
+}
+
+void QueueWorker::Run() {
+  int empty_polls = 0;
+  int64_t last_sweep = 0;
+  while (true) {
+    {
+      core::MutexLock lock(mu_);
+      if (stopping_) return;
+    }
+    const int64_t now = clock_.NowMicros();
+    if (now - last_sweep >= options_.sweep_interval_micros || now < last_sweep) {
+      last_sweep = now;
+      auto swept = SweepExpiredLeases(metadata_, clock_);
+      if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
+    }
+    auto ran = RunOnce();
+    if (!ran.ok()) {
+      core::LogError("worker " + options_.worker_id + ": cannot claim a job: " + ran.status().ToString());
+      empty_polls = std::max(empty_polls + 1, 3);  // back off a failing store as an empty queue
+    } else if (*ran) {
+      empty_polls = 0;
+      continue;
+    } else {
+      ++empty_polls;
+    }
+    if (WaitOrStop(IdleBackoffMicros(empty_polls, options_.lease))) return;
+  }
+}
+
+core::Result<bool> QueueWorker::RunOnce() {
+  {
+    core::MutexLock lock(mu_);
+    if (stopping_) return false;
+  }
+  const int64_t now = clock_.NowMicros();
+  auto claimed = metadata_.ClaimJob(options_.worker_id, now, now + options_.lease.lease_micros);
+  if (!claimed.ok()) {
+    if (claimed.status().code() == core::StatusCode::kNotFound) return false;
+    return claimed.status();
+  }
+  storage::JobRecord job = std::move(claimed).value();
+  jobs_run_.fetch_add(1);
+  Held held;
+  held.job_id = job.id;
+  held.held_until.store(job.lease_until_micros);
+  core::LogInfo("worker " + options_.worker_id + " claimed job " + job.id + " (attempt " +
+                std::to_string(job.attempts) + ")");
+
+  // Every save stops the job once the store says this worker no longer holds it.
+  JobExecutor::SaveJob save = [this, &held](const storage::JobRecord& record) {
+    core::Status saved = metadata_.UpdateHeldJob(record);
+    if (saved.code() == core::StatusCode::kFailedPrecondition || saved.code() == core::StatusCode::kNotFound) {
+      held.StopFor(StopReason::kLeaseLost);
+    }
+    return saved;
+  };
+  auto finish = [&](storage::JobState state, std::string error) {
+    if (executor_.Finish(job, state, std::move(error), save).ok()) NotifyEnded(job);
+  };
+
+  if (ShouldGiveUp(job.attempts, options_.lease)) {
+    finish(storage::JobState::kFailed,
+           "given up after " + std::to_string(job.attempts - 1) +
+               " attempts: each time, the worker running it stopped before it ended (crashed, killed or lost)");
+    return true;
+  }
+  if (job.cancel_requested) {
+    finish(storage::JobState::kCancelled, "cancelled before it started");
+    return true;
+  }
+  {
+    core::MutexLock lock(mu_);
+    if (stopping_) held.StopFor(StopReason::kShutdown);
+    running_ = &held;
+  }
+  std::thread heartbeat([this, &held] { Heartbeat(held); });
+  core::Status trained = executor_.Begin(job, save);
+  if (trained.ok()) {
+    trained = held.stop.load() ? core::Cancelled("training was cancelled") : executor_.Train(job, held.stop, save);
+  }
+  {
+    core::MutexLock lock(held.mu);
+    held.done = true;
+  }
+  held.done_changed.NotifyAll();
+  heartbeat.join();
+  {
+    core::MutexLock lock(mu_);
+    running_ = nullptr;
+  }
+
+  switch (held.reason.load()) {
+    case StopReason::kLeaseLost:
+      // Another worker may be running it now; whatever this one did is not recorded (a version it published
+      // stays, as any published version does).
+      core::LogWarning("worker " + options_.worker_id + " lost its lease on job " + job.id + "; stopped it");
+      return true;
+    case StopReason::kShutdown:
+      if (trained.code() == core::StatusCode::kCancelled) {
+        Release(job);
+        return true;
+      }
+      break;  // it ended (succeeded or failed) before the stop reached it: record that
+    case StopReason::kCancelRequested:
+    case StopReason::kNone:
+      break;
+  }
+  if (trained.ok()) {
+    finish(storage::JobState::kSucceeded, "");
+  } else if (trained.code() == core::StatusCode::kCancelled) {
+    finish(storage::JobState::kCancelled, trained.message());
+  } else {
+    finish(storage::JobState::kFailed, trained.message());
+  }
+  return true;
+}
+
+void QueueWorker::Heartbeat(Held& held) {
+  const auto interval = std::chrono::microseconds(HeartbeatIntervalMicros(options_.lease));
+  while (true) {
+    {
+      core::MutexLock lock(held.mu);
+      held.done_changed.WaitFor(held.mu, interval, [&held]() AMP_REQUIRES(held.mu) { return held.done; });
+      if (held.done) return;
+    }
+    const int64_t now = clock_.NowMicros();
+    auto renewed = metadata_.RenewJobLease(held.job_id, options_.worker_id, now + options_.lease.lease_micros);
+    const RenewalVerdict verdict =
+        JudgeRenewal(renewed.status().code(), renewed.ok() && renewed->cancel_requested, held.held_until.load(), now);
+    if (renewed.ok()) held.held_until.store(renewed->lease_until_micros);
+    switch (verdict) {
+      case RenewalVerdict::kKeepRunning:
+        break;
+      case RenewalVerdict::kStopCancelled:
+        core::LogInfo("worker " + options_.worker_id + ": job " + held.job_id + " was cancelled; stopping it");
+        held.StopFor(StopReason::kCancelRequested);
+        break;
+      case RenewalVerdict::kStopLeaseLost:
+        held.StopFor(StopReason::kLeaseLost);
+        break;
+      case RenewalVerdict::kRetry:
+        core::LogWarning("worker " + options_.worker_id + ": cannot renew the lease of job " + held.job_id + ": " +
+                         renewed.status().ToString());
+        break;
+    }
+  }
+}
+
+void QueueWorker::Release(storage::JobRecord& job) {
+  const int64_t now = clock_.NowMicros();
+  job.progress = "requeued: worker " + options_.worker_id + " stopped";
+  job.progress_detail.phase = "queued";
+  job.progress_detail.eta_seconds = -1;
+  core::Status saved = metadata_.UpdateHeldJob(job);
+  // A lease renewed to a time already past has ended: the sweep below puts the job back in the queue now rather
+  // than when the lease would have run out.
+  if (saved.ok()) saved = metadata_.RenewJobLease(job.id, options_.worker_id, 1).status();
+  if (!saved.ok()) {
+    core::LogWarning("worker " + options_.worker_id + ": cannot release job " + job.id + " (" + saved.ToString() +
+                     "); it is requeued when its lease ends");
+    return;
+  }
+  executor_.Log(job, "worker " + options_.worker_id + " stopped; the job goes back to the queue");
+  auto requeued = metadata_.RequeueExpiredJobs(now);
+  if (!requeued.ok()) core::LogError("cannot requeue job " + job.id + ": " + requeued.status().ToString());
+  core::LogInfo("worker " + options_.worker_id + " released job " + job.id + " to the queue");
+}
+
+}  // namespace amp::training

@@ -1,0 +1,83 @@
+// QueueWorker: the loop of an `amp worker` process. It claims jobs from the shared queue in the metadata store
+// (MetadataStore::ClaimJob), runs each with the same JobExecutor the in-process JobRunner uses, renews the lease on a
+// heartbeat thread (which is also how a cancel request reaches it), and saves the job only while it still holds it
+// (UpdateHeldJob). Between claims it requeues jobs whose workers stopped renewing (SweepExpiredLeases). Run blocks
+// until Stop; a job running then is stopped and released to the queue for another worker. Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/mutex.h"
+#include "core/status.h"
+#include "storage/metadata_store.h"
+#include "training/job_executor.h"
+#include "training/lease_policy.h"
+
+namespace amp::training {
+
+struct QueueWorkerOptions {
+  std::string worker_id;  // unique among the workers sharing a store; shown in job records and logs
+  LeaseOptions lease;
+  int64_t sweep_interval_micros = 1'000'000;  // how often expired leases are looked for
+};
+
+class QueueWorker {
+ public:
+  // Told once when a job this worker ran ends (succeeded, failed, cancelled), after its final record is saved, on
+  // the worker's thread. Not told for a job it released (stopped) or lost (its lease ended meanwhile).
+  using EndListener = std::function<void(const storage::JobRecord&)>;
+
+  QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor, const core::Clock& clock,
+              QueueWorkerOptions options);
+  QueueWorker(const QueueWorker&) = delete;
+  QueueWorker& operator=(const QueueWorker&) = delete;
+
+  // Add before Run.
+  void AddEndListener(EndListener listener);
+
+  // Claims and runs jobs until Stop, waiting (IdleBackoffMicros) while the queue is empty and retrying a store that
+  // fails.
+  void Run();
+  // Makes Run return soon: a running job stops (within a training loop's cancel check) and goes back to the queue.
+  // Callable from any thread, more than once.
+  void Stop();
+
+  // Claims one job and runs it to its end. False when no job was queued; the store's error if the claim failed.
+  core::Result<bool> RunOnce();
+
+  int64_t jobs_run() const { return jobs_run_.load(); }
+
+ private:
+  enum class StopReason { kNone, kCancelRequested, kLeaseLost, kShutdown };
+  struct Held;  // the job being run, shared with its heartbeat thread
+
+  void Heartbeat(Held& held);
+  // Puts the held job back in the queue at once (its lease set to have ended, then requeued).
+  void Release(storage::JobRecord& job);
+  void NotifyEnded(const storage::JobRecord& job);
+  // Waits up to `micros` or until Stop; true if stopping.
+  bool WaitOrStop(int64_t micros);
+
+  storage::MetadataStore& metadata_;
+  JobExecutor& executor_;
+  const core::Clock& clock_;
+  const QueueWorkerOptions options_;
+  std::vector<EndListener> end_listeners_;  // set before Run, then read-only
+
+  core::Mutex mu_;
+  core::CondVar wake_;
+  bool stopping_ AMP_GUARDED_BY(mu_) = false;
+  Held* running_ AMP_GUARDED_BY(mu_) = nullptr;
+  std::atomic<int64_t> jobs_run_{0};
+};
+
+// Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log.
+// Returns how many; the store's error if the sweep failed. Any process sharing the store may call it, as often as
+// it likes: every worker does between claims, and serving replicas that do not train do on a timer.
+core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock);
+
+}  // namespace amp::training

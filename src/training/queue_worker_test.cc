@@ -1,0 +1,278 @@
+#include "training/queue_worker.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "core/clock.h"
+#include "core/temp_dir.h"
+#include "storage/fault_injecting_metadata_store.h"
+#include "storage/in_memory_artifact_store.h"
+#include "storage/sqlite_metadata_store.h"
+#include "training/job_executor.h"
+#include "training/job_runner.h"
+
+namespace amp::training {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A serving side that does not train (JobRunner with 0 workers: jobs only enter the queue) and a QueueWorker on
+// the same store, as `amp serve --training-workers 0` and `amp worker` share one.
+class QueueWorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = storage::SqliteMetadataStore::Open(":memory:");
+    ASSERT_TRUE(opened.ok());
+    store_ = std::move(opened).value();
+    catalog_ = std::make_unique<registry::DatasetCatalog>(*store_, artifacts_, clock_);
+    registry_ = std::make_unique<registry::ModelRegistry>(*store_, artifacts_, clock_);
+    runner_ = std::make_unique<JobRunner>(*store_, *catalog_, *registry_, clock_, 0);
+    executor_ = std::make_unique<JobExecutor>(*store_, *catalog_, *registry_, clock_);
+    const std::filesystem::path upload = temp_.path() / "upload.csv";
+    {
+      std::ofstream csv(upload);
+      csv << "a,b,c,y\n";
+      std::mt19937 rng(5);
+      std::uniform_real_distribution<double> uniform(-2, 2);
+      for (int row = 0; row < 1500; ++row) {
+        double a = uniform(rng), b = uniform(rng), c = uniform(rng);
+        csv << a << "," << b << "," << c << "," << (a * b + c * c + 0.1 * uniform(rng)) << "\n";
+      }
+    }
+    auto dataset = catalog_->Ingest("rows", upload);
+    ASSERT_TRUE(dataset.ok()) << dataset.status().ToString();
+    request_.model_name = "m";
+    request_.dataset_id = dataset->id;
+    request_.target = "y";
+    request_.algorithm = "linear_regression";
+    long_request_ = request_;
+    long_request_.algorithm = "xgboost_regressor";
+    long_request_.params = {{"n_estimators", 10000}, {"max_depth", 10}, {"learning_rate", 0.001}};
+  }
+
+  std::unique_ptr<QueueWorker> MakeWorker(std::string id, int64_t lease_micros = 300'000, int64_t max_attempts = 5) {
+    QueueWorkerOptions options;
+    options.worker_id = std::move(id);
+    options.lease.lease_micros = lease_micros;
+    options.lease.max_attempts = max_attempts;
+    return std::make_unique<QueueWorker>(*store_, *executor_, clock_, options);
+  }
+
+  storage::JobRecord Job(const std::string& id) {
+    auto job = store_->GetJob(id);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    return job.ok() ? *job : storage::JobRecord{};
+  }
+
+  // Waits (real time) until the job runs on a worker and has started training.
+  void WaitUntilTraining(const std::string& id) {
+    for (int attempt = 0; attempt < 3000; ++attempt) {
+      storage::JobRecord job = Job(id);
+      if (job.state == storage::JobState::kRunning && job.progress_detail.phase == "training") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    FAIL() << "job " << id << " never started training";
+  }
+
+  std::vector<std::string> LogOf(const std::string& id) {
+    std::vector<std::string> messages;
+    auto lines = store_->ListJobLogs(id, 0, 1000);
+    EXPECT_TRUE(lines.ok());
+    if (lines.ok()) {
+      for (const storage::JobLogLine& line : *lines) messages.push_back(line.message);
+    }
+    return messages;
+  }
+
+  core::TempDir temp_{"amp_queue_worker_test"};
+  core::FakeClock clock_;
+  std::unique_ptr<storage::SqliteMetadataStore> store_;
+  storage::InMemoryArtifactStore artifacts_;
+  std::unique_ptr<registry::DatasetCatalog> catalog_;
+  std::unique_ptr<registry::ModelRegistry> registry_;
+  std::unique_ptr<JobRunner> runner_;
+  std::unique_ptr<JobExecutor> executor_;
+  storage::TrainRequest request_;
+  storage::TrainRequest long_request_;
+};
+
+TEST_F(QueueWorkerTest, ARunnerWithoutWorkersOnlyQueuesAndAWorkerRunsTheJob) {
+  ASSERT_TRUE(runner_->Start().ok());
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok()) << submitted.status().ToString();
+  EXPECT_EQ(Job(submitted->id).state, storage::JobState::kQueued);
+
+  auto worker = MakeWorker("w1");
+  std::vector<std::string> ended;
+  worker->AddEndListener([&ended](const storage::JobRecord& job) { ended.push_back(job.id); });
+  auto ran = worker->RunOnce();
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_TRUE(*ran);
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kSucceeded) << job.error;
+  EXPECT_EQ(job.worker_id, "w1");
+  EXPECT_EQ(job.attempts, 1);
+  EXPECT_EQ(job.result_version, 1);
+  EXPECT_GT(job.started_at_micros, 0);
+  EXPECT_EQ(ended, std::vector<std::string>{submitted->id});
+  auto version = registry_->GetVersion(job.result_model_id, 1);
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(version->job_id, submitted->id);
+  std::vector<std::string> log = LogOf(submitted->id);
+  EXPECT_THAT(log, ::testing::Contains(HasSubstr("started on worker w1 (attempt 1)")));
+  EXPECT_THAT(log, ::testing::Contains(HasSubstr("published m version 1")));
+  EXPECT_THAT(log, ::testing::Contains("succeeded"));
+
+  // Nothing left: the next claim finds the queue empty.
+  auto again = worker->RunOnce();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  runner_->Shutdown();
+}
+
+TEST_F(QueueWorkerTest, CancellingAQueuedJobWithoutWorkersEndsItAtOnce) {
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  std::vector<storage::JobState> ended;
+  runner_->AddEndListener([&ended](const storage::JobRecord& job) { ended.push_back(job.state); });
+  auto cancelled = runner_->Cancel(submitted->id);
+  ASSERT_TRUE(cancelled.ok()) << cancelled.status().ToString();
+  EXPECT_EQ(cancelled->state, storage::JobState::kCancelled);
+  EXPECT_EQ(ended, std::vector<storage::JobState>{storage::JobState::kCancelled});
+  auto worker = MakeWorker("w1");
+  auto ran = worker->RunOnce();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_FALSE(*ran);
+  EXPECT_EQ(runner_->Cancel(submitted->id).status().code(), core::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(QueueWorkerTest, ACancelRequestStopsTheJobOnItsWorker) {
+  auto submitted = runner_->Submit(long_request_);
+  ASSERT_TRUE(submitted.ok());
+  auto worker = MakeWorker("w1");
+  core::Result<bool> ran = false;
+  std::thread running([&] { ran = worker->RunOnce(); });
+  WaitUntilTraining(submitted->id);
+  auto cancelling = runner_->Cancel(submitted->id);
+  ASSERT_TRUE(cancelling.ok()) << cancelling.status().ToString();
+  EXPECT_EQ(cancelling->state, storage::JobState::kRunning);
+  EXPECT_EQ(cancelling->progress, "cancelling");
+  const auto asked = std::chrono::steady_clock::now();
+  running.join();
+  // The heartbeat (every lease/3 = 100 ms here) sees the request; the boosting loop stops at its next round.
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(2));
+  ASSERT_TRUE(ran.ok());
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kCancelled);
+  EXPECT_GT(job.finished_at_micros, 0);
+  EXPECT_THAT(LogOf(submitted->id), ::testing::Contains(HasSubstr("cancel requested; worker w1 stops the job")));
+}
+
+TEST_F(QueueWorkerTest, AStoppedWorkerReleasesItsJobToTheQueue) {
+  auto submitted = runner_->Submit(long_request_);
+  ASSERT_TRUE(submitted.ok());
+  auto worker = MakeWorker("w1");
+  std::thread running([&] { worker->Run(); });
+  WaitUntilTraining(submitted->id);
+  worker->Stop();
+  running.join();
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kQueued);
+  EXPECT_EQ(job.worker_id, "");
+  EXPECT_EQ(job.attempts, 1);
+  EXPECT_THAT(LogOf(submitted->id), ::testing::Contains(HasSubstr("worker w1 stopped; the job goes back")));
+
+  // Another worker takes it from the start.
+  auto next = MakeWorker("w2");
+  auto claimed = store_->ClaimJob("w2", clock_.NowMicros(), clock_.NowMicros() + 1'000'000);
+  ASSERT_TRUE(claimed.ok());
+  EXPECT_EQ(claimed->id, submitted->id);
+  EXPECT_EQ(claimed->attempts, 2);
+}
+
+TEST_F(QueueWorkerTest, AWorkerThatLostItsLeaseStopsWithoutRecordingAnything) {
+  auto submitted = runner_->Submit(long_request_);
+  ASSERT_TRUE(submitted.ok());
+  auto worker = MakeWorker("w1");
+  core::Result<bool> ran = false;
+  std::thread running([&] { ran = worker->RunOnce(); });
+  WaitUntilTraining(submitted->id);
+  // The worker seems dead to the others (its lease ended on the store's clock): the job is requeued.
+  // (A renewal may land between the clock's move and the sweep; then the clock moves again.)
+  int swept_jobs = 0;
+  for (int attempt = 0; attempt < 100 && swept_jobs == 0; ++attempt) {
+    clock_.AdvanceMicros(60'000'000);
+    auto swept = SweepExpiredLeases(*store_, clock_);
+    ASSERT_TRUE(swept.ok());
+    swept_jobs = *swept;
+  }
+  EXPECT_EQ(swept_jobs, 1);
+  running.join();
+  ASSERT_TRUE(ran.ok());
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kQueued);
+  EXPECT_EQ(job.finished_at_micros, 0);
+  EXPECT_THAT(LogOf(submitted->id), ::testing::Contains(HasSubstr("requeued: the worker running it stopped")));
+}
+
+TEST_F(QueueWorkerTest, AJobWhoseWorkersKeepDyingIsGivenUp) {
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  // Two workers claimed it and died.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int64_t now = clock_.NowMicros();
+    ASSERT_TRUE(store_->ClaimJob("ghost", now, now + 1000).ok());
+    clock_.AdvanceMicros(2000);
+    ASSERT_TRUE(SweepExpiredLeases(*store_, clock_).ok());
+  }
+  auto worker = MakeWorker("w1", 300'000, /*max_attempts=*/2);
+  auto ran = worker->RunOnce();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_TRUE(*ran);
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kFailed);
+  EXPECT_EQ(job.attempts, 3);
+  EXPECT_THAT(job.error, HasSubstr("given up after 2 attempts"));
+}
+
+TEST_F(QueueWorkerTest, ARestartedRunnerLeavesJobsHeldByWorkersAlone) {
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  const int64_t now = clock_.NowMicros();
+  ASSERT_TRUE(store_->ClaimJob("w1", now, now + 60'000'000).ok());
+  // A serving process that trains in-process restarts: it interrupts its own jobs, not a worker's.
+  JobRunner trainer(*store_, *catalog_, *registry_, clock_, 1);
+  ASSERT_TRUE(trainer.Start().ok());
+  trainer.Shutdown();
+  storage::JobRecord job = Job(submitted->id);
+  EXPECT_EQ(job.state, storage::JobState::kRunning);
+  EXPECT_EQ(job.worker_id, "w1");
+}
+
+TEST_F(QueueWorkerTest, AClaimTheStoreRefusesIsAnErrorAndTakesNothing) {
+  auto submitted = runner_->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  storage::FaultInjectingMetadataStore faulty(*store_);
+  QueueWorkerOptions options;
+  options.worker_id = "w1";
+  QueueWorker worker(faulty, *executor_, clock_, options);
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kJobQueue, true);
+  auto ran = worker.RunOnce();
+  EXPECT_FALSE(ran.ok());
+  EXPECT_EQ(Job(submitted->id).state, storage::JobState::kQueued);
+  faulty.FailWrites(storage::FaultInjectingMetadataStore::Write::kJobQueue, false);
+  ran = worker.RunOnce();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_TRUE(*ran);
+  EXPECT_EQ(Job(submitted->id).state, storage::JobState::kSucceeded);
+}
+
+}  // namespace
+}  // namespace amp::training
