@@ -25,9 +25,8 @@ struct AuditOptions {
 
 int VerifyOffline(const AuditOptions& options) {
   if (options.metadata.find("://") == std::string::npos) {  // SQLite: never create an empty database here
-    const std::filesystem::path db = options.metadata.empty()
-                                         ? std::filesystem::path(options.data_dir) / "amp.db"
-                                         : std::filesystem::path(options.metadata);
+    const std::filesystem::path db = options.metadata.empty() ? std::filesystem::path(options.data_dir) / "amp.db"
+                                                              : std::filesystem::path(options.metadata);
     if (!std::filesystem::exists(db)) {
       std::cerr << "amp: no database at " << db.string() << "\n";
       return 1;

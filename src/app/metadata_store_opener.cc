@@ -7,7 +7,9 @@
 namespace amp::app {
 namespace {
 
-bool StartsWith(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+bool StartsWith(const std::string& text, const char* prefix) {
+  return text.rfind(prefix, 0) == 0;
+}
 
 }  // namespace
 
@@ -34,8 +36,9 @@ core::Result<std::unique_ptr<storage::MetadataStore>> OpenMetadataStore(const st
     return std::unique_ptr<storage::MetadataStore>(std::move(store).value());
   }
   if (spec.find("://") != std::string::npos) {
-    return core::InvalidArgument("--metadata takes a SQLite file or postgresql://user:password@host:port/database, not '" +
-                                 RedactMetadataSpec(spec) + "'");
+    return core::InvalidArgument(
+        "--metadata takes a SQLite file or postgresql://user:password@host:port/database, not '" +
+        RedactMetadataSpec(spec) + "'");
   }
   std::string path = spec.empty() ? (data_dir / "amp.db").string() : spec;
   auto store = storage::SqliteMetadataStore::Open(path);

@@ -107,8 +107,7 @@ core::Result<JobRecord> FaultInjectingMetadataStore::ClaimJob(std::string_view w
   return inner_.ClaimJob(worker_id, now_micros, lease_until_micros);
 }
 
-core::Result<JobRecord> FaultInjectingMetadataStore::RenewJobLease(std::string_view job_id,
-                                                                   std::string_view worker_id,
+core::Result<JobRecord> FaultInjectingMetadataStore::RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                                                    int64_t lease_until_micros) {
   AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
   return inner_.RenewJobLease(job_id, worker_id, lease_until_micros);

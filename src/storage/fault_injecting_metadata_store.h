@@ -81,8 +81,7 @@ class FaultInjectingMetadataStore final : public MetadataStore {
   }
 
   // Claims, lease renewals, requeues and cancel requests are kJobQueue writes; UpdateHeldJob is a kPutJob write.
-  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
-                                   int64_t lease_until_micros) override;
+  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros, int64_t lease_until_micros) override;
   core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                         int64_t lease_until_micros) override;
   core::Status UpdateHeldJob(const JobRecord& record) override;

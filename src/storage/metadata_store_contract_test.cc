@@ -15,7 +15,9 @@
 
 namespace amp::storage::contract {
 
-std::string BackendName(const ::testing::TestParamInfo<BackendParam>& info) { return info.param.name; }
+std::string BackendName(const ::testing::TestParamInfo<BackendParam>& info) {
+  return info.param.name;
+}
 
 void MetadataStoreContractTest::SetUp() {
   backend_ = GetParam().make();
@@ -811,7 +813,6 @@ TEST_P(MetadataStoreContractTest, AuditRecordsAppendInOrderAndPage) {
   EXPECT_EQ(page[1].seq, 4);
   EXPECT_THAT(*store().ListAudit(5, 10), IsEmpty());
 }
-
 
 // The shared job queue.
 

@@ -188,6 +188,9 @@ CREATE TRIGGER api_keys_changes AFTER INSERT OR UPDATE OR DELETE ON api_keys
 )sql",
 };
 
+static_assert(std::ranges::none_of(kMigrations, [](const char* sql) { return sql == nullptr; }),
+              "every migration has its SQL");
+
 // Serializes schema migrations of every AMP process on one database (pg_advisory_xact_lock key).
 constexpr int64_t kMigrationLockKey = 0x616d705f6d6967;  // "amp_mig"
 constexpr int kMaxConflictRetries = 3;
@@ -486,7 +489,8 @@ core::Result<JobRecord> ReadJob(const Rows& rows, int row) {
     AMP_ASSIGN_OR_RETURN(record.request.model_tags, DecodeStringList(tags));
   }
   record.request.allow_personal_data_all = rows.Bool(row, "allow_personal_data_all");
-  AMP_ASSIGN_OR_RETURN(record.request.allow_personal_data, DecodeStringList(rows.Text(row, "allow_personal_data_json")));
+  AMP_ASSIGN_OR_RETURN(record.request.allow_personal_data,
+                       DecodeStringList(rows.Text(row, "allow_personal_data_json")));
   record.worker_id = rows.Text(row, "worker_id");
   record.lease_until_micros = rows.Int(row, "lease_until_micros");
   record.attempts = rows.Int(row, "attempts");
@@ -582,7 +586,9 @@ auto CollectRows(const Rows& rows, Read read) {
 }
 
 // A LIMIT value: negative means no limit, as in SQLite.
-int64_t SqlLimit(int limit) { return limit < 0 ? std::numeric_limits<int64_t>::max() : limit; }
+int64_t SqlLimit(int limit) {
+  return limit < 0 ? std::numeric_limits<int64_t>::max() : limit;
+}
 
 std::string Sql(std::initializer_list<std::string_view> parts) {
   std::string sql;
@@ -592,7 +598,9 @@ std::string Sql(std::initializer_list<std::string_view> parts) {
 
 }  // namespace
 
-int PostgresMetadataStore::LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int PostgresMetadataStore::LatestSchemaVersion() {
+  return static_cast<int>(kMigrations.size());
+}
 
 PostgresMetadataStore::PostgresMetadataStore(std::string uri, Options options)
     : uri_(std::move(uri)), options_(options) {}
@@ -630,9 +638,8 @@ PostgresMetadataStore::~PostgresMetadataStore() {
 core::Result<PGconn*> PostgresMetadataStore::Acquire() {
   {
     core::MutexLock lock(mu_);
-    pool_changed_.Wait(mu_, [&]() AMP_REQUIRES(mu_) {
-      return !idle_.empty() || open_connections_ < options_.pool_size;
-    });
+    pool_changed_.Wait(mu_,
+                       [&]() AMP_REQUIRES(mu_) { return !idle_.empty() || open_connections_ < options_.pool_size; });
     if (!idle_.empty()) {
       PGconn* conn = idle_.back();
       idle_.pop_back();
@@ -652,7 +659,8 @@ core::Result<PGconn*> PostgresMetadataStore::Acquire() {
     return core::Unavailable("cannot connect to the postgresql metadata store: " + message);
   }
   // Quiet NOTICEs (e.g. "relation already exists, skipping") instead of printing them on stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return conn;
 }
 
@@ -710,9 +718,9 @@ auto PostgresMetadataStore::InTransaction(Op op) -> decltype(op(std::declval<Ses
 core::Status PostgresMetadataStore::Migrate() {
   auto migrated = InTransaction([&](Session& session) -> core::Result<int> {
     AMP_RETURN_IF_ERROR(session.Exec("SELECT pg_advisory_xact_lock($1::bigint)", Params().Add(kMigrationLockKey)));
-    AMP_RETURN_IF_ERROR(session.Exec(
-        "CREATE TABLE IF NOT EXISTS amp_schema_migrations (version INTEGER PRIMARY KEY, "
-        "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("CREATE TABLE IF NOT EXISTS amp_schema_migrations (version INTEGER PRIMARY KEY, "
+                     "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"));
     AMP_ASSIGN_OR_RETURN(Rows current_rows,
                          session.Query("SELECT COALESCE(MAX(version), 0) AS version FROM amp_schema_migrations"));
     int current = static_cast<int>(current_rows.Int(0, "version"));
@@ -727,8 +735,8 @@ core::Status PostgresMetadataStore::Migrate() {
       std::string message = ok ? "" : PQresultErrorMessage(result);
       PQclear(result);
       if (!ok) return core::Internal("postgresql migration " + std::to_string(version + 1) + ": " + message);
-      AMP_RETURN_IF_ERROR(session.Exec("INSERT INTO amp_schema_migrations (version) VALUES ($1::integer)",
-                                       Params().Add(version + 1)));
+      AMP_RETURN_IF_ERROR(
+          session.Exec("INSERT INTO amp_schema_migrations (version) VALUES ($1::integer)", Params().Add(version + 1)));
     }
     return static_cast<int>(kMigrations.size());
   });
@@ -764,7 +772,8 @@ core::Result<DatasetRecord> PostgresMetadataStore::GetDataset(std::string_view i
 }
 
 core::Result<std::vector<DatasetRecord>> PostgresMetadataStore::ListDatasets() {
-  const std::string sql = Sql({"SELECT ", kDatasetColumns, " FROM datasets ORDER BY created_at_micros, id COLLATE \"C\""});
+  const std::string sql =
+      Sql({"SELECT ", kDatasetColumns, " FROM datasets ORDER BY created_at_micros, id COLLATE \"C\""});
   return WithSession([&](Session& session) -> core::Result<std::vector<DatasetRecord>> {
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str()));
     return CollectRows(rows, ReadDataset);
@@ -843,14 +852,14 @@ core::Status PostgresMetadataStore::UpdateModel(const ModelRecord& record) {
 
 core::Status PostgresMetadataStore::DeleteModel(std::string_view model_id) {
   return InTransaction([&](Session& session) -> core::Status {
-    AMP_ASSIGN_OR_RETURN(Rows model, session.Query("SELECT id FROM models WHERE id = $1 FOR UPDATE",
-                                                   Params().Add(model_id)));
+    AMP_ASSIGN_OR_RETURN(Rows model,
+                         session.Query("SELECT id FROM models WHERE id = $1 FOR UPDATE", Params().Add(model_id)));
     if (model.empty()) return core::NotFound("model not found: " + std::string(model_id));
     // Children first, so foreign keys hold at every step.
-    for (const char* sql : {"DELETE FROM model_grants WHERE model_id = $1",
-                            "DELETE FROM model_aliases WHERE model_id = $1",
-                            "DELETE FROM model_alias_events WHERE model_id = $1",
-                            "DELETE FROM model_versions WHERE model_id = $1", "DELETE FROM models WHERE id = $1"}) {
+    for (const char* sql :
+         {"DELETE FROM model_grants WHERE model_id = $1", "DELETE FROM model_aliases WHERE model_id = $1",
+          "DELETE FROM model_alias_events WHERE model_id = $1", "DELETE FROM model_versions WHERE model_id = $1",
+          "DELETE FROM models WHERE id = $1"}) {
       AMP_RETURN_IF_ERROR(session.Exec(sql, Params().Add(model_id)));
     }
     return core::Status::Ok();
@@ -877,37 +886,38 @@ core::Result<int64_t> PostgresMetadataStore::AddVersion(const VersionRecord& rec
            " WHERE model_id = $1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = $1) AS taken),"
            " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING version"});
   return InTransaction([&](Session& session) -> core::Result<int64_t> {
-    AMP_ASSIGN_OR_RETURN(Rows model, session.Query("SELECT id FROM models WHERE id = $1 FOR UPDATE",
-                                                   Params().Add(record.model_id)));
+    AMP_ASSIGN_OR_RETURN(
+        Rows model, session.Query("SELECT id FROM models WHERE id = $1 FOR UPDATE", Params().Add(record.model_id)));
     if (model.empty()) return core::NotFound("cannot add a version to model " + record.model_id + ": no such model");
-    AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str(), Params()
-                                                                   .Add(record.model_id)
-                                                                   .Add(record.created_at_micros)
-                                                                   .Add(record.algorithm)
-                                                                   .Add(record.task)
-                                                                   .Add(record.target)
-                                                                   .Add(EncodeFeatures(record.features))
-                                                                   .Add(EncodeNumberMap(record.metrics))
-                                                                   .Add(EncodeNumberMap(record.params))
-                                                                   .Add(record.dataset_id)
-                                                                   .Add(record.dataset_sha256)
-                                                                   .Add(record.job_id)
-                                                                   .Add(record.artifact_key)
-                                                                   .Add(record.artifact_sha256)
-                                                                   .Add(record.artifact_size_bytes)
-                                                                   .Add(EncodeLeaderboard(record.leaderboard))
-                                                                   .Add(record.code_version)
-                                                                   .Add(EncodeFeatureImportance(
-                                                                       record.feature_importance))
-                                                                   .Add(record.cleaning_report_json)
-                                                                   .Add(record.evaluation_curves_json)));
+    AMP_ASSIGN_OR_RETURN(Rows rows,
+                         session.Query(sql.c_str(), Params()
+                                                        .Add(record.model_id)
+                                                        .Add(record.created_at_micros)
+                                                        .Add(record.algorithm)
+                                                        .Add(record.task)
+                                                        .Add(record.target)
+                                                        .Add(EncodeFeatures(record.features))
+                                                        .Add(EncodeNumberMap(record.metrics))
+                                                        .Add(EncodeNumberMap(record.params))
+                                                        .Add(record.dataset_id)
+                                                        .Add(record.dataset_sha256)
+                                                        .Add(record.job_id)
+                                                        .Add(record.artifact_key)
+                                                        .Add(record.artifact_sha256)
+                                                        .Add(record.artifact_size_bytes)
+                                                        .Add(EncodeLeaderboard(record.leaderboard))
+                                                        .Add(record.code_version)
+                                                        .Add(EncodeFeatureImportance(record.feature_importance))
+                                                        .Add(record.cleaning_report_json)
+                                                         .Add(record.evaluation_curves_json)));
     if (rows.empty()) return core::Internal("version insert returned no row");
     return rows.Int(0, "version");
   });
 }
 
 core::Result<VersionRecord> PostgresMetadataStore::GetVersion(std::string_view model_id, int64_t version) {
-  const std::string sql = Sql({"SELECT ", kVersionColumns, " FROM model_versions WHERE model_id = $1 AND version = $2"});
+  const std::string sql =
+      Sql({"SELECT ", kVersionColumns, " FROM model_versions WHERE model_id = $1 AND version = $2"});
   return WithSession([&](Session& session) -> core::Result<VersionRecord> {
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str(), Params().Add(model_id).Add(version)));
     if (rows.empty()) {
@@ -928,7 +938,8 @@ core::Result<VersionRecord> PostgresMetadataStore::GetLatestVersion(std::string_
 }
 
 core::Result<std::vector<VersionRecord>> PostgresMetadataStore::ListVersions(std::string_view model_id) {
-  const std::string sql = Sql({"SELECT ", kVersionColumns, " FROM model_versions WHERE model_id = $1 ORDER BY version"});
+  const std::string sql =
+      Sql({"SELECT ", kVersionColumns, " FROM model_versions WHERE model_id = $1 ORDER BY version"});
   return WithSession([&](Session& session) -> core::Result<std::vector<VersionRecord>> {
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str(), Params().Add(model_id)));
     return CollectRows(rows, ReadVersion);
@@ -960,9 +971,10 @@ core::Result<VersionRecord> PostgresMetadataStore::DeleteVersion(std::string_vie
     }
     AMP_RETURN_IF_ERROR(session.Exec("DELETE FROM model_versions WHERE model_id = $1 AND version = $2",
                                      Params().Add(model_id).Add(version)));
-    AMP_RETURN_IF_ERROR(session.Exec("INSERT INTO deleted_model_versions (model_id, version) VALUES ($1, $2) "
-                                     "ON CONFLICT DO NOTHING",
-                                     Params().Add(model_id).Add(version)));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("INSERT INTO deleted_model_versions (model_id, version) VALUES ($1, $2) "
+                     "ON CONFLICT DO NOTHING",
+                     Params().Add(model_id).Add(version)));
     return record;
   });
 }
@@ -986,13 +998,22 @@ core::Result<int64_t> PostgresMetadataStore::SetAlias(const AliasRecord& alias) 
         "INSERT INTO model_aliases (model_id, alias, version, updated_at_micros, updated_by) "
         "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model_id, alias) DO UPDATE SET "
         "version = excluded.version, updated_at_micros = excluded.updated_at_micros, updated_by = excluded.updated_by",
-        Params().Add(alias.model_id).Add(alias.alias).Add(alias.version).Add(alias.updated_at_micros).Add(
-            alias.updated_by)));
-    AMP_RETURN_IF_ERROR(session.Exec(
-        "INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        Params().Add(alias.model_id).Add(alias.alias).Add(alias.version).Add(previous).Add(alias.updated_at_micros).Add(
-            alias.updated_by)));
+        Params()
+            .Add(alias.model_id)
+            .Add(alias.alias)
+            .Add(alias.version)
+            .Add(alias.updated_at_micros)
+            .Add(alias.updated_by)));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
+                     "VALUES ($1, $2, $3, $4, $5, $6)",
+                     Params()
+                         .Add(alias.model_id)
+                         .Add(alias.alias)
+                         .Add(alias.version)
+                         .Add(previous)
+                         .Add(alias.updated_at_micros)
+                         .Add(alias.updated_by)));
     return previous;
   });
 }
@@ -1008,10 +1029,10 @@ core::Result<int64_t> PostgresMetadataStore::DeleteAlias(std::string_view model_
       return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
     }
     int64_t previous = removed.Int(0, "version");
-    AMP_RETURN_IF_ERROR(session.Exec(
-        "INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
-        "VALUES ($1, $2, 0, $3, $4, $5)",
-        Params().Add(model_id).Add(alias).Add(previous).Add(at_micros).Add(by)));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("INSERT INTO model_alias_events (model_id, alias, version, previous_version, at_micros, by) "
+                     "VALUES ($1, $2, 0, $3, $4, $5)",
+                     Params().Add(model_id).Add(alias).Add(previous).Add(at_micros).Add(by)));
     return previous;
   });
 }
@@ -1043,7 +1064,7 @@ core::Result<std::vector<AliasEvent>> PostgresMetadataStore::ListAliasEvents(std
                                                   "FROM model_alias_events WHERE model_id = $1 ORDER BY seq",
                                                   Params().Add(model_id)));
     return CollectRows(rows, [](const Rows& rows, int row) {
-      return AliasEvent{rows.Text(row, "model_id"),         rows.Text(row, "alias"), rows.Int(row, "version"),
+      return AliasEvent{rows.Text(row, "model_id"),        rows.Text(row, "alias"),    rows.Int(row, "version"),
                         rows.Int(row, "previous_version"), rows.Int(row, "at_micros"), rows.Text(row, "by")};
     });
   });
@@ -1079,12 +1100,11 @@ core::Result<std::vector<JobRecord>> PostgresMetadataStore::ListJobs(int limit) 
   });
 }
 
-core::Status PostgresMetadataStore::AppendJobLog(std::string_view job_id, int64_t at_micros,
-                                                 std::string_view message) {
+core::Status PostgresMetadataStore::AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) {
   return InTransaction([&](Session& session) -> core::Status {
     // Numbering is MAX + 1 per job: concurrent appends to one job take turns on a lock named after it.
-    AMP_RETURN_IF_ERROR(session.Exec("SELECT pg_advisory_xact_lock(hashtext('amp_job_logs:' || $1::text))",
-                                     Params().Add(job_id)));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("SELECT pg_advisory_xact_lock(hashtext('amp_job_logs:' || $1::text))", Params().Add(job_id)));
     return session.Exec(
         "INSERT INTO job_logs (job_id, seq, at_micros, message) VALUES ($1, "
         "(SELECT COALESCE(MAX(seq), 0) + 1 FROM job_logs WHERE job_id = $1), $2, $3)",
@@ -1110,8 +1130,7 @@ core::Status NotHeld(std::string_view job_id, std::string_view worker_id, const 
   if (stored.empty()) return core::NotFound("job not found: " + std::string(job_id));
   std::string holder = stored.Text(0, "worker_id");
   return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds job " + std::string(job_id) +
-                                  " (" + stored.Text(0, "state") + (holder.empty() ? "" : ", held by " + holder) +
-                                  ")");
+                                  " (" + stored.Text(0, "state") + (holder.empty() ? "" : ", held by " + holder) + ")");
 }
 
 }  // namespace
@@ -1136,9 +1155,10 @@ core::Result<JobRecord> PostgresMetadataStore::ClaimJob(std::string_view worker_
 
 core::Result<JobRecord> PostgresMetadataStore::RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                                              int64_t lease_until_micros) {
-  const std::string sql = Sql({"UPDATE jobs SET lease_until_micros = $3 WHERE id = $1 AND state = 'running' AND "
-                               "worker_id = $2 RETURNING ",
-                               kJobColumns});
+  const std::string sql =
+      Sql({"UPDATE jobs SET lease_until_micros = $3 WHERE id = $1 AND state = 'running' AND "
+           "worker_id = $2 RETURNING ",
+           kJobColumns});
   return InTransaction([&](Session& session) -> core::Result<JobRecord> {
     AMP_ASSIGN_OR_RETURN(Rows rows,
                          session.Query(sql.c_str(), Params().Add(job_id).Add(worker_id).Add(lease_until_micros)));
@@ -1164,11 +1184,11 @@ core::Status PostgresMetadataStore::UpdateHeldJob(const JobRecord& record) {
 core::Result<std::vector<std::string>> PostgresMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   return InTransaction([&](Session& session) -> core::Result<std::vector<std::string>> {
     // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
-    AMP_RETURN_IF_ERROR(session.Exec(
-        "UPDATE jobs SET state = 'cancelled', finished_at_micros = $1, "
-        "error = 'cancelled; its worker stopped renewing its lease' "
-        "WHERE state = 'running' AND worker_id <> '' AND lease_until_micros < $1 AND cancel_requested",
-        Params().Add(now_micros)));
+    AMP_RETURN_IF_ERROR(
+        session.Exec("UPDATE jobs SET state = 'cancelled', finished_at_micros = $1, "
+                     "error = 'cancelled; its worker stopped renewing its lease' "
+                     "WHERE state = 'running' AND worker_id <> '' AND lease_until_micros < $1 AND cancel_requested",
+                     Params().Add(now_micros)));
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query("UPDATE jobs SET state = 'queued', worker_id = '', "
                                                   "lease_until_micros = 0 WHERE state = 'running' AND worker_id <> '' "
                                                   "AND lease_until_micros < $1 RETURNING id",
@@ -1233,8 +1253,8 @@ core::Result<int64_t> PostgresMetadataStore::WaitForChange(int64_t seen, int tim
     AMP_ASSIGN_OR_RETURN(int64_t current, ChangeCounter());
     auto now = std::chrono::steady_clock::now();
     if (current != seen || now >= deadline) return current;
-    auto slice = std::min<std::chrono::steady_clock::duration>(listening ? kListenRecheck : kPollInterval,
-                                                               deadline - now);
+    auto slice =
+        std::min<std::chrono::steady_clock::duration>(listening ? kListenRecheck : kPollInterval, deadline - now);
     core::MutexLock lock(listen_mu_);
     notified_.WaitFor(listen_mu_, slice, [&]() AMP_REQUIRES(listen_mu_) {
       return notifications_ != notifications_before || listening_ != listening || stopping_;
@@ -1322,7 +1342,8 @@ core::Status PostgresMetadataStore::UpdateApiKey(const ApiKeyRecord& record) {
 }
 
 core::Result<std::vector<ApiKeyRecord>> PostgresMetadataStore::ListApiKeys() {
-  const std::string sql = Sql({"SELECT ", kApiKeyColumns, " FROM api_keys ORDER BY created_at_micros, id COLLATE \"C\""});
+  const std::string sql =
+      Sql({"SELECT ", kApiKeyColumns, " FROM api_keys ORDER BY created_at_micros, id COLLATE \"C\""});
   return WithSession([&](Session& session) -> core::Result<std::vector<ApiKeyRecord>> {
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str()));
     return CollectRows(rows, ReadApiKey);

@@ -27,8 +27,8 @@ namespace amp::storage {
 class PostgresMetadataStore final : public MetadataStore {
  public:
   struct Options {
-    int pool_size = 8;       // connections for queries; one more LISTENs for changes
-    bool listen = true;      // false: WaitForChange only polls (tests of the fallback)
+    int pool_size = 8;   // connections for queries; one more LISTENs for changes
+    bool listen = true;  // false: WaitForChange only polls (tests of the fallback)
   };
   // Connects to `uri` (a libpq connection URI or key=value string), migrates the schema to the latest version and
   // starts listening for changes. Unavailable if the server cannot be reached; FailedPrecondition if the database
@@ -76,8 +76,7 @@ class PostgresMetadataStore final : public MetadataStore {
   core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
   core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
 
-  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
-                                   int64_t lease_until_micros) override;
+  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros, int64_t lease_until_micros) override;
   core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                         int64_t lease_until_micros) override;
   core::Status UpdateHeldJob(const JobRecord& record) override;

@@ -20,10 +20,10 @@ namespace amp::storage {
 namespace {
 
 using contract::BackendParam;
-using contract::MetadataStoreContractTest;
 using contract::MakeModel;
 using contract::MakeVersion;
 using contract::MetadataStoreBackend;
+using contract::MetadataStoreContractTest;
 
 std::string ServerUri() {
   const char* uri = std::getenv("AMP_TEST_POSTGRES_URI");
@@ -38,7 +38,8 @@ std::string ServerUri() {
     PQfinish(conn);
     return ::testing::AssertionFailure() << "cannot connect: " << message;
   }
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..." is expected
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);  // "drop cascades to ..." is expected
   PGresult* result = PQexec(conn, sql.c_str());
   bool ok = PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
   std::string message = PQresultErrorMessage(result);
@@ -86,16 +87,15 @@ class PostgresBackend : public MetadataStoreBackend {
 };
 
 INSTANTIATE_TEST_SUITE_P(Postgres, MetadataStoreContractTest,
-                         ::testing::Values(
-                             BackendParam{"Postgres", [] { return std::make_unique<PostgresBackend>(); }},
-                             // WaitForChange's fallback: no LISTEN connection, polling only.
-                             BackendParam{"PostgresPolling",
-                                          [] {
-                                            PostgresMetadataStore::Options options;
-                                            options.listen = false;
-                                            options.pool_size = 2;
-                                            return std::make_unique<PostgresBackend>(options);
-                                          }}),
+                         ::testing::Values(BackendParam{"Postgres", [] { return std::make_unique<PostgresBackend>(); }},
+                                           // WaitForChange's fallback: no LISTEN connection, polling only.
+                                           BackendParam{"PostgresPolling",
+                                                        [] {
+                                                          PostgresMetadataStore::Options options;
+                                                          options.listen = false;
+                                                          options.pool_size = 2;
+                                                          return std::make_unique<PostgresBackend>(options);
+                                                        }}),
                          contract::BackendName);
 
 // ---- What only PostgreSQL shows. ----

@@ -168,7 +168,8 @@ ALTER TABLE api_keys ADD COLUMN max_training_jobs INTEGER NOT NULL DEFAULT -1;
 ALTER TABLE model_versions ADD COLUMN cleaning_report_json TEXT NOT NULL DEFAULT '';
 ALTER TABLE jobs ADD COLUMN allow_personal_data_all INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN allow_personal_data_json TEXT NOT NULL DEFAULT '[]';
-)sql"    // The shared job queue (workers in other processes hold a job under a lease) and the change counter that serving
+)sql",
+    // The shared job queue (workers in other processes hold a job under a lease) and the change counter that serving
     // replicas watch. Triggers bump the counter inside the writing transaction, so no write path can forget it;
     // model visibility is a models column, so the models triggers cover it.
     R"sql(
@@ -203,6 +204,10 @@ CREATE TRIGGER api_keys_delete_changes AFTER DELETE ON api_keys BEGIN UPDATE cha
 ALTER TABLE model_versions ADD COLUMN evaluation_curves_json TEXT NOT NULL DEFAULT '';
 )sql",
 };
+
+// A missing comma between two entries would concatenate them and leave a null last entry.
+static_assert(std::ranges::none_of(kMigrations, [](const char* sql) { return sql == nullptr; }),
+              "every migration has its SQL");
 
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
 class Statement {
@@ -1122,7 +1127,6 @@ core::Result<std::vector<AuditRecord>> SqliteMetadataStore::ListAudit(int64_t af
   return CollectRows(stmt, ReadAudit);
 }
 
-
 core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id, int64_t now_micros,
                                                       int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
@@ -1190,8 +1194,8 @@ core::Result<JobRecord> SqliteMetadataStore::RenewJobLease(std::string_view job_
 }
 
 core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
-  static const std::string kSql = "UPDATE jobs SET " + HeldJobAssignments() +
-                                  " WHERE id = ?1 AND state = 'running' AND worker_id = ?27";
+  static const std::string kSql =
+      "UPDATE jobs SET " + HeldJobAssignments() + " WHERE id = ?1 AND state = 'running' AND worker_id = ?27";
   core::MutexLock lock(mu_);
   AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> core::Status {
@@ -1220,7 +1224,8 @@ core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(i
     // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
     Statement cancel(db_,
                      "UPDATE jobs SET state = 'cancelled', finished_at_micros = ?1, "
-                     "error = 'cancelled; its worker stopped renewing its lease' WHERE state = 'running' AND worker_id != '' AND lease_until_micros < ?1 AND cancel_requested != 0");
+                     "error = 'cancelled; its worker stopped renewing its lease' WHERE state = 'running' AND worker_id "
+                     "!= '' AND lease_until_micros < ?1 AND cancel_requested != 0");
     AMP_RETURN_IF_ERROR(cancel.prepare_status());
     cancel.Bind(1, now_micros);
     AMP_RETURN_IF_ERROR(cancel.Run());

@@ -18,13 +18,13 @@ namespace {
 
 namespace fs = std::filesystem;
 using contract::BackendParam;
-using contract::MetadataStoreContractTest;
 using contract::ExpectSameJob;
 using contract::ExpectSameVersion;
 using contract::MakeDataset;
 using contract::MakeJob;
 using contract::MakeModel;
 using contract::MakeVersion;
+using contract::MetadataStoreContractTest;
 using ::testing::IsEmpty;
 
 // Each test's folder is named after this suite.
@@ -58,11 +58,11 @@ class SqliteFileBackend : public contract::MetadataStoreBackend {
   TempDir temp_;
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Sqlite, MetadataStoreContractTest,
-    ::testing::Values(BackendParam{"Memory", [] { return std::make_unique<SqliteMemoryBackend>(); }},
-                      BackendParam{"File", [] { return std::make_unique<SqliteFileBackend>(); }}),
-    contract::BackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, MetadataStoreContractTest,
+                         ::testing::Values(BackendParam{"Memory",
+                                                        [] { return std::make_unique<SqliteMemoryBackend>(); }},
+                                           BackendParam{"File", [] { return std::make_unique<SqliteFileBackend>(); }}),
+                         contract::BackendName);
 
 TEST(SqliteMetadataStoreTest, FreshStoreIsAtTheLatestSchemaVersionAndEmpty) {
   auto opened = SqliteMetadataStore::Open(":memory:");
