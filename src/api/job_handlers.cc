@@ -1,5 +1,6 @@
 #include "api/job_handlers.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/error_response.h"
@@ -111,6 +112,12 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
         return field_error(key, "a whole number of threads from 1");
       }
       request->cpu_budget = static_cast<int>(number);
+    } else if (key == "workers") {
+      int64_t number = 0;
+      if (value.get_int64().get(number) != simdjson::SUCCESS || number < 1 || number > 64) {
+        return field_error(key, "a whole number of worker processes from 1 to 64");
+      }
+      request->workers = static_cast<int>(number);
     } else if (key == "time_budget_seconds") {
       double number = 0.0;
       if (value.get_double().get(number) != simdjson::SUCCESS || !(number >= 0)) {
@@ -166,7 +173,7 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
                                "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
-                               "time_budget_seconds, callback_url, description, owner, tags, allow_personal_data");
+                               "workers, time_budget_seconds, callback_url, description, owner, tags, allow_personal_data");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
@@ -214,6 +221,25 @@ Response TooManyJobs(const core::Status& status) {
 }
 
 }  // namespace
+
+core::Result<storage::TrainRequest> ParseTrainRequest(std::string_view json, std::string_view dataset_id) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.allocate(std::max<size_t>(json.size(), 64), kMaxJsonDepth) != simdjson::SUCCESS ||
+      parser.parse(simdjson::padded_string(json)).get(root) != simdjson::SUCCESS) {
+    return core::InvalidArgument("the train request is not valid JSON");
+  }
+  storage::TrainRequest train;
+  train.dataset_id = std::string(dataset_id);
+  if (auto error = DecodeTrainRequest(root, &train)) {
+    simdjson::dom::parser error_parser;
+    std::string_view message;
+    simdjson::padded_string body(error->body);
+    if (error_parser.parse(body)["error"].get_string().get(message) != simdjson::SUCCESS) message = error->body;
+    return core::InvalidArgument(std::string(message));
+  }
+  return train;
+}
 
 Response JobHandlers::Train(const Request& request, const PathParams& params) {
   simdjson::dom::element root;

@@ -5,6 +5,7 @@
 
 #include "app/audit_command.h"
 #include "app/score_command.h"
+#include "app/train_shard_command.h"
 #include "app/serve_command.h"
 #include "cli/client_commands.h"
 
@@ -105,6 +106,7 @@ int main(int argc, char** argv) {
 
   amp::cli::AddClientCommands(app, &action);
   amp::app::AddAuditCommand(app, &action);
+  amp::app::AddTrainShardCommands(app, &action);
 
   try {
     app.parse(argc, argv);

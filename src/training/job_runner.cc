@@ -318,6 +318,13 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
     job.leaderboard = std::move(searched->leaderboard);
   } else {
     trained_plan = plan->candidates.front();
+    if (job.request.workers > 1) {
+      // The k-worker model equals the single-process one (distributed_trainer.h), so a server without workers of
+      // its own trains it here; cluster workers run DistributedXgbTrainer::TrainRank on k processes instead.
+      Log(job, "workers: " + std::to_string(job.request.workers) +
+                   " asked for; this server trains in one process, which gives the model " +
+                   std::to_string(job.request.workers) + " workers would (amp train-distributed runs them locally)");
+    }
     auto fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
     if (!fitted.ok()) return fail_with(fitted.status());
     outcome = std::move(fitted).value();
