@@ -173,7 +173,8 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
                                "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
-                               "workers, time_budget_seconds, callback_url, description, owner, tags, allow_personal_data");
+                               "workers, time_budget_seconds, callback_url, description, owner, tags, "
+                               "allow_personal_data");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
@@ -239,6 +240,47 @@ core::Result<storage::TrainRequest> ParseTrainRequest(std::string_view json, std
     return core::InvalidArgument(std::string(message));
   }
   return train;
+}
+
+std::string TrainRequestJson(const storage::TrainRequest& request) {
+  JsonOut out;
+  JsonWriter& writer = out.writer;
+  writer.StartObject();
+  for (auto [key, value] : {std::pair<std::string_view, const std::string*>{"dataset_id", &request.dataset_id},
+                            {"target", &request.target},
+                            {"algorithm", &request.algorithm},
+                            {"task", &request.task}}) {
+    if (value->empty()) continue;
+    writer.Key(key);
+    writer.String(*value);
+  }
+  writer.Key("features");
+  writer.StartArray();
+  for (const std::string& feature : request.features) writer.String(feature);
+  writer.EndArray();
+  writer.Key("params");
+  writer.StartObject();
+  for (const auto& [name, value] : request.params) {
+    writer.Key(name);
+    writer.Double(value);
+  }
+  writer.EndObject();
+  if (request.cpu_budget != 0) {
+    writer.Key("cpu_budget");
+    writer.Int(request.cpu_budget);
+  }
+  writer.Key("workers");
+  writer.Int(request.workers);
+  writer.Key("allow_personal_data");
+  if (request.allow_personal_data_all) {
+    writer.Bool(true);
+  } else {
+    writer.StartArray();
+    for (const std::string& column : request.allow_personal_data) writer.String(column);
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return out.Take();
 }
 
 Response JobHandlers::Train(const Request& request, const PathParams& params) {

@@ -16,6 +16,9 @@ namespace amp::api {
 // `amp train-shard`, which takes the same request; `dataset_id` is used when the body names none. InvalidArgument
 // with the route's message for a malformed one.
 core::Result<storage::TrainRequest> ParseTrainRequest(std::string_view json, std::string_view dataset_id = {});
+// The inverse for what training reads (dataset_id, target, algorithm, task, features, params, cpu_budget, workers,
+// allow_personal_data): ParseTrainRequest(TrainRequestJson(r)) trains as r does. No search, callback or metadata.
+std::string TrainRequestJson(const storage::TrainRequest& request);
 
 class JobHandlers {
  public:

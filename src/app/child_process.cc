@@ -72,7 +72,8 @@ core::Result<std::string> ChildProcess::ReadLine(std::chrono::steady_clock::time
       buffered_.erase(0, newline + 1);
       return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return core::Unavailable("no output from the process in time");
     pollfd poll_fd{stdout_fd_, POLLIN, 0};
     const int ready = poll(&poll_fd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));

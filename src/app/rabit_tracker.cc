@@ -25,8 +25,8 @@ core::Result<RabitTracker> RabitTracker::Start(int workers, const std::string& h
                        ChildProcess::Start({python, "-c", kTrackerScript, std::to_string(workers), host}, true));
   auto line = process.ReadLine(std::chrono::steady_clock::now() + startup_timeout);
   if (!line.ok()) {
-    return core::Unavailable("the XGBoost tracker (" + python + " with python3-xgboost) did not start: " +
-                             line.status().message());
+    return core::Unavailable("the XGBoost tracker (" + python +
+                             " with python3-xgboost) did not start: " + line.status().message());
   }
   int port = 0;
   auto [end, ec] = std::from_chars(line->data(), line->data() + line->size(), port);

@@ -26,7 +26,9 @@ class RabitTracker {
   int port() const { return port_; }
 
   // The tracker ends by itself once every worker has finished; this waits for that until `deadline`.
-  bool WaitUntilDone(std::chrono::steady_clock::time_point deadline) { return process_.WaitUntil(deadline).has_value(); }
+  bool WaitUntilDone(std::chrono::steady_clock::time_point deadline) {
+    return process_.WaitUntil(deadline).has_value();
+  }
   // Kills the tracker now.
   void Stop() { process_.Kill(); }
 

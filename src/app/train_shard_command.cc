@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -109,7 +110,7 @@ std::chrono::milliseconds Millis(double seconds) {
 core::Result<storage::TrainRequest> RequestOf(const TrainShardOptions& options) {
   AMP_ASSIGN_OR_RETURN(storage::TrainRequest request,
                        api::ParseTrainRequest(options.request_json.empty() ? std::string_view("{}")
-                                                                            : std::string_view(options.request_json),
+                                                                           : std::string_view(options.request_json),
                                               options.dataset));
   if (!options.dataset.empty()) request.dataset_id = options.dataset;
   if (request.dataset_id.empty()) return core::InvalidArgument("name the dataset (--dataset or the request's)");
@@ -141,8 +142,7 @@ int RunTrainShard(const TrainShardOptions& options) {
   if (!weights.ok()) return Fail(kExitUsage, weights.status().message());
   assignment.shard_weights = std::move(weights).value();
   if (options.world_size > 1) {
-    if (auto status = ParseTracker(options.tracker, &assignment.tracker_host, &assignment.tracker_port);
-        !status.ok()) {
+    if (auto status = ParseTracker(options.tracker, &assignment.tracker_host, &assignment.tracker_port); !status.ok()) {
       return Fail(kExitUsage, status.message());
     }
   }
@@ -164,15 +164,14 @@ int RunTrainShard(const TrainShardOptions& options) {
                                 ": " + trained.status().message());
   }
   if (!options.output.empty()) {
-    if (auto status = WriteFileAtomically(options.output, ml::SerializeModel(*trained->outcome.model));
-        !status.ok()) {
+    if (auto status = WriteFileAtomically(options.output, ml::SerializeModel(*trained->outcome.model)); !status.ok()) {
       return Fail(kExitError, status.message());
     }
   }
   std::string summary = "{\"rank\": " + std::to_string(options.rank) +
-                        ", \"world_size\": " + std::to_string(options.world_size) +
-                        ", \"dataset_id\": \"" + trained->dataset.id + "\", \"algorithm\": \"" +
-                        trained->plan.algorithm + "\", \"shard_rows\": " + std::to_string(trained->shard_rows) +
+                        ", \"world_size\": " + std::to_string(options.world_size) + ", \"dataset_id\": \"" +
+                        trained->dataset.id + "\", \"algorithm\": \"" + trained->plan.algorithm +
+                        "\", \"shard_rows\": " + std::to_string(trained->shard_rows) +
                         ", \"train_rows\": " + std::to_string(trained->outcome.train_rows) +
                         ", \"holdout_rows\": " + std::to_string(trained->outcome.holdout_rows) + ", \"metrics\": {";
   bool first = true;
@@ -185,27 +184,21 @@ int RunTrainShard(const TrainShardOptions& options) {
   return 0;
 }
 
-int RunTrainDistributed(const TrainShardOptions& options) {
+core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const std::atomic<bool>* cancelled,
+                           std::string* summary) {
+  if (workers < 1 || workers > 64) return core::InvalidArgument("workers must be 1..64");
   if (!(options.timeout_seconds > 0) || !(options.join_timeout_seconds > 0)) {
-    return Fail(kExitUsage, "--timeout and --join-timeout must be positive");
-  }
-  auto request = RequestOf(options);
-  if (!request.ok()) return Fail(kExitUsage, request.status().message());
-  const int workers = options.workers > 0 ? options.workers : request->workers;
-  if (workers < 1 || workers > 64) return Fail(kExitUsage, "--workers must be 1..64");
-  if (auto weights = ParseWeights(options.shard_weights); !weights.ok()) {
-    return Fail(kExitUsage, weights.status().message());
+    return core::InvalidArgument("the timeouts must be positive");
   }
   const auto deadline = std::chrono::steady_clock::now() + Millis(options.timeout_seconds);
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return Fail(kExitError, "cannot find this program: " + ec.message());
+  if (ec) return core::Internal("cannot find this program: " + ec.message());
 
   std::optional<RabitTracker> tracker;
   if (workers > 1) {
-    auto started = RabitTracker::Start(workers);
-    if (!started.ok()) return Fail(kExitError, started.status().message());
-    tracker.emplace(std::move(started).value());
+    AMP_ASSIGN_OR_RETURN(RabitTracker started, RabitTracker::Start(workers));
+    tracker.emplace(std::move(started));
   }
   std::vector<ChildProcess> ranks;
   for (int rank = 0; rank < workers; ++rank) {
@@ -233,50 +226,70 @@ int RunTrainDistributed(const TrainShardOptions& options) {
     add("--shard-weights", options.shard_weights);
     if (tracker) add("--tracker", tracker->host() + ":" + std::to_string(tracker->port()));
     if (rank == 0) add("--output", options.output.string());
-    auto child = ChildProcess::Start(argv, /*capture_stdout=*/rank == 0);
-    if (!child.ok()) return Fail(kExitError, child.status().message());
-    ranks.push_back(std::move(child).value());
+    AMP_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::Start(argv, /*capture_stdout=*/rank == 0));
+    ranks.push_back(std::move(child));
   }
   // Wait for every rank; the first failure stops the tracker (waiting ranks then fail at once) and the others.
-  std::string summary;
   std::vector<bool> finished(ranks.size(), false);
   size_t left = ranks.size();
-  std::string failure;
+  std::optional<core::Status> failure;
   while (left > 0) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      failure = "the distributed training did not finish within " + FormatNumber(options.timeout_seconds) + " s";
+      failure = core::Unavailable("the distributed training did not finish within " +
+                                  FormatNumber(options.timeout_seconds) + " s");
+      break;
+    }
+    if (cancelled != nullptr && cancelled->load()) {
+      failure = core::Cancelled("training was cancelled");
       break;
     }
     for (size_t rank = 0; rank < ranks.size(); ++rank) {
       if (finished[rank]) continue;
-      if (rank == 0 && summary.empty()) {
+      if (rank == 0 && summary->empty()) {
         // Rank 0's summary line; its pipe must be drained for it to finish.
         auto line = ranks[0].ReadLine(std::chrono::steady_clock::now() + std::chrono::milliseconds(20));
-        if (line.ok()) summary = *line;
+        if (line.ok()) *summary = *line;
       }
       auto status = ranks[rank].WaitUntil(std::chrono::steady_clock::now());
       if (!status) continue;
       finished[rank] = true;
       --left;
-      if (*status != 0 && failure.empty()) {
-        failure = "rank " + std::to_string(rank) + " of " + std::to_string(workers) + " failed (" +
-                  DescribeExit(*status) + ")";
+      if (*status != 0 && !failure) {
+        failure = core::FailedPrecondition("rank " + std::to_string(rank) + " of " + std::to_string(workers) +
+                                           " failed (" + DescribeExit(*status) + "; its error is in the log)");
       }
     }
-    if (!failure.empty()) break;
+    if (failure) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (!failure.empty()) {
+  if (failure) {
     if (tracker) tracker->Stop();
     // The others get a moment to report their own error (their peer or tracker is gone), then are killed.
     const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     for (ChildProcess& rank : ranks) {
       if (!rank.WaitUntil(grace)) rank.Kill();
     }
-    return Fail(failure.find("within") != std::string::npos ? kExitTimeout : kExitError, failure);
+    return *failure;
   }
-  if (summary.empty()) summary = ranks[0].ReadRest();
+  if (summary->empty()) *summary = ranks[0].ReadRest();
   if (tracker) tracker->WaitUntilDone(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  return core::Status::Ok();
+}
+
+int RunTrainDistributed(const TrainShardOptions& options) {
+  auto request = RequestOf(options);
+  if (!request.ok()) return Fail(kExitUsage, request.status().message());
+  const int workers = options.workers > 0 ? options.workers : request->workers;
+  if (auto weights = ParseWeights(options.shard_weights); !weights.ok()) {
+    return Fail(kExitUsage, weights.status().message());
+  }
+  std::string summary;
+  core::Status status = RunLocalRanks(options, workers, nullptr, &summary);
+  if (status.code() == core::StatusCode::kInvalidArgument) return Fail(kExitUsage, status.message());
+  if (status.code() == core::StatusCode::kUnavailable && status.message().find("within") != std::string::npos) {
+    return Fail(kExitTimeout, status.message());
+  }
+  if (!status.ok()) return Fail(kExitError, status.message());
   std::cout << summary << std::endl;
   return 0;
 }

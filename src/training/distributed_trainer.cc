@@ -60,8 +60,7 @@ core::Result<RankOutcome> DistributedXgbTrainer::TrainRank(const storage::TrainR
   AMP_RETURN_IF_ERROR(ml::Collective::Run(options, [&](ml::Collective& collective) -> core::Status {
     // Every rank must have read the same table: a different dataset (or a build planning it differently) would
     // train a model from mismatched shards without any error from XGBoost.
-    double sums[2] = {static_cast<double>(table->row_count()),
-                      static_cast<double>(result.plan.ColumnsToLoad().size())};
+    double sums[2] = {static_cast<double>(table->row_count()), static_cast<double>(result.plan.ColumnsToLoad().size())};
     const double expected[2] = {sums[0] * assignment.world_size, sums[1] * assignment.world_size};
     AMP_RETURN_IF_ERROR(collective.AllreduceSum(sums, 2));
     if (sums[0] != expected[0] || sums[1] != expected[1]) {

@@ -318,14 +318,30 @@ void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelle
     job.leaderboard = std::move(searched->leaderboard);
   } else {
     trained_plan = plan->candidates.front();
-    if (job.request.workers > 1) {
-      // The k-worker model equals the single-process one (distributed_trainer.h), so a server without workers of
-      // its own trains it here; cluster workers run DistributedXgbTrainer::TrainRank on k processes instead.
-      Log(job, "workers: " + std::to_string(job.request.workers) +
-                   " asked for; this server trains in one process, which gives the model " +
-                   std::to_string(job.request.workers) + " workers would (amp train-distributed runs them locally)");
+    core::Result<TrainingOutcome> fitted = core::Internal("not trained");
+    if (job.request.workers > 1 && launcher_ != nullptr) {
+      // The ranks fit the booster; the holdout scores, profile and cleaning report are computed here as usual.
+      storage::TrainRequest rank_request = job.request;
+      rank_request.dataset_id = dataset->id;
+      const std::string workers = std::to_string(job.request.workers);
+      Log(job, "training on " + workers + " workers through XGBoost's collective");
+      ExternalFit fit = [&]() -> core::Result<std::shared_ptr<const ml::Model>> {
+        progress("boosting trees on " + workers + " workers");
+        auto model = launcher_->Train(rank_request, cancelled);
+        if (!model.ok()) return model.status().WithContext("distributed training on " + workers + " workers");
+        return model;
+      };
+      fitted = TrainModelWithFit(*table, trained_plan, fit, cancelled, progress);
+    } else {
+      if (job.request.workers > 1) {
+        // The k-worker model equals the single-process one (distributed_trainer.h), so a runner without a
+        // launcher trains it here.
+        Log(job, "workers: " + std::to_string(job.request.workers) +
+                     " asked for; this server trains in one process, which gives the model " +
+                     std::to_string(job.request.workers) + " workers would");
+      }
+      fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
     }
-    auto fitted = TrainModel(*table, trained_plan, cancelled, progress, on_round);
     if (!fitted.ok()) return fail_with(fitted.status());
     outcome = std::move(fitted).value();
   }

@@ -21,6 +21,7 @@
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "storage/metadata_store.h"
+#include "training/distributed_launcher.h"
 
 namespace amp::training {
 
@@ -66,6 +67,9 @@ class JobRunner {
 
   // Add before Start.
   void AddEndListener(EndListener listener);
+  // Set before Start (it must outlive the runner): jobs with workers > 1 train through it; without one they train
+  // in this process, which gives the same model (distributed_trainer.h).
+  void SetDistributedLauncher(DistributedLauncher* launcher) { launcher_ = launcher; }
 
   // Blocks until the job ends or `timeout_ms` passes; returns its last record.
   core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);
@@ -98,6 +102,7 @@ class JobRunner {
   std::map<std::string, std::vector<std::string>, std::less<>> jobs_by_submitter_ AMP_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
   std::vector<EndListener> end_listeners_;  // set before Start, then read-only
+  DistributedLauncher* launcher_ = nullptr;  // set before Start, then read-only
 };
 
 }  // namespace amp::training

@@ -43,9 +43,7 @@ core::Result<ShardPlan> PlanWeightedShards(int64_t rows, std::span<const double>
   int64_t begin = 0;
   for (size_t rank = 0; rank < weights.size(); ++rank) {
     cumulative += weights[rank];
-    int64_t end = rank + 1 == weights.size()
-                      ? rows
-                      : std::llround(static_cast<double>(rows) * (cumulative / total));
+    int64_t end = rank + 1 == weights.size() ? rows : std::llround(static_cast<double>(rows) * (cumulative / total));
     end = std::clamp(end, begin, rows);
     plan.shards.push_back({begin, end});
     begin = end;

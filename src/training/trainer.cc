@@ -587,9 +587,11 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   return TrainModelShard(table, plan, nullptr, cancelled, progress, on_round);
 }
 
-core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const TrainPlan& plan,
-                                              const ShardTraining* shard, const std::atomic<bool>& cancelled,
-                                              const ProgressCallback& progress, const RoundCallback& on_round) {
+namespace {
+
+core::Result<TrainingOutcome> TrainWith(const data::Table& table, const TrainPlan& plan, const ShardTraining* shard,
+                                        const ExternalFit* fit, const std::atomic<bool>& cancelled,
+                                        const ProgressCallback& progress, const RoundCallback& on_round) {
   auto report = [&](std::string_view message) {
     if (progress) progress(message);
   };
@@ -611,8 +613,18 @@ core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const Tr
   outcome.holdout_rows = static_cast<int64_t>(prepared.holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
-                                              cancelled, report, on_round, &outcome.notes, shard));
+  if (fit != nullptr) {
+    AMP_ASSIGN_OR_RETURN(outcome.model, (*fit)());
+    const ml::ModelSignature& signature = outcome.model->signature();
+    bool same = signature.task == plan.task && signature.features.size() == plan.features.size();
+    for (size_t idx = 0; same && idx < plan.features.size(); ++idx) {
+      same = signature.features[idx].name == plan.features[idx].name;
+    }
+    if (!same) return core::Internal("the model fitted elsewhere does not have the plan's features and task");
+  } else {
+    AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
+                                                cancelled, report, on_round, &outcome.notes, shard));
+  }
   if (cancelled) return core::Cancelled("training was cancelled");
   AMP_ASSIGN_OR_RETURN(outcome.profile_json,
                        ProfileTrainingPart(table, prepared.feature_columns, prepared.train_rows, *outcome.model));
@@ -623,6 +635,21 @@ core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const Tr
                                                     prepared.holdout_labels, plan.task));
   }
   return outcome;
+}
+
+}  // namespace
+
+core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const TrainPlan& plan,
+                                              const ShardTraining* shard, const std::atomic<bool>& cancelled,
+                                              const ProgressCallback& progress, const RoundCallback& on_round) {
+  return TrainWith(table, plan, shard, nullptr, cancelled, progress, on_round);
+}
+
+core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const TrainPlan& plan, const ExternalFit& fit,
+                                                const std::atomic<bool>& cancelled,
+                                                const ProgressCallback& progress) {
+  if (plan.task == ml::Task::kClustering) return core::FailedPrecondition("an external fit does not cluster");
+  return TrainWith(table, plan, nullptr, &fit, cancelled, progress, {});
 }
 
 core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,

@@ -63,6 +63,15 @@ core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const Tr
                                               const ProgressCallback& progress = {},
                                               const RoundCallback& on_round = {});
 
+// TrainModel with the model fitted by `fit` instead of here (a distributed training run by other processes, which
+// fit the same pipeline and booster on the same rows): preparation, the cleaning report, the training profile and the
+// holdout metrics are computed here as TrainModel computes them, for the model `fit` returns. `fit`'s errors are
+// returned as they are.
+using ExternalFit = std::function<core::Result<std::shared_ptr<const ml::Model>>()>;
+core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const TrainPlan& plan, const ExternalFit& fit,
+                                                const std::atomic<bool>& cancelled,
+                                                const ProgressCallback& progress = {});
+
 struct CrossValidation {
   std::string metric;  // PrimaryMetric(plan.task)
   std::vector<double> fold_scores;

@@ -5,8 +5,8 @@ Uploads a regression and a binary classification dataset to a real server, then 
 server's data folder: `amp train-shard --world 1` (one process), `amp train-distributed --workers 2` (a tracker from
 python3-xgboost and two `amp train-shard` ranks, even shards) and the same with uneven shards (--shard-weights 1,3),
 and checks that the three model artifacts are byte-identical: the same trees, thresholds and leaf values, so the
-same predictions. The server's own job for the request (with "workers": 2, trained in one process) publishes that
-very artifact too. A rank whose peer never arrives fails within its --join-timeout with a clear error instead of
+same predictions. The server's own job for the request with "workers": 2 (two local train-shard processes) publishes
+that very artifact too. A rank whose peer never arrives fails within its --join-timeout with a clear error instead of
 hanging, and the API refuses workers for other algorithms, searches and early stopping with 422.
 """
 
@@ -114,10 +114,8 @@ class DistributedXgboostTest(unittest.TestCase):
                 continue
             self.assertEqual(outputs[run], outputs["single"], f"2 {run} ranks trained another model than one process")
             self.assertEqual(summaries[run]["metrics"], summaries["single"]["metrics"])
-        if unequal:
-            return summaries
 
-        # The server's job with "workers": 2 publishes the same artifact.
+        # The server's job with "workers": 2 runs two local ranks (even shards) and publishes their artifact.
         body = dict(request, dataset_id=dataset["id"], workers=2)
         answer = self.server.http.post(f"{self.server.url}/v1/models/{name}/train", json=body)
         self.assertEqual(answer.status_code, 202, answer.text)
@@ -125,12 +123,17 @@ class DistributedXgboostTest(unittest.TestCase):
         self.assertEqual(job["state"], "succeeded", job)
         self.assertEqual(job["workers"], 2)
         logs = self.client.job_logs(job["id"])
-        self.assertIn("this server trains in one process", json.dumps(logs))
+        self.assertIn("training on 2 workers", json.dumps(logs))
         bundle = self.server.http.get(
             f"{self.server.url}/v1/models/{name}/versions/{job['result']['version']}/artifact")
         self.assertEqual(bundle.status_code, 200, bundle.text)
-        self.assertEqual(bundle.json()["model"].encode(), outputs["single"])
-        return outputs
+        self.assertEqual(bundle.json()["model"].encode(), outputs["even"])
+        # The server scored the holdout itself, on that model: the same metrics as rank 0's.
+        version = self.server.http.get(
+            f"{self.server.url}/v1/models/{name}/versions/{job['result']['version']}").json()
+        for key, value in summaries["even"]["metrics"].items():
+            self.assertEqual(version["metrics"][key], value, key)
+        return summaries
 
     def test_regression_two_ranks_equal_one_process(self):
         request = {"target": "y", "algorithm": "xgboost_regressor",

@@ -28,9 +28,9 @@ std::string LastError() {
 struct RunState {
   std::mutex mu;
   std::condition_variable changed;
-  bool joined = false;     // guarded by mu: init succeeded and body runs (or ran)
-  bool finished = false;   // guarded by mu: the thread is done (init failed, or body returned)
-  bool abandoned = false;  // guarded by mu: the caller timed out; body must not run
+  bool joined = false;                 // guarded by mu: init succeeded and body runs (or ran)
+  bool finished = false;               // guarded by mu: the thread is done (init failed, or body returned)
+  bool abandoned = false;              // guarded by mu: the caller timed out; body must not run
   std::optional<core::Status> result;  // guarded by mu
 };
 
@@ -39,8 +39,7 @@ constexpr int kSumOp = 2;       // xgboost::collective::Operation::kSum
 
 }  // namespace
 
-core::Status Collective::Run(const CollectiveOptions& options,
-                             const std::function<core::Status(Collective&)>& body) {
+core::Status Collective::Run(const CollectiveOptions& options, const std::function<core::Status(Collective&)>& body) {
   if (options.world_size < 1) return core::InvalidArgument("the world size must be at least 1");
   if (options.rank < 0 || options.rank >= options.world_size) {
     return core::InvalidArgument("rank " + std::to_string(options.rank) + " is not in 0.." +
@@ -108,7 +107,9 @@ core::Status Collective::Run(const CollectiveOptions& options,
   return *state->result;
 }
 
-Collective::~Collective() { XGCommunicatorFinalize(); }
+Collective::~Collective() {
+  XGCommunicatorFinalize();
+}
 
 core::Status Collective::AllreduceSum(double* values, size_t count) {
   if (XGCommunicatorAllreduce(values, count, kDoubleType, kSumOp) != 0) {

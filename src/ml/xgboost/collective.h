@@ -26,8 +26,8 @@ struct CollectiveOptions {
   int rank = 0;                            // DMLC_TASK_ID: with the tracker's sortby="task", the rank we get
   int world_size = 1;
   // How long to wait for the collective to form. XGBoost 1.7.4's init blocks until every rank has reached the
-  // tracker (its rabit_timeout options cover only later socket polls), so without this a missing worker would hang
-  // the others forever.
+  // tracker (its rabit_timeout and rabit_timeout_sec options do not bound that wait: checked), so without this a
+  // missing worker would hang the others forever.
   std::chrono::milliseconds join_timeout{std::chrono::seconds(60)};
 };
 
