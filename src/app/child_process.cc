@@ -25,6 +25,8 @@ core::Result<ChildProcess> ChildProcess::Start(const std::vector<std::string>& a
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   if (capture_stdout) posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  // Nothing else of this process (a server's listening sockets, its database) leaks into the child.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);

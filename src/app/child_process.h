@@ -16,8 +16,9 @@ namespace amp::app {
 
 class ChildProcess {
  public:
-  // Starts argv[0] (a path, not searched in PATH) with `argv`; standard input is /dev/null, standard error is
-  // inherited, standard output goes to a pipe when `capture_stdout`, else is inherited. Internal if it cannot start.
+  // Starts argv[0] (a path, not searched in PATH) with `argv` and no other open files of this process: standard
+  // input is /dev/null, standard error is inherited, standard output goes to a pipe when `capture_stdout`, else is
+  // inherited. Internal if it cannot start.
   static core::Result<ChildProcess> Start(const std::vector<std::string>& argv, bool capture_stdout);
 
   ChildProcess(ChildProcess&& other) noexcept;
