@@ -5,8 +5,8 @@
 
 #include "app/audit_command.h"
 #include "app/score_command.h"
-#include "app/train_shard_command.h"
 #include "app/serve_command.h"
+#include "app/train_shard_command.h"
 #include "cli/client_commands.h"
 
 int main(int argc, char** argv) {

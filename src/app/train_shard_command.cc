@@ -202,18 +202,12 @@ core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const 
   }
   std::vector<ChildProcess> ranks;
   for (int rank = 0; rank < workers; ++rank) {
-    std::vector<std::string> argv = {self.string(),
-                                     "train-shard",
-                                     "--data-dir",
-                                     options.data_dir.string(),
-                                     "--rank",
-                                     std::to_string(rank),
-                                     "--world",
-                                     std::to_string(workers),
-                                     "--join-timeout",
-                                     FormatNumber(options.join_timeout_seconds),
-                                     "--timeout",
-                                     FormatNumber(options.timeout_seconds)};
+    std::vector<std::string> argv = {self.string(),    "train-shard",
+                                     "--data-dir",     options.data_dir.string(),
+                                     "--rank",         std::to_string(rank),
+                                     "--world",        std::to_string(workers),
+                                     "--join-timeout", FormatNumber(options.join_timeout_seconds),
+                                     "--timeout",      FormatNumber(options.timeout_seconds)};
     auto add = [&](const char* flag, const std::string& value) {
       if (value.empty()) return;
       argv.emplace_back(flag);

@@ -9,9 +9,9 @@
 
 #include "core/clock.h"
 #include "core/temp_dir.h"
-#include "training/distributed_trainer.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
+#include "training/distributed_trainer.h"
 
 namespace amp::training {
 namespace {
@@ -119,7 +119,8 @@ TEST_F(JobRunnerQuotaTest, WorkersJobsTrainThroughTheLauncher) {
   auto logs = runner.Logs(job->id, 0, 100);
   ASSERT_TRUE(logs.ok());
   bool logged = false;
-  for (const storage::JobLogLine& line : *logs) logged |= line.message.find("training on 2 workers") != std::string::npos;
+  for (const storage::JobLogLine& line : *logs)
+    logged |= line.message.find("training on 2 workers") != std::string::npos;
   EXPECT_TRUE(logged);
 
   launcher.fail_with = core::Unavailable("the XGBoost collective did not form within 3 s");

@@ -112,8 +112,10 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
       return core::FailedPrecondition("distributed training (workers > 1) trains one model; it does not search");
     }
     if (request.algorithm != ml::kXgboostRegressorAlgorithm && request.algorithm != ml::kXgboostClassifierAlgorithm) {
-      return core::FailedPrecondition("distributed training (workers > 1) takes algorithm xgboost_regressor or "
-                                      "xgboost_classifier, not '" + request.algorithm.substr(0, 100) + "'");
+      return core::FailedPrecondition(
+          "distributed training (workers > 1) takes algorithm xgboost_regressor or "
+          "xgboost_classifier, not '" +
+          request.algorithm.substr(0, 100) + "'");
     }
     auto early = request.params.find("early_stopping_rounds");
     if (early != request.params.end() && early->second != 0) {

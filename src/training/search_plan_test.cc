@@ -111,22 +111,23 @@ TEST(SearchPlanTest, RefusesBeforeAnyWork) {
       {"auto with an unknown target", Request("nope", "auto"), HouseSchema(), "target column 'nope'"},
       {"no workers", with(Request("price", "xgboost_regressor"), [](auto& r) { r.workers = 0; }), HouseSchema(),
        "workers must be in [1, 64]"},
-      {"too many workers", with(Request("price", "xgboost_regressor"), [](auto& r) { r.workers = 65; }),
-       HouseSchema(), "workers must be in [1, 64]"},
+      {"too many workers", with(Request("price", "xgboost_regressor"), [](auto& r) { r.workers = 65; }), HouseSchema(),
+       "workers must be in [1, 64]"},
       {"workers for a linear model", with(Request("price", "linear_regression"), [](auto& r) { r.workers = 2; }),
        HouseSchema(), "takes algorithm xgboost_regressor or xgboost_classifier, not 'linear_regression'"},
-      {"workers for a random forest",
-       with(Request("price", "random_forest_regressor"), [](auto& r) { r.workers = 2; }), HouseSchema(),
-       "not 'random_forest_regressor'"},
+      {"workers for a random forest", with(Request("price", "random_forest_regressor"), [](auto& r) { r.workers = 2; }),
+       HouseSchema(), "not 'random_forest_regressor'"},
       {"workers with auto", with(Request("price", "auto"), [](auto& r) { r.workers = 2; }), HouseSchema(),
        "it does not search"},
       {"workers with a search",
-       with(GridRequest({{"max_depth", {3, 4}}}, "xgboost_regressor"), [](auto& r) { r.workers = 2; }),
-       HouseSchema(), "it does not search"},
-      {"workers with early stopping", with(Request("price", "xgboost_regressor"), [](auto& r) {
-         r.workers = 2;
-         r.params["early_stopping_rounds"] = 5;
-       }),
+       with(GridRequest({{"max_depth", {3, 4}}}, "xgboost_regressor"), [](auto& r) { r.workers = 2; }), HouseSchema(),
+       "it does not search"},
+      {"workers with early stopping",
+       with(Request("price", "xgboost_regressor"),
+            [](auto& r) {
+              r.workers = 2;
+              r.params["early_stopping_rounds"] = 5;
+            }),
        HouseSchema(), "does not do early stopping"},
   };
   for (const Case& test : cases) {

@@ -181,9 +181,8 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
 core::Result<std::shared_ptr<const ml::Model>> FitXgboostShard(
     const data::Table& table, const std::vector<int>& feature_columns, const ShardTraining& shard,
     const TrainPlan& plan, std::vector<std::string> class_labels, ml::Pipeline pipeline, ml::BoosterParams params,
-    const std::vector<float>& labels,
-    const std::vector<int64_t>& train_rows, bool random_forest, const std::atomic<bool>& cancelled,
-    const Report& report, const RoundCallback& round_callback) {
+    const std::vector<float>& labels, const std::vector<int64_t>& train_rows, bool random_forest,
+    const std::atomic<bool>& cancelled, const Report& report, const RoundCallback& round_callback) {
   if (params.early_stopping_rounds > 0) {
     return core::FailedPrecondition("distributed training (workers > 1) does not do early stopping");
   }
@@ -225,11 +224,10 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboostShard(
     if (round_callback) round_callback(round + 1, params.n_estimators);
     return !cancelled;
   };
-  AMP_ASSIGN_OR_RETURN(ml::TrainedBooster trained,
-                       ml::TrainBoosterShard({x.data(), rows.size(), width}, shard_labels, shard_weights, params,
-                                             on_round));
-  auto model = ml::XgboostModel::Create(
-      SignatureOf(plan, std::move(class_labels)), std::move(pipeline), std::move(trained.model_ubj), random_forest);
+  AMP_ASSIGN_OR_RETURN(ml::TrainedBooster trained, ml::TrainBoosterShard({x.data(), rows.size(), width}, shard_labels,
+                                                                         shard_weights, params, on_round));
+  auto model = ml::XgboostModel::Create(SignatureOf(plan, std::move(class_labels)), std::move(pipeline),
+                                        std::move(trained.model_ubj), random_forest);
   if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
   return std::shared_ptr<const ml::Model>(std::move(model).value());
 }
@@ -280,8 +278,7 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   if (shard != nullptr) {
     return FitXgboostShard(table, feature_columns, *shard, plan,
                            classifier ? classes.labels : std::vector<std::string>{}, std::move(pipeline).value(),
-                           params, labels_of(train_rows), train_rows, random_forest, cancelled, report,
-                           round_callback);
+                           params, labels_of(train_rows), train_rows, random_forest, cancelled, report, round_callback);
   }
   if (params.early_stopping_rounds > 0) {
     if (train_rows.size() < 2) {
@@ -541,8 +538,10 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
                                                        const ShardTraining* shard = nullptr) {
   if (shard != nullptr && plan.algorithm != ml::kXgboostRegressorAlgorithm &&
       plan.algorithm != ml::kXgboostClassifierAlgorithm) {
-    return core::FailedPrecondition("distributed training (workers > 1) takes xgboost_regressor or "
-                                    "xgboost_classifier, not " + plan.algorithm);
+    return core::FailedPrecondition(
+        "distributed training (workers > 1) takes xgboost_regressor or "
+        "xgboost_classifier, not " +
+        plan.algorithm);
   }
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
     return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, prepared.options,
@@ -646,8 +645,7 @@ core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const Tr
 }
 
 core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const TrainPlan& plan, const ExternalFit& fit,
-                                                const std::atomic<bool>& cancelled,
-                                                const ProgressCallback& progress) {
+                                                const std::atomic<bool>& cancelled, const ProgressCallback& progress) {
   if (plan.task == ml::Task::kClustering) return core::FailedPrecondition("an external fit does not cluster");
   return TrainWith(table, plan, nullptr, &fit, cancelled, progress, {});
 }
