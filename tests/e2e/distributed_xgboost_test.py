@@ -7,7 +7,8 @@ python3-xgboost and two `amp train-shard` ranks, even shards) and the same with 
 and checks that the three model artifacts are byte-identical: the same trees, thresholds and leaf values, so the
 same predictions. The server's own job for the request with "workers": 2 (two local train-shard processes) publishes
 that very artifact too. A rank whose peer never arrives fails within its --join-timeout with a clear error instead of
-hanging, and the API refuses workers for other algorithms, searches and early stopping with 422.
+hanging, cancelling a server job with workers stops its tracker and ranks, and the API refuses workers for other
+algorithms, searches and early stopping with 422.
 """
 
 import json
@@ -21,7 +22,7 @@ import time
 import unittest
 
 import amp_server
-from amp_server import DEBIAN_PYTHON, AmpServer
+from amp_server import DEBIAN_PYTHON, AmpServer, wait_until
 from amp_client import AmpClient
 
 TRACKER_SCRIPT = """
@@ -186,6 +187,31 @@ class DistributedXgboostTest(unittest.TestCase):
         self.assertEqual(done.returncode, 1, done.stderr)
         self.assertIn("failed", done.stderr)
         self.assertIn("one shard weight per rank", done.stderr)
+
+    def test_cancelling_a_workers_job_stops_its_processes(self):
+        body = {"dataset_id": self.regression["id"], "target": "y", "algorithm": "xgboost_regressor", "workers": 2,
+                "params": {"n_estimators": 10000, "max_depth": 10, "learning_rate": 0.01}}
+        answer = self.server.http.post(f"{self.server.url}/v1/models/dist-cancel/train", json=body)
+        self.assertEqual(answer.status_code, 202, answer.text)
+        job_id = answer.json()["job_id"]
+        wait_until(lambda: "training on 2 workers" in json.dumps(self.client.job_logs(job_id)), 60,
+                   what="the ranks to start")
+        self.assertIn(self.server.http.delete(f"{self.server.url}/v1/jobs/{job_id}").status_code, (200, 202))
+        wait_until(lambda: self.client.get_job(job_id)["state"] == "cancelled", 30, what="the job to be cancelled")
+        # The tracker and both ranks were the server's children; none is left.
+        server_pid = self.server._process.pid
+        children = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == server_pid and fields[0] != "Z":
+                children.append(entry)
+        self.assertEqual(children, [])
 
     def test_api_validates_workers(self):
         cases = [
