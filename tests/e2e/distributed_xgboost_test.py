@@ -148,9 +148,9 @@ class DistributedXgboostTest(unittest.TestCase):
 
     def test_balanced_classifier_uses_global_class_weights(self):
         # The weights come from the class counts of all ranks: the 1:3 split gives the single-process model exactly
-        # (per-shard counts would not). With weights XGBoost's sums over two even halves can tip a near-tie between
-        # two splits another way (here from tree 13 on), so that model differs; its holdout quality stays the same
-        # to a small tolerance (docs/models.md records the figures).
+        # (per-shard counts would not). With weights, XGBoost's merge of two even halves' sketches and histograms
+        # makes another split in tree 13, so that model differs; its holdout quality stays the same to a small
+        # tolerance (docs/models.md records the figures).
         request = {"target": "label", "algorithm": "xgboost_classifier",
                    "params": {"n_estimators": 30, "max_depth": 4, "balanced_class_weights": 1, "seed": 5}}
         summaries = self.check_identical("dist-cls-balanced", self.classification, request, "log_loss",
