@@ -1,5 +1,6 @@
 #include "api/job_handlers.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "api/error_response.h"
@@ -111,6 +112,12 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
         return field_error(key, "a whole number of threads from 1");
       }
       request->cpu_budget = static_cast<int>(number);
+    } else if (key == "workers") {
+      int64_t number = 0;
+      if (value.get_int64().get(number) != simdjson::SUCCESS || number < 1 || number > 64) {
+        return field_error(key, "a whole number of worker processes from 1 to 64");
+      }
+      request->workers = static_cast<int>(number);
     } else if (key == "time_budget_seconds") {
       double number = 0.0;
       if (value.get_double().get(number) != simdjson::SUCCESS || !(number >= 0)) {
@@ -166,7 +173,8 @@ std::optional<Response> DecodeTrainRequest(simdjson::dom::element root, storage:
       return ErrorResponse(422, "invalid_input",
                            "unknown field '" + std::string(key.substr(0, 100)) +
                                "'; expected dataset_id, target, algorithm, task, features, params, search, cpu_budget, "
-                               "time_budget_seconds, callback_url, description, owner, tags, allow_personal_data");
+                               "workers, time_budget_seconds, callback_url, description, owner, tags, "
+                               "allow_personal_data");
     }
   }
   if (request->dataset_id.empty()) return ErrorResponse(422, "invalid_input", "'dataset_id' is required");
@@ -214,6 +222,66 @@ Response TooManyJobs(const core::Status& status) {
 }
 
 }  // namespace
+
+core::Result<storage::TrainRequest> ParseTrainRequest(std::string_view json, std::string_view dataset_id) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.allocate(std::max<size_t>(json.size(), 64), kMaxJsonDepth) != simdjson::SUCCESS ||
+      parser.parse(simdjson::padded_string(json)).get(root) != simdjson::SUCCESS) {
+    return core::InvalidArgument("the train request is not valid JSON");
+  }
+  storage::TrainRequest train;
+  train.dataset_id = std::string(dataset_id);
+  if (auto error = DecodeTrainRequest(root, &train)) {
+    simdjson::dom::parser error_parser;
+    std::string_view message;
+    simdjson::padded_string body(error->body);
+    if (error_parser.parse(body)["error"].get_string().get(message) != simdjson::SUCCESS) message = error->body;
+    return core::InvalidArgument(std::string(message));
+  }
+  return train;
+}
+
+std::string TrainRequestJson(const storage::TrainRequest& request) {
+  JsonOut out;
+  JsonWriter& writer = out.writer;
+  writer.StartObject();
+  for (auto [key, value] : {std::pair<std::string_view, const std::string*>{"dataset_id", &request.dataset_id},
+                            {"target", &request.target},
+                            {"algorithm", &request.algorithm},
+                            {"task", &request.task}}) {
+    if (value->empty()) continue;
+    writer.Key(key);
+    writer.String(*value);
+  }
+  writer.Key("features");
+  writer.StartArray();
+  for (const std::string& feature : request.features) writer.String(feature);
+  writer.EndArray();
+  writer.Key("params");
+  writer.StartObject();
+  for (const auto& [name, value] : request.params) {
+    writer.Key(name);
+    writer.Double(value);
+  }
+  writer.EndObject();
+  if (request.cpu_budget != 0) {
+    writer.Key("cpu_budget");
+    writer.Int(request.cpu_budget);
+  }
+  writer.Key("workers");
+  writer.Int(request.workers);
+  writer.Key("allow_personal_data");
+  if (request.allow_personal_data_all) {
+    writer.Bool(true);
+  } else {
+    writer.StartArray();
+    for (const std::string& column : request.allow_personal_data) writer.String(column);
+    writer.EndArray();
+  }
+  writer.EndObject();
+  return out.Take();
+}
 
 Response JobHandlers::Train(const Request& request, const PathParams& params) {
   simdjson::dom::element root;

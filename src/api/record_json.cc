@@ -255,6 +255,10 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
     writer.Key("cpu_budget");
     writer.Int(job.request.cpu_budget);
   }
+  if (job.request.workers != 1) {
+    writer.Key("workers");
+    writer.Int(job.request.workers);
+  }
   if (job.request.time_budget_seconds != 0) {
     writer.Key("time_budget_seconds");
     WriteNumber(writer, job.request.time_budget_seconds);

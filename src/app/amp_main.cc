@@ -7,6 +7,7 @@
 #include "app/score_command.h"
 #include "app/serve_command.h"
 #include "app/worker_command.h"
+#include "app/train_shard_command.h"
 #include "cli/client_commands.h"
 
 int main(int argc, char** argv) {
@@ -129,6 +130,7 @@ int main(int argc, char** argv) {
 
   amp::cli::AddClientCommands(app, &action);
   amp::app::AddAuditCommand(app, &action);
+  amp::app::AddTrainShardCommands(app, &action);
 
   try {
     app.parse(argc, argv);

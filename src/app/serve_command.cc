@@ -33,6 +33,7 @@
 #include "app/alert_webhook.h"
 #include "app/demo_model.h"
 #include "app/metadata_store_opener.h"
+#include "app/local_distributed_launcher.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
 #include "auth/api_key.h"
@@ -333,8 +334,16 @@ int RunServe(const ServeOptions& options) {
   }
   serving::ModelManager manager(models, manager_options);
   manager.ListenToRegistry();
+  // A "workers": k job trains on k local `amp train-shard` processes that open the same stores (the ranks read the
+  // dataset themselves, so not with at-rest encryption: such jobs then train in this process).
+  TrainShardOptions shard_stores;
+  shard_stores.data_dir = data_dir;
+  shard_stores.artifacts = options.artifacts;
+  shard_stores.s3_endpoint = options.s3_endpoint;
+  LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");
   training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
   if (options.training_workers == 0) core::LogInfo("training is off here: jobs wait in the queue for `amp worker`s");
+  if (!encrypted_artifacts) jobs.SetDistributedLauncher(&distributed_launcher);
   // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
   StopJobsFirst stop_jobs_before_webhooks{jobs};
   jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {

@@ -26,6 +26,7 @@ struct TrainOptions {
   int trials = 0;
   int folds = 0;
   int cpu_budget = 0;
+  int workers = 0;  // 0: not sent (one process)
   double time_budget_seconds = 0;
   std::string callback_url;
   std::string description;
@@ -89,6 +90,7 @@ int Train(const ServerOptions& server, const TrainOptions& options) {
     body += ",\"search\":{" + search + "}";
   }
   if (options.cpu_budget != 0) body += ",\"cpu_budget\":" + std::to_string(options.cpu_budget);
+  if (options.workers != 0) body += ",\"workers\":" + std::to_string(options.workers);
   if (options.time_budget_seconds != 0) {
     char number[32];
     std::snprintf(number, sizeof(number), "%.17g", options.time_budget_seconds);
@@ -141,6 +143,8 @@ void AddTrainCommand(CLI::App& app, std::shared_ptr<ServerOptions> server, std::
   train->add_option("--trials", options->trials, "Random search draws, or auto's trial cap");
   train->add_option("--folds", options->folds, "Cross-validation folds of a search (default 5)");
   train->add_option("--cpu-budget", options->cpu_budget, "Threads the job may use (default 2)");
+  train->add_option("--workers", options->workers,
+                    "Train one XGBoost model on this many worker processes (distributed; default 1)");
   train->add_option("--time-budget", options->time_budget_seconds,
                     "Seconds after which a search stops and keeps the best so far");
   train->add_option("--callback-url", options->callback_url,

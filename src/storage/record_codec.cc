@@ -408,6 +408,10 @@ std::string EncodeJobOptions(const JobRecord& job) {
   }
   writer.Key("cpu_budget");
   writer.Int(request.cpu_budget);
+  if (request.workers != 1) {
+    writer.Key("workers");
+    writer.Int(request.workers);
+  }
   writer.Key("time_budget_seconds");
   WriteNumber(writer, request.time_budget_seconds);
   if (!job.resubmitted_from.empty()) {
@@ -442,6 +446,7 @@ core::Status DecodeJobOptions(std::string_view text, JobRecord* job) {
     }
   }
   request.cpu_budget = static_cast<int>(NumberOr(doc, "cpu_budget", 0));
+  request.workers = static_cast<int>(NumberOr(doc, "workers", 1));
   request.time_budget_seconds = NumberOr(doc, "time_budget_seconds", 0);
   job->resubmitted_from = StringOr(doc, "resubmitted_from");
   return core::Status::Ok();

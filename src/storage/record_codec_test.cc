@@ -271,18 +271,21 @@ TEST(RecordCodecTest, JobOptionsAndProgressRoundTrip) {
   job.request.search.trials = 20;
   job.request.search.folds = 5;
   job.request.cpu_budget = 3;
+  job.request.workers = 4;
   job.request.time_budget_seconds = 30;
   job.resubmitted_from = "job_1";
   JobRecord decoded;
   ASSERT_TRUE(DecodeJobOptions(EncodeJobOptions(job), &decoded).ok());
   EXPECT_EQ(decoded.request.search, job.request.search);
   EXPECT_EQ(decoded.request.cpu_budget, 3);
+  EXPECT_EQ(decoded.request.workers, 4);
   EXPECT_EQ(decoded.request.time_budget_seconds, 30);
   EXPECT_EQ(decoded.resubmitted_from, "job_1");
   // Rows written before the column existed hold '' and read as no options.
   JobRecord old;
   ASSERT_TRUE(DecodeJobOptions("", &old).ok());
   EXPECT_TRUE(old.request.search.method.empty());
+  EXPECT_EQ(old.request.workers, 1);
 
   const JobProgress progress{"searching", 2, 7, 40, 200, 3.5};
   core::Result<JobProgress> round_trip = DecodeJobProgress(EncodeJobProgress(progress));

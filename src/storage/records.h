@@ -130,6 +130,9 @@ struct TrainRequest {
     bool operator==(const Search&) const = default;
   } search;
   int cpu_budget = 0;              // threads the job may use (0: the default)
+  // Distributed XGBoost training: the number of worker processes (ranks) that train one model together, each on
+  // its shard of the rows (training/distributed_trainer.h). 1: one process, as always.
+  int workers = 1;
   double time_budget_seconds = 0;  // a search stops after this long, keeping the best so far (0: no limit)
   // Where to POST the job's outcome when it ends (empty: nowhere); see http/webhook_sender.h.
   std::string callback_url{};

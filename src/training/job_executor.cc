@@ -107,7 +107,28 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
     const TrainPlan& trained_plan = plan.candidates.front();
     published_algorithm = trained_plan.algorithm;
     published_params = trained_plan.Params();
-    AMP_ASSIGN_OR_RETURN(outcome, TrainModel(*table, trained_plan, cancelled, progress, on_round));
+    if (job.request.workers > 1 && launcher_ != nullptr) {
+      // The ranks fit the booster; the holdout scores, profile and cleaning report are computed here as usual.
+      storage::TrainRequest rank_request = job.request;
+      rank_request.dataset_id = dataset.id;
+      const std::string workers = std::to_string(job.request.workers);
+      Log(job, "training on " + workers + " workers through XGBoost's collective");
+      ExternalFit fit = [&]() -> core::Result<std::shared_ptr<const ml::Model>> {
+        progress("boosting trees on " + workers + " workers");
+        auto model = launcher_->Train(rank_request, cancelled);
+        if (!model.ok()) return model.status().WithContext("distributed training on " + workers + " workers");
+        return model;
+      };
+      AMP_ASSIGN_OR_RETURN(outcome, TrainModelWithFit(*table, trained_plan, fit, cancelled, progress));
+    } else {
+      if (job.request.workers > 1) {
+        // The k-worker model equals the single-process one (distributed_trainer.h), so a runner without a
+        // launcher trains it here.
+        Log(job, "workers: " + std::to_string(job.request.workers) +
+                     " asked for; this process trains it alone, which gives the model the workers would");
+      }
+      AMP_ASSIGN_OR_RETURN(outcome, TrainModel(*table, trained_plan, cancelled, progress, on_round));
+    }
   }
   const double fit_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - fit_started).count();
   if (cancelled) return core::Cancelled("training was cancelled");

@@ -15,6 +15,7 @@
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
 #include "storage/metadata_store.h"
+#include "training/distributed_launcher.h"
 
 namespace amp::training {
 
@@ -41,11 +42,16 @@ class JobExecutor {
   // Appends a line to the job's log (best effort: a log that cannot be written does not fail the job).
   void Log(const storage::JobRecord& job, std::string_view message);
 
+  // Who trains a job with "workers": k > 1 (k processes joined through XGBoost's collective). Without one, such a
+  // job trains in this process, which gives the same model (distributed_trainer.h). Set before the first job.
+  void SetDistributedLauncher(DistributedLauncher* launcher) { launcher_ = launcher; }
+
  private:
   storage::MetadataStore& metadata_;
   registry::DatasetCatalog& datasets_;
   registry::ModelRegistry& models_;
   const core::Clock& clock_;
+  DistributedLauncher* launcher_ = nullptr;
 };
 
 }  // namespace amp::training

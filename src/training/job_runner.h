@@ -75,6 +75,9 @@ class JobRunner {
 
   // Add before Start.
   void AddEndListener(EndListener listener);
+  // Set before Start (it must outlive the runner): jobs with workers > 1 train through it; without one they train
+  // in this process, which gives the same model (distributed_trainer.h).
+  void SetDistributedLauncher(DistributedLauncher* launcher) { executor_.SetDistributedLauncher(launcher); }
 
   // Blocks until the job ends or `timeout_ms` passes; returns its last record.
   core::Result<storage::JobRecord> WaitForJob(std::string_view job_id, int timeout_ms);

@@ -11,6 +11,7 @@
 #include "core/temp_dir.h"
 #include "storage/in_memory_artifact_store.h"
 #include "storage/sqlite_metadata_store.h"
+#include "training/distributed_trainer.h"
 
 namespace amp::training {
 namespace {
@@ -74,6 +75,62 @@ TEST_F(JobRunnerQuotaTest, RefusedSubmissionsRecordNoJob) {
   auto jobs = runner_->List(100);
   ASSERT_TRUE(jobs.ok());
   EXPECT_EQ(jobs->size(), 1u);
+}
+
+// Stands for the ranks: trains the request in one process (the model k ranks agree on) or fails as told, and
+// records what it was asked.
+class FakeLauncher final : public DistributedLauncher {
+ public:
+  explicit FakeLauncher(registry::DatasetCatalog& datasets) : trainer_(datasets) {}
+  core::Result<std::shared_ptr<const ml::Model>> Train(const storage::TrainRequest& request,
+                                                       const std::atomic<bool>& cancelled) override {
+    requests.push_back(request);
+    if (!fail_with.ok()) return fail_with;
+    AMP_ASSIGN_OR_RETURN(RankOutcome outcome, trainer_.TrainRank(request, RankAssignment{}, cancelled));
+    return outcome.outcome.model;
+  }
+  std::vector<storage::TrainRequest> requests;
+  core::Status fail_with = core::Status::Ok();
+
+ private:
+  DistributedXgbTrainer trainer_;
+};
+
+TEST_F(JobRunnerQuotaTest, WorkersJobsTrainThroughTheLauncher) {
+  FakeLauncher launcher(*catalog_);
+  JobRunner runner(*store_, *catalog_, *registry_, clock_, 1);
+  runner.SetDistributedLauncher(&launcher);
+  ASSERT_TRUE(runner.Start().ok());
+  storage::TrainRequest request = request_;
+  request.dataset_id = "line";  // by name: the launcher gets the id
+  request.algorithm = "xgboost_regressor";
+  request.params["n_estimators"] = 5;
+  request.workers = 2;
+  auto job = runner.Submit(request);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  auto done = runner.WaitForJob(job->id, 60'000);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, storage::JobState::kSucceeded) << done->error;
+  EXPECT_EQ(done->request.workers, 2);
+  EXPECT_TRUE(done->result_metrics.contains("rmse"));  // scored here, on the model the launcher returned
+  ASSERT_EQ(launcher.requests.size(), 1u);
+  EXPECT_EQ(launcher.requests[0].dataset_id, request_.dataset_id);
+  EXPECT_EQ(launcher.requests[0].workers, 2);
+  auto logs = runner.Logs(job->id, 0, 100);
+  ASSERT_TRUE(logs.ok());
+  bool logged = false;
+  for (const storage::JobLogLine& line : *logs)
+    logged |= line.message.find("training on 2 workers") != std::string::npos;
+  EXPECT_TRUE(logged);
+
+  launcher.fail_with = core::Unavailable("the XGBoost collective did not form within 3 s");
+  auto failing = runner.Submit(request);
+  ASSERT_TRUE(failing.ok());
+  auto failed = runner.WaitForJob(failing->id, 60'000);
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->state, storage::JobState::kFailed);
+  EXPECT_THAT(failed->error, HasSubstr("did not form within 3 s"));
+  runner.Shutdown();
 }
 
 }  // namespace

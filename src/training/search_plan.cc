@@ -106,6 +106,22 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   }
   plan.time_budget_seconds = request.time_budget_seconds;
   plan.fixed_nthread = request.params.contains("nthread");
+  AMP_RETURN_IF_ERROR(CheckRange("workers", request.workers, 1, kMaxWorkers));
+  if (request.workers > 1) {
+    if (is_auto || has_search) {
+      return core::FailedPrecondition("distributed training (workers > 1) trains one model; it does not search");
+    }
+    if (request.algorithm != ml::kXgboostRegressorAlgorithm && request.algorithm != ml::kXgboostClassifierAlgorithm) {
+      return core::FailedPrecondition(
+          "distributed training (workers > 1) takes algorithm xgboost_regressor or "
+          "xgboost_classifier, not '" +
+          request.algorithm.substr(0, 100) + "'");
+    }
+    auto early = request.params.find("early_stopping_rounds");
+    if (early != request.params.end() && early->second != 0) {
+      return core::FailedPrecondition("distributed training (workers > 1) does not do early stopping");
+    }
+  }
 
   if (!is_auto && !has_search) {
     if (search.folds != 0 || search.trials != 0 || !search.space.empty()) {

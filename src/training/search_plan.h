@@ -24,6 +24,7 @@ inline constexpr int kDefaultRandomTrials = 10;
 inline constexpr int kMaxTrials = 1000;
 inline constexpr int kDefaultCpuBudget = 2;
 inline constexpr int kMaxCpuBudget = 64;
+inline constexpr int kMaxWorkers = 64;  // ranks of a distributed XGBoost training
 
 struct SearchPlan {
   ml::Task task = ml::Task::kRegression;
@@ -63,7 +64,9 @@ std::vector<std::map<std::string, double>> DrawRandom(const std::map<std::string
 // holdout_fraction and seed or with a space; a search method other than grid or random; an empty space; a space
 // parameter the algorithm does not take, a value out of its range, or one also fixed in params; searching
 // holdout_fraction or seed (every trial must share the split); a grid larger than kMaxTrials points; trials or folds
-// out of range; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search options without a search.
+// out of range; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search options without a search;
+// workers outside [1, kMaxWorkers], or workers > 1 with a search, an algorithm other than xgboost_regressor or
+// xgboost_classifier, or early stopping.
 core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 }  // namespace amp::training

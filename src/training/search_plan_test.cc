@@ -46,6 +46,17 @@ storage::TrainRequest GridRequest(std::map<std::string, std::vector<double>> spa
   return request;
 }
 
+TEST(SearchPlanTest, DistributedXgboostPlansOneCandidate) {
+  storage::TrainRequest request = Request("price", "xgboost_regressor");
+  request.workers = 3;
+  request.params["n_estimators"] = 20;
+  core::Result<SearchPlan> plan = PlanSearch(request, HouseSchema());
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_FALSE(plan->IsSearch());
+  ASSERT_EQ(plan->candidates.size(), 1u);
+  EXPECT_EQ(plan->candidates.front().algorithm, "xgboost_regressor");
+}
+
 TEST(SearchPlanTest, RefusesBeforeAnyWork) {
   struct Case {
     std::string name;
@@ -98,6 +109,26 @@ TEST(SearchPlanTest, RefusesBeforeAnyWork) {
       {"auto on an empty table", Request("price", "auto"), HouseSchema(0), "has no value in any row"},
       {"auto with fewer rows than folds", Request("price", "auto"), HouseSchema(5), "needs at least 5 training rows"},
       {"auto with an unknown target", Request("nope", "auto"), HouseSchema(), "target column 'nope'"},
+      {"no workers", with(Request("price", "xgboost_regressor"), [](auto& r) { r.workers = 0; }), HouseSchema(),
+       "workers must be in [1, 64]"},
+      {"too many workers", with(Request("price", "xgboost_regressor"), [](auto& r) { r.workers = 65; }), HouseSchema(),
+       "workers must be in [1, 64]"},
+      {"workers for a linear model", with(Request("price", "linear_regression"), [](auto& r) { r.workers = 2; }),
+       HouseSchema(), "takes algorithm xgboost_regressor or xgboost_classifier, not 'linear_regression'"},
+      {"workers for a random forest", with(Request("price", "random_forest_regressor"), [](auto& r) { r.workers = 2; }),
+       HouseSchema(), "not 'random_forest_regressor'"},
+      {"workers with auto", with(Request("price", "auto"), [](auto& r) { r.workers = 2; }), HouseSchema(),
+       "it does not search"},
+      {"workers with a search",
+       with(GridRequest({{"max_depth", {3, 4}}}, "xgboost_regressor"), [](auto& r) { r.workers = 2; }), HouseSchema(),
+       "it does not search"},
+      {"workers with early stopping",
+       with(Request("price", "xgboost_regressor"),
+            [](auto& r) {
+              r.workers = 2;
+              r.params["early_stopping_rounds"] = 5;
+            }),
+       HouseSchema(), "does not do early stopping"},
   };
   for (const Case& test : cases) {
     SCOPED_TRACE(test.name);

@@ -176,12 +176,69 @@ std::vector<float> FloatLabels(const data::Column& target, const std::vector<int
   return labels;
 }
 
+// One rank's part of a distributed fit: the pipeline was fitted on the whole training part (identically on every
+// rank), the booster trains on the training rows inside this rank's shard, in the collective the caller joined.
+// `labels` are those of every training row (in train_rows' order), so balanced class weights use the global counts.
+core::Result<std::shared_ptr<const ml::Model>> FitXgboostShard(
+    const data::Table& table, const std::vector<int>& feature_columns, const ShardTraining& shard,
+    const TrainPlan& plan, std::vector<std::string> class_labels, ml::Pipeline pipeline, ml::BoosterParams params,
+    const std::vector<float>& labels, const std::vector<int64_t>& train_rows, bool random_forest,
+    const std::atomic<bool>& cancelled, const Report& report, const RoundCallback& round_callback) {
+  if (params.early_stopping_rounds > 0) {
+    return core::FailedPrecondition("distributed training (workers > 1) does not do early stopping");
+  }
+  if (shard.rank < 0 || static_cast<size_t>(shard.rank) >= shard.plan.shards.size()) {
+    return core::InvalidArgument("rank " + std::to_string(shard.rank) + " has no shard");
+  }
+  std::vector<float> weights;
+  if (params.balanced) {
+    weights = ml::BalancedWeights(labels);
+    params.balanced = false;
+  }
+  // Every rank computes every shard's size, so all of them refuse an empty shard alike instead of one hanging.
+  std::vector<int64_t> shard_rows(shard.plan.shards.size(), 0);
+  for (int64_t row_idx : train_rows) ++shard_rows[static_cast<size_t>(shard.plan.RankOf(row_idx))];
+  for (size_t rank = 0; rank < shard_rows.size(); ++rank) {
+    if (shard_rows[rank] == 0) {
+      return core::FailedPrecondition("the shard of rank " + std::to_string(rank) +
+                                      " holds no training rows; use fewer workers");
+    }
+  }
+  const RowRange range = shard.plan.shards[static_cast<size_t>(shard.rank)];
+  std::vector<int64_t> rows;
+  std::vector<float> shard_labels;
+  std::vector<float> shard_weights;
+  for (size_t pos = 0; pos < train_rows.size(); ++pos) {
+    if (!range.Contains(train_rows[pos])) continue;
+    rows.push_back(train_rows[pos]);
+    shard_labels.push_back(labels[pos]);
+    if (!weights.empty()) shard_weights.push_back(weights[pos]);
+  }
+  const auto width = static_cast<size_t>(pipeline.EncodedWidth());
+  std::vector<float> x;
+  pipeline.EncodeRowMajor(table, feature_columns, rows, &x);
+  AMP_RETURN_IF_ERROR(CheckFloatRange(x, pipeline, shard_labels, plan.target.name));
+  if (cancelled) return core::Cancelled("training was cancelled");
+  report("boosting trees on shard " + std::to_string(shard.rank + 1) + " of " +
+         std::to_string(shard.plan.shards.size()) + " (" + std::to_string(rows.size()) + " rows)");
+  auto on_round = [&](int round) {
+    if (round_callback) round_callback(round + 1, params.n_estimators);
+    return !cancelled;
+  };
+  AMP_ASSIGN_OR_RETURN(ml::TrainedBooster trained, ml::TrainBoosterShard({x.data(), rows.size(), width}, shard_labels,
+                                                                         shard_weights, params, on_round));
+  auto model = ml::XgboostModel::Create(SignatureOf(plan, std::move(class_labels)), std::move(pipeline),
+                                        std::move(trained.model_ubj), random_forest);
+  if (!model.ok()) return core::Internal("the trained booster does not load: " + model.status().message());
+  return std::shared_ptr<const ml::Model>(std::move(model).value());
+}
+
 // A classifier's labels are `classes`' indices of the rows (train_labels holds those of train_rows, in order).
 core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
     const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
     const TargetClasses& classes, const std::vector<int32_t>& train_labels, const std::vector<int64_t>& train_rows,
     const TrainPlan& plan, ml::FitOptions options, const std::atomic<bool>& cancelled, const Report& report,
-    const RoundCallback& round_callback, std::vector<std::string>* notes) {
+    const RoundCallback& round_callback, std::vector<std::string>* notes, const ShardTraining* shard) {
   report("fitting the preprocessing pipeline");
   // Trees compare values, so numbers stay unscaled; the pipeline sees the whole training part.
   options.scaling = ml::NumberScaling::kNone;
@@ -219,6 +276,11 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   };
   std::vector<int64_t> boost_rows = train_rows;
   std::vector<int64_t> validation_rows;
+  if (shard != nullptr) {
+    return FitXgboostShard(table, feature_columns, *shard, plan,
+                           classifier ? classes.labels : std::vector<std::string>{}, std::move(pipeline).value(),
+                           params, labels_of(train_rows), train_rows, random_forest, cancelled, report, round_callback);
+  }
   if (params.early_stopping_rounds > 0) {
     if (train_rows.size() < 2) {
       return core::FailedPrecondition("early stopping needs at least 2 training rows to hold out a validation fold");
@@ -474,7 +536,15 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
                                                        const std::vector<int64_t>& rows,
                                                        const std::vector<int32_t>& labels, const TrainPlan& plan,
                                                        const std::atomic<bool>& cancelled, const Report& report,
-                                                       const RoundCallback& on_round, std::vector<std::string>* notes) {
+                                                       const RoundCallback& on_round, std::vector<std::string>* notes,
+                                                       const ShardTraining* shard = nullptr) {
+  if (shard != nullptr && plan.algorithm != ml::kXgboostRegressorAlgorithm &&
+      plan.algorithm != ml::kXgboostClassifierAlgorithm) {
+    return core::FailedPrecondition(
+        "distributed training (workers > 1) takes xgboost_regressor or "
+        "xgboost_classifier, not " +
+        plan.algorithm);
+  }
   if (plan.algorithm == ml::kLogisticRegressionAlgorithm) {
     return FitLogistic(table, prepared.feature_columns, prepared.classes, labels, rows, plan, prepared.options,
                        cancelled, report);
@@ -482,7 +552,7 @@ core::Result<std::shared_ptr<const ml::Model>> FitRows(const data::Table& table,
   if (plan.algorithm == ml::kXgboostRegressorAlgorithm || plan.algorithm == ml::kXgboostClassifierAlgorithm ||
       plan.algorithm == ml::kRandomForestRegressorAlgorithm || plan.algorithm == ml::kRandomForestClassifierAlgorithm) {
     return FitXgboost(table, prepared.feature_columns, *prepared.target, prepared.classes, labels, rows, plan,
-                      prepared.options, cancelled, report, on_round, notes);
+                      prepared.options, cancelled, report, on_round, notes, shard);
   }
   return FitLinear(table, prepared.feature_columns, *prepared.target, rows, plan, prepared.options, cancelled, report,
                    notes);
@@ -531,10 +601,19 @@ std::string_view PrimaryMetric(ml::Task task) {
 core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPlan& plan,
                                          const std::atomic<bool>& cancelled, const ProgressCallback& progress,
                                          const RoundCallback& on_round) {
+  return TrainModelShard(table, plan, nullptr, cancelled, progress, on_round);
+}
+
+namespace {
+
+core::Result<TrainingOutcome> TrainWith(const data::Table& table, const TrainPlan& plan, const ShardTraining* shard,
+                                        const ExternalFit* fit, const std::atomic<bool>& cancelled,
+                                        const ProgressCallback& progress, const RoundCallback& on_round) {
   auto report = [&](std::string_view message) {
     if (progress) progress(message);
   };
   if (plan.task == ml::Task::kClustering) {
+    if (shard != nullptr) return core::FailedPrecondition("distributed training (workers > 1) does not cluster");
     std::vector<int> feature_columns;
     for (const data::ColumnSpec& feature : plan.features) {
       int column_idx = table.FindColumn(feature.name);
@@ -551,8 +630,18 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
   outcome.holdout_rows = static_cast<int64_t>(prepared.holdout_rows.size());
   if (cancelled) return core::Cancelled("training was cancelled");
 
-  AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
-                                              cancelled, report, on_round, &outcome.notes));
+  if (fit != nullptr) {
+    AMP_ASSIGN_OR_RETURN(outcome.model, (*fit)());
+    const ml::ModelSignature& signature = outcome.model->signature();
+    bool same = signature.task == plan.task && signature.features.size() == plan.features.size();
+    for (size_t idx = 0; same && idx < plan.features.size(); ++idx) {
+      same = signature.features[idx].name == plan.features[idx].name;
+    }
+    if (!same) return core::Internal("the model fitted elsewhere does not have the plan's features and task");
+  } else {
+    AMP_ASSIGN_OR_RETURN(outcome.model, FitRows(table, prepared, prepared.train_rows, prepared.train_labels, plan,
+                                                cancelled, report, on_round, &outcome.notes, shard));
+  }
   if (cancelled) return core::Cancelled("training was cancelled");
   AMP_ASSIGN_OR_RETURN(outcome.profile_json,
                        ProfileTrainingPart(table, prepared.feature_columns, prepared.train_rows, *outcome.model));
@@ -564,6 +653,20 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
                                    plan.task, nullptr, &outcome.evaluation_curves_json));
   }
   return outcome;
+}
+
+}  // namespace
+
+core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const TrainPlan& plan,
+                                              const ShardTraining* shard, const std::atomic<bool>& cancelled,
+                                              const ProgressCallback& progress, const RoundCallback& on_round) {
+  return TrainWith(table, plan, shard, nullptr, cancelled, progress, on_round);
+}
+
+core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const TrainPlan& plan, const ExternalFit& fit,
+                                                const std::atomic<bool>& cancelled, const ProgressCallback& progress) {
+  if (plan.task == ml::Task::kClustering) return core::FailedPrecondition("an external fit does not cluster");
+  return TrainWith(table, plan, nullptr, &fit, cancelled, progress, {});
 }
 
 core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::shared_ptr<const ml::Model> model,

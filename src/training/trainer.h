@@ -16,6 +16,7 @@
 #include "data/cleaning_report.h"
 #include "data/table.h"
 #include "ml/model.h"
+#include "training/shard_plan.h"
 #include "training/train_plan.h"
 
 namespace amp::training {
@@ -51,6 +52,32 @@ core::Result<TrainingOutcome> TrainModel(const data::Table& table, const TrainPl
 // metrics and its training profile, as TrainModel computes them for its own. Errors as TrainModel's.
 core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::shared_ptr<const ml::Model> model,
                         TrainingOutcome* outcome);
+// One rank of a distributed XGBoost training (distributed_trainer.h).
+struct ShardTraining {
+  ShardPlan plan;  // over the table's rows (the dataset's row numbers)
+  int rank = 0;
+};
+
+// TrainModel as one rank of a distributed training, inside a joined ml::Collective: every step before the booster
+// (dropping rows without a target, the holdout split, the cleaning checks, the pipeline's fit on the whole training
+// part) runs as in TrainModel on the whole table, identically on every rank; the booster then trains on the
+// training rows inside this rank's shard, in the training part's order, and XGBoost's collective makes it the
+// booster of all of them. Scoring and profiling run as in TrainModel. With shard == nullptr it is TrainModel.
+// Errors as TrainModel's, and FailedPrecondition for an algorithm other than xgboost_regressor /
+// xgboost_classifier, early stopping, or a shard without training rows (every rank refuses alike).
+core::Result<TrainingOutcome> TrainModelShard(const data::Table& table, const TrainPlan& plan,
+                                              const ShardTraining* shard, const std::atomic<bool>& cancelled,
+                                              const ProgressCallback& progress = {},
+                                              const RoundCallback& on_round = {});
+
+// TrainModel with the model fitted by `fit` instead of here (a distributed training run by other processes, which
+// fit the same pipeline and booster on the same rows): preparation, the cleaning report, the training profile and the
+// holdout metrics are computed here as TrainModel computes them, for the model `fit` returns. `fit`'s errors are
+// returned as they are.
+using ExternalFit = std::function<core::Result<std::shared_ptr<const ml::Model>>()>;
+core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const TrainPlan& plan, const ExternalFit& fit,
+                                                const std::atomic<bool>& cancelled,
+                                                const ProgressCallback& progress = {});
 
 struct CrossValidation {
   std::string metric;  // PrimaryMetric(plan.task)

@@ -1,6 +1,6 @@
 // Booster and BoosterMatrix: owned handles to an XGBoost booster and DMatrix (libxgboost 1.7's C API), with the few
 // calls AMP makes, each turning XGBoost's error text into a core::Status (the C API itself never throws). This pair
-// is the only code that includes <xgboost/c_api.h>.
+// and collective.cc (the distributed collective) are the only code that includes <xgboost/c_api.h>.
 // Thread safety: the const calls (predictions, Save) may run concurrently on one Booster (XGBoost >= 1.4 keeps
 // prediction buffers per thread for gbtree models); the others must not overlap with anything else on it.
 #pragma once

@@ -32,7 +32,8 @@ core::Result<double> ParseValidationMetric(std::string_view line, std::string_vi
   return value;
 }
 
-// n / (classes * rows of the class) per row, for class-index labels 0..k-1; empty if a label is not one.
+}  // namespace
+
 std::vector<float> BalancedWeights(std::span<const float> labels) {
   std::vector<double> class_rows;
   for (float label : labels) {
@@ -52,8 +53,37 @@ std::vector<float> BalancedWeights(std::span<const float> labels) {
   return weights;
 }
 
+namespace {
+
 core::Status AsFailedPrecondition(const core::Status& status) {
   return status.code() == core::StatusCode::kInternal ? core::FailedPrecondition(status.message()) : status;
+}
+
+// Sets the parameters XGBRegressor / XGBClassifier(tree_method="hist") would set for `params`.
+core::Status ConfigureBooster(Booster& booster, const BoosterParams& params) {
+  std::vector<std::pair<std::string, std::string>> settings = {
+      {"objective", params.objective},
+      {"tree_method", "hist"},
+      {"max_depth", std::to_string(params.max_depth)},
+      {"eta", FormatParam(params.learning_rate)},
+      {"subsample", FormatParam(params.subsample)},
+      {"colsample_bytree", FormatParam(params.colsample_bytree)},
+      {"min_child_weight", FormatParam(params.min_child_weight)},
+      {"lambda", FormatParam(params.reg_lambda)},
+      {"nthread", std::to_string(params.nthread)},
+      {"seed", std::to_string(params.seed)},
+      {"validate_parameters", "1"},
+  };
+  if (params.num_parallel_tree != 1) {
+    settings.emplace_back("num_parallel_tree", std::to_string(params.num_parallel_tree));
+  }
+  if (params.colsample_bynode != 1.0) settings.emplace_back("colsample_bynode", FormatParam(params.colsample_bynode));
+  if (params.objective == "multi:softprob") settings.emplace_back("num_class", std::to_string(params.num_class));
+  for (const auto& [name, value] : settings) {
+    if (auto status = booster.SetParam(name, value); !status.ok()) return AsFailedPrecondition(status);
+  }
+
+  return core::Status::Ok();
 }
 
 }  // namespace
@@ -92,27 +122,7 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
   }
 
   AMP_ASSIGN_OR_RETURN(Booster booster, Booster::Create(cache));
-  std::vector<std::pair<std::string, std::string>> settings = {
-      {"objective", params.objective},
-      {"tree_method", "hist"},
-      {"max_depth", std::to_string(params.max_depth)},
-      {"eta", FormatParam(params.learning_rate)},
-      {"subsample", FormatParam(params.subsample)},
-      {"colsample_bytree", FormatParam(params.colsample_bytree)},
-      {"min_child_weight", FormatParam(params.min_child_weight)},
-      {"lambda", FormatParam(params.reg_lambda)},
-      {"nthread", std::to_string(params.nthread)},
-      {"seed", std::to_string(params.seed)},
-      {"validate_parameters", "1"},
-  };
-  if (params.num_parallel_tree != 1) {
-    settings.emplace_back("num_parallel_tree", std::to_string(params.num_parallel_tree));
-  }
-  if (params.colsample_bynode != 1.0) settings.emplace_back("colsample_bynode", FormatParam(params.colsample_bynode));
-  if (params.objective == "multi:softprob") settings.emplace_back("num_class", std::to_string(params.num_class));
-  for (const auto& [name, value] : settings) {
-    if (auto status = booster.SetParam(name, value); !status.ok()) return AsFailedPrecondition(status);
-  }
+  AMP_RETURN_IF_ERROR(ConfigureBooster(booster, params));
 
   TrainedBooster trained;
   trained.validation_metric_name = params.objective == "binary:logistic"  ? "logloss"
@@ -143,6 +153,37 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
     AMP_ASSIGN_OR_RETURN(rounds, booster.BoostedRounds());
   }
   trained.rounds = rounds;
+  AMP_ASSIGN_OR_RETURN(trained.model_ubj, booster.Save("ubj"));
+  return trained;
+}
+
+core::Result<TrainedBooster> TrainBoosterShard(DenseRows shard, std::span<const float> labels,
+                                               std::span<const float> weights, const BoosterParams& params,
+                                               const BoostingRoundCallback& on_round) {
+  if (shard.row_count == 0 || shard.column_count == 0) return core::InvalidArgument("no training rows or columns");
+  if (labels.size() != shard.row_count) return core::InvalidArgument("expected one label per training row");
+  if (!weights.empty() && weights.size() != shard.row_count) {
+    return core::InvalidArgument("expected one weight per training row");
+  }
+  if (params.n_estimators < 1) return core::InvalidArgument("n_estimators must be at least 1");
+  if (params.early_stopping_rounds > 0) return core::InvalidArgument("a shard trains without early stopping");
+  if (params.balanced) return core::InvalidArgument("a shard takes balanced class weights as explicit weights");
+  auto matrix = BoosterMatrix::FromDense(shard, params.nthread);
+  if (!matrix.ok()) return AsFailedPrecondition(matrix.status());
+  if (auto status = matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  if (!weights.empty()) {
+    if (auto status = matrix->SetWeights(weights); !status.ok()) return AsFailedPrecondition(status);
+  }
+  const BoosterMatrix* cache[] = {&*matrix};
+  AMP_ASSIGN_OR_RETURN(Booster booster, Booster::Create(cache));
+  AMP_RETURN_IF_ERROR(ConfigureBooster(booster, params));
+  for (int round = 0; round < params.n_estimators; ++round) {
+    // In a collective every rank must run the same rounds; a failed peer makes this fail too.
+    if (auto status = booster.UpdateOneIter(round, *matrix); !status.ok()) return AsFailedPrecondition(status);
+    if (on_round && !on_round(round)) return core::Cancelled("training was cancelled");
+  }
+  TrainedBooster trained;
+  AMP_ASSIGN_OR_RETURN(trained.rounds, booster.BoostedRounds());
   AMP_ASSIGN_OR_RETURN(trained.model_ubj, booster.Save("ubj"));
   return trained;
 }

@@ -61,4 +61,19 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
                                           std::span<const float> validation_labels, const BoosterParams& params,
                                           const BoostingRoundCallback& on_round = {});
 
+// Distributed training: trains this rank's `shard` of the rows inside a joined ml::Collective (collective.h), so
+// XGBoost allreduces the quantile sketch and the gradient histograms over every rank and every rank ends with the
+// same booster. Every rank must call it with the same `params` and the same column count; `weights` (empty: none)
+// are the rows' sample weights, which for balanced classes must come from BalancedWeights over every rank's labels
+// (a shard's own counts would differ). No early stopping and no `balanced` flag (InvalidArgument); errors otherwise
+// as TrainBooster's, and FailedPrecondition naming XGBoost's reason when a peer fails mid-training. Outside a
+// collective it trains on the shard alone.
+core::Result<TrainedBooster> TrainBoosterShard(DenseRows shard, std::span<const float> labels,
+                                               std::span<const float> weights, const BoosterParams& params,
+                                               const BoostingRoundCallback& on_round = {});
+
+// n / (classes * rows of the class) per row, scikit-learn's class_weight="balanced", for class-index labels
+// 0..k-1; empty if a label is not one.
+std::vector<float> BalancedWeights(std::span<const float> labels);
+
 }  // namespace amp::ml
