@@ -31,6 +31,8 @@ struct BackendParam {
   std::string name;
   std::function<std::unique_ptr<MetadataStoreBackend>()> make;
 };
+// How gtest prints a parameter (in test names and failures): its name, not the struct's bytes.
+inline void PrintTo(const BackendParam& param, std::ostream* out) { *out << param.name; }
 
 // For INSTANTIATE_TEST_SUITE_P's name generator.
 std::string BackendName(const ::testing::TestParamInfo<BackendParam>& info);
