@@ -38,8 +38,9 @@ LEASE_SECONDS = 2.0
 BUCKET = "amp-cluster"
 MODEL = "cluster"
 QUICK_PARAMS = {"n_estimators": 40, "max_depth": 4, "learning_rate": 0.1, "seed": 3}
-# About 4 s of boosting on a busy 2-core machine: long enough to be killed mid-job (see tests/e2e/workers_test.py).
-LONG_PARAMS = {"n_estimators": 200, "max_depth": 8, "learning_rate": 0.01, "seed": 3}
+# 1.5-3 s of boosting on a 2-core machine (killed 0.3 s in, then run again to the end): mid-job with a wide margin; the
+# attempts == 2 check fails if the job ended before the kill.
+LONG_PARAMS = {"n_estimators": 400, "max_depth": 8, "learning_rate": 0.01, "seed": 3}
 DIST_PARAMS = {"n_estimators": 30, "max_depth": 4, "learning_rate": 0.2, "seed": 5}
 ROWS = [{f"x{i}": round(-2.5 + 0.37 * i + 0.61 * k, 3) for i in range(6)} for k in range(8)]
 FINAL_STATES = {"succeeded", "failed", "cancelled", "interrupted"}
@@ -171,6 +172,13 @@ class ClusterTest(unittest.TestCase):
         time.sleep(0.3)  # let it train a little
         victim = self.workers[first["worker"]]
         victim.kill()
+        killed_at = time.monotonic()
+        reclaimed = wait_until(lambda: (lambda j: j if j.get("attempts", 0) >= 2 else None)(self.job(job_id)),
+                               LEASE_SECONDS + 15, interval=0.05, what="the job claimed again")
+        requeue_s = time.monotonic() - killed_at
+        # Not before the lease could have ended (the heartbeat renewed it at most a lease ago).
+        self.assertGreaterEqual(requeue_s, LEASE_SECONDS * 0.5, "requeued before the lease ended")
+        self.assertNotEqual(reclaimed["worker"], first["worker"])
         done = self.wait_done(job_id)
         self.assertEqual(done["state"], "succeeded", done)
         self.assertEqual(done["attempts"], 2, done)
@@ -178,8 +186,8 @@ class ClusterTest(unittest.TestCase):
         lines = self.http.get(f"{self.nginx.url}/v1/jobs/{job_id}/logs", timeout=10).json()["lines"]
         self.assertTrue(any("requeued" in line["message"] for line in lines), lines)
         self.start_worker(first["worker"])  # back for the next steps
-        print(f"step 2: {first['worker']} SIGKILLed mid-job; {done['worker']} completed it (attempts 2) in "
-              f"{time.monotonic() - started:.1f} s", flush=True)
+        print(f"step 2: {first['worker']} SIGKILLed mid-job; {done['worker']} claimed it {requeue_s:.1f} s after the kill "
+              f"({LEASE_SECONDS:.0f} s lease) and completed it (attempts 2); {time.monotonic() - started:.1f} s", flush=True)
 
     def test_3_an_alias_move_reaches_every_replica_within_a_second(self):
         # Version 2 (step 2) is the latest: every replica serves it once the feed delivered it.
