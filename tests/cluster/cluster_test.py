@@ -186,8 +186,9 @@ class ClusterTest(unittest.TestCase):
         lines = self.http.get(f"{self.nginx.url}/v1/jobs/{job_id}/logs", timeout=10).json()["lines"]
         self.assertTrue(any("requeued" in line["message"] for line in lines), lines)
         self.start_worker(first["worker"])  # back for the next steps
-        print(f"step 2: {first['worker']} SIGKILLed mid-job; {done['worker']} claimed it {requeue_s:.1f} s after the kill "
-              f"({LEASE_SECONDS:.0f} s lease) and completed it (attempts 2); {time.monotonic() - started:.1f} s", flush=True)
+        print(f"step 2: {first['worker']} SIGKILLed mid-job; {done['worker']} claimed it {requeue_s:.1f} s after the "
+              f"kill ({LEASE_SECONDS:.0f} s lease) and completed it (attempts 2); {time.monotonic() - started:.1f} s",
+              flush=True)
 
     def test_3_an_alias_move_reaches_every_replica_within_a_second(self):
         # Version 2 (step 2) is the latest: every replica serves it once the feed delivered it.
