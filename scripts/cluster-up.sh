@@ -110,7 +110,7 @@ up() {
   started=0
   trap 'if ((started == 0)); then echo "cluster-up: failed; stopping what was started" >&2; down >/dev/null 2>&1 || true; fi' EXIT
 
-  local common=() summary=()
+  local common=() summary=() metadata_uri=""
   # Metadata store.
   if [[ -x "$repo/tests/services/postgres.sh" ]] && has_flag serve --metadata; then
     local pg_env uri=""
@@ -119,6 +119,7 @@ up() {
     uri="$(printf '%s\n' "$pg_env" | sed 's/^export //' | tr -d "'\"" | tr ' ' '\n' | sed -n 's/^[A-Z_]*=\(postgres\(ql\)\{0,1\}:\/\/.*\)$/\1/p' | head -1)"
     [[ -n "$uri" ]] || { echo "cluster-up: tests/services/postgres.sh printed no postgresql:// URI" >&2; exit 1; }
     common+=(--metadata "$uri")
+    metadata_uri="$uri"
     summary+=("metadata:  PostgreSQL $uri (throwaway cluster in $dir/pg)")
   else
     local why="tests/services/postgres.sh is not in this tree"
@@ -184,6 +185,8 @@ up() {
     echo "AMP_URL=$NGINX_URL"
     echo "AMP_API_KEY=$admin_key"
     echo "AMP_REPLICAS=${ports[*]}"
+    # What another `amp worker` (or replica) needs to join: the same stores.
+    if [[ -n "$metadata_uri" ]]; then echo "AMP_METADATA=$metadata_uri"; fi
     if ((use_s3)); then
       echo "AWS_ENDPOINT_URL=$AMP_TEST_S3_ENDPOINT AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY"
     fi
