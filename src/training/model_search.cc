@@ -297,9 +297,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         members += (members.empty() ? "" : ", ") + std::string(weight) + " x trial " + std::to_string(pool[pos] + 1) +
                    " " + plan.candidates[pool[pos]].algorithm;
       }
-      char line[200];
-      std::snprintf(line, sizeof(line), "%s %.6g +- %.3g (each fold scored by the ensemble selected on the others)",
-                    outcome.leaderboard.front().metric.c_str(), estimate.mean, estimate.std);
+      char line[320];
+      std::snprintf(line, sizeof(line),
+                    "%s %.6g +- %.3g (each fold scored by the ensemble selected on the others; picking the single "
+                    "best trial the same way scores %.6g)",
+                    outcome.leaderboard.front().metric.c_str(), estimate.mean, estimate.std, estimate.single_mean);
       if (ensemble.size() < 2) {
         outcome.log.push_back("ensemble: selection kept only trial " + std::to_string(ensemble.front().first + 1) +
                               "; no ensemble");
@@ -313,11 +315,25 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         entry.cv_score = estimate.mean;
         entry.cv_std = estimate.std;
         entry.fit_seconds = SecondsSince(ensemble_started);
+        // It wins when selecting it beats selecting one trial under the same nested protocol (the best trial's own
+        // CV score is the minimum of many noisy scores and would favour the trial). The winner ranks first; a losing
+        // ensemble ranks by its score but below the best trial.
+        const bool wins = estimate.mean < estimate.single_mean;
         outcome.leaderboard.push_back(entry);
-        RankLeaderboard(outcome.leaderboard);  // stable: a tie leaves the ensemble below the trial
-        const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
+        RankLeaderboard(outcome.leaderboard);
+        auto ensemble_entry = std::find_if(
+            outcome.leaderboard.begin(), outcome.leaderboard.end(),
+            [](const storage::LeaderboardEntry& ranked) { return ranked.algorithm == ml::kEnsembleAlgorithm; });
+        if (wins) {
+          std::rotate(outcome.leaderboard.begin(), ensemble_entry, ensemble_entry + 1);
+        } else if (ensemble_entry == outcome.leaderboard.begin()) {
+          std::swap(outcome.leaderboard[0], outcome.leaderboard[1]);
+        }
+        for (size_t idx = 0; idx < outcome.leaderboard.size(); ++idx) {
+          outcome.leaderboard[idx].rank = static_cast<int>(idx + 1);
+        }
         outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
-                              (wins ? "; it ranks first" : "; the best trial stays ahead"));
+                              (wins ? "; it is published" : "; the best trial stays ahead"));
         if (!wins) ensemble.clear();
       }
     }
