@@ -315,25 +315,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         entry.cv_score = estimate.mean;
         entry.cv_std = estimate.std;
         entry.fit_seconds = SecondsSince(ensemble_started);
-        // It wins when selecting it beats selecting one trial under the same nested protocol (the best trial's own
-        // CV score is the minimum of many noisy scores and would favour the trial). The winner ranks first; a losing
-        // ensemble ranks by its score but below the best trial.
-        const bool wins = estimate.mean < estimate.single_mean;
         outcome.leaderboard.push_back(entry);
-        RankLeaderboard(outcome.leaderboard);
-        auto ensemble_entry = std::find_if(
-            outcome.leaderboard.begin(), outcome.leaderboard.end(),
-            [](const storage::LeaderboardEntry& ranked) { return ranked.algorithm == ml::kEnsembleAlgorithm; });
-        if (wins) {
-          std::rotate(outcome.leaderboard.begin(), ensemble_entry, ensemble_entry + 1);
-        } else if (ensemble_entry == outcome.leaderboard.begin()) {
-          std::swap(outcome.leaderboard[0], outcome.leaderboard[1]);
-        }
-        for (size_t idx = 0; idx < outcome.leaderboard.size(); ++idx) {
-          outcome.leaderboard[idx].rank = static_cast<int>(idx + 1);
-        }
+        RankLeaderboard(outcome.leaderboard);  // stable: a tie leaves the ensemble below the trial
+        const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
         outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
-                              (wins ? "; it is published" : "; the best trial stays ahead"));
+                              (wins ? "; it ranks first" : "; the best trial stays ahead"));
         if (!wins) ensemble.clear();
       }
     }
