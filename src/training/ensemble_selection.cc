@@ -107,18 +107,4 @@ EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> cand
   return estimate;
 }
 
-bool ClearlyBetter(std::span<const double> challenger, std::span<const double> incumbent) {
-  const size_t folds = challenger.size();
-  double sum = 0.0;
-  for (size_t fold = 0; fold < folds; ++fold) sum += incumbent[fold] - challenger[fold];
-  const double mean = sum / static_cast<double>(folds);
-  double squares = 0.0;
-  for (size_t fold = 0; fold < folds; ++fold) {
-    const double difference = incumbent[fold] - challenger[fold] - mean;
-    squares += difference * difference;
-  }
-  const double standard_error = std::sqrt(squares / static_cast<double>(folds - 1) / static_cast<double>(folds));
-  return mean > standard_error;
-}
-
 }  // namespace amp::training

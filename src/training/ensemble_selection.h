@@ -59,10 +59,4 @@ EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> cand
                                        std::span<const double> targets, std::span<const int> fold_of, int folds,
                                        int steps = kEnsembleSteps);
 
-// Whether `challenger`'s fold scores (lower is better) beat `incumbent`'s on the same folds by more than one standard
-// error of their paired differences: mean(incumbent - challenger) > sd(incumbent - challenger) / sqrt(k), sd the
-// sample standard deviation (k - 1). The one-standard-error rule: a more complex model (an ensemble) replaces a
-// simpler one only when the folds say it is better beyond their own noise. Requires equal sizes >= 2.
-bool ClearlyBetter(std::span<const double> challenger, std::span<const double> incumbent);
-
 }  // namespace amp::training

@@ -126,17 +126,5 @@ TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) 
   EXPECT_DOUBLE_EQ(estimate.single_mean, estimate.mean);
 }
 
-TEST(ClearlyBetterTest, NeedsTheGainToExceedOneStandardErrorOfThePairedDifferences) {
-  // Better by 0.1 on every fold: no noise, clearly better.
-  EXPECT_TRUE(ClearlyBetter(std::vector<double>{0.9, 1.9, 2.9}, std::vector<double>{1.0, 2.0, 3.0}));
-  // Better on average by 0.1, but the differences (0.5, -0.3, 0.1) have sd 0.4 and standard error 0.23: not clearly.
-  EXPECT_FALSE(ClearlyBetter(std::vector<double>{0.5, 2.3, 2.9}, std::vector<double>{1.0, 2.0, 3.0}));
-  // Equal, or worse: never.
-  EXPECT_FALSE(ClearlyBetter(std::vector<double>{1.0, 2.0}, std::vector<double>{1.0, 2.0}));
-  EXPECT_FALSE(ClearlyBetter(std::vector<double>{1.1, 2.1}, std::vector<double>{1.0, 2.0}));
-  // Differences 0.3, 0.1: mean 0.2 > standard error 0.1.
-  EXPECT_TRUE(ClearlyBetter(std::vector<double>{0.7, 1.9}, std::vector<double>{1.0, 2.0}));
-}
-
 }  // namespace
 }  // namespace amp::training

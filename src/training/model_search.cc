@@ -317,17 +317,6 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         entry.fit_seconds = SecondsSince(ensemble_started);
         outcome.leaderboard.push_back(entry);
         RankLeaderboard(outcome.leaderboard);  // stable: a tie leaves the ensemble below the trial
-        // It wins only by more than one standard error of its fold-by-fold gain over the best trial; otherwise the
-        // simpler best trial stays first (and the ensemble just below it, whatever its score).
-        const bool clearly = ClearlyBetter(estimate.fold_scores, (*results[best_idx].cv)->fold_scores);
-        if (outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm && !clearly) {
-          std::swap(outcome.leaderboard[0], outcome.leaderboard[1]);
-          outcome.leaderboard[0].rank = 1;
-          outcome.leaderboard[1].rank = 2;
-          outcome.log.push_back(
-              "ensemble: its gain over the best trial is within one standard error of the fold-by-fold "
-              "differences; the simpler trial is kept");
-        }
         const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
         outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
                               (wins ? "; it ranks first" : "; the best trial stays ahead"));
