@@ -92,7 +92,12 @@ EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> cand
     }
     const EnsembleSelection selected = SelectEnsemble(candidates, loss, targets, select_rows, steps);
     estimate.fold_scores.push_back(EnsembleLossOf(candidates, selected.weights, loss, targets, score_rows));
+    const EnsembleSelection single = SelectEnsemble(candidates, loss, targets, select_rows, 1);
+    estimate.single_fold_scores.push_back(EnsembleLossOf(candidates, single.weights, loss, targets, score_rows));
   }
+  double single_sum = 0.0;
+  for (double score : estimate.single_fold_scores) single_sum += score;
+  estimate.single_mean = single_sum / static_cast<double>(folds);
   double sum = 0.0;
   for (double score : estimate.fold_scores) sum += score;
   estimate.mean = sum / static_cast<double>(folds);

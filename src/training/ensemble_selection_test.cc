@@ -93,6 +93,23 @@ TEST(CrossValidateEnsembleTest, ScoresEachFoldWithWeightsChosenOnTheOthers) {
   EXPECT_EQ(estimate.fold_scores, (std::vector<double>{5.0, 5.0}));
   EXPECT_DOUBLE_EQ(estimate.mean, 5.0);
   EXPECT_DOUBLE_EQ(estimate.std, 0.0);
+  // Picking one candidate on one fold is as wrong on the other.
+  EXPECT_EQ(estimate.single_fold_scores, (std::vector<double>{5.0, 5.0}));
+  EXPECT_DOUBLE_EQ(estimate.single_mean, 5.0);
+}
+
+TEST(CrossValidateEnsembleTest, ScoresPickingOneCandidateTheSameWay) {
+  // Candidate 0 is right on fold 0 and off by 1 on fold 1, candidate 1 the reverse; candidate 2 is off by 0.6
+  // everywhere. Picked on the other fold, the single best is the one that is wrong on the scored fold (RMSE 1),
+  // although candidate 2 has the lowest in-sample RMSE (0.6 against 0.707): the single pick's honest estimate is 1.
+  // Selected on one fold, the ensemble is that fold's exact candidate alone: no better.
+  const std::vector<std::vector<double>> candidates = {{0, 0, 1, 1}, {1, 1, 0, 0}, {0.6, 0.6, 0.6, 0.6}};
+  const std::vector<double> targets = {0, 0, 0, 0};
+  const std::vector<int> fold_of = {0, 0, 1, 1};
+  const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, EnsembleLoss::kRmse, targets, fold_of, 2, 10);
+  EXPECT_EQ(estimate.single_fold_scores, (std::vector<double>{1.0, 1.0}));
+  EXPECT_DOUBLE_EQ(estimate.single_mean, 1.0);
+  EXPECT_DOUBLE_EQ(estimate.mean, 1.0);
 }
 
 TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) {
@@ -105,6 +122,8 @@ TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) 
   EXPECT_NEAR(estimate.fold_scores[0], -(std::log(0.7) + std::log(0.6)) / 2, 1e-12);
   EXPECT_NEAR(estimate.fold_scores[1], -(std::log(0.8) + std::log(0.75)) / 2, 1e-12);
   EXPECT_NEAR(estimate.fold_scores[2], -(std::log(0.9) + std::log(0.85)) / 2, 1e-12);
+  EXPECT_EQ(estimate.single_fold_scores, estimate.fold_scores);
+  EXPECT_DOUBLE_EQ(estimate.single_mean, estimate.mean);
 }
 
 }  // namespace

@@ -297,9 +297,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         members += (members.empty() ? "" : ", ") + std::string(weight) + " x trial " + std::to_string(pool[pos] + 1) +
                    " " + plan.candidates[pool[pos]].algorithm;
       }
-      char line[200];
-      std::snprintf(line, sizeof(line), "%s %.6g +- %.3g (each fold scored by the ensemble selected on the others)",
-                    outcome.leaderboard.front().metric.c_str(), estimate.mean, estimate.std);
+      char line[320];
+      std::snprintf(line, sizeof(line),
+                    "%s %.6g +- %.3g (each fold scored by the ensemble selected on the others; picking the single "
+                    "best trial the same way scores %.6g)",
+                    outcome.leaderboard.front().metric.c_str(), estimate.mean, estimate.std, estimate.single_mean);
       if (ensemble.size() < 2) {
         outcome.log.push_back("ensemble: selection kept only trial " + std::to_string(ensemble.front().first + 1) +
                               "; no ensemble");
