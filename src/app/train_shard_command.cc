@@ -15,13 +15,13 @@
 
 #include "api/job_handlers.h"
 #include "app/child_process.h"
+#include "app/metadata_store_opener.h"
 #include "app/rabit_tracker.h"
 #include "core/clock.h"
 #include "ml/model_codec.h"
 #include "registry/dataset_catalog.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
 #include "training/distributed_trainer.h"
 
 namespace amp::app {
@@ -147,7 +147,7 @@ int RunTrainShard(const TrainShardOptions& options) {
     }
   }
 
-  auto metadata = storage::SqliteMetadataStore::Open((options.data_dir / "amp.db").string());
+  auto metadata = OpenMetadataStore(options.metadata, options.data_dir);
   if (!metadata.ok()) return Fail(kExitError, metadata.status().message());
   auto artifacts = OpenArtifacts(options);
   if (!artifacts.ok()) return Fail(kExitUsage, artifacts.status().message());
@@ -213,6 +213,7 @@ core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const 
       argv.emplace_back(flag);
       argv.push_back(value);
     };
+    add("--metadata", options.metadata);
     add("--artifacts", options.artifacts);
     add("--s3-endpoint", options.s3_endpoint);
     add("--dataset", options.dataset);
@@ -292,6 +293,8 @@ void AddTrainShardCommands(CLI::App& app, std::function<int()>* action) {
   static TrainShardOptions options;
   auto add_common = [](CLI::App* command) {
     command->add_option("--data-dir", options.data_dir, "Data folder of the server (its amp.db and artifacts)");
+    command->add_option("--metadata", options.metadata,
+                        "Metadata store: empty for <data-dir>/amp.db, a SQLite file, or postgresql://...");
     command->add_option("--artifacts", options.artifacts, "Artifact store: a folder or s3://bucket/prefix");
     command->add_option("--s3-endpoint", options.s3_endpoint, "S3 endpoint URL for --artifacts s3://...");
     command->add_option("--dataset", options.dataset, "Dataset id or name (overrides the request's dataset_id)");

@@ -22,7 +22,8 @@ class App;
 namespace amp::app {
 
 struct TrainShardOptions {
-  std::filesystem::path data_dir = "amp-data";  // its amp.db is the metadata store
+  std::filesystem::path data_dir = "amp-data";  // its amp.db is the metadata store unless `metadata` names one
+  std::string metadata;                         // empty, a SQLite file or postgresql://... (app::OpenMetadataStore)
   std::string artifacts;                        // a folder (default <data-dir>/artifacts) or s3://bucket/prefix
   std::string s3_endpoint;
   std::string dataset;       // dataset id or name; overrides the request's dataset_id

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api/job_notification.h"
+#include "app/local_distributed_launcher.h"
 #include "app/metadata_store_opener.h"
 #include "app/serve_command.h"
 #include "core/clock.h"
@@ -82,6 +83,15 @@ int RunWorker(const WorkerOptions& options) {
   webhooks.Start();
 
   training::JobExecutor executor(**metadata, datasets, models, clock);
+  // As on `amp serve`: a "workers": k job claimed here trains on k local `amp train-shard` processes opening the
+  // same stores (not with at-rest encryption: the ranks read the dataset themselves, so such jobs train in here).
+  TrainShardOptions shard_stores;
+  shard_stores.data_dir = data_dir;
+  shard_stores.metadata = options.metadata;
+  shard_stores.artifacts = options.artifacts;
+  shard_stores.s3_endpoint = options.s3_endpoint;
+  LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");
+  if (!encrypted_artifacts) executor.SetDistributedLauncher(&distributed_launcher);
   training::QueueWorkerOptions worker_options;
   worker_options.worker_id = options.worker_id.empty() ? DefaultWorkerId() : options.worker_id;
   worker_options.lease.lease_micros = static_cast<int64_t>(options.lease_seconds * 1e6);
