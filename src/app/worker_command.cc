@@ -13,6 +13,7 @@
 #include "app/local_distributed_launcher.h"
 #include "app/metadata_store_opener.h"
 #include "app/serve_command.h"
+#include "app/worker_rank_launcher.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "http/webhook_sender.h"
@@ -42,6 +43,13 @@ std::string DefaultWorkerId() {
 int RunWorker(const WorkerOptions& options) {
   if (!(options.lease_seconds >= 0.1) || !std::isfinite(options.lease_seconds)) {
     return Fail(core::InvalidArgument("--lease-seconds must be at least 0.1"));
+  }
+  if (options.distributed_ranks != "workers" && options.distributed_ranks != "local") {
+    return Fail(
+        core::InvalidArgument("--distributed-ranks takes workers or local, not '" + options.distributed_ranks + "'"));
+  }
+  if (!(options.rank_join_timeout_seconds > 0) || !std::isfinite(options.rank_join_timeout_seconds)) {
+    return Fail(core::InvalidArgument("--rank-join-timeout must be positive"));
   }
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -91,11 +99,32 @@ int RunWorker(const WorkerOptions& options) {
   shard_stores.artifacts = options.artifacts;
   shard_stores.s3_endpoint = options.s3_endpoint;
   LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");
-  if (!encrypted_artifacts) executor.SetDistributedLauncher(&distributed_launcher);
   training::QueueWorkerOptions worker_options;
   worker_options.worker_id = options.worker_id.empty() ? DefaultWorkerId() : options.worker_id;
+  // With --distributed-ranks workers (the default), such a job is trained by k different workers instead, one rank
+  // each (worker_rank_launcher.h).
+  WorkerRankOptions rank_options;
+  rank_options.stores = shard_stores;
+  rank_options.worker_id = worker_options.worker_id;
+  rank_options.tracker_host = options.tracker_host;
+  rank_options.rank_join_timeout_seconds = options.rank_join_timeout_seconds;
+  rank_options.scratch = data_dir / "tmp";
+  WorkerRankLauncher rank_launcher(**metadata, rank_options);
+  const bool ranks_on_workers = options.distributed_ranks == "workers";
+  if (!encrypted_artifacts) {
+    if (ranks_on_workers) {
+      executor.SetDistributedLauncher(&rank_launcher);
+    } else {
+      executor.SetDistributedLauncher(&distributed_launcher);
+    }
+  }
   worker_options.lease.lease_micros = static_cast<int64_t>(options.lease_seconds * 1e6);
   training::QueueWorker worker(**metadata, executor, clock, worker_options);
+  if (ranks_on_workers && !encrypted_artifacts) {
+    worker.SetRankRunner(
+        [&rank_options](const storage::JobRankRecord& rank, const storage::JobRecord& job,
+                        const std::atomic<bool>& stop) { return RunWorkerRank(rank_options, rank, job, stop); });
+  }
   worker.AddEndListener([&webhooks](const storage::JobRecord& job) {
     if (job.request.callback_url.empty()) return;
     webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));

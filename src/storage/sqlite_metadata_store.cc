@@ -1454,7 +1454,8 @@ core::Result<JobRecord> SqliteMetadataStore::RenewRankLease(std::string_view job
 
 core::Result<std::vector<JobRankRecord>> SqliteMetadataStore::ListJobRanks(std::string_view job_id) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, (std::string("SELECT ") + kRankColumns + " FROM job_ranks WHERE job_id = ?1 ORDER BY rank").c_str());
+  const std::string sql = std::string("SELECT ") + kRankColumns + " FROM job_ranks WHERE job_id = ?1 ORDER BY rank";
+  Statement stmt(db_, sql.c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, job_id);
   return CollectRows(stmt, ReadRank);

@@ -23,11 +23,11 @@ def metadata_args():
 class AmpWorker:
     SHUTDOWN_TIMEOUT_S = 20
 
-    def __init__(self, data_dir, worker_id, lease_seconds=2.0, binary=None):
+    def __init__(self, data_dir, worker_id, lease_seconds=2.0, binary=None, extra_args=()):
         self.worker_id = worker_id
         self._log = tempfile.NamedTemporaryFile(prefix=f"amp_e2e_{worker_id}_", suffix=".log", delete=False)
         command = [binary or amp_server.amp_binary(), "worker", "--data-dir", data_dir, "--worker-id", worker_id,
-                   "--lease-seconds", str(lease_seconds)] + metadata_args()
+                   "--lease-seconds", str(lease_seconds)] + metadata_args() + list(extra_args)
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         cwd=str(amp_server.REPO_ROOT))
 

@@ -1,21 +1,24 @@
-"""End-to-end: a "workers": k XGBoost job taken from the shared queue by an `amp worker`.
+"""End-to-end: a "workers": k XGBoost job trained by k different `amp worker` processes, one rank each.
 
 Run: /usr/bin/python3 tests/e2e/distributed_workers_test.py --amp build/amp
-A serving replica that does not train (`--training-workers 0`) and one `amp worker` share one data folder (SQLite),
-or with $AMP_TEST_POSTGRES_URI set (tests/services/postgres.sh run -- ...) one PostgreSQL store, which the worker's
-`amp train-shard` ranks then open through --metadata too. Checks that a `workers: 2` job runs on the worker, which
-trains it on two local rank processes joined through XGBoost's collective ("training on 2 workers" in the job's log),
-and that the version it publishes is the model of the same job with `workers: 1`: the same artifact bytes and the
-same predictions through the server.
+A serving replica that does not train (`--training-workers 0`) and two `amp worker`s share one data folder (SQLite),
+or with $AMP_TEST_POSTGRES_URI set (tests/services/postgres.sh run -- ...) one PostgreSQL store, which the workers'
+`amp train-shard` ranks then open through --metadata too. Checks that a `workers: 2` job is trained by both workers
+(the one that claimed it is rank 0 and publishes; the other joins as rank 1, "joined as rank 1 of 2" in the job's
+log) and that the version it publishes is the model of the same job with `workers: 1`: the same artifact bytes and the
+same predictions through the server; and that a `workers: 3` job, with only two workers, fails within the workers'
+--rank-join-timeout (4 s) with an error that says so.
 """
 
 import json
+import time
 import unittest
 
 import amp_server
 from amp_server import AmpServer, wait_until
 from cluster_procs import AmpWorker, metadata_args, synthetic_csv
 
+JOIN_TIMEOUT_S = 4
 PARAMS = {"n_estimators": 30, "max_depth": 5, "learning_rate": 0.2, "seed": 3}
 PROBE_ROWS = [{f"x{i}": value for i, value in enumerate(row)}
               for row in ([0.5, -1.0, 2.0, 0.0, 1.5, -2.5], [-2.0, 2.5, -0.5, 1.0, 0.0, 0.3], [0, 0, 0, 0, 0, 0])]
@@ -31,13 +34,17 @@ class DistributedWorkersTest(unittest.TestCase):
                                         data=synthetic_csv(1200), headers={"Content-Type": "text/csv"}, timeout=60)
         assert response.status_code in (200, 201), response.text
         cls.dataset_id = response.json()["id"]
-        cls.worker = AmpWorker(cls.server.data_dir, "rank-worker", lease_seconds=5.0)
-        cls.addClassCleanup(cls.worker.close)
+        cls.workers = []
+        for worker_id in ("rank-worker-a", "rank-worker-b"):
+            worker = AmpWorker(cls.server.data_dir, worker_id, lease_seconds=5.0,
+                               extra_args=["--rank-join-timeout", str(JOIN_TIMEOUT_S)])
+            cls.workers.append(worker)
+            cls.addClassCleanup(worker.close)
 
     def logs(self):
-        return self.server.log_tail() + "\n" + self.worker.log_tail()
+        return "\n".join([self.server.log_tail()] + [worker.log_tail() for worker in self.workers])
 
-    def train(self, model, workers):
+    def train(self, model, workers, state="succeeded"):
         body = {"dataset_id": self.dataset_id, "target": "y", "algorithm": "xgboost_regressor", "params": PARAMS,
                 "workers": workers}
         response = self.server.http.post(f"{self.server.url}/v1/models/{model}/train", json=body, timeout=30)
@@ -51,9 +58,12 @@ class DistributedWorkersTest(unittest.TestCase):
             job = wait_until(ended, 120, interval=0.1, what=f"job {job_id} to end")
         except AssertionError as error:
             raise AssertionError(f"{error}\n{self.logs()}") from None
-        self.assertEqual(job["state"], "succeeded", f"{job}\n{self.logs()}")
-        self.assertEqual(job.get("worker"), "rank-worker", job)
+        self.assertEqual(job["state"], state, f"{job}\n{self.logs()}")
+        self.assertIn(job.get("worker"), ("rank-worker-a", "rank-worker-b"), job)
         return job
+
+    def job_logs(self, job_id):
+        return json.dumps(self.server.http.get(f"{self.server.url}/v1/jobs/{job_id}/logs", timeout=10).json())
 
     def artifact(self, model, version):
         response = self.server.http.get(f"{self.server.url}/v1/models/{model}/versions/{version}/artifact", timeout=30)
@@ -66,11 +76,13 @@ class DistributedWorkersTest(unittest.TestCase):
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()
 
-    def test_a_two_worker_job_on_a_worker_trains_the_one_process_model(self):
+    def test_a_two_worker_job_is_trained_by_both_workers_and_gives_the_one_process_model(self):
         single = self.train("dw-one", 1)
         double = self.train("dw-two", 2)
-        logs = json.dumps(self.server.http.get(f"{self.server.url}/v1/jobs/{double['id']}/logs", timeout=10).json())
+        logs = self.job_logs(double["id"])
         self.assertIn("training on 2 workers through XGBoost's collective", logs)
+        other = "rank-worker-b" if double["worker"] == "rank-worker-a" else "rank-worker-a"
+        self.assertIn(f"worker {other} joined as rank 1 of 2", logs)
         self.assertNotIn("this process trains it alone", logs)
         self.assertEqual(self.artifact("dw-two", double["result"]["version"]),
                          self.artifact("dw-one", single["result"]["version"]))
@@ -79,6 +91,16 @@ class DistributedWorkersTest(unittest.TestCase):
         one, two = self.predict("dw-one"), self.predict("dw-two")
         self.assertEqual(two["predictions"], one["predictions"])
         self.assertEqual(len(two["predictions"]), len(PROBE_ROWS))
+
+    def test_more_workers_than_exist_fails_within_the_join_timeout(self):
+        started = time.monotonic()
+        job = self.train("dw-three", 3, state="failed")
+        elapsed = time.monotonic() - started
+        self.assertIn(f"only 2 of 3 workers joined within {JOIN_TIMEOUT_S} s", job["error"])
+        self.assertIn("start more `amp worker`s", job["error"])
+        self.assertLess(elapsed, JOIN_TIMEOUT_S + 20)
+        # Both workers are free again: a job that fits still trains.
+        self.train("dw-after", 2)
 
 
 if __name__ == "__main__":
