@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
                              "Where a \"workers\": k job's ranks train: workers (default: k different amp workers, "
                              "one rank each) or local (k processes on this machine)");
   worker_command->add_option("--tracker-host", worker.tracker_host,
-                             "Address other workers reach this worker's XGBoost tracker at (default 127.0.0.1)");
+                             "Address other workers reach this worker's XGBoost tracker at (default: this host name's IPv4 address)");
   worker_command->add_option("--rank-join-timeout", worker.rank_join_timeout_seconds,
                              "Seconds a \"workers\": k job waits for k-1 other workers to take its ranks and join "
                              "(default 60); then it fails");

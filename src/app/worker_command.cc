@@ -1,6 +1,9 @@
 #include "app/worker_command.h"
 
+#include <netdb.h>
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -36,6 +39,22 @@ std::string DefaultWorkerId() {
   char host[256] = {};
   if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof(host), "worker");
   return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+// This host name's first IPv4 address (what other machines on its network reach it at), else 127.0.0.1.
+std::string DefaultTrackerHost() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') return "127.0.0.1";
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host, nullptr, &hints, &found) != 0 || found == nullptr) return "127.0.0.1";
+  char text[INET_ADDRSTRLEN] = {};
+  const auto* address = reinterpret_cast<const sockaddr_in*>(found->ai_addr);
+  const bool ok = ::inet_ntop(AF_INET, &address->sin_addr, text, sizeof(text)) != nullptr;
+  ::freeaddrinfo(found);
+  return ok ? std::string(text) : "127.0.0.1";
 }
 
 }  // namespace
@@ -106,7 +125,7 @@ int RunWorker(const WorkerOptions& options) {
   WorkerRankOptions rank_options;
   rank_options.stores = shard_stores;
   rank_options.worker_id = worker_options.worker_id;
-  rank_options.tracker_host = options.tracker_host;
+  rank_options.tracker_host = options.tracker_host.empty() ? DefaultTrackerHost() : options.tracker_host;
   rank_options.rank_join_timeout_seconds = options.rank_join_timeout_seconds;
   rank_options.scratch = data_dir / "tmp";
   WorkerRankLauncher rank_launcher(**metadata, rank_options);
@@ -132,7 +151,8 @@ int RunWorker(const WorkerOptions& options) {
   char lease[32];
   std::snprintf(lease, sizeof(lease), "%g", options.lease_seconds);
   core::LogInfo("amp worker " + worker_options.worker_id + " taking training jobs from the queue (lease " + lease +
-                " s, data folder " + data_dir.string() + ")");
+                " s, data folder " + data_dir.string() + ")" +
+                (ranks_on_workers ? "; a workers: k job's tracker listens on " + rank_options.tracker_host : ""));
   std::thread loop([&worker] { worker.Run(); });
 
   int signal_number = 0;

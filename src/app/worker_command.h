@@ -22,9 +22,10 @@ struct WorkerOptions {
   // Where the ranks of a "workers": k job train: "workers" (k different `amp worker`s, one rank each; this one
   // also takes ranks other workers' jobs offer) or "local" (k `amp train-shard` processes on this machine).
   std::string distributed_ranks = "workers";
-  // "workers": the address the other workers reach this worker's XGBoost tracker at (this machine's, when workers
-  // run on several machines), and how long a job's ranks may take to be claimed and to form the collective.
-  std::string tracker_host = "127.0.0.1";
+  // "workers": the address the other workers reach this worker's XGBoost tracker at (empty: this host name's IPv4
+  // address, as the resolver gives it, else 127.0.0.1), and how long a job's ranks may take to be claimed and to
+  // form the collective.
+  std::string tracker_host;
   double rank_join_timeout_seconds = 60;
 };
 
