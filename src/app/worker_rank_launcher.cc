@@ -98,7 +98,14 @@ core::Result<std::shared_ptr<const ml::Model>> WorkerRankLauncher::TrainJob(cons
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int64_t>(shard.timeout_seconds * 1000));
   core::Status status = WaitForRank(child, cancelled, deadline, "rank 0 of " + std::to_string(workers));
-  if (!status.ok()) tracker.Stop();  // the other ranks fail at once instead of waiting for their peer
+  if (!status.ok()) {
+    tracker.Stop();  // the other ranks fail at once instead of waiting for their peer
+    // A cancel reaches the other ranks' workers too, and one of them may stop its rank (which fails this one) before
+    // this worker's heartbeat sees the request: the job was cancelled, not failed.
+    auto current = metadata_.GetJob(job.id);
+    if (cancelled.load() || (current.ok() && current->cancel_requested))
+      status = core::Cancelled("training was cancelled");
+  }
   std::string bytes;
   if (status.ok()) {
     std::ifstream input(shard.output, std::ios::binary);

@@ -6,7 +6,8 @@ or with $AMP_TEST_POSTGRES_URI set (tests/services/postgres.sh run -- ...) one P
 `amp train-shard` ranks then open through --metadata too. Checks that a `workers: 2` job is trained by both workers
 (the one that claimed it is rank 0 and publishes; the other joins as rank 1, "joined as rank 1 of 2" in the job's
 log) and that the version it publishes is the model of the same job with `workers: 1`: the same artifact bytes and the
-same predictions through the server; and that a `workers: 3` job, with only two workers, fails within the workers'
+same predictions through the server; that cancelling a `workers: 2` job stops both ranks (the workers then train
+the next one); and that a `workers: 3` job, with only two workers, fails within the workers'
 --rank-join-timeout (4 s) with an error that says so.
 """
 
@@ -101,6 +102,26 @@ class DistributedWorkersTest(unittest.TestCase):
         self.assertLess(elapsed, JOIN_TIMEOUT_S + 20)
         # Both workers are free again: a job that fits still trains.
         self.train("dw-after", 2)
+
+    def test_cancelling_a_two_worker_job_stops_both_ranks(self):
+        body = {"dataset_id": self.dataset_id, "target": "y", "algorithm": "xgboost_regressor", "workers": 2,
+                "params": {"n_estimators": 10000, "max_depth": 10, "learning_rate": 0.01}}
+        response = self.server.http.post(f"{self.server.url}/v1/models/dw-cancel/train", json=body, timeout=30)
+        self.assertEqual(response.status_code, 202, response.text)
+        job_id = response.json()["job_id"]
+        wait_until(lambda: "joined as rank 1 of 2" in self.job_logs(job_id), 60, what="rank 1 to be taken")
+        deleted = self.server.http.delete(f"{self.server.url}/v1/jobs/{job_id}", timeout=10)
+        self.assertIn(deleted.status_code, (200, 202), deleted.text)
+        def ended():
+            job = self.server.http.get(f"{self.server.url}/v1/jobs/{job_id}", timeout=10).json()
+            return job if job["state"] in ("succeeded", "failed", "cancelled") else None
+        try:
+            job = wait_until(ended, 30, interval=0.1, what="the job to end")
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{self.job_logs(job_id)}\n{self.logs()}") from None
+        self.assertEqual(job["state"], "cancelled", f"{job}\n{self.job_logs(job_id)}\n{self.logs()}")
+        # Both workers let go of it: the next two-worker job trains.
+        self.train("dw-after-cancel", 2)
 
 
 if __name__ == "__main__":
