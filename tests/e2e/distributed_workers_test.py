@@ -8,10 +8,12 @@ or with $AMP_TEST_POSTGRES_URI set (tests/services/postgres.sh run -- ...) one P
 log) and that the version it publishes is the model of the same job with `workers: 1`: the same artifact bytes and the
 same predictions through the server; that cancelling a `workers: 2` job stops both ranks (the workers then train
 the next one); and that a `workers: 3` job, with only two workers, fails within the workers'
---rank-join-timeout (4 s) with an error that says so.
+--rank-join-timeout (4 s) with an error that says so. A worker started with --distributed-ranks local trains a
+`workers: 2` job alone, on two local rank processes.
 """
 
 import json
+import os
 import time
 import unittest
 
@@ -122,6 +124,40 @@ class DistributedWorkersTest(unittest.TestCase):
         self.assertEqual(job["state"], "cancelled", f"{job}\n{self.job_logs(job_id)}\n{self.logs()}")
         # Both workers let go of it: the next two-worker job trains.
         self.train("dw-after-cancel", 2)
+
+
+
+class LocalRanksWorkerTest(unittest.TestCase):
+    """`amp worker --distributed-ranks local`: the worker that claims a `workers: 2` job trains both ranks itself, as
+    two local `amp train-shard` processes (no other worker needed)."""
+
+    # A second server on the same PostgreSQL database would find the first one's admin key and write none.
+    @unittest.skipIf(os.environ.get("AMP_TEST_POSTGRES_URI"), "needs a store of its own (SQLite in its data folder)")
+    def test_one_local_ranks_worker_trains_a_two_worker_job(self):
+        server = AmpServer(extra_args=["--training-workers", "0", "--no-access-log"] + metadata_args())
+        self.addCleanup(server.close)
+        server.start()
+        response = server.http.post(server.url + "/v1/datasets?name=dist-local", data=synthetic_csv(600),
+                                    headers={"Content-Type": "text/csv"}, timeout=60)
+        self.assertIn(response.status_code, (200, 201), response.text)
+        worker = AmpWorker(server.data_dir, "local-ranks", lease_seconds=5.0,
+                           extra_args=["--distributed-ranks", "local"])
+        self.addCleanup(worker.close)
+        body = {"dataset_id": response.json()["id"], "target": "y", "algorithm": "xgboost_regressor", "params": PARAMS,
+                "workers": 2}
+        response = server.http.post(f"{server.url}/v1/models/dl/train", json=body, timeout=30)
+        self.assertEqual(response.status_code, 202, response.text)
+        job_id = response.json()["job_id"]
+
+        def ended():
+            job = server.http.get(f"{server.url}/v1/jobs/{job_id}", timeout=10).json()
+            return job if job["state"] in ("succeeded", "failed", "cancelled") else None
+        job = wait_until(ended, 120, interval=0.1, what="the job to end")
+        self.assertEqual(job["state"], "succeeded", f"{job}\n{worker.log_tail()}")
+        self.assertEqual(job["worker"], "local-ranks")
+        logs = json.dumps(server.http.get(f"{server.url}/v1/jobs/{job_id}/logs", timeout=10).json())
+        self.assertIn("training on 2 workers through XGBoost's collective", logs)
+        self.assertNotIn("joined as rank", logs)
 
 
 if __name__ == "__main__":
