@@ -117,6 +117,14 @@ int main(int argc, char** argv) {
   worker_command->add_option("--lease-seconds", worker.lease_seconds,
                              "How long a claim holds a job without a heartbeat; a dead worker's job is requeued "
                              "after it (default 30)");
+  worker_command->add_option("--distributed-ranks", worker.distributed_ranks,
+                             "Where a \"workers\": k job's ranks train: workers (default: k different amp workers, "
+                             "one rank each) or local (k processes on this machine)");
+  worker_command->add_option("--tracker-host", worker.tracker_host,
+                             "Address other workers reach this worker's XGBoost tracker at (default: this host name's IPv4 address)");
+  worker_command->add_option("--rank-join-timeout", worker.rank_join_timeout_seconds,
+                             "Seconds a \"workers\": k job waits for k-1 other workers to take its ranks and join "
+                             "(default 60); then it fails");
   worker_command->callback([&] { action = [&] { return amp::app::RunWorker(worker); }; });
 
   amp::app::ScoreOptions score;

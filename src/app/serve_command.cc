@@ -338,6 +338,7 @@ int RunServe(const ServeOptions& options) {
   // dataset themselves, so not with at-rest encryption: such jobs then train in this process).
   TrainShardOptions shard_stores;
   shard_stores.data_dir = data_dir;
+  shard_stores.metadata = options.metadata;
   shard_stores.artifacts = options.artifacts;
   shard_stores.s3_endpoint = options.s3_endpoint;
   LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");

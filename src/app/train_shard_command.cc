@@ -15,13 +15,13 @@
 
 #include "api/job_handlers.h"
 #include "app/child_process.h"
+#include "app/metadata_store_opener.h"
 #include "app/rabit_tracker.h"
 #include "core/clock.h"
 #include "ml/model_codec.h"
 #include "registry/dataset_catalog.h"
 #include "storage/local_artifact_store.h"
 #include "storage/s3_artifact_store.h"
-#include "storage/sqlite_metadata_store.h"
 #include "training/distributed_trainer.h"
 
 namespace amp::app {
@@ -147,7 +147,7 @@ int RunTrainShard(const TrainShardOptions& options) {
     }
   }
 
-  auto metadata = storage::SqliteMetadataStore::Open((options.data_dir / "amp.db").string());
+  auto metadata = OpenMetadataStore(options.metadata, options.data_dir);
   if (!metadata.ok()) return Fail(kExitError, metadata.status().message());
   auto artifacts = OpenArtifacts(options);
   if (!artifacts.ok()) return Fail(kExitUsage, artifacts.status().message());
@@ -184,6 +184,36 @@ int RunTrainShard(const TrainShardOptions& options) {
   return 0;
 }
 
+std::vector<std::string> TrainShardArgv(const std::string& self, const TrainShardOptions& options, int rank, int world,
+                                        const std::string& tracker) {
+  std::vector<std::string> argv = {self,
+                                   "train-shard",
+                                   "--data-dir",
+                                   options.data_dir.string(),
+                                   "--rank",
+                                   std::to_string(rank),
+                                   "--world",
+                                   std::to_string(world),
+                                   "--join-timeout",
+                                   FormatNumber(options.join_timeout_seconds),
+                                   "--timeout",
+                                   FormatNumber(options.timeout_seconds)};
+  auto add = [&](const char* flag, const std::string& value) {
+    if (value.empty()) return;
+    argv.emplace_back(flag);
+    argv.push_back(value);
+  };
+  add("--metadata", options.metadata);
+  add("--artifacts", options.artifacts);
+  add("--s3-endpoint", options.s3_endpoint);
+  add("--dataset", options.dataset);
+  add("--request", options.request_json);
+  add("--shard-weights", options.shard_weights);
+  add("--tracker", tracker);
+  if (rank == 0) add("--output", options.output.string());
+  return argv;
+}
+
 core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const std::atomic<bool>* cancelled,
                            std::string* summary) {
   if (workers < 1 || workers > 64) return core::InvalidArgument("workers must be 1..64");
@@ -201,25 +231,9 @@ core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const 
     tracker.emplace(std::move(started));
   }
   std::vector<ChildProcess> ranks;
+  const std::string tracker_address = tracker ? tracker->host() + ":" + std::to_string(tracker->port()) : "";
   for (int rank = 0; rank < workers; ++rank) {
-    std::vector<std::string> argv = {self.string(),    "train-shard",
-                                     "--data-dir",     options.data_dir.string(),
-                                     "--rank",         std::to_string(rank),
-                                     "--world",        std::to_string(workers),
-                                     "--join-timeout", FormatNumber(options.join_timeout_seconds),
-                                     "--timeout",      FormatNumber(options.timeout_seconds)};
-    auto add = [&](const char* flag, const std::string& value) {
-      if (value.empty()) return;
-      argv.emplace_back(flag);
-      argv.push_back(value);
-    };
-    add("--artifacts", options.artifacts);
-    add("--s3-endpoint", options.s3_endpoint);
-    add("--dataset", options.dataset);
-    add("--request", options.request_json);
-    add("--shard-weights", options.shard_weights);
-    if (tracker) add("--tracker", tracker->host() + ":" + std::to_string(tracker->port()));
-    if (rank == 0) add("--output", options.output.string());
+    std::vector<std::string> argv = TrainShardArgv(self.string(), options, rank, workers, tracker_address);
     AMP_ASSIGN_OR_RETURN(ChildProcess child, ChildProcess::Start(argv, /*capture_stdout=*/rank == 0));
     ranks.push_back(std::move(child));
   }
@@ -292,6 +306,8 @@ void AddTrainShardCommands(CLI::App& app, std::function<int()>* action) {
   static TrainShardOptions options;
   auto add_common = [](CLI::App* command) {
     command->add_option("--data-dir", options.data_dir, "Data folder of the server (its amp.db and artifacts)");
+    command->add_option("--metadata", options.metadata,
+                        "Metadata store: empty for <data-dir>/amp.db, a SQLite file, or postgresql://...");
     command->add_option("--artifacts", options.artifacts, "Artifact store: a folder or s3://bucket/prefix");
     command->add_option("--s3-endpoint", options.s3_endpoint, "S3 endpoint URL for --artifacts s3://...");
     command->add_option("--dataset", options.dataset, "Dataset id or name (overrides the request's dataset_id)");

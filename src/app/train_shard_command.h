@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -22,7 +23,8 @@ class App;
 namespace amp::app {
 
 struct TrainShardOptions {
-  std::filesystem::path data_dir = "amp-data";  // its amp.db is the metadata store
+  std::filesystem::path data_dir = "amp-data";  // its amp.db is the metadata store unless `metadata` names one
+  std::string metadata;                         // empty, a SQLite file or postgresql://... (app::OpenMetadataStore)
   std::string artifacts;                        // a folder (default <data-dir>/artifacts) or s3://bucket/prefix
   std::string s3_endpoint;
   std::string dataset;       // dataset id or name; overrides the request's dataset_id
@@ -44,6 +46,11 @@ struct TrainShardOptions {
 // gone when it returns.
 core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const std::atomic<bool>* cancelled,
                            std::string* summary);
+
+// The command line of one `amp train-shard` rank of this very binary (`self`) on options' stores and request:
+// --rank, --world, --tracker (when not empty), the timeouts, and --output for rank 0 when options.output is set.
+std::vector<std::string> TrainShardArgv(const std::string& self, const TrainShardOptions& options, int rank, int world,
+                                        const std::string& tracker);
 
 // Exit codes: 0 done; 1 a training error (printed); 2 a bad flag or request; 3 the run timed out.
 int RunTrainShard(const TrainShardOptions& options);

@@ -19,6 +19,14 @@ struct WorkerOptions {
   std::filesystem::path webhook_secret_file;
   std::string worker_id;  // empty: <hostname>-<pid>
   double lease_seconds = 30;
+  // Where the ranks of a "workers": k job train: "workers" (k different `amp worker`s, one rank each; this one
+  // also takes ranks other workers' jobs offer) or "local" (k `amp train-shard` processes on this machine).
+  std::string distributed_ranks = "workers";
+  // "workers": the address the other workers reach this worker's XGBoost tracker at (empty: this host name's IPv4
+  // address, as the resolver gives it, else 127.0.0.1), and how long a job's ranks may take to be claimed and to
+  // form the collective.
+  std::string tracker_host;
+  double rank_join_timeout_seconds = 60;
 };
 
 // Returns the process exit code.

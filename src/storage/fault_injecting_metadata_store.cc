@@ -128,4 +128,27 @@ core::Result<JobRecord> FaultInjectingMetadataStore::RequestJobCancel(std::strin
   return inner_.RequestJobCancel(job_id, now_micros);
 }
 
+core::Status FaultInjectingMetadataStore::OfferJobRanks(std::string_view job_id, std::string_view worker_id,
+                                                       int workers, std::string_view tracker) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.OfferJobRanks(job_id, worker_id, workers, tracker);
+}
+
+core::Result<JobRankRecord> FaultInjectingMetadataStore::ClaimJobRank(std::string_view worker_id, int64_t now_micros,
+                                                                      int64_t lease_until_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.ClaimJobRank(worker_id, now_micros, lease_until_micros);
+}
+
+core::Result<JobRecord> FaultInjectingMetadataStore::RenewRankLease(std::string_view job_id, int rank,
+                                                                    std::string_view worker_id,
+                                                                    int64_t lease_until_micros) {
+  AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
+  return inner_.RenewRankLease(job_id, rank, worker_id, lease_until_micros);
+}
+
+core::Result<std::vector<JobRankRecord>> FaultInjectingMetadataStore::ListJobRanks(std::string_view job_id) {
+  return inner_.ListJobRanks(job_id);
+}
+
 }  // namespace amp::storage

@@ -58,6 +58,18 @@ TEST_F(FaultInjectingMetadataStoreTest, QueueWritesFailAsJobQueueWritesAndChange
 
   JobRecord claimed = *store_->ClaimJob("w1", 10, 100);
   EXPECT_EQ(store_->RenewJobLease("job_1", "w1", 200)->lease_until_micros, 200);
+  // The ranks of a job trained by several workers are queue writes too (listing them is a read).
+  store_->FailWrites(FaultInjectingMetadataStore::Write::kJobQueue, true);
+  EXPECT_EQ(store_->OfferJobRanks("job_1", "w1", 2, "h:1").code(), core::StatusCode::kInternal);
+  EXPECT_TRUE(inner_->ListJobRanks("job_1")->empty());
+  store_->FailWrites(FaultInjectingMetadataStore::Write::kJobQueue, false);
+  ASSERT_TRUE(store_->OfferJobRanks("job_1", "w1", 2, "h:1").ok());
+  store_->FailWrites(FaultInjectingMetadataStore::Write::kJobQueue, true);
+  EXPECT_EQ(store_->ClaimJobRank("w2", 10, 100).status().code(), core::StatusCode::kInternal);
+  EXPECT_EQ(store_->RenewRankLease("job_1", 1, "w2", 300).status().code(), core::StatusCode::kInternal);
+  EXPECT_EQ(store_->ListJobRanks("job_1")->size(), 1u);
+  EXPECT_EQ((*store_->ListJobRanks("job_1"))[0].worker_id, "");
+  store_->FailWrites(FaultInjectingMetadataStore::Write::kJobQueue, false);
   store_->FailWrites(FaultInjectingMetadataStore::Write::kPutJob, true);
   claimed.progress = "halfway";
   EXPECT_EQ(store_->UpdateHeldJob(claimed).code(), core::StatusCode::kInternal);

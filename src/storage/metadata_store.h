@@ -82,8 +82,30 @@ class MetadataStore {
   // (the stored job is running with that worker); FailedPrecondition otherwise, and nothing is written.
   virtual core::Status UpdateHeldJob(const JobRecord& record) = 0;
   // Puts running jobs held by a worker whose lease ended before now_micros back to queued (worker cleared) and
-  // returns their ids. Jobs run in-process (empty worker_id) are never touched.
+  // returns their ids. So does it with a running job one of whose taken ranks (ClaimJobRank) has a lease that ended
+  // before now_micros: its collective is broken, so the whole job runs again. A requeued job's ranks are all
+  // released (deleted), so their holders' RenewRankLease fails. Jobs run in-process (empty worker_id) are never
+  // touched. (A job ended by cancellation here keeps no ranks either.)
   virtual core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) = 0;
+  // Jobs trained by several workers ("workers": k > 1, one XGBoost rank each). The job's holder (ClaimJob) is rank
+  // 0; it starts the XGBoost tracker and offers ranks 1..workers-1: OfferJobRanks replaces the job's ranks with
+  // `workers - 1` free ones (worker empty) naming `tracker`, only while worker_id holds the running job
+  // (FailedPrecondition otherwise, NotFound for an unknown job, InvalidArgument for workers < 2).
+  virtual core::Status OfferJobRanks(std::string_view job_id, std::string_view worker_id, int workers,
+                                     std::string_view tracker) = 0;
+  // Atomically takes the lowest free rank of the oldest running job (by created_at, id) that has one, for
+  // worker_id until lease_until_micros, and returns it (worker and lease filled in). Never a rank of a job that
+  // worker_id holds as rank 0 or of which it already holds a rank; two claimers never get the same rank. NotFound
+  // when there is none.
+  virtual core::Result<JobRankRecord> ClaimJobRank(std::string_view worker_id, int64_t now_micros,
+                                                   int64_t lease_until_micros) = 0;
+  // Extends the lease of a rank that worker_id holds of a running job and returns the job's current record (so the
+  // rank sees cancel_requested); FailedPrecondition when it no longer holds it (the job was requeued, ended or
+  // offered its ranks again); NotFound for an unknown job.
+  virtual core::Result<JobRecord> RenewRankLease(std::string_view job_id, int rank, std::string_view worker_id,
+                                                 int64_t lease_until_micros) = 0;
+  // The job's ranks (offered and taken), by rank; empty when it has none.
+  virtual core::Result<std::vector<JobRankRecord>> ListJobRanks(std::string_view job_id) = 0;
   // Cancels a queued job at once (state cancelled, finished_at = now) or sets cancel_requested on a running one
   // (its holder stops and records it); returns the record after the change. FailedPrecondition if it already
   // ended; NotFound for an unknown job.

@@ -909,6 +909,127 @@ TEST_P(MetadataStoreContractTest, ExpiredLeasesAreRequeuedAndClaimedAgain) {
   EXPECT_EQ(store().RenewJobLease("job_1", "w1", 9000).status().code(), core::StatusCode::kFailedPrecondition);
 }
 
+// Jobs trained by several workers: rank 0 is the job's holder, ranks 1..k-1 are offered and claimed.
+
+TEST_P(MetadataStoreContractTest, RanksAreOfferedByTheHolderOnly) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  EXPECT_EQ(store().OfferJobRanks("job_1", "w0", 3, "10.0.0.1:9091").code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().OfferJobRanks("job_missing", "w0", 3, "h:1").code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store().ClaimJob("w0", 100, 1000).ok());
+  EXPECT_EQ(store().OfferJobRanks("job_1", "w9", 3, "h:1").code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().OfferJobRanks("job_1", "w0", 1, "h:1").code(), core::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 3, "10.0.0.1:9091").ok());
+  core::Result<std::vector<JobRankRecord>> ranks = store().ListJobRanks("job_1");
+  ASSERT_TRUE(ranks.ok()) << ranks.status().ToString();
+  ASSERT_EQ(ranks->size(), 2u);
+  EXPECT_EQ((*ranks)[0], (JobRankRecord{"job_1", 1, "", 0, "10.0.0.1:9091"}));
+  EXPECT_EQ((*ranks)[1], (JobRankRecord{"job_1", 2, "", 0, "10.0.0.1:9091"}));
+  // Offering again (a new tracker) replaces the ranks, taken or not.
+  ASSERT_TRUE(store().ClaimJobRank("w1", 100, 1000).ok());
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 2, "10.0.0.2:7").ok());
+  EXPECT_THAT(*store().ListJobRanks("job_1"), ElementsAre(JobRankRecord{"job_1", 1, "", 0, "10.0.0.2:7"}));
+  EXPECT_EQ(store().RenewRankLease("job_1", 1, "w1", 2000).status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(*store().ListJobRanks("job_other"), IsEmpty());
+}
+
+TEST_P(MetadataStoreContractTest, TwoClaimersGetDistinctRanksAndTheNextGetsNone) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  ASSERT_TRUE(store().ClaimJob("w0", 100, 1000).ok());
+  EXPECT_EQ(store().ClaimJobRank("w1", 100, 1000).status().code(), core::StatusCode::kNotFound);  // none offered
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 3, "h:1").ok());
+  // The holder of rank 0 never takes another rank of its job.
+  EXPECT_EQ(store().ClaimJobRank("w0", 100, 1000).status().code(), core::StatusCode::kNotFound);
+  core::Result<JobRankRecord> first = store().ClaimJobRank("w1", 100, 1500);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, (JobRankRecord{"job_1", 1, "w1", 1500, "h:1"}));
+  // Nor does a worker take a second rank of a job it already has one of.
+  EXPECT_EQ(store().ClaimJobRank("w1", 100, 1500).status().code(), core::StatusCode::kNotFound);
+  core::Result<JobRankRecord> second = store().ClaimJobRank("w2", 100, 1600);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->rank, 2);
+  EXPECT_EQ(second->worker_id, "w2");
+  EXPECT_EQ(store().ClaimJobRank("w3", 100, 1600).status().code(), core::StatusCode::kNotFound);
+  EXPECT_THAT(*store().ListJobRanks("job_1"), ElementsAre(JobRankRecord{"job_1", 1, "w1", 1500, "h:1"},
+                                                          JobRankRecord{"job_1", 2, "w2", 1600, "h:1"}));
+}
+
+TEST_P(MetadataStoreContractTest, ConcurrentRankClaimersNeverGetTheSameRank) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  ASSERT_TRUE(store().ClaimJob("w0", 100, 100000).ok());
+  constexpr int kRanks = 12;
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", kRanks + 1, "h:1").ok());
+  constexpr int kWorkers = 4;
+  std::vector<std::vector<int>> claimed(kWorkers);
+  std::vector<std::thread> workers;
+  for (int worker_idx = 0; worker_idx < kWorkers; ++worker_idx) {
+    workers.emplace_back([this, worker_idx, &claimed] {
+      // Distinct worker ids per claim: the one-rank-per-worker rule is not what this test is about.
+      for (int attempt = 0; attempt < kRanks; ++attempt) {
+        auto rank = store().ClaimJobRank("w" + std::to_string(worker_idx) + "_" + std::to_string(attempt), 100, 1000);
+        if (rank.ok()) claimed[worker_idx].push_back(rank->rank);
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  std::vector<int> all;
+  for (const auto& ranks : claimed) all.insert(all.end(), ranks.begin(), ranks.end());
+  std::sort(all.begin(), all.end());
+  std::vector<int> expected(kRanks);
+  for (int rank = 0; rank < kRanks; ++rank) expected[rank] = rank + 1;
+  EXPECT_EQ(all, expected);
+}
+
+TEST_P(MetadataStoreContractTest, RankRenewalSeesCancelAndFailsOnceTheJobEnds) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  JobRecord job = *store().ClaimJob("w0", 100, 1000);
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 2, "h:1").ok());
+  ASSERT_TRUE(store().ClaimJobRank("w1", 100, 1000).ok());
+  EXPECT_EQ(store().RenewRankLease("job_1", 1, "w2", 3000).status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().RenewRankLease("job_missing", 1, "w1", 3000).status().code(), core::StatusCode::kNotFound);
+  core::Result<JobRecord> renewed = store().RenewRankLease("job_1", 1, "w1", 3000);
+  ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
+  EXPECT_FALSE(renewed->cancel_requested);
+  EXPECT_EQ((*store().ListJobRanks("job_1"))[0].lease_until_micros, 3000);
+  ASSERT_TRUE(store().RequestJobCancel("job_1", 200).ok());
+  EXPECT_TRUE(store().RenewRankLease("job_1", 1, "w1", 3000)->cancel_requested);
+  // A job asked to stop offers no ranks to new claimers.
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 3, "h:1").ok());
+  EXPECT_EQ(store().ClaimJobRank("w5", 100, 1000).status().code(), core::StatusCode::kNotFound);
+  job.state = JobState::kCancelled;
+  ASSERT_TRUE(store().UpdateHeldJob(job).ok());
+  EXPECT_EQ(store().RenewRankLease("job_1", 1, "w1", 4000).status().code(), core::StatusCode::kFailedPrecondition);
+}
+
+TEST_P(MetadataStoreContractTest, AnExpiredRankRequeuesTheWholeJob) {
+  ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
+  ASSERT_TRUE(store().PutJob(MakeJob("job_2", 2)).ok());
+  ASSERT_TRUE(store().ClaimJob("w0", 100, 9000).ok());
+  ASSERT_TRUE(store().ClaimJob("w9", 100, 9000).ok());
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 3, "h:1").ok());
+  ASSERT_TRUE(store().ClaimJobRank("w1", 100, 5000).ok());
+  ASSERT_TRUE(store().ClaimJobRank("w2", 100, 1000).ok());
+  EXPECT_THAT(*store().RequeueExpiredJobs(1000), IsEmpty());  // rank 2's lease ends after 1000, not at it
+  core::Result<std::vector<std::string>> requeued = store().RequeueExpiredJobs(1001);
+  ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
+  EXPECT_THAT(*requeued, ElementsAre("job_1"));
+  JobRecord job = *store().GetJob("job_1");
+  EXPECT_EQ(job.state, JobState::kQueued);
+  EXPECT_EQ(job.worker_id, "");
+  EXPECT_EQ(store().GetJob("job_2")->state, JobState::kRunning);
+  // Every rank is released: the live rank's and rank 0's renewals fail, and the next attempt starts afresh.
+  EXPECT_THAT(*store().ListJobRanks("job_1"), IsEmpty());
+  EXPECT_EQ(store().RenewRankLease("job_1", 1, "w1", 9000).status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store().RenewJobLease("job_1", "w0", 9000).status().code(), core::StatusCode::kFailedPrecondition);
+  core::Result<JobRecord> again = store().ClaimJob("w1", 2000, 9000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, "job_1");
+  EXPECT_EQ(again->attempts, 2);
+  // An untaken rank has no lease to end.
+  ASSERT_TRUE(store().OfferJobRanks("job_1", "w1", 2, "h:2").ok());
+  EXPECT_THAT(*store().RequeueExpiredJobs(8000), IsEmpty());
+  EXPECT_EQ(store().ListJobRanks("job_1")->size(), 1u);
+}
+
 TEST_P(MetadataStoreContractTest, RenewExtendsTheLeaseOfTheHolderOnly) {
   ASSERT_TRUE(store().PutJob(MakeJob("job_1", 1)).ok());
   EXPECT_EQ(store().RenewJobLease("job_1", "w1", 10).status().code(), core::StatusCode::kFailedPrecondition);

@@ -21,7 +21,7 @@ namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
 // Version 1 is the whole schema as of SQLite migration 11 (the PostgreSQL store started there).
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -185,6 +185,18 @@ CREATE TRIGGER model_grants_changes AFTER INSERT OR UPDATE OR DELETE ON model_gr
   FOR EACH ROW EXECUTE FUNCTION amp_note_change();
 CREATE TRIGGER api_keys_changes AFTER INSERT OR UPDATE OR DELETE ON api_keys
   FOR EACH ROW EXECUTE FUNCTION amp_note_change();
+)sql",
+    // 2 (SQLite 12): the ranks of jobs trained by several workers (MetadataStore::OfferJobRanks / ClaimJobRank).
+    R"sql(
+CREATE TABLE job_ranks (
+  job_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  worker_id TEXT NOT NULL DEFAULT '',
+  lease_until_micros BIGINT NOT NULL DEFAULT 0,
+  tracker TEXT NOT NULL,
+  PRIMARY KEY (job_id, rank)
+);
+CREATE INDEX job_ranks_free ON job_ranks (worker_id);
 )sql",
 };
 
@@ -1183,6 +1195,11 @@ core::Status PostgresMetadataStore::UpdateHeldJob(const JobRecord& record) {
 
 core::Result<std::vector<std::string>> PostgresMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   return InTransaction([&](Session& session) -> core::Result<std::vector<std::string>> {
+    // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
+    AMP_RETURN_IF_ERROR(session.Exec(
+        "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id <> '' AND id IN "
+        "(SELECT job_id FROM job_ranks WHERE worker_id <> '' AND lease_until_micros < $1)",
+        Params().Add(now_micros)));
     // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
     AMP_RETURN_IF_ERROR(
         session.Exec("UPDATE jobs SET state = 'cancelled', finished_at_micros = $1, "
@@ -1195,6 +1212,9 @@ core::Result<std::vector<std::string>> PostgresMetadataStore::RequeueExpiredJobs
                                                   Params().Add(now_micros)));
     std::vector<std::string> ids;
     for (int row = 0; row < rows.size(); ++row) ids.push_back(rows.Text(row, "id"));
+    // Requeued or ended jobs keep no ranks: their holders' renewals fail, and a new attempt offers fresh ones.
+    AMP_RETURN_IF_ERROR(session.Exec(
+        "DELETE FROM job_ranks WHERE job_id IN (SELECT id FROM jobs WHERE state <> 'running' OR worker_id = '')"));
     std::sort(ids.begin(), ids.end());
     return ids;
   });
@@ -1220,6 +1240,89 @@ core::Result<JobRecord> PostgresMetadataStore::RequestJobCancel(std::string_view
     if (queued) params.Add(now_micros);
     AMP_ASSIGN_OR_RETURN(Rows updated, session.Query((queued ? cancel_queued : flag_running).c_str(), params));
     return ReadJob(updated, 0);
+  });
+}
+
+// ---- Jobs trained by several workers (one XGBoost rank each). ----
+
+namespace {
+
+constexpr const char* kRankColumns = "job_id, rank, worker_id, lease_until_micros, tracker";
+
+JobRankRecord ReadRank(const Rows& rows, int row) {
+  JobRankRecord rank;
+  rank.job_id = rows.Text(row, "job_id");
+  rank.rank = static_cast<int>(rows.Int(row, "rank"));
+  rank.worker_id = rows.Text(row, "worker_id");
+  rank.lease_until_micros = rows.Int(row, "lease_until_micros");
+  rank.tracker = rows.Text(row, "tracker");
+  return rank;
+}
+
+}  // namespace
+
+core::Status PostgresMetadataStore::OfferJobRanks(std::string_view job_id, std::string_view worker_id, int workers,
+                                                  std::string_view tracker) {
+  if (workers < 2) return core::InvalidArgument("a job trained by several workers has at least 2");
+  return InTransaction([&](Session& session) -> core::Status {
+    AMP_ASSIGN_OR_RETURN(Rows stored, session.Query("SELECT state, worker_id FROM jobs WHERE id = $1 FOR UPDATE",
+                                                    Params().Add(job_id)));
+    if (stored.empty() || stored.Text(0, "state") != "running" || stored.Text(0, "worker_id") != worker_id) {
+      return NotHeld(job_id, worker_id, stored);
+    }
+    AMP_RETURN_IF_ERROR(session.Exec("DELETE FROM job_ranks WHERE job_id = $1", Params().Add(job_id)));
+    return session.Exec(
+        "INSERT INTO job_ranks (job_id, rank, worker_id, lease_until_micros, tracker) "
+        "SELECT $1, g, '', 0, $2 FROM generate_series(1, $3::integer - 1) AS g",
+        Params().Add(job_id).Add(tracker).Add(workers));
+  });
+}
+
+core::Result<JobRankRecord> PostgresMetadataStore::ClaimJobRank(std::string_view worker_id, int64_t now_micros,
+                                                                int64_t lease_until_micros) {
+  // The subquery locks the first free rank no other claimer has locked (SKIP LOCKED), as ClaimJob does.
+  const std::string sql =
+      Sql({"UPDATE job_ranks SET worker_id = $1, lease_until_micros = $3 WHERE (job_id, rank) = "
+           "(SELECT r.job_id, r.rank FROM job_ranks r JOIN jobs j ON j.id = r.job_id "
+           "WHERE r.worker_id = '' AND j.state = 'running' AND j.worker_id <> '' AND j.worker_id <> $1 "
+           "AND NOT j.cancel_requested AND j.lease_until_micros >= $2 AND NOT EXISTS "
+           "(SELECT 1 FROM job_ranks o WHERE o.job_id = r.job_id AND o.worker_id = $1) "
+           "ORDER BY j.created_at_micros, j.id COLLATE \"C\", r.rank LIMIT 1 FOR UPDATE OF r SKIP LOCKED) RETURNING ",
+           kRankColumns});
+  return InTransaction([&](Session& session) -> core::Result<JobRankRecord> {
+    AMP_ASSIGN_OR_RETURN(Rows rows,
+                         session.Query(sql.c_str(), Params().Add(worker_id).Add(now_micros).Add(lease_until_micros)));
+    if (rows.empty()) return core::NotFound("no job rank is free");
+    return ReadRank(rows, 0);
+  });
+}
+
+core::Result<JobRecord> PostgresMetadataStore::RenewRankLease(std::string_view job_id, int rank,
+                                                              std::string_view worker_id, int64_t lease_until_micros) {
+  const std::string select = Sql({"SELECT ", kJobColumns, " FROM jobs WHERE id = $1"});
+  return InTransaction([&](Session& session) -> core::Result<JobRecord> {
+    AMP_ASSIGN_OR_RETURN(
+        Rows renewed,
+        session.Query("UPDATE job_ranks SET lease_until_micros = $4 WHERE job_id = $1 AND rank = $2 AND worker_id = $3 "
+                      "AND EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND state = 'running')",
+                      Params().Add(job_id).Add(rank).Add(worker_id).Add(lease_until_micros)));
+    AMP_ASSIGN_OR_RETURN(Rows stored, session.Query(select.c_str(), Params().Add(job_id)));
+    if (stored.empty()) return core::NotFound("job not found: " + std::string(job_id));
+    AMP_ASSIGN_OR_RETURN(JobRecord record, ReadJob(stored, 0));
+    if (renewed.affected() == 0) {
+      return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds rank " +
+                                      std::to_string(rank) + " of job " + std::string(job_id) + " (" +
+                                      std::string(JobStateName(record.state)) + ")");
+    }
+    return record;
+  });
+}
+
+core::Result<std::vector<JobRankRecord>> PostgresMetadataStore::ListJobRanks(std::string_view job_id) {
+  const std::string sql = Sql({"SELECT ", kRankColumns, " FROM job_ranks WHERE job_id = $1 ORDER BY rank"});
+  return WithSession([&](Session& session) -> core::Result<std::vector<JobRankRecord>> {
+    AMP_ASSIGN_OR_RETURN(Rows rows, session.Query(sql.c_str(), Params().Add(job_id)));
+    return CollectRows(rows, ReadRank);
   });
 }
 

@@ -82,6 +82,13 @@ class PostgresMetadataStore final : public MetadataStore {
   core::Status UpdateHeldJob(const JobRecord& record) override;
   core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) override;
   core::Result<JobRecord> RequestJobCancel(std::string_view job_id, int64_t now_micros) override;
+  core::Status OfferJobRanks(std::string_view job_id, std::string_view worker_id, int workers,
+                             std::string_view tracker) override;
+  core::Result<JobRankRecord> ClaimJobRank(std::string_view worker_id, int64_t now_micros,
+                                           int64_t lease_until_micros) override;
+  core::Result<JobRecord> RenewRankLease(std::string_view job_id, int rank, std::string_view worker_id,
+                                         int64_t lease_until_micros) override;
+  core::Result<std::vector<JobRankRecord>> ListJobRanks(std::string_view job_id) override;
   core::Result<int64_t> ChangeCounter() override;
   core::Result<int64_t> WaitForChange(int64_t seen, int timeout_ms) override;
 

@@ -189,6 +189,17 @@ struct JobRecord {
   std::map<std::string, double> result_metrics;
 };
 
+// One rank of a running job trained by several `amp worker`s ("workers": k > 1): rank 0 is the job's own holder
+// (JobRecord::worker_id), ranks 1..k-1 are offered by it (OfferJobRanks) and taken by other workers (ClaimJobRank).
+struct JobRankRecord {
+  std::string job_id;
+  int rank = 0;                    // 1..workers-1
+  std::string worker_id;           // empty while offered and not yet taken
+  int64_t lease_until_micros = 0;  // 0 while not taken; a taken rank whose lease ends requeues the whole job
+  std::string tracker;             // host:port of the job's XGBoost tracker (run by rank 0's worker)
+  bool operator==(const JobRankRecord&) const = default;
+};
+
 // An API key as stored: the secret itself is never kept, only its SHA-256 and a short prefix to find it by.
 struct ApiKeyRecord {
   std::string id;

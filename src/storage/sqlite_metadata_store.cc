@@ -13,7 +13,7 @@ namespace amp::storage {
 namespace {
 
 // Numbered migrations: entry i takes the schema from version i to i + 1. Never edit a released entry; append.
-constexpr std::array<const char*, 11> kMigrations = {
+constexpr std::array<const char*, 12> kMigrations = {
     R"sql(
 CREATE TABLE datasets (
   id TEXT PRIMARY KEY,
@@ -202,6 +202,18 @@ CREATE TRIGGER api_keys_delete_changes AFTER DELETE ON api_keys BEGIN UPDATE cha
     // 11: evaluation curves of a version (ROC / precision-recall or residuals on the holdout).
     R"sql(
 ALTER TABLE model_versions ADD COLUMN evaluation_curves_json TEXT NOT NULL DEFAULT '';
+)sql",
+    // 12: the ranks of jobs trained by several workers (MetadataStore::OfferJobRanks / ClaimJobRank).
+    R"sql(
+CREATE TABLE job_ranks (
+  job_id TEXT NOT NULL,
+  rank INTEGER NOT NULL,
+  worker_id TEXT NOT NULL DEFAULT '',
+  lease_until_micros INTEGER NOT NULL DEFAULT 0,
+  tracker TEXT NOT NULL,
+  PRIMARY KEY (job_id, rank)
+);
+CREATE INDEX job_ranks_free ON job_ranks (worker_id);
 )sql",
 };
 
@@ -1221,6 +1233,13 @@ core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(i
   core::MutexLock lock(mu_);
   AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> core::Result<std::vector<std::string>> {
+    // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
+    Statement broken(db_,
+                     "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id != '' AND id IN "
+                     "(SELECT job_id FROM job_ranks WHERE worker_id != '' AND lease_until_micros < ?1)");
+    AMP_RETURN_IF_ERROR(broken.prepare_status());
+    broken.Bind(1, now_micros);
+    AMP_RETURN_IF_ERROR(broken.Run());
     // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
     Statement cancel(db_,
                      "UPDATE jobs SET state = 'cancelled', finished_at_micros = ?1, "
@@ -1240,6 +1259,9 @@ core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(i
       if (!has_row) break;
       ids.push_back(requeue.Text(0));
     }
+    // Requeued or ended jobs keep no ranks: their holders' renewals fail, and a new attempt offers fresh ones.
+    AMP_RETURN_IF_ERROR(
+        Exec("DELETE FROM job_ranks WHERE job_id IN (SELECT id FROM jobs WHERE state != 'running' OR worker_id = '')"));
     std::sort(ids.begin(), ids.end());
     return ids;
   };
@@ -1298,6 +1320,145 @@ core::Result<int64_t> SqliteMetadataStore::WaitForChange(int64_t seen, int timeo
     if (current != seen || now >= deadline) return current;
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(kPollInterval, deadline - now));
   }
+}
+
+namespace {
+
+constexpr const char* kRankColumns = "job_id, rank, worker_id, lease_until_micros, tracker";
+
+JobRankRecord ReadRank(const Statement& stmt) {
+  JobRankRecord rank;
+  rank.job_id = stmt.Text(0);
+  rank.rank = static_cast<int>(stmt.Int(1));
+  rank.worker_id = stmt.Text(2);
+  rank.lease_until_micros = stmt.Int(3);
+  rank.tracker = stmt.Text(4);
+  return rank;
+}
+
+}  // namespace
+
+core::Status SqliteMetadataStore::OfferJobRanks(std::string_view job_id, std::string_view worker_id, int workers,
+                                                std::string_view tracker) {
+  if (workers < 2) return core::InvalidArgument("a job trained by several workers has at least 2");
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Status {
+    AMP_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(job_id));
+    if (job.state != JobState::kRunning || job.worker_id != worker_id) {
+      return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds job " + job.id + " (" +
+                                      std::string(JobStateName(job.state)) +
+                                      (job.worker_id.empty() ? "" : ", held by " + job.worker_id) + ")");
+    }
+    Statement clear(db_, "DELETE FROM job_ranks WHERE job_id = ?1");
+    AMP_RETURN_IF_ERROR(clear.prepare_status());
+    clear.Bind(1, job_id);
+    AMP_RETURN_IF_ERROR(clear.Run());
+    for (int rank = 1; rank < workers; ++rank) {
+      Statement offer(db_, "INSERT INTO job_ranks (job_id, rank, worker_id, lease_until_micros, tracker) "
+                           "VALUES (?1, ?2, '', 0, ?3)");
+      AMP_RETURN_IF_ERROR(offer.prepare_status());
+      offer.Bind(1, job_id);
+      offer.Bind(2, static_cast<int64_t>(rank));
+      offer.Bind(3, tracker);
+      AMP_RETURN_IF_ERROR(offer.Run());
+    }
+    return core::Status::Ok();
+  };
+  core::Status offered = run();
+  if (!offered.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return offered;
+  }
+  return Exec("COMMIT");
+}
+
+core::Result<JobRankRecord> SqliteMetadataStore::ClaimJobRank(std::string_view worker_id, int64_t now_micros,
+                                                              int64_t lease_until_micros) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<JobRankRecord> {
+    std::string job_id;
+    int64_t rank = 0;
+    {
+      Statement free(db_,
+                     "SELECT r.job_id, r.rank FROM job_ranks r JOIN jobs j ON j.id = r.job_id "
+                     "WHERE r.worker_id = '' AND j.state = 'running' AND j.worker_id != '' AND j.worker_id != ?1 "
+                     "AND j.cancel_requested = 0 AND j.lease_until_micros >= ?2 AND NOT EXISTS "
+                     "(SELECT 1 FROM job_ranks o WHERE o.job_id = r.job_id AND o.worker_id = ?1) "
+                     "ORDER BY j.created_at_micros, j.id, r.rank LIMIT 1");
+      AMP_RETURN_IF_ERROR(free.prepare_status());
+      free.Bind(1, worker_id);
+      free.Bind(2, now_micros);
+      AMP_ASSIGN_OR_RETURN(bool has_row, free.Step());
+      if (!has_row) return core::NotFound("no job rank is free");
+      job_id = free.Text(0);
+      rank = free.Int(1);
+    }
+    Statement take(db_, (std::string("UPDATE job_ranks SET worker_id = ?3, lease_until_micros = ?4 WHERE job_id = ?1 "
+                                     "AND rank = ?2 RETURNING ") +
+                         kRankColumns)
+                            .c_str());
+    AMP_RETURN_IF_ERROR(take.prepare_status());
+    take.Bind(1, job_id);
+    take.Bind(2, rank);
+    take.Bind(3, worker_id);
+    take.Bind(4, lease_until_micros);
+    AMP_ASSIGN_OR_RETURN(bool has_row, take.Step());
+    if (!has_row) return core::Internal("the free rank vanished");
+    JobRankRecord taken = ReadRank(take);
+    AMP_ASSIGN_OR_RETURN(bool more, take.Step());
+    (void)more;
+    return taken;
+  };
+  auto claimed = run();
+  if (!claimed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return claimed.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return claimed;
+}
+
+core::Result<JobRecord> SqliteMetadataStore::RenewRankLease(std::string_view job_id, int rank,
+                                                            std::string_view worker_id, int64_t lease_until_micros) {
+  core::MutexLock lock(mu_);
+  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto run = [&]() -> core::Result<JobRecord> {
+    Statement renew(db_,
+                    "UPDATE job_ranks SET lease_until_micros = ?4 WHERE job_id = ?1 AND rank = ?2 AND worker_id = ?3 "
+                    "AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND state = 'running')");
+    AMP_RETURN_IF_ERROR(renew.prepare_status());
+    renew.Bind(1, job_id);
+    renew.Bind(2, static_cast<int64_t>(rank));
+    renew.Bind(3, worker_id);
+    renew.Bind(4, lease_until_micros);
+    AMP_RETURN_IF_ERROR(renew.Run());
+    const bool renewed = sqlite3_changes(db_) > 0;
+    AMP_ASSIGN_OR_RETURN(JobRecord record, GetJobLocked(job_id));
+    if (!renewed) {
+      return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds rank " +
+                                      std::to_string(rank) + " of job " + std::string(job_id) + " (" +
+                                      std::string(JobStateName(record.state)) + ")");
+    }
+    return record;
+  };
+  auto renewed = run();
+  if (!renewed.ok()) {
+    Exec("ROLLBACK").IgnoreError();
+    return renewed.status();
+  }
+  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+  return renewed;
+}
+
+core::Result<std::vector<JobRankRecord>> SqliteMetadataStore::ListJobRanks(std::string_view job_id) {
+  core::MutexLock lock(mu_);
+  const std::string sql = std::string("SELECT ") + kRankColumns + " FROM job_ranks WHERE job_id = ?1 ORDER BY rank";
+  Statement stmt(db_, sql.c_str());
+  AMP_RETURN_IF_ERROR(stmt.prepare_status());
+  stmt.Bind(1, job_id);
+  return CollectRows(stmt, ReadRank);
 }
 
 }  // namespace amp::storage

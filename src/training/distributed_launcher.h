@@ -21,6 +21,14 @@ class DistributedLauncher {
   // form, a timeout), Cancelled once `cancelled` is set (the ranks are stopped).
   virtual core::Result<std::shared_ptr<const ml::Model>> Train(const storage::TrainRequest& request,
                                                                const std::atomic<bool>& cancelled) = 0;
+  // The same for the job `job` (running, held by its caller): JobExecutor calls this one. A launcher that spreads
+  // the ranks over the cluster's workers needs the job (app::WorkerRankLauncher); by default it is Train above.
+  virtual core::Result<std::shared_ptr<const ml::Model>> TrainJob(const storage::JobRecord& job,
+                                                                  const storage::TrainRequest& request,
+                                                                  const std::atomic<bool>& cancelled) {
+    (void)job;
+    return Train(request, cancelled);
+  }
 };
 
 }  // namespace amp::training

@@ -115,7 +115,7 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
       Log(job, "training on " + workers + " workers through XGBoost's collective");
       ExternalFit fit = [&]() -> core::Result<std::shared_ptr<const ml::Model>> {
         progress("boosting trees on " + workers + " workers");
-        auto model = launcher_->Train(rank_request, cancelled);
+        auto model = launcher_->TrainJob(job, rank_request, cancelled);
         if (!model.ok()) return model.status().WithContext("distributed training on " + workers + " workers");
         return model;
       };

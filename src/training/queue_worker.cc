@@ -9,6 +9,7 @@ namespace amp::training {
 
 struct QueueWorker::Held {
   std::string job_id;
+  int rank = 0;  // > 0: a rank of another worker's job (its lease is the rank's)
   std::atomic<bool> stop{false};
   std::atomic<StopReason> reason{StopReason::kNone};
   std::atomic<int64_t> held_until{0};  // the end of the lease as last granted by the store
@@ -75,7 +76,8 @@ void QueueWorker::Run() {
       auto swept = SweepExpiredLeases(metadata_, clock_);
       if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
     }
-    auto ran = RunOnce();
+    auto ran = RunRankOnce();
+    if (ran.ok() && !*ran) ran = RunOnce();
     if (!ran.ok()) {
       core::LogError("worker " + options_.worker_id + ": cannot claim a job: " + ran.status().ToString());
       empty_polls = std::max(empty_polls + 1, 3);  // back off a failing store as an empty queue
@@ -177,6 +179,66 @@ core::Result<bool> QueueWorker::RunOnce() {
   return true;
 }
 
+core::Result<bool> QueueWorker::RunRankOnce() {
+  if (!rank_runner_) return false;
+  {
+    core::MutexLock lock(mu_);
+    if (stopping_) return false;
+  }
+  const int64_t now = clock_.NowMicros();
+  auto claimed = metadata_.ClaimJobRank(options_.worker_id, now, now + options_.lease.lease_micros);
+  if (!claimed.ok()) {
+    if (claimed.status().code() == core::StatusCode::kNotFound) return false;
+    return claimed.status();
+  }
+  const storage::JobRankRecord rank = std::move(claimed).value();
+  const std::string what = "rank " + std::to_string(rank.rank) + " of job " + rank.job_id;
+  auto job = metadata_.GetJob(rank.job_id);
+  if (!job.ok()) return job.status().WithContext("reading the job of " + what);
+  core::LogInfo("worker " + options_.worker_id + " took " + what + " (tracker " + rank.tracker + ")");
+  executor_.Log(*job, "worker " + options_.worker_id + " joined as rank " + std::to_string(rank.rank) + " of " +
+                          std::to_string(job->request.workers));
+  Held held;
+  held.job_id = rank.job_id;
+  held.rank = rank.rank;
+  held.held_until.store(rank.lease_until_micros);
+  {
+    core::MutexLock lock(mu_);
+    if (stopping_) held.StopFor(StopReason::kShutdown);
+    running_ = &held;
+  }
+  std::thread heartbeat([this, &held] { Heartbeat(held); });
+  core::Status ran = rank_runner_(rank, *job, held.stop);
+  {
+    core::MutexLock lock(held.mu);
+    held.done = true;
+  }
+  held.done_changed.NotifyAll();
+  heartbeat.join();
+  {
+    core::MutexLock lock(mu_);
+    running_ = nullptr;
+  }
+  if (held.reason.load() == StopReason::kShutdown) {
+    // The collective cannot go on without this rank: end its lease now so the whole job goes back to the queue.
+    auto ended = metadata_.RenewRankLease(rank.job_id, rank.rank, options_.worker_id, 1);
+    if (ended.ok()) {
+      auto requeued = SweepExpiredLeases(metadata_, clock_);
+      if (!requeued.ok()) core::LogError("cannot requeue job " + rank.job_id + ": " + requeued.status().ToString());
+    }
+    core::LogInfo("worker " + options_.worker_id + " stopped " + what + "; the job goes back to the queue");
+    return true;
+  }
+  if (ran.ok()) {
+    core::LogInfo("worker " + options_.worker_id + " finished " + what);
+  } else {
+    core::LogWarning("worker " + options_.worker_id + ": " + what + " ended: " + ran.ToString());
+    executor_.Log(*job, "worker " + options_.worker_id + ": rank " + std::to_string(rank.rank) +
+                            " ended: " + std::string(ran.message()));
+  }
+  return true;
+}
+
 void QueueWorker::Heartbeat(Held& held) {
   const auto interval = std::chrono::microseconds(HeartbeatIntervalMicros(options_.lease));
   while (true) {
@@ -186,10 +248,16 @@ void QueueWorker::Heartbeat(Held& held) {
       if (held.done) return;
     }
     const int64_t now = clock_.NowMicros();
-    auto renewed = metadata_.RenewJobLease(held.job_id, options_.worker_id, now + options_.lease.lease_micros);
+    auto renewed =
+        held.rank > 0
+            ? metadata_.RenewRankLease(held.job_id, held.rank, options_.worker_id, now + options_.lease.lease_micros)
+            : metadata_.RenewJobLease(held.job_id, options_.worker_id, now + options_.lease.lease_micros);
     const RenewalVerdict verdict =
         JudgeRenewal(renewed.status().code(), renewed.ok() && renewed->cancel_requested, held.held_until.load(), now);
-    if (renewed.ok()) held.held_until.store(renewed->lease_until_micros);
+    if (renewed.ok()) {
+      // A rank's renewal answers with the job (for cancel_requested); its own lease is the one just asked for.
+      held.held_until.store(held.rank > 0 ? now + options_.lease.lease_micros : renewed->lease_until_micros);
+    }
     switch (verdict) {
       case RenewalVerdict::kKeepRunning:
         break;

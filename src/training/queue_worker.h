@@ -36,8 +36,17 @@ class QueueWorker {
   QueueWorker(const QueueWorker&) = delete;
   QueueWorker& operator=(const QueueWorker&) = delete;
 
+  // Runs one rank (1..workers-1) of a job trained by several workers, claimed with ClaimJobRank: joins the
+  // collective at rank.tracker and trains its shard (rank 0's worker publishes the model). Returns when the rank is
+  // done, failed, or soon after `stop` is set (cancel, lost rank, shutdown).
+  using RankRunner = std::function<core::Status(const storage::JobRankRecord& rank, const storage::JobRecord& job,
+                                                const std::atomic<bool>& stop)>;
+
   // Add before Run.
   void AddEndListener(EndListener listener);
+  // With a rank runner, the worker also takes ranks that other workers' jobs offer (before new jobs, so a job
+  // waiting for its ranks gets them first). Set before Run.
+  void SetRankRunner(RankRunner runner) { rank_runner_ = std::move(runner); }
 
   // Claims and runs jobs until Stop, waiting (IdleBackoffMicros) while the queue is empty and retrying a store that
   // fails.
@@ -48,6 +57,8 @@ class QueueWorker {
 
   // Claims one job and runs it to its end. False when no job was queued; the store's error if the claim failed.
   core::Result<bool> RunOnce();
+  // Claims one offered rank and runs it (the rank runner) to its end. False when none was free or no runner is set.
+  core::Result<bool> RunRankOnce();
 
   int64_t jobs_run() const { return jobs_run_.load(); }
 
@@ -67,6 +78,7 @@ class QueueWorker {
   const core::Clock& clock_;
   const QueueWorkerOptions options_;
   std::vector<EndListener> end_listeners_;  // set before Run, then read-only
+  RankRunner rank_runner_;                  // likewise
 
   core::Mutex mu_;
   core::CondVar wake_;

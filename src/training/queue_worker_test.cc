@@ -274,5 +274,84 @@ TEST_F(QueueWorkerTest, AClaimTheStoreRefusesIsAnErrorAndTakesNothing) {
   EXPECT_EQ(Job(submitted->id).state, storage::JobState::kSucceeded);
 }
 
+// A job trained by several workers: another worker ("w0") claimed it and offered rank 1; this worker takes it.
+class QueueWorkerRankTest : public QueueWorkerTest {
+ protected:
+  std::string OfferRank() {
+    storage::TrainRequest request = long_request_;
+    request.workers = 2;
+    auto submitted = runner_->Submit(request);
+    EXPECT_TRUE(submitted.ok());
+    const int64_t now = clock_.NowMicros();
+    EXPECT_TRUE(store_->ClaimJob("w0", now, now + 1'000'000'000).ok());
+    EXPECT_TRUE(store_->OfferJobRanks(submitted->id, "w0", 2, "10.1.2.3:9091").ok());
+    return submitted->id;
+  }
+
+  // A rank runner that records what it got and runs until told to stop.
+  void UseWaitingRunner(QueueWorker& worker) {
+    worker.SetRankRunner(
+        [this](const storage::JobRankRecord& rank, const storage::JobRecord& job, const std::atomic<bool>& stop) {
+          got_rank_ = rank;
+          got_workers_ = job.request.workers;
+          started_.store(true);
+          for (int wait = 0; wait < 2000 && !stop.load(); ++wait)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          saw_stop_ = stop.load();
+          return core::Cancelled("stopped");
+        });
+  }
+
+  void WaitUntilStarted() {
+    for (int wait = 0; wait < 2000 && !started_.load(); ++wait)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_TRUE(started_.load());
+  }
+
+  std::atomic<bool> started_{false};
+  storage::JobRankRecord got_rank_;
+  int got_workers_ = 0;
+  bool saw_stop_ = false;
+};
+
+TEST_F(QueueWorkerRankTest, AnOfferedRankRunsOnAnotherWorkerAndACancelReachesIt) {
+  const std::string job_id = OfferRank();
+  auto worker = MakeWorker("w1");
+  EXPECT_FALSE(*worker->RunRankOnce());  // no rank runner: it takes no rank
+  UseWaitingRunner(*worker);
+  core::Result<bool> ran = false;
+  std::thread running([&] { ran = worker->RunRankOnce(); });
+  WaitUntilStarted();
+  EXPECT_EQ(got_rank_, (storage::JobRankRecord{job_id, 1, "w1", got_rank_.lease_until_micros, "10.1.2.3:9091"}));
+  EXPECT_EQ(got_workers_, 2);
+  ASSERT_TRUE(store_->RequestJobCancel(job_id, clock_.NowMicros()).ok());
+  running.join();  // the rank's heartbeat (every 100 ms here) sees cancel_requested
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  EXPECT_TRUE(*ran);
+  EXPECT_TRUE(saw_stop_);
+  EXPECT_THAT(LogOf(job_id), ::testing::Contains(HasSubstr("worker w1 joined as rank 1 of 2")));
+  // The rank is taken: nobody else gets it, and the job is still w0's to end.
+  EXPECT_EQ(store_->ClaimJobRank("w2", clock_.NowMicros(), clock_.NowMicros() + 1000).status().code(),
+            core::StatusCode::kNotFound);
+  EXPECT_EQ(Job(job_id).worker_id, "w0");
+}
+
+TEST_F(QueueWorkerRankTest, AWorkerStoppedMidRankRequeuesTheWholeJob) {
+  const std::string job_id = OfferRank();
+  auto worker = MakeWorker("w1");
+  UseWaitingRunner(*worker);
+  std::thread running([&] { worker->Run(); });
+  WaitUntilStarted();
+  worker->Stop();
+  running.join();
+  EXPECT_TRUE(saw_stop_);
+  storage::JobRecord job = Job(job_id);
+  EXPECT_EQ(job.state, storage::JobState::kQueued);
+  EXPECT_EQ(job.worker_id, "");
+  EXPECT_THAT(*store_->ListJobRanks(job_id), ::testing::IsEmpty());
+  EXPECT_EQ(store_->RenewJobLease(job_id, "w0", clock_.NowMicros() + 1000).status().code(),
+            core::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace amp::training

@@ -23,11 +23,14 @@ def metadata_args():
 class AmpWorker:
     SHUTDOWN_TIMEOUT_S = 20
 
-    def __init__(self, data_dir, worker_id, lease_seconds=2.0, binary=None, extra_args=()):
+    def __init__(self, data_dir, worker_id, lease_seconds=2.0, binary=None, extra_args=(), store_args=None):
+        """store_args replace the default store flags (metadata_args()); extra_args are added after them."""
         self.worker_id = worker_id
         self._log = tempfile.NamedTemporaryFile(prefix=f"amp_e2e_{worker_id}_", suffix=".log", delete=False)
         command = [binary or amp_server.amp_binary(), "worker", "--data-dir", data_dir, "--worker-id", worker_id,
-                   "--lease-seconds", str(lease_seconds)] + (list(extra_args) or metadata_args())
+                   "--lease-seconds", str(lease_seconds)]
+        command += list(store_args) if store_args is not None else metadata_args()
+        command += list(extra_args)
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         cwd=str(amp_server.REPO_ROOT))
 
