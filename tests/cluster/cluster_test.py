@@ -192,10 +192,13 @@ class ClusterTest(unittest.TestCase):
               flush=True)
 
     def test_3_an_alias_move_reaches_every_replica_within_a_second(self):
-        # Version 2 (step 2) is the latest: every replica serves it once the feed delivered it.
+        # Version 2 (step 2) is the latest: every replica serves it once the feed told it and it loaded the 400-round
+        # model (seconds in the sanitizer build; loading is not what this step measures).
+        waited = time.monotonic()
         for replica in self.replicas:
-            wait_until(lambda: self.predict(replica.url, MODEL)[0] == 2, 5, interval=0.02,
+            wait_until(lambda: self.predict(replica.url, MODEL)[0] == 2, 60, interval=0.02,
                        what=f"replica {replica.index} serving version 2")
+        waited = time.monotonic() - waited
         v1 = self.predict(self.replicas[0].url, MODEL, version=1)[1]
         v2 = self.predict(self.replicas[0].url, MODEL, version=2)[1]
         self.assertNotEqual(v1, v2)
@@ -220,7 +223,8 @@ class ClusterTest(unittest.TestCase):
                 self.assertEqual(seen, (version, expected))
                 figures.append(elapsed)
                 self.assertLess(elapsed, PROPAGATION_LIMIT_S)
-        print("step 3: alias promote / roll back seen by the other replicas after "
+        print(f"step 3: version 2 served by every replica after {waited:.1f} s more; "
+              "alias promote / roll back seen by the other replicas after "
               + ", ".join(f"{1000 * f:.0f} ms" for f in figures) + f" (max {1000 * max(figures):.0f} ms)", flush=True)
         self.http.delete(f"{self.nginx.url}/v1/models/{MODEL}/aliases/production", timeout=10)
 
