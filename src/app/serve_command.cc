@@ -33,6 +33,7 @@
 #include "app/alert_webhook.h"
 #include "app/demo_model.h"
 #include "app/metadata_store_opener.h"
+#include "app/process_setup.h"
 #include "app/local_distributed_launcher.h"
 #include "app/request_telemetry.h"
 #include "auth/access_control.h"
@@ -254,18 +255,11 @@ int RunServe(const ServeOptions& options) {
                      "proxy in front of AMP terminates TLS");
       return 2;
   }
-  // Block the stop signals in every thread; the main thread waits for them with sigwait.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  std::error_code ec;
-  fs::create_directories(options.data_dir, ec);
-  if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
-  const fs::path data_dir = fs::absolute(options.data_dir);
+  // The stop signals are blocked in every thread; this one waits for them below.
+  const sigset_t stop_signals = BlockStopSignals();
+  auto prepared_dir = PrepareDataDir(options.data_dir);
+  if (!prepared_dir.ok()) return Fail(prepared_dir.status());
+  const fs::path data_dir = *prepared_dir;
 
   auto metadata = OpenMetadataStore(options.metadata, data_dir);
   if (!metadata.ok()) return Fail(metadata.status());
@@ -423,6 +417,7 @@ int RunServe(const ServeOptions& options) {
   http_options.upload_dir = data_dir / "tmp";
   http_options.observer = &telemetry;
   // Uploads interrupted by a previous crash leave files here; nothing in it is needed across restarts.
+  std::error_code ec;
   fs::remove_all(http_options.upload_dir, ec);
   http::HttpServer server(http_options, router);
   if (core::Status started = server.Start(); !started.ok()) return Fail(started);
@@ -463,8 +458,7 @@ int RunServe(const ServeOptions& options) {
     if (core::Status written = WritePortFile(options.port_file, server.port()); !written.ok()) return Fail(written);
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = WaitForStopSignal(stop_signals);
   core::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
                 "; draining in-flight requests");
   health.SetReady(false);

@@ -15,6 +15,7 @@
 #include "api/job_notification.h"
 #include "app/local_distributed_launcher.h"
 #include "app/metadata_store_opener.h"
+#include "app/process_setup.h"
 #include "app/serve_command.h"
 #include "app/worker_rank_launcher.h"
 #include "core/clock.h"
@@ -70,17 +71,11 @@ int RunWorker(const WorkerOptions& options) {
   if (!(options.rank_join_timeout_seconds > 0) || !std::isfinite(options.rank_join_timeout_seconds)) {
     return Fail(core::InvalidArgument("--rank-join-timeout must be positive"));
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  std::error_code ec;
-  fs::create_directories(options.data_dir, ec);
-  if (ec) return Fail(core::Internal("cannot create data folder " + options.data_dir.string() + ": " + ec.message()));
-  const fs::path data_dir = fs::absolute(options.data_dir);
+  // The stop signals are blocked in every thread; this one waits for them below.
+  const sigset_t stop_signals = BlockStopSignals();
+  auto prepared_dir = PrepareDataDir(options.data_dir);
+  if (!prepared_dir.ok()) return Fail(prepared_dir.status());
+  const fs::path data_dir = *prepared_dir;
 
   auto metadata = OpenMetadataStore(options.metadata, data_dir);
   if (!metadata.ok()) return Fail(metadata.status());
@@ -155,8 +150,7 @@ int RunWorker(const WorkerOptions& options) {
                 (ranks_on_workers ? "; a workers: k job's tracker listens on " + rank_options.tracker_host : ""));
   std::thread loop([&worker] { worker.Run(); });
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  const int signal_number = WaitForStopSignal(stop_signals);
   core::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
                 "; stopping (a running job goes back to the queue)");
   worker.Stop();

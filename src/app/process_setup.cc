@@ -1,0 +1,32 @@
+#include "app/process_setup.h"
+
+#include <pthread.h>
+
+#include <system_error>
+
+namespace amp::app {
+
+sigset_t BlockStopSignals() {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return stop_signals;
+}
+
+int WaitForStopSignal(const sigset_t& stop_signals) {
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  return signal_number;
+}
+
+core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::Internal("cannot create data folder " + dir.string() + ": " + ec.message());
+  return std::filesystem::absolute(dir);
+}
+
+}  // namespace amp::app

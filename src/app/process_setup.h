@@ -1,0 +1,23 @@
+// What the long-running commands (`amp serve`, `amp worker`) do first: take the stop signals away from every thread
+// but the one that waits for them, and make the data folder. Call from main's thread before starting any other.
+#pragma once
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include "core/status.h"
+
+namespace amp::app {
+
+// Blocks SIGTERM and SIGINT in this thread (and so in every thread it starts later) and ignores SIGPIPE; returns the
+// set to hand to WaitForStopSignal.
+sigset_t BlockStopSignals();
+
+// Blocks until SIGTERM or SIGINT arrives; returns which.
+int WaitForStopSignal(const sigset_t& stop_signals);
+
+// Creates `dir` if it does not exist; returns its absolute path.
+core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& dir);
+
+}  // namespace amp::app
