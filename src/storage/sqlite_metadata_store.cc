@@ -224,9 +224,7 @@ static_assert(std::ranges::none_of(kMigrations, [](const char* sql) { return sql
 // A prepared statement that finalizes itself. Bind indexes are 1-based as in SQLite.
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) : db_(db) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
+  Statement(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -324,8 +322,8 @@ constexpr const char* kApiKeyColumns =
     "max_dataset_rows, max_training_jobs";
 
 ApiKeyRecord ReadApiKey(const Statement& stmt) {
-  return ApiKeyRecord{stmt.Text(0), stmt.Text(1), stmt.Text(2),      stmt.Text(3), stmt.Text(4), stmt.Int(5),
-                      stmt.Int(6),  stmt.Int(7) != 0, stmt.Int(8), stmt.Int(9),  stmt.Int(10)};
+  return ApiKeyRecord{stmt.Text(0), stmt.Text(1),     stmt.Text(2), stmt.Text(3), stmt.Text(4), stmt.Int(5),
+                      stmt.Int(6),  stmt.Int(7) != 0, stmt.Int(8),  stmt.Int(9),  stmt.Int(10)};
 }
 
 constexpr const char* kAuditColumns =
@@ -470,12 +468,14 @@ std::string HeldJobAssignments() {
 
 }  // namespace
 
-int SqliteMetadataStore::LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+int SqliteMetadataStore::LatestSchemaVersion() {
+  return static_cast<int>(kMigrations.size());
+}
 
 core::Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(const std::string& path) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);
@@ -556,8 +556,9 @@ core::Status SqliteMetadataStore::Migrate() {
 
 core::Status SqliteMetadataStore::PutDataset(const DatasetRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, (std::string("INSERT INTO datasets (") + kDatasetColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str());
+  Statement stmt(
+      db_,
+      (std::string("INSERT INTO datasets (") + kDatasetColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, record.name);
@@ -597,9 +598,8 @@ core::Result<std::vector<DatasetRecord>> SqliteMetadataStore::ListDatasets() {
 
 core::Status SqliteMetadataStore::CreateModel(const ModelRecord& record) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, (std::string("INSERT INTO models (") + kModelColumns +
-                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-                          .c_str());
+  Statement stmt(
+      db_, (std::string("INSERT INTO models (") + kModelColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)").c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.id);
   stmt.Bind(2, record.name);
@@ -627,7 +627,9 @@ core::Result<ModelRecord> SqliteMetadataStore::GetModelWhere(const char* column,
   return ReadModel(stmt);
 }
 
-core::Result<ModelRecord> SqliteMetadataStore::GetModelById(std::string_view id) { return GetModelWhere("id", id); }
+core::Result<ModelRecord> SqliteMetadataStore::GetModelById(std::string_view id) {
+  return GetModelWhere("id", id);
+}
 
 core::Result<ModelRecord> SqliteMetadataStore::GetModelByName(std::string_view name) {
   return GetModelWhere("name", name);
@@ -659,11 +661,12 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   core::MutexLock lock(mu_);
   // The next number is computed inside the INSERT, so two writers cannot take the same one; the primary key
   // rejects the loser if they ever did. Deleted versions' numbers count, so a number is never reused.
-  Statement stmt(db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
-                       ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
-                       " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
-                       " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING version")
-                          .c_str());
+  Statement stmt(
+      db_, (std::string("INSERT INTO model_versions (") + kVersionColumns +
+            ") VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM (SELECT version FROM model_versions"
+            " WHERE model_id = ?1 UNION ALL SELECT version FROM deleted_model_versions WHERE model_id = ?1)),"
+            " ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) RETURNING version")
+               .c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, record.model_id);
   stmt.Bind(3, record.created_at_micros);
@@ -696,8 +699,7 @@ core::Result<int64_t> SqliteMetadataStore::AddVersion(const VersionRecord& recor
   return version;
 }
 
-core::Result<std::vector<VersionRecord>> SqliteMetadataStore::QueryVersions(const char* sql,
-                                                                            std::string_view model_id,
+core::Result<std::vector<VersionRecord>> SqliteMetadataStore::QueryVersions(const char* sql, std::string_view model_id,
                                                                             int64_t version) {
   core::MutexLock lock(mu_);
   Statement stmt(db_, sql);
@@ -715,8 +717,8 @@ core::Result<std::vector<VersionRecord>> SqliteMetadataStore::QueryVersions(cons
 }
 
 core::Result<VersionRecord> SqliteMetadataStore::GetVersion(std::string_view model_id, int64_t version) {
-  std::string sql = std::string("SELECT ") + kVersionColumns +
-                    " FROM model_versions WHERE model_id = ?1 AND version = ?2";
+  std::string sql =
+      std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 AND version = ?2";
   AMP_ASSIGN_OR_RETURN(auto records, QueryVersions(sql.c_str(), model_id, version));
   if (records.empty()) {
     return core::NotFound("model " + std::string(model_id) + " has no version " + std::to_string(version));
@@ -739,11 +741,10 @@ core::Result<std::vector<VersionRecord>> SqliteMetadataStore::ListVersions(std::
 }
 
 core::Result<VersionRecord> SqliteMetadataStore::DeleteVersion(std::string_view model_id, int64_t version) {
-  std::string select = std::string("SELECT ") + kVersionColumns +
-                       " FROM model_versions WHERE model_id = ?1 AND version = ?2";
+  std::string select =
+      std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 AND version = ?2";
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<VersionRecord> {
+  return InTransaction([&]() -> core::Result<VersionRecord> {
     Statement find(db_, select.c_str());
     AMP_RETURN_IF_ERROR(find.prepare_status());
     find.Bind(1, model_id);
@@ -776,14 +777,7 @@ core::Result<VersionRecord> SqliteMetadataStore::DeleteVersion(std::string_view 
     tombstone.Bind(2, version);
     AMP_RETURN_IF_ERROR(tombstone.Run());
     return record;
-  };
-  auto removed = run();
-  if (!removed.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return removed.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return removed;
+  });
 }
 
 core::Result<int64_t> SqliteMetadataStore::CurrentAliasVersion(std::string_view model_id, std::string_view alias) {
@@ -807,8 +801,7 @@ core::Result<int64_t> SqliteMetadataStore::SetAlias(const AliasRecord& alias) {
       return core::NotFound("model " + alias.model_id + " has no version " + std::to_string(alias.version));
     }
   }
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<int64_t> {
+  return InTransaction([&]() -> core::Result<int64_t> {
     AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(alias.model_id, alias.alias));
     Statement upsert(db_,
                      "INSERT INTO model_aliases (model_id, alias, version, updated_at_micros, updated_by) "
@@ -834,23 +827,16 @@ core::Result<int64_t> SqliteMetadataStore::SetAlias(const AliasRecord& alias) {
     event.Bind(6, alias.updated_by);
     AMP_RETURN_IF_ERROR(event.Run());
     return previous;
-  };
-  auto previous = run();
-  if (!previous.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return previous.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return previous;
+  });
 }
 
 core::Result<int64_t> SqliteMetadataStore::DeleteAlias(std::string_view model_id, std::string_view alias,
                                                        int64_t at_micros, std::string_view by) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<int64_t> {
+  return InTransaction([&]() -> core::Result<int64_t> {
     AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(model_id, alias));
-    if (previous == 0) return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
+    if (previous == 0)
+      return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
     Statement remove(db_, "DELETE FROM model_aliases WHERE model_id = ?1 AND alias = ?2");
     AMP_RETURN_IF_ERROR(remove.prepare_status());
     remove.Bind(1, model_id);
@@ -867,14 +853,7 @@ core::Result<int64_t> SqliteMetadataStore::DeleteAlias(std::string_view model_id
     event.Bind(5, by);
     AMP_RETURN_IF_ERROR(event.Run());
     return previous;
-  };
-  auto previous = run();
-  if (!previous.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return previous.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return previous;
+  });
 }
 
 core::Result<AliasRecord> SqliteMetadataStore::GetAlias(std::string_view model_id, std::string_view alias) {
@@ -979,9 +958,9 @@ core::Result<JobRecord> SqliteMetadataStore::GetJobLocked(std::string_view id) {
 
 core::Result<std::vector<JobRecord>> SqliteMetadataStore::ListJobs(int limit) {
   core::MutexLock lock(mu_);
-  Statement stmt(db_, (std::string("SELECT ") + kJobColumns +
-                       " FROM jobs ORDER BY created_at_micros DESC, id DESC LIMIT ?1")
-                          .c_str());
+  Statement stmt(
+      db_,
+      (std::string("SELECT ") + kJobColumns + " FROM jobs ORDER BY created_at_micros DESC, id DESC LIMIT ?1").c_str());
   AMP_RETURN_IF_ERROR(stmt.prepare_status());
   stmt.Bind(1, static_cast<int64_t>(limit));
   std::vector<JobRecord> records;
@@ -1009,10 +988,10 @@ core::Status SqliteMetadataStore::DeleteModel(std::string_view model_id) {
   AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
   auto run = [&]() -> core::Status {
     // Children first, so foreign keys hold at every step.
-    for (const char* sql : {"DELETE FROM model_grants WHERE model_id = ?1",
-                            "DELETE FROM model_aliases WHERE model_id = ?1",
-                            "DELETE FROM model_alias_events WHERE model_id = ?1",
-                            "DELETE FROM model_versions WHERE model_id = ?1", "DELETE FROM models WHERE id = ?1"}) {
+    for (const char* sql :
+         {"DELETE FROM model_grants WHERE model_id = ?1", "DELETE FROM model_aliases WHERE model_id = ?1",
+          "DELETE FROM model_alias_events WHERE model_id = ?1", "DELETE FROM model_versions WHERE model_id = ?1",
+          "DELETE FROM models WHERE id = ?1"}) {
       Statement stmt(db_, sql);
       AMP_RETURN_IF_ERROR(stmt.prepare_status());
       stmt.Bind(1, model_id);
@@ -1061,11 +1040,10 @@ core::Status SqliteMetadataStore::WriteApiKey(const char* sql, const ApiKeyRecor
 }
 
 core::Status SqliteMetadataStore::PutApiKey(const ApiKeyRecord& record) {
-  return WriteApiKey(
-      (std::string("INSERT INTO api_keys (") + kApiKeyColumns +
-       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
-          .c_str(),
-      record);
+  return WriteApiKey((std::string("INSERT INTO api_keys (") + kApiKeyColumns +
+                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")
+                         .c_str(),
+                     record);
 }
 
 core::Status SqliteMetadataStore::UpdateApiKey(const ApiKeyRecord& record) {
@@ -1144,8 +1122,7 @@ core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id
   core::MutexLock lock(mu_);
   // BEGIN IMMEDIATE takes the write lock first, so two claimers (threads or processes) serialize here and the
   // second sees the first's claim.
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() -> core::Result<JobRecord> {
     std::string id;
     {
       Statement oldest(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at_micros, id LIMIT 1");
@@ -1165,21 +1142,13 @@ core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id
     claim.Bind(4, now_micros);
     AMP_RETURN_IF_ERROR(claim.Run());
     return GetJobLocked(id);
-  };
-  auto claimed = run();
-  if (!claimed.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return claimed.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return claimed;
+  });
 }
 
 core::Result<JobRecord> SqliteMetadataStore::RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                                            int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() -> core::Result<JobRecord> {
     Statement renew(db_,
                     "UPDATE jobs SET lease_until_micros = ?3 WHERE id = ?1 AND state = 'running' AND worker_id = ?2");
     AMP_RETURN_IF_ERROR(renew.prepare_status());
@@ -1195,14 +1164,7 @@ core::Result<JobRecord> SqliteMetadataStore::RenewJobLease(std::string_view job_
                                       (record.worker_id.empty() ? "" : ", held by " + record.worker_id) + ")");
     }
     return record;
-  };
-  auto renewed = run();
-  if (!renewed.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return renewed.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return renewed;
+  });
 }
 
 core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
@@ -1231,8 +1193,7 @@ core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
 
 core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<std::vector<std::string>> {
+  return InTransaction([&]() -> core::Result<std::vector<std::string>> {
     // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
     Statement broken(db_,
                      "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id != '' AND id IN "
@@ -1264,20 +1225,12 @@ core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(i
         Exec("DELETE FROM job_ranks WHERE job_id IN (SELECT id FROM jobs WHERE state != 'running' OR worker_id = '')"));
     std::sort(ids.begin(), ids.end());
     return ids;
-  };
-  auto requeued = run();
-  if (!requeued.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return requeued.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return requeued;
+  });
 }
 
 core::Result<JobRecord> SqliteMetadataStore::RequestJobCancel(std::string_view job_id, int64_t now_micros) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() -> core::Result<JobRecord> {
     AMP_ASSIGN_OR_RETURN(JobRecord record, GetJobLocked(job_id));
     if (IsTerminal(record.state)) {
       return core::FailedPrecondition("job " + record.id + " already ended (" +
@@ -1291,14 +1244,7 @@ core::Result<JobRecord> SqliteMetadataStore::RequestJobCancel(std::string_view j
     if (record.state == JobState::kQueued) update.Bind(2, now_micros);
     AMP_RETURN_IF_ERROR(update.Run());
     return GetJobLocked(job_id);
-  };
-  auto cancelled = run();
-  if (!cancelled.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return cancelled.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return cancelled;
+  });
 }
 
 core::Result<int64_t> SqliteMetadataStore::ChangeCounter() {
@@ -1355,8 +1301,9 @@ core::Status SqliteMetadataStore::OfferJobRanks(std::string_view job_id, std::st
     clear.Bind(1, job_id);
     AMP_RETURN_IF_ERROR(clear.Run());
     for (int rank = 1; rank < workers; ++rank) {
-      Statement offer(db_, "INSERT INTO job_ranks (job_id, rank, worker_id, lease_until_micros, tracker) "
-                           "VALUES (?1, ?2, '', 0, ?3)");
+      Statement offer(db_,
+                      "INSERT INTO job_ranks (job_id, rank, worker_id, lease_until_micros, tracker) "
+                      "VALUES (?1, ?2, '', 0, ?3)");
       AMP_RETURN_IF_ERROR(offer.prepare_status());
       offer.Bind(1, job_id);
       offer.Bind(2, static_cast<int64_t>(rank));
@@ -1376,8 +1323,7 @@ core::Status SqliteMetadataStore::OfferJobRanks(std::string_view job_id, std::st
 core::Result<JobRankRecord> SqliteMetadataStore::ClaimJobRank(std::string_view worker_id, int64_t now_micros,
                                                               int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<JobRankRecord> {
+  return InTransaction([&]() -> core::Result<JobRankRecord> {
     std::string job_id;
     int64_t rank = 0;
     {
@@ -1410,21 +1356,13 @@ core::Result<JobRankRecord> SqliteMetadataStore::ClaimJobRank(std::string_view w
     AMP_ASSIGN_OR_RETURN(bool more, take.Step());
     (void)more;
     return taken;
-  };
-  auto claimed = run();
-  if (!claimed.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return claimed.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return claimed;
+  });
 }
 
 core::Result<JobRecord> SqliteMetadataStore::RenewRankLease(std::string_view job_id, int rank,
                                                             std::string_view worker_id, int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() -> core::Result<JobRecord> {
     Statement renew(db_,
                     "UPDATE job_ranks SET lease_until_micros = ?4 WHERE job_id = ?1 AND rank = ?2 AND worker_id = ?3 "
                     "AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND state = 'running')");
@@ -1442,14 +1380,7 @@ core::Result<JobRecord> SqliteMetadataStore::RenewRankLease(std::string_view job
                                       std::string(JobStateName(record.state)) + ")");
     }
     return record;
-  };
-  auto renewed = run();
-  if (!renewed.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return renewed.status();
-  }
-  AMP_RETURN_IF_ERROR(Exec("COMMIT"));
-  return renewed;
+  });
 }
 
 core::Result<std::vector<JobRankRecord>> SqliteMetadataStore::ListJobRanks(std::string_view job_id) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "core/mutex.h"
 #include "storage/metadata_store.h"
@@ -56,8 +57,7 @@ class SqliteMetadataStore final : public MetadataStore {
   core::Status AppendJobLog(std::string_view job_id, int64_t at_micros, std::string_view message) override;
   core::Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
 
-  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros,
-                                   int64_t lease_until_micros) override;
+  core::Result<JobRecord> ClaimJob(std::string_view worker_id, int64_t now_micros, int64_t lease_until_micros) override;
   core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                         int64_t lease_until_micros) override;
   core::Status UpdateHeldJob(const JobRecord& record) override;
@@ -88,14 +88,26 @@ class SqliteMetadataStore final : public MetadataStore {
   explicit SqliteMetadataStore(sqlite3* db) : db_(db) {}
   core::Status Migrate();
   core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
+  // Runs `run` (returning Status or Result<T>) between BEGIN IMMEDIATE and COMMIT, rolling back when it fails.
+  // IMMEDIATE takes the write lock first, so writers in other processes sharing the file serialize here.
+  template <typename Fn>
+  std::invoke_result_t<Fn&> InTransaction(Fn&& run) AMP_REQUIRES(mu_) {
+    AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    auto result = run();
+    if (!result.ok()) {
+      Exec("ROLLBACK").IgnoreError();
+      return result;
+    }
+    AMP_RETURN_IF_ERROR(Exec("COMMIT"));
+    return result;
+  }
   // Binds ApiKeyRecord's columns to ?1..?8 and runs `sql`.
   core::Status WriteApiKey(const char* sql, const ApiKeyRecord& record);
   core::Result<JobRecord> GetJobLocked(std::string_view id) AMP_REQUIRES(mu_);
   core::Result<ModelRecord> GetModelWhere(const char* column, std::string_view value);
   // The current version of an alias, 0 if absent. Requires mu_.
   core::Result<int64_t> CurrentAliasVersion(std::string_view model_id, std::string_view alias) AMP_REQUIRES(mu_);
-  core::Result<std::vector<VersionRecord>> QueryVersions(const char* sql, std::string_view model_id,
-                                                         int64_t version);
+  core::Result<std::vector<VersionRecord>> QueryVersions(const char* sql, std::string_view model_id, int64_t version);
 
   core::Mutex mu_;
   sqlite3* db_ AMP_GUARDED_BY(mu_);
