@@ -10,6 +10,7 @@ namespace amp::training {
 struct QueueWorker::Held {
   std::string job_id;
   int rank = 0;  // > 0: a rank of another worker's job (its lease is the rank's)
+  int attempt = 0;
   std::atomic<bool> stop{false};
   std::atomic<StopReason> reason{StopReason::kNone};
   std::atomic<int64_t> held_until{0};  // the end of the lease as last granted by the store
@@ -46,6 +47,7 @@ void QueueWorker::AddEndListener(EndListener listener) {
 }
 
 void QueueWorker::NotifyEnded(const storage::JobRecord& job) {
+  CountEnded(job.state);
   for (const EndListener& listener : end_listeners_) listener(job);
 }
 
@@ -75,9 +77,11 @@ void QueueWorker::Run() {
       last_sweep = now;
       auto swept = SweepExpiredLeases(metadata_, clock_);
       if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
+      if (swept.ok()) expired_requeued_.fetch_add(*swept);
     }
     auto ran = RunRankOnce();
     if (ran.ok() && !*ran) ran = RunOnce();
+    if (ran.ok()) last_heartbeat_micros_.store(clock_.NowMicros());  // the store answered the claim
     if (!ran.ok()) {
       core::LogError("worker " + options_.worker_id + ": cannot claim a job: " + ran.status().ToString());
       empty_polls = std::max(empty_polls + 1, 3);  // back off a failing store as an empty queue
@@ -107,6 +111,7 @@ core::Result<bool> QueueWorker::RunOnce() {
   Held held;
   held.job_id = job.id;
   held.held_until.store(job.lease_until_micros);
+  held.attempt = job.attempts;
   core::LogInfo("worker " + options_.worker_id + " claimed job " + job.id + " (attempt " +
                 std::to_string(job.attempts) + ")");
 
@@ -158,6 +163,7 @@ core::Result<bool> QueueWorker::RunOnce() {
       // Another worker may be running it now; whatever this one did is not recorded (a version it published
       // stays, as any published version does).
       core::LogWarning("worker " + options_.worker_id + " lost its lease on job " + job.id + "; stopped it");
+      leases_lost_.fetch_add(1);
       return true;
     case StopReason::kShutdown:
       if (trained.code() == core::StatusCode::kCancelled) {
@@ -192,6 +198,7 @@ core::Result<bool> QueueWorker::RunRankOnce() {
     return claimed.status();
   }
   const storage::JobRankRecord rank = std::move(claimed).value();
+  ranks_claimed_.fetch_add(1);
   const std::string what = "rank " + std::to_string(rank.rank) + " of job " + rank.job_id;
   auto job = metadata_.GetJob(rank.job_id);
   if (!job.ok()) return job.status().WithContext("reading the job of " + what);
@@ -201,6 +208,7 @@ core::Result<bool> QueueWorker::RunRankOnce() {
   Held held;
   held.job_id = rank.job_id;
   held.rank = rank.rank;
+  held.attempt = job->attempts;
   held.held_until.store(rank.lease_until_micros);
   {
     core::MutexLock lock(mu_);
@@ -255,6 +263,12 @@ void QueueWorker::Heartbeat(Held& held) {
     const RenewalVerdict verdict =
         JudgeRenewal(renewed.status().code(), renewed.ok() && renewed->cancel_requested, held.held_until.load(), now);
     if (renewed.ok()) {
+      lease_renewals_.fetch_add(1);
+      last_heartbeat_micros_.store(now);
+    } else {
+      lease_renewal_failures_.fetch_add(1);
+    }
+    if (renewed.ok()) {
       // A rank's renewal answers with the job (for cancel_requested); its own lease is the one just asked for.
       held.held_until.store(held.rank > 0 ? now + options_.lease.lease_micros : renewed->lease_until_micros);
     }
@@ -290,10 +304,49 @@ void QueueWorker::Release(storage::JobRecord& job) {
                      "); it is requeued when its lease ends");
     return;
   }
+  jobs_released_.fetch_add(1);
   executor_.Log(job, "worker " + options_.worker_id + " stopped; the job goes back to the queue");
   auto requeued = metadata_.RequeueExpiredJobs(now);
   if (!requeued.ok()) core::LogError("cannot requeue job " + job.id + ": " + requeued.status().ToString());
   core::LogInfo("worker " + options_.worker_id + " released job " + job.id + " to the queue");
+}
+
+QueueWorkerStats QueueWorker::stats() const {
+  QueueWorkerStats stats;
+  stats.jobs_claimed = jobs_run_.load();
+  stats.ranks_claimed = ranks_claimed_.load();
+  stats.jobs_succeeded = jobs_succeeded_.load();
+  stats.jobs_failed = jobs_failed_.load();
+  stats.jobs_cancelled = jobs_cancelled_.load();
+  stats.jobs_released = jobs_released_.load();
+  stats.leases_lost = leases_lost_.load();
+  stats.expired_requeued = expired_requeued_.load();
+  stats.lease_renewals = lease_renewals_.load();
+  stats.lease_renewal_failures = lease_renewal_failures_.load();
+  stats.last_heartbeat_micros = last_heartbeat_micros_.load();
+  core::MutexLock lock(mu_);
+  if (running_ != nullptr) {
+    stats.current_job_id = running_->job_id;
+    stats.current_attempt = running_->attempt;
+    stats.current_rank = running_->rank;
+  }
+  return stats;
+}
+
+void QueueWorker::CountEnded(storage::JobState state) {
+  switch (state) {
+    case storage::JobState::kSucceeded:
+      jobs_succeeded_.fetch_add(1);
+      break;
+    case storage::JobState::kFailed:
+      jobs_failed_.fetch_add(1);
+      break;
+    case storage::JobState::kCancelled:
+      jobs_cancelled_.fetch_add(1);
+      break;
+    default:
+      break;
+  }
 }
 
 }  // namespace amp::training

@@ -25,6 +25,27 @@ struct QueueWorkerOptions {
   int64_t sweep_interval_micros = 1'000'000;  // how often expired leases are looked for
 };
 
+// What a worker has done since it started, for its /metrics (api/worker_health_handlers.h). Counters only grow.
+struct QueueWorkerStats {
+  int64_t jobs_claimed = 0;
+  int64_t ranks_claimed = 0;   // ranks of other workers' "workers": k jobs
+  int64_t jobs_succeeded = 0;  // ended by this worker (the job record says so)
+  int64_t jobs_failed = 0;
+  int64_t jobs_cancelled = 0;
+  int64_t jobs_released = 0;     // handed back to the queue when this worker stopped
+  int64_t leases_lost = 0;       // stopped because the store said another worker holds the job now
+  int64_t expired_requeued = 0;  // other workers' jobs this worker's sweeps put back in the queue
+  int64_t lease_renewals = 0;
+  int64_t lease_renewal_failures = 0;  // the store did not answer, or refused (lease lost)
+  // The last time the store answered this worker's loop: a lease renewal, or a claim (found a job or an empty
+  // queue). 0: never.
+  int64_t last_heartbeat_micros = 0;
+  // The job (or rank of a job) being run now; empty when idle.
+  std::string current_job_id;
+  int current_attempt = 0;
+  int current_rank = 0;  // > 0: a rank of another worker's job
+};
+
 class QueueWorker {
  public:
   // Told once when a job this worker ran ends (succeeded, failed, cancelled), after its final record is saved, on
@@ -61,6 +82,8 @@ class QueueWorker {
   core::Result<bool> RunRankOnce();
 
   int64_t jobs_run() const { return jobs_run_.load(); }
+  // A snapshot of the counters and the job being run. Callable from any thread.
+  QueueWorkerStats stats() const;
 
  private:
   enum class StopReason { kNone, kCancelRequested, kLeaseLost, kShutdown };
@@ -70,6 +93,7 @@ class QueueWorker {
   // Puts the held job back in the queue at once (its lease set to have ended, then requeued).
   void Release(storage::JobRecord& job);
   void NotifyEnded(const storage::JobRecord& job);
+  void CountEnded(storage::JobState state);
   // Waits up to `micros` or until Stop; true if stopping.
   bool WaitOrStop(int64_t micros);
 
@@ -80,11 +104,22 @@ class QueueWorker {
   std::vector<EndListener> end_listeners_;  // set before Run, then read-only
   RankRunner rank_runner_;                  // likewise
 
-  core::Mutex mu_;
+  mutable core::Mutex mu_;  // mutable: stats() reads running_
   core::CondVar wake_;
   bool stopping_ AMP_GUARDED_BY(mu_) = false;
   Held* running_ AMP_GUARDED_BY(mu_) = nullptr;
   std::atomic<int64_t> jobs_run_{0};
+  // Counters for stats(); jobs_run_ is the claims.
+  std::atomic<int64_t> ranks_claimed_{0};
+  std::atomic<int64_t> jobs_succeeded_{0};
+  std::atomic<int64_t> jobs_failed_{0};
+  std::atomic<int64_t> jobs_cancelled_{0};
+  std::atomic<int64_t> jobs_released_{0};
+  std::atomic<int64_t> leases_lost_{0};
+  std::atomic<int64_t> expired_requeued_{0};
+  std::atomic<int64_t> lease_renewals_{0};
+  std::atomic<int64_t> lease_renewal_failures_{0};
+  std::atomic<int64_t> last_heartbeat_micros_{0};
 };
 
 // Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log.

@@ -355,3 +355,77 @@ TEST_F(QueueWorkerRankTest, AWorkerStoppedMidRankRequeuesTheWholeJob) {
 
 }  // namespace
 }  // namespace amp::training
+
+namespace amp::training {
+namespace {
+
+// stats(): what a worker's /metrics reports (app/worker_command.cc).
+TEST_F(QueueWorkerTest, StatsCountClaimsEndsRenewalsAndShowTheRunningJob) {
+  auto worker = MakeWorker("w1");
+  QueueWorkerStats idle = worker->stats();
+  EXPECT_EQ(idle.jobs_claimed, 0);
+  EXPECT_EQ(idle.current_job_id, "");
+  EXPECT_EQ(idle.last_heartbeat_micros, 0);
+
+  auto long_job = runner_->Submit(long_request_);
+  ASSERT_TRUE(long_job.ok());
+  core::Result<bool> ran = false;
+  std::thread running([&] { ran = worker->RunOnce(); });
+  WaitUntilTraining(long_job->id);
+  QueueWorkerStats busy = worker->stats();
+  EXPECT_EQ(busy.jobs_claimed, 1);
+  EXPECT_EQ(busy.current_job_id, long_job->id);
+  EXPECT_EQ(busy.current_attempt, 1);
+  EXPECT_EQ(busy.current_rank, 0);
+  ASSERT_TRUE(runner_->Cancel(long_job->id).ok());
+  running.join();  // the cancel reaches the worker through a lease renewal
+  ASSERT_TRUE(ran.ok());
+
+  auto quick_job = runner_->Submit(request_);
+  ASSERT_TRUE(quick_job.ok());
+  ASSERT_TRUE(worker->RunOnce().ok());
+  QueueWorkerStats done = worker->stats();
+  EXPECT_EQ(done.jobs_claimed, 2);
+  EXPECT_EQ(done.jobs_cancelled, 1);
+  EXPECT_EQ(done.jobs_succeeded, 1);
+  EXPECT_EQ(done.jobs_failed, 0);
+  EXPECT_EQ(done.jobs_released, 0);
+  EXPECT_GE(done.lease_renewals, 1);
+  EXPECT_EQ(done.lease_renewal_failures, 0);
+  EXPECT_EQ(done.last_heartbeat_micros, clock_.NowMicros());  // the renewal, on the fake clock
+  EXPECT_EQ(done.current_job_id, "");
+  EXPECT_EQ(done.current_attempt, 0);
+}
+
+TEST_F(QueueWorkerTest, StatsCountAReleasedJobAndALostLease) {
+  auto released = runner_->Submit(long_request_);
+  ASSERT_TRUE(released.ok());
+  auto worker = MakeWorker("w1");
+  std::thread running([&] { worker->Run(); });
+  WaitUntilTraining(released->id);
+  worker->Stop();
+  running.join();
+  EXPECT_EQ(worker->stats().jobs_released, 1);
+  EXPECT_GT(worker->stats().last_heartbeat_micros, 0);  // Run's claim answered
+
+  auto lost = MakeWorker("w2");
+  core::Result<bool> ran = false;
+  std::thread losing([&] { ran = lost->RunOnce(); });
+  WaitUntilTraining(released->id);
+  int swept_jobs = 0;
+  for (int attempt = 0; attempt < 100 && swept_jobs == 0; ++attempt) {
+    clock_.AdvanceMicros(60'000'000);
+    auto swept = SweepExpiredLeases(*store_, clock_);
+    ASSERT_TRUE(swept.ok());
+    swept_jobs = *swept;
+  }
+  losing.join();
+  ASSERT_TRUE(ran.ok());
+  QueueWorkerStats stats = lost->stats();
+  EXPECT_EQ(stats.leases_lost, 1);
+  EXPECT_EQ(stats.current_attempt, 0);
+  EXPECT_EQ(stats.jobs_succeeded + stats.jobs_failed + stats.jobs_cancelled, 0);
+}
+
+}  // namespace
+}  // namespace amp::training
