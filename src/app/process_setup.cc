@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <fstream>
 #include <system_error>
 
 namespace amp::app {
@@ -27,6 +28,20 @@ core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& 
   std::filesystem::create_directories(dir, ec);
   if (ec) return core::Internal("cannot create data folder " + dir.string() + ": " + ec.message());
   return std::filesystem::absolute(dir);
+}
+
+core::Status WritePortFile(const std::filesystem::path& path, uint16_t port) {
+  std::filesystem::path temp = path;
+  temp += ".tmp";
+  {
+    std::ofstream out(temp);
+    out << port << "\n";
+    if (!out) return core::Internal("cannot write " + temp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
+  return core::Status::Ok();
 }
 
 }  // namespace amp::app

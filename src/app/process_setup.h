@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <cstdint>
 #include <filesystem>
 
 #include "core/status.h"
@@ -19,5 +20,9 @@ int WaitForStopSignal(const sigset_t& stop_signals);
 
 // Creates `dir` if it does not exist; returns its absolute path.
 core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& dir);
+
+// Writes `port` and a newline to `path` through a temp file and a rename, so a reader never sees half of it (how
+// tests and scripts learn a port chosen with 0).
+core::Status WritePortFile(const std::filesystem::path& path, uint16_t port);
 
 }  // namespace amp::app

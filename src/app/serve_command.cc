@@ -1,18 +1,10 @@
 #include "app/serve_command.h"
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <memory>
-#include <optional>
 #include <vector>
 
 #include "api/access_guard.h"
@@ -32,10 +24,11 @@
 #include "api/prediction_handlers.h"
 #include "app/alert_webhook.h"
 #include "app/demo_model.h"
-#include "app/metadata_store_opener.h"
-#include "app/process_setup.h"
 #include "app/local_distributed_launcher.h"
+#include "app/process_setup.h"
 #include "app/request_telemetry.h"
+#include "app/secret_file.h"
+#include "app/shared_stores.h"
 #include "auth/access_control.h"
 #include "auth/api_key.h"
 #include "auth/audit_log.h"
@@ -51,28 +44,11 @@
 #include "registry/retention_collector.h"
 #include "serving/model_manager.h"
 #include "storage/change_watcher.h"
-#include "storage/encrypting_artifact_store.h"
-#include "storage/local_artifact_store.h"
-#include "storage/s3_artifact_store.h"
 #include "training/job_runner.h"
 
 namespace amp::app {
 namespace fs = std::filesystem;
 namespace {
-
-core::Status WritePortFile(const fs::path& path, uint16_t port) {
-  fs::path temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp);
-    out << port << "\n";
-    if (!out) return core::Internal("cannot write " + temp.string());
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) return core::Internal("cannot write " + path.string() + ": " + ec.message());
-  return core::Status::Ok();
-}
 
 // The built web console: --web-dir, else web/dist under the working folder, a folder above the binary (build/release
 // sits in the repository) or the source tree, else share/amp/web beside an installed binary.
@@ -98,83 +74,6 @@ fs::path FindWebDir(const fs::path& explicit_dir) {
   return relative;
 }
 
-// The artifact store named by --artifacts: a local folder (the default, <data-dir>/artifacts, or a path) or
-// s3://bucket/prefix.
-core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStore(const ServeOptions& options,
-                                                                       const fs::path& data_dir) {
-  if (options.artifacts.rfind("s3://", 0) == 0) {
-    storage::S3Options s3;
-    s3.endpoint = options.s3_endpoint;
-    AMP_RETURN_IF_ERROR(storage::ParseS3Uri(options.artifacts, &s3));
-    storage::FillS3OptionsFromEnvironment(&s3);
-    AMP_ASSIGN_OR_RETURN(auto store, storage::S3ArtifactStore::Open(std::move(s3)));
-    core::LogInfo("artifacts in " + options.artifacts + " at " + store->options().endpoint);
-    return std::unique_ptr<storage::ArtifactStore>(std::move(store));
-  }
-  if (options.artifacts.find("://") != std::string::npos) {
-    return core::InvalidArgument("--artifacts takes a folder or s3://bucket/prefix, not '" + options.artifacts + "'");
-  }
-  fs::path folder = options.artifacts.empty() ? data_dir / "artifacts" : fs::path(options.artifacts);
-  AMP_ASSIGN_OR_RETURN(auto store, storage::LocalArtifactStore::Open(folder));
-  return std::unique_ptr<storage::ArtifactStore>(std::move(store));
-}
-
-// The at-rest encryption key from --encryption-key-file, else $AMP_ENCRYPTION_KEY; nullopt when neither is set.
-core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKey(const ServeOptions& options) {
-  if (!options.encryption_key_file.empty()) {
-    std::ifstream input(options.encryption_key_file, std::ios::binary);
-    if (!input) {
-      return core::InvalidArgument("cannot read --encryption-key-file " + options.encryption_key_file.string());
-    }
-    std::string text((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
-    auto key = storage::ParseEncryptionKey(text, true);
-    std::fill(text.begin(), text.end(), '\0');
-    if (!key.ok()) return key.status().WithContext(options.encryption_key_file.string());
-    return std::optional<storage::EncryptionKey>(*key);
-  }
-  const char* env = std::getenv("AMP_ENCRYPTION_KEY");
-  if (env == nullptr || *env == '\0') return std::optional<storage::EncryptionKey>();
-  auto key = storage::ParseEncryptionKey(env, false);
-  if (!key.ok()) return key.status().WithContext("AMP_ENCRYPTION_KEY");
-  return std::optional<storage::EncryptionKey>(*key);
-}
-
-// Writes `secret` to `path` readable by the owner only (created with mode 0600, never wider, even for a moment).
-// Writes `secret` to `path` (mode 0600) through a temp file named after this process, so replicas starting at once
-// on a shared data folder never write each other's temp file. kReplace renames over an existing file; kCreateOnly
-// links instead and returns AlreadyExists when another process created `path` first.
-enum class SecretWrite { kReplace, kCreateOnly };
-core::Status WriteSecretFile(const fs::path& path, const std::string& secret, SecretWrite mode) {
-  fs::path temp = path;
-  temp += "." + std::to_string(::getpid()) + ".tmp";
-  ::unlink(temp.c_str());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return core::Internal("cannot create " + temp.string() + ": " + std::strerror(errno));
-  const std::string line = secret + "\n";
-  bool written = ::fchmod(fd, 0600) == 0 &&
-                 ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-  written = ::close(fd) == 0 && written;
-  if (!written) {
-    ::unlink(temp.c_str());
-    return core::Internal("cannot write " + temp.string());
-  }
-  if (mode == SecretWrite::kCreateOnly) {
-    int linked = ::link(temp.c_str(), path.c_str());
-    int link_errno = errno;
-    ::unlink(temp.c_str());
-    if (linked == 0) return core::Status::Ok();
-    if (link_errno == EEXIST) return core::AlreadyExists(path.string() + " was created by another process");
-    return core::Internal("cannot write " + path.string() + ": " + std::strerror(link_errno));
-  }
-  std::error_code ec;
-  fs::rename(temp, path, ec);
-  if (ec) {
-    ::unlink(temp.c_str());
-    return core::Internal("cannot write " + path.string() + ": " + ec.message());
-  }
-  return core::Status::Ok();
-}
-
 // On first start (no usable admin key) creates one and writes its secret to <data>/admin.key, mode 0600.
 core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, const fs::path& data_dir) {
   if (access.HasActiveAdmin()) return core::Status::Ok();
@@ -190,30 +89,6 @@ core::Status EnsureAdminKey(auth::AccessControl& access, auth::AuditLog& audit, 
   core::LogInfo("created the admin API key " + created.record.id + "; its secret is in " + path.string() +
                 " (mode 0600). Send it as 'Authorization: Bearer <key>' or AMP_API_KEY.");
   return core::Status::Ok();
-}
-
-// The webhook signing key: read from `file` if given, else from <data>/webhook.secret, created on first start.
-core::Result<std::string> LoadWebhookSecret(const fs::path& file, const fs::path& data_dir) {
-  const fs::path path = file.empty() ? data_dir / "webhook.secret" : file;
-  std::error_code ec;
-  if (file.empty() && !fs::exists(path, ec)) {
-    AMP_ASSIGN_OR_RETURN(std::string secret, auth::GenerateSecret());
-    core::Status written = WriteSecretFile(path, secret, SecretWrite::kCreateOnly);
-    if (written.ok()) {
-      core::LogInfo("created the webhook signing secret in " + path.string() + " (mode 0600)");
-      return secret;
-    }
-    // Another replica on this data folder created it first: every process must sign with the same secret.
-    if (written.code() != core::StatusCode::kAlreadyExists) return written;
-  }
-  std::ifstream in(path);
-  std::string secret;
-  if (!in || !std::getline(in, secret)) return core::InvalidArgument("cannot read the webhook secret " + path.string());
-  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-  if (secret.size() < 16) {
-    return core::InvalidArgument("the webhook secret in " + path.string() + " must be at least 16 characters");
-  }
-  return secret;
 }
 
 // The demo model answers the classic client without credentials: its record is created public before the job
@@ -261,27 +136,17 @@ int RunServe(const ServeOptions& options) {
   if (!prepared_dir.ok()) return Fail(prepared_dir.status());
   const fs::path data_dir = *prepared_dir;
 
-  auto metadata = OpenMetadataStore(options.metadata, data_dir);
-  if (!metadata.ok()) return Fail(metadata.status());
-  auto plain_artifacts = OpenArtifactStore(options, data_dir);
-  if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());
-  auto encryption_key = LoadEncryptionKey(options);
-  if (!encryption_key.ok()) return Fail(encryption_key.status());
-  std::unique_ptr<storage::ArtifactStore> encrypted_artifacts;
-  if (encryption_key->has_value()) {
-    encrypted_artifacts = std::make_unique<storage::EncryptingArtifactStore>(**plain_artifacts, **encryption_key);
-    core::LogInfo("datasets and models are encrypted at rest (AES-256-GCM)");
-  }
-  storage::ArtifactStore* artifacts = encrypted_artifacts ? encrypted_artifacts.get() : plain_artifacts->get();
+  auto stores = OpenSharedStores(options, data_dir);
+  if (!stores.ok()) return Fail(stores.status());
+  storage::MetadataStore* const metadata = stores->metadata.get();
+  storage::ArtifactStore* const artifacts = &stores->artifacts();
   const core::Clock& clock = core::SystemClock::Get();
 
-  registry::ModelRegistry models(**metadata, *artifacts, clock);
-  registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
+  registry::ModelRegistry models(*metadata, *artifacts, clock);
+  registry::DatasetCatalog datasets(*metadata, *artifacts, clock);
   // Signed notifications (training callbacks, monitoring alerts) go out through one sender and one secret.
-  auto webhook_secret = LoadWebhookSecret(options.webhook_secret_file, data_dir);
-  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
   http::HttpWebhookTransport webhook_transport;
-  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
+  http::WebhookSender webhooks(http::WebhookOptions{.secret = stores->webhook_secret}, webhook_transport, clock);
   webhooks.Start();
   std::unique_ptr<AlertWebhook> webhook;
   if (!options.monitoring_webhook.empty()) {
@@ -330,15 +195,10 @@ int RunServe(const ServeOptions& options) {
   manager.ListenToRegistry();
   // A "workers": k job trains on k local `amp train-shard` processes that open the same stores (the ranks read the
   // dataset themselves, so not with at-rest encryption: such jobs then train in this process).
-  TrainShardOptions shard_stores;
-  shard_stores.data_dir = data_dir;
-  shard_stores.metadata = options.metadata;
-  shard_stores.artifacts = options.artifacts;
-  shard_stores.s3_endpoint = options.s3_endpoint;
-  LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");
-  training::JobRunner jobs(**metadata, datasets, models, clock, options.training_workers);
+  LocalDistributedLauncher distributed_launcher(ShardOptionsFor(options, data_dir), data_dir / "tmp");
+  training::JobRunner jobs(*metadata, datasets, models, clock, options.training_workers);
   if (options.training_workers == 0) core::LogInfo("training is off here: jobs wait in the queue for `amp worker`s");
-  if (!encrypted_artifacts) jobs.SetDistributedLauncher(&distributed_launcher);
+  if (!stores->encrypted()) jobs.SetDistributedLauncher(&distributed_launcher);
   // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
   StopJobsFirst stop_jobs_before_webhooks{jobs};
   jobs.AddEndListener([&webhooks](const storage::JobRecord& job) {
@@ -347,11 +207,11 @@ int RunServe(const ServeOptions& options) {
   });
   if (core::Status started = jobs.Start(); !started.ok()) return Fail(started);
 
-  auth::AccessControl access(**metadata, clock);
+  auth::AccessControl access(*metadata, clock);
   if (core::Status loaded = access.Load(); !loaded.ok()) return Fail(loaded);
   access.SetDefaultLimits(options.key_limits);
   models.AddModelDeletionListener([&access](const storage::ModelRecord& model) { access.ForgetModel(model); });
-  auth::AuditLog audit(**metadata, clock);
+  auth::AuditLog audit(*metadata, clock);
   if (core::Status loaded = audit.Load(); !loaded.ok()) return Fail(loaded);
   if (core::Status admin = EnsureAdminKey(access, audit, data_dir); !admin.ok()) return Fail(admin);
   auth::KeyQuotas quotas(options.quotas, clock);
@@ -397,7 +257,7 @@ int RunServe(const ServeOptions& options) {
   api::ModelAccessHandlers model_access_handlers(access, models);
   model_access_handlers.OnModelChanged([&retention](const storage::ModelRecord&) { retention.Poke(); });
   model_access_handlers.AddRoutes(router);
-  api::AuditHandlers audit_handlers(**metadata);
+  api::AuditHandlers audit_handlers(*metadata);
   audit_handlers.AddRoutes(router);
   api::ConsoleHandlers console;
   const fs::path web_dir = FindWebDir(options.web_dir);
@@ -427,7 +287,7 @@ int RunServe(const ServeOptions& options) {
   manager.LoadAll();
   // Other processes sharing the stores (replicas, workers) change models, aliases, keys and grants: refresh what
   // this one caches whenever the store's change counter moves.
-  storage::ChangeWatcher change_watcher(**metadata);
+  storage::ChangeWatcher change_watcher(*metadata);
   change_watcher.AddListener([&manager, &access] {
     manager.Refresh();
     if (core::Status refreshed = access.Refresh(); !refreshed.ok()) {
@@ -448,7 +308,7 @@ int RunServe(const ServeOptions& options) {
       if (!job.ok()) {
         core::LogError("demo model: " + job.status().ToString());
       } else if (!job->empty()) {
-        MarkDemoModelPublic(**metadata, access, clock);
+        MarkDemoModelPublic(*metadata, access, clock);
         core::LogInfo("training the demo model '" + std::string(kDemoModelName) + "' (job " + *job + ")");
       }
     }
@@ -471,19 +331,6 @@ int RunServe(const ServeOptions& options) {
   webhooks.Shutdown();
   core::LogInfo("amp stopped");
   return 0;
-}
-
-core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStoreFor(const ServeOptions& options,
-                                                                          const fs::path& data_dir) {
-  return OpenArtifactStore(options, data_dir);
-}
-
-core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKeyFor(const ServeOptions& options) {
-  return LoadEncryptionKey(options);
-}
-
-core::Result<std::string> LoadWebhookSecretFor(const fs::path& file, const fs::path& data_dir) {
-  return LoadWebhookSecret(file, data_dir);
 }
 
 }  // namespace amp::app

@@ -7,15 +7,16 @@
 #include <optional>
 #include <string>
 
+#include "app/shared_stores.h"
 #include "auth/key_quotas.h"
 #include "auth/policy.h"
 #include "http/http_server.h"
-#include "storage/artifact_store.h"
-#include "storage/encrypting_artifact_store.h"
 
 namespace amp::app {
 
-struct ServeOptions {
+// The store and secret flags (metadata, artifacts, s3_endpoint, encryption_key_file, webhook_secret_file) are
+// StoreOptions', shared with `amp worker`.
+struct ServeOptions : StoreOptions {
   http::ServerOptions http;
   std::filesystem::path data_dir = "amp-data";
   bool demo = true;                  // train the demo model on first start
@@ -25,22 +26,10 @@ struct ServeOptions {
   int training_workers = 1;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
-  bool insecure_http = false;  // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
-  // Where artifacts (datasets, models) live: empty for <data_dir>/artifacts, a folder, or s3://bucket/prefix (with
-  // s3_endpoint, else $AWS_ENDPOINT_URL, and credentials from $AWS_ACCESS_KEY_ID / $AWS_SECRET_ACCESS_KEY).
-  std::string artifacts;
-  std::string s3_endpoint;
-  // Where the metadata lives: empty for SQLite in <data_dir>/amp.db, a SQLite file, or postgresql://... (see
-  // app/metadata_store_opener.h and docs/storage.md).
-  std::string metadata;
-  auth::QuotaOptions quotas;  // per API key (anonymous callers: per remote address)
-  // The HMAC key of training-completion callbacks (docs/models.md): a file holding it, or empty for
-  // <data_dir>/webhook.secret, created (mode 0600) on first start.
-  std::filesystem::path webhook_secret_file;
+  bool insecure_http = false;                // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
+  auth::QuotaOptions quotas;                 // per API key (anonymous callers: per remote address)
   int64_t retention_interval_seconds = 300;  // how often the retention collector runs (also after each publish)
-  auth::UsageLimits key_limits;  // defaults for keys that set none of their own; 0: unlimited
-  // Encrypt datasets and models at rest with the key in this file (else $AMP_ENCRYPTION_KEY, if set).
-  std::filesystem::path encryption_key_file;
+  auth::UsageLimits key_limits;              // defaults for keys that set none of their own; 0: unlimited
   // Live monitoring of inputs and predictions (docs/monitoring.md).
   bool monitoring = true;
   int64_t monitoring_bucket_seconds = 60;
@@ -57,14 +46,5 @@ struct ServeOptions {
 
 // Returns the process exit code.
 int RunServe(const ServeOptions& options);
-
-// The stores and secrets of a data folder as `amp serve` opens them, for `amp worker` (which shares them): the
-// artifact store named by options.artifacts / s3_endpoint (not yet encrypted), the at-rest key from
-// options.encryption_key_file or $AMP_ENCRYPTION_KEY (nullopt: none), the webhook signing secret.
-core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifactStoreFor(const ServeOptions& options,
-                                                                          const std::filesystem::path& data_dir);
-core::Result<std::optional<storage::EncryptionKey>> LoadEncryptionKeyFor(const ServeOptions& options);
-core::Result<std::string> LoadWebhookSecretFor(const std::filesystem::path& file,
-                                               const std::filesystem::path& data_dir);
 
 }  // namespace amp::app

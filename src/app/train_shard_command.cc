@@ -17,11 +17,10 @@
 #include "app/child_process.h"
 #include "app/metadata_store_opener.h"
 #include "app/rabit_tracker.h"
+#include "app/shared_stores.h"
 #include "core/clock.h"
 #include "ml/model_codec.h"
 #include "registry/dataset_catalog.h"
-#include "storage/local_artifact_store.h"
-#include "storage/s3_artifact_store.h"
 #include "training/distributed_trainer.h"
 
 namespace amp::app {
@@ -35,23 +34,6 @@ constexpr int kExitTimeout = 3;
 int Fail(int code, const std::string& message) {
   std::cerr << "amp: " << message << "\n";
   return code;
-}
-
-core::Result<std::unique_ptr<storage::ArtifactStore>> OpenArtifacts(const TrainShardOptions& options) {
-  if (options.artifacts.rfind("s3://", 0) == 0) {
-    storage::S3Options s3;
-    s3.endpoint = options.s3_endpoint;
-    AMP_RETURN_IF_ERROR(storage::ParseS3Uri(options.artifacts, &s3));
-    storage::FillS3OptionsFromEnvironment(&s3);
-    AMP_ASSIGN_OR_RETURN(auto store, storage::S3ArtifactStore::Open(std::move(s3)));
-    return std::unique_ptr<storage::ArtifactStore>(std::move(store));
-  }
-  if (options.artifacts.find("://") != std::string::npos) {
-    return core::InvalidArgument("--artifacts takes a folder or s3://bucket/prefix, not '" + options.artifacts + "'");
-  }
-  const fs::path folder = options.artifacts.empty() ? options.data_dir / "artifacts" : fs::path(options.artifacts);
-  AMP_ASSIGN_OR_RETURN(auto store, storage::LocalArtifactStore::Open(folder));
-  return std::unique_ptr<storage::ArtifactStore>(std::move(store));
 }
 
 core::Result<std::vector<double>> ParseWeights(const std::string& text) {
@@ -149,7 +131,7 @@ int RunTrainShard(const TrainShardOptions& options) {
 
   auto metadata = OpenMetadataStore(options.metadata, options.data_dir);
   if (!metadata.ok()) return Fail(kExitError, metadata.status().message());
-  auto artifacts = OpenArtifacts(options);
+  auto artifacts = OpenArtifactStore(options.artifacts, options.s3_endpoint, options.data_dir);
   if (!artifacts.ok()) return Fail(kExitUsage, artifacts.status().message());
   core::SystemClock clock;
   registry::DatasetCatalog datasets(**metadata, **artifacts, clock);
@@ -212,6 +194,15 @@ std::vector<std::string> TrainShardArgv(const std::string& self, const TrainShar
   add("--tracker", tracker);
   if (rank == 0) add("--output", options.output.string());
   return argv;
+}
+
+TrainShardOptions ShardOptionsFor(const StoreOptions& stores, const fs::path& data_dir) {
+  TrainShardOptions options;
+  options.data_dir = data_dir;
+  options.metadata = stores.metadata;
+  options.artifacts = stores.artifacts;
+  options.s3_endpoint = stores.s3_endpoint;
+  return options;
 }
 
 core::Status RunLocalRanks(const TrainShardOptions& options, int workers, const std::atomic<bool>* cancelled,

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "app/shared_stores.h"
 #include "core/status.h"
 
 namespace CLI {
@@ -38,6 +39,10 @@ struct TrainShardOptions {
   double timeout_seconds = 3600;     // the whole run
   std::filesystem::path output;      // where to write the model's amp.model artifact
 };
+
+// The store flags of a command that starts ranks on its own stores (`amp serve`, `amp worker`), with its data folder.
+// No encryption key: ranks read the dataset themselves, so the callers train encrypted stores' jobs in process.
+TrainShardOptions ShardOptionsFor(const StoreOptions& stores, const std::filesystem::path& data_dir);
 
 // Runs `workers` ranks of options' request on this machine: the tracker (for more than one) and `workers` train-shard
 // processes of this binary; rank 0 writes options.output, and its summary line goes to *summary. Bounded by

@@ -14,16 +14,15 @@
 
 #include "api/job_notification.h"
 #include "app/local_distributed_launcher.h"
-#include "app/metadata_store_opener.h"
 #include "app/process_setup.h"
-#include "app/serve_command.h"
+#include "app/shared_stores.h"
+#include "app/train_shard_command.h"
 #include "app/worker_rank_launcher.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "http/webhook_sender.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
-#include "storage/encrypting_artifact_store.h"
 #include "training/job_executor.h"
 #include "training/queue_worker.h"
 
@@ -77,41 +76,22 @@ int RunWorker(const WorkerOptions& options) {
   if (!prepared_dir.ok()) return Fail(prepared_dir.status());
   const fs::path data_dir = *prepared_dir;
 
-  auto metadata = OpenMetadataStore(options.metadata, data_dir);
-  if (!metadata.ok()) return Fail(metadata.status());
-  ServeOptions store_options;
-  store_options.data_dir = data_dir;
-  store_options.artifacts = options.artifacts;
-  store_options.s3_endpoint = options.s3_endpoint;
-  store_options.encryption_key_file = options.encryption_key_file;
-  auto plain_artifacts = OpenArtifactStoreFor(store_options, data_dir);
-  if (!plain_artifacts.ok()) return Fail(plain_artifacts.status());
-  auto encryption_key = LoadEncryptionKeyFor(store_options);
-  if (!encryption_key.ok()) return Fail(encryption_key.status());
-  std::unique_ptr<storage::ArtifactStore> encrypted_artifacts;
-  if (encryption_key->has_value()) {
-    encrypted_artifacts = std::make_unique<storage::EncryptingArtifactStore>(**plain_artifacts, **encryption_key);
-  }
-  storage::ArtifactStore* artifacts = encrypted_artifacts ? encrypted_artifacts.get() : plain_artifacts->get();
+  auto stores = OpenSharedStores(options, data_dir);
+  if (!stores.ok()) return Fail(stores.status());
+  storage::MetadataStore& metadata = *stores->metadata;
   const core::Clock& clock = core::SystemClock::Get();
 
-  registry::ModelRegistry models(**metadata, *artifacts, clock);
-  registry::DatasetCatalog datasets(**metadata, *artifacts, clock);
+  registry::ModelRegistry models(metadata, stores->artifacts(), clock);
+  registry::DatasetCatalog datasets(metadata, stores->artifacts(), clock);
   // A job's callback_url is told by whoever ends the job: here, signed with the same secret as the servers'.
-  auto webhook_secret = LoadWebhookSecretFor(options.webhook_secret_file, data_dir);
-  if (!webhook_secret.ok()) return Fail(webhook_secret.status());
   http::HttpWebhookTransport webhook_transport;
-  http::WebhookSender webhooks(http::WebhookOptions{.secret = *webhook_secret}, webhook_transport, clock);
+  http::WebhookSender webhooks(http::WebhookOptions{.secret = stores->webhook_secret}, webhook_transport, clock);
   webhooks.Start();
 
-  training::JobExecutor executor(**metadata, datasets, models, clock);
+  training::JobExecutor executor(metadata, datasets, models, clock);
   // As on `amp serve`: a "workers": k job claimed here trains on k local `amp train-shard` processes opening the
   // same stores (not with at-rest encryption: the ranks read the dataset themselves, so such jobs train in here).
-  TrainShardOptions shard_stores;
-  shard_stores.data_dir = data_dir;
-  shard_stores.metadata = options.metadata;
-  shard_stores.artifacts = options.artifacts;
-  shard_stores.s3_endpoint = options.s3_endpoint;
+  const TrainShardOptions shard_stores = ShardOptionsFor(options, data_dir);
   LocalDistributedLauncher distributed_launcher(shard_stores, data_dir / "tmp");
   training::QueueWorkerOptions worker_options;
   worker_options.worker_id = options.worker_id.empty() ? DefaultWorkerId() : options.worker_id;
@@ -123,9 +103,9 @@ int RunWorker(const WorkerOptions& options) {
   rank_options.tracker_host = options.tracker_host.empty() ? DefaultTrackerHost() : options.tracker_host;
   rank_options.rank_join_timeout_seconds = options.rank_join_timeout_seconds;
   rank_options.scratch = data_dir / "tmp";
-  WorkerRankLauncher rank_launcher(**metadata, rank_options);
+  WorkerRankLauncher rank_launcher(metadata, rank_options);
   const bool ranks_on_workers = options.distributed_ranks == "workers";
-  if (!encrypted_artifacts) {
+  if (!stores->encrypted()) {
     if (ranks_on_workers) {
       executor.SetDistributedLauncher(&rank_launcher);
     } else {
@@ -133,8 +113,8 @@ int RunWorker(const WorkerOptions& options) {
     }
   }
   worker_options.lease.lease_micros = static_cast<int64_t>(options.lease_seconds * 1e6);
-  training::QueueWorker worker(**metadata, executor, clock, worker_options);
-  if (ranks_on_workers && !encrypted_artifacts) {
+  training::QueueWorker worker(metadata, executor, clock, worker_options);
+  if (ranks_on_workers && !stores->encrypted()) {
     worker.SetRankRunner(
         [&rank_options](const storage::JobRankRecord& rank, const storage::JobRecord& job,
                         const std::atomic<bool>& stop) { return RunWorkerRank(rank_options, rank, job, stop); });

@@ -6,17 +6,13 @@
 #include <filesystem>
 #include <string>
 
+#include "app/shared_stores.h"
+
 namespace amp::app {
 
-struct WorkerOptions {
+// The store and secret flags are StoreOptions', as for `amp serve` (a worker must open the stores the replicas use).
+struct WorkerOptions : StoreOptions {
   std::filesystem::path data_dir = "amp-data";
-  // The metadata store: empty for <data_dir>/amp.db (SQLite), a SQLite file, or postgresql://... (as for serve).
-  std::string metadata;
-  // As for `amp serve`: the artifact store, its S3 endpoint, the at-rest encryption key, the webhook secret.
-  std::string artifacts;
-  std::string s3_endpoint;
-  std::filesystem::path encryption_key_file;
-  std::filesystem::path webhook_secret_file;
   std::string worker_id;  // empty: <hostname>-<pid>
   double lease_seconds = 30;
   // Where the ranks of a "workers": k job train: "workers" (k different `amp worker`s, one rank each; this one
