@@ -125,6 +125,14 @@ int main(int argc, char** argv) {
   worker_command->add_option("--rank-join-timeout", worker.rank_join_timeout_seconds,
                              "Seconds a \"workers\": k job waits for k-1 other workers to take its ranks and join "
                              "(default 60); then it fails");
+  worker_command->add_option("--health-port", worker.health_port,
+                             "Serve /healthz, /readyz and /metrics (plain HTTP, no API keys) on this port; 0 picks "
+                             "a free one (default: off)");
+  worker_command->add_option(
+      "--health-host", worker.health_host,
+      "Address of the --health-port listener (default 127.0.0.1; 0.0.0.0 for Kubernetes probes)");
+  worker_command->add_option("--health-port-file", worker.health_port_file,
+                             "Write the health listener's bound port to this file once listening");
   worker_command->callback([&] { action = [&] { return amp::app::RunWorker(worker); }; });
 
   amp::app::ScoreOptions score;

@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "api/job_notification.h"
+#include "api/router.h"
+#include "api/worker_health_handlers.h"
 #include "app/local_distributed_launcher.h"
 #include "app/process_setup.h"
 #include "app/shared_stores.h"
@@ -20,6 +22,7 @@
 #include "app/worker_rank_launcher.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "http/http_server.h"
 #include "http/webhook_sender.h"
 #include "registry/dataset_catalog.h"
 #include "registry/model_registry.h"
@@ -69,6 +72,9 @@ int RunWorker(const WorkerOptions& options) {
   }
   if (!(options.rank_join_timeout_seconds > 0) || !std::isfinite(options.rank_join_timeout_seconds)) {
     return Fail(core::InvalidArgument("--rank-join-timeout must be positive"));
+  }
+  if (options.health_port < -1 || options.health_port > 65535) {
+    return Fail(core::InvalidArgument("--health-port takes 0..65535 (0: a free port)"));
   }
   // The stop signals are blocked in every thread; this one waits for them below.
   const sigset_t stop_signals = BlockStopSignals();
@@ -123,6 +129,34 @@ int RunWorker(const WorkerOptions& options) {
     if (job.request.callback_url.empty()) return;
     webhooks.Enqueue(job.request.callback_url, api::JobEventName(job), api::RenderJobNotification(job));
   });
+  // Probes and scrapes: the routes say whether the process answers, whether the store does, and what it has done.
+  api::WorkerHealthHandlers health(
+      worker_options.worker_id, [&worker] { return worker.stats(); },
+      [&metadata] { return metadata.ChangeCounter().status(); }, clock);
+  api::Router health_router;
+  health.AddRoutes(health_router);
+  std::unique_ptr<http::HttpServer> health_server;
+  if (options.health_port >= 0) {
+    http::ServerOptions health_options;
+    health_options.host = options.health_host;
+    health_options.port = static_cast<uint16_t>(options.health_port);
+    health_options.threads = 1;
+    health_options.max_body_bytes = 4096;
+    health_options.max_upload_bytes = 0;
+    health_options.upload_dir = data_dir / "tmp";  // no route streams a body; the server wants the folder named
+    health_server = std::make_unique<http::HttpServer>(health_options, health_router);
+    core::Status started = health_server->Start();
+    if (started.ok() && !options.health_port_file.empty()) {
+      started = WritePortFile(options.health_port_file, health_server->port());
+    }
+    if (!started.ok()) {
+      webhooks.Shutdown();
+      return Fail(started.WithContext("health listener"));
+    }
+    core::LogInfo("amp worker health endpoints on http://" + options.health_host + ":" +
+                  std::to_string(health_server->port()) + " (/healthz, /readyz, /metrics)");
+  }
+
   char lease[32];
   std::snprintf(lease, sizeof(lease), "%g", options.lease_seconds);
   core::LogInfo("amp worker " + worker_options.worker_id + " taking training jobs from the queue (lease " + lease +
@@ -133,8 +167,10 @@ int RunWorker(const WorkerOptions& options) {
   const int signal_number = WaitForStopSignal(stop_signals);
   core::LogInfo(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
                 "; stopping (a running job goes back to the queue)");
+  health.SetStopping();
   worker.Stop();
   loop.join();
+  if (health_server) health_server->Shutdown();
   webhooks.WaitUntilIdle(std::chrono::seconds(2));
   webhooks.Shutdown();
   core::LogInfo("amp worker stopped after " + std::to_string(worker.jobs_run()) + " jobs");

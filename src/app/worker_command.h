@@ -1,6 +1,7 @@
 // `amp worker`: a training worker. It opens the stores a group of `amp serve` replicas share, claims training jobs
 // from the queue in the metadata store, trains and publishes them (training::QueueWorker), and on SIGTERM or SIGINT
-// puts the job it was running back in the queue and exits 0. It serves no HTTP.
+// puts the job it was running back in the queue and exits 0. It serves no API; with --health-port it answers
+// probes and Prometheus scrapes (/healthz, /readyz, /metrics: api/worker_health_handlers.h) on a small listener.
 #pragma once
 
 #include <filesystem>
@@ -23,6 +24,11 @@ struct WorkerOptions : StoreOptions {
   // form the collective.
   std::string tracker_host;
   double rank_join_timeout_seconds = 60;
+  // The health listener (plain HTTP; it takes no API keys): off while health_port is -1; 0 picks a free port, then
+  // written to health_port_file if set.
+  std::string health_host = "127.0.0.1";
+  int health_port = -1;
+  std::filesystem::path health_port_file;
 };
 
 // Returns the process exit code.
