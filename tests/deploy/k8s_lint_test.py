@@ -1,7 +1,8 @@
 """Lints the Kubernetes manifests in deploy/k8s against the schema rules kubectl would enforce and against the amp
 binary they run (no kubeconform or kubeval in Debian, so the checks are written out here):
 every document parses and has a known apiVersion/kind; selectors match pod template labels; Services, the HPA and the
-PodDisruptionBudget point at existing Deployments and ports; probes ask routes a real `amp serve` answers 200;
+PodDisruptionBudget point at existing Deployments and ports; probes ask routes a real `amp serve` (serve pods) or a
+real `amp worker`'s health listener (worker pods) answers 200, on the port the flags open;
 container args are flags `amp serve` / `amp worker` accept (read from their --help), with values where they take
 one; $(VAR) references, Secret keys and ConfigMaps exist; the pods run as non-root with a read-only root filesystem
 and every path amp writes to is a mounted volume.
@@ -284,7 +285,7 @@ class K8sLintTest(unittest.TestCase):
             self.assertEqual(worker_args.get(flag), serve_args.get(flag), flag)
 
     def test_probes_ask_routes_amp_serves(self):
-        probes = []
+        probes = {}  # Deployment -> [(kind, path)]
         for name, _, container in self.containers():
             port_names = {port["name"]: port["containerPort"] for port in container.get("ports", [])}
             for kind in ("readinessProbe", "livenessProbe", "startupProbe"):
@@ -293,48 +294,80 @@ class K8sLintTest(unittest.TestCase):
                     continue
                 port = probe["httpGet"]["port"]
                 self.assertTrue(port in port_names or port in port_names.values(), f"{name} {kind}")
-                probes.append((name, kind, probe["httpGet"]["path"]))
-        serve = self.deployments["amp-serve"]["spec"]["template"]["spec"]["containers"][0]
-        self.assertEqual(serve["readinessProbe"]["httpGet"]["path"], "/readyz")
-        self.assertEqual(serve["livenessProbe"]["httpGet"]["path"], "/healthz")
-        # Each probed path answers 200 from a real server.
+                probes.setdefault(name, []).append((kind, probe["httpGet"]["path"]))
+        for name in ("amp-serve", "amp-worker"):
+            container = self.deployments[name]["spec"]["template"]["spec"]["containers"][0]
+            self.assertEqual(container["readinessProbe"]["httpGet"]["path"], "/readyz", name)
+            self.assertEqual(container["livenessProbe"]["httpGet"]["path"], "/healthz", name)
+        # Each probed path answers 200 from a real `amp serve`, and the worker's from a real `amp worker`'s health
+        # listener (on the same data folder, as workers share the replicas' stores).
         work = tempfile.mkdtemp(prefix="amp_k8s_lint_")
-        port_file = os.path.join(work, "port")
-        server = subprocess.Popen([AMP, "serve", "--port", "0", "--port-file", port_file, "--data-dir",
-                                   os.path.join(work, "data"), "--no-demo", "--no-access-log"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        data = os.path.join(work, "data")
+        serve_port_file, worker_port_file = os.path.join(work, "port"), os.path.join(work, "worker-port")
+        processes = []
         try:
+            processes.append(subprocess.Popen(
+                [AMP, "serve", "--port", "0", "--port-file", serve_port_file, "--data-dir", data, "--no-demo",
+                 "--no-access-log", "--training-workers", "0"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             deadline = time.monotonic() + 60
-            port = ""
-            while not port:
-                self.assertIsNone(server.poll(), "amp serve exited")
-                self.assertLess(time.monotonic(), deadline)
-                time.sleep(0.05)
-                if os.path.exists(port_file):
-                    with open(port_file) as stream:
-                        port = stream.read().strip()
-            url = f"http://127.0.0.1:{int(port)}"
-            for name, kind, path in probes:
-                status = None
-                while time.monotonic() < deadline:
-                    try:
-                        with urllib.request.urlopen(url + path, timeout=2) as response:
-                            status = response.status
-                        break
-                    except Exception as error:  # 503 while starting, or not listening yet
-                        status = getattr(error, "code", None)
-                        if hasattr(error, "close"):
-                            error.close()
-                        time.sleep(0.05)
-                self.assertEqual(status, 200, f"{name} {kind} {path}")
-            with self.assertRaises(urllib.error.HTTPError) as missing:
-                urllib.request.urlopen(url + "/no-such-probe", timeout=2)
-            missing.exception.close()  # an open response would hold the connection and delay the server's drain
-            self.assertEqual(missing.exception.code, 404)  # so a 200 above means the route exists
+            serve_url = self.wait_for_port(processes[0], serve_port_file, deadline)
+            processes.append(subprocess.Popen(
+                [AMP, "worker", "--data-dir", data, "--health-port", "0", "--health-port-file", worker_port_file],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            worker_url = self.wait_for_port(processes[1], worker_port_file, deadline)
+            for name, url in (("amp-serve", serve_url), ("amp-worker", worker_url)):
+                for kind, path in probes.get(name, []):
+                    self.assertEqual(self.status_of(url + path, deadline), 200, f"{name} {kind} {path}")
+                # So a 200 above means the route exists.
+                self.assertEqual(self.status_of(url + "/no-such-probe", deadline, retry=False), 404, name)
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            for process in reversed(processes):
+                process.terminate()
+                process.wait(timeout=20)
             shutil.rmtree(work, ignore_errors=True)
+
+    def test_worker_health_listener_matches_its_port_and_scrape_annotation(self):
+        deployment = self.deployments["amp-worker"]
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        args = dict(self.resolved_args(container))
+        ports = {port["name"]: port["containerPort"] for port in container["ports"]}
+        self.assertEqual(int(args["--health-port"]), ports["health"])
+        self.assertEqual(args["--health-host"], "0.0.0.0")  # the kubelet probes the pod's address, not loopback
+        serve = self.deployments["amp-serve"]["spec"]["template"]["spec"]["containers"][0]
+        serve_port = {port["name"]: port["containerPort"] for port in serve["ports"]}["http"]
+        for name, port in (("amp-worker", ports["health"]), ("amp-serve", serve_port)):
+            annotations = self.deployments[name]["spec"]["template"]["metadata"].get("annotations", {})
+            self.assertEqual(annotations.get("prometheus.io/path"), "/metrics", name)
+            self.assertEqual(int(annotations.get("prometheus.io/port")), port, name)
+
+    def wait_for_port(self, process, port_file, deadline):
+        """The base URL of a process that writes its bound port to port_file once listening."""
+        port = ""
+        while not port:
+            self.assertIsNone(process.poll(), f"{process.args[1]} exited")
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+            if os.path.exists(port_file):
+                with open(port_file) as stream:
+                    port = stream.read().strip()
+        return f"http://127.0.0.1:{int(port)}"
+
+    def status_of(self, url, deadline, retry=True):
+        """The HTTP status of GET url, retried (503 while starting, or not listening yet) until 200 or the deadline."""
+        status = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    return response.status
+            except Exception as error:
+                status = getattr(error, "code", None)
+                if hasattr(error, "close"):
+                    error.close()  # an open response would hold the connection and delay the server's drain
+                if not retry:
+                    return status
+                time.sleep(0.05)
+        return status
 
 
 def main():
