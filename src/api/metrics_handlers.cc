@@ -1,34 +1,10 @@
 #include "api/metrics_handlers.h"
 
-#include <cstdio>
-
-#include "metrics/process_stats.h"
+#include "metrics/prometheus_text.h"
 #include "monitoring/monitoring_service.h"
 
 namespace amp::api {
 namespace {
-
-void Metric(std::string* out, const char* name, const char* type, const char* help, double value) {
-  char line[256];
-  std::snprintf(line, sizeof(line), "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name, help, name, type, name, value);
-  out->append(line);
-}
-
-// A Prometheus label value: backslash, double quote and newline escaped.
-std::string LabelValue(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 void RenderMonitoring(monitoring::MonitoringService& service, std::string* out) {
   struct Family {
@@ -38,28 +14,23 @@ void RenderMonitoring(monitoring::MonitoringService& service, std::string* out) 
   };
   Family state{"amp_model_monitoring_state", "Monitoring state: 0 insufficient data, 1 ok, 2 warning, 3 alert.", {}};
   Family rows{"amp_model_monitored_rows", "Rows scored in the monitoring window.", {}};
-  Family psi{"amp_model_feature_psi", "Population stability index of a feature (or the prediction) in the window.",
-             {}};
+  Family psi{"amp_model_feature_psi", "Population stability index of a feature (or the prediction) in the window.", {}};
   Family feedback_rows{"amp_model_feedback_rows", "Outcomes received as feedback in the window.", {}};
   Family live_rmse{"amp_model_live_rmse", "RMSE of the predictions with feedback in the window.", {}};
   Family live_accuracy{"amp_model_live_accuracy", "Accuracy of the predictions with feedback in the window.", {}};
   Family memory{"amp_model_monitoring_bytes", "Memory held by a version's live monitoring.", {}};
-  char number[64];
-  auto add = [&](Family& family, const std::string& labels, double value) {
-    std::snprintf(number, sizeof(number), " %.17g\n", value);
-    family.lines += family.name;
-    family.lines += "{" + labels + "}";
-    family.lines += number;
+  auto add = [](Family& family, const std::string& labels, double value) {
+    metrics::AppendSample(family.name, labels, value, &family.lines);
   };
   for (const auto& monitor : service.List()) {
     monitoring::MonitorReport report = service.Evaluate(*monitor);
-    const std::string labels =
-        "model=\"" + LabelValue(monitor->model_name()) + "\",version=\"" + std::to_string(monitor->version()) + "\"";
+    const std::string labels = "model=\"" + metrics::LabelValue(monitor->model_name()) + "\",version=\"" +
+                               std::to_string(monitor->version()) + "\"";
     add(state, labels, static_cast<double>(report.judgement.state));
     add(rows, labels, static_cast<double>(report.rows));
     add(memory, labels, static_cast<double>(monitor->MemoryBytes()));
     for (const monitoring::FeatureDrift& drift : report.features) {
-      add(psi, labels + ",feature=\"" + LabelValue(drift.name) + "\"", drift.psi);
+      add(psi, labels + ",feature=\"" + metrics::LabelValue(drift.name) + "\"", drift.psi);
     }
     if (monitor->has_profile()) add(psi, labels + ",feature=\"prediction\"", report.prediction.psi);
     add(feedback_rows, labels, static_cast<double>(report.feedback.rows));
@@ -73,15 +44,15 @@ void RenderMonitoring(monitoring::MonitoringService& service, std::string* out) 
   }
   for (Family* family : {&state, &rows, &psi, &feedback_rows, &live_rmse, &live_accuracy, &memory}) {
     if (family->lines.empty()) continue;
-    *out += std::string("# HELP ") + family->name + " " + family->help + "\n# TYPE " + family->name + " gauge\n";
+    metrics::AppendFamilyHeader(family->name, family->help, "gauge", out);
     *out += family->lines;
   }
   if (const monitoring::RequestLog* log = service.request_log(); log != nullptr && log->enabled()) {
-    Metric(out, "amp_request_log_rows_total", "counter", "Sampled rows written to the request log.",
-           static_cast<double>(log->written()));
-    Metric(out, "amp_request_log_dropped_total", "counter",
-           "Sampled rows dropped (the writer's queue was full, or the disk refused them).",
-           static_cast<double>(log->dropped()));
+    metrics::AppendMetric("amp_request_log_rows_total", "counter", "Sampled rows written to the request log.",
+                          static_cast<double>(log->written()), out);
+    metrics::AppendMetric("amp_request_log_dropped_total", "counter",
+                          "Sampled rows dropped (the writer's queue was full, or the disk refused them).",
+                          static_cast<double>(log->dropped()), out);
   }
 }
 
@@ -97,22 +68,19 @@ Response MetricsHandlers::Render(const Request&) const {
   out.reserve(8192);
   metrics_.Render(&out);
   serving::ModelManagerStats stats = manager_.stats();
-  Metric(&out, "amp_models_loaded", "gauge", "Model versions loaded in memory.",
-         static_cast<double>(stats.loaded_versions));
-  Metric(&out, "amp_models_loaded_bytes", "gauge", "Estimated memory held by loaded model versions.",
-         static_cast<double>(stats.loaded_bytes));
-  Metric(&out, "amp_model_loads_total", "counter", "Model versions loaded.", static_cast<double>(stats.loads));
-  Metric(&out, "amp_model_load_failures_total", "counter", "Model versions that failed to load.",
-         static_cast<double>(stats.load_failures));
-  Metric(&out, "amp_model_evictions_total", "counter", "Model versions evicted to stay within the cache budget.",
-         static_cast<double>(stats.evictions));
+  metrics::AppendMetric("amp_models_loaded", "gauge", "Model versions loaded in memory.",
+                        static_cast<double>(stats.loaded_versions), &out);
+  metrics::AppendMetric("amp_models_loaded_bytes", "gauge", "Estimated memory held by loaded model versions.",
+                        static_cast<double>(stats.loaded_bytes), &out);
+  metrics::AppendMetric("amp_model_loads_total", "counter", "Model versions loaded.", static_cast<double>(stats.loads),
+                        &out);
+  metrics::AppendMetric("amp_model_load_failures_total", "counter", "Model versions that failed to load.",
+                        static_cast<double>(stats.load_failures), &out);
+  metrics::AppendMetric("amp_model_evictions_total", "counter",
+                        "Model versions evicted to stay within the cache budget.", static_cast<double>(stats.evictions),
+                        &out);
   if (monitoring_ != nullptr) RenderMonitoring(*monitoring_, &out);
-  metrics::ProcessStats process = metrics::ReadProcessStats();
-  Metric(&out, "process_cpu_seconds_total", "counter", "User and system CPU time of the process.",
-         process.cpu_seconds);
-  Metric(&out, "process_resident_memory_bytes", "gauge", "Resident memory of the process.",
-         static_cast<double>(process.resident_bytes));
-  Metric(&out, "process_open_fds", "gauge", "Open file descriptors.", static_cast<double>(process.open_fds));
+  metrics::AppendProcessMetrics(&out);
   Response response = Response::Json(200, std::move(out));
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return response;

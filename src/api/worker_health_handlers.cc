@@ -1,47 +1,13 @@
 #include "api/worker_health_handlers.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "api/error_response.h"
 #include "core/log.h"
-#include "metrics/process_stats.h"
+#include "metrics/prometheus_text.h"
 
 namespace amp::api {
 namespace {
-
-void Family(std::string* out, const char* name, const char* type, const char* help) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-void Sample(std::string* out, const char* name, const std::string& labels, double value) {
-  char number[64];
-  std::snprintf(number, sizeof(number), " %.17g\n", value);
-  *out += name;
-  if (!labels.empty()) *out += "{" + labels + "}";
-  *out += number;
-}
-
-void Metric(std::string* out, const char* name, const char* type, const char* help, double value) {
-  Family(out, name, type, help);
-  Sample(out, name, "", value);
-}
-
-// A Prometheus label value: backslash, double quote and newline escaped.
-std::string LabelValue(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 double AsDouble(int64_t value) {
   return static_cast<double>(value);
@@ -51,42 +17,50 @@ double AsDouble(int64_t value) {
 
 void RenderWorkerMetrics(std::string_view worker_id, const training::QueueWorkerStats& stats, int64_t started_micros,
                          int64_t now_micros, std::string* out) {
-  Family(out, "amp_worker_info", "gauge", "This training worker; its id is the worker named in job records.");
-  Sample(out, "amp_worker_info", "worker=\"" + LabelValue(worker_id) + "\"", 1);
-  Metric(out, "amp_worker_jobs_claimed_total", "counter", "Training jobs this worker claimed from the queue.",
-         AsDouble(stats.jobs_claimed));
-  Metric(out, "amp_worker_ranks_claimed_total", "counter",
-         "Ranks of other workers' distributed (\"workers\": k) jobs this worker took.", AsDouble(stats.ranks_claimed));
-  Family(out, "amp_worker_jobs_ended_total", "counter", "Jobs this worker ended, by final state.");
-  Sample(out, "amp_worker_jobs_ended_total", "state=\"succeeded\"", AsDouble(stats.jobs_succeeded));
-  Sample(out, "amp_worker_jobs_ended_total", "state=\"failed\"", AsDouble(stats.jobs_failed));
-  Sample(out, "amp_worker_jobs_ended_total", "state=\"cancelled\"", AsDouble(stats.jobs_cancelled));
-  Family(out, "amp_worker_jobs_requeued_total", "counter",
-         "Jobs this worker claimed that went back to the queue without ending here: released when it stopped, or "
-         "lease_lost when the store gave the job up (its lease ran out).");
-  Sample(out, "amp_worker_jobs_requeued_total", "reason=\"released\"", AsDouble(stats.jobs_released));
-  Sample(out, "amp_worker_jobs_requeued_total", "reason=\"lease_lost\"", AsDouble(stats.leases_lost));
-  Metric(out, "amp_worker_expired_leases_requeued_total", "counter",
-         "Other workers' jobs whose lease had ended that this worker's sweeps put back in the queue.",
-         AsDouble(stats.expired_requeued));
-  Metric(out, "amp_worker_lease_renewals_total", "counter", "Lease renewals (heartbeats) the store accepted.",
-         AsDouble(stats.lease_renewals));
-  Metric(out, "amp_worker_lease_renewal_failures_total", "counter",
-         "Lease renewals that failed (the store did not answer, or the lease was lost).",
-         AsDouble(stats.lease_renewal_failures));
+  metrics::AppendFamilyHeader("amp_worker_info", "This training worker; its id is the worker named in job records.",
+                              "gauge", out);
+  metrics::AppendSample("amp_worker_info", "worker=\"" + metrics::LabelValue(worker_id) + "\"", 1, out);
+  metrics::AppendMetric("amp_worker_jobs_claimed_total", "counter", "Training jobs this worker claimed from the queue.",
+                        AsDouble(stats.jobs_claimed), out);
+  metrics::AppendMetric("amp_worker_ranks_claimed_total", "counter",
+                        "Ranks of other workers' distributed (\"workers\": k) jobs this worker took.",
+                        AsDouble(stats.ranks_claimed), out);
+  metrics::AppendFamilyHeader("amp_worker_jobs_ended_total", "Jobs this worker ended, by final state.", "counter", out);
+  metrics::AppendSample("amp_worker_jobs_ended_total", "state=\"succeeded\"", AsDouble(stats.jobs_succeeded), out);
+  metrics::AppendSample("amp_worker_jobs_ended_total", "state=\"failed\"", AsDouble(stats.jobs_failed), out);
+  metrics::AppendSample("amp_worker_jobs_ended_total", "state=\"cancelled\"", AsDouble(stats.jobs_cancelled), out);
+  metrics::AppendFamilyHeader(
+      "amp_worker_jobs_requeued_total",
+      "Jobs this worker claimed that went back to the queue without ending here: released when it stopped, or "
+      "lease_lost when the store gave the job up (its lease ran out).",
+      "counter", out);
+  metrics::AppendSample("amp_worker_jobs_requeued_total", "reason=\"released\"", AsDouble(stats.jobs_released), out);
+  metrics::AppendSample("amp_worker_jobs_requeued_total", "reason=\"lease_lost\"", AsDouble(stats.leases_lost), out);
+  metrics::AppendMetric("amp_worker_expired_leases_requeued_total", "counter",
+                        "Other workers' jobs whose lease had ended that this worker's sweeps put back in the queue.",
+                        AsDouble(stats.expired_requeued), out);
+  metrics::AppendMetric("amp_worker_lease_renewals_total", "counter", "Lease renewals (heartbeats) the store accepted.",
+                        AsDouble(stats.lease_renewals), out);
+  metrics::AppendMetric("amp_worker_lease_renewal_failures_total", "counter",
+                        "Lease renewals that failed (the store did not answer, or the lease was lost).",
+                        AsDouble(stats.lease_renewal_failures), out);
   const int64_t since = stats.last_heartbeat_micros > 0 ? stats.last_heartbeat_micros : started_micros;
-  Metric(out, "amp_worker_heartbeat_age_seconds", "gauge",
-         "Seconds since the store last answered this worker's loop (a lease renewal, or a claim while idle); since "
-         "the start while it never has.",
-         AsDouble(std::max<int64_t>(0, now_micros - since)) / 1e6);
+  metrics::AppendMetric(
+      "amp_worker_heartbeat_age_seconds", "gauge",
+      "Seconds since the store last answered this worker's loop (a lease renewal, or a claim while idle); since "
+      "the start while it never has.",
+      AsDouble(std::max<int64_t>(0, now_micros - since)) / 1e6, out);
   const bool busy = !stats.current_job_id.empty();
-  Metric(out, "amp_worker_busy", "gauge", "1 while the worker runs a job or a rank of one, else 0.", busy ? 1 : 0);
+  metrics::AppendMetric("amp_worker_busy", "gauge", "1 while the worker runs a job or a rank of one, else 0.",
+                        busy ? 1 : 0, out);
   if (busy) {
-    Family(out, "amp_worker_current_job_attempt", "gauge",
-           "The attempt number of the job being run (rank > 0: a rank of another worker's job).");
-    Sample(out, "amp_worker_current_job_attempt",
-           "job=\"" + LabelValue(stats.current_job_id) + "\",rank=\"" + std::to_string(stats.current_rank) + "\"",
-           stats.current_attempt);
+    metrics::AppendFamilyHeader("amp_worker_current_job_attempt",
+                                "The attempt number of the job being run (rank > 0: a rank of another worker's job).",
+                                "gauge", out);
+    metrics::AppendSample(
+        "amp_worker_current_job_attempt",
+        "job=\"" + metrics::LabelValue(stats.current_job_id) + "\",rank=\"" + std::to_string(stats.current_rank) + "\"",
+        stats.current_attempt, out);
   }
 }
 
@@ -120,11 +94,7 @@ Response WorkerHealthHandlers::Metrics() const {
   std::string out;
   out.reserve(4096);
   RenderWorkerMetrics(worker_id_, stats_(), started_micros_, clock_.NowMicros(), &out);
-  metrics::ProcessStats process = metrics::ReadProcessStats();
-  Metric(&out, "process_cpu_seconds_total", "counter", "User and system CPU time of the process.", process.cpu_seconds);
-  Metric(&out, "process_resident_memory_bytes", "gauge", "Resident memory of the process.",
-         AsDouble(process.resident_bytes));
-  Metric(&out, "process_open_fds", "gauge", "Open file descriptors.", AsDouble(process.open_fds));
+  metrics::AppendProcessMetrics(&out);
   Response response = Response::Json(200, std::move(out));
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   return response;

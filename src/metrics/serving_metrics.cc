@@ -4,17 +4,9 @@
 #include <mutex>
 #include <vector>
 
+#include "metrics/prometheus_text.h"
+
 namespace amp::metrics {
-namespace {
-
-// The "# HELP" and "# TYPE" lines that open a metric family in the Prometheus text format.
-void AppendFamilyHeader(std::string_view name, std::string_view help, std::string_view type, std::string* out) {
-  out->append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out->append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-}  // namespace
-
 void ServingMetrics::RecordRequest(int status, int64_t latency_micros) {
   int status_class = status / 100;
   if (status_class < 1 || status_class > 5) status_class = 5;
@@ -77,8 +69,8 @@ void ServingMetrics::Render(std::string* out) const {
       codes = counters->errors_by_code;
     }
     for (const auto& [code, count] : codes) {
-      out->append("amp_model_errors_total{model=\"" + EscapeLabel(name) + "\",code=\"" + std::to_string(code) +
-                  "\"} " + std::to_string(count) + "\n");
+      out->append("amp_model_errors_total{model=\"" + EscapeLabel(name) + "\",code=\"" + std::to_string(code) + "\"} " +
+                  std::to_string(count) + "\n");
     }
   }
   AppendFamilyHeader("amp_model_rows_scored_total", "Rows scored per model.", "counter", out);
