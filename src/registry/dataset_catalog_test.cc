@@ -46,6 +46,10 @@ constexpr std::string_view kCsv =
 // The catalog over an in-memory metadata store and, by parameter, an in-memory or an on-disk artifact store; both
 // sit behind a fault-injecting store.
 enum class Artifacts { kInMemory, kLocal };
+// How gtest prints the parameter (in test names, --gtest_list_tests and failures), not the enum's bytes.
+void PrintTo(Artifacts artifacts, std::ostream* out) {
+  *out << (artifacts == Artifacts::kInMemory ? "InMemory" : "Local");
+}
 
 class DatasetCatalogTest : public testing::TestWithParam<Artifacts> {
  protected:
@@ -99,7 +103,7 @@ class DatasetCatalogTest : public testing::TestWithParam<Artifacts> {
 
 INSTANTIATE_TEST_SUITE_P(Stores, DatasetCatalogTest, testing::Values(Artifacts::kInMemory, Artifacts::kLocal),
                          [](const testing::TestParamInfo<Artifacts>& info) {
-                           return info.param == Artifacts::kInMemory ? "InMemory" : "Local";
+                           return testing::PrintToString(info.param);
                          });
 
 TEST_P(DatasetCatalogTest, IngestRecordsSummaryChecksumAndSize) {
@@ -331,6 +335,11 @@ struct NameCase {
   std::string name;
   bool valid;
 };
+// How gtest prints a case (in --gtest_list_tests and failures): its label and name, not the struct's bytes.
+void PrintTo(const NameCase& name_case, std::ostream* out) {
+  *out << name_case.label << ": " << testing::PrintToString(name_case.name)
+       << (name_case.valid ? " valid" : " invalid");
+}
 
 class ValidateDatasetNameTest : public testing::TestWithParam<NameCase> {};
 

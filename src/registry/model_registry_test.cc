@@ -507,6 +507,11 @@ struct NameCase {
   std::string name;
   bool valid;
 };
+// How gtest prints a case (in --gtest_list_tests and failures): its label and name, not the struct's bytes.
+void PrintTo(const NameCase& name_case, std::ostream* out) {
+  *out << name_case.label << ": " << testing::PrintToString(name_case.name)
+       << (name_case.valid ? " valid" : " invalid");
+}
 
 class ValidateModelNameTest : public testing::TestWithParam<NameCase> {};
 

@@ -388,6 +388,10 @@ struct KeyCase {
   std::string key;
   bool valid;
 };
+// How gtest prints a case (in --gtest_list_tests and failures): its name and key, not the struct's bytes.
+void PrintTo(const KeyCase& key_case, std::ostream* out) {
+  *out << key_case.name << ": " << testing::PrintToString(key_case.key) << (key_case.valid ? " valid" : " invalid");
+}
 
 class ValidateArtifactKeyTest : public testing::TestWithParam<KeyCase> {};
 

@@ -1,4 +1,4 @@
-// The MetadataStore contract as one value-parameterized gtest suite (metadata_store_contract_test.cc), so every
+// The MetadataStore contract as one value-parameterized gtest suite (*_contract_test.cc beside this), so every
 // implementation is held to the same behaviour: each instantiates MetadataStoreContractTest with its backends
 // (sqlite_metadata_store_test.cc: in memory and on a file; postgres_metadata_store_test.cc: a real server). Also
 // the record builders the backend-specific tests share. Test-only; header of the amp_storage_test binary.

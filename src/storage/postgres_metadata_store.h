@@ -102,7 +102,7 @@ class PostgresMetadataStore final : public MetadataStore {
   core::Status AppendAudit(const AuditRecord& record) override;
   core::Result<std::vector<AuditRecord>> ListAudit(int64_t after_seq, int limit) override;
 
-  class Session;  // one pooled connection lent to one operation (defined in the .cc)
+  class Session;  // one pooled connection lent to one operation (defined in postgres_session.h)
 
  private:
   PostgresMetadataStore(std::string uri, Options options);

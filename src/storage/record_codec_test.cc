@@ -163,6 +163,10 @@ struct MalformedCase {
   const char* name;
   const char* text;
 };
+// How gtest prints a case (in --gtest_list_tests and failures): its name and text, not the struct's bytes.
+void PrintTo(const MalformedCase& malformed, std::ostream* out) {
+  *out << malformed.name << ": " << testing::PrintToString(std::string(malformed.text));
+}
 
 class MalformedNumberMapTest : public testing::TestWithParam<MalformedCase> {};
 
