@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <string>
 
 #include "core/status.h"
 
@@ -19,5 +20,9 @@ int WaitForStopSignal(const sigset_t& stop_signals);
 
 // Creates `dir` if it does not exist; returns its absolute path.
 core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& dir);
+
+// "<host name>-<pid>": how a training process (an `amp worker`, a replica that trains) names itself in job records
+// when not told; unique among the processes sharing a store as long as their host names differ.
+std::string DefaultWorkerId();
 
 }  // namespace amp::app

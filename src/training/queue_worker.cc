@@ -56,9 +56,23 @@ void QueueWorker::Stop() {
   wake_.NotifyAll();
 }
 
+void QueueWorker::Wake() {
+  core::MutexLock lock(mu_);
+  woken_ = true;
+  wake_.NotifyAll();
+}
+
+bool QueueWorker::StopJob(std::string_view job_id) {
+  core::MutexLock lock(mu_);
+  if (running_ == nullptr || running_->rank != 0 || running_->job_id != job_id) return false;
+  running_->StopFor(StopReason::kCancelRequested);
+  return true;
+}
+
 bool QueueWorker::WaitOrStop(int64_t micros) {
   core::MutexLock lock(mu_);
-  wake_.WaitFor(mu_, std::chrono::microseconds(micros), [this]() AMP_REQUIRES(mu_) { return stopping_; });
+  wake_.WaitFor(mu_, std::chrono::microseconds(micros), [this]() AMP_REQUIRES(mu_) { return stopping_ || woken_; });
+  woken_ = false;
   return stopping_;
 }
 

@@ -2,12 +2,15 @@
 // (MetadataStore::ClaimJob), runs each with the same JobExecutor the in-process JobRunner uses, renews the lease on a
 // heartbeat thread (which is also how a cancel request reaches it), and saves the job only while it still holds it
 // (UpdateHeldJob). Between claims it requeues jobs whose workers stopped renewing (SweepExpiredLeases). Run blocks
-// until Stop; a job running then is stopped and released to the queue for another worker. Thread-safe.
+// until Stop; a job running then is stopped and released to the queue for another worker. A training replica
+// (`amp serve --training-workers N`, JobRunner) runs N of them in-process, so every trainer, replica or worker,
+// takes jobs the same way and each job runs once. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -54,6 +57,11 @@ class QueueWorker {
   // Makes Run return soon: a running job stops (within a training loop's cancel check) and goes back to the queue.
   // Callable from any thread, more than once.
   void Stop();
+  // Makes an idle Run claim at once instead of finishing its wait (a job was just queued). Any thread.
+  void Wake();
+  // Stops the job this worker is running if it is `job_id` (its cancel was just requested in the store): it ends
+  // cancelled now rather than at the next heartbeat. False when this worker does not run it. Any thread.
+  bool StopJob(std::string_view job_id);
 
   // Claims one job and runs it to its end. False when no job was queued; the store's error if the claim failed.
   core::Result<bool> RunOnce();
@@ -70,7 +78,7 @@ class QueueWorker {
   // Puts the held job back in the queue at once (its lease set to have ended, then requeued).
   void Release(storage::JobRecord& job);
   void NotifyEnded(const storage::JobRecord& job);
-  // Waits up to `micros` or until Stop; true if stopping.
+  // Waits up to `micros` or until Stop or Wake; true if stopping.
   bool WaitOrStop(int64_t micros);
 
   storage::MetadataStore& metadata_;
@@ -83,6 +91,7 @@ class QueueWorker {
   core::Mutex mu_;
   core::CondVar wake_;
   bool stopping_ AMP_GUARDED_BY(mu_) = false;
+  bool woken_ AMP_GUARDED_BY(mu_) = false;
   Held* running_ AMP_GUARDED_BY(mu_) = nullptr;
   std::atomic<int64_t> jobs_run_{0};
 };
