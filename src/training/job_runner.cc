@@ -210,7 +210,10 @@ void JobRunner::SweepLoop() {
       stop_changed_.WaitFor(mu_, kInterval, [this]() AMP_REQUIRES(mu_) { return stopping_; });
       if (stopping_) return;
     }
-    auto swept = SweepExpiredLeases(metadata_, clock_);
+    auto swept = SweepExpiredLeases(metadata_, clock_, [this](const storage::JobRecord& job) {
+      NotifyEnded(job);
+      job_finished_.NotifyAll();
+    });
     if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
   }
 }

@@ -40,8 +40,9 @@ struct JobSubmitter {
 
 class JobRunner {
  public:
-  // Told once when a job ends (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
-  // its final record is saved. Must not block (hand slow work, like a webhook, to another thread).
+  // Told once when a job ends here (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
+  // its final record is saved: by one of its trainers, by Cancel, or by its lease sweep (a job whose cancel was
+  // requested and whose trainer then died). A job that ends elsewhere (another replica, a worker) is told there. Must not block (hand slow work, like a webhook, to another thread).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
   // worker_count: jobs trained at once in this process; 0 trains none (they wait for `amp worker`s or replicas

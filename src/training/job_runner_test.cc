@@ -360,5 +360,30 @@ TEST_F(SharedQueueTest, AJobAnOlderVersionRanOutsideTheQueueIsInterruptedOnStart
   EXPECT_EQ(CountLog(submitted->id, "interrupted: the server stopped"), 1);
 }
 
+TEST_F(SharedQueueTest, ACancelledJobWhoseTrainerDiedEndsOnceWithItsNotification) {
+  auto replica = StartReplica("serving-only", 0);
+  auto submitted = replica->Submit(request_);
+  ASSERT_TRUE(submitted.ok());
+  // A trainer claimed it, the cancel was requested, and the trainer died before its heartbeat saw the request.
+  const int64_t now = clock_.NowMicros();
+  ASSERT_TRUE(processes_.front().store->ClaimJob("dead-worker", now, now + 1'000'000).ok());
+  auto cancelling = replica->Cancel(submitted->id);
+  ASSERT_TRUE(cancelling.ok());
+  EXPECT_EQ(cancelling->progress, "cancelling");
+  EXPECT_TRUE(EndsOf(submitted->id).empty());
+  // Two replicas sweep; the one whose sweep ends it tells its listeners, once.
+  auto other = StartReplica("other-serving-only", 0);
+  clock_.AdvanceMicros(1'000'001);
+  auto done = replica->WaitForJob(submitted->id, 30'000);
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(done->state, storage::JobState::kCancelled);
+  for (int wait = 0; wait < 200 && EndsOf(submitted->id).empty(); ++wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the notification follows the saved record
+  other->Shutdown();
+  replica->Shutdown();
+  EXPECT_EQ(EndsOf(submitted->id), std::vector<storage::JobState>{storage::JobState::kCancelled});
+  EXPECT_EQ(CountLog(submitted->id, "cancelled: the worker running it stopped renewing its lease"), 1);
+}
+
 }  // namespace
 }  // namespace amp::training

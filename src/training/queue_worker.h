@@ -31,7 +31,8 @@ struct QueueWorkerOptions {
 class QueueWorker {
  public:
   // Told once when a job this worker ran ends (succeeded, failed, cancelled), after its final record is saved, on
-  // the worker's thread. Not told for a job it released (stopped) or lost (its lease ended meanwhile).
+  // the worker's thread. Not told for a job it released (stopped) or lost (its lease ended meanwhile). Also told of a
+  // job its lease sweep ended (one whose cancel was requested and whose worker then died: SweepExpiredLeases).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
   QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor, const core::Clock& clock,
@@ -96,9 +97,12 @@ class QueueWorker {
   std::atomic<int64_t> jobs_run_{0};
 };
 
-// Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log.
-// Returns how many; the store's error if the sweep failed. Any process sharing the store may call it, as often as
-// it likes: every worker does between claims, and serving replicas that do not train do on a timer.
-core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock);
+// Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log; one
+// whose cancellation had been requested ends cancelled instead, and `ended` (if set) is told of it, as the trainer
+// that would have stopped it would have been (so its callback goes out once, from whoever swept it). Returns how
+// many jobs it requeued or ended; the store's error if the sweep failed. Any process sharing the store may call it,
+// as often as it likes: every worker does between claims, and every serving replica on a timer.
+core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock,
+                                     const std::function<void(const storage::JobRecord&)>& ended = {});
 
 }  // namespace amp::training
