@@ -45,6 +45,7 @@ core::Status JobRunner::Start() {
       job.progress_detail.phase = "interrupted";
       AMP_RETURN_IF_ERROR(Save(job));
       Log(job, "interrupted: the server stopped while the job was running");
+      NotifyEnded(job);
     }
   }
   {

@@ -358,6 +358,7 @@ TEST_F(SharedQueueTest, AJobAnOlderVersionRanOutsideTheQueueIsInterruptedOnStart
   EXPECT_EQ(job.state, storage::JobState::kInterrupted);
   EXPECT_THAT(job.error, HasSubstr("resubmit"));
   EXPECT_EQ(CountLog(submitted->id, "interrupted: the server stopped"), 1);
+  EXPECT_EQ(EndsOf(submitted->id), std::vector<storage::JobState>{storage::JobState::kInterrupted});
 }
 
 TEST_F(SharedQueueTest, ACancelledJobWhoseTrainerDiedEndsOnceWithItsNotification) {
