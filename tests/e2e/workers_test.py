@@ -8,9 +8,9 @@ the server; that a job whose worker is killed (SIGKILL) is requeued when its 2 s
 worker (attempts 2); that a worker stopped with SIGTERM exits 0 and hands its job back to the queue at once, and a
 cancel (DELETE /v1/jobs/{id}) then reaches the worker running it.
 
-MixedModeTest: a replica that trains in-process (`--training-workers 2`) and an `amp worker` on the same store take jobs
-from the one queue: several jobs submitted at once each run once (attempts 1, one "started" line, one version each);
-a job whose replica is killed mid-run is claimed by the worker when the replica's 2 s lease ends.
+MixedModeTest: a replica that trains in-process (`--training-workers 2`) and an `amp worker` on one data folder (SQLite)
+take jobs from the one queue: several jobs submitted at once each run once (attempts 1, one "started" line, one
+version each); a job whose replica is killed mid-run is claimed by the worker when the replica's 2 s lease ends.
 """
 
 import time
@@ -145,8 +145,10 @@ class WorkersTest(unittest.TestCase):
 class MixedModeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        # Always the data folder's SQLite (the single-machine setup): a second server on WorkersTest's PostgreSQL
+        # database would find its admin key there and write none.
         cls.server = AmpServer(extra_args=["--training-workers", "2", "--training-lease-seconds", str(LEASE_SECONDS),
-                                           "--no-access-log"] + metadata_args())
+                                           "--no-access-log"])
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
         cls.worker = None
@@ -157,7 +159,7 @@ class MixedModeTest(unittest.TestCase):
 
     def setUp(self):
         if self.worker is None or not self.worker.running:
-            type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS)
+            type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS, store_args=[])
             self.addClassCleanup(self.worker.close)
 
     def restart_server(self, training_workers):
@@ -222,7 +224,7 @@ class MixedModeTest(unittest.TestCase):
         job_id = self.train("replica-killed", LONG_PARAMS)
         first = self.wait_job(job_id, lambda j: j["state"] == "running" and "-serve" in j.get("worker", ""), 30,
                               "the job running on the replica")
-        type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS)
+        type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS, store_args=[])
         self.addClassCleanup(self.worker.close)
         self.server._kill()  # SIGKILL: the replica's lease is never renewed nor released
         killed_at = time.monotonic()
