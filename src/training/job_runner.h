@@ -42,7 +42,8 @@ class JobRunner {
  public:
   // Told once when a job ends here (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
   // its final record is saved: by one of its trainers, by Cancel, or by its lease sweep (a job whose cancel was
-  // requested and whose trainer then died). A job that ends elsewhere (another replica, a worker) is told there. Must not block (hand slow work, like a webhook, to another thread).
+  // requested and whose trainer then died). A job that ends elsewhere (another replica, a worker) is told there. Must
+  // not block (hand slow work, like a webhook, to another thread).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
   // worker_count: jobs trained at once in this process; 0 trains none (they wait for `amp worker`s or replicas
@@ -121,7 +122,7 @@ class JobRunner {
   // Created by Start (before any Submit or Cancel) and kept until the next Start or the destructor, so Submit and
   // Cancel read them without mu_ (a stopped one ignores Wake and StopJob).
   std::vector<std::unique_ptr<QueueWorker>> trainers_;
-  std::vector<std::thread> threads_;  // one Run per trainer, and the SweepLoop
+  std::vector<std::thread> threads_;        // one Run per trainer, and the SweepLoop
   std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };
 

@@ -142,7 +142,6 @@ TEST_F(JobRunnerQuotaTest, WorkersJobsTrainThroughTheLauncher) {
   runner.Shutdown();
 }
 
-
 // One SQLite file opened by several "processes" (each with its own connection, registry and catalog, as separate
 // `amp serve` replicas and `amp worker`s have): training replicas and workers take jobs from its one queue.
 class SharedQueueTest : public ::testing::Test {

@@ -338,7 +338,8 @@ void QueueWorker::Release(storage::JobRecord& job) {
     core::LogError("cannot requeue job " + job.id + ": " + requeued.status().ToString());
     return;
   }
-  RecordSweep(metadata_, now, *requeued, [this](const storage::JobRecord& ended) { NotifyEnded(ended); }, job.id);
+  RecordSweep(
+      metadata_, now, *requeued, [this](const storage::JobRecord& ended) { NotifyEnded(ended); }, job.id);
   core::LogInfo("worker " + options_.worker_id + " released job " + job.id + " to the queue");
 }
 
