@@ -267,7 +267,8 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
     writer.Key("resubmitted_from");
     WriteString(writer, job.resubmitted_from);
   }
-  // Run by an `amp worker` (the shared queue): which one holds it, how often it was claimed, a pending cancel.
+  // Run from the shared queue (by an `amp worker` or a replica that trains): who holds it, how often it was claimed,
+  // a pending cancel.
   if (!job.worker_id.empty()) {
     writer.Key("worker");
     WriteString(writer, job.worker_id);

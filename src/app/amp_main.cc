@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   serve_command->add_option("--data-dir", serve.data_dir, "Folder for the database and artifacts (default ./amp-data)");
   serve_command->add_option("--threads", serve.http.threads, "HTTP threads (default: one per core)");
   serve_command->add_option("--training-workers", serve.training_workers, "Concurrent training jobs (default 1); 0: train none here, jobs wait for `amp worker`s");
+  serve_command->add_option("--training-lease-seconds", serve.training_lease_seconds,
+                            "How long a training claim holds a job without a heartbeat; the job of a server that "
+                            "died is requeued after it (default 30)");
   serve_command->add_option("--max-body-bytes", serve.http.max_body_bytes, "Limit of a JSON request body (1 MiB)");
   serve_command->add_option("--max-upload-bytes", serve.http.max_upload_bytes, "Limit of a dataset upload (1 GiB)");
   serve_command->add_option("--max-header-bytes", serve.http.max_header_bytes, "Limit of a request header (16 KiB)");

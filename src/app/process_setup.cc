@@ -1,8 +1,10 @@
 #include "app/process_setup.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <cstdio>
 #include <system_error>
 
 namespace amp::app {
@@ -21,6 +23,12 @@ int WaitForStopSignal(const sigset_t& stop_signals) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   return signal_number;
+}
+
+std::string DefaultWorkerId() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof(host), "worker");
+  return std::string(host) + "-" + std::to_string(::getpid());
 }
 
 core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& dir) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 
 #include "core/status.h"
 
@@ -24,5 +25,8 @@ core::Result<std::filesystem::path> PrepareDataDir(const std::filesystem::path& 
 // Writes `port` and a newline to `path` through a temp file and a rename, so a reader never sees half of it (how
 // tests and scripts learn a port chosen with 0).
 core::Status WritePortFile(const std::filesystem::path& path, uint16_t port);
+// "<host name>-<pid>": how a training process (an `amp worker`, a replica that trains) names itself in job records
+// when not told; unique among the processes sharing a store as long as their host names differ.
+std::string DefaultWorkerId();
 
 }  // namespace amp::app

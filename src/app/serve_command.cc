@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <vector>
 
@@ -117,6 +118,9 @@ int Fail(const core::Status& status) {
 }  // namespace
 
 int RunServe(const ServeOptions& options) {
+  if (!(options.training_lease_seconds >= 0.1) || !std::isfinite(options.training_lease_seconds)) {
+    return Fail(core::InvalidArgument("--training-lease-seconds must be at least 0.1"));
+  }
   const bool tls = !options.http.tls_cert_file.empty() || !options.http.tls_key_file.empty();
   switch (http::DecideListen(options.http.host, tls, options.insecure_http)) {
     case http::ListenDecision::kAllowed: break;
@@ -198,6 +202,11 @@ int RunServe(const ServeOptions& options) {
   LocalDistributedLauncher distributed_launcher(ShardOptionsFor(options, data_dir), data_dir / "tmp");
   training::JobRunner jobs(*metadata, datasets, models, clock, options.training_workers);
   if (options.training_workers == 0) core::LogInfo("training is off here: jobs wait in the queue for `amp worker`s");
+  // Its trainers claim jobs from the store's queue with a lease, as `amp worker`s do, so replicas and workers that
+  // share the store never run a job twice.
+  training::LeaseOptions training_lease;
+  training_lease.lease_micros = static_cast<int64_t>(options.training_lease_seconds * 1e6);
+  jobs.SetTrainerIdentity(DefaultWorkerId() + "-serve", training_lease);
   if (!stores->encrypted()) jobs.SetDistributedLauncher(&distributed_launcher);
   // On every way out, training stops before the sender is destroyed: a job ending enqueues to it.
   StopJobsFirst stop_jobs_before_webhooks{jobs};

@@ -24,6 +24,9 @@ struct ServeOptions : StoreOptions {
   std::filesystem::path port_file;   // if set, the bound port is written there once listening
   std::filesystem::path web_dir;     // the built web console (web/dist); empty: look in the usual places
   int training_workers = 1;
+  // How long a training claim holds a job without a heartbeat: a job whose replica died is requeued after it (and
+  // runs again, here after a restart or on any other trainer sharing the store), as with `amp worker`.
+  double training_lease_seconds = 30;
   int64_t model_cache_bytes = 0;  // 0: no budget
   bool access_log = true;
   bool insecure_http = false;                // allow plain HTTP on a non-loopback address (see http/listen_policy.h)

@@ -38,12 +38,6 @@ int Fail(const core::Status& status) {
   return 1;
 }
 
-std::string DefaultWorkerId() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof(host), "worker");
-  return std::string(host) + "-" + std::to_string(::getpid());
-}
-
 // This host name's first IPv4 address (what other machines on its network reach it at), else 127.0.0.1.
 std::string DefaultTrackerHost() {
   char host[256] = {};

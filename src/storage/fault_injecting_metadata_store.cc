@@ -118,7 +118,7 @@ core::Status FaultInjectingMetadataStore::UpdateHeldJob(const JobRecord& record)
   return inner_.UpdateHeldJob(record);
 }
 
-core::Result<std::vector<std::string>> FaultInjectingMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
+core::Result<ExpiredJobs> FaultInjectingMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   AMP_RETURN_IF_ERROR(Check(Write::kJobQueue));
   return inner_.RequeueExpiredJobs(now_micros);
 }

@@ -89,10 +89,11 @@ TEST_P(MetadataStoreContractTest, ExpiredLeasesAreRequeuedAndClaimedAgain) {
   ASSERT_TRUE(store().ClaimJob("w1", 100, 1000).ok());
   ASSERT_TRUE(store().ClaimJob("w2", 100, 5000).ok());
 
-  EXPECT_THAT(*store().RequeueExpiredJobs(1000), IsEmpty());  // the lease ends after 1000, not at it
-  core::Result<std::vector<std::string>> requeued = store().RequeueExpiredJobs(1001);
+  EXPECT_THAT(store().RequeueExpiredJobs(1000)->requeued, IsEmpty());  // the lease ends after 1000, not at it
+  core::Result<ExpiredJobs> requeued = store().RequeueExpiredJobs(1001);
   ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
-  EXPECT_THAT(*requeued, ElementsAre("job_1"));
+  EXPECT_THAT(requeued->requeued, ElementsAre("job_1"));
+  EXPECT_THAT(requeued->cancelled, IsEmpty());
   JobRecord job = *store().GetJob("job_1");
   EXPECT_EQ(job.state, JobState::kQueued);
   EXPECT_EQ(job.worker_id, "");
@@ -209,10 +210,10 @@ TEST_P(MetadataStoreContractTest, AnExpiredRankRequeuesTheWholeJob) {
   ASSERT_TRUE(store().OfferJobRanks("job_1", "w0", 3, "h:1").ok());
   ASSERT_TRUE(store().ClaimJobRank("w1", 100, 5000).ok());
   ASSERT_TRUE(store().ClaimJobRank("w2", 100, 1000).ok());
-  EXPECT_THAT(*store().RequeueExpiredJobs(1000), IsEmpty());  // rank 2's lease ends after 1000, not at it
-  core::Result<std::vector<std::string>> requeued = store().RequeueExpiredJobs(1001);
+  EXPECT_THAT(store().RequeueExpiredJobs(1000)->requeued, IsEmpty());  // rank 2's lease ends after 1000, not at it
+  core::Result<ExpiredJobs> requeued = store().RequeueExpiredJobs(1001);
   ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
-  EXPECT_THAT(*requeued, ElementsAre("job_1"));
+  EXPECT_THAT(requeued->requeued, ElementsAre("job_1"));
   JobRecord job = *store().GetJob("job_1");
   EXPECT_EQ(job.state, JobState::kQueued);
   EXPECT_EQ(job.worker_id, "");
@@ -227,7 +228,7 @@ TEST_P(MetadataStoreContractTest, AnExpiredRankRequeuesTheWholeJob) {
   EXPECT_EQ(again->attempts, 2);
   // An untaken rank has no lease to end.
   ASSERT_TRUE(store().OfferJobRanks("job_1", "w1", 2, "h:2").ok());
-  EXPECT_THAT(*store().RequeueExpiredJobs(8000), IsEmpty());
+  EXPECT_EQ(*store().RequeueExpiredJobs(8000), ExpiredJobs{});
   EXPECT_EQ(store().ListJobRanks("job_1")->size(), 1u);
 }
 
@@ -239,7 +240,7 @@ TEST_P(MetadataStoreContractTest, RenewExtendsTheLeaseOfTheHolderOnly) {
   ASSERT_TRUE(renewed.ok()) << renewed.status().ToString();
   EXPECT_EQ(renewed->lease_until_micros, 3000);
   EXPECT_FALSE(renewed->cancel_requested);
-  EXPECT_THAT(*store().RequeueExpiredJobs(2000), IsEmpty());
+  EXPECT_EQ(*store().RequeueExpiredJobs(2000), ExpiredJobs{});
   EXPECT_EQ(store().RenewJobLease("job_1", "w2", 9000).status().code(), core::StatusCode::kFailedPrecondition);
   EXPECT_EQ(store().GetJob("job_1")->lease_until_micros, 3000);
   EXPECT_EQ(store().RenewJobLease("job_missing", "w1", 9000).status().code(), core::StatusCode::kNotFound);
@@ -271,11 +272,14 @@ TEST_P(MetadataStoreContractTest, UpdateHeldJobWritesOnlyWhileTheLeaseIsHeld) {
   EXPECT_EQ(store().GetJob("job_1")->progress, "refitting");
 
   // After the lease is lost and the job requeued, the old holder's final write is refused.
-  ASSERT_THAT(*store().RequeueExpiredJobs(5000), IsEmpty());  // cancel requested: it ends instead of requeueing
+  core::Result<ExpiredJobs> ended = store().RequeueExpiredJobs(5000);
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  EXPECT_THAT(ended->requeued, IsEmpty());  // cancel requested: it ends instead of requeueing
+  EXPECT_THAT(ended->cancelled, ElementsAre("job_1"));
   EXPECT_EQ(store().GetJob("job_1")->state, JobState::kCancelled);
   ASSERT_TRUE(store().PutJob(MakeJob("job_2", 2)).ok());
   JobRecord second = *store().ClaimJob("w1", 6000, 7000);
-  ASSERT_THAT(*store().RequeueExpiredJobs(8000), ElementsAre("job_2"));
+  ASSERT_EQ(*store().RequeueExpiredJobs(8000), (ExpiredJobs{{"job_2"}, {}}));
   second.state = JobState::kSucceeded;
   second.finished_at_micros = 8100;
   EXPECT_EQ(store().UpdateHeldJob(second).code(), core::StatusCode::kFailedPrecondition);

@@ -81,12 +81,13 @@ class MetadataStore {
   // Saves the whole record of a job (progress, leaderboard, final state) only while record.worker_id holds it
   // (the stored job is running with that worker); FailedPrecondition otherwise, and nothing is written.
   virtual core::Status UpdateHeldJob(const JobRecord& record) = 0;
-  // Puts running jobs held by a worker whose lease ended before now_micros back to queued (worker cleared) and
-  // returns their ids. So does it with a running job one of whose taken ranks (ClaimJobRank) has a lease that ended
-  // before now_micros: its collective is broken, so the whole job runs again. A requeued job's ranks are all
-  // released (deleted), so their holders' RenewRankLease fails. Jobs run in-process (empty worker_id) are never
-  // touched. (A job ended by cancellation here keeps no ranks either.)
-  virtual core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) = 0;
+  // Puts running jobs held by a worker whose lease ended before now_micros back to queued (worker cleared), or ends
+  // them as cancelled when their cancellation was requested, and returns the ids of each kind. So does it with a
+  // running job one of whose taken ranks (ClaimJobRank) has a lease that ended before now_micros: its collective is
+  // broken, so the whole job runs again. A requeued job's ranks are all released (deleted), so their holders'
+  // RenewRankLease fails. Jobs with no worker_id (run outside the queue by an older version) are never touched. (A
+  // job ended by cancellation here keeps no ranks either.)
+  virtual core::Result<ExpiredJobs> RequeueExpiredJobs(int64_t now_micros) = 0;
   // Jobs trained by several workers ("workers": k > 1, one XGBoost rank each). The job's holder (ClaimJob) is rank
   // 0; it starts the XGBoost tracker and offers ranks 1..workers-1: OfferJobRanks replaces the job's ranks with
   // `workers - 1` free ones (worker empty) naming `tracker`, only while worker_id holds the running job

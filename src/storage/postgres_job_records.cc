@@ -215,30 +215,33 @@ core::Status PostgresMetadataStore::UpdateHeldJob(const JobRecord& record) {
   });
 }
 
-core::Result<std::vector<std::string>> PostgresMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
-  return InTransaction([&](Session& session) -> core::Result<std::vector<std::string>> {
+core::Result<ExpiredJobs> PostgresMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
+  return InTransaction([&](Session& session) -> core::Result<ExpiredJobs> {
     // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
     AMP_RETURN_IF_ERROR(session.Exec(
         "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id <> '' AND id IN "
         "(SELECT job_id FROM job_ranks WHERE worker_id <> '' AND lease_until_micros < $1)",
         Params().Add(now_micros)));
     // A job whose cancellation was asked for is not run again: it ends as cancelled instead.
-    AMP_RETURN_IF_ERROR(
-        session.Exec("UPDATE jobs SET state = 'cancelled', finished_at_micros = $1, "
-                     "error = 'cancelled; its worker stopped renewing its lease' "
-                     "WHERE state = 'running' AND worker_id <> '' AND lease_until_micros < $1 AND cancel_requested",
-                     Params().Add(now_micros)));
+    AMP_ASSIGN_OR_RETURN(
+        Rows cancelled,
+        session.Query("UPDATE jobs SET state = 'cancelled', finished_at_micros = $1, "
+                      "error = 'cancelled; its worker stopped renewing its lease' WHERE state = 'running' AND "
+                      "worker_id <> '' AND lease_until_micros < $1 AND cancel_requested RETURNING id",
+                      Params().Add(now_micros)));
+    ExpiredJobs expired;
+    for (int row = 0; row < cancelled.size(); ++row) expired.cancelled.push_back(cancelled.Text(row, "id"));
     AMP_ASSIGN_OR_RETURN(Rows rows, session.Query("UPDATE jobs SET state = 'queued', worker_id = '', "
                                                   "lease_until_micros = 0 WHERE state = 'running' AND worker_id <> '' "
                                                   "AND lease_until_micros < $1 RETURNING id",
                                                   Params().Add(now_micros)));
-    std::vector<std::string> ids;
-    for (int row = 0; row < rows.size(); ++row) ids.push_back(rows.Text(row, "id"));
+    for (int row = 0; row < rows.size(); ++row) expired.requeued.push_back(rows.Text(row, "id"));
     // Requeued or ended jobs keep no ranks: their holders' renewals fail, and a new attempt offers fresh ones.
     AMP_RETURN_IF_ERROR(session.Exec(
         "DELETE FROM job_ranks WHERE job_id IN (SELECT id FROM jobs WHERE state <> 'running' OR worker_id = '')"));
-    std::sort(ids.begin(), ids.end());
-    return ids;
+    std::sort(expired.requeued.begin(), expired.requeued.end());
+    std::sort(expired.cancelled.begin(), expired.cancelled.end());
+    return expired;
   });
 }
 

@@ -80,7 +80,7 @@ class PostgresMetadataStore final : public MetadataStore {
   core::Result<JobRecord> RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                         int64_t lease_until_micros) override;
   core::Status UpdateHeldJob(const JobRecord& record) override;
-  core::Result<std::vector<std::string>> RequeueExpiredJobs(int64_t now_micros) override;
+  core::Result<ExpiredJobs> RequeueExpiredJobs(int64_t now_micros) override;
   core::Result<JobRecord> RequestJobCancel(std::string_view job_id, int64_t now_micros) override;
   core::Status OfferJobRanks(std::string_view job_id, std::string_view worker_id, int workers,
                              std::string_view tracker) override;

@@ -189,6 +189,14 @@ struct JobRecord {
   std::map<std::string, double> result_metrics;
 };
 
+// What one lease sweep (MetadataStore::RequeueExpiredJobs) did with the running jobs whose lease had ended: put back
+// in the queue, or ended as cancelled because their cancellation had been requested. Ids sorted.
+struct ExpiredJobs {
+  std::vector<std::string> requeued;
+  std::vector<std::string> cancelled;
+  bool operator==(const ExpiredJobs&) const = default;
+};
+
 // One rank of a running job trained by several `amp worker`s ("workers": k > 1): rank 0 is the job's own holder
 // (JobRecord::worker_id), ranks 1..k-1 are offered by it (OfferJobRanks) and taken by other workers (ClaimJobRank).
 struct JobRankRecord {

@@ -260,9 +260,9 @@ core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
   return Exec("COMMIT");
 }
 
-core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
+core::Result<ExpiredJobs> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<std::vector<std::string>> {
+  return InTransaction([&]() -> core::Result<ExpiredJobs> {
     // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
     Statement broken(db_,
                      "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id != '' AND id IN "
@@ -274,26 +274,31 @@ core::Result<std::vector<std::string>> SqliteMetadataStore::RequeueExpiredJobs(i
     Statement cancel(db_,
                      "UPDATE jobs SET state = 'cancelled', finished_at_micros = ?1, "
                      "error = 'cancelled; its worker stopped renewing its lease' WHERE state = 'running' AND worker_id "
-                     "!= '' AND lease_until_micros < ?1 AND cancel_requested != 0");
+                     "!= '' AND lease_until_micros < ?1 AND cancel_requested != 0 RETURNING id");
     AMP_RETURN_IF_ERROR(cancel.prepare_status());
     cancel.Bind(1, now_micros);
-    AMP_RETURN_IF_ERROR(cancel.Run());
+    ExpiredJobs expired;
+    while (true) {
+      AMP_ASSIGN_OR_RETURN(bool has_row, cancel.Step());
+      if (!has_row) break;
+      expired.cancelled.push_back(cancel.Text(0));
+    }
     Statement requeue(db_,
                       "UPDATE jobs SET state = 'queued', worker_id = '', lease_until_micros = 0 "
                       "WHERE state = 'running' AND worker_id != '' AND lease_until_micros < ?1 RETURNING id");
     AMP_RETURN_IF_ERROR(requeue.prepare_status());
     requeue.Bind(1, now_micros);
-    std::vector<std::string> ids;
     while (true) {
       AMP_ASSIGN_OR_RETURN(bool has_row, requeue.Step());
       if (!has_row) break;
-      ids.push_back(requeue.Text(0));
+      expired.requeued.push_back(requeue.Text(0));
     }
     // Requeued or ended jobs keep no ranks: their holders' renewals fail, and a new attempt offers fresh ones.
     AMP_RETURN_IF_ERROR(
         Exec("DELETE FROM job_ranks WHERE job_id IN (SELECT id FROM jobs WHERE state != 'running' OR worker_id = '')"));
-    std::sort(ids.begin(), ids.end());
-    return ids;
+    std::sort(expired.requeued.begin(), expired.requeued.end());
+    std::sort(expired.cancelled.begin(), expired.cancelled.end());
+    return expired;
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 
 #include "core/id.h"
 #include "core/log.h"
@@ -13,7 +14,13 @@ namespace amp::training {
 JobRunner::JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets,
                      registry::ModelRegistry& models, const core::Clock& clock, int worker_count)
     : metadata_(metadata), datasets_(datasets), models_(models), clock_(clock),
-      worker_count_(worker_count < 0 ? 1 : worker_count), executor_(metadata, datasets, models, clock) {}
+      worker_count_(worker_count < 0 ? 1 : worker_count), executor_(metadata, datasets, models, clock),
+      worker_id_(core::NewId("trainer")) {}
+
+void JobRunner::SetTrainerIdentity(std::string worker_id, LeaseOptions lease) {
+  worker_id_ = std::move(worker_id);
+  lease_ = lease;
+}
 
 JobRunner::~JobRunner() { Shutdown(); }
 
@@ -26,30 +33,41 @@ void JobRunner::NotifyEnded(const storage::JobRecord& job) {
 }
 
 core::Status JobRunner::Start() {
-  AMP_ASSIGN_OR_RETURN(std::vector<storage::JobRecord> jobs, metadata_.ListJobs(1 << 30));
-  std::vector<std::string> requeue;
-  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) {  // oldest first
-    storage::JobRecord& job = *it;
-    // A job an `amp worker` holds is its worker's to finish (or the lease's to requeue); one run in-process is this
-    // process's only if it trains (a replica that does not train leaves the others' jobs alone).
-    if (job.state == storage::JobState::kRunning && job.worker_id.empty() && TrainsInProcess()) {
+  if (TrainsInProcess()) {
+    // A job running with no worker_id was run outside the queue by an older version of this server, which held no
+    // lease on it: nobody will requeue it, so it ends here as before (a person resubmits it).
+    AMP_ASSIGN_OR_RETURN(std::vector<storage::JobRecord> jobs, metadata_.ListJobs(1 << 30));
+    for (storage::JobRecord& job : jobs) {
+      if (job.state != storage::JobState::kRunning || !job.worker_id.empty()) continue;
       job.state = storage::JobState::kInterrupted;
       job.finished_at_micros = clock_.NowMicros();
       job.error = "the server stopped while this job was running; resubmit it (POST /v1/jobs/" + job.id + "/resubmit)";
       job.progress_detail.phase = "interrupted";
       AMP_RETURN_IF_ERROR(Save(job));
       Log(job, "interrupted: the server stopped while the job was running");
-    } else if (job.state == storage::JobState::kQueued && TrainsInProcess()) {
-      requeue.push_back(job.id);
+      NotifyEnded(job);
     }
   }
   {
     core::MutexLock lock(mu_);
     stopping_ = false;
-    for (std::string& id : requeue) queue_.push_back(std::move(id));
   }
-  for (int worker = 0; worker < worker_count_; ++worker) workers_.emplace_back([this] { WorkerLoop(); });
-  if (!TrainsInProcess()) workers_.emplace_back([this] { SweepLoop(); });
+  trainers_.clear();  // those of an earlier Start, stopped and joined by Shutdown
+  for (int trainer = 0; trainer < worker_count_; ++trainer) {
+    QueueWorkerOptions options;
+    options.worker_id = worker_count_ == 1 ? worker_id_ : worker_id_ + "-" + std::to_string(trainer + 1);
+    options.lease = lease_;
+    // SweepLoop sweeps for all of them, also while they are all busy.
+    options.sweep_interval_micros = std::numeric_limits<int64_t>::max();
+    auto queue_worker = std::make_unique<QueueWorker>(metadata_, executor_, clock_, options);
+    queue_worker->AddEndListener([this](const storage::JobRecord& job) {
+      NotifyEnded(job);
+      job_finished_.NotifyAll();
+    });
+    trainers_.push_back(std::move(queue_worker));
+  }
+  for (auto& trainer : trainers_) threads_.emplace_back([worker = trainer.get()] { worker->Run(); });
+  threads_.emplace_back([this] { SweepLoop(); });
   return core::Status::Ok();
 }
 
@@ -57,11 +75,11 @@ void JobRunner::Shutdown() {
   {
     core::MutexLock lock(mu_);
     stopping_ = true;
-    for (auto& [id, cancelled] : running_) cancelled->store(true);
   }
-  work_available_.NotifyAll();
-  for (std::thread& worker : workers_) worker.join();
-  workers_.clear();
+  stop_changed_.NotifyAll();
+  for (auto& trainer : trainers_) trainer->Stop();
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
 }
 
 core::Result<storage::JobRecord> JobRunner::Submit(const storage::TrainRequest& request,
@@ -129,12 +147,9 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
       active = &jobs_by_submitter_[submitter.id];
       std::vector<std::string> still_active;
       for (std::string& id : *active) {
-        bool is_active = running_.contains(id) || std::find(queue_.begin(), queue_.end(), id) != queue_.end();
-        if (!TrainsInProcess()) {  // the workers run it: ask the store
-          auto stored = metadata_.GetJob(id);
-          is_active = stored.ok() && !storage::IsTerminal(stored->state);
-        }
-        if (is_active) still_active.push_back(std::move(id));
+        // Whoever runs it (a trainer here, another replica or a worker), the store knows whether it ended.
+        auto stored = metadata_.GetJob(id);
+        if (stored.ok() && !storage::IsTerminal(stored->state)) still_active.push_back(std::move(id));
       }
       active->swap(still_active);
       if (submitter.max_active_jobs > 0 && static_cast<int64_t>(active->size()) >= submitter.max_active_jobs) {
@@ -143,7 +158,6 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
       }
     }
     AMP_RETURN_IF_ERROR(Save(job));
-    if (TrainsInProcess()) queue_.push_back(job.id);
     if (active != nullptr) active->push_back(job.id);
   }
   Log(job, "queued: " +
@@ -151,7 +165,9 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
                                       "-fold cross-validation, cpu budget " + std::to_string(plan.cpu_budget)
                                 : job.request.algorithm) +
                (job.resubmitted_from.empty() ? "" : " (resubmitted from " + job.resubmitted_from + ")"));
-  work_available_.NotifyOne();
+  // The queue is the store's: an idle trainer here claims it now, unless another trainer sharing the store is
+  // quicker.
+  for (auto& trainer : trainers_) trainer->Wake();
   return job;
 }
 
@@ -160,37 +176,8 @@ core::Result<storage::JobRecord> JobRunner::Get(std::string_view job_id) { retur
 core::Result<std::vector<storage::JobRecord>> JobRunner::List(int limit) { return metadata_.ListJobs(limit); }
 
 core::Result<storage::JobRecord> JobRunner::Cancel(std::string_view job_id) {
-  core::MutexLock lock(mu_);
-  AMP_ASSIGN_OR_RETURN(storage::JobRecord job, metadata_.GetJob(job_id));
-  if (storage::IsTerminal(job.state)) {
-    return core::FailedPrecondition("job " + job.id + " already ended (" +
-                                    std::string(storage::JobStateName(job.state)) + ")");
-  }
-  auto running = running_.find(job_id);
-  if (running != running_.end()) {
-    running->second->store(true);
-    job.progress = "cancelling";
-    return job;
-  }
-  if (!job.worker_id.empty() || !TrainsInProcess()) return CancelHeldJob(job_id);
-  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
-    if (*it == job_id) {
-      queue_.erase(it);
-      break;
-    }
-  }
-  job.state = storage::JobState::kCancelled;
-  job.finished_at_micros = clock_.NowMicros();
-  job.progress = "cancelled before it started";
-  job.progress_detail.phase = "cancelled";
-  AMP_RETURN_IF_ERROR(Save(job));
-  Log(job, "cancelled before it started");
-  job_finished_.NotifyAll();
-  NotifyEnded(job);
-  return job;
-}
-
-core::Result<storage::JobRecord> JobRunner::CancelHeldJob(std::string_view job_id) {
+  // Atomic in the store: a queued job ends now (no trainer can claim it any more); a running one is flagged, and
+  // its trainer, wherever it runs, sees the flag at its next heartbeat and records it cancelled.
   AMP_ASSIGN_OR_RETURN(storage::JobRecord job, metadata_.RequestJobCancel(job_id, clock_.NowMicros()));
   if (job.state == storage::JobState::kCancelled) {
     Log(job, "cancelled before it started");
@@ -199,6 +186,9 @@ core::Result<storage::JobRecord> JobRunner::CancelHeldJob(std::string_view job_i
     return job;
   }
   Log(job, "cancel requested; worker " + job.worker_id + " stops the job");
+  for (auto& trainer : trainers_) {
+    if (trainer->StopJob(job.id)) break;  // one of ours: it stops now rather than at the next heartbeat
+  }
   job.progress = "cancelling";
   return job;
 }
@@ -213,58 +203,20 @@ core::Result<storage::JobRecord> JobRunner::WaitForJob(std::string_view job_id, 
   }
 }
 
-void JobRunner::WorkerLoop() {
-  while (true) {
-    std::string job_id;
-    auto cancelled = std::make_shared<std::atomic<bool>>(false);
-    {
-      core::MutexLock lock(mu_);
-      work_available_.Wait(mu_, [this]() AMP_REQUIRES(mu_) { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job_id = std::move(queue_.front());
-      queue_.pop_front();
-      running_.emplace(job_id, cancelled);
-    }
-    auto job = metadata_.GetJob(job_id);
-    if (job.ok() && job->state == storage::JobState::kQueued) {
-      RunJob(std::move(job).value(), *cancelled);
-    } else if (!job.ok()) {
-      core::LogError("job " + job_id + " vanished from the store: " + job.status().ToString());
-    }
-    {
-      core::MutexLock lock(mu_);
-      running_.erase(job_id);
-    }
-    job_finished_.NotifyAll();
-  }
-}
-
 void JobRunner::SweepLoop() {
   constexpr auto kInterval = std::chrono::seconds(1);
   while (true) {
     {
       core::MutexLock lock(mu_);
-      work_available_.WaitFor(mu_, kInterval, [this]() AMP_REQUIRES(mu_) { return stopping_; });
+      stop_changed_.WaitFor(mu_, kInterval, [this]() AMP_REQUIRES(mu_) { return stopping_; });
       if (stopping_) return;
     }
-    auto swept = SweepExpiredLeases(metadata_, clock_);
+    auto swept = SweepExpiredLeases(metadata_, clock_, [this](const storage::JobRecord& job) {
+      NotifyEnded(job);
+      job_finished_.NotifyAll();
+    });
     if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
   }
-}
-
-void JobRunner::RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled) {
-  const JobExecutor::SaveJob save = [this](const storage::JobRecord& record) { return Save(record); };
-  if (!executor_.Begin(job, save).ok()) return;
-  core::Status trained = executor_.Train(job, cancelled, save);
-  storage::JobState state = storage::JobState::kSucceeded;
-  if (trained.code() == core::StatusCode::kCancelled) {
-    core::MutexLock lock(mu_);
-    state = stopping_ ? storage::JobState::kInterrupted : storage::JobState::kCancelled;
-  } else if (!trained.ok()) {
-    state = storage::JobState::kFailed;
-  }
-  executor_.Finish(job, state, trained.message(), save).IgnoreError();
-  NotifyEnded(job);
 }
 
 }  // namespace amp::training

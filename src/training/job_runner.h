@@ -1,16 +1,17 @@
-// JobRunner: runs training jobs in the background. Submit checks the request against the dataset (so a request that
-// cannot work is refused at once), records a queued job and hands it to a worker thread; the worker loads the
-// table, trains, publishes a version and records the outcome. Jobs survive restarts: on Start, jobs left queued are
-// queued again and jobs left running are marked interrupted (Resubmit repeats one). A request that searches
-// (algorithm "auto", or a grid or random search) runs a ModelSearch and publishes its winner with the leaderboard.
-// Every job keeps a log in the metadata store. With no workers of its own (worker_count 0: a serving replica that
-// does not train) jobs stay queued in the store for `amp worker` processes (QueueWorker) to claim; cancelling one
-// that a worker runs asks that worker to stop (MetadataStore::RequestJobCancel), and a timer requeues jobs whose
-// worker died (SweepExpiredLeases). Either way one JobExecutor runs a job. Thread-safe.
+// JobRunner: the training jobs of a serving process. Submit checks the request against the dataset (so a request that
+// cannot work is refused at once) and records a queued job in the metadata store, whose queue every trainer shares:
+// with worker_count N > 0 (a training replica) the runner runs N QueueWorkers in-process, which claim jobs exactly as
+// `amp worker` processes do (ClaimJob, a lease renewed on a heartbeat, saves only while held), so any mix of
+// replicas and workers on one store runs each job once. A job whose trainer dies (a replica or worker killed
+// mid-job) is requeued when its lease ends and runs again; one whose trainer stops cleanly goes back to the queue
+// at once. With worker_count 0 (a serving replica that does not train) jobs wait for the others. Either way a
+// timer requeues jobs whose lease ended (SweepExpiredLeases), and cancelling a running job asks its trainer to stop
+// (MetadataStore::RequestJobCancel; a trainer of this runner stops at once, others at their next heartbeat). A
+// request that searches (algorithm "auto", or a grid or random search) runs a ModelSearch and publishes its winner
+// with the leaderboard. Every job keeps a log in the metadata store. Thread-safe.
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,8 +26,11 @@
 #include "registry/model_registry.h"
 #include "storage/metadata_store.h"
 #include "training/job_executor.h"
+#include "training/lease_policy.h"
 
 namespace amp::training {
+
+class QueueWorker;
 
 // Who submits a job, and how many of their jobs may be queued or running at once (0: unlimited).
 struct JobSubmitter {
@@ -36,23 +40,31 @@ struct JobSubmitter {
 
 class JobRunner {
  public:
-  // Told once when a job ends (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
-  // its final record is saved. Must not block (hand slow work, like a webhook, to another thread).
+  // Told once when a job ends here (succeeded, failed, cancelled or interrupted), on the thread that ended it, after
+  // its final record is saved: by one of its trainers, by Cancel, or by its lease sweep (a job whose cancel was
+  // requested and whose trainer then died). A job that ends elsewhere (another replica, a worker) is told there. Must
+  // not block (hand slow work, like a webhook, to another thread).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
-  // worker_count: jobs trained at once in this process; 0 trains none (they wait for `amp worker`s).
+  // worker_count: jobs trained at once in this process; 0 trains none (they wait for `amp worker`s or replicas
+  // that train).
   JobRunner(storage::MetadataStore& metadata, registry::DatasetCatalog& datasets, registry::ModelRegistry& models,
             const core::Clock& clock, int worker_count = 1);
   ~JobRunner();
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  // Recovers jobs from the store and starts the workers. When it trains: jobs left running in-process (no
-  // worker_id) are marked interrupted and jobs left queued are queued again. Without workers it leaves them to the
-  // `amp worker`s and the lease sweep.
+  // Starts the lease sweep and the trainers. When it trains, jobs an older version left running outside the queue
+  // (no worker_id: nobody holds a lease on them) are marked interrupted, to be resubmitted; jobs held by a trainer
+  // that died are requeued by the sweep when their lease ends.
   core::Status Start();
-  // Stops taking jobs, cancels running ones (they end as interrupted, to be resubmitted) and joins the workers.
+  // Stops taking jobs and joins the trainers: a job running on one is stopped and goes back to the queue at once
+  // (another trainer, or this process when it starts again, runs it from the start). Idempotent.
   void Shutdown();
+
+  // How this runner's trainers are named in job records and logs (unique among the trainers sharing the store; with
+  // N > 1 trainers each appends "-1".."-N") and their lease. Set before Start; the default is a random id.
+  void SetTrainerIdentity(std::string worker_id, LeaseOptions lease);
 
   // request.dataset_id is a dataset id or a dataset name (the newest dataset of that name). NotFound for an unknown
   // dataset; InvalidArgument for a bad model name; FailedPrecondition for a request that does not fit the dataset
@@ -68,9 +80,9 @@ class JobRunner {
   core::Result<std::vector<storage::JobLogLine>> Logs(std::string_view job_id, int64_t after_seq, int limit);
   core::Result<storage::JobRecord> Get(std::string_view job_id);
   core::Result<std::vector<storage::JobRecord>> List(int limit);
-  // Cancels a queued or running job; FailedPrecondition if it already ended. A job run by an `amp worker` is
-  // asked to stop: the record returned says "cancelling" until the worker records it cancelled (within about a
-  // second).
+  // Cancels a queued or running job; FailedPrecondition if it already ended. A running job is asked to stop: the
+  // record returned says "cancelling" until its trainer records it cancelled (at once when it is one of this
+  // runner's, else within about a second).
   core::Result<storage::JobRecord> Cancel(std::string_view job_id);
 
   // Add before Start.
@@ -84,11 +96,8 @@ class JobRunner {
 
  private:
   bool TrainsInProcess() const { return worker_count_ > 0; }
-  void WorkerLoop();
-  // Without workers of its own: requeues jobs whose `amp worker` died, until Shutdown.
+  // Requeues jobs whose trainer stopped renewing its lease, every second until Shutdown.
   void SweepLoop();
-  void RunJob(storage::JobRecord job, const std::atomic<bool>& cancelled);
-  core::Result<storage::JobRecord> CancelHeldJob(std::string_view job_id);
   core::Status Save(const storage::JobRecord& job);
   void Log(const storage::JobRecord& job, std::string_view message) { executor_.Log(job, message); }
   core::Result<storage::JobRecord> SubmitJob(const storage::TrainRequest& request, std::string resubmitted_from,
@@ -101,17 +110,19 @@ class JobRunner {
   const core::Clock& clock_;
   const int worker_count_;
   JobExecutor executor_;
+  std::string worker_id_;  // set before Start, then read-only
+  LeaseOptions lease_;     // likewise
 
   core::Mutex mu_;
-  core::CondVar work_available_;
+  core::CondVar stop_changed_;
   core::CondVar job_finished_;
   bool stopping_ AMP_GUARDED_BY(mu_) = false;
-  std::deque<std::string> queue_ AMP_GUARDED_BY(mu_);
-  // Cancellation flags of running jobs, by id.
-  std::map<std::string, std::shared_ptr<std::atomic<bool>>, std::less<>> running_ AMP_GUARDED_BY(mu_);
   // Submitter id -> its job ids that may still be queued or running (pruned on each Submit).
   std::map<std::string, std::vector<std::string>, std::less<>> jobs_by_submitter_ AMP_GUARDED_BY(mu_);
-  std::vector<std::thread> workers_;  // or the one SweepLoop thread when worker_count_ is 0
+  // Created by Start (before any Submit or Cancel) and kept until the next Start or the destructor, so Submit and
+  // Cancel read them without mu_ (a stopped one ignores Wake and StopJob).
+  std::vector<std::unique_ptr<QueueWorker>> trainers_;
+  std::vector<std::thread> threads_;        // one Run per trainer, and the SweepLoop
   std::vector<EndListener> end_listeners_;  // set before Start, then read-only
 };
 

@@ -26,16 +26,43 @@ struct QueueWorker::Held {
   }
 };
 
-core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock) {
-  const int64_t now = clock.NowMicros();
-  AMP_ASSIGN_OR_RETURN(std::vector<std::string> requeued, metadata.RequeueExpiredJobs(now));
-  for (const std::string& job_id : requeued) {
+namespace {
+
+void AppendLog(storage::MetadataStore& metadata, const std::string& job_id, int64_t now, const std::string& line) {
+  core::Status logged = metadata.AppendJobLog(job_id, now, line);
+  if (!logged.ok()) core::LogError("cannot append to the log of job " + job_id + ": " + logged.ToString());
+}
+
+// Logs what a sweep did, except for `released_job` (its holder logged why it went back to the queue), and tells
+// `ended` of each job it ended.
+void RecordSweep(storage::MetadataStore& metadata, int64_t now, const storage::ExpiredJobs& expired,
+                 const std::function<void(const storage::JobRecord&)>& ended, std::string_view released_job = {}) {
+  for (const std::string& job_id : expired.requeued) {
+    if (job_id == released_job) continue;
     core::LogWarning("job " + job_id + " requeued: its worker stopped renewing its lease");
-    core::Status logged =
-        metadata.AppendJobLog(job_id, now, "requeued: the worker running it stopped renewing its lease");
-    if (!logged.ok()) core::LogError("cannot append to the log of job " + job_id + ": " + logged.ToString());
+    AppendLog(metadata, job_id, now, "requeued: the worker running it stopped renewing its lease");
   }
-  return static_cast<int>(requeued.size());
+  for (const std::string& job_id : expired.cancelled) {
+    core::LogInfo("job " + job_id + " cancelled: its worker stopped renewing its lease after the cancel request");
+    AppendLog(metadata, job_id, now, "cancelled: the worker running it stopped renewing its lease");
+    if (!ended) continue;
+    auto job = metadata.GetJob(job_id);
+    if (job.ok()) {
+      ended(*job);
+    } else {
+      core::LogError("cannot read cancelled job " + job_id + ": " + job.status().ToString());
+    }
+  }
+}
+
+}  // namespace
+
+core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock,
+                                     const std::function<void(const storage::JobRecord&)>& ended) {
+  const int64_t now = clock.NowMicros();
+  AMP_ASSIGN_OR_RETURN(storage::ExpiredJobs expired, metadata.RequeueExpiredJobs(now));
+  RecordSweep(metadata, now, expired, ended);
+  return static_cast<int>(expired.requeued.size() + expired.cancelled.size());
 }
 
 QueueWorker::QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor, const core::Clock& clock,
@@ -58,9 +85,23 @@ void QueueWorker::Stop() {
   wake_.NotifyAll();
 }
 
+void QueueWorker::Wake() {
+  core::MutexLock lock(mu_);
+  woken_ = true;
+  wake_.NotifyAll();
+}
+
+bool QueueWorker::StopJob(std::string_view job_id) {
+  core::MutexLock lock(mu_);
+  if (running_ == nullptr || running_->rank != 0 || running_->job_id != job_id) return false;
+  running_->StopFor(StopReason::kCancelRequested);
+  return true;
+}
+
 bool QueueWorker::WaitOrStop(int64_t micros) {
   core::MutexLock lock(mu_);
-  wake_.WaitFor(mu_, std::chrono::microseconds(micros), [this]() AMP_REQUIRES(mu_) { return stopping_; });
+  wake_.WaitFor(mu_, std::chrono::microseconds(micros), [this]() AMP_REQUIRES(mu_) { return stopping_ || woken_; });
+  woken_ = false;
   return stopping_;
 }
 
@@ -75,7 +116,7 @@ void QueueWorker::Run() {
     const int64_t now = clock_.NowMicros();
     if (now - last_sweep >= options_.sweep_interval_micros || now < last_sweep) {
       last_sweep = now;
-      auto swept = SweepExpiredLeases(metadata_, clock_);
+      auto swept = SweepExpiredLeases(metadata_, clock_, [this](const storage::JobRecord& job) { NotifyEnded(job); });
       if (!swept.ok()) core::LogError("cannot requeue jobs with expired leases: " + swept.status().ToString());
       if (swept.ok()) expired_requeued_.fetch_add(*swept);
     }
@@ -231,7 +272,8 @@ core::Result<bool> QueueWorker::RunRankOnce() {
     // The collective cannot go on without this rank: end its lease now so the whole job goes back to the queue.
     auto ended = metadata_.RenewRankLease(rank.job_id, rank.rank, options_.worker_id, 1);
     if (ended.ok()) {
-      auto requeued = SweepExpiredLeases(metadata_, clock_);
+      auto requeued =
+          SweepExpiredLeases(metadata_, clock_, [this](const storage::JobRecord& job) { NotifyEnded(job); });
       if (!requeued.ok()) core::LogError("cannot requeue job " + rank.job_id + ": " + requeued.status().ToString());
     }
     core::LogInfo("worker " + options_.worker_id + " stopped " + what + "; the job goes back to the queue");
@@ -307,7 +349,12 @@ void QueueWorker::Release(storage::JobRecord& job) {
   jobs_released_.fetch_add(1);
   executor_.Log(job, "worker " + options_.worker_id + " stopped; the job goes back to the queue");
   auto requeued = metadata_.RequeueExpiredJobs(now);
-  if (!requeued.ok()) core::LogError("cannot requeue job " + job.id + ": " + requeued.status().ToString());
+  if (!requeued.ok()) {
+    core::LogError("cannot requeue job " + job.id + ": " + requeued.status().ToString());
+    return;
+  }
+  RecordSweep(
+      metadata_, now, *requeued, [this](const storage::JobRecord& ended) { NotifyEnded(ended); }, job.id);
   core::LogInfo("worker " + options_.worker_id + " released job " + job.id + " to the queue");
 }
 

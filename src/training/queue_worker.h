@@ -2,12 +2,15 @@
 // (MetadataStore::ClaimJob), runs each with the same JobExecutor the in-process JobRunner uses, renews the lease on a
 // heartbeat thread (which is also how a cancel request reaches it), and saves the job only while it still holds it
 // (UpdateHeldJob). Between claims it requeues jobs whose workers stopped renewing (SweepExpiredLeases). Run blocks
-// until Stop; a job running then is stopped and released to the queue for another worker. Thread-safe.
+// until Stop; a job running then is stopped and released to the queue for another worker. A training replica
+// (`amp serve --training-workers N`, JobRunner) runs N of them in-process, so every trainer, replica or worker,
+// takes jobs the same way and each job runs once. Thread-safe.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/clock.h"
@@ -49,7 +52,8 @@ struct QueueWorkerStats {
 class QueueWorker {
  public:
   // Told once when a job this worker ran ends (succeeded, failed, cancelled), after its final record is saved, on
-  // the worker's thread. Not told for a job it released (stopped) or lost (its lease ended meanwhile).
+  // the worker's thread. Not told for a job it released (stopped) or lost (its lease ended meanwhile). Also told of a
+  // job its lease sweep ended (one whose cancel was requested and whose worker then died: SweepExpiredLeases).
   using EndListener = std::function<void(const storage::JobRecord&)>;
 
   QueueWorker(storage::MetadataStore& metadata, JobExecutor& executor, const core::Clock& clock,
@@ -75,6 +79,11 @@ class QueueWorker {
   // Makes Run return soon: a running job stops (within a training loop's cancel check) and goes back to the queue.
   // Callable from any thread, more than once.
   void Stop();
+  // Makes an idle Run claim at once instead of finishing its wait (a job was just queued). Any thread.
+  void Wake();
+  // Stops the job this worker is running if it is `job_id` (its cancel was just requested in the store): it ends
+  // cancelled now rather than at the next heartbeat. False when this worker does not run it. Any thread.
+  bool StopJob(std::string_view job_id);
 
   // Claims one job and runs it to its end. False when no job was queued; the store's error if the claim failed.
   core::Result<bool> RunOnce();
@@ -94,7 +103,7 @@ class QueueWorker {
   void Release(storage::JobRecord& job);
   void NotifyEnded(const storage::JobRecord& job);
   void CountEnded(storage::JobState state);
-  // Waits up to `micros` or until Stop; true if stopping.
+  // Waits up to `micros` or until Stop or Wake; true if stopping.
   bool WaitOrStop(int64_t micros);
 
   storage::MetadataStore& metadata_;
@@ -107,6 +116,7 @@ class QueueWorker {
   mutable core::Mutex mu_;  // mutable: stats() reads running_
   core::CondVar wake_;
   bool stopping_ AMP_GUARDED_BY(mu_) = false;
+  bool woken_ AMP_GUARDED_BY(mu_) = false;
   Held* running_ AMP_GUARDED_BY(mu_) = nullptr;
   std::atomic<int64_t> jobs_run_{0};
   // Counters for stats(); jobs_run_ is the claims.
@@ -122,9 +132,12 @@ class QueueWorker {
   std::atomic<int64_t> last_heartbeat_micros_{0};
 };
 
-// Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log.
-// Returns how many; the store's error if the sweep failed. Any process sharing the store may call it, as often as
-// it likes: every worker does between claims, and serving replicas that do not train do on a timer.
-core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock);
+// Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log; one
+// whose cancellation had been requested ends cancelled instead, and `ended` (if set) is told of it, as the trainer
+// that would have stopped it would have been (so its callback goes out once, from whoever swept it). Returns how
+// many jobs it requeued or ended; the store's error if the sweep failed. Any process sharing the store may call it,
+// as often as it likes: every worker does between claims, and every serving replica on a timer.
+core::Result<int> SweepExpiredLeases(storage::MetadataStore& metadata, const core::Clock& clock,
+                                     const std::function<void(const storage::JobRecord&)>& ended = {});
 
 }  // namespace amp::training

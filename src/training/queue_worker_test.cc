@@ -247,7 +247,7 @@ TEST_F(QueueWorkerTest, ARestartedRunnerLeavesJobsHeldByWorkersAlone) {
   ASSERT_TRUE(submitted.ok());
   const int64_t now = clock_.NowMicros();
   ASSERT_TRUE(store_->ClaimJob("w1", now, now + 60'000'000).ok());
-  // A serving process that trains in-process restarts: it interrupts its own jobs, not a worker's.
+  // A serving process that trains restarts: a job a live worker holds stays that worker's.
   JobRunner trainer(*store_, *catalog_, *registry_, clock_, 1);
   ASSERT_TRUE(trainer.Start().ok());
   trainer.Shutdown();

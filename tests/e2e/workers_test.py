@@ -7,6 +7,10 @@ Checks that a job submitted through the server runs on a worker (the job names i
 the server; that a job whose worker is killed (SIGKILL) is requeued when its 2 s lease ends and completes on the other
 worker (attempts 2); that a worker stopped with SIGTERM exits 0 and hands its job back to the queue at once, and a
 cancel (DELETE /v1/jobs/{id}) then reaches the worker running it.
+
+MixedModeTest: a replica that trains in-process (`--training-workers 2`) and an `amp worker` on one data folder (SQLite)
+take jobs from the one queue: several jobs submitted at once each run once (attempts 1, one "started" line, one
+version each); a job whose replica is killed mid-run is claimed by the worker when the replica's 2 s lease ends.
 """
 
 import time
@@ -136,6 +140,109 @@ class WorkersTest(unittest.TestCase):
         response = self.server.http.delete(f"{self.server.url}/v1/jobs/{queued}", timeout=10)
         self.assertEqual(response.status_code, 202, response.text)
         self.assertEqual(self.job(queued)["state"], "cancelled")
+
+
+class MixedModeTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # Always the data folder's SQLite (the single-machine setup): a second server on WorkersTest's PostgreSQL
+        # database would find its admin key there and write none.
+        cls.server = AmpServer(extra_args=["--training-workers", "2", "--training-lease-seconds", str(LEASE_SECONDS),
+                                           "--no-access-log"])
+        cls.addClassCleanup(cls.server.close)
+        cls.server.start()
+        cls.worker = None
+        response = cls.server.http.post(cls.server.url + "/v1/datasets?name=synthetic",
+                                        data=synthetic_csv(3000), headers={"Content-Type": "text/csv"}, timeout=60)
+        assert response.status_code in (200, 201), response.text
+        cls.dataset_id = response.json()["id"]
+
+    def setUp(self):
+        if self.worker is None or not self.worker.running:
+            type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS, store_args=[])
+            self.addClassCleanup(self.worker.close)
+
+    def restart_server(self, training_workers):
+        if self.server.running:
+            self.server.stop()
+        args = self.server.extra_args
+        args[args.index("--training-workers") + 1] = training_workers
+        self.server.start()
+
+    def api(self, method, path, **kwargs):
+        return self.server.http.request(method, self.server.url + path, timeout=30, **kwargs)
+
+    def train(self, model, params):
+        response = self.api("POST", f"/v1/models/{model}/train",
+                            json={"dataset_id": self.dataset_id, "target": "y", "algorithm": "xgboost_regressor",
+                                  "params": params})
+        self.assertEqual(response.status_code, 202, response.text)
+        return response.json()["job_id"]
+
+    def job(self, job_id):
+        response = self.api("GET", f"/v1/jobs/{job_id}")
+        self.assertEqual(response.status_code, 200, response.text)
+        return response.json()
+
+    def messages(self, job_id):
+        return [line["message"] for line in self.api("GET", f"/v1/jobs/{job_id}/logs").json()["lines"]]
+
+    def logs(self):
+        return self.server.log_tail() + "\n" + self.worker.log_tail()
+
+    def wait_job(self, job_id, predicate, timeout, what):
+        try:
+            return wait_until(lambda: (lambda job: job if predicate(job) else None)(self.job(job_id)), timeout,
+                              interval=0.05, what=what)
+        except AssertionError as error:
+            raise AssertionError(f"{error}\nlast record: {self.job(job_id)}\n{self.logs()}") from None
+
+    def test_jobs_submitted_together_each_run_once(self):
+        params = {"n_estimators": 30, "max_depth": 4, "seed": 1}
+        job_ids = [self.train("mixed", params) for _ in range(6)]
+        trainers = set()
+        for job_id in job_ids:
+            job = self.wait_job(job_id, lambda j: j["state"] not in ("queued", "running"), 120, f"job {job_id} to end")
+            self.assertEqual(job["state"], "succeeded", job)
+            self.assertEqual(job["attempts"], 1, job)
+            started = [m for m in self.messages(job_id) if m.startswith("started")]
+            self.assertEqual(len(started), 1, started)
+            trainers.add(job["worker"])
+        # The replica's trainers are named after its host and pid; the worker by --worker-id.
+        self.assertTrue(all(name == "worker-m" or "-serve" in name for name in trainers), trainers)
+        # One version per job, each naming the job that published it.
+        versions = [v["version"] for v in self.api("GET", "/v1/models/mixed").json()["versions"]]
+        self.assertEqual(sorted(versions), list(range(1, len(job_ids) + 1)))
+        publishers = [self.api("GET", f"/v1/models/mixed/versions/{v}").json()["lineage"]["job_id"]
+                      for v in versions]
+        self.assertEqual(sorted(publishers), sorted(job_ids))
+
+    def test_a_killed_replicas_job_is_claimed_by_the_worker_after_its_lease(self):
+        # Stop the worker (once it has started: its signal handling is set up by then) so the replica claims the job.
+        wait_until(lambda: "taking training jobs" in self.worker.log_tail(), 30, interval=0.05, what="the worker up")
+        self.assertEqual(self.worker.stop(), 0, self.worker.log_tail())
+        job_id = self.train("replica-killed", LONG_PARAMS)
+        first = self.wait_job(job_id, lambda j: j["state"] == "running" and "-serve" in j.get("worker", ""), 30,
+                              "the job running on the replica")
+        type(self).worker = AmpWorker(self.server.data_dir, "worker-m", LEASE_SECONDS, store_args=[])
+        self.addClassCleanup(self.worker.close)
+        self.server._kill()  # SIGKILL: the replica's lease is never renewed nor released
+        killed_at = time.monotonic()
+        # Back without trainers (to watch the job through its API, and so that only the worker may claim it).
+        self.restart_server(training_workers="0")
+        self.addCleanup(self.restart_server, training_workers="2")
+        second = self.wait_job(job_id, lambda j: j.get("attempts", 0) >= 2, LEASE_SECONDS + 15,
+                               "the worker to claim the job")
+        self.assertGreaterEqual(time.monotonic() - killed_at, LEASE_SECONDS * 0.5, "claimed before the lease ended")
+        self.assertEqual(second["worker"], "worker-m", second)
+        self.assertEqual(second["state"], "running", second)
+        # A cancel through the replica reaches the worker.
+        response = self.api("DELETE", f"/v1/jobs/{job_id}")
+        self.assertEqual(response.status_code, 202, response.text)
+        done = self.wait_job(job_id, lambda j: j["state"] not in ("queued", "running"), 15, "the job to end")
+        self.assertEqual(done["state"], "cancelled", done)
+        self.assertEqual(done["attempts"], 2, done)
+        self.assertEqual(len([m for m in self.messages(job_id) if m.startswith("requeued")]), 1)
 
 
 if __name__ == "__main__":
