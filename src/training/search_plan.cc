@@ -124,7 +124,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   }
 
   if (!is_auto && !has_search) {
-    if (search.folds != 0 || search.trials != 0 || !search.space.empty()) {
+    if (search.folds != 0 || search.trials != 0 || search.repeats != 0 || !search.space.empty()) {
       return core::FailedPrecondition("search.method is required (grid or random), or use algorithm auto");
     }
     if (request.time_budget_seconds != 0) {
@@ -143,6 +143,8 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   plan.folds = search.folds == 0 ? kDefaultFolds : search.folds;
   plan.ensemble = is_auto;
   AMP_RETURN_IF_ERROR(CheckRange("search.folds", plan.folds, 2, kMaxFolds));
+  plan.repeats = search.repeats != 0 ? search.repeats : is_auto ? kDefaultAutoRepeats : 1;
+  AMP_RETURN_IF_ERROR(CheckRange("search.repeats", plan.repeats, 1, kMaxRepeats));
   if (search.trials != 0) AMP_RETURN_IF_ERROR(CheckRange("search.trials", search.trials, 1, kMaxTrials));
 
   // Which (algorithm, parameter set) pairs to try, in trial order.
@@ -150,8 +152,8 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   if (is_auto) {
     if (has_search || !search.space.empty()) {
       return core::FailedPrecondition(
-          "algorithm auto chooses its own search space; give only search.folds and search.trials, or name an "
-          "algorithm to search a space");
+          "algorithm auto chooses its own search space; give only search.folds, search.repeats and search.trials, or "
+          "name an algorithm to search a space");
     }
     for (const auto& [name, value] : request.params) {
       if (!IsCommonParameter(name)) {

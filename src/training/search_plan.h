@@ -20,6 +20,11 @@ inline constexpr std::string_view kAutoAlgorithm = "auto";
 // The search limits and their defaults.
 inline constexpr int kDefaultFolds = 5;
 inline constexpr int kMaxFolds = 20;
+// Repeated cross-validation (scikit-learn's RepeatedKFold): each trial is cross-validated on `repeats` different fold
+// partitions and scored by the mean over all repeats x folds, which lowers the variance of the ranking and of the
+// ensemble-vs-best decision. Auto's default; a declared grid or random search defaults to one partition.
+inline constexpr int kDefaultAutoRepeats = 3;
+inline constexpr int kMaxRepeats = 10;
 inline constexpr int kDefaultRandomTrials = 10;
 inline constexpr int kMaxTrials = 1000;
 inline constexpr int kDefaultCpuBudget = 2;
@@ -34,6 +39,7 @@ struct SearchPlan {
   // leaderboard; the candidate's full resolved parameters are candidates[i].Params().
   std::vector<std::map<std::string, double>> searched_params;
   int folds = 0;
+  int repeats = 1;  // fold partitions per trial (repeated cross-validation)
   int cpu_budget = kDefaultCpuBudget;
   double time_budget_seconds = 0.0;  // 0: none
   bool fixed_nthread = false;        // the request set XGBoost's nthread itself
@@ -64,9 +70,9 @@ std::vector<std::map<std::string, double>> DrawRandom(const std::map<std::string
 // holdout_fraction and seed or with a space; a search method other than grid or random; an empty space; a space
 // parameter the algorithm does not take, a value out of its range, or one also fixed in params; searching
 // holdout_fraction or seed (every trial must share the split); a grid larger than kMaxTrials points; trials or folds
-// out of range; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search options without a search;
-// workers outside [1, kMaxWorkers], or workers > 1 with a search, an algorithm other than xgboost_regressor or
-// xgboost_classifier, or early stopping.
+// out of range; repeats outside [1, kMaxRepeats]; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search
+// options without a search; workers outside [1, kMaxWorkers], or workers > 1 with a search, an algorithm other than
+// xgboost_regressor or xgboost_classifier, or early stopping.
 core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 }  // namespace amp::training

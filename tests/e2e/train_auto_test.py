@@ -119,6 +119,9 @@ class TrainAutoTest(unittest.TestCase):
         messages = [line["message"] for line in logs["lines"]]
         self.assertTrue(messages[0].startswith("queued"), messages)
         self.assertTrue(any(message.startswith("trial 1/") for message in messages), messages)
+        # auto's default: 3-fold cross-validation repeated on 3 partitions, every trial scored over all 9 folds.
+        self.assertTrue(any(message.startswith("searching:") and "3-fold cross-validation x 3 repeats" in message
+                            for message in messages), messages)
         self.assertTrue(any(message.startswith("winner:") for message in messages), messages)
         self.assertEqual(messages[-1], "succeeded")
         self.assertEqual([line["seq"] for line in logs["lines"]], list(range(1, len(messages) + 1)))
@@ -149,6 +152,7 @@ class TrainAutoTest(unittest.TestCase):
              "search.method"),
             ({"algorithm": "auto", "params": {"C": 1}}, "'C'"),
             ({"algorithm": "auto", "search": {"folds": 1}}, "search.folds"),
+            ({"algorithm": "auto", "search": {"repeats": 11}}, "search.repeats"),
             ({"algorithm": "auto", "cpu_budget": 0}, "cpu_budget"),
             ({"algorithm": "auto", "search": {"method": "grid", "space": {"C": [1]}}}, "auto"),
             ({"algorithm": "auto", "search": {"bogus": 1}}, "search.bogus"),
