@@ -7,7 +7,7 @@ Usage: bench/train_auto.py --amp build/release/amp [--seed 42] [--seeds 5] [--cp
 Datasets as bench/train_accuracy.py: scikit-learn's breast_cancer, iris, wine (classification) and diabetes
 (regression), and penguins (palmerpenguins' CSV when installed, else the copy in tests/e2e/data). Each is split once
 in Python (seeded, stratified for classification, 80/20). AMP gets the training part with holdout_fraction 0 and
-`algorithm: auto` (5-fold cross-validation repeated 3 times, no time budget); its winner, refit on the whole training part, scores
+`algorithm: auto` (5-fold cross-validation, no time budget; --repeats r for repeated cross-validation); its winner, refit on the whole training part, scores
 the test part through the v1 predict API. The references fit on the same rows: scikit-learn LinearRegression and
 Ridge, or LogisticRegression (lbfgs, C=1); XGBoost with its defaults (hist); scikit-learn RandomForest (100 trees).
 Every side's test metrics are computed here by scikit-learn from its predictions. The bar: AMP's primary metric

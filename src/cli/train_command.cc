@@ -146,8 +146,7 @@ void AddTrainCommand(CLI::App& app, std::shared_ptr<ServerOptions> server, std::
                     "A searched parameter and its values, e.g. --search max_depth=3,6 (repeatable)");
   train->add_option("--trials", options->trials, "Random search draws, or auto's trial cap");
   train->add_option("--folds", options->folds, "Cross-validation folds of a search (default 5)");
-  train->add_option("--repeats", options->repeats,
-                    "Repeated cross-validation: fold partitions averaged (default 3 for auto, 1 for a search)");
+  train->add_option("--repeats", options->repeats, "Repeated cross-validation: fold partitions averaged (default 1)");
   train->add_option("--cpu-budget", options->cpu_budget, "Threads the job may use (default 2)");
   train->add_option("--workers", options->workers,
                     "Train one XGBoost model on this many worker processes (distributed; default 1)");

@@ -74,7 +74,6 @@ storage::TrainRequest AutoRequest(std::string target) {
   request.target = std::move(target);
   request.algorithm = "auto";
   request.search.folds = 3;
-  request.search.repeats = 1;  // one partition keeps the tests cheap; the ensemble test runs auto's default
   return request;
 }
 
@@ -175,11 +174,11 @@ TEST(ModelSearchTest, AutoPublishesAnEnsembleThatBeatsEveryTrialAndIsByteIdentic
   const data::Table table = LineAndStepTable(300);
   storage::TrainRequest request = AutoRequest("y");
   request.search.trials = 2;  // one per family first: linear_regression and XGBoost's defaults
-  request.search.repeats = 0;  // auto's default: repeated cross-validation
+  request.search.repeats = 3;  // repeated cross-validation: the ensemble's estimate selects within each partition
   core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {300, 300, 300}));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_TRUE(plan->ensemble);
-  EXPECT_EQ(plan->repeats, kDefaultAutoRepeats);
+  EXPECT_EQ(plan->repeats, 3);
   std::atomic<bool> cancelled{false};
   core::Result<SearchOutcome> first = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(first.ok()) << first.status().ToString();

@@ -143,7 +143,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   plan.folds = search.folds == 0 ? kDefaultFolds : search.folds;
   plan.ensemble = is_auto;
   AMP_RETURN_IF_ERROR(CheckRange("search.folds", plan.folds, 2, kMaxFolds));
-  plan.repeats = search.repeats != 0 ? search.repeats : is_auto ? kDefaultAutoRepeats : 1;
+  plan.repeats = search.repeats != 0 ? search.repeats : 1;
   AMP_RETURN_IF_ERROR(CheckRange("search.repeats", plan.repeats, 1, kMaxRepeats));
   if (search.trials != 0) AMP_RETURN_IF_ERROR(CheckRange("search.trials", search.trials, 1, kMaxTrials));
 

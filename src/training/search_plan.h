@@ -20,10 +20,9 @@ inline constexpr std::string_view kAutoAlgorithm = "auto";
 // The search limits and their defaults.
 inline constexpr int kDefaultFolds = 5;
 inline constexpr int kMaxFolds = 20;
-// Repeated cross-validation (scikit-learn's RepeatedKFold): each trial is cross-validated on `repeats` different fold
-// partitions and scored by the mean over all repeats x folds, which lowers the variance of the ranking and of the
-// ensemble-vs-best decision. Auto's default; a declared grid or random search defaults to one partition.
-inline constexpr int kDefaultAutoRepeats = 3;
+// Repeated cross-validation (scikit-learn's RepeatedKFold), `search.repeats`: each trial is cross-validated on
+// `repeats` different fold partitions and scored by the mean over all repeats x folds. Default 1, for auto too: 3
+// repeats as auto's default were measured over ten split seeds and did not help overall (docs/benchmarks.md).
 inline constexpr int kMaxRepeats = 10;
 inline constexpr int kDefaultRandomTrials = 10;
 inline constexpr int kMaxTrials = 1000;

@@ -189,12 +189,12 @@ TEST(SearchPlanTest, AutoTriesTheFamiliesOfTheTask) {
   ASSERT_TRUE(regression.ok()) << regression.status().ToString();
   EXPECT_TRUE(regression->IsSearch());
   EXPECT_EQ(regression->folds, kDefaultFolds);
-  EXPECT_EQ(regression->repeats, kDefaultAutoRepeats);
-  storage::TrainRequest once = Request("price", "auto");
-  once.search.repeats = 1;
-  core::Result<SearchPlan> single_partition = PlanSearch(once, HouseSchema());
-  ASSERT_TRUE(single_partition.ok()) << single_partition.status().ToString();
-  EXPECT_EQ(single_partition->repeats, 1);
+  EXPECT_EQ(regression->repeats, 1);
+  storage::TrainRequest repeated = Request("price", "auto");
+  repeated.search.repeats = 3;
+  core::Result<SearchPlan> three_partitions = PlanSearch(repeated, HouseSchema());
+  ASSERT_TRUE(three_partitions.ok()) << three_partitions.status().ToString();
+  EXPECT_EQ(three_partitions->repeats, 3);
   std::set<std::string> algorithms;
   for (const TrainPlan& candidate : regression->candidates) algorithms.insert(candidate.algorithm);
   // Every regression family of this build (random forests join when the build has them), no classifier.
