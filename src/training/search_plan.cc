@@ -51,7 +51,8 @@ core::Status CheckRange(std::string_view what, double value, double low, double 
 const std::vector<AutoFamily>& AutoFamilies() {
   static const std::vector<AutoFamily> kFamilies = {
       // Linear fits cost little, so their penalty grids are wider.
-      {ml::kLinearRegressionAlgorithm, false, {{{"l2", 0}}, {{"l2", 0.1}}, {{"l2", 1}}, {{"l2", 10}}, {{"l2", 100}}}},
+      {ml::kLinearRegressionAlgorithm, false,
+       {{{"l2", 0}}, {{"l2", 0.1}}, {{"l2", 0.3}}, {{"l2", 1}}, {{"l2", 3}}, {{"l2", 10}}, {{"l2", 30}}, {{"l2", 100}}}},
       {ml::kLogisticRegressionAlgorithm, true, {{{"C", 1}}, {{"C", 0.01}}, {{"C", 0.1}}, {{"C", 10}}, {{"C", 100}}}},
       {ml::kXgboostRegressorAlgorithm, false, BoostingGrid()},
       {ml::kXgboostClassifierAlgorithm, true, BoostingGrid()},
