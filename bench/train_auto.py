@@ -2,12 +2,12 @@
 """Automatic mode benchmark: AMP's `"algorithm": "auto"` against the best of the single reference models.
 
 Usage: bench/train_auto.py --amp build/release/amp [--seed 42] [--seeds 5] [--cpu-budget 2] [--folds k]
-       [--datasets wine,penguins]
+       [--repeats r] [--datasets wine,penguins]
 
 Datasets as bench/train_accuracy.py: scikit-learn's breast_cancer, iris, wine (classification) and diabetes
 (regression), and penguins (palmerpenguins' CSV when installed, else the copy in tests/e2e/data). Each is split once
 in Python (seeded, stratified for classification, 80/20). AMP gets the training part with holdout_fraction 0 and
-`algorithm: auto` (5-fold cross-validation, no time budget); its winner, refit on the whole training part, scores
+`algorithm: auto` (5-fold cross-validation, no time budget; --repeats r for repeated cross-validation); its winner, refit on the whole training part, scores
 the test part through the v1 predict API. The references fit on the same rows: scikit-learn LinearRegression and
 Ridge, or LogisticRegression (lbfgs, C=1); XGBoost with its defaults (hist); scikit-learn RandomForest (100 trees).
 Every side's test metrics are computed here by scikit-learn from its predictions. The bar: AMP's primary metric
@@ -54,7 +54,7 @@ def references(classification, seed):
             ("sklearn RandomForest", RandomForestRegressor(n_estimators=100, random_state=seed), False)]
 
 
-def run_case(client, url, admin_key, case, seed, cpu_budget, folds, verbose):
+def run_case(client, url, admin_key, case, seed, cpu_budget, folds, repeats, verbose):
     """Splits `case` with `seed`, trains auto and the references on the same rows; returns (primary, results,
     leaderboard) with results [(label, seconds, scores)], AMP's first."""
     name, target_name, classification, (columns, kinds, rows, target) = case
@@ -67,7 +67,8 @@ def run_case(client, url, admin_key, case, seed, cpu_budget, folds, verbose):
     dataset = client.upload_dataset(to_csv(columns, rows_train, target_name, y_train), model_name)
     job = client.train(model_name, dataset["id"], target_name, algorithm="auto", features=columns,
                        params={"holdout_fraction": 0, "seed": seed}, cpu_budget=cpu_budget,
-                       search={"folds": folds} if folds else None)
+                       search={key: value for key, value in (("folds", folds), ("repeats", repeats)) if value}
+                       or None)
     job = client.wait_for_job(job["job_id"], timeout=1800)
     body = {"rows": [{column: value for column, value in zip(columns, row)} for row in rows_test]}
     answer = requests.post(f"{url}/v1/models/{model_name}/predict", json=body, timeout=120,
@@ -116,6 +117,8 @@ def main():
                         help="split seeds: --seed, --seed+1, ...; more than 1 adds the multi-seed summary")
     parser.add_argument("--cpu-budget", type=int, default=2)
     parser.add_argument("--folds", type=int, default=0, help="auto's search.folds (0: the server's default)")
+    parser.add_argument("--repeats", type=int, default=0,
+                        help="auto's search.repeats, repeated cross-validation (0: the server's default)")
     parser.add_argument("--datasets", default="", help="comma-separated subset (default: all)")
     args = parser.parse_args()
 
@@ -145,7 +148,7 @@ def main():
             per_seed = {}
             for seed in seeds:
                 primary, results, leaderboard = run_case(client, url, admin_key, case, seed, args.cpu_budget, args.folds,
-                                               verbose=seed == seeds[0])
+                                                         args.repeats, verbose=seed == seeds[0])
                 per_seed[seed] = results
                 if seed != seeds[0]:
                     amp = results[0]

@@ -24,7 +24,8 @@ Response JobResponse(int status, const storage::JobRecord& job, bool as_submissi
 }
 
 // Reads a train body's "search" object: {"method": "grid"|"random", "space": {name: [numbers]}, "trials": n,
-// "folds": k}. Whether the names and values fit the algorithm is the planner's call (one table of parameters).
+// "folds": k, "repeats": r}. Whether the names and values fit the algorithm is the planner's call (one table of
+// parameters).
 std::optional<Response> DecodeSearch(simdjson::dom::element value, storage::TrainRequest::Search* search) {
   auto field_error = [](std::string_view field, std::string_view expected) {
     return ErrorResponse(422, "invalid_input", "'search." + std::string(field) + "' must be " + std::string(expected));
@@ -39,12 +40,12 @@ std::optional<Response> DecodeSearch(simdjson::dom::element value, storage::Trai
       std::string_view text;
       if (field.value.get_string().get(text) != simdjson::SUCCESS) return field_error(key, "\"grid\" or \"random\"");
       search->method = std::string(text);
-    } else if (key == "trials" || key == "folds") {
+    } else if (key == "trials" || key == "folds" || key == "repeats") {
       int64_t number = 0;
       if (field.value.get_int64().get(number) != simdjson::SUCCESS || number < 1 || number > 100000) {
         return field_error(key, "a whole number from 1");
       }
-      (key == "trials" ? search->trials : search->folds) = static_cast<int>(number);
+      (key == "trials" ? search->trials : key == "folds" ? search->folds : search->repeats) = static_cast<int>(number);
     } else if (key == "space") {
       simdjson::dom::object space;
       if (field.value.get_object().get(space) != simdjson::SUCCESS) {
@@ -66,9 +67,9 @@ std::optional<Response> DecodeSearch(simdjson::dom::element value, storage::Trai
         }
       }
     } else {
-      return ErrorResponse(
-          422, "invalid_input",
-          "unknown field 'search." + std::string(key.substr(0, 100)) + "'; expected method, space, trials, folds");
+      return ErrorResponse(422, "invalid_input",
+                           "unknown field 'search." + std::string(key.substr(0, 100)) +
+                               "'; expected method, space, trials, folds, repeats");
     }
   }
   return std::nullopt;

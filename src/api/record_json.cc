@@ -225,7 +225,7 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
   writer.Key("params");
   WriteNumberMap(writer, job.request.params);
   const storage::TrainRequest::Search& search = job.request.search;
-  if (!search.method.empty() || search.folds != 0 || search.trials != 0) {
+  if (!search.method.empty() || search.folds != 0 || search.trials != 0 || search.repeats != 0) {
     writer.Key("search");
     writer.StartObject();
     if (!search.method.empty()) {
@@ -248,6 +248,10 @@ void WriteJob(JsonWriter& writer, const storage::JobRecord& job, bool as_submiss
     if (search.folds != 0) {
       writer.Key("folds");
       writer.Int(search.folds);
+    }
+    if (search.repeats != 0) {
+      writer.Key("repeats");
+      writer.Int(search.repeats);
     }
     writer.EndObject();
   }

@@ -25,6 +25,7 @@ struct TrainOptions {
   std::vector<std::string> search_space;  // name=v1,v2,...
   int trials = 0;
   int folds = 0;
+  int repeats = 0;
   int cpu_budget = 0;
   int workers = 0;  // 0: not sent (one process)
   double time_budget_seconds = 0;
@@ -59,7 +60,8 @@ int Train(const ServerOptions& server, const TrainOptions& options) {
     }
     body += "}";
   }
-  if (!options.search_method.empty() || !options.search_space.empty() || options.trials != 0 || options.folds != 0) {
+  if (!options.search_method.empty() || !options.search_space.empty() || options.trials != 0 || options.folds != 0 ||
+      options.repeats != 0) {
     std::string search;
     if (!options.search_method.empty()) search += "\"method\":" + JsonQuote(options.search_method);
     if (!options.search_space.empty()) {
@@ -87,6 +89,8 @@ int Train(const ServerOptions& server, const TrainOptions& options) {
       search += std::string(search.empty() ? "" : ",") + "\"trials\":" + std::to_string(options.trials);
     if (options.folds != 0)
       search += std::string(search.empty() ? "" : ",") + "\"folds\":" + std::to_string(options.folds);
+    if (options.repeats != 0)
+      search += std::string(search.empty() ? "" : ",") + "\"repeats\":" + std::to_string(options.repeats);
     body += ",\"search\":{" + search + "}";
   }
   if (options.cpu_budget != 0) body += ",\"cpu_budget\":" + std::to_string(options.cpu_budget);
@@ -142,6 +146,7 @@ void AddTrainCommand(CLI::App& app, std::shared_ptr<ServerOptions> server, std::
                     "A searched parameter and its values, e.g. --search max_depth=3,6 (repeatable)");
   train->add_option("--trials", options->trials, "Random search draws, or auto's trial cap");
   train->add_option("--folds", options->folds, "Cross-validation folds of a search (default 5)");
+  train->add_option("--repeats", options->repeats, "Repeated cross-validation: fold partitions averaged (default 1)");
   train->add_option("--cpu-budget", options->cpu_budget, "Threads the job may use (default 2)");
   train->add_option("--workers", options->workers,
                     "Train one XGBoost model on this many worker processes (distributed; default 1)");

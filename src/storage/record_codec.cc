@@ -396,14 +396,22 @@ std::string EncodeJobOptions(const JobRecord& job) {
     writer.Int(request.search.trials);
     writer.Key("folds");
     writer.Int(request.search.folds);
+    if (request.search.repeats != 0) {
+      writer.Key("repeats");
+      writer.Int(request.search.repeats);
+    }
     writer.EndObject();
-  } else if (request.search.folds != 0 || request.search.trials != 0) {
+  } else if (request.search.folds != 0 || request.search.trials != 0 || request.search.repeats != 0) {
     writer.Key("search");
     writer.StartObject();
     writer.Key("trials");
     writer.Int(request.search.trials);
     writer.Key("folds");
     writer.Int(request.search.folds);
+    if (request.search.repeats != 0) {
+      writer.Key("repeats");
+      writer.Int(request.search.repeats);
+    }
     writer.EndObject();
   }
   writer.Key("cpu_budget");
@@ -431,6 +439,7 @@ core::Status DecodeJobOptions(std::string_view text, JobRecord* job) {
     request.search.method = StringOr(search->value, "method");
     request.search.trials = static_cast<int>(NumberOr(search->value, "trials", 0));
     request.search.folds = static_cast<int>(NumberOr(search->value, "folds", 0));
+    request.search.repeats = static_cast<int>(NumberOr(search->value, "repeats", 0));
     auto space = search->value.FindMember("space");
     if (space != search->value.MemberEnd()) {
       if (!space->value.IsObject()) return Corrupt("job options");

@@ -274,6 +274,7 @@ TEST(RecordCodecTest, JobOptionsAndProgressRoundTrip) {
   job.request.search.space = {{"max_depth", {3, 6}}, {"learning_rate", {0.05, 0.3}}};
   job.request.search.trials = 20;
   job.request.search.folds = 5;
+  job.request.search.repeats = 2;
   job.request.cpu_budget = 3;
   job.request.workers = 4;
   job.request.time_budget_seconds = 30;
@@ -285,6 +286,12 @@ TEST(RecordCodecTest, JobOptionsAndProgressRoundTrip) {
   EXPECT_EQ(decoded.request.workers, 4);
   EXPECT_EQ(decoded.request.time_budget_seconds, 30);
   EXPECT_EQ(decoded.resubmitted_from, "job_1");
+  // auto's options carry no method: repeats alone still round-trips.
+  JobRecord auto_job;
+  auto_job.request.search.repeats = 5;
+  JobRecord auto_decoded;
+  ASSERT_TRUE(DecodeJobOptions(EncodeJobOptions(auto_job), &auto_decoded).ok());
+  EXPECT_EQ(auto_decoded.request.search, auto_job.request.search);
   // Rows written before the column existed hold '' and read as no options.
   JobRecord old;
   ASSERT_TRUE(DecodeJobOptions("", &old).ok());

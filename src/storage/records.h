@@ -121,12 +121,13 @@ struct TrainRequest {
   std::vector<std::string> features;  // empty: every column but the target
   std::map<std::string, double> params;
   // A hyperparameter search ("grid" or "random") over `space`; empty method: none. Algorithm "auto" searches the
-  // families itself and takes only `folds` and `trials` from here.
+  // families itself and takes only `folds`, `repeats` and `trials` from here.
   struct Search {
     std::string method;
     std::map<std::string, std::vector<double>> space;
     int trials = 0;  // random search: how many draws (0: the default)
     int folds = 0;   // cross-validation folds (0: the default)
+    int repeats = 0;  // repeated cross-validation: how many fold partitions to average over (0: the default)
     bool operator==(const Search&) const = default;
   } search;
   int cpu_budget = 0;              // threads the job may use (0: the default)

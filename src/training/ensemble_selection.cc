@@ -76,18 +76,23 @@ double EnsembleLossOf(std::span<const std::vector<double>> candidates, std::span
 
 EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                        std::span<const double> targets, std::span<const int> fold_of, int folds,
-                                       int steps) {
+                                       int steps, int repeats) {
   EnsembleEstimate estimate;
   std::vector<int64_t> all_rows(fold_of.size());
   for (size_t row_idx = 0; row_idx < all_rows.size(); ++row_idx) all_rows[row_idx] = static_cast<int64_t>(row_idx);
   estimate.weights = SelectEnsemble(candidates, loss, targets, all_rows, steps).weights;
 
+  // Fold g belongs to repeat g / folds, whose rows are the block [repeat * n, (repeat + 1) * n): its weights are
+  // selected on that block's other folds only (the other repeats hold the same rows, fold g's among them).
+  const size_t per_repeat = fold_of.size() / static_cast<size_t>(repeats);
+  const int total_folds = folds * repeats;
   std::vector<int64_t> select_rows;
   std::vector<int64_t> score_rows;
-  for (int fold = 0; fold < folds; ++fold) {
+  for (int fold = 0; fold < total_folds; ++fold) {
     select_rows.clear();
     score_rows.clear();
-    for (size_t row_idx = 0; row_idx < fold_of.size(); ++row_idx) {
+    const size_t first = static_cast<size_t>(fold / folds) * per_repeat;
+    for (size_t row_idx = first; row_idx < first + per_repeat; ++row_idx) {
       (fold_of[row_idx] == fold ? score_rows : select_rows).push_back(static_cast<int64_t>(row_idx));
     }
     const EnsembleSelection selected = SelectEnsemble(candidates, loss, targets, select_rows, steps);
@@ -97,13 +102,13 @@ EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> cand
   }
   double single_sum = 0.0;
   for (double score : estimate.single_fold_scores) single_sum += score;
-  estimate.single_mean = single_sum / static_cast<double>(folds);
+  estimate.single_mean = single_sum / static_cast<double>(total_folds);
   double sum = 0.0;
   for (double score : estimate.fold_scores) sum += score;
-  estimate.mean = sum / static_cast<double>(folds);
+  estimate.mean = sum / static_cast<double>(total_folds);
   double squares = 0.0;
   for (double score : estimate.fold_scores) squares += (score - estimate.mean) * (score - estimate.mean);
-  estimate.std = std::sqrt(squares / static_cast<double>(folds));
+  estimate.std = std::sqrt(squares / static_cast<double>(total_folds));
   return estimate;
 }
 

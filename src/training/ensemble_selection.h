@@ -53,10 +53,15 @@ struct EnsembleEstimate {
 
 // `fold_of[r]` in [0, folds) is row r's cross-validation fold (the folds the candidates' out-of-fold values came
 // from); every fold must hold a row. Requires what SelectEnsemble does and folds >= 2.
+// Repeated cross-validation (CrossValidation with repeats > 1): the candidates' values, the targets and fold_of
+// hold `repeats` blocks of the same n rows, one per fold partition (block r is rows [r*n, (r+1)*n)), and fold_of's
+// values in block r are in [r*folds, (r+1)*folds). Every fold is then scored by weights selected on the other folds
+// of its own block (the other blocks hold its rows too), and the scores and their mean cover all folds*repeats
+// folds; `weights` are selected over every block together.
 // The job log shows single_mean beside mean; auto does not decide on it (publishing the ensemble whenever mean <
 // single_mean was measured over five split seeds and did not help: docs/benchmarks.md).
 EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                        std::span<const double> targets, std::span<const int> fold_of, int folds,
-                                       int steps = kEnsembleSteps);
+                                       int steps = kEnsembleSteps, int repeats = 1);
 
 }  // namespace amp::training

@@ -126,5 +126,51 @@ TEST(CrossValidateEnsembleTest, AgreesWithTheCandidatesWhenOneIsBestEverywhere) 
   EXPECT_DOUBLE_EQ(estimate.single_mean, estimate.mean);
 }
 
+struct RepeatedCase {
+  std::string name;
+  std::vector<std::vector<double>> candidates;  // two blocks of the same four rows
+  std::vector<int> fold_of;                     // block 0: folds 0 and 1; block 1: folds 2 and 3
+  std::vector<double> fold_scores;              // expected, fold by fold
+  std::vector<double> single_fold_scores;       // expected
+};
+
+TEST(CrossValidateEnsembleTest, RepeatedFoldsSelectWithinTheirOwnBlockOnly) {
+  // RMSE against targets 0. Each block holds rows a, b, c, d (fold_of differs by block: two partitions).
+  const std::vector<RepeatedCase> cases = {
+      // The first scenario of ScoresEachFoldWithWeightsChosenOnTheOthers in both blocks, the partitions equal:
+      // every fold scores 5, as the single partition does. Were the other block's rows (the scored fold's own rows)
+      // selected on, the exact candidate would be found and fold scores would be 0.
+      {"same partition twice",
+       {{0, 0, 5, 5, 0, 0, 5, 5}, {5, 5, 0, 0, 5, 5, 0, 0}},
+       {0, 0, 1, 1, 2, 2, 3, 3},
+       {5, 5, 5, 5},
+       {5, 5, 5, 5}},
+      // Block 1 splits rows a, c | b, d: candidate 0 is right on a, b and candidate 1 on c, d, so each fold of the
+      // second partition selects the 50/50 blend on the other fold (RMSE 2.5 there and on the scored fold).
+      {"another partition",
+       {{0, 0, 5, 5, 0, 0, 5, 5}, {5, 5, 0, 0, 5, 5, 0, 0}},
+       {0, 0, 1, 1, 2, 3, 2, 3},
+       {5, 5, 2.5, 2.5},
+       // A single pick on fold 2's complement (rows b, d) ties and takes candidate 0: RMSE on a, c is sqrt(12.5).
+       {5, 5, std::sqrt(12.5), std::sqrt(12.5)}},
+  };
+  const std::vector<double> targets(8, 0.0);
+  for (const RepeatedCase& test : cases) {
+    SCOPED_TRACE(test.name);
+    const EnsembleEstimate estimate =
+        CrossValidateEnsemble(test.candidates, EnsembleLoss::kRmse, targets, test.fold_of, 2, 10, /*repeats=*/2);
+    ASSERT_EQ(estimate.fold_scores.size(), test.fold_scores.size());
+    for (size_t fold = 0; fold < test.fold_scores.size(); ++fold) {
+      EXPECT_NEAR(estimate.fold_scores[fold], test.fold_scores[fold], 1e-12) << "fold " << fold;
+      EXPECT_NEAR(estimate.single_fold_scores[fold], test.single_fold_scores[fold], 1e-12) << "fold " << fold;
+    }
+    double sum = 0.0;
+    for (double score : test.fold_scores) sum += score;
+    EXPECT_NEAR(estimate.mean, sum / 4, 1e-12);
+    // Selected over both blocks together: the even blend.
+    EXPECT_EQ(estimate.weights, (std::vector<double>{0.5, 0.5}));
+  }
+}
+
 }  // namespace
 }  // namespace amp::training

@@ -80,8 +80,8 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
   if (plan.IsSearch()) {
     Log(job,
         "searching: " + std::to_string(plan.candidates.size()) + " trials, " + std::to_string(plan.folds) +
-            "-fold cross-validation ranked by " + std::string(PrimaryMetric(plan.task)) + ", cpu budget " +
-            std::to_string(plan.cpu_budget) +
+            "-fold cross-validation" + (plan.repeats > 1 ? " x " + std::to_string(plan.repeats) + " repeats" : "") +
+            " ranked by " + std::string(PrimaryMetric(plan.task)) + ", cpu budget " + std::to_string(plan.cpu_budget) +
             (plan.time_budget_seconds > 0 ? ", time budget " + std::to_string(plan.time_budget_seconds) + "s" : ""));
     auto on_status = [&](const SearchStatus& status) {
       job.progress_detail.phase = status.phase;

@@ -162,7 +162,9 @@ core::Result<storage::JobRecord> JobRunner::SubmitJob(const storage::TrainReques
   }
   Log(job, "queued: " +
                (plan.IsSearch() ? std::to_string(plan.candidates.size()) + " trials of " + std::to_string(plan.folds) +
-                                      "-fold cross-validation, cpu budget " + std::to_string(plan.cpu_budget)
+                                      "-fold cross-validation" +
+                                      (plan.repeats > 1 ? " x " + std::to_string(plan.repeats) + " repeats" : "") +
+                                      ", cpu budget " + std::to_string(plan.cpu_budget)
                                 : job.request.algorithm) +
                (job.resubmitted_from.empty() ? "" : " (resubmitted from " + job.resubmitted_from + ")"));
   // The queue is the store's: an idle trainer here claims it now, unless another trainer sharing the store is

@@ -132,7 +132,7 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         trial_idx = next_trial++;
       }
       const auto trial_started = SteadyClock::now();
-      auto cv = CrossValidate(table, plan.candidates[trial_idx], plan.folds, stop, on_round);
+      auto cv = CrossValidate(table, plan.candidates[trial_idx], plan.folds, stop, on_round, plan.repeats);
       {
         std::lock_guard lock(mu);
         results[trial_idx].seconds = SecondsSince(trial_started);
@@ -180,9 +180,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       if (status.code() == core::StatusCode::kCancelled) return head + "stopped: the search was stopped";
       return head + "failed: " + status.message();
     }
-    char line[160];
-    std::snprintf(line, sizeof(line), "%s %.6g +- %.3g over %d folds in %.2fs", (*result.cv)->metric.c_str(),
-                  (*result.cv)->mean, (*result.cv)->std, plan.folds, result.seconds);
+    char repeats[48] = "";
+    if (plan.repeats > 1) std::snprintf(repeats, sizeof(repeats), " x %d repeats", plan.repeats);
+    char line[200];
+    std::snprintf(line, sizeof(line), "%s %.6g +- %.3g over %d folds%s in %.2fs", (*result.cv)->metric.c_str(),
+                  (*result.cv)->mean, (*result.cv)->std, plan.folds, repeats, result.seconds);
     return head + line;
   };
 
@@ -217,9 +219,11 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       if (finished > 0) {
         double elapsed = SecondsSince(started);
         double per_trial = elapsed / static_cast<double>(finished);
-        double remaining = per_trial * static_cast<double>(trial_count - finished) / parallel + per_trial / plan.folds;
+        // A refit costs about one fold's fit.
+        const double per_fit = per_trial / (plan.folds * std::max(1, plan.repeats));
+        double remaining = per_trial * static_cast<double>(trial_count - finished) / parallel + per_fit;
         if (has_deadline) {
-          remaining = std::min(remaining, std::max(0.0, plan.time_budget_seconds - elapsed) + per_trial / plan.folds);
+          remaining = std::min(remaining, std::max(0.0, plan.time_budget_seconds - elapsed) + per_fit);
         }
         status.eta_seconds = remaining;
       }
@@ -286,7 +290,8 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       std::vector<std::vector<double>> candidates;
       for (size_t trial_idx : pool) candidates.push_back(std::move((*results[trial_idx].cv)->out_of_fold));
       const EnsembleLoss loss = ml::IsClassification(plan.task) ? EnsembleLoss::kLogLoss : EnsembleLoss::kRmse;
-      const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, loss, targets, fold_of, plan.folds);
+      const EnsembleEstimate estimate =
+          CrossValidateEnsemble(candidates, loss, targets, fold_of, plan.folds, kEnsembleSteps, plan.repeats);
       candidates.clear();
       std::string members;
       for (size_t pos = 0; pos < pool.size(); ++pos) {

@@ -174,9 +174,11 @@ TEST(ModelSearchTest, AutoPublishesAnEnsembleThatBeatsEveryTrialAndIsByteIdentic
   const data::Table table = LineAndStepTable(300);
   storage::TrainRequest request = AutoRequest("y");
   request.search.trials = 2;  // one per family first: linear_regression and XGBoost's defaults
+  request.search.repeats = 3;  // repeated cross-validation: the ensemble's estimate selects within each partition
   core::Result<SearchPlan> plan = PlanSearch(request, SchemaOf(table, {300, 300, 300}));
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_TRUE(plan->ensemble);
+  EXPECT_EQ(plan->repeats, 3);
   std::atomic<bool> cancelled{false};
   core::Result<SearchOutcome> first = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
@@ -261,6 +263,47 @@ TEST(CrossValidateTest, ScoresEveryFoldOnTheTrainingPartOnly) {
   core::Result<CrossValidation> too_many = CrossValidate(table, plan->candidates.front(), 81, cancelled);
   ASSERT_FALSE(too_many.ok());
   EXPECT_THAT(too_many.status().message(), HasSubstr("the training part has 80"));
+}
+
+TEST(CrossValidateTest, RepeatedFoldsAverageSeveralPartitions) {
+  const data::Table table = LinearTable(100);
+  core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {100, 100, 100}));
+  ASSERT_TRUE(plan.ok());
+  const TrainPlan& candidate = plan->candidates.front();
+  std::atomic<bool> cancelled{false};
+  core::Result<CrossValidation> once = CrossValidate(table, candidate, 4, cancelled);
+  core::Result<CrossValidation> thrice = CrossValidate(table, candidate, 4, cancelled, {}, 3);
+  ASSERT_TRUE(once.ok()) << once.status().ToString();
+  ASSERT_TRUE(thrice.ok()) << thrice.status().ToString();
+  const size_t rows = once->out_of_fold.size();
+  ASSERT_EQ(rows, 80u);
+  ASSERT_EQ(thrice->fold_scores.size(), 12u);
+  ASSERT_EQ(thrice->out_of_fold.size(), 3 * rows);
+  ASSERT_EQ(thrice->fold_of.size(), 3 * rows);
+  ASSERT_EQ(thrice->targets.size(), 3 * rows);
+  // The first repeat is the single partition, score for score and row for row.
+  for (size_t fold = 0; fold < 4; ++fold) EXPECT_EQ(thrice->fold_scores[fold], once->fold_scores[fold]);
+  for (size_t row = 0; row < rows; ++row) {
+    EXPECT_EQ(thrice->fold_of[row], once->fold_of[row]);
+    EXPECT_EQ(thrice->out_of_fold[row], once->out_of_fold[row]);
+  }
+  // Each later block numbers its folds after the earlier ones' and holds the same rows' targets, in another
+  // partition (the first block's folds do not simply recur).
+  bool partition_differs = false;
+  for (size_t block = 1; block < 3; ++block) {
+    for (size_t row = 0; row < rows; ++row) {
+      const int fold = thrice->fold_of[block * rows + row];
+      EXPECT_GE(fold, static_cast<int>(block) * 4);
+      EXPECT_LT(fold, static_cast<int>(block + 1) * 4);
+      EXPECT_EQ(thrice->targets[block * rows + row], once->targets[row]);
+      if (fold - static_cast<int>(block) * 4 != once->fold_of[row]) partition_differs = true;
+    }
+  }
+  EXPECT_TRUE(partition_differs);
+  double sum = 0.0;
+  for (double score : thrice->fold_scores) sum += score;
+  EXPECT_NEAR(thrice->mean, sum / 12, 1e-12);
+  for (double score : thrice->fold_scores) EXPECT_LT(score, 0.3);
 }
 
 }  // namespace

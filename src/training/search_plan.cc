@@ -22,6 +22,13 @@ std::vector<std::map<std::string, double>> BoostingGrid() {
   };
 }
 
+// The L2 penalty in half-decade steps (a grid of decades was measured coarser on diabetes: docs/benchmarks.md).
+std::vector<std::map<std::string, double>> LinearGrid() {
+  std::vector<std::map<std::string, double>> grid;
+  for (double l2 : {0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0}) grid.push_back({{"l2", l2}});
+  return grid;
+}
+
 // Tree families take a thread count; the parameter table says which.
 std::vector<std::map<std::string, double>> ForestGrid() {
   return {{{"n_estimators", 200}, {"max_depth", 12}}, {{"n_estimators", 200}, {"max_depth", 20}}};
@@ -51,7 +58,7 @@ core::Status CheckRange(std::string_view what, double value, double low, double 
 const std::vector<AutoFamily>& AutoFamilies() {
   static const std::vector<AutoFamily> kFamilies = {
       // Linear fits cost little, so their penalty grids are wider.
-      {ml::kLinearRegressionAlgorithm, false, {{{"l2", 0}}, {{"l2", 0.1}}, {{"l2", 1}}, {{"l2", 10}}, {{"l2", 100}}}},
+      {ml::kLinearRegressionAlgorithm, false, LinearGrid()},
       {ml::kLogisticRegressionAlgorithm, true, {{{"C", 1}}, {{"C", 0.01}}, {{"C", 0.1}}, {{"C", 10}}, {{"C", 100}}}},
       {ml::kXgboostRegressorAlgorithm, false, BoostingGrid()},
       {ml::kXgboostClassifierAlgorithm, true, BoostingGrid()},
@@ -124,7 +131,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   }
 
   if (!is_auto && !has_search) {
-    if (search.folds != 0 || search.trials != 0 || !search.space.empty()) {
+    if (search.folds != 0 || search.trials != 0 || search.repeats != 0 || !search.space.empty()) {
       return core::FailedPrecondition("search.method is required (grid or random), or use algorithm auto");
     }
     if (request.time_budget_seconds != 0) {
@@ -143,6 +150,8 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   plan.folds = search.folds == 0 ? kDefaultFolds : search.folds;
   plan.ensemble = is_auto;
   AMP_RETURN_IF_ERROR(CheckRange("search.folds", plan.folds, 2, kMaxFolds));
+  plan.repeats = search.repeats != 0 ? search.repeats : 1;
+  AMP_RETURN_IF_ERROR(CheckRange("search.repeats", plan.repeats, 1, kMaxRepeats));
   if (search.trials != 0) AMP_RETURN_IF_ERROR(CheckRange("search.trials", search.trials, 1, kMaxTrials));
 
   // Which (algorithm, parameter set) pairs to try, in trial order.
@@ -150,8 +159,8 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
   if (is_auto) {
     if (has_search || !search.space.empty()) {
       return core::FailedPrecondition(
-          "algorithm auto chooses its own search space; give only search.folds and search.trials, or name an "
-          "algorithm to search a space");
+          "algorithm auto chooses its own search space; give only search.folds, search.repeats and search.trials, or "
+          "name an algorithm to search a space");
     }
     for (const auto& [name, value] : request.params) {
       if (!IsCommonParameter(name)) {

@@ -20,6 +20,10 @@ inline constexpr std::string_view kAutoAlgorithm = "auto";
 // The search limits and their defaults.
 inline constexpr int kDefaultFolds = 5;
 inline constexpr int kMaxFolds = 20;
+// Repeated cross-validation (scikit-learn's RepeatedKFold), `search.repeats`: each trial is cross-validated on
+// `repeats` different fold partitions and scored by the mean over all repeats x folds. Default 1, for auto too: 3
+// repeats as auto's default were measured over ten split seeds and did not help overall (docs/benchmarks.md).
+inline constexpr int kMaxRepeats = 10;
 inline constexpr int kDefaultRandomTrials = 10;
 inline constexpr int kMaxTrials = 1000;
 inline constexpr int kDefaultCpuBudget = 2;
@@ -34,6 +38,7 @@ struct SearchPlan {
   // leaderboard; the candidate's full resolved parameters are candidates[i].Params().
   std::vector<std::map<std::string, double>> searched_params;
   int folds = 0;
+  int repeats = 1;  // fold partitions per trial (repeated cross-validation)
   int cpu_budget = kDefaultCpuBudget;
   double time_budget_seconds = 0.0;  // 0: none
   bool fixed_nthread = false;        // the request set XGBoost's nthread itself
@@ -64,9 +69,9 @@ std::vector<std::map<std::string, double>> DrawRandom(const std::map<std::string
 // holdout_fraction and seed or with a space; a search method other than grid or random; an empty space; a space
 // parameter the algorithm does not take, a value out of its range, or one also fixed in params; searching
 // holdout_fraction or seed (every trial must share the split); a grid larger than kMaxTrials points; trials or folds
-// out of range; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search options without a search;
-// workers outside [1, kMaxWorkers], or workers > 1 with a search, an algorithm other than xgboost_regressor or
-// xgboost_classifier, or early stopping.
+// out of range; repeats outside [1, kMaxRepeats]; cpu_budget outside [1, kMaxCpuBudget]; a negative time budget; search
+// options without a search; workers outside [1, kMaxWorkers], or workers > 1 with a search, an algorithm other than
+// xgboost_regressor or xgboost_classifier, or early stopping.
 core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const data::TableSummary& schema);
 
 }  // namespace amp::training

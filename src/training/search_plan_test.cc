@@ -93,6 +93,11 @@ TEST(SearchPlanTest, RefusesBeforeAnyWork) {
        HouseSchema(), "1210 grid points"},
       {"folds out of range", with(GridRequest({{"l2", {1}}}, "linear_regression"), [](auto& r) { r.search.folds = 1; }),
        HouseSchema(), "search.folds must be in [2, 20]"},
+      {"repeats out of range",
+       with(GridRequest({{"l2", {1}}}, "linear_regression"), [](auto& r) { r.search.repeats = 11; }), HouseSchema(),
+       "search.repeats must be in [1, 10]"},
+      {"repeats without a method", with(Request("price", "linear_regression"), [](auto& r) { r.search.repeats = 2; }),
+       HouseSchema(), "search.method is required"},
       {"cpu budget", with(Request("price", "auto"), [](auto& r) { r.cpu_budget = 100; }), HouseSchema(),
        "cpu_budget must be in [1, 64]"},
       {"negative time budget", with(Request("price", "auto"), [](auto& r) { r.time_budget_seconds = -1; }),
@@ -155,6 +160,7 @@ TEST(SearchPlanTest, GridTriesEveryPointInOrder) {
   core::Result<SearchPlan> plan = PlanSearch(request, HouseSchema());
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(plan->folds, 3);
+  EXPECT_EQ(plan->repeats, 1);  // a declared search cross-validates on one partition unless asked
   ASSERT_EQ(plan->candidates.size(), 4u);
   const std::vector<std::pair<double, int>> want = {{0.05, 3}, {0.05, 6}, {0.3, 3}, {0.3, 6}};
   for (size_t idx = 0; idx < want.size(); ++idx) {
@@ -183,6 +189,12 @@ TEST(SearchPlanTest, AutoTriesTheFamiliesOfTheTask) {
   ASSERT_TRUE(regression.ok()) << regression.status().ToString();
   EXPECT_TRUE(regression->IsSearch());
   EXPECT_EQ(regression->folds, kDefaultFolds);
+  EXPECT_EQ(regression->repeats, 1);
+  storage::TrainRequest repeated = Request("price", "auto");
+  repeated.search.repeats = 3;
+  core::Result<SearchPlan> three_partitions = PlanSearch(repeated, HouseSchema());
+  ASSERT_TRUE(three_partitions.ok()) << three_partitions.status().ToString();
+  EXPECT_EQ(three_partitions->repeats, 3);
   std::set<std::string> algorithms;
   for (const TrainPlan& candidate : regression->candidates) algorithms.insert(candidate.algorithm);
   // Every regression family of this build (random forests join when the build has them), no classifier.

@@ -336,7 +336,8 @@ core::Status AdoptModel(const data::Table& table, const TrainPlan& plan, std::sh
 }
 
 core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
-                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round) {
+                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round,
+                                            int repeats) {
   AMP_ASSIGN_OR_RETURN(PreparedRows prepared, PrepareRows(table, plan, /*report_findings=*/false));
   const std::string metric(PrimaryMetric(plan.task));
   const auto train_count = static_cast<int64_t>(prepared.train_rows.size());
@@ -345,53 +346,65 @@ core::Result<CrossValidation> CrossValidate(const data::Table& table, const Trai
                                     std::to_string(folds) + " training rows; the training part has " +
                                     std::to_string(train_count));
   }
-  // A seed of its own, so the folds do not line up with the holdout split's shuffle.
-  const std::vector<int> fold_of = AssignFolds(train_count, folds, plan.seed + 2, prepared.train_labels);
   CrossValidation result;
   result.metric = metric;
-  result.fold_of = fold_of;
-  result.out_of_fold.assign(prepared.train_rows.size(), 0.0);
-  if (!ml::IsClassification(plan.task)) {
-    for (int64_t row_idx : prepared.train_rows) {
-      result.targets.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
+  const size_t rows = prepared.train_rows.size();
+  const size_t blocks = static_cast<size_t>(std::max(1, repeats));
+  result.fold_of.reserve(rows * blocks);
+  result.out_of_fold.assign(rows * blocks, 0.0);
+  const bool classifier = ml::IsClassification(plan.task);
+  if (!classifier) {
+    for (size_t block = 0; block < blocks; ++block) {
+      for (int64_t row_idx : prepared.train_rows) {
+        result.targets.push_back(prepared.target->numbers[static_cast<size_t>(row_idx)]);
+      }
     }
   }
   std::vector<double> fold_values;
   const Report quiet = [](std::string_view) {};
-  for (int fold = 0; fold < folds; ++fold) {
-    std::vector<int64_t> fit_rows;
-    std::vector<int32_t> fit_labels;
-    std::vector<int64_t> check_rows;
-    std::vector<int32_t> check_labels;
-    const bool classifier = ml::IsClassification(plan.task);
-    for (size_t pos = 0; pos < prepared.train_rows.size(); ++pos) {
-      const bool in_fold = fold_of[pos] == fold;
-      (in_fold ? check_rows : fit_rows).push_back(prepared.train_rows[pos]);
-      if (classifier) (in_fold ? check_labels : fit_labels).push_back(prepared.train_labels[pos]);
-    }
-    if (cancelled) return core::Cancelled("training was cancelled");
-    std::vector<std::string> notes;
-    AMP_ASSIGN_OR_RETURN(std::shared_ptr<const ml::Model> model,
-                         FitRows(table, prepared, fit_rows, fit_labels, plan, cancelled, quiet, on_round, &notes));
-    if (cancelled) return core::Cancelled("training was cancelled");
-    fold_values.clear();
-    AMP_ASSIGN_OR_RETURN(auto metrics,
-                         ScoreRows(table, prepared, *model, check_rows, check_labels, plan.task, &fold_values));
-    auto score = metrics.find(metric);
-    if (score == metrics.end()) return core::Internal("fold metrics lack " + metric);
-    result.fold_scores.push_back(score->second);
-    // The fold's rows come in training-part order, so its values go back to the positions of that fold.
-    size_t next = 0;
-    for (size_t pos = 0; pos < prepared.train_rows.size(); ++pos) {
-      if (fold_of[pos] == fold) result.out_of_fold[pos] = fold_values[next++];
+  for (size_t repeat = 0; repeat < blocks; ++repeat) {
+    // A seed of its own, so the folds do not line up with the holdout split's shuffle; each repeat's partition is
+    // drawn from another seed (repeat 0's is the single partition's).
+    const uint64_t fold_seed = plan.seed + 2 + 0x9E3779B97F4A7C15ULL * repeat;
+    const std::vector<int> fold_of = AssignFolds(train_count, folds, fold_seed, prepared.train_labels);
+    const int fold_base = static_cast<int>(repeat) * folds;
+    for (int fold : fold_of) result.fold_of.push_back(fold_base + fold);
+    double* out_of_fold = result.out_of_fold.data() + repeat * rows;
+    for (int fold = 0; fold < folds; ++fold) {
+      std::vector<int64_t> fit_rows;
+      std::vector<int32_t> fit_labels;
+      std::vector<int64_t> check_rows;
+      std::vector<int32_t> check_labels;
+      for (size_t pos = 0; pos < rows; ++pos) {
+        const bool in_fold = fold_of[pos] == fold;
+        (in_fold ? check_rows : fit_rows).push_back(prepared.train_rows[pos]);
+        if (classifier) (in_fold ? check_labels : fit_labels).push_back(prepared.train_labels[pos]);
+      }
+      if (cancelled) return core::Cancelled("training was cancelled");
+      std::vector<std::string> notes;
+      AMP_ASSIGN_OR_RETURN(std::shared_ptr<const ml::Model> model,
+                           FitRows(table, prepared, fit_rows, fit_labels, plan, cancelled, quiet, on_round, &notes));
+      if (cancelled) return core::Cancelled("training was cancelled");
+      fold_values.clear();
+      AMP_ASSIGN_OR_RETURN(auto metrics,
+                           ScoreRows(table, prepared, *model, check_rows, check_labels, plan.task, &fold_values));
+      auto score = metrics.find(metric);
+      if (score == metrics.end()) return core::Internal("fold metrics lack " + metric);
+      result.fold_scores.push_back(score->second);
+      // The fold's rows come in training-part order, so its values go back to the positions of that fold.
+      size_t next = 0;
+      for (size_t pos = 0; pos < rows; ++pos) {
+        if (fold_of[pos] == fold) out_of_fold[pos] = fold_values[next++];
+      }
     }
   }
+  const auto scores = static_cast<double>(result.fold_scores.size());
   double sum = 0.0;
   for (double score : result.fold_scores) sum += score;
-  result.mean = sum / static_cast<double>(folds);
+  result.mean = sum / scores;
   double squares = 0.0;
   for (double score : result.fold_scores) squares += (score - result.mean) * (score - result.mean);
-  result.std = std::sqrt(squares / static_cast<double>(folds));
+  result.std = std::sqrt(squares / scores);
   return result;
 }
 

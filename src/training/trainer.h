@@ -81,12 +81,14 @@ core::Result<TrainingOutcome> TrainModelWithFit(const data::Table& table, const 
 
 struct CrossValidation {
   std::string metric;  // PrimaryMetric(plan.task)
-  std::vector<double> fold_scores;
-  double mean = 0.0;
-  double std = 0.0;  // population standard deviation over the folds
+  std::vector<double> fold_scores;  // folds x repeats scores, repeat by repeat
+  double mean = 0.0;                // over every repeat's folds
+  double std = 0.0;                 // population standard deviation over the same scores
   // Per row of the training part (in its order): the row's fold, and the prediction of the model that did not see
   // it: the predicted value (regression) or the probability given to the row's own class (classification; its log
-  // loss needs no other class). What the search's ensemble stage selects on (ensemble_selection.h).
+  // loss needs no other class). What the search's ensemble stage selects on (ensemble_selection.h). With repeats > 1
+  // each of the three holds one block of the training part's rows per repeat, repeat by repeat, and a row's fold in
+  // block r is r * folds + its fold in that repeat's partition.
   std::vector<int> fold_of;
   std::vector<double> out_of_fold;
   std::vector<double> targets;  // regression: each row's target value; empty for classification
@@ -94,9 +96,11 @@ struct CrossValidation {
 
 // k-fold cross-validation of `plan` on the training part of its holdout split (the very rows TrainModel fits on;
 // the holdout is never touched): folds assigned by AssignFolds (stratified for a classifier, seeded from plan.seed),
-// the plan fitted on k-1 folds and scored on the remaining one, k times. Deterministic. Errors as TrainModel's, and
-// FailedPrecondition when the training part has fewer rows than folds.
+// the plan fitted on k-1 folds and scored on the remaining one, k times. Repeated k-fold with repeats > 1: the same
+// on `repeats` different partitions (repeat 0's is the one repeats == 1 uses), every score averaged. Deterministic.
+// Errors as TrainModel's, and FailedPrecondition when the training part has fewer rows than folds.
 core::Result<CrossValidation> CrossValidate(const data::Table& table, const TrainPlan& plan, int folds,
-                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round = {});
+                                            const std::atomic<bool>& cancelled, const RoundCallback& on_round = {},
+                                            int repeats = 1);
 
 }  // namespace amp::training

@@ -128,7 +128,8 @@ class TrainAutoTest(unittest.TestCase):
     def test_grid_search_through_the_api(self):
         body = {"dataset_id": self.penguins, "target": "body_mass_g", "algorithm": "xgboost_regressor",
                 "features": ["species", "flipper_length_mm", "sex"],
-                "search": {"method": "grid", "space": {"max_depth": [2, 4], "n_estimators": [10, 30]}, "folds": 3}}
+                "search": {"method": "grid", "space": {"max_depth": [2, 4], "n_estimators": [10, 30]}, "folds": 3,
+                           "repeats": 2}}
         response = self.http().post(self.url("/v1/models/mass/train"), json=body, timeout=10)
         self.assertEqual(response.status_code, 202, response.text)
         job = self.wait_for_job(response.json()["id"])
@@ -136,6 +137,12 @@ class TrainAutoTest(unittest.TestCase):
         self.assertEqual(len(job["leaderboard"]), 4)
         self.assert_leaderboard(job["leaderboard"], "rmse")
         self.assertEqual(job["search"]["method"], "grid")
+        self.assertEqual(job["search"]["repeats"], 2)
+        # Repeated cross-validation: every trial scored over 3 folds on each of 2 partitions.
+        messages = [line["message"] for line in
+                    self.http().get(self.url(f"/v1/jobs/{job['id']}/logs"), timeout=10).json()["lines"]]
+        self.assertTrue(any("3-fold cross-validation x 2 repeats" in message for message in messages), messages)
+        self.assertTrue(any("over 3 folds x 2 repeats" in message for message in messages), messages)
         version = self.http().get(self.url("/v1/models/mass/versions/1"), timeout=10).json()
         best = version["leaderboard"][0]["params"]
         self.assertEqual(version["params"]["max_depth"], best["max_depth"])
@@ -151,6 +158,7 @@ class TrainAutoTest(unittest.TestCase):
              "search.method"),
             ({"algorithm": "auto", "params": {"C": 1}}, "'C'"),
             ({"algorithm": "auto", "search": {"folds": 1}}, "search.folds"),
+            ({"algorithm": "auto", "search": {"repeats": 11}}, "search.repeats"),
             ({"algorithm": "auto", "cpu_budget": 0}, "cpu_budget"),
             ({"algorithm": "auto", "search": {"method": "grid", "space": {"C": [1]}}}, "auto"),
             ({"algorithm": "auto", "search": {"bogus": 1}}, "search.bogus"),
