@@ -191,7 +191,7 @@ core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id
   core::MutexLock lock(mu_);
   // BEGIN IMMEDIATE takes the write lock first, so two claimers (threads or processes) serialize here and the
   // second sees the first's claim.
-  return InTransaction([&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<JobRecord> {
     std::string id;
     {
       Statement oldest(db_, "SELECT id FROM jobs WHERE state = 'queued' ORDER BY created_at_micros, id LIMIT 1");
@@ -217,7 +217,7 @@ core::Result<JobRecord> SqliteMetadataStore::ClaimJob(std::string_view worker_id
 core::Result<JobRecord> SqliteMetadataStore::RenewJobLease(std::string_view job_id, std::string_view worker_id,
                                                            int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<JobRecord> {
     Statement renew(db_,
                     "UPDATE jobs SET lease_until_micros = ?3 WHERE id = ?1 AND state = 'running' AND worker_id = ?2");
     AMP_RETURN_IF_ERROR(renew.prepare_status());
@@ -240,8 +240,7 @@ core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
   static const std::string kSql =
       "UPDATE jobs SET " + HeldJobAssignments() + " WHERE id = ?1 AND state = 'running' AND worker_id = ?27";
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Status {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Status {
     Statement update(db_, kSql.c_str());
     AMP_RETURN_IF_ERROR(update.prepare_status());
     BindJob(update, record);
@@ -251,18 +250,12 @@ core::Status SqliteMetadataStore::UpdateHeldJob(const JobRecord& record) {
     return core::FailedPrecondition("worker " + record.worker_id + " no longer holds job " + record.id + " (" +
                                     std::string(JobStateName(stored.state)) +
                                     (stored.worker_id.empty() ? "" : ", held by " + stored.worker_id) + ")");
-  };
-  core::Status updated = run();
-  if (!updated.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return updated;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 core::Result<ExpiredJobs> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<ExpiredJobs> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<ExpiredJobs> {
     // A running job one of whose taken ranks stopped renewing has a broken collective: it counts as expired.
     Statement broken(db_,
                      "UPDATE jobs SET lease_until_micros = 0 WHERE state = 'running' AND worker_id != '' AND id IN "
@@ -304,7 +297,7 @@ core::Result<ExpiredJobs> SqliteMetadataStore::RequeueExpiredJobs(int64_t now_mi
 
 core::Result<JobRecord> SqliteMetadataStore::RequestJobCancel(std::string_view job_id, int64_t now_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<JobRecord> {
     AMP_ASSIGN_OR_RETURN(JobRecord record, GetJobLocked(job_id));
     if (IsTerminal(record.state)) {
       return core::FailedPrecondition("job " + record.id + " already ended (" +
@@ -341,8 +334,7 @@ core::Status SqliteMetadataStore::OfferJobRanks(std::string_view job_id, std::st
                                                 std::string_view tracker) {
   if (workers < 2) return core::InvalidArgument("a job trained by several workers has at least 2");
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Status {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Status {
     AMP_ASSIGN_OR_RETURN(JobRecord job, GetJobLocked(job_id));
     if (job.state != JobState::kRunning || job.worker_id != worker_id) {
       return core::FailedPrecondition("worker " + std::string(worker_id) + " no longer holds job " + job.id + " (" +
@@ -364,19 +356,13 @@ core::Status SqliteMetadataStore::OfferJobRanks(std::string_view job_id, std::st
       AMP_RETURN_IF_ERROR(offer.Run());
     }
     return core::Status::Ok();
-  };
-  core::Status offered = run();
-  if (!offered.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return offered;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 core::Result<JobRankRecord> SqliteMetadataStore::ClaimJobRank(std::string_view worker_id, int64_t now_micros,
                                                               int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<JobRankRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<JobRankRecord> {
     std::string job_id;
     int64_t rank = 0;
     {
@@ -415,7 +401,7 @@ core::Result<JobRankRecord> SqliteMetadataStore::ClaimJobRank(std::string_view w
 core::Result<JobRecord> SqliteMetadataStore::RenewRankLease(std::string_view job_id, int rank,
                                                             std::string_view worker_id, int64_t lease_until_micros) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<JobRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<JobRecord> {
     Statement renew(db_,
                     "UPDATE job_ranks SET lease_until_micros = ?4 WHERE job_id = ?1 AND rank = ?2 AND worker_id = ?3 "
                     "AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 AND state = 'running')");

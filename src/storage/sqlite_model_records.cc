@@ -123,8 +123,7 @@ core::Status SqliteMetadataStore::UpdateModel(const ModelRecord& record) {
 
 core::Status SqliteMetadataStore::DeleteModel(std::string_view model_id) {
   core::MutexLock lock(mu_);
-  AMP_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  auto run = [&]() -> core::Status {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Status {
     // Children first, so foreign keys hold at every step.
     for (const char* sql :
          {"DELETE FROM model_grants WHERE model_id = ?1", "DELETE FROM model_aliases WHERE model_id = ?1",
@@ -137,13 +136,7 @@ core::Status SqliteMetadataStore::DeleteModel(std::string_view model_id) {
     }
     if (sqlite3_changes(db_) == 0) return core::NotFound("model not found: " + std::string(model_id));
     return core::Status::Ok();
-  };
-  core::Status deleted = run();
-  if (!deleted.ok()) {
-    Exec("ROLLBACK").IgnoreError();
-    return deleted;
-  }
-  return Exec("COMMIT");
+  });
 }
 
 core::Status SqliteMetadataStore::SetModelPublic(std::string_view model_id, bool is_public) {
@@ -244,7 +237,7 @@ core::Result<VersionRecord> SqliteMetadataStore::DeleteVersion(std::string_view 
   std::string select =
       std::string("SELECT ") + kVersionColumns + " FROM model_versions WHERE model_id = ?1 AND version = ?2";
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<VersionRecord> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<VersionRecord> {
     Statement find(db_, select.c_str());
     AMP_RETURN_IF_ERROR(find.prepare_status());
     find.Bind(1, model_id);
@@ -301,7 +294,7 @@ core::Result<int64_t> SqliteMetadataStore::SetAlias(const AliasRecord& alias) {
       return core::NotFound("model " + alias.model_id + " has no version " + std::to_string(alias.version));
     }
   }
-  return InTransaction([&]() -> core::Result<int64_t> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<int64_t> {
     AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(alias.model_id, alias.alias));
     Statement upsert(db_,
                      "INSERT INTO model_aliases (model_id, alias, version, updated_at_micros, updated_by) "
@@ -333,7 +326,7 @@ core::Result<int64_t> SqliteMetadataStore::SetAlias(const AliasRecord& alias) {
 core::Result<int64_t> SqliteMetadataStore::DeleteAlias(std::string_view model_id, std::string_view alias,
                                                        int64_t at_micros, std::string_view by) {
   core::MutexLock lock(mu_);
-  return InTransaction([&]() -> core::Result<int64_t> {
+  return InTransaction([&]() AMP_REQUIRES(mu_) -> core::Result<int64_t> {
     AMP_ASSIGN_OR_RETURN(int64_t previous, CurrentAliasVersion(model_id, alias));
     if (previous == 0)
       return core::NotFound("model " + std::string(model_id) + " has no alias '" + std::string(alias) + "'");
