@@ -143,6 +143,7 @@ template <typename T>
 void Pipeline::EncodeInto(const data::Table& table, const std::vector<int>& feature_columns,
                           std::span<const int64_t> rows, size_t row_step, size_t column_step, T* out) const {
   const size_t row_count = rows.size();
+  if (row_count == 0) return;  // nothing to write, and `out` may be null (an empty vector's data())
   size_t out_column = 0;
   std::vector<T> scratch;
   for (size_t feature_idx = 0; feature_idx < transforms_.size(); ++feature_idx) {
