@@ -57,6 +57,18 @@ class QueueWorkerTest : public ::testing::Test {
     long_request_.params = {{"n_estimators", 10000}, {"max_depth", 10}, {"learning_rate", 0.001}};
   }
 
+  // Moves the store's clock past every lease and sweeps, until a sweep requeues something (a renewal may land
+  // between the clock's move and the sweep; then the clock moves again). Returns what the sweep took, 0 if none did.
+  int AdvancePastLeasesAndSweep() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      clock_.AdvanceMicros(60'000'000);
+      auto swept = SweepExpiredLeases(*store_, clock_);
+      EXPECT_TRUE(swept.ok()) << swept.status().ToString();
+      if (swept.ok() && *swept > 0) return *swept;
+    }
+    return 0;
+  }
+
   std::unique_ptr<QueueWorker> MakeWorker(std::string id, int64_t lease_micros = 300'000, int64_t max_attempts = 5) {
     QueueWorkerOptions options;
     options.worker_id = std::move(id);
@@ -206,13 +218,7 @@ TEST_F(QueueWorkerTest, AWorkerThatLostItsLeaseStopsWithoutRecordingAnything) {
   WaitUntilTraining(submitted->id);
   // The worker seems dead to the others (its lease ended on the store's clock): the job is requeued.
   // (A renewal may land between the clock's move and the sweep; then the clock moves again.)
-  int swept_jobs = 0;
-  for (int attempt = 0; attempt < 100 && swept_jobs == 0; ++attempt) {
-    clock_.AdvanceMicros(60'000'000);
-    auto swept = SweepExpiredLeases(*store_, clock_);
-    ASSERT_TRUE(swept.ok());
-    swept_jobs = *swept;
-  }
+  const int swept_jobs = AdvancePastLeasesAndSweep();
   EXPECT_EQ(swept_jobs, 1);
   running.join();
   ASSERT_TRUE(ran.ok());
@@ -412,13 +418,7 @@ TEST_F(QueueWorkerTest, StatsCountAReleasedJobAndALostLease) {
   core::Result<bool> ran = false;
   std::thread losing([&] { ran = lost->RunOnce(); });
   WaitUntilTraining(released->id);
-  int swept_jobs = 0;
-  for (int attempt = 0; attempt < 100 && swept_jobs == 0; ++attempt) {
-    clock_.AdvanceMicros(60'000'000);
-    auto swept = SweepExpiredLeases(*store_, clock_);
-    ASSERT_TRUE(swept.ok());
-    swept_jobs = *swept;
-  }
+  AdvancePastLeasesAndSweep();
   losing.join();
   ASSERT_TRUE(ran.ok());
   QueueWorkerStats stats = lost->stats();
