@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/parallel_for.h"
 #include "core/text.h"
 #include "data/date_time.h"
 #include "ml/date_part_value.h"
@@ -142,6 +143,18 @@ bool Pipeline::HasExtendedTransforms() const {
 template <typename T>
 void Pipeline::EncodeInto(const data::Table& table, const std::vector<int>& feature_columns,
                           std::span<const int64_t> rows, size_t row_step, size_t column_step, T* out) const {
+  constexpr size_t kBlockRows = 32768;
+  const size_t blocks = (rows.size() + kBlockRows - 1) / kBlockRows;
+  core::ParallelFor(blocks, blocks < 2 ? 1 : 0, [&](size_t block) {
+    const size_t first = block * kBlockRows;
+    EncodeBlock(table, feature_columns, rows.subspan(first, std::min(kBlockRows, rows.size() - first)), row_step,
+                column_step, out + first * row_step);
+  });
+}
+
+template <typename T>
+void Pipeline::EncodeBlock(const data::Table& table, const std::vector<int>& feature_columns,
+                           std::span<const int64_t> rows, size_t row_step, size_t column_step, T* out) const {
   const size_t row_count = rows.size();
   if (row_count == 0) return;  // nothing to write, and `out` may be null (an empty vector's data())
   size_t out_column = 0;

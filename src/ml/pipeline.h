@@ -185,9 +185,15 @@ class Pipeline {
   template <typename T>
   void EncodeFeatureInto(size_t feature_idx, const FeatureValue& value, size_t row_idx, T* out,
                          PredictionNotes* notes) const;
+  // Encodes `rows` into `out` with those steps, blocks of rows on the hardware's threads for a large table (each
+  // block writes only its own rows, so the result does not depend on the thread count).
   template <typename T>
   void EncodeInto(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
                   size_t row_step, size_t column_step, T* out) const;
+  // EncodeInto's work for one block of rows, on the calling thread.
+  template <typename T>
+  void EncodeBlock(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
+                   size_t row_step, size_t column_step, T* out) const;
 
   std::vector<FeatureTransform> transforms_;
   std::vector<int> feature_offsets_ = {0};

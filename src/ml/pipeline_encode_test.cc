@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -194,6 +195,59 @@ TEST(PipelineTest, EncodeRowAgreesWithTableEncoding) {
       warnings += notes.warnings.size();
     }
     EXPECT_GT(warnings, 0u);
+  }
+}
+
+// A table large enough that EncodeInto splits it into blocks of rows on several threads (the last block partial),
+// read through a shuffled row order: both layouts must still equal EncodeRow, row by row, for plain and extended
+// (missing-indicator) transforms.
+TEST(PipelineTest, LargeTablesEncodeInBlocksExactlyAsRowByRow) {
+  std::mt19937_64 rng(29);
+  std::normal_distribution<double> normal(0.0, 10.0);
+  std::bernoulli_distribution missing(0.1);
+  const std::vector<std::string> dictionary = {"b", "a", "c"};
+  data::Column x = NumberColumn("x", {});
+  data::Column y = NumberColumn("y", {});
+  data::Column c = CategoryColumn("c", dictionary, {});
+  const int64_t row_count = 100'003;
+  for (int64_t row_idx = 0; row_idx < row_count; ++row_idx) {
+    x.numbers.push_back(missing(rng) ? kNaN : normal(rng));
+    y.numbers.push_back(normal(rng));
+    c.codes.push_back(missing(rng) ? -1 : static_cast<int32_t>(rng() % dictionary.size()));
+  }
+  data::Table table(row_count, {x, y, c});
+  std::vector<int64_t> rows = AllRows(row_count);
+  std::shuffle(rows.begin(), rows.end(), rng);
+  FitOptions options;
+  options.features.resize(3);
+  options.features[0].missing_indicator = true;
+  core::Result<Pipeline> pipeline = Pipeline::Fit(table, {0, 1, 2}, rows, options);
+  ASSERT_TRUE(pipeline.ok()) << pipeline.status().ToString();
+  ASSERT_TRUE(pipeline->HasExtendedTransforms());
+  const auto width = static_cast<size_t>(pipeline->EncodedWidth());
+  std::vector<float> row_major;
+  pipeline->EncodeRowMajor(table, {0, 1, 2}, rows, &row_major);
+  std::vector<double> column_major;
+  pipeline->Encode(table, {0, 1, 2}, rows, &column_major);
+  ASSERT_EQ(row_major.size(), rows.size() * width);
+  ASSERT_EQ(column_major.size(), rows.size() * width);
+  std::vector<float> want(width);
+  for (size_t pos = 0; pos < rows.size(); ++pos) {
+    const auto row = static_cast<size_t>(rows[pos]);
+    std::vector<FeatureValue> values;
+    for (size_t column = 0; column < 2; ++column) {
+      const double value = table.column(column).numbers[row];
+      values.push_back(std::isnan(value) ? FeatureValue::Missing() : FeatureValue::Number(value));
+    }
+    const int32_t code = table.column(2).codes[row];
+    values.push_back(code < 0 ? FeatureValue::Missing() : FeatureValue::Text(dictionary[static_cast<size_t>(code)]));
+    pipeline->EncodeRow(values, pos, want, nullptr);
+    for (size_t column = 0; column < width; ++column) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(row_major[pos * width + column]), std::bit_cast<uint32_t>(want[column]))
+          << "position " << pos << " column " << column;
+      ASSERT_EQ(static_cast<float>(column_major[column * rows.size() + pos]), want[column])
+          << "position " << pos << " column " << column;
+    }
   }
 }
 

@@ -1,14 +1,13 @@
 // Pipeline::Fit: fits each feature's transform (scaling, one-hot levels, date parts, imputation) on the training
 // rows, one feature per worker thread.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
-#include <thread>
 #include <vector>
 
+#include "core/parallel_for.h"
 #include "data/date_time.h"
 #include "ml/date_part_value.h"
 #include "ml/pipeline.h"
@@ -250,19 +249,7 @@ core::Result<Pipeline> Pipeline::Fit(const data::Table& table, const std::vector
       fitted[pos] = FitCategory(column, rows, options.max_levels);
     }
   };
-  const size_t workers = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), feature_columns.size());
-  if (workers <= 1 || rows.size() < 10000) {
-    for (size_t pos = 0; pos < fitted.size(); ++pos) fit_column(pos);
-  } else {
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t pos = next++; pos < fitted.size(); pos = next++) fit_column(pos);
-    };
-    std::vector<std::thread> pool;
-    for (size_t worker = 1; worker < workers; ++worker) pool.emplace_back(work);
-    work();
-    for (std::thread& thread : pool) thread.join();
-  }
+  core::ParallelFor(fitted.size(), rows.size() < 10000 ? 1 : 0, fit_column);
   std::vector<FeatureTransform> transforms;
   for (auto& transform : fitted) {
     if (!transform.ok()) return transform.status();

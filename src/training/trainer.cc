@@ -4,9 +4,11 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
+#include "core/parallel_for.h"
 #include "ml/logistic/logistic_model.h"
 #include "ml/pipeline.h"
 #include "ml/xgboost/xgboost_model.h"
@@ -38,9 +40,12 @@ core::Result<std::string> ProfileTrainingPart(const data::Table& table, const st
       monitoring::BuildTrainingProfile(model.signature(), inputs, rows.size(), predictions));
 }
 
+// Below this many rows the per-column checks run on the calling thread: threads would cost more than they save.
+constexpr size_t kMinRowsForThreads = 10000;
+
 // The pipeline options the plan's roles and the training part call for: date parts for date features, and a
 // missing-value indicator for number-like and date features whose missingness MissingnessIsInformative (on the
-// training rows). Records the indicators in `cleaning`.
+// training rows). Records the indicators in `cleaning`. Features are looked at in parallel on a large table.
 ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>& feature_columns,
                                const data::Column& target, const TrainPlan& plan,
                                const std::vector<int64_t>& train_rows, const std::vector<int32_t>& train_labels,
@@ -48,27 +53,25 @@ ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>&
   ml::FitOptions options;
   std::vector<double> train_target;
   if (!ml::IsClassification(plan.task)) {
+    train_target.reserve(train_rows.size());
     for (int64_t row_idx : train_rows) train_target.push_back(target.numbers[static_cast<size_t>(row_idx)]);
   }
-  std::vector<bool> missing_flags;
-  for (size_t feature_idx = 0; feature_idx < feature_columns.size(); ++feature_idx) {
+  options.features.resize(feature_columns.size());
+  std::vector<char> other_bucket(feature_columns.size(), 0);
+  core::ParallelFor(feature_columns.size(), train_rows.size() < kMinRowsForThreads ? 1 : 0, [&](size_t feature_idx) {
     const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
-    ml::FeatureOptions feature;
+    ml::FeatureOptions& feature = options.features[feature_idx];
     const data::ColumnRole role =
         feature_idx < plan.feature_roles.size() ? plan.feature_roles[feature_idx] : data::ColumnRole::kNumeric;
     feature.date = role == data::ColumnRole::kDateTime && !data::IsNumberLike(column.type);
     if (feature.date || data::IsNumberLike(column.type)) {
-      missing_flags.clear();
-      for (int64_t row_idx : train_rows) missing_flags.push_back(column.IsMissing(row_idx));
-      // std::vector<bool> is packed, so the flags are copied into bools the span can view.
-      std::unique_ptr<bool[]> flags(new bool[missing_flags.size()]);
-      for (size_t idx = 0; idx < missing_flags.size(); ++idx) flags[idx] = missing_flags[idx];
-      std::span<const bool> missing(flags.get(), missing_flags.size());
+      std::unique_ptr<bool[]> flags(new bool[train_rows.size()]);
+      for (size_t pos = 0; pos < train_rows.size(); ++pos) flags[pos] = column.IsMissing(train_rows[pos]);
+      std::span<const bool> missing(flags.get(), train_rows.size());
       feature.missing_indicator =
           ml::IsClassification(plan.task)
               ? MissingnessIsInformative(missing, train_labels, static_cast<int>(classes.labels.size()))
               : MissingnessIsInformative(missing, train_target);
-      if (feature.missing_indicator) cleaning->missing_indicators.push_back(column.name);
     } else {
       // The pipeline's own level rule, run here to say in the report which features get an "other" column.
       std::vector<int64_t> counts(column.categories.size(), 0);
@@ -79,14 +82,20 @@ ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>&
       std::erase(counts, 0);
       const std::vector<bool> keep =
           ml::ChooseOneHotLevels(counts, static_cast<int64_t>(train_rows.size()), options.max_levels);
-      if (std::find(keep.begin(), keep.end(), false) != keep.end()) cleaning->other_buckets.push_back(column.name);
+      other_bucket[feature_idx] = std::find(keep.begin(), keep.end(), false) != keep.end();
     }
-    options.features.push_back(feature);
+  });
+  for (size_t feature_idx = 0; feature_idx < feature_columns.size(); ++feature_idx) {
+    const std::string& name = table.column(static_cast<size_t>(feature_columns[feature_idx])).name;
+    if (options.features[feature_idx].missing_indicator) cleaning->missing_indicators.push_back(name);
+    if (other_bucket[feature_idx]) cleaning->other_buckets.push_back(name);
   }
   return options;
 }
 
-// The dataset-level findings over the usable rows: duplicates, leaks, outliers, and the plan's column roles.
+// The dataset-level findings over the usable rows: duplicates, leaks, outliers, and the plan's column roles. The
+// duplicate count and each feature's checks are independent tasks, run in parallel on a large table and reported
+// in feature order.
 void ReportFindings(const data::Table& table, const std::vector<int>& feature_columns, const data::Column& target,
                     const TrainPlan& plan, const std::vector<int64_t>& usable_rows, const TargetClasses& classes,
                     data::CleaningReport* cleaning) {
@@ -94,16 +103,24 @@ void ReportFindings(const data::Table& table, const std::vector<int>& feature_co
   cleaning->target = plan.target.name;
   cleaning->rows = table.row_count();
   cleaning->columns = plan.columns;
-  cleaning->duplicate_rows = CountDuplicateRows(table);
-  for (int column_idx : feature_columns) {
-    const data::Column& column = table.column(static_cast<size_t>(column_idx));
-    if (auto leak = FindLeak(column, target, plan.task, usable_rows, classes.row_classes)) {
-      cleaning->leaks.push_back(*leak);
+  std::vector<std::optional<data::LeakFinding>> leaks(feature_columns.size());
+  std::vector<std::optional<data::OutlierFinding>> outliers(feature_columns.size());
+  core::ParallelFor(feature_columns.size() + 1, usable_rows.size() < kMinRowsForThreads ? 1 : 0, [&](size_t task) {
+    if (task == 0) {  // the longest task first
+      cleaning->duplicate_rows = CountDuplicateRows(table);
+      return;
     }
-    if (auto outliers = FindOutliers(column, usable_rows)) cleaning->outliers.push_back(*outliers);
+    const data::Column& column = table.column(static_cast<size_t>(feature_columns[task - 1]));
+    leaks[task - 1] = FindLeak(column, target, plan.task, usable_rows, classes.row_classes);
+    outliers[task - 1] = FindOutliers(column, usable_rows);
+  });
+  for (auto& leak : leaks) {
+    if (leak) cleaning->leaks.push_back(std::move(*leak));
+  }
+  for (auto& finding : outliers) {
+    if (finding) cleaning->outliers.push_back(std::move(*finding));
   }
 }
-
 
 // A table made ready for fitting: the rows with a target, their seeded holdout split and (for a classifier) the
 // class of every row, numbered over all usable rows so every part shares one numbering.

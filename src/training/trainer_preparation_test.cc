@@ -2,12 +2,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "ml/model_codec.h"
+#include "training/data_checks.h"
 #include "training/trainer.h"
 #include "training/trainer_test_fixtures.h"
 
@@ -116,6 +119,79 @@ TEST(TrainerTest, ReportCountsMissingTargetsDuplicatesAndLeaks) {
   EXPECT_EQ(report.leaks[0].measure, "correlation");
   EXPECT_THAT(data::CleaningReportSummary(report), Contains(HasSubstr("Feature 'y_copy' nearly determines")));
   EXPECT_THAT(report.missing_indicators, IsEmpty());
+}
+
+// On a table this large the features are prepared and checked on several threads: the report must still list every
+// finding exactly as the checks give them, in feature order.
+TEST(TrainerTest, LargeTablesReportEveryFindingInFeatureOrder) {
+  const int64_t rows = 30'000;
+  data::Table base = SyntheticTable(rows, 0);
+  std::vector<data::Column> columns = base.columns();
+  const std::vector<double>& y = columns[0].numbers;
+  std::vector<double> sorted = y;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  const double low = sorted[sorted.size() / 5];
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  data::Column y_copy{"y_copy", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column neg_y{"neg_y", data::ColumnType::kNumeric, {}, {}, {}};
+  data::Column m_a{"m_a", data::ColumnType::kNumeric, {}, {}, {}};  // missing where y is above its median
+  data::Column m_b{"m_b", data::ColumnType::kNumeric, {}, {}, {}};  // missing where y is in its lowest fifth
+  data::Column spiky{"spiky", data::ColumnType::kNumeric, {}, {}, {}};
+  for (size_t row = 0; row < y.size(); ++row) {
+    y_copy.numbers.push_back(y[row] * 2.0 + 1.0);
+    neg_y.numbers.push_back(-y[row]);
+    m_a.numbers.push_back(y[row] > median ? kNaN : uniform(rng));
+    m_b.numbers.push_back(y[row] < low ? kNaN : uniform(rng));
+    spiky.numbers.push_back(row % 1000 == 7 ? 1e6 : uniform(rng));
+  }
+  for (data::Column* column : {&y_copy, &m_a, &m_b, &spiky, &neg_y}) columns.push_back(*column);
+  for (data::Column& column : columns) {  // rows 61 and 62 repeat row 50
+    for (size_t row : {61u, 62u}) {
+      if (data::IsNumberLike(column.type))
+        column.numbers[row] = column.numbers[50];
+      else
+        column.codes[row] = column.codes[50];
+    }
+  }
+  data::Table table(rows, columns);
+  TrainPlan plan = SyntheticPlan();
+  for (const char* name : {"y_copy", "m_a", "m_b", "spiky", "neg_y"}) {
+    plan.features.push_back({name, data::ColumnType::kNumeric});
+  }
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> outcome = TrainModel(table, plan, cancelled);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  const data::CleaningReport& report = outcome->cleaning_report;
+  EXPECT_EQ(report.duplicate_rows, 2);
+  EXPECT_THAT(report.missing_indicators, ElementsAre("m_a", "m_b"));
+  std::vector<int64_t> all_rows(static_cast<size_t>(rows));
+  std::iota(all_rows.begin(), all_rows.end(), 0);
+  std::vector<std::string> leak_names, outlier_names;
+  std::vector<int64_t> outlier_counts;
+  for (const data::ColumnSpec& feature : plan.features) {
+    const data::Column& column = table.column(static_cast<size_t>(table.FindColumn(feature.name)));
+    if (auto leak = FindLeak(column, table.column(0), ml::Task::kRegression, all_rows, {})) {
+      leak_names.push_back(leak->feature);
+    }
+    if (auto outliers = FindOutliers(column, all_rows)) {
+      outlier_names.push_back(outliers->feature);
+      outlier_counts.push_back(outliers->count);
+    }
+  }
+  EXPECT_THAT(leak_names, ElementsAre("y_copy", "neg_y"));
+  EXPECT_THAT(outlier_names, Contains("spiky"));
+  std::vector<std::string> reported_leaks, reported_outliers;
+  std::vector<int64_t> reported_counts;
+  for (const data::LeakFinding& leak : report.leaks) reported_leaks.push_back(leak.feature);
+  for (const data::OutlierFinding& finding : report.outliers) {
+    reported_outliers.push_back(finding.feature);
+    reported_counts.push_back(finding.count);
+  }
+  EXPECT_EQ(reported_leaks, leak_names);
+  EXPECT_EQ(reported_outliers, outlier_names);
+  EXPECT_EQ(reported_counts, outlier_counts);
 }
 
 }  // namespace
