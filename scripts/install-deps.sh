@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  cmake ninja-build g++ clang libclang-rt-14-dev pkg-config
+  cmake ninja-build g++ clang libclang-rt-14-dev lld pkg-config
   # libraries (Boost 1.74: Debian's scikit-learn pulls the default Boost headers; 1.81 would conflict)
   libboost-dev libsimdjson-dev rapidjson-dev libeigen3-dev libsqlite3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libxgboost-dev libcurl4-openssl-dev
