@@ -3,8 +3,6 @@
 #include <xgboost/c_api.h>
 
 #include <cstdint>
-#include <span>
-#include <string>
 #include <mutex>
 
 #include "core/log.h"
@@ -76,68 +74,6 @@ core::Result<BoosterMatrix> BoosterMatrix::FromDense(DenseRows rows, int nthread
   return BoosterMatrix(handle);
 }
 
-namespace {
-
-// The one-batch data iterator XGQuantileDMatrixCreateFromCallback reads: each pass (XGBoost makes several) yields
-// the whole matrix once, with its labels and weights set on the proxy.
-struct OneBatch {
-  DMatrixHandle proxy = nullptr;
-  std::string interface;
-  std::span<const float> labels;
-  std::span<const float> weights;
-  bool given = false;
-  core::Status error;
-};
-
-void ResetOneBatch(DataIterHandle handle) { static_cast<OneBatch*>(handle)->given = false; }
-
-int NextOneBatch(DataIterHandle handle) {
-  auto* batch = static_cast<OneBatch*>(handle);
-  if (batch->given || !batch->error.ok()) return 0;
-  batch->given = true;
-  if (XGProxyDMatrixSetDataDense(batch->proxy, batch->interface.c_str()) != 0) {
-    batch->error = XgboostError("XGProxyDMatrixSetDataDense");
-    return 0;
-  }
-  if (XGDMatrixSetFloatInfo(batch->proxy, "label", batch->labels.data(), batch->labels.size()) != 0) {
-    batch->error = XgboostError("XGDMatrixSetFloatInfo(label)");
-    return 0;
-  }
-  if (!batch->weights.empty() &&
-      XGDMatrixSetFloatInfo(batch->proxy, "weight", batch->weights.data(), batch->weights.size()) != 0) {
-    batch->error = XgboostError("XGDMatrixSetFloatInfo(weight)");
-    return 0;
-  }
-  return 1;
-}
-
-}  // namespace
-
-core::Result<BoosterMatrix> BoosterMatrix::Quantized(DenseRows rows, std::span<const float> labels,
-                                                     std::span<const float> weights, int nthread,
-                                                     const BoosterMatrix* reference) {
-  RouteXgboostLog();
-  if (labels.size() != rows.row_count) return core::InvalidArgument("expected one label per row");
-  if (!weights.empty() && weights.size() != rows.row_count) return core::InvalidArgument("expected one weight per row");
-  OneBatch batch;
-  if (XGProxyDMatrixCreate(&batch.proxy) != 0) return XgboostError("XGProxyDMatrixCreate");
-  BoosterMatrix proxy(batch.proxy);  // freed on every path
-  batch.interface = DenseArrayInterface(rows);
-  batch.labels = labels;
-  batch.weights = weights;
-  const std::string config = R"({"missing": NaN, "nthread": )" + std::to_string(nthread) + "}";
-  DMatrixHandle handle = nullptr;
-  const int failed =
-      XGQuantileDMatrixCreateFromCallback(&batch, batch.proxy, reference == nullptr ? nullptr : reference->handle(),
-                                          ResetOneBatch, NextOneBatch, config.c_str(), &handle);
-  if (!batch.error.ok()) {
-    if (handle != nullptr) XGDMatrixFree(handle);
-    return batch.error;
-  }
-  if (failed != 0) return XgboostError("XGQuantileDMatrixCreateFromCallback");
-  return BoosterMatrix(handle);
-}
-
 BoosterMatrix::BoosterMatrix(BoosterMatrix&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
 
 BoosterMatrix& BoosterMatrix::operator=(BoosterMatrix&& other) noexcept {
@@ -150,6 +86,20 @@ BoosterMatrix& BoosterMatrix::operator=(BoosterMatrix&& other) noexcept {
 
 BoosterMatrix::~BoosterMatrix() {
   if (handle_ != nullptr) XGDMatrixFree(handle_);
+}
+
+core::Status BoosterMatrix::SetLabels(std::span<const float> labels) {
+  if (XGDMatrixSetFloatInfo(handle_, "label", labels.data(), labels.size()) != 0) {
+    return XgboostError("XGDMatrixSetFloatInfo(label)");
+  }
+  return core::Status::Ok();
+}
+
+core::Status BoosterMatrix::SetWeights(std::span<const float> weights) {
+  if (XGDMatrixSetFloatInfo(handle_, "weight", weights.data(), weights.size()) != 0) {
+    return XgboostError("XGDMatrixSetFloatInfo(weight)");
+  }
+  return core::Status::Ok();
 }
 
 core::Result<Booster> Booster::Create(std::span<const BoosterMatrix* const> cache) {

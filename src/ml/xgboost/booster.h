@@ -24,23 +24,20 @@ struct DenseRows {
 
 class BoosterMatrix {
  public:
-  // Copies `rows` into a DMatrix (NaN = missing, every other value present, zeros included), for predictions through
-  // a DMatrix (contributions). Internal if XGBoost refuses the data (it rejects infinities).
+  // Copies `rows` into a DMatrix (NaN = missing, every other value present, zeros included). Internal if XGBoost
+  // refuses the data (it rejects infinities).
   static core::Result<BoosterMatrix> FromDense(DenseRows rows, int nthread);
-  // A quantized matrix for tree_method "hist" (XGBoost's QuantileDMatrix, what xgboost.XGBRegressor and
-  // XGBClassifier build in fit): the rows are sketched into at most 256 bins per column and stored as bin indices
-  // only, without FromDense's copy of the values, so training starts sooner and holds less memory. The labels (one
-  // per row) and optional weights are part of it: the weights weigh the sketch. With a `reference` (the training
-  // matrix), an evaluation matrix takes its bins instead of sketching its own. Internal if XGBoost refuses the data.
-  static core::Result<BoosterMatrix> Quantized(DenseRows rows, std::span<const float> labels,
-                                               std::span<const float> weights, int nthread,
-                                               const BoosterMatrix* reference = nullptr);
 
   BoosterMatrix(BoosterMatrix&& other) noexcept;
   BoosterMatrix& operator=(BoosterMatrix&& other) noexcept;
   BoosterMatrix(const BoosterMatrix&) = delete;
   BoosterMatrix& operator=(const BoosterMatrix&) = delete;
   ~BoosterMatrix();
+
+  // One label per row. Internal if XGBoost refuses them (NaN, infinite).
+  core::Status SetLabels(std::span<const float> labels);
+  // One non-negative weight per row (XGBoost's sample weights). Internal if XGBoost refuses them.
+  core::Status SetWeights(std::span<const float> weights);
 
   void* handle() const { return handle_; }
 

@@ -103,20 +103,20 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
     return core::InvalidArgument("validation rows do not match the training rows");
   }
 
-  std::vector<float> weights;
-  if (params.balanced) {
-    weights = BalancedWeights(labels);
-    if (weights.empty()) return core::InvalidArgument("balanced class weights need class-index labels");
-  }
-  // Quantized matrices, as xgboost.XGBRegressor / XGBClassifier.fit builds for hist (the evaluation set binned by
-  // the training set's cuts), so the models are the Python package's.
-  auto train_matrix = BoosterMatrix::Quantized(train, labels, weights, params.nthread);
+  auto train_matrix = BoosterMatrix::FromDense(train, params.nthread);
   if (!train_matrix.ok()) return AsFailedPrecondition(train_matrix.status());
+  if (auto status = train_matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  if (params.balanced) {
+    const std::vector<float> weights = BalancedWeights(labels);
+    if (weights.empty()) return core::InvalidArgument("balanced class weights need class-index labels");
+    if (auto status = train_matrix->SetWeights(weights); !status.ok()) return AsFailedPrecondition(status);
+  }
   std::vector<const BoosterMatrix*> cache = {&*train_matrix};
   std::optional<BoosterMatrix> validation_matrix;
   if (early_stopping) {
-    auto matrix = BoosterMatrix::Quantized(*validation, validation_labels, {}, params.nthread, &*train_matrix);
+    auto matrix = BoosterMatrix::FromDense(*validation, params.nthread);
     if (!matrix.ok()) return AsFailedPrecondition(matrix.status());
+    if (auto status = matrix->SetLabels(validation_labels); !status.ok()) return AsFailedPrecondition(status);
     validation_matrix.emplace(std::move(matrix).value());
     cache.push_back(&*validation_matrix);  // XGBRegressor hands its eval_set to the Booster too
   }
@@ -168,9 +168,12 @@ core::Result<TrainedBooster> TrainBoosterShard(DenseRows shard, std::span<const 
   if (params.n_estimators < 1) return core::InvalidArgument("n_estimators must be at least 1");
   if (params.early_stopping_rounds > 0) return core::InvalidArgument("a shard trains without early stopping");
   if (params.balanced) return core::InvalidArgument("a shard takes balanced class weights as explicit weights");
-  // Quantized as TrainBooster's: in a collective XGBoost merges the ranks' sketches into one set of cuts.
-  auto matrix = BoosterMatrix::Quantized(shard, labels, weights, params.nthread);
+  auto matrix = BoosterMatrix::FromDense(shard, params.nthread);
   if (!matrix.ok()) return AsFailedPrecondition(matrix.status());
+  if (auto status = matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  if (!weights.empty()) {
+    if (auto status = matrix->SetWeights(weights); !status.ok()) return AsFailedPrecondition(status);
+  }
   const BoosterMatrix* cache[] = {&*matrix};
   AMP_ASSIGN_OR_RETURN(Booster booster, Booster::Create(cache));
   AMP_RETURN_IF_ERROR(ConfigureBooster(booster, params));
