@@ -145,10 +145,17 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
   }
   if (!classification && number) return std::nullopt;
 
+  // Too many distinct values and any key looks perfect. Counted on a sorted copy of the keys first: a continuous
+  // feature (the common case) then costs one sort, not a map node and a vector per value.
+  std::vector<GroupKey> keys;
+  keys.reserve(rows.size());
+  for (int64_t row_idx : rows) keys.push_back(CellKey(feature, static_cast<size_t>(row_idx)));
+  std::sort(keys.begin(), keys.end());
+  const auto distinct = static_cast<size_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
+  if (distinct * 2 > rows.size()) return std::nullopt;
   std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> positions in rows
   for (size_t pos = 0; pos < rows.size(); ++pos)
     groups[CellKey(feature, static_cast<size_t>(rows[pos]))].push_back(pos);
-  if (groups.size() * 2 > rows.size()) return std::nullopt;  // too many values: any key looks perfect
   const auto n = static_cast<double>(rows.size());
   if (!classification) {  // correlation ratio of a categorical feature and a numeric target
     double mean = 0.0;

@@ -21,7 +21,7 @@ TargetClasses EncodeTargetClasses(const data::Column& target, std::span<const in
   classes.row_classes.reserve(rows.size());
   if (data::IsNumberLike(target.type)) {
     std::map<double, int32_t> index;
-    for (int64_t row_idx : rows) index.emplace(target.numbers[static_cast<size_t>(row_idx)], 0);
+    for (int64_t row_idx : rows) index.try_emplace(target.numbers[static_cast<size_t>(row_idx)], 0);
     for (auto& [value, class_idx] : index) {
       class_idx = static_cast<int32_t>(classes.labels.size());
       classes.labels.push_back(NumberLabel(value, target.type));
@@ -30,8 +30,12 @@ TargetClasses EncodeTargetClasses(const data::Column& target, std::span<const in
     return classes;
   }
   // Categories are stored in first-seen order; classes follow their sorted text.
+  std::vector<char> seen(target.categories.size(), 0);
+  for (int64_t row_idx : rows) seen[static_cast<size_t>(target.codes[static_cast<size_t>(row_idx)])] = 1;
   std::map<std::string, int32_t> index;
-  for (int64_t row_idx : rows) index.emplace(target.categories[static_cast<size_t>(target.codes[row_idx])], 0);
+  for (size_t code = 0; code < seen.size(); ++code) {
+    if (seen[code] != 0) index.emplace(target.categories[code], 0);
+  }
   for (auto& [label, class_idx] : index) {
     class_idx = static_cast<int32_t>(classes.labels.size());
     classes.labels.push_back(label);
