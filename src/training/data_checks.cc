@@ -192,25 +192,33 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
 
 std::optional<data::OutlierFinding> FindOutliers(const data::Column& feature, std::span<const int64_t> rows) {
   if (feature.type != data::ColumnType::kNumeric && feature.type != data::ColumnType::kInteger) return std::nullopt;
-  std::vector<double> values;
+  auto value_at = [&](int64_t row_idx) { return feature.numbers[static_cast<size_t>(row_idx)]; };
+  const auto present = static_cast<size_t>(
+      std::count_if(rows.begin(), rows.end(), [&](int64_t row_idx) { return !std::isnan(value_at(row_idx)); }));
+  if (static_cast<int64_t>(present) < kMinRowsForChecks) return std::nullopt;
+  // The quartiles from every present value, or from evenly spaced ones (every step-th) beyond kMaxCheckRows; the
+  // count from all of them, read in place.
+  const size_t step = present > static_cast<size_t>(kMaxCheckRows)
+                          ? (present + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows)
+                          : 1;
+  std::vector<double> quartile_values;
+  quartile_values.reserve((present + step - 1) / step);
+  size_t seen = 0;
   for (int64_t row_idx : rows) {
-    const double value = feature.numbers[static_cast<size_t>(row_idx)];
-    if (!std::isnan(value)) values.push_back(value);
+    const double value = value_at(row_idx);
+    if (std::isnan(value)) continue;
+    if (seen++ % step == 0) quartile_values.push_back(value);
   }
-  if (static_cast<int64_t>(values.size()) < kMinRowsForChecks) return std::nullopt;
-  std::vector<double> sample;  // the quartiles from evenly spaced values beyond kMaxCheckRows; the count from all
-  if (static_cast<int64_t>(values.size()) > kMaxCheckRows) {
-    const size_t step = (values.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
-    for (size_t pos = 0; pos < values.size(); pos += step) sample.push_back(values[pos]);
-  }
-  std::vector<double>& quartile_values = sample.empty() ? values : sample;
   const double q1 = Quantile(quartile_values, 0.25);
   const double q3 = Quantile(quartile_values, 0.75);
   const double iqr = q3 - q1;
   if (!(iqr > 0.0) || !std::isfinite(iqr)) return std::nullopt;
   data::OutlierFinding finding{feature.name, 0, q1 - data::kOutlierIqrMultiple * iqr,
                                q3 + data::kOutlierIqrMultiple * iqr};
-  for (double value : values) finding.count += value < finding.lower_fence || value > finding.upper_fence ? 1 : 0;
+  for (int64_t row_idx : rows) {
+    const double value = value_at(row_idx);  // NaN is neither below nor above a fence
+    finding.count += value < finding.lower_fence || value > finding.upper_fence ? 1 : 0;
+  }
   if (finding.count == 0) return std::nullopt;
   return finding;
 }
