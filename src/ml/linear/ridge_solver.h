@@ -1,7 +1,8 @@
 // Ridge least squares with an unpenalized intercept: minimizes ||y - b - Xw||^2 + l2 * ||w||^2, the objective of
-// scikit-learn's Ridge (and LinearRegression at l2 = 0). Solved by centring, then a rank-revealing orthogonal
-// decomposition (Eigen): the minimum-norm solution when l2 = 0 and X is rank deficient, as numpy's lstsq gives.
-// Pure function; thread-safe.
+// scikit-learn's Ridge (and LinearRegression at l2 = 0). Solved by centring, a tall-skinny QR of [X y] (fixed row
+// blocks factored on the hardware's threads, their R factors stacked: the same objective on a small matrix), then a
+// rank-revealing orthogonal decomposition of that (Eigen): the minimum-norm solution when l2 = 0 and X is rank
+// deficient, as numpy's lstsq gives. Deterministic for any thread count. Pure function; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -147,6 +148,38 @@ TEST(RidgeSolverTest, DuplicatedColumnGetsTheMinimumNormSplit) {
   EXPECT_NEAR(solution->weights[1], 2.0, 1e-9);
   EXPECT_NEAR(solution->weights[2], -2.0, 1e-9);
   EXPECT_NEAR(solution->intercept, 0.5, 1e-9);
+}
+
+// Tables this large are factored in row blocks on several threads: the answer must still be the closed form's, the
+// minimum-norm split for a duplicated column, and the exact weights on noiseless data.
+TEST(RidgeSolverTest, LargeTablesSolvedInBlocksMatchTheClosedForm) {
+  const int64_t rows = 50'003;  // row blocks of unequal size
+  const int64_t cols = 6;
+  std::vector<double> x = RandomMatrix(rows, cols, 21);
+  std::vector<double> y = LinearTarget(x, rows, {2.0, -1.0, 0.5, 0.0, 4.0, -3.0}, 11.0);
+  std::mt19937_64 rng(22);
+  std::normal_distribution<double> noise(0.0, 2.0);
+  for (double& value : y) value += noise(rng);
+  for (double l2 : {0.0, 1.0, 1000.0}) {
+    SCOPED_TRACE("l2 = " + std::to_string(l2));
+    core::Result<LinearSolution> solution = SolveRidge(x, rows, cols, y, l2);
+    ASSERT_TRUE(solution.ok()) << solution.status().ToString();
+    const LinearSolution want = ClosedFormRidge(x, rows, cols, y, l2);
+    for (size_t col = 0; col < want.weights.size(); ++col) {
+      ExpectRelativelyNear(solution->weights[col], want.weights[col], 1e-9, "weight " + std::to_string(col));
+    }
+    ExpectRelativelyNear(solution->intercept, want.intercept, 1e-9, "intercept");
+  }
+  // Column 1 repeats column 0 and the target has no noise: w0 + w1 = 4 splits equally.
+  std::copy(x.begin(), x.begin() + rows, x.begin() + rows);
+  y = LinearTarget(x, rows, {1.0, 3.0, 0.5, 0.0, 4.0, -3.0}, 11.0);
+  core::Result<LinearSolution> split = SolveRidge(x, rows, cols, y, 0.0);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  EXPECT_NEAR(split->weights[0], 2.0, 1e-8);
+  EXPECT_NEAR(split->weights[1], 2.0, 1e-8);
+  EXPECT_NEAR(split->weights[2], 0.5, 1e-8);
+  EXPECT_NEAR(split->weights[5], -3.0, 1e-8);
+  EXPECT_NEAR(split->intercept, 11.0, 1e-7);
 }
 
 TEST(RidgeSolverTest, ConstantColumnGetsZeroWeight) {
