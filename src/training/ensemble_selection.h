@@ -32,6 +32,19 @@ struct EnsembleSelection {
 EnsembleSelection SelectEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                  std::span<const double> targets, std::span<const int64_t> rows, int steps);
 
+// How CrossValidateEnsemble chooses weights: Caruana's greedy selection (SelectEnsemble) or the optimal convex
+// blend (BlendEnsemble).
+enum class EnsembleMethod { kGreedy, kBlend };
+
+// Stacking with a non-negative linear meta-learner, as H2O's Stacked Ensemble (a GLM with non_negative=true) and
+// Breiman's "Stacked regressions" (1996) fit it, constrained here to weights that sum to 1 so the result is a
+// weighted average (ml::EnsembleModel): the weights minimising the loss over `rows` of the weighted average of the
+// candidates' values, the RMSE by accelerated projected gradient on the Gram matrix, the log loss by the EM
+// iteration for mixture proportions (both convex problems; deterministic). Weights below 0.01 are then dropped and
+// the rest rescaled to sum to 1; `loss` is that of the weights returned. Requires what SelectEnsemble does (no steps).
+EnsembleSelection BlendEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
+                                std::span<const double> targets, std::span<const int64_t> rows);
+
 // The loss of the `weights`-weighted average of the candidates over `rows`, as SelectEnsemble measures it.
 double EnsembleLossOf(std::span<const std::vector<double>> candidates, std::span<const double> weights,
                       EnsembleLoss loss, std::span<const double> targets, std::span<const int64_t> rows);
@@ -62,6 +75,7 @@ struct EnsembleEstimate {
 // single_mean was measured over five split seeds and did not help: docs/benchmarks.md).
 EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                        std::span<const double> targets, std::span<const int> fold_of, int folds,
-                                       int steps = kEnsembleSteps, int repeats = 1);
+                                       int steps = kEnsembleSteps, int repeats = 1,
+                                       EnsembleMethod method = EnsembleMethod::kGreedy);
 
 }  // namespace amp::training

@@ -82,6 +82,94 @@ TEST(SelectEnsembleTest, LooksOnlyAtTheGivenRows) {
             (std::vector<double>{0.0, 1.0}));
 }
 
+struct BlendCase {
+  std::string name;
+  EnsembleLoss loss;
+  std::vector<std::vector<double>> candidates;
+  std::vector<double> targets;  // kRmse only
+  std::vector<double> weights;  // expected (to 1e-6: an iterative optimum)
+  double loss_value;            // expected
+};
+
+TEST(BlendEnsembleTest, FindsTheBestConvexWeights) {
+  const std::vector<BlendCase> cases = {
+      {"a perfect candidate alone", EnsembleLoss::kLogLoss, {{1.0, 1.0}, {0.5, 0.5}}, {}, {1.0, 0.0}, 0.0},
+      {"two opposite errors", EnsembleLoss::kRmse, {{1, 1, -1, -1}, {-1, -1, 1, 1}}, {0, 0, 0, 0}, {0.5, 0.5}, 0.0},
+      // Greedy steps give multiples of 1/steps; the blend finds 2/3 exactly (2 * 2/3 - 4 * 1/3 = 0).
+      {"two to one", EnsembleLoss::kRmse, {{2, 2}, {-4, -4}}, {0, 0}, {2.0 / 3.0, 1.0 / 3.0}, 0.0},
+      // 10 w - (1 - w) = 0 at w = 1/11, a weight no 50-step greedy selection can give.
+      {"a far candidate with a small weight",
+       EnsembleLoss::kRmse,
+       {{10, 10, 10}, {-1, -1, -1}},
+       {0, 0, 0},
+       {1.0 / 11.0, 10.0 / 11.0},
+       0.0},
+      {"confident mistakes average out",
+       EnsembleLoss::kLogLoss,
+       {{0.9, 0.1}, {0.1, 0.9}},
+       {},
+       {0.5, 0.5},
+       std::log(2.0)},
+      // Mixture weights of a two-row problem: log(0.2 + 0.6 w) + log(0.9 - 0.8 w) is largest at w = 19/48.
+      {"an interior log-loss optimum",
+       EnsembleLoss::kLogLoss,
+       {{0.8, 0.1}, {0.2, 0.9}},
+       {},
+       {19.0 / 48.0, 29.0 / 48.0},
+       -(std::log(0.2 + 0.6 * 19.0 / 48.0) + std::log(0.9 - 0.8 * 19.0 / 48.0)) / 2},
+      // A useless candidate gets no weight; its probability of 0 is clipped, not infinite.
+      {"clipped zero", EnsembleLoss::kLogLoss, {{0.9, 0.9}, {0.0, 0.0}}, {}, {1.0, 0.0}, -std::log(0.9)},
+      // The optimum gives the second candidate 1/200 (0.995 * 1 - 0.005 * 199 = 0), under the 0.01 kept: the
+      // first alone, RMSE 1.
+      {"tiny weights are dropped", EnsembleLoss::kRmse, {{1, 1}, {-199, -199}}, {0, 0}, {1.0, 0.0}, 1.0},
+  };
+  for (const BlendCase& test : cases) {
+    SCOPED_TRACE(test.name);
+    const EnsembleSelection blend =
+        BlendEnsemble(test.candidates, test.loss, test.targets, AllRows(test.candidates.front().size()));
+    ASSERT_EQ(blend.weights.size(), test.weights.size());
+    double sum = 0.0;
+    for (size_t idx = 0; idx < test.weights.size(); ++idx) {
+      EXPECT_NEAR(blend.weights[idx], test.weights[idx], 1e-6) << "weight " << idx;
+      EXPECT_GE(blend.weights[idx], 0.0);
+      sum += blend.weights[idx];
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-12);
+    EXPECT_NEAR(blend.loss, test.loss_value, 1e-6);
+  }
+}
+
+TEST(BlendEnsembleTest, IsNoWorseThanGreedySelectionInSample) {
+  // Three noisy candidates of a regression: the optimal convex weights are at least as good on the rows they were
+  // fitted on as any multiple of 1/50.
+  const std::vector<double> targets = {1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<std::vector<double>> candidates = {{1.5, 2.1, 2.4, 4.6, 5.2, 5.1, 7.9, 8.8},
+                                                       {0.2, 2.6, 3.3, 3.5, 4.1, 6.9, 6.5, 7.7},
+                                                       {1.1, 1.4, 3.8, 4.2, 5.9, 6.3, 7.2, 7.1}};
+  const std::vector<int64_t> rows = AllRows(targets.size());
+  const EnsembleSelection blend = BlendEnsemble(candidates, EnsembleLoss::kRmse, targets, rows);
+  const EnsembleSelection greedy = SelectEnsemble(candidates, EnsembleLoss::kRmse, targets, rows, 50);
+  EXPECT_LE(blend.loss, greedy.loss + 1e-12);
+  EXPECT_NEAR(blend.loss, EnsembleLossOf(candidates, blend.weights, EnsembleLoss::kRmse, targets, rows), 1e-12);
+  // Deterministic: the same weights bit for bit.
+  EXPECT_EQ(BlendEnsemble(candidates, EnsembleLoss::kRmse, targets, rows).weights, blend.weights);
+}
+
+TEST(CrossValidateEnsembleTest, ScoresTheBlendWithWeightsChosenOnTheOtherFolds) {
+  // As ScoresEachFoldWithWeightsChosenOnTheOthers: fitted on one fold the blend is that fold's exact candidate.
+  const std::vector<std::vector<double>> candidates = {{0, 0, 5, 5}, {5, 5, 0, 0}};
+  const std::vector<double> targets = {0, 0, 0, 0};
+  const std::vector<int> fold_of = {0, 0, 1, 1};
+  const EnsembleEstimate estimate = CrossValidateEnsemble(candidates, EnsembleLoss::kRmse, targets, fold_of, 2,
+                                                          kEnsembleSteps, 1, EnsembleMethod::kBlend);
+  ASSERT_EQ(estimate.weights.size(), 2u);
+  EXPECT_NEAR(estimate.weights[0], 0.5, 1e-6);
+  ASSERT_EQ(estimate.fold_scores.size(), 2u);
+  EXPECT_NEAR(estimate.fold_scores[0], 5.0, 1e-6);
+  EXPECT_NEAR(estimate.fold_scores[1], 5.0, 1e-6);
+  EXPECT_NEAR(estimate.mean, 5.0, 1e-6);
+}
+
 TEST(CrossValidateEnsembleTest, ScoresEachFoldWithWeightsChosenOnTheOthers) {
   // Over all rows the even blend has RMSE 2.5; but selected on one fold, each fold's ensemble is the candidate that
   // is right there and wrong on the other fold: the honest estimate is 5, not the in-sample 2.5.
