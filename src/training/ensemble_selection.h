@@ -1,7 +1,9 @@
 // Ensemble selection for the automatic search (Caruana, Niculescu-Mizil, Crew and Ksikes, "Ensemble selection from
 // libraries of models", ICML 2004; what auto-sklearn and H2O's blends build on): greedy forward selection with
 // replacement over the candidates' out-of-fold predictions, and an honest cross-validated estimate of the result.
-// Pure functions of their arguments; thread-safe.
+// An optimal convex blend of the same predictions (stacking with a non-negative metalearner, as H2O's) was measured
+// against this selection over ten split seeds and found the same ensembles (docs/benchmarks.md). Whether auto then
+// publishes the ensemble is one_standard_error_rule.h's decision. Pure functions of their arguments; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -31,19 +33,6 @@ struct EnsembleSelection {
 // at least one candidate, every candidate with a value for each of `rows`, non-empty `rows` and steps >= 1.
 EnsembleSelection SelectEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                  std::span<const double> targets, std::span<const int64_t> rows, int steps);
-
-// How CrossValidateEnsemble chooses weights: Caruana's greedy selection (SelectEnsemble) or the optimal convex
-// blend (BlendEnsemble).
-enum class EnsembleMethod { kGreedy, kBlend };
-
-// Stacking with a non-negative linear meta-learner, as H2O's Stacked Ensemble (a GLM with non_negative=true) and
-// Breiman's "Stacked regressions" (1996) fit it, constrained here to weights that sum to 1 so the result is a
-// weighted average (ml::EnsembleModel): the weights minimising the loss over `rows` of the weighted average of the
-// candidates' values, the RMSE by accelerated projected gradient on the Gram matrix, the log loss by the EM
-// iteration for mixture proportions (both convex problems; deterministic). Weights below 0.01 are then dropped and
-// the rest rescaled to sum to 1; `loss` is that of the weights returned. Requires what SelectEnsemble does (no steps).
-EnsembleSelection BlendEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
-                                std::span<const double> targets, std::span<const int64_t> rows);
 
 // The loss of the `weights`-weighted average of the candidates over `rows`, as SelectEnsemble measures it.
 double EnsembleLossOf(std::span<const std::vector<double>> candidates, std::span<const double> weights,
@@ -75,7 +64,6 @@ struct EnsembleEstimate {
 // single_mean was measured over five split seeds and did not help: docs/benchmarks.md).
 EnsembleEstimate CrossValidateEnsemble(std::span<const std::vector<double>> candidates, EnsembleLoss loss,
                                        std::span<const double> targets, std::span<const int> fold_of, int folds,
-                                       int steps = kEnsembleSteps, int repeats = 1,
-                                       EnsembleMethod method = EnsembleMethod::kGreedy);
+                                       int steps = kEnsembleSteps, int repeats = 1);
 
 }  // namespace amp::training
