@@ -7,10 +7,14 @@
 #include <cstdio>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "ml/ensemble/ensemble_model.h"
+#include "ml/linear/linear_model.h"
+#include "ml/logistic/logistic_model.h"
 #include "training/ensemble_selection.h"
+#include "training/one_standard_error_rule.h"
 #include "training/train_plan.h"
 
 namespace amp::training {
@@ -51,6 +55,11 @@ size_t EnsemblePoolSize(size_t rows) {
 bool SucceededWithScore(const TrialResult& result) {
   return result.cv && result.cv->ok() && !std::isnan((*result.cv)->mean);
 }
+
+// The complexity the one-standard-error rule orders auto's candidates by: a linear model, a tree model, an ensemble.
+constexpr double kLinearComplexity = 0;
+constexpr double kTreeComplexity = 1;
+constexpr double kEnsembleComplexity = 2;
 
 }  // namespace
 
@@ -270,6 +279,7 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   // The ensemble stage: Caruana's selection over the kept trials' out-of-fold values, ranked with the trials by its
   // honest cross-validated estimate; it wins only if strictly better than the best trial.
   std::vector<std::pair<size_t, double>> ensemble;  // (trial, weight), best ranked first
+  std::vector<double> ensemble_fold_scores;         // its honest estimate's, fold by fold
   const bool time_left = !has_deadline || SteadyClock::now() < deadline;
   if (plan.ensemble && !time_left) {
     outcome.log.push_back("ensemble: skipped, the time budget ran out");
@@ -325,7 +335,57 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
         const bool wins = outcome.leaderboard.front().algorithm == ml::kEnsembleAlgorithm;
         outcome.log.push_back("ensemble of " + std::to_string(ensemble.size()) + " trials (" + members + "): " + line +
                               (wins ? "; it ranks first" : "; the best trial stays ahead"));
-        if (!wins) ensemble.clear();
+        if (wins) {
+          ensemble_fold_scores = estimate.fold_scores;
+        } else {
+          ensemble.clear();
+        }
+      }
+    }
+  }
+  // Breiman's one-standard-error rule across complexities (one_standard_error_rule.h): the best trial of each family
+  // and the ensemble (when it ranks first) compete on their fold scores; a simpler one within one standard error of
+  // the first ranked is published instead. The leaderboard stays ranked by cv_score; the log says what was
+  // published and why.
+  if (plan.ensemble) {
+    std::vector<size_t> ranked;
+    for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
+      if (SucceededWithScore(results[trial_idx])) ranked.push_back(trial_idx);
+    }
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](size_t left, size_t right) { return (*results[left].cv)->mean < (*results[right].cv)->mean; });
+    std::vector<ScoredModel> models;
+    std::vector<size_t> model_trials;  // trial_count stands for the ensemble
+    std::set<std::string> families;
+    for (size_t trial_idx : ranked) {
+      const std::string& algorithm = plan.candidates[trial_idx].algorithm;
+      if (!families.insert(algorithm).second) continue;
+      const bool linear = algorithm == ml::kLinearRegressionAlgorithm || algorithm == ml::kLogisticRegressionAlgorithm;
+      models.push_back({linear ? kLinearComplexity : kTreeComplexity, (*results[trial_idx].cv)->fold_scores});
+      model_trials.push_back(trial_idx);
+    }
+    if (!ensemble.empty()) {
+      models.push_back({kEnsembleComplexity, ensemble_fold_scores});
+      model_trials.push_back(trial_count);
+    }
+    if (models.size() >= 2 && models.front().fold_scores.size() >= 2) {
+      const OneStandardErrorPick pick = PickWithinOneStandardError(models);
+      if (pick.pick != pick.best) {
+        const size_t trial_idx = model_trials[pick.pick];
+        const std::string first = model_trials[pick.best] == trial_count
+                                      ? std::string("the ensemble")
+                                      : "trial " + std::to_string(model_trials[pick.best] + 1) + " " +
+                                            plan.candidates[model_trials[pick.best]].algorithm;
+        char numbers[160];
+        std::snprintf(numbers, sizeof(numbers), "%.6g +- %.3g (standard error) over the %zu folds",
+                      pick.mean_difference, pick.standard_error, models.front().fold_scores.size());
+        outcome.log.push_back("one-standard-error rule: trial " + std::to_string(trial_idx + 1) + " " +
+                              plan.candidates[trial_idx].algorithm + " (" +
+                              DescribeParams(plan.searched_params[trial_idx]) + ") is simpler than " + first +
+                              ", which ranks first, and within one standard error of it (paired difference " + numbers +
+                              "): publishing the simpler model");
+        ensemble.clear();
+        best_idx = trial_idx;
       }
     }
   }

@@ -4,8 +4,10 @@
 // decision sees. With plan.ensemble (auto), an ensemble stage follows the trials: Caruana's greedy selection over
 // the best trials' out-of-fold predictions (ensemble_selection.h) builds a weighted average, ranked on the
 // leaderboard as "ensemble" by a cross-validated estimate whose every fold is scored by weights selected on the other
-// folds; if it ranks first (strictly better than the best trial), its members are refit and published as one
-// ml::EnsembleModel. A time budget stops the search and keeps the best so far (at least one trial always finishes);
+// folds. Then Breiman's one-standard-error rule across complexities (one_standard_error_rule.h) decides what auto
+// publishes: the best trial of each family (linear simpler than trees) and the ensemble if it ranks first compete on
+// their fold scores, and the simplest within one standard error of the first ranked wins; a winning ensemble's
+// members are refit and published as one ml::EnsembleModel. A time budget stops the search and keeps the best so far (at least one trial always finishes);
 // cancellation stops it within a boosting round. Deterministic for the same table and plan when the time budget
 // does not cut the search short. Thread-safe to call from any thread; the callbacks are called on the calling thread.
 #pragma once
