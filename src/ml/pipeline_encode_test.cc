@@ -142,6 +142,18 @@ TEST(PipelineTest, WithoutScalingEncodedNumbersAreTheImputedRawValues) {
   EXPECT_EQ(unscaled->transforms()[0].scale, 1.0);
 }
 
+// Row `row` of a table of two number columns and a category column (codes into `dictionary`) as serving sees it.
+std::vector<FeatureValue> RowValues(const data::Table& table, size_t row, const std::vector<std::string>& dictionary) {
+  std::vector<FeatureValue> values;
+  for (size_t column = 0; column < 2; ++column) {
+    const double value = table.column(column).numbers[row];
+    values.push_back(std::isnan(value) ? FeatureValue::Missing() : FeatureValue::Number(value));
+  }
+  const int32_t code = table.column(2).codes[row];
+  values.push_back(code < 0 ? FeatureValue::Missing() : FeatureValue::Text(dictionary[static_cast<size_t>(code)]));
+  return values;
+}
+
 // EncodeRow (serving) must agree with EncodeRowMajor (training) for the same values, scaled or not.
 TEST(PipelineTest, EncodeRowAgreesWithTableEncoding) {
   std::mt19937_64 rng(17);
@@ -174,13 +186,8 @@ TEST(PipelineTest, EncodeRowAgreesWithTableEncoding) {
     size_t warnings = 0;
     for (int64_t row_idx = 0; row_idx < row_count; ++row_idx) {
       const auto row = static_cast<size_t>(row_idx);
-      std::vector<FeatureValue> values;
-      for (size_t column = 0; column < 2; ++column) {
-        const double value = table.column(column).numbers[row];
-        values.push_back(std::isnan(value) ? FeatureValue::Missing() : FeatureValue::Number(value));
-      }
+      const std::vector<FeatureValue> values = RowValues(table, row, dictionary);
       const int32_t code = table.column(2).codes[row];
-      values.push_back(code < 0 ? FeatureValue::Missing() : FeatureValue::Text(dictionary[static_cast<size_t>(code)]));
       std::fill(got.begin(), got.end(), 123.0f);  // stale content must be replaced
       PredictionNotes notes;
       pipeline->EncodeRow(values, row, got, &notes);
@@ -233,15 +240,7 @@ TEST(PipelineTest, LargeTablesEncodeInBlocksExactlyAsRowByRow) {
   ASSERT_EQ(column_major.size(), rows.size() * width);
   std::vector<float> want(width);
   for (size_t pos = 0; pos < rows.size(); ++pos) {
-    const auto row = static_cast<size_t>(rows[pos]);
-    std::vector<FeatureValue> values;
-    for (size_t column = 0; column < 2; ++column) {
-      const double value = table.column(column).numbers[row];
-      values.push_back(std::isnan(value) ? FeatureValue::Missing() : FeatureValue::Number(value));
-    }
-    const int32_t code = table.column(2).codes[row];
-    values.push_back(code < 0 ? FeatureValue::Missing() : FeatureValue::Text(dictionary[static_cast<size_t>(code)]));
-    pipeline->EncodeRow(values, pos, want, nullptr);
+    pipeline->EncodeRow(RowValues(table, static_cast<size_t>(rows[pos]), dictionary), pos, want, nullptr);
     for (size_t column = 0; column < width; ++column) {
       ASSERT_EQ(std::bit_cast<uint32_t>(row_major[pos * width + column]), std::bit_cast<uint32_t>(want[column]))
           << "position " << pos << " column " << column;
