@@ -163,24 +163,8 @@ TEST(TrainerTest, MissingFeatureValuesAreImputed) {
   EXPECT_GT(outcome->metrics.at("r2"), 0.5);
 }
 
-TEST(TrainerTest, Deterministic) {
-  const data::Table table = SyntheticTable(300, 3);
-  std::atomic<bool> cancelled{false};
-  core::Result<TrainingOutcome> first = TrainModel(table, SyntheticPlan(), cancelled);
-  core::Result<TrainingOutcome> second = TrainModel(table, SyntheticPlan(), cancelled);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
-  EXPECT_EQ(ml::SerializeModel(*first->model), ml::SerializeModel(*second->model));
-  EXPECT_EQ(first->metrics, second->metrics);
-  EXPECT_EQ(first->notes, second->notes);
-
-  // Another seed holds out other rows, so the fit differs.
-  TrainPlan reseeded = SyntheticPlan();
-  reseeded.seed = 43;
-  core::Result<TrainingOutcome> third = TrainModel(table, reseeded, cancelled);
-  ASSERT_TRUE(third.ok()) << third.status().ToString();
-  EXPECT_NE(ml::SerializeModel(*third->model), ml::SerializeModel(*first->model));
-}
+// Another seed holds out other rows, so the fit differs.
+TEST(TrainerTest, Deterministic) { ExpectSeededAndDeterministic(SyntheticTable(300, 3), SyntheticPlan()); }
 
 TEST(TrainerTest, TrainedModelSurvivesTheCodec) {
   const data::Table table = SyntheticTable(100, 0);

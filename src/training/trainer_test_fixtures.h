@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -13,6 +14,8 @@
 
 #include "data/table.h"
 #include "ml/model.h"
+#include "ml/model_codec.h"
+#include "training/trainer.h"
 #include "training/train_plan.h"
 
 namespace amp::training {
@@ -60,6 +63,24 @@ inline double PredictOne(const ml::Model& model, double x1, double x2, std::stri
   std::vector<double> out(1);
   EXPECT_TRUE(model.Predict(row, out, nullptr).ok());
   return out[0];
+}
+
+// Trains `plan` on `table` twice and with seed 43: the same seed gives the same model bytes, metrics and notes,
+// another seed (another holdout split, other sampling) another model.
+inline void ExpectSeededAndDeterministic(const data::Table& table, const TrainPlan& plan) {
+  std::atomic<bool> cancelled{false};
+  core::Result<TrainingOutcome> first = TrainModel(table, plan, cancelled);
+  core::Result<TrainingOutcome> second = TrainModel(table, plan, cancelled);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(ml::SerializeModel(*first->model), ml::SerializeModel(*second->model));
+  EXPECT_EQ(first->metrics, second->metrics);
+  EXPECT_EQ(first->notes, second->notes);
+  TrainPlan reseeded = plan;
+  reseeded.seed = 43;
+  core::Result<TrainingOutcome> third = TrainModel(table, reseeded, cancelled);
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_NE(ml::SerializeModel(*third->model), ml::SerializeModel(*first->model));
 }
 
 }  // namespace amp::training

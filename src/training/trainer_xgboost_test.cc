@@ -71,23 +71,10 @@ TEST(TrainerTest, XgboostLearnsTheRelationship) {
   EXPECT_THAT(model.Parameters(), Contains(Pair("trees", 100.0)));
 }
 
+// The seed drives the holdout split and XGBoost's row and column sampling.
 TEST(TrainerTest, XgboostIsDeterministic) {
-  const data::Table table = SyntheticTable(500, 3);
-  const TrainPlan plan = XgboostPlan({{"subsample", 0.7}, {"colsample_bytree", 0.7}, {"n_estimators", 30.0}});
-  std::atomic<bool> cancelled{false};
-  core::Result<TrainingOutcome> first = TrainModel(table, plan, cancelled);
-  core::Result<TrainingOutcome> second = TrainModel(table, plan, cancelled);
-  ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(second.ok()) << second.status().ToString();
-  EXPECT_EQ(ml::SerializeModel(*first->model), ml::SerializeModel(*second->model));
-  EXPECT_EQ(first->metrics, second->metrics);
-
-  // The seed drives the holdout split and XGBoost's row and column sampling.
-  TrainPlan reseeded = plan;
-  reseeded.seed = 43;
-  core::Result<TrainingOutcome> third = TrainModel(table, reseeded, cancelled);
-  ASSERT_TRUE(third.ok()) << third.status().ToString();
-  EXPECT_NE(ml::SerializeModel(*third->model), ml::SerializeModel(*first->model));
+  ExpectSeededAndDeterministic(
+      SyntheticTable(500, 3), XgboostPlan({{"subsample", 0.7}, {"colsample_bytree", 0.7}, {"n_estimators", 30.0}}));
 }
 
 TEST(TrainerTest, XgboostEarlyStoppingKeepsTheBestRounds) {
