@@ -1,8 +1,9 @@
 # AMP: two commands do everything on a fresh Debian 12 machine.
 #   make run    install what is missing, build (Release) and the web console, start the server with the demo model
 #               on 127.0.0.1:8080 (the console at http://127.0.0.1:8080/)
-#   make test   install what is missing, build, run every test (unit + end-to-end), then again under ASan+UBSan,
-#               then each libFuzzer target for about a minute
+#   make test   install what is missing, build, run the end-to-end tests against the optimised binary, then build
+#               again under ASan+UBSan and run every test (unit + end-to-end), then each libFuzzer target for about
+#               a minute
 # Other targets: build, bench, format, clean.
 
 BUILD_DIR ?= build/release
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= -1
 FUZZ_SEED ?= 20261128
 
-.PHONY: run build deps web test test-unit test-asan fuzz bench format clean
+.PHONY: run build deps web test test-release test-asan fuzz bench format clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,23 +37,26 @@ build: deps web $(BUILD_DIR)/build.ninja
 run: build
 	$(BUILD_DIR)/amp serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
-test: deps test-unit test-asan fuzz
+test: deps test-release test-asan fuzz
 
-# Release-optimised with assertions on and warnings as errors: the configuration the suite runs in.
-test-unit: web
+# The binaries as shipped (-O2, warnings as errors) under every end-to-end test: the web console, the deployment
+# around the server, the parity and accuracy checks. The C++ unit tests are built and run once, in the sanitizer build
+# below (AMP_UNIT_TESTS=OFF here): compiling them twice cost about four minutes of `make test`. For a quick local run
+# of the unit tests alone: `make test-asan CTEST_ARGS="-L unit"`.
+test-release: web
 	/usr/bin/python3 scripts/check_layers.py
 	cmake -S . -B $(TEST_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-		-DAMP_WERROR=ON
+		-DAMP_WERROR=ON -DAMP_UNIT_TESTS=OFF
 	ninja -C $(TEST_DIR) -j$(JOBS)
 	cd $(TEST_DIR) && ctest -j$(JOBS) --output-on-failure --timeout 900 $(CTEST_ARGS)
 
-# The suite again with AddressSanitizer and UndefinedBehaviorSanitizer (all but the tests labelled `unsanitized`, whose
-# subject is not AMP's C++: see CMakeLists.txt), built by clang (the other compiler, with
+# The unit tests and the end-to-end tests with AddressSanitizer and UndefinedBehaviorSanitizer (all but the tests
+# labelled `unsanitized`, whose subject is not AMP's C++: see CMakeLists.txt), built by clang (the other compiler, with
 # -Wthread-safety) unoptimised: clang compiles it in half gcc's time. The same build carries libFuzzer's coverage
 # instrumentation and the fuzz targets, so `make fuzz` after it builds nothing. Line tables only (-g1) in both
 # builds: enough for every stack trace, a third of the compile time of full debug information.
 SANITIZER_CMAKE = CC=clang CXX=clang++ cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	-DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DCMAKE_C_FLAGS_DEBUG="-O0 -g1" -DAMP_SANITIZE=ON -DAMP_FUZZ=ON -DAMP_WERROR=ON
+	-DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" -DCMAKE_C_FLAGS_DEBUG="-O0 -g1" -DAMP_SANITIZE=ON -DAMP_FUZZ=ON -DAMP_WERROR=ON -DAMP_UNIT_TESTS=ON
 
 test-asan:
 	$(SANITIZER_CMAKE)
