@@ -142,10 +142,11 @@ bool Pipeline::HasExtendedTransforms() const {
 
 template <typename T>
 void Pipeline::EncodeInto(const data::Table& table, const std::vector<int>& feature_columns,
-                          std::span<const int64_t> rows, size_t row_step, size_t column_step, T* out) const {
+                          std::span<const int64_t> rows, size_t row_step, size_t column_step, size_t threads,
+                          T* out) const {
   constexpr size_t kBlockRows = 32768;
   const size_t blocks = (rows.size() + kBlockRows - 1) / kBlockRows;
-  core::ParallelFor(blocks, blocks < 2 ? 1 : 0, [&](size_t block) {
+  core::ParallelFor(blocks, blocks < 2 ? 1 : threads, [&](size_t block) {
     const size_t first = block * kBlockRows;
     EncodeBlock(table, feature_columns, rows.subspan(first, std::min(kBlockRows, rows.size() - first)), row_step,
                 column_step, out + first * row_step);
@@ -208,15 +209,15 @@ void Pipeline::EncodeBlock(const data::Table& table, const std::vector<int>& fea
 }
 
 void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
-                      std::vector<double>* out) const {
+                      std::vector<double>* out, size_t threads) const {
   out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0);
-  EncodeInto(table, feature_columns, rows, 1, rows.size(), out->data());
+  EncodeInto(table, feature_columns, rows, 1, rows.size(), threads, out->data());
 }
 
 void Pipeline::EncodeRowMajor(const data::Table& table, const std::vector<int>& feature_columns,
-                              std::span<const int64_t> rows, std::vector<float>* out) const {
+                              std::span<const int64_t> rows, std::vector<float>* out, size_t threads) const {
   out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0f);
-  EncodeInto(table, feature_columns, rows, static_cast<size_t>(encoded_width_), 1, out->data());
+  EncodeInto(table, feature_columns, rows, static_cast<size_t>(encoded_width_), 1, threads, out->data());
 }
 
 void Pipeline::EncodeRow(std::span<const FeatureValue> row, size_t row_idx, std::span<float> out,

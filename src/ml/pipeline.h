@@ -105,6 +105,7 @@ struct FitOptions {
   NumberScaling scaling = NumberScaling::kStandardize;
   std::vector<FeatureOptions> features;  // one per feature column, or empty for all defaults
   int max_levels = kDefaultMaxLevels;    // one-hot columns per categorical feature before the "other" column
+  int threads = 0;  // at most this many threads fit the features of a large table (0: the hardware's)
 };
 
 // Which levels of a categorical feature get their own one-hot column, by their training row counts (`counts[i]` of
@@ -129,14 +130,15 @@ class Pipeline {
                                     std::span<const int64_t> rows, const FitOptions& options);
 
   // Writes the encoded rows into `out`, column-major, rows.size() x EncodedWidth(). `feature_columns` must be the
-  // columns the pipeline was fitted on (same order), possibly of another table with the same schema.
+  // columns the pipeline was fitted on (same order), possibly of another table with the same schema. A large table
+  // is encoded in row blocks on at most `threads` threads (0: the hardware's); the result is the same for any count.
   void Encode(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
-              std::vector<double>* out) const;
+              std::vector<double>* out, size_t threads = 0) const;
 
   // Encode's values as row-major floats (each value rounded from the double Encode gives), the layout tree
   // libraries read.
   void EncodeRowMajor(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
-                      std::vector<float>* out) const;
+                      std::vector<float>* out, size_t threads = 0) const;
 
   // Encodes one serving row (transforms().size() values, in feature order; kinds as Model::Predict takes them) into
   // `out` (EncodedWidth() floats), as Encode does for a table row, then rounded to float as tree models compare.
@@ -185,11 +187,11 @@ class Pipeline {
   template <typename T>
   void EncodeFeatureInto(size_t feature_idx, const FeatureValue& value, size_t row_idx, T* out,
                          PredictionNotes* notes) const;
-  // Encodes `rows` into `out` with those steps, blocks of rows on the hardware's threads for a large table (each
+  // Encodes `rows` into `out` with those steps, blocks of rows on up to `threads` threads for a large table (each
   // block writes only its own rows, so the result does not depend on the thread count).
   template <typename T>
   void EncodeInto(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
-                  size_t row_step, size_t column_step, T* out) const;
+                  size_t row_step, size_t column_step, size_t threads, T* out) const;
   // EncodeInto's work for one block of rows, on the calling thread.
   template <typename T>
   void EncodeBlock(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,

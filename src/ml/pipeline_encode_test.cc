@@ -238,6 +238,16 @@ TEST(PipelineTest, LargeTablesEncodeInBlocksExactlyAsRowByRow) {
   pipeline->Encode(table, {0, 1, 2}, rows, &column_major);
   ASSERT_EQ(row_major.size(), rows.size() * width);
   ASSERT_EQ(column_major.size(), rows.size() * width);
+  // The same bits on one thread (a job whose CPU budget is one core).
+  std::vector<float> row_major_one_thread;
+  pipeline->EncodeRowMajor(table, {0, 1, 2}, rows, &row_major_one_thread, 1);
+  std::vector<double> column_major_one_thread;
+  pipeline->Encode(table, {0, 1, 2}, rows, &column_major_one_thread, 1);
+  EXPECT_TRUE(std::equal(row_major.begin(), row_major.end(), row_major_one_thread.begin(), row_major_one_thread.end(),
+                         [](float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }));
+  EXPECT_TRUE(std::equal(column_major.begin(), column_major.end(), column_major_one_thread.begin(),
+                         column_major_one_thread.end(),
+                         [](double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }));
   std::vector<float> want(width);
   for (size_t pos = 0; pos < rows.size(); ++pos) {
     pipeline->EncodeRow(RowValues(table, static_cast<size_t>(rows[pos]), dictionary), pos, want, nullptr);

@@ -249,7 +249,8 @@ core::Result<Pipeline> Pipeline::Fit(const data::Table& table, const std::vector
       fitted[pos] = FitCategory(column, rows, options.max_levels);
     }
   };
-  core::ParallelFor(fitted.size(), rows.size() < 10000 ? 1 : 0, fit_column);
+  core::ParallelFor(fitted.size(), rows.size() < 10000 ? 1 : static_cast<size_t>(std::max(options.threads, 0)),
+                    fit_column);
   std::vector<FeatureTransform> transforms;
   for (auto& transform : fitted) {
     if (!transform.ok()) return transform.status();

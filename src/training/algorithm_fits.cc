@@ -38,7 +38,7 @@ core::Result<ml::Pipeline> FitStandardizedDesign(const data::Table& table, const
   options.scaling = ml::NumberScaling::kStandardize;
   auto pipeline = ml::Pipeline::Fit(table, feature_columns, train_rows, options);
   if (!pipeline.ok()) return core::FailedPrecondition(pipeline.status().message());
-  pipeline->Encode(table, feature_columns, train_rows, design);
+  pipeline->Encode(table, feature_columns, train_rows, design, static_cast<size_t>(std::max(options.threads, 0)));
   return pipeline;
 }
 
@@ -110,7 +110,7 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboostShard(
   }
   const auto width = static_cast<size_t>(pipeline.EncodedWidth());
   std::vector<float> x;
-  pipeline.EncodeRowMajor(table, feature_columns, rows, &x);
+  pipeline.EncodeRowMajor(table, feature_columns, rows, &x, static_cast<size_t>(std::max(plan.threads, 0)));
   AMP_RETURN_IF_ERROR(CheckFloatRange(x, pipeline, shard_labels, plan.target.name));
   if (cancelled) return core::Cancelled("training was cancelled");
   report("boosting trees on shard " + std::to_string(shard.rank + 1) + " of " +
@@ -179,7 +179,8 @@ core::Result<std::shared_ptr<const ml::Model>> FitLinear(const data::Table& tabl
   } else {
     report("solving the least-squares problem");
     AMP_ASSIGN_OR_RETURN(solution, ml::SolveRidge(design, static_cast<int64_t>(train_rows.size()),
-                                                  pipeline.EncodedWidth(), y, plan.l2));
+                                                  pipeline.EncodedWidth(), y, plan.l2,
+                                                  static_cast<size_t>(std::max(plan.threads, 0))));
   }
   design.clear();
   design.shrink_to_fit();
@@ -199,9 +200,11 @@ core::Result<std::shared_ptr<const ml::Model>> FitLogistic(
   if (cancelled) return core::Cancelled("training was cancelled");
 
   report("fitting the logistic regression");
+  ml::LogisticParams params = plan.logistic;
+  if (params.threads == 0) params.threads = plan.threads;
   AMP_ASSIGN_OR_RETURN(ml::LogisticSolution solution,
                        ml::SolveLogistic(design, static_cast<int64_t>(train_rows.size()), pipeline.EncodedWidth(),
-                                         train_labels, static_cast<int>(classes.labels.size()), plan.logistic));
+                                         train_labels, static_cast<int>(classes.labels.size()), params));
   design.clear();
   design.shrink_to_fit();
   AMP_ASSIGN_OR_RETURN(auto logistic, ml::LogisticModel::Create(SignatureOf(plan, classes.labels), std::move(pipeline),
@@ -270,8 +273,9 @@ core::Result<std::shared_ptr<const ml::Model>> FitXgboost(
   const auto width = static_cast<size_t>(pipeline->EncodedWidth());
   std::vector<float> boost_x;
   std::vector<float> validation_x;
-  pipeline->EncodeRowMajor(table, feature_columns, boost_rows, &boost_x);
-  pipeline->EncodeRowMajor(table, feature_columns, validation_rows, &validation_x);
+  const auto threads = static_cast<size_t>(std::max(options.threads, 0));
+  pipeline->EncodeRowMajor(table, feature_columns, boost_rows, &boost_x, threads);
+  pipeline->EncodeRowMajor(table, feature_columns, validation_rows, &validation_x, threads);
   const std::vector<float> boost_y = labels_of(boost_rows);
   const std::vector<float> validation_y = labels_of(validation_rows);
   AMP_RETURN_IF_ERROR(CheckFloatRange(boost_x, *pipeline, boost_y, plan.target.name));
@@ -320,8 +324,10 @@ core::Result<TrainingOutcome> TrainClustering(const data::Table& table, const st
                                     "training rows; there are " + std::to_string(train_rows.size()));
   }
   std::vector<double> design;
+  ml::FitOptions options;
+  options.threads = plan.threads;
   AMP_ASSIGN_OR_RETURN(ml::Pipeline pipeline,
-                       FitStandardizedDesign(table, feature_columns, train_rows, ml::FitOptions{}, report, &design));
+                       FitStandardizedDesign(table, feature_columns, train_rows, options, report, &design));
   if (cancelled) return core::Cancelled("training was cancelled");
   // The solver reads rows: transpose the column-major design.
   const auto rows = static_cast<int64_t>(train_rows.size());

@@ -407,6 +407,7 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   // budget (unless the request fixed nthread).
   auto refit = [&](size_t trial_idx) -> core::Result<TrainingOutcome> {
     TrainPlan fitted = plan.candidates[trial_idx];
+    fitted.threads = plan.cpu_budget;
     const bool threaded = CheckParameter(fitted.algorithm, "nthread", 1).ok();
     if (threaded && !plan.searched_params[trial_idx].contains("nthread") && !plan.fixed_nthread) {
       fitted.boosting.nthread = plan.cpu_budget;

@@ -142,6 +142,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
     if (TakesThreads(single.algorithm) && request.cpu_budget != 0 && !request.params.contains("nthread")) {
       single.boosting.nthread = plan.cpu_budget;
     }
+    single.threads = plan.cpu_budget;
     plan.searched_params.emplace_back();
     plan.candidates.push_back(std::move(single));
     return plan;
@@ -248,6 +249,7 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
     for (const auto& [name, value] : params) candidate.params[name] = value;
     AMP_ASSIGN_OR_RETURN(TrainPlan trial, PlanTraining(candidate, schema));
     if (TakesThreads(algorithm) && !candidate.params.contains("nthread")) trial.boosting.nthread = threads_per_trial;
+    trial.threads = threads_per_trial;
     plan.task = trial.task;
     plan.candidates.push_back(std::move(trial));
     plan.searched_params.push_back(std::move(params));

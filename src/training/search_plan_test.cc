@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -168,6 +169,45 @@ TEST(SearchPlanTest, GridTriesEveryPointInOrder) {
     EXPECT_EQ(plan->candidates[idx].boosting.max_depth, want[idx].second);
     EXPECT_EQ(plan->candidates[idx].boosting.nthread, 1);  // 4 trials share 4 threads
     EXPECT_EQ(plan->searched_params[idx].size(), 2u);
+  }
+}
+
+// Every fit stays within the job's CPU budget: a plain job's fit takes all of it; the trials of a search that run
+// side by side split it (their preprocessing and solvers as well as XGBoost's nthread); a request's own nthread stays.
+TEST(SearchPlanTest, FitsShareTheCpuBudget) {
+  struct Case {
+    std::string name;
+    storage::TrainRequest request;
+    int want_threads;   // every candidate's TrainPlan::threads
+    int want_nthread;   // every candidate's boosting.nthread
+  };
+  auto with = [](storage::TrainRequest request, const std::function<void(storage::TrainRequest&)>& change) {
+    change(request);
+    return request;
+  };
+  const storage::TrainRequest grid4 = GridRequest({{"max_depth", {3, 4, 5, 6}}}, "xgboost_regressor");
+  const std::vector<Case> cases = {
+      {"plain job, default budget", Request("price", "linear_regression"), kDefaultCpuBudget, 1},
+      {"plain job, budget 3", with(Request("price", "xgboost_regressor"), [](auto& r) { r.cpu_budget = 3; }), 3, 3},
+      {"plain job, own nthread", with(Request("price", "xgboost_regressor"), [](auto& r) {
+         r.cpu_budget = 4;
+         r.params["nthread"] = 1;
+       }), 4, 1},
+      {"4 trials on 4 threads", with(grid4, [](auto& r) { r.cpu_budget = 4; }), 1, 1},
+      {"4 trials on 8 threads: 4 side by side, 2 each", with(grid4, [](auto& r) { r.cpu_budget = 8; }), 2, 2},
+      {"4 trials on 1 thread", with(grid4, [](auto& r) { r.cpu_budget = 1; }), 1, 1},
+      {"2 trials on 5 threads", with(GridRequest({{"l2", {0, 1}}}, "linear_regression"), [](auto& r) {
+         r.cpu_budget = 5;
+       }), 2, 1},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.name);
+    core::Result<SearchPlan> plan = PlanSearch(test.request, HouseSchema());
+    ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+    for (const TrainPlan& candidate : plan->candidates) {
+      EXPECT_EQ(candidate.threads, test.want_threads);
+      EXPECT_EQ(candidate.boosting.nthread, test.want_nthread);
+    }
   }
 }
 

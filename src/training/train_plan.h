@@ -37,6 +37,10 @@ struct TrainPlan {
                                 // follows the task
   double holdout_fraction = 0.2;
   uint64_t seed = 42;  // the holdout split, the early-stopping fold and XGBoost's sampling
+  // The threads one fit may use besides XGBoost's own (boosting.nthread): the cleaning report's checks and the
+  // preprocessing of a large table, the ridge and logistic solvers. 0: the hardware's. PlanSearch sets it from the
+  // job's CPU budget (its share of it for a trial that runs beside others); the model does not depend on it.
+  int threads = 0;
 
   // The resolved parameters of the plan's algorithm, recorded with the version.
   std::map<std::string, double> Params() const;

@@ -43,6 +43,11 @@ core::Result<std::string> ProfileTrainingPart(const data::Table& table, const st
 // Below this many rows the per-column checks run on the calling thread: threads would cost more than they save.
 constexpr size_t kMinRowsForThreads = 10000;
 
+// ParallelFor's thread count for per-column work over `rows` rows within the plan's threads.
+size_t ThreadsFor(size_t rows, const TrainPlan& plan) {
+  return rows < kMinRowsForThreads ? 1 : static_cast<size_t>(std::max(plan.threads, 0));
+}
+
 // The pipeline options the plan's roles and the training part call for: date parts for date features, and a
 // missing-value indicator for number-like and date features whose missingness MissingnessIsInformative (on the
 // training rows). Records the indicators in `cleaning`. Features are looked at in parallel on a large table.
@@ -58,7 +63,8 @@ ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>&
   }
   options.features.resize(feature_columns.size());
   std::vector<char> other_bucket(feature_columns.size(), 0);
-  core::ParallelFor(feature_columns.size(), train_rows.size() < kMinRowsForThreads ? 1 : 0, [&](size_t feature_idx) {
+  options.threads = plan.threads;
+  core::ParallelFor(feature_columns.size(), ThreadsFor(train_rows.size(), plan), [&](size_t feature_idx) {
     const data::Column& column = table.column(static_cast<size_t>(feature_columns[feature_idx]));
     ml::FeatureOptions& feature = options.features[feature_idx];
     const data::ColumnRole role =
@@ -105,7 +111,7 @@ void ReportFindings(const data::Table& table, const std::vector<int>& feature_co
   cleaning->columns = plan.columns;
   std::vector<std::optional<data::LeakFinding>> leaks(feature_columns.size());
   std::vector<std::optional<data::OutlierFinding>> outliers(feature_columns.size());
-  core::ParallelFor(feature_columns.size() + 1, usable_rows.size() < kMinRowsForThreads ? 1 : 0, [&](size_t task) {
+  core::ParallelFor(feature_columns.size() + 1, ThreadsFor(usable_rows.size(), plan), [&](size_t task) {
     if (task == 0) {  // the longest task first
       cleaning->duplicate_rows = CountDuplicateRows(table);
       return;

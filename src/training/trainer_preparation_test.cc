@@ -123,7 +123,7 @@ TEST(TrainerTest, ReportCountsMissingTargetsDuplicatesAndLeaks) {
 
 // On a table this large the features are prepared and checked on several threads: the report must still list every
 // finding exactly as the checks give them, in feature order.
-TEST(TrainerTest, LargeTablesReportEveryFindingInFeatureOrder) {
+TEST(TrainerTest, LargeTablesReportEveryFindingInFeatureOrderOnAnyThreadCount) {
   const int64_t rows = 30'000;
   data::Table base = SyntheticTable(rows, 0);
   std::vector<data::Column> columns = base.columns();
@@ -192,6 +192,22 @@ TEST(TrainerTest, LargeTablesReportEveryFindingInFeatureOrder) {
   EXPECT_EQ(reported_leaks, leak_names);
   EXPECT_EQ(reported_outliers, outlier_names);
   EXPECT_EQ(reported_counts, outlier_counts);
+
+  // On one thread (a job whose CPU budget is one core): the same report and the same model, byte for byte.
+  TrainPlan one_thread = plan;
+  one_thread.threads = 1;
+  core::Result<TrainingOutcome> serial = TrainModel(table, one_thread, cancelled);
+  ASSERT_TRUE(serial.ok()) << serial.status().ToString();
+  EXPECT_EQ(ml::SerializeModel(*serial->model), ml::SerializeModel(*outcome->model));
+  EXPECT_EQ(serial->metrics, outcome->metrics);
+  EXPECT_EQ(serial->cleaning_report.duplicate_rows, report.duplicate_rows);
+  EXPECT_EQ(serial->cleaning_report.missing_indicators, report.missing_indicators);
+  ASSERT_EQ(serial->cleaning_report.leaks.size(), report.leaks.size());
+  ASSERT_EQ(serial->cleaning_report.outliers.size(), report.outliers.size());
+  for (size_t idx = 0; idx < report.outliers.size(); ++idx) {
+    EXPECT_EQ(serial->cleaning_report.outliers[idx].feature, report.outliers[idx].feature);
+    EXPECT_EQ(serial->cleaning_report.outliers[idx].count, report.outliers[idx].count);
+  }
 }
 
 }  // namespace

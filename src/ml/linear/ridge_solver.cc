@@ -19,11 +19,11 @@ constexpr int64_t kChunks = 8;
 constexpr int64_t kMinRowsPerChunkColumn = 64;
 
 Eigen::MatrixXd StackedR(std::span<const double> x, int64_t rows, int64_t cols, std::span<const double> y,
-                         const Eigen::RowVectorXd& x_mean, double y_mean) {
+                         const Eigen::RowVectorXd& x_mean, double y_mean, size_t threads) {
   const int64_t width = cols + 1;
   const int64_t chunks = rows >= kChunks * kMinRowsPerChunkColumn * width ? kChunks : 1;
   std::vector<Eigen::MatrixXd> factors(static_cast<size_t>(chunks));
-  core::ParallelFor(static_cast<size_t>(chunks), 0, [&](size_t chunk) {
+  core::ParallelFor(static_cast<size_t>(chunks), threads, [&](size_t chunk) {
     const int64_t first = rows * static_cast<int64_t>(chunk) / chunks;
     const int64_t count = rows * static_cast<int64_t>(chunk + 1) / chunks - first;
     Eigen::MatrixXd block(count, width);
@@ -51,7 +51,7 @@ Eigen::MatrixXd StackedR(std::span<const double> x, int64_t rows, int64_t cols, 
 }  // namespace
 
 core::Result<LinearSolution> SolveRidge(std::span<const double> x, int64_t rows, int64_t cols,
-                                        std::span<const double> y, double l2) {
+                                        std::span<const double> y, double l2, size_t threads) {
   if (rows <= 0) return core::InvalidArgument("no rows to fit");
   if (cols < 0 || static_cast<int64_t>(x.size()) != rows * cols || static_cast<int64_t>(y.size()) != rows) {
     return core::InvalidArgument("design matrix and target sizes disagree");
@@ -66,7 +66,7 @@ core::Result<LinearSolution> SolveRidge(std::span<const double> x, int64_t rows,
   LinearSolution solution;
   solution.weights.assign(static_cast<size_t>(cols), 0.0);
   if (cols > 0) {
-    const Eigen::MatrixXd stacked = StackedR(x, rows, cols, y, x_mean, y_mean);
+    const Eigen::MatrixXd stacked = StackedR(x, rows, cols, y, x_mean, y_mean, threads);
     Eigen::VectorXd weights;
     if (l2 == 0.0) {
       // Rank-revealing: the minimum-norm solution when the design is rank deficient, as numpy's lstsq.

@@ -169,6 +169,11 @@ TEST(RidgeSolverTest, LargeTablesSolvedInBlocksMatchTheClosedForm) {
       ExpectRelativelyNear(solution->weights[col], want.weights[col], 1e-9, "weight " + std::to_string(col));
     }
     ExpectRelativelyNear(solution->intercept, want.intercept, 1e-9, "intercept");
+    // The same bits on one thread: the row blocks are fixed, not one per thread.
+    core::Result<LinearSolution> one_thread = SolveRidge(x, rows, cols, y, l2, 1);
+    ASSERT_TRUE(one_thread.ok()) << one_thread.status().ToString();
+    EXPECT_EQ(one_thread->weights, solution->weights);
+    EXPECT_EQ(one_thread->intercept, solution->intercept);
   }
   // Column 1 repeats column 0 and the target has no noise: w0 + w1 = 4 splits equally.
   std::copy(x.begin(), x.begin() + rows, x.begin() + rows);
