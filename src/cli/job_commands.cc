@@ -12,6 +12,24 @@
 namespace amp::cli {
 namespace {
 
+// A parameter's value as a person writes it: 300, 0.05, 1e-05.
+std::string ParamText(simdjson::dom::element value) {
+  double number = 0.0;
+  if (value.get(number) != simdjson::SUCCESS) return simdjson::minify(value);
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.10g", number);
+  return buffer;
+}
+
+// "name=value name=value" of a params object, in its order.
+std::string ParamsText(simdjson::dom::element params) {
+  std::string text;
+  simdjson::dom::object object;
+  if (params.get(object) != simdjson::SUCCESS) return text;
+  for (auto field : object) text += (text.empty() ? "" : " ") + std::string(field.key) + "=" + ParamText(field.value);
+  return text;
+}
+
 // A search's leaderboard as a table, best first.
 void PrintLeaderboard(simdjson::dom::element job) {
   simdjson::dom::array leaderboard;
@@ -26,18 +44,47 @@ void PrintLeaderboard(simdjson::dom::element job) {
       std::snprintf(buffer, sizeof(buffer), "%.4g", value);
       return std::string(buffer);
     };
-    std::string params;
-    simdjson::dom::object object;
-    if (entry["params"].get(object) == simdjson::SUCCESS) {
-      for (auto field : object) {
-        params += (params.empty() ? "" : " ") + std::string(field.key) + "=" + simdjson::minify(field.value);
-      }
-    }
     rows.push_back({FieldText(entry, "rank"), FieldText(entry, "algorithm"), FieldText(entry, "metric"),
-                    number("cv_score"), number("cv_std"), number("fit_seconds"), params});
+                    number("cv_score"), number("cv_std"), number("fit_seconds"), ParamsText(entry["params"])});
   }
   std::cout << "leaderboard (cross-validated on the training part):\n";
   PrintTable(rows);
+}
+
+// What a succeeded search published, from its version: the first ranked, or another model when the first is not
+// what `auto` publishes (a simpler model within one standard error of it; the best trial when the time budget
+// ended an ensemble's refits): the job log says why.
+void PrintPublished(const ServerOptions& server, simdjson::dom::element job) {
+  simdjson::dom::array leaderboard;
+  simdjson::dom::element result;
+  if (job["leaderboard"].get(leaderboard) != simdjson::SUCCESS || leaderboard.size() == 0 ||
+      job["result"].get(result) != simdjson::SUCCESS) {
+    return;
+  }
+  ServerCall call(server);
+  if (!call.Send("GET", "/v1/models/" + http::UrlEncode(FieldText(result, "model_name")) + "/versions/" +
+                            FieldText(result, "version"))) {
+    return;
+  }
+  const std::string algorithm = FieldText(call.root(), "algorithm");
+  // The first ranked entry lists only the searched parameters (an ensemble's: its size), the version every resolved
+  // one.
+  simdjson::dom::element first;
+  if (leaderboard.at(0).get(first) != simdjson::SUCCESS) return;
+  bool is_first = FieldText(first, "algorithm") == algorithm;
+  simdjson::dom::object searched;
+  if (is_first && algorithm != "ensemble" && first["params"].get(searched) == simdjson::SUCCESS) {
+    for (auto field : searched) {
+      simdjson::dom::element published;
+      is_first = is_first && call.root()["params"][field.key].get(published) == simdjson::SUCCESS &&
+                 ParamText(published) == ParamText(field.value);
+    }
+  }
+  std::cout << "published: " << algorithm << " (" << ParamsText(call.root()["params"]) << ")";
+  if (!is_first) {
+    std::cout << ", not the first ranked (`amp jobs logs " << FieldText(job, "id") << "` says why)";
+  }
+  std::cout << "\n";
 }
 
 int ShowJobLogs(const ServerOptions& server, const std::string& job_id) {
@@ -53,13 +100,13 @@ int ShowJobLogs(const ServerOptions& server, const std::string& job_id) {
 int ResubmitJob(const ServerOptions& server, const std::string& job_id) {
   ServerCall call(server);
   if (!call.Send("POST", "/v1/jobs/" + http::UrlEncode(job_id) + "/resubmit", "", "application/json")) return 1;
-  return PrintJob(call.root());
+  return PrintJob(server, call.root());
 }
 
 int ShowJob(const ServerOptions& server, const std::string& job_id, bool cancel) {
   ServerCall call(server);
   if (!call.Send(cancel ? "DELETE" : "GET", "/v1/jobs/" + http::UrlEncode(job_id))) return 1;
-  return PrintJob(call.root());
+  return PrintJob(server, call.root());
 }
 
 int ListJobs(const ServerOptions& server) {
@@ -74,7 +121,7 @@ int ListJobs(const ServerOptions& server) {
 
 }  // namespace
 
-int PrintJob(simdjson::dom::element job) {
+int PrintJob(const ServerOptions& server, simdjson::dom::element job) {
   std::string state = FieldText(job, "state");
   std::cout << "job " << FieldText(job, "id") << ": " << state;
   if (state == "succeeded") {
@@ -89,6 +136,7 @@ int PrintJob(simdjson::dom::element job) {
   }
   std::cout << "\n";
   PrintLeaderboard(job);
+  if (state == "succeeded") PrintPublished(server, job);
   if (state == "succeeded") {
     simdjson::dom::element result;
     if (job["result"].get(result) == simdjson::SUCCESS && !FormatMetrics(result).empty()) {
@@ -106,7 +154,7 @@ int WaitForJob(const ServerOptions& server, const std::string& job_id, int timeo
     ServerCall poll(server);
     if (!poll.Send("GET", "/v1/jobs/" + http::UrlEncode(job_id))) return 1;
     std::string state = FieldText(poll.root(), "state");
-    if (state != "queued" && state != "running") return PrintJob(poll.root());
+    if (state != "queued" && state != "running") return PrintJob(server, poll.root());
     std::string progress = FieldText(poll.root(), "progress");
     if (progress != last_progress) {
       std::cerr << "  " << state << ": " << progress << "\n";

@@ -118,7 +118,7 @@ int Train(const ServerOptions& server, const TrainOptions& options) {
   std::string job_id = FieldText(call.root(), "id");
   // A search prints its leaderboard at the end, so it waits unless told otherwise.
   const bool searching = options.algorithm == "auto" || !options.search_method.empty();
-  if (!options.wait && !searching) return PrintJob(call.root());
+  if (!options.wait && !searching) return PrintJob(server, call.root());
   std::cout << "job " << job_id << " queued; waiting for it to finish\n";
   return WaitForJob(server, job_id, options.timeout_seconds);
 }

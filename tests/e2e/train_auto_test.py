@@ -89,6 +89,12 @@ class TrainAutoTest(unittest.TestCase):
         self.assert_leaderboard(version["leaderboard"], "log_loss")
         self.assertEqual(version["algorithm"], version["leaderboard"][0]["algorithm"])
         self.assertGreater(version["metrics"]["accuracy"], 0.9)
+        # The CLI says what was published, with every resolved parameter written as a person writes it.
+        published = next(line for line in completed.stdout.splitlines() if line.startswith("published: "))
+        self.assertTrue(published.startswith(f"published: {version['algorithm']} ("), published)
+        for name, value in version["params"].items():
+            self.assertIn(f"{name}={value:g}", published)
+        self.assertNotIn("not the first ranked", published)
 
         row = {"island": "Biscoe", "bill_length_mm": 47.5, "bill_depth_mm": 15.0, "flipper_length_mm": 218,
                "body_mass_g": 5200, "sex": "male", "year": 2008}
