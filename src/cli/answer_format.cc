@@ -27,7 +27,8 @@ std::string FormatMetrics(simdjson::dom::element version) {
   return text;
 }
 
-void PrintTable(const std::vector<std::vector<std::string>>& rows) {
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::string text;
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     widths.resize(std::max(widths.size(), row.size()), 0);
@@ -39,8 +40,30 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows) {
       line += row[col];
       if (col + 1 < row.size()) line += std::string(widths[col] - row[col].size() + 2, ' ');
     }
-    std::cout << line << "\n";
+    text += line + "\n";
   }
+  return text;
+}
+
+void PrintTable(const std::vector<std::vector<std::string>>& rows) { std::cout << FormatTable(rows); }
+
+std::string ParamsText(simdjson::dom::element params) {
+  std::string text;
+  simdjson::dom::object object;
+  if (params.get(object) != simdjson::SUCCESS) return text;
+  for (auto field : object) {
+    double number = 0.0;
+    std::string value;
+    if (field.value.get(number) == simdjson::SUCCESS) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof(buffer), "%.10g", number);
+      value = buffer;
+    } else {
+      value = simdjson::minify(field.value);
+    }
+    text += (text.empty() ? "" : " ") + std::string(field.key) + "=" + value;
+  }
+  return text;
 }
 
 void PrintArrayTable(simdjson::dom::element answer, const char* key, std::vector<std::string> header,

@@ -16,8 +16,12 @@ std::string FieldText(simdjson::dom::element element, const char* key);
 // A model version's (or a training result's) metrics as "r2=0.91 rmse=1.2e+04 ...", "" when it has none.
 std::string FormatMetrics(simdjson::dom::element version);
 
-// Prints `rows` (the first one the header) to stdout as columns two spaces apart.
+// `rows` (the first one the header) as lines of columns two spaces apart; PrintTable writes it to stdout.
+std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 void PrintTable(const std::vector<std::vector<std::string>>& rows);
+
+// A params object as "name=value name=value", in its order, numbers as people write them (300, 0.05, 1e-05).
+std::string ParamsText(simdjson::dom::element params);
 
 // Prints the elements of the array `answer[key]` (none if it is absent) as a table under `header`, one row each as
 // `row` makes it: how the list commands show a server's list.

@@ -12,24 +12,6 @@
 namespace amp::cli {
 namespace {
 
-// A parameter's value as a person writes it: 300, 0.05, 1e-05.
-std::string ParamText(simdjson::dom::element value) {
-  double number = 0.0;
-  if (value.get(number) != simdjson::SUCCESS) return simdjson::minify(value);
-  char buffer[32];
-  std::snprintf(buffer, sizeof(buffer), "%.10g", number);
-  return buffer;
-}
-
-// "name=value name=value" of a params object, in its order.
-std::string ParamsText(simdjson::dom::element params) {
-  std::string text;
-  simdjson::dom::object object;
-  if (params.get(object) != simdjson::SUCCESS) return text;
-  for (auto field : object) text += (text.empty() ? "" : " ") + std::string(field.key) + "=" + ParamText(field.value);
-  return text;
-}
-
 // A search's leaderboard as a table, best first.
 void PrintLeaderboard(simdjson::dom::element job) {
   simdjson::dom::array leaderboard;
@@ -77,7 +59,7 @@ void PrintPublished(const ServerOptions& server, simdjson::dom::element job) {
     for (auto field : searched) {
       simdjson::dom::element published;
       is_first = is_first && call.root()["params"][field.key].get(published) == simdjson::SUCCESS &&
-                 ParamText(published) == ParamText(field.value);
+                 simdjson::minify(published) == simdjson::minify(field.value);
     }
   }
   std::cout << "published: " << algorithm << " (" << ParamsText(call.root()["params"]) << ")";

@@ -6,6 +6,7 @@
 #include "cli/answer_format.h"
 #include "cli/json_body.h"
 #include "cli/model_transfer_commands.h"
+#include "cli/model_view.h"
 #include "cli/server_call.h"
 
 namespace amp::cli {
@@ -102,10 +103,14 @@ int DeleteVersion(const ServerOptions& server, const std::string& model, int64_t
   return 0;
 }
 
-int ShowModel(const ServerOptions& server, const std::string& model) {
+int ShowModel(const ServerOptions& server, const std::string& model, bool json) {
   ServerCall call(server);
   if (!call.Send("GET", "/v1/models/" + http::UrlEncode(model))) return 1;
-  std::cout << simdjson::minify(call.root()) << "\n";
+  if (json) {
+    std::cout << simdjson::minify(call.root()) << "\n";
+  } else {
+    std::cout << RenderModel(call.root());
+  }
   return 0;
 }
 
@@ -115,10 +120,12 @@ void AddModelCommands(CLI::App& app, std::shared_ptr<ServerOptions> server, std:
   CLI::App* models = app.add_subcommand("models", "List models, or show one with `models show NAME`");
   AddServerOptions(models, server.get());
   auto name = std::make_shared<std::string>();
-  CLI::App* show = models->add_subcommand("show", "Show a model and its versions (JSON)");
+  auto json = std::make_shared<bool>(false);
+  CLI::App* show = models->add_subcommand("show", "Show a model, its versions and the served one in detail");
   show->add_option("name", *name, "Model name or id")->required();
+  show->add_flag("--json", *json, "Print the server's JSON answer (GET /v1/models/NAME) instead");
   AddServerOptions(show, server.get());
-  show->callback([=] { *action = [=] { return ShowModel(*server, *name); }; });
+  show->callback([=] { *action = [=] { return ShowModel(*server, *name, *json); }; });
   AddModelDownloadCommand(models, server, action);
   auto key_id = std::make_shared<std::string>();
   for (bool grant : {true, false}) {

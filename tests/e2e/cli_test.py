@@ -3,6 +3,7 @@
 Run: /usr/bin/python3 tests/e2e/cli_test.py --amp build/amp
 """
 
+import json
 import math
 import os
 import re
@@ -79,6 +80,18 @@ class CliTest(unittest.TestCase):
         listed = self.amp("models", "--server", url, timeout=60)
         self.assert_ok(listed)
         self.assertIn(MODEL_NAME, listed.stdout)
+
+        # `models show`: a person's view (the served version in detail), or the server's JSON with --json.
+        shown = self.amp("models", "show", MODEL_NAME, "--server", url, timeout=60)
+        self.assert_ok(shown)
+        self.assertIn(f"model {MODEL_NAME} (", shown.stdout)
+        self.assertIn(f"version {version} (served):", shown.stdout)
+        self.assertIn("algorithm: linear_regression (", shown.stdout)
+        self.assertRegex(shown.stdout, r"holdout: r2=[-0-9.e+]+ rmse=")
+        self.assertIn("features: square_feet (", shown.stdout)
+        as_json = self.amp("models", "show", MODEL_NAME, "--json", "--server", url, timeout=60)
+        self.assert_ok(as_json)
+        self.assertEqual(json.loads(as_json.stdout)["name"], MODEL_NAME)
 
         predicted = self.amp("predict", "--server", url, "--model", MODEL_NAME, "--input", INPUT_JSON, timeout=60)
         self.assert_ok(predicted)
