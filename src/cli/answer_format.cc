@@ -13,6 +13,12 @@ std::string FieldText(simdjson::dom::element element, const char* key) {
   return simdjson::minify(value);
 }
 
+std::string NumberText(double value, int digits) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof(buffer), "%.*g", digits, value);
+  return buffer;
+}
+
 std::string FormatMetrics(simdjson::dom::element version) {
   simdjson::dom::object metrics;
   if (version["metrics"].get(metrics) != simdjson::SUCCESS) return "";
@@ -20,9 +26,7 @@ std::string FormatMetrics(simdjson::dom::element version) {
   for (const char* name : {"r2", "rmse", "mae", "accuracy", "roc_auc", "log_loss"}) {  // regressions, classifiers
     double value;
     if (metrics[name].get(value) != simdjson::SUCCESS) continue;
-    char buffer[64];
-    std::snprintf(buffer, sizeof(buffer), "%s%s=%.4g", text.empty() ? "" : " ", name, value);
-    text += buffer;
+    text += (text.empty() ? "" : " ") + std::string(name) + "=" + NumberText(value, 4);
   }
   return text;
 }
@@ -40,6 +44,7 @@ std::string FormatTable(const std::vector<std::vector<std::string>>& rows) {
       line += row[col];
       if (col + 1 < row.size()) line += std::string(widths[col] - row[col].size() + 2, ' ');
     }
+    line.erase(line.find_last_not_of(' ') + 1);  // no padding after an empty last column
     text += line + "\n";
   }
   return text;
@@ -53,14 +58,8 @@ std::string ParamsText(simdjson::dom::element params) {
   if (params.get(object) != simdjson::SUCCESS) return text;
   for (auto field : object) {
     double number = 0.0;
-    std::string value;
-    if (field.value.get(number) == simdjson::SUCCESS) {
-      char buffer[32];
-      std::snprintf(buffer, sizeof(buffer), "%.10g", number);
-      value = buffer;
-    } else {
-      value = simdjson::minify(field.value);
-    }
+    const std::string value =
+        field.value.get(number) == simdjson::SUCCESS ? NumberText(number, 10) : simdjson::minify(field.value);
     text += (text.empty() ? "" : " ") + std::string(field.key) + "=" + value;
   }
   return text;

@@ -20,6 +20,9 @@ std::string FormatMetrics(simdjson::dom::element version);
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 void PrintTable(const std::vector<std::vector<std::string>>& rows);
 
+// `value` with at most `digits` significant digits, as printf's %g writes it (300, 0.05, 1e-05).
+std::string NumberText(double value, int digits);
+
 // A params object as "name=value name=value", in its order, numbers as people write them (300, 0.05, 1e-05).
 std::string ParamsText(simdjson::dom::element params);
 

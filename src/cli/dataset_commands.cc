@@ -3,8 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <string>
 
 #include "cli/answer_format.h"
+#include "cli/dataset_view.h"
 #include "cli/file_contents.h"
 #include "cli/server_call.h"
 
@@ -45,6 +48,57 @@ int ListDatasets(const ServerOptions& server) {
   return 0;
 }
 
+// The id of the dataset `name_or_id` names (an id, or a name: the newest dataset of that name), printing why not.
+std::optional<std::string> ResolveDataset(const ServerOptions& server, const std::string& name_or_id) {
+  ServerCall call(server);
+  if (!call.Send("GET", "/v1/datasets")) return std::nullopt;
+  std::string id = FindDatasetId(call.root(), name_or_id);
+  if (id.empty()) {
+    PrintError("no dataset with id or name '" + name_or_id + "'");
+    return std::nullopt;
+  }
+  return id;
+}
+
+int ShowDataset(const ServerOptions& server, const std::string& name_or_id, bool json) {
+  std::optional<std::string> id = ResolveDataset(server, name_or_id);
+  if (!id) return 1;
+  ServerCall call(server);
+  if (!call.Send("GET", "/v1/datasets/" + http::UrlEncode(*id))) return 1;
+  if (json) {
+    std::cout << simdjson::minify(call.root()) << "\n";
+  } else {
+    std::cout << RenderDataset(call.root());
+  }
+  return 0;
+}
+
+int DeleteDataset(const ServerOptions& server, const std::string& name_or_id, bool cascade) {
+  std::optional<std::string> id = ResolveDataset(server, name_or_id);
+  if (!id) return 1;
+  ServerCall call(server);
+  if (!call.Send("DELETE", "/v1/datasets/" + http::UrlEncode(*id) + (cascade ? "?cascade=true" : ""))) return 1;
+  auto names = [](simdjson::dom::element answer, const char* key) {
+    std::string text;
+    simdjson::dom::array array;
+    if (answer[key].get(array) == simdjson::SUCCESS) {
+      for (simdjson::dom::element name : array) {
+        std::string_view value;
+        if (name.get(value) == simdjson::SUCCESS) text += (text.empty() ? "" : ", ") + std::string(value);
+      }
+    }
+    return text;
+  };
+  std::cout << "deleted dataset " << *id << "\n";
+  if (const std::string deleted = names(call.root(), "deleted_models"); !deleted.empty()) {
+    std::cout << "deleted the models trained on it: " << deleted << "\n";
+  }
+  if (const std::string kept = names(call.root(), "models_trained_on_it"); !kept.empty()) {
+    std::cout << "models trained on it, kept (their lineage now names a deleted dataset): " << kept << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 void AddDatasetCommands(CLI::App& app, std::shared_ptr<ServerOptions> server, std::function<int()>* action) {
@@ -60,6 +114,19 @@ void AddDatasetCommands(CLI::App& app, std::shared_ptr<ServerOptions> server, st
   CLI::App* list = datasets->add_subcommand("list", "List datasets");
   AddServerOptions(list, server.get());
   list->callback([=] { *action = [=] { return ListDatasets(*server); }; });
+  auto dataset = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* show = datasets->add_subcommand("show", "Show a dataset's columns, their profile and the cleaning report");
+  show->add_option("dataset", *dataset, "Dataset id or name (the newest of that name)")->required();
+  show->add_flag("--json", *json, "Print the server's JSON answer (GET /v1/datasets/ID) instead");
+  AddServerOptions(show, server.get());
+  show->callback([=] { *action = [=] { return ShowDataset(*server, *dataset, *json); }; });
+  auto cascade = std::make_shared<bool>(false);
+  CLI::App* remove = datasets->add_subcommand("delete", "Delete a dataset and its file");
+  remove->add_option("dataset", *dataset, "Dataset id or name (the newest of that name)")->required();
+  remove->add_flag("--cascade", *cascade, "Also delete every model trained on it");
+  AddServerOptions(remove, server.get());
+  remove->callback([=] { *action = [=] { return DeleteDataset(*server, *dataset, *cascade); }; });
 }
 
 }  // namespace amp::cli

@@ -2,7 +2,6 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <thread>
 
@@ -22,9 +21,7 @@ void PrintLeaderboard(simdjson::dom::element job) {
     auto number = [&](const char* key) {
       double value = 0.0;
       if (entry[key].get(value) != simdjson::SUCCESS) return FieldText(entry, key);
-      char buffer[32];
-      std::snprintf(buffer, sizeof(buffer), "%.4g", value);
-      return std::string(buffer);
+      return NumberText(value, 4);
     };
     rows.push_back({FieldText(entry, "rank"), FieldText(entry, "algorithm"), FieldText(entry, "metric"),
                     number("cv_score"), number("cv_std"), number("fit_seconds"), ParamsText(entry["params"])});

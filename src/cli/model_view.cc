@@ -1,6 +1,5 @@
 #include "cli/model_view.h"
 
-#include <cstdio>
 #include <sstream>
 #include <string_view>
 #include <vector>
@@ -23,9 +22,7 @@ std::string ImportanceText(simdjson::dom::element version, size_t limit) {
     }
     double value = 0.0;
     if (entry["importance"].get(value) != simdjson::SUCCESS) value = 0.0;
-    char number[32];
-    std::snprintf(number, sizeof(number), "%.4g", value);
-    text += (text.empty() ? "" : ", ") + FieldText(entry, "feature") + " " + number;
+    text += (text.empty() ? "" : ", ") + FieldText(entry, "feature") + " " + NumberText(value, 4);
     ++shown;
   }
   return text;

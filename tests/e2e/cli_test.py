@@ -102,6 +102,34 @@ class CliTest(unittest.TestCase):
         self.assertTrue(any(math.isclose(number, expected, rel_tol=1e-5, abs_tol=1.0) for number in printed),
                         f"prediction {expected} not in output {predicted.stdout!r}")
 
+    def test_show_and_delete_a_dataset_by_name(self):
+        url = self.server.url
+        path = os.path.join(self.work_dir.name, "customers.csv")
+        with open(path, "w") as csv_file:
+            csv_file.write("customer_id,plan,spend\n")
+            for row in range(40):
+                csv_file.write(f"{row + 1},{['basic', 'pro'][row % 2]},{row * 1.5}\n")
+        self.assert_ok(self.amp("datasets", "upload", path, "--name", "cli-customers", "--server", url))
+
+        shown = self.amp("datasets", "show", "cli-customers", "--server", url, timeout=60)
+        self.assert_ok(shown)
+        self.assertIn("dataset cli-customers (ds_", shown.stdout)
+        self.assertIn("40 rows, 3 columns", shown.stdout)
+        self.assertRegex(shown.stdout, r"customer_id +integer +excluded \(id_like\)")
+        self.assertRegex(shown.stdout, r"plan +categorical +categorical +0 +2 +top: basic 20, pro 20")
+        self.assertIn("Column 'customer_id' is excluded", shown.stdout)  # the cleaning report's sentence
+        as_json = self.amp("datasets", "show", "cli-customers", "--json", "--server", url, timeout=60)
+        self.assert_ok(as_json)
+        dataset_id = json.loads(as_json.stdout)["id"]
+        self.assertIn(dataset_id, shown.stdout)
+
+        deleted = self.amp("datasets", "delete", "cli-customers", "--server", url, timeout=60)
+        self.assert_ok(deleted)
+        self.assertIn(f"deleted dataset {dataset_id}", deleted.stdout)
+        gone = self.amp("datasets", "show", dataset_id, "--server", url, timeout=60)
+        self.assertNotEqual(gone.returncode, 0)
+        self.assertIn("no dataset with id or name", gone.stderr)
+
     def test_predict_with_an_unknown_model_fails_readably(self):
         completed = self.amp("predict", "--server", self.server.url, "--model", "no-such-model", "--input",
                              INPUT_JSON, timeout=60)
