@@ -9,6 +9,7 @@ import { CleaningReport } from "../components/CleaningReport";
 import { Badge, BarChart, Card, Confirm, ErrorBox, KeyValues, Link, Notice, Page, Spinner, Table } from "../components/ui";
 import { confusionMatrix, formatBytes, formatDate, formatNumber, headlineMetrics, perClassMetrics } from "../lib/format";
 import { Leaderboard } from "../components/Leaderboard";
+import { publishedRank } from "../lib/leaderboard";
 import { EvaluationCharts } from "../components/EvaluationCharts";
 
 interface AliasMove {
@@ -233,7 +234,10 @@ function VersionDetails(props: { name: string; version: Version; onDownload: (ve
       </div>
       {version.leaderboard && version.leaderboard.length > 0 && (
         <Card title="Leaderboard" testid="leaderboard">
-          <Leaderboard rows={version.leaderboard} />
+          <Leaderboard
+            rows={version.leaderboard}
+            published={publishedRank(version.leaderboard, version.algorithm, version.params) ?? 0}
+          />
         </Card>
       )}
       <div class="grid grid-2">
