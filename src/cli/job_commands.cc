@@ -115,8 +115,8 @@ int PrintJob(const ServerOptions& server, simdjson::dom::element job) {
   }
   std::cout << "\n";
   PrintLeaderboard(job);
-  if (state == "succeeded") PrintPublished(server, job);
   if (state == "succeeded") {
+    PrintPublished(server, job);
     simdjson::dom::element result;
     if (job["result"].get(result) == simdjson::SUCCESS && !FormatMetrics(result).empty()) {
       std::cout << "holdout: " << FormatMetrics(result) << "\n";
