@@ -13,6 +13,23 @@ std::string FieldText(simdjson::dom::element element, const char* key) {
   return simdjson::minify(value);
 }
 
+std::vector<std::string> StringArray(simdjson::dom::element element, const char* key) {
+  std::vector<std::string> strings;
+  simdjson::dom::array array;
+  if (element[key].get(array) != simdjson::SUCCESS) return strings;
+  for (simdjson::dom::element entry : array) {
+    std::string_view text;
+    if (entry.get(text) == simdjson::SUCCESS) strings.emplace_back(text);
+  }
+  return strings;
+}
+
+std::string JoinedStrings(simdjson::dom::element element, const char* key) {
+  std::string joined;
+  for (const std::string& text : StringArray(element, key)) joined += (joined.empty() ? "" : ", ") + text;
+  return joined;
+}
+
 std::string NumberText(double value, int digits) {
   char buffer[48];
   std::snprintf(buffer, sizeof(buffer), "%.*g", digits, value);

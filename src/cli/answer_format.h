@@ -20,6 +20,11 @@ std::string FormatMetrics(simdjson::dom::element version);
 std::string FormatTable(const std::vector<std::vector<std::string>>& rows);
 void PrintTable(const std::vector<std::vector<std::string>>& rows);
 
+// The strings of the array `element[key]` (none when it is absent; non-string entries are skipped), and them joined
+// with ", ".
+std::vector<std::string> StringArray(simdjson::dom::element element, const char* key);
+std::string JoinedStrings(simdjson::dom::element element, const char* key);
+
 // `value` with at most `digits` significant digits, as printf's %g writes it (300, 0.05, 1e-05).
 std::string NumberText(double value, int digits);
 

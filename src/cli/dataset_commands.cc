@@ -78,22 +78,11 @@ int DeleteDataset(const ServerOptions& server, const std::string& name_or_id, bo
   if (!id) return 1;
   ServerCall call(server);
   if (!call.Send("DELETE", "/v1/datasets/" + http::UrlEncode(*id) + (cascade ? "?cascade=true" : ""))) return 1;
-  auto names = [](simdjson::dom::element answer, const char* key) {
-    std::string text;
-    simdjson::dom::array array;
-    if (answer[key].get(array) == simdjson::SUCCESS) {
-      for (simdjson::dom::element name : array) {
-        std::string_view value;
-        if (name.get(value) == simdjson::SUCCESS) text += (text.empty() ? "" : ", ") + std::string(value);
-      }
-    }
-    return text;
-  };
   std::cout << "deleted dataset " << *id << "\n";
-  if (const std::string deleted = names(call.root(), "deleted_models"); !deleted.empty()) {
+  if (const std::string deleted = JoinedStrings(call.root(), "deleted_models"); !deleted.empty()) {
     std::cout << "deleted the models trained on it: " << deleted << "\n";
   }
-  if (const std::string kept = names(call.root(), "models_trained_on_it"); !kept.empty()) {
+  if (const std::string kept = JoinedStrings(call.root(), "models_trained_on_it"); !kept.empty()) {
     std::cout << "models trained on it, kept (their lineage now names a deleted dataset): " << kept << "\n";
   }
   return 0;

@@ -76,13 +76,10 @@ std::string RenderDataset(simdjson::dom::element dataset) {
     }
   }
   out << "\n" << FormatTable(rows);
-  simdjson::dom::array summary;
-  if (has_report && report["summary"].get(summary) == simdjson::SUCCESS && summary.size() > 0) {
+  const std::vector<std::string> summary = has_report ? StringArray(report, "summary") : std::vector<std::string>{};
+  if (!summary.empty()) {
     out << "\ncleaning report:\n";
-    for (simdjson::dom::element sentence : summary) {
-      std::string_view text;
-      if (sentence.get(text) == simdjson::SUCCESS) out << "  - " << text << "\n";
-    }
+    for (const std::string& sentence : summary) out << "  - " << sentence << "\n";
   }
   return out.str();
 }

@@ -1,7 +1,6 @@
 #include "cli/model_view.h"
 
 #include <sstream>
-#include <string_view>
 #include <vector>
 
 #include "cli/answer_format.h"
@@ -66,13 +65,7 @@ void RenderVersionDetail(simdjson::dom::element version, std::ostringstream& out
   if (version["cleaning_report"].get(report) == simdjson::SUCCESS && report.is_object()) {
     out << "cleaning: " << FieldText(report, "rows_used") << " of " << FieldText(report, "rows")
         << " rows used, " << FieldText(report, "duplicate_rows") << " duplicate rows\n";
-    simdjson::dom::array summary;
-    if (report["summary"].get(summary) == simdjson::SUCCESS) {
-      for (simdjson::dom::element sentence : summary) {
-        std::string_view text;
-        if (sentence.get(text) == simdjson::SUCCESS) out << "  - " << text << "\n";
-      }
-    }
+    for (const std::string& sentence : StringArray(report, "summary")) out << "  - " << sentence << "\n";
   }
   simdjson::dom::element lineage;
   if (version["lineage"].get(lineage) == simdjson::SUCCESS && lineage.is_object()) {
@@ -100,14 +93,7 @@ std::string RenderModel(simdjson::dom::element model) {
     out << "description: " << description << "\n";
   }
   const std::string owner = FieldText(model, "owner");
-  std::string tags;
-  simdjson::dom::array tag_array;
-  if (model["tags"].get(tag_array) == simdjson::SUCCESS) {
-    for (simdjson::dom::element tag : tag_array) {
-      std::string_view text;
-      if (tag.get(text) == simdjson::SUCCESS) tags += (tags.empty() ? "" : ", ") + std::string(text);
-    }
-  }
+  const std::string tags = JoinedStrings(model, "tags");
   if (!owner.empty() || !tags.empty()) {
     out << "owner: " << (owner.empty() ? "-" : owner) << "; tags: " << (tags.empty() ? "-" : tags) << "\n";
   }
