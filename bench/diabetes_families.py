@@ -2,16 +2,18 @@
 """Diabetes, the one dataset where `auto` misses the best reference: which other model families and which decisions
 would close the gap, measured in scikit-learn alone (no AMP) before building any of them.
 
-Usage: bench/diabetes_families.py [--seeds 10]
+Usage: bench/diabetes_families.py [--seeds 10] [--seed 42]
 
 Split as bench/train_auto.py does (80/20, split seeds 42, 43, ...; numbers standardized on the training part). Two
 tables of mean test RMSE over the seeds:
 1. single models with their hyperparameters fixed or chosen by 5-fold cross-validation on the training part: Ridge,
-   ARD, Lasso/ElasticNet, a generalized additive model (cubic B-spline basis per feature, then ridge), RBF kernel
-   ridge, SVR, and plain averages of two or three of them;
-2. AMP's own decision procedure, re-enacted on the same folds with and without a spline family: every trial's
-   out-of-fold predictions, Caruana's ensemble selection (50 steps) with its nested estimate, and Breiman's
-   one-standard-error rule across complexities (training/model_search.cc), so what `auto` would publish.
+   ARD and BayesianRidge (penalties by evidence), Lasso/ElasticNet, a generalized additive model (cubic B-spline
+   basis per feature, then ridge), RBF kernel ridge, SVR, and plain averages of two of them;
+2. AMP's own decision procedure, re-enacted on the same folds as built, with a spline family and with an RBF kernel
+   ridge family (each between linear models and trees in complexity): every trial's out-of-fold predictions,
+   Caruana's ensemble selection (50 steps) with its nested estimate, and Breiman's one-standard-error rule across
+   complexities (training/model_search.cc), so what `auto` would publish.
+`--seed 52 --seeds 20` repeats it on split seeds that no decision here was tuned on.
 """
 
 import argparse
@@ -21,7 +23,7 @@ import numpy
 import xgboost
 from sklearn import datasets
 from sklearn.kernel_ridge import KernelRidge
-from sklearn.linear_model import ARDRegression, ElasticNetCV, LassoCV, LinearRegression, Ridge
+from sklearn.linear_model import ARDRegression, BayesianRidge, ElasticNetCV, LassoCV, LinearRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
@@ -30,6 +32,7 @@ from sklearn.svm import SVR
 warnings.filterwarnings("ignore")
 LINEAR_GRID = [0, 0.1, 0.3, 1, 3, 10, 30, 100]  # training/search_plan.cc's LinearGrid
 SPLINE_GRID = [0.3, 1, 3, 10, 30]
+KERNEL_GRID = [(alpha, gamma) for alpha in numpy.logspace(-2, 1, 7) for gamma in numpy.logspace(-3, -1, 5)]
 BOOSTING_GRID = [  # training/search_plan.cc's BoostingGrid
     dict(n_estimators=100, max_depth=6, learning_rate=0.3),
     dict(n_estimators=200, max_depth=3, learning_rate=0.1),
@@ -68,6 +71,7 @@ def single_models(x, y, x_test, folds):
            "RBF kernel ridge, alpha and gamma by CV":
                cv_search(KernelRidge(kernel="rbf"), {"alpha": numpy.logspace(-2, 1, 7),
                                                      "gamma": numpy.logspace(-3, -1, 5)}, folds, x, y).predict(x_test),
+           "BayesianRidge (evidence, no CV)": BayesianRidge().fit(x, y).predict(x_test),
            "SVR (RBF), C, epsilon and gamma by CV":
                cv_search(SVR(), {"C": [10, 30, 100, 300], "epsilon": [1, 10], "gamma": [0.003, 0.01, 0.03]}, folds,
                          x, y).predict(x_test)}
@@ -107,11 +111,14 @@ def one_standard_error_pick(models):
     return min(within)[2]
 
 
-def amp_decision(x, y, x_test, folds, with_splines):
-    """Test predictions of what `auto`'s procedure would publish."""
+def amp_decision(x, y, x_test, folds, extra_family=None):
+    """Test predictions of what `auto`'s procedure would publish, with "spline" or "kernel" as an extra family."""
     trials = [("linear", 0, lambda alpha=alpha: ridge(alpha)) for alpha in LINEAR_GRID]
-    if with_splines:  # between linear and trees in complexity
+    if extra_family == "spline":  # between linear and trees in complexity
         trials += [("spline", 0.5, lambda alpha=alpha: spline(alpha)) for alpha in SPLINE_GRID]
+    if extra_family == "kernel":
+        trials += [("kernel", 0.5, lambda alpha=alpha, gamma=gamma: KernelRidge(kernel="rbf", alpha=alpha, gamma=gamma))
+                   for alpha, gamma in KERNEL_GRID]
     trials += [("xgboost", 1, lambda params=params: xgboost.XGBRegressor(tree_method="hist", n_jobs=1, random_state=0,
                                                                          **params)) for params in BOOSTING_GRID]
     splits = list(folds.split(x))
@@ -152,9 +159,10 @@ def amp_decision(x, y, x_test, folds, with_splines):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=42, help="the first split seed")
     args = parser.parse_args()
     x_all, y_all = datasets.load_diabetes(return_X_y=True)
-    seeds = list(range(42, 42 + args.seeds))
+    seeds = list(range(args.seed, args.seed + args.seeds))
     results = {}
     for seed in seeds:
         x_train, x_test, y_train, y_test = train_test_split(x_all, y_all, test_size=0.2, random_state=seed)
@@ -163,9 +171,10 @@ def main():
         folds = KFold(5, shuffle=True, random_state=seed)
         predictions = single_models(x, y_train, x_test, folds)
         predictions["AMP's procedure as built (linear, XGBoost, ensemble, 1-SE rule)"] = amp_decision(
-            x, y_train, x_test, folds, with_splines=False)
-        predictions["AMP's procedure with a spline GAM family"] = amp_decision(x, y_train, x_test, folds,
-                                                                              with_splines=True)
+            x, y_train, x_test, folds)
+        predictions["AMP's procedure with a spline GAM family"] = amp_decision(x, y_train, x_test, folds, "spline")
+        predictions["AMP's procedure with an RBF kernel ridge family"] = amp_decision(x, y_train, x_test, folds,
+                                                                                     "kernel")
         for name, predicted in predictions.items():
             results.setdefault(name, []).append(rmse(predicted, y_test))
         print(f"seed {seed} done", flush=True)
