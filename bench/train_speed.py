@@ -12,12 +12,15 @@ time shown is the job's own "fit_seconds" metric: preprocessing (imputation, sta
 families) plus the fit, without loading the CSV. Reference side, in the same run on the same numbers already in
 memory: LinearRegression(), LogisticRegression() (lbfgs, C=1, max_iter=100: its defaults) and
 xgboost.XGBRegressor(tree_method="hist", n_jobs=nthread, same parameters); wall time of .fit(). Each side runs
---repeat times, taking turns (AMP, reference, AMP, ...), and the best time is shown. Quality is printed beside the
-times (R² or accuracy on the training rows) so a fast wrong answer would show.
+--repeat times, taking turns (AMP, reference, AMP, ...); the table shows each side's best time and their ratio, then
+the median of each side and of the ratios of the pairs run back to back, which is steadier than either best on a
+shared machine. Quality is printed beside the times (R² or accuracy on the training rows) so a fast wrong answer
+would show.
 """
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -52,15 +55,10 @@ def write_csv(path, x, y, label):
     numpy.savetxt(path, table, delimiter=",", header=header, comments="", fmt=fmt)
 
 
-def best_of(repeat, fit):
-    best = None
-    result = None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fit()
-        seconds = time.perf_counter() - started
-        best = seconds if best is None else min(best, seconds)
-    return best, result
+def timed(fit):
+    started = time.perf_counter()
+    result = fit()
+    return time.perf_counter() - started, result
 
 
 def main():
@@ -108,8 +106,7 @@ def main():
                 continue
             # AMP and the reference take turns, so a change in the machine's speed during the run (other tenants
             # of a shared host) reaches both sides alike.
-            amp_best = None
-            reference_seconds = None
+            amp_times, reference_times = [], []
             model = None
             for attempt in range(args.repeat):
                 job = client.train(f"speed-{algorithm}", dataset["id"], target, algorithm=algorithm,
@@ -117,12 +114,11 @@ def main():
                 job = client.wait_for_job(job["job_id"], timeout=3600)
                 version = client._request(
                     "GET", f"/v1/models/speed-{algorithm}/versions/{job['result']['version']}")
-                seconds = version["metrics"]["fit_seconds"]
-                amp_best = seconds if amp_best is None else min(amp_best, seconds)
-                seconds, model = best_of(1, reference_fit)
-                reference_seconds = seconds if reference_seconds is None else min(reference_seconds, seconds)
+                amp_times.append(version["metrics"]["fit_seconds"])
+                seconds, model = timed(reference_fit)
+                reference_times.append(seconds)
             quality_name, quality = reference_quality(model)
-            results.append((algorithm, amp_best, reference_name, reference_seconds, quality_name, quality))
+            results.append((algorithm, amp_times, reference_name, reference_times, quality_name, quality))
     finally:
         client.close()
         stop_server(proc)
@@ -130,9 +126,16 @@ def main():
     print(f"{args.rows} x {args.cols} synthetic table, best of {args.repeat}; AMP: the job's fit_seconds "
           f"(v1 API); reference: .fit() wall time; nthread {args.nthread} for XGBoost on both sides")
     print(f"{'AMP algorithm':<22} {'AMP s':>8}  {'reference':<28} {'ref s':>8}  {'AMP/ref':>8}  reference quality")
-    for algorithm, amp_seconds, reference_name, reference_seconds, quality_name, quality in results:
-        print(f"{algorithm:<22} {amp_seconds:>8.3f}  {reference_name:<28} {reference_seconds:>8.3f}  "
-              f"{amp_seconds / reference_seconds:>8.2f}  {quality_name} {quality:.4f}")
+    for algorithm, amp_times, reference_name, reference_times, quality_name, quality in results:
+        print(f"{algorithm:<22} {min(amp_times):>8.3f}  {reference_name:<28} {min(reference_times):>8.3f}  "
+              f"{min(amp_times) / min(reference_times):>8.2f}  {quality_name} {quality:.4f}")
+    print(f"\nmedians over the {args.repeat} turns; pair ratio: the median of AMP/reference over the turns")
+    print(f"{'AMP algorithm':<22} {'AMP s':>8}  {'ref s':>8}  {'AMP/ref':>8}  {'pair ratio':>10}  pair ratios")
+    for algorithm, amp_times, _, reference_times, _, _ in results:
+        ratios = [amp / reference for amp, reference in zip(amp_times, reference_times)]
+        print(f"{algorithm:<22} {statistics.median(amp_times):>8.3f}  {statistics.median(reference_times):>8.3f}  "
+              f"{statistics.median(amp_times) / statistics.median(reference_times):>8.2f}  "
+              f"{statistics.median(ratios):>10.2f}  " + " ".join(f"{ratio:.2f}" for ratio in ratios))
     return 0
 
 

@@ -1,5 +1,6 @@
 #include "api/metrics_handlers.h"
 
+#include "api/dataset_cache_metrics.h"
 #include "metrics/prometheus_text.h"
 #include "monitoring/monitoring_service.h"
 
@@ -79,6 +80,9 @@ Response MetricsHandlers::Render(const Request&) const {
   metrics::AppendMetric("amp_model_evictions_total", "counter",
                         "Model versions evicted to stay within the cache budget.", static_cast<double>(stats.evictions),
                         &out);
+  if (dataset_cache_ != nullptr) {
+    RenderDatasetCacheMetrics(dataset_cache_->stats(), dataset_cache_->capacity_bytes(), &out);
+  }
   if (monitoring_ != nullptr) RenderMonitoring(*monitoring_, &out);
   metrics::AppendProcessMetrics(&out);
   Response response = Response::Json(200, std::move(out));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/dataset_cache_metrics.h"
 #include "api/error_response.h"
 #include "core/log.h"
 #include "metrics/prometheus_text.h"
@@ -94,6 +95,9 @@ Response WorkerHealthHandlers::Metrics() const {
   std::string out;
   out.reserve(4096);
   RenderWorkerMetrics(worker_id_, stats_(), started_micros_, clock_.NowMicros(), &out);
+  if (dataset_cache_ != nullptr) {
+    RenderDatasetCacheMetrics(dataset_cache_->stats(), dataset_cache_->capacity_bytes(), &out);
+  }
   metrics::AppendProcessMetrics(&out);
   Response response = Response::Json(200, std::move(out));
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";

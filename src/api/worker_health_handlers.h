@@ -1,8 +1,9 @@
 // The routes of an `amp worker`'s optional health listener (--health-port; app/worker_command.cc), named and shaped
 // as `amp serve`'s: GET /healthz (the process answers), GET /readyz (the metadata store answers a cheap query and the
 // worker is not stopping; 503 "not_ready" otherwise) and GET /metrics (the worker's counters and current job in the
-// Prometheus text format, plus the process figures serve reports). The listener loads no API keys, so these routes
-// are open to whoever reaches the port; they reveal counters and a job id, no data. Thread-safe.
+// Prometheus text format, plus the parsed-dataset cache and process figures serve reports). The listener loads no
+// API keys, so these routes are open to whoever reaches the port; they reveal counters and a job id, no data.
+// Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include "api/router.h"
 #include "core/clock.h"
 #include "core/status.h"
+#include "registry/table_cache.h"
 #include "training/queue_worker.h"
 
 namespace amp::api {
@@ -33,6 +35,8 @@ class WorkerHealthHandlers {
   WorkerHealthHandlers(std::string worker_id, StatsSource stats, StoreCheck check_store, const core::Clock& clock);
 
   void AddRoutes(Router& router);
+  // Adds the parsed-dataset cache's figures to /metrics (api/dataset_cache_metrics.h).
+  void SetDatasetCache(const registry::TableCache* cache) { dataset_cache_ = cache; }
   // From then on /readyz answers 503 (the worker is handing its job back and exiting).
   void SetStopping() { stopping_.store(true); }
 
@@ -46,6 +50,7 @@ class WorkerHealthHandlers {
   const core::Clock& clock_;
   const int64_t started_micros_;
   std::atomic<bool> stopping_{false};
+  const registry::TableCache* dataset_cache_ = nullptr;
 };
 
 }  // namespace amp::api

@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
                             "The built web console to serve at / (default: web/dist of the source tree)");
   serve_command->add_option("--model-cache-bytes", serve.model_cache_bytes,
                             "Memory budget for loaded models; least recently used are evicted (0: no budget)");
+  serve_command->add_option("--dataset-cache-bytes", serve.dataset_cache_bytes,
+                            "Memory for parsed datasets kept between trainings of the same columns; least recently "
+                            "used are evicted (1 GiB; 0: parse the CSV for every job)");
   serve_command->add_option("--tls-cert", serve.http.tls_cert_file,
                             "Serve HTTPS with this PEM certificate chain (needs --tls-key)");
   serve_command->add_option("--tls-key", serve.http.tls_key_file, "The PEM private key of --tls-cert");
@@ -117,6 +120,8 @@ int main(int argc, char** argv) {
   worker_command->add_option("--webhook-secret-file", worker.webhook_secret_file,
                              "HMAC key of job callbacks (default <data-dir>/webhook.secret)");
   worker_command->add_option("--worker-id", worker.worker_id, "Name in job records and logs (default host-pid)");
+  worker_command->add_option("--dataset-cache-bytes", worker.dataset_cache_bytes,
+                             "Memory for parsed datasets kept between trainings (1 GiB; 0: parse for every job)");
   worker_command->add_option("--lease-seconds", worker.lease_seconds,
                              "How long a claim holds a job without a heartbeat; a dead worker's job is requeued "
                              "after it (default 30)");

@@ -147,7 +147,7 @@ int RunServe(const ServeOptions& options) {
   const core::Clock& clock = core::SystemClock::Get();
 
   registry::ModelRegistry models(*metadata, *artifacts, clock);
-  registry::DatasetCatalog datasets(*metadata, *artifacts, clock);
+  registry::DatasetCatalog datasets(*metadata, *artifacts, clock, {.table_cache_bytes = options.dataset_cache_bytes});
   // Signed notifications (training callbacks, monitoring alerts) go out through one sender and one secret.
   http::HttpWebhookTransport webhook_transport;
   http::WebhookSender webhooks(http::WebhookOptions{.secret = stores->webhook_secret}, webhook_transport, clock);
@@ -258,6 +258,7 @@ int RunServe(const ServeOptions& options) {
   metrics::ServingMetrics serving_metrics;
   api::MetricsHandlers metrics_handlers(serving_metrics, manager);
   if (options.monitoring) metrics_handlers.SetMonitoring(&monitoring_service);
+  metrics_handlers.SetDatasetCache(&datasets.table_cache());
   metrics_handlers.AddRoutes(router);
   api::MonitoringHandlers monitoring_handlers(models, manager, monitoring_service);
   monitoring_handlers.AddRoutes(router);

@@ -28,6 +28,8 @@ struct ServeOptions : StoreOptions {
   // runs again, here after a restart or on any other trainer sharing the store), as with `amp worker`.
   double training_lease_seconds = 30;
   int64_t model_cache_bytes = 0;  // 0: no budget
+  // Parsed datasets kept for the next training of the same columns (registry/table_cache.h); 0: parse every time.
+  int64_t dataset_cache_bytes = 1LL << 30;
   bool access_log = true;
   bool insecure_http = false;                // allow plain HTTP on a non-loopback address (see http/listen_policy.h)
   auth::QuotaOptions quotas;                 // per API key (anonymous callers: per remote address)

@@ -82,7 +82,8 @@ int RunWorker(const WorkerOptions& options) {
   const core::Clock& clock = core::SystemClock::Get();
 
   registry::ModelRegistry models(metadata, stores->artifacts(), clock);
-  registry::DatasetCatalog datasets(metadata, stores->artifacts(), clock);
+  registry::DatasetCatalog datasets(metadata, stores->artifacts(), clock,
+                                    {.table_cache_bytes = options.dataset_cache_bytes});
   // A job's callback_url is told by whoever ends the job: here, signed with the same secret as the servers'.
   http::HttpWebhookTransport webhook_transport;
   http::WebhookSender webhooks(http::WebhookOptions{.secret = stores->webhook_secret}, webhook_transport, clock);
@@ -127,6 +128,7 @@ int RunWorker(const WorkerOptions& options) {
   api::WorkerHealthHandlers health(
       worker_options.worker_id, [&worker] { return worker.stats(); },
       [&metadata] { return metadata.ChangeCounter().status(); }, clock);
+  health.SetDatasetCache(&datasets.table_cache());
   api::Router health_router;
   health.AddRoutes(health_router);
   std::unique_ptr<http::HttpServer> health_server;

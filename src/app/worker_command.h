@@ -16,6 +16,7 @@ struct WorkerOptions : StoreOptions {
   std::filesystem::path data_dir = "amp-data";
   std::string worker_id;  // empty: <hostname>-<pid>
   double lease_seconds = 30;
+  int64_t dataset_cache_bytes = 1LL << 30;  // as `amp serve`'s
   // Where the ranks of a "workers": k job train: "workers" (k different `amp worker`s, one rank each; this one
   // also takes ranks other workers' jobs offer) or "local" (k `amp train-shard` processes on this machine).
   std::string distributed_ranks = "workers";

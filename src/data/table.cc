@@ -101,6 +101,18 @@ int Table::FindColumn(std::string_view name) const {
   return -1;
 }
 
+int64_t TableMemoryBytes(const Table& table) {
+  auto bytes = static_cast<int64_t>(sizeof(Table));
+  for (const Column& column : table.columns()) {
+    bytes += static_cast<int64_t>(sizeof(Column) + column.name.capacity() +
+                                  column.numbers.capacity() * sizeof(double) +
+                                  column.codes.capacity() * sizeof(int32_t) +
+                                  column.categories.capacity() * sizeof(std::string));
+    for (const std::string& category : column.categories) bytes += static_cast<int64_t>(category.capacity());
+  }
+  return bytes;
+}
+
 core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs) {
   CsvReader reader(input);
   AMP_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadCsvHeader(&reader));

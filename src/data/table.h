@@ -46,6 +46,9 @@ class Table {
   std::vector<Column> columns_;
 };
 
+// Estimated memory held by `table`: its columns' vectors and category texts.
+int64_t TableMemoryBytes(const Table& table);
+
 // Loads a CSV (header row, then records) into a Table, typing each column by `specs` (matched by header name; every
 // spec must be present in the header, extra CSV columns are skipped). Errors (InvalidArgument, naming the line and
 // column): a value that does not parse as its column's type, a ragged record, and CsvReader's errors.

@@ -68,6 +68,23 @@ TEST(TableTest, LoadsTypedColumnsInSpecOrder) {
   EXPECT_EQ(table->FindColumn("id"), -1);  // skipped: not in the specs
 }
 
+TEST(TableTest, MemoryBytesCountsEveryColumnsValues) {
+  Column numbers;
+  numbers.name = "x";
+  numbers.numbers.assign(1000, 1.0);
+  Column codes;
+  codes.name = "c";
+  codes.type = ColumnType::kCategorical;
+  codes.codes.assign(1000, 0);
+  codes.categories = {std::string(500, 'a')};
+  const int64_t one = TableMemoryBytes(Table(1000, {numbers}));
+  EXPECT_GE(one, 8000);
+  EXPECT_LT(one, 8000 + 1024);
+  const int64_t two = TableMemoryBytes(Table(1000, {numbers, codes}));
+  EXPECT_GE(two - one, 4000 + 500);  // the codes and the category's text
+  EXPECT_LT(two - one, 4000 + 500 + 1024);
+}
+
 TEST(TableTest, CategoricalCanHoldNumbersAsText) {
   core::Result<Table> table = Load("zip\n02139\n2139\n02139\nnull\n", {{"zip", ColumnType::kCategorical}});
   ASSERT_TRUE(table.ok()) << table.status().ToString();

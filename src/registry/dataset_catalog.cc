@@ -20,8 +20,8 @@ core::Status ValidateDatasetName(std::string_view name) {
 }
 
 DatasetCatalog::DatasetCatalog(storage::MetadataStore& metadata, storage::ArtifactStore& artifacts,
-                               const core::Clock& clock)
-    : metadata_(metadata), artifacts_(artifacts), clock_(clock) {}
+                               const core::Clock& clock, const DatasetCatalogOptions& options)
+    : metadata_(metadata), artifacts_(artifacts), clock_(clock), table_cache_(options.table_cache_bytes) {}
 
 core::Result<storage::DatasetRecord> DatasetCatalog::Ingest(std::string_view name,
                                                             const std::filesystem::path& csv_path,
@@ -75,19 +75,34 @@ core::Result<std::vector<storage::DatasetRecord>> DatasetCatalog::List() { retur
 
 core::Result<storage::DatasetRecord> DatasetCatalog::Delete(std::string_view id) {
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord record, metadata_.GetDataset(id));
+  table_cache_.Erase(record.id);
   AMP_RETURN_IF_ERROR(artifacts_.Delete(record.artifact_key).WithContext("deleting the dataset's file"));
   AMP_RETURN_IF_ERROR(metadata_.DeleteDataset(record.id));
+  table_cache_.Erase(record.id);  // and what a load that was running meanwhile put back
   return record;
 }
 
-core::Result<data::Table> DatasetCatalog::LoadTable(const storage::DatasetRecord& dataset,
+core::Result<LoadedTable> DatasetCatalog::LoadTable(const storage::DatasetRecord& dataset,
                                                     const std::vector<data::ColumnSpec>& specs) {
+  // A dataset deleted through another replica leaves its tables here; they go now rather than at eviction (they
+  // may hold personal data its owner asked to delete). A store error keeps them: the next load asks again.
+  for (const std::string& id : table_cache_.DatasetIds()) {
+    if (id == dataset.id) continue;
+    core::Result<storage::DatasetRecord> record = metadata_.GetDataset(id);
+    if (!record.ok() && record.status().code() == core::StatusCode::kNotFound) table_cache_.Erase(id);
+  }
+  if (std::shared_ptr<const data::Table> cached = table_cache_.Find(dataset.id, specs)) {
+    return LoadedTable{std::move(cached), true};
+  }
   AMP_ASSIGN_OR_RETURN(std::string bytes, artifacts_.Get(dataset.artifact_key));
   if (storage::Sha256Hex(bytes) != dataset.sha256) {
     return core::DataLoss("stored file of dataset " + dataset.id + " fails its SHA-256 check");
   }
   std::istringstream input(std::move(bytes));
-  return data::LoadCsvTable(input, specs);
+  AMP_ASSIGN_OR_RETURN(data::Table table, data::LoadCsvTable(input, specs));
+  auto shared = std::make_shared<const data::Table>(std::move(table));
+  table_cache_.Insert(dataset.id, specs, shared);
+  return LoadedTable{std::move(shared), false};
 }
 
 }  // namespace amp::registry

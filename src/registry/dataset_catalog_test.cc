@@ -188,15 +188,17 @@ TEST_P(DatasetCatalogTest, IngestedDatasetReadsBackFromTheCatalog) {
 TEST_P(DatasetCatalogTest, LoadTableReturnsTypedColumns) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok());
-  core::Result<data::Table> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric},
+  core::Result<LoadedTable> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric},
                                                                   {"city", data::ColumnType::kCategorical},
                                                                   {"garden", data::ColumnType::kBoolean},
                                                                   {"rooms", data::ColumnType::kInteger}});
   ASSERT_TRUE(table.ok()) << table.status().ToString();
-  EXPECT_EQ(table->row_count(), 4);
-  ASSERT_EQ(table->columns().size(), 4u);
+  EXPECT_FALSE(table->from_cache);
+  const data::Table& loaded = *table->table;
+  EXPECT_EQ(loaded.row_count(), 4);
+  ASSERT_EQ(loaded.columns().size(), 4u);
 
-  const data::Column& price = table->column(0);
+  const data::Column& price = loaded.column(0);
   EXPECT_EQ(price.name, "price");
   ASSERT_EQ(price.numbers.size(), 4u);
   EXPECT_EQ(price.numbers[0], 100);
@@ -204,19 +206,72 @@ TEST_P(DatasetCatalogTest, LoadTableReturnsTypedColumns) {
   EXPECT_TRUE(std::isnan(price.numbers[2]));
   EXPECT_EQ(price.numbers[3], 80);
 
-  const data::Column& city = table->column(1);
+  const data::Column& city = loaded.column(1);
   EXPECT_EQ(city.type, data::ColumnType::kCategorical);
   EXPECT_THAT(city.categories, ElementsAre("Paris", "Lyon"));
   EXPECT_THAT(city.codes, ElementsAre(0, 1, 0, -1));
 
-  EXPECT_THAT(table->column(2).numbers, ElementsAre(1.0, 0.0, 1.0, 0.0));
-  EXPECT_THAT(table->column(3).numbers, ElementsAre(2.0, 3.0, 4.0, 1.0));
+  EXPECT_THAT(loaded.column(2).numbers, ElementsAre(1.0, 0.0, 1.0, 0.0));
+  EXPECT_THAT(loaded.column(3).numbers, ElementsAre(2.0, 3.0, 4.0, 1.0));
+}
+
+// With a cache budget, a second load of the same columns does not read the stored file again (a corrupting store
+// would fail it), other columns do, and deleting the dataset forgets its tables.
+TEST_P(DatasetCatalogTest, ASecondLoadOfTheSameColumnsComesFromTheCache) {
+  DatasetCatalog cached(*metadata_, *faulty_, clock_, {.table_cache_bytes = 1 << 20});
+  core::Result<storage::DatasetRecord> record = cached.Ingest("houses", Upload(kCsv));
+  ASSERT_TRUE(record.ok());
+  const std::vector<data::ColumnSpec> price = {{"price", data::ColumnType::kNumeric}};
+  core::Result<LoadedTable> first = cached.LoadTable(*record, price);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->from_cache);
+
+  faulty_->CorruptReads(true);
+  core::Result<LoadedTable> second = cached.LoadTable(*record, price);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->from_cache);
+  EXPECT_EQ(second->table, first->table);
+  EXPECT_EQ(cached.LoadTable(*record, {{"rooms", data::ColumnType::kInteger}}).status().code(),
+            core::StatusCode::kDataLoss)
+      << "other columns are read from the store again";
+  faulty_->CorruptReads(false);
+  EXPECT_EQ(cached.table_cache().stats().hits, 1);
+  EXPECT_EQ(cached.table_cache().stats().tables, 1);
+
+  ASSERT_TRUE(cached.Delete(record->id).ok());
+  EXPECT_EQ(cached.table_cache().stats().tables, 0);
+  EXPECT_EQ(cached.table_cache().stats().bytes, 0);
+}
+
+// Two processes sharing the store: a dataset deleted through one leaves the other's cache at its next load.
+TEST_P(DatasetCatalogTest, ADatasetDeletedElsewhereLeavesTheCacheAtTheNextLoad) {
+  DatasetCatalog trainer(*metadata_, *faulty_, clock_, {.table_cache_bytes = 1 << 20});
+  core::Result<storage::DatasetRecord> deleted = catalog_->Ingest("houses", Upload(kCsv));
+  core::Result<storage::DatasetRecord> kept = catalog_->Ingest("flats", Upload(kCsv));
+  ASSERT_TRUE(deleted.ok() && kept.ok());
+  ASSERT_TRUE(trainer.LoadTable(*deleted, {{"price", data::ColumnType::kNumeric}}).ok());
+  ASSERT_TRUE(catalog_->Delete(deleted->id).ok());
+  EXPECT_EQ(trainer.table_cache().stats().tables, 1);  // the other process cannot know yet
+
+  ASSERT_TRUE(trainer.LoadTable(*kept, {{"price", data::ColumnType::kNumeric}}).ok());
+  EXPECT_EQ(trainer.table_cache().DatasetIds(), std::vector<std::string>{kept->id});
+}
+
+TEST_P(DatasetCatalogTest, WithoutACacheBudgetEveryLoadReadsTheStore) {
+  core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
+  ASSERT_TRUE(record.ok());
+  ASSERT_TRUE(catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}}).ok());
+  faulty_->CorruptReads(true);
+  EXPECT_EQ(catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}}).status().code(),
+            core::StatusCode::kDataLoss);
+  faulty_->CorruptReads(false);
+  EXPECT_EQ(catalog_->table_cache().stats().tables, 0);
 }
 
 TEST_P(DatasetCatalogTest, LoadTableOfAnUnknownColumnIsInvalidArgument) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok());
-  core::Result<data::Table> table = catalog_->LoadTable(*record, {{"nope", data::ColumnType::kNumeric}});
+  core::Result<LoadedTable> table = catalog_->LoadTable(*record, {{"nope", data::ColumnType::kNumeric}});
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), core::StatusCode::kInvalidArgument);
 }
@@ -291,7 +346,7 @@ TEST_P(DatasetCatalogTest, CorruptStoredBytesAreDataLoss) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok());
   faulty_->CorruptReads(true);
-  core::Result<data::Table> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}});
+  core::Result<LoadedTable> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}});
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), core::StatusCode::kDataLoss) << table.status().ToString();
   faulty_->CorruptReads(false);
@@ -303,7 +358,7 @@ TEST_P(DatasetCatalogTest, TornStoredFileIsDataLoss) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok()) << record.status().ToString();  // the store lied about the write
   faulty_->ShortenWrites(false);
-  core::Result<data::Table> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}});
+  core::Result<LoadedTable> table = catalog_->LoadTable(*record, {{"price", data::ColumnType::kNumeric}});
   ASSERT_FALSE(table.ok());
   EXPECT_EQ(table.status().code(), core::StatusCode::kDataLoss);
 }

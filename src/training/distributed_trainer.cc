@@ -33,8 +33,9 @@ core::Result<RankOutcome> DistributedXgbTrainer::TrainRank(const storage::TrainR
     return core::FailedPrecondition("a distributed training trains one model; it does not search");
   }
   result.plan = search.candidates.front();
-  auto table = datasets_.LoadTable(result.dataset, result.plan.ColumnsToLoad());
-  if (!table.ok()) return table.status().WithContext("loading dataset " + result.dataset.id);
+  auto loaded = datasets_.LoadTable(result.dataset, result.plan.ColumnsToLoad());
+  if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + result.dataset.id);
+  const std::shared_ptr<const data::Table> table = std::move(loaded->table);
 
   ShardTraining shard;
   shard.rank = assignment.rank;

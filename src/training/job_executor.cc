@@ -52,8 +52,12 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(job.request.dataset_id));
   AMP_ASSIGN_OR_RETURN(SearchPlan plan, PlanSearch(job.request, dataset.summary));
   // Every candidate reads the same columns (they differ only in algorithm and parameters).
-  auto table = datasets_.LoadTable(dataset, plan.candidates.front().ColumnsToLoad());
-  if (!table.ok()) return table.status().WithContext("loading dataset " + dataset.id);
+  auto loaded = datasets_.LoadTable(dataset, plan.candidates.front().ColumnsToLoad());
+  if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + dataset.id);
+  const std::shared_ptr<const data::Table> table = std::move(loaded->table);
+  Log(job, "dataset " + dataset.id + ": " + std::to_string(table->row_count()) + " rows, " +
+               std::to_string(table->columns().size()) + " columns" +
+               (loaded->from_cache ? ", in memory from an earlier training" : ", read and parsed"));
 
   // Progress is best effort: a failed save does not stop the job. Tree rounds are saved at most every 200 ms.
   std::atomic<int> round = 0;

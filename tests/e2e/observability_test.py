@@ -1,4 +1,5 @@
-"""End-to-end: /metrics (Prometheus text), request ids echoed in X-Request-Id, the JSON access log, health routes.
+"""End-to-end: /metrics (Prometheus text), request ids echoed in X-Request-Id, the JSON access log, health routes,
+and the parsed-dataset cache as a second training and /metrics show it.
 
 Run: /usr/bin/python3 tests/e2e/observability_test.py --amp build/amp
 """
@@ -22,10 +23,12 @@ class ObservabilityTest(unittest.TestCase):
         cls.server = AmpServer()
         cls.addClassCleanup(cls.server.close)
         cls.server.start()
-        client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
+        cls.client = AmpClient(cls.server.url, api_key=cls.server.admin_key)
+        cls.addClassCleanup(cls.client.close)
         rows = "\n".join(f"{x},{x % 3},{2 * x + 1}" for x in range(40))
-        dataset = client.upload_dataset(f"x,z,y\n{rows}\n".encode(), "obs")["id"]
-        client.wait_for_job(client.train(MODEL, dataset, "y")["id"], timeout=60)
+        cls.dataset = cls.client.upload_dataset(f"x,z,y\n{rows}\n".encode(), "obs")["id"]
+        cls.first_job = cls.client.train(MODEL, cls.dataset, "y")["id"]
+        cls.client.wait_for_job(cls.first_job, timeout=60)
         cls.session = requests.Session()
         cls.session.headers.update(cls.server.auth)
 
@@ -92,6 +95,23 @@ class ObservabilityTest(unittest.TestCase):
         for line in text.splitlines():
             if line and not line.startswith("#"):
                 self.assertRegex(line, r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? \S+$')
+
+    def test_a_second_training_of_a_dataset_finds_it_parsed_in_memory(self):
+        def dataset_line(job_id):
+            return next(line["message"] for line in self.client.job_logs(job_id)
+                        if line["message"].startswith(f"dataset {self.dataset}:"))
+
+        self.assertEqual(dataset_line(self.first_job), f"dataset {self.dataset}: 40 rows, 3 columns, read and parsed")
+        second = self.client.train(MODEL + "-again", self.dataset, "y", algorithm="linear_regression")["id"]
+        self.assertEqual(self.client.wait_for_job(second, timeout=60)["state"], "succeeded")
+        self.assertEqual(dataset_line(second),
+                         f"dataset {self.dataset}: 40 rows, 3 columns, in memory from an earlier training")
+        text = self.session.get(self.server.url + "/metrics").text
+        figures = dict(re.findall(r"^(amp_dataset_cache_\w+) (\S+)$", text, re.MULTILINE))
+        self.assertGreaterEqual(float(figures["amp_dataset_cache_hits_total"]), 1, text)
+        self.assertGreaterEqual(float(figures["amp_dataset_cache_tables"]), 1, text)
+        self.assertGreater(float(figures["amp_dataset_cache_bytes"]), 40 * 3 * 8, text)
+        self.assertEqual(float(figures["amp_dataset_cache_budget_bytes"]), 2 ** 30, text)
 
     def test_health_and_readiness(self):
         self.assertEqual(self.session.get(self.server.url + "/healthz").status_code, 200)

@@ -4,7 +4,7 @@ the PostgreSQL store $AMP_TEST_POSTGRES_URI names).
 
 Run: /usr/bin/python3 tests/e2e/workers_health_test.py --amp build/amp
 Checks that /healthz and /readyz answer 200 and /metrics is Prometheus text; that /metrics counts a claimed job that
-succeeded, shows a running job's id and attempt while it trains, counts it cancelled after DELETE /v1/jobs/{id}, and
+succeeded (and its dataset load through the parsed-dataset cache), shows a running job's id and attempt while it trains, counts it cancelled after DELETE /v1/jobs/{id}, and
 counts lease renewals; that the listener takes no API key (a probe has none); that an unknown path is 404.
 """
 
@@ -102,6 +102,11 @@ class WorkerHealthTest(unittest.TestCase):
                                        self.metrics()), 10, interval=0.1, what="the success counted")
         self.assertEqual(done["amp_worker_jobs_claimed_total"], before["amp_worker_jobs_claimed_total"] + 1)
         self.assertEqual(done["amp_worker_busy"], 0)
+        # The job loaded its dataset once, through the worker's parsed-dataset cache, which keeps it.
+        loads = lambda m: m["amp_dataset_cache_hits_total"] + m["amp_dataset_cache_misses_total"]
+        self.assertEqual(loads(done), loads(before) + 1)
+        self.assertGreaterEqual(done["amp_dataset_cache_tables"], 1)
+        self.assertEqual(done["amp_dataset_cache_budget_bytes"], 2 ** 30)
 
         long_job = self.train("long", LONG_PARAMS, "xgboost_regressor")
         series = f'amp_worker_current_job_attempt{{job="{long_job}",rank="0"}}'
