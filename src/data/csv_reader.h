@@ -32,6 +32,9 @@ class CsvReader {
   // before the caller sees it. Counted in bytes after unquoting.
   void set_max_fields(int64_t max_fields) { max_fields_ = max_fields; }
   void set_max_field_bytes(int64_t max_field_bytes) { max_field_bytes_ = max_field_bytes; }
+  // For a reader over a later part of a file (it starts on a record boundary): bytes that look like a byte order
+  // mark are then data, as they would be to a reader of the whole file.
+  void set_continues_a_file() { at_start_ = false; }
 
  private:
   int Get();   // next byte or -1 at end

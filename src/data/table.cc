@@ -1,13 +1,17 @@
 #include "data/table.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <optional>
+#include <streambuf>
 #include <unordered_map>
 #include <utility>
 
+#include "core/parallel_for.h"
 #include "core/text.h"
 #include "data/csv_header.h"
 #include "data/csv_reader.h"
@@ -113,18 +117,27 @@ int64_t TableMemoryBytes(const Table& table) {
   return bytes;
 }
 
-core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs) {
-  CsvReader reader(input);
+namespace {
+
+// Where each spec's values are in a record, read from the header.
+struct CsvLayout {
+  size_t header_width = 0;
+  std::vector<size_t> source_idx;  // spec -> field index in each record
+  std::vector<Column> columns;     // named and typed, no values
+};
+
+core::Result<CsvLayout> ReadLayout(CsvReader& reader, const std::vector<ColumnSpec>& specs) {
   AMP_ASSIGN_OR_RETURN(std::vector<std::string> names, ReadCsvHeader(&reader));
   const int64_t header_line = reader.record_line();
-
+  CsvLayout layout;
+  layout.header_width = names.size();
   std::unordered_map<std::string_view, size_t> header_idx_of_name;
   for (size_t header_idx = 0; header_idx < names.size(); ++header_idx) {
     header_idx_of_name.emplace(names[header_idx], header_idx);
   }
-  std::vector<size_t> source_idx(specs.size());  // spec -> field index in each record
+  layout.source_idx.resize(specs.size());
+  layout.columns.resize(specs.size());
   std::unordered_map<std::string_view, size_t> spec_idx_of_name;
-  std::vector<Column> columns(specs.size());
   for (size_t spec_idx = 0; spec_idx < specs.size(); ++spec_idx) {
     const ColumnSpec& spec = specs[spec_idx];
     if (!spec_idx_of_name.emplace(spec.name, spec_idx).second) {
@@ -135,24 +148,191 @@ core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSp
       return core::InvalidArgument("line " + std::to_string(header_line) + ": column \"" + spec.name +
                                    "\" is not in the header");
     }
-    source_idx[spec_idx] = it->second;
-    columns[spec_idx].name = spec.name;
-    columns[spec_idx].type = spec.type;
+    layout.source_idx[spec_idx] = it->second;
+    layout.columns[spec_idx].name = spec.name;
+    layout.columns[spec_idx].type = spec.type;
   }
+  return layout;
+}
 
-  std::vector<CategoryCodes> dictionaries(specs.size());
+// Appends the rest of `reader`'s records to `columns` (categories numbered through `dictionaries`); returns how
+// many.
+core::Result<int64_t> AppendRecords(CsvReader& reader, const CsvLayout& layout, std::vector<Column>* columns,
+                                    std::vector<CategoryCodes>* dictionaries) {
   std::vector<std::string> fields;
   int64_t row_count = 0;
   for (;;) {
     AMP_ASSIGN_OR_RETURN(bool has_record, reader.Next(&fields));
     if (!has_record) break;
-    AMP_RETURN_IF_ERROR(CheckRecordWidth(reader, names.size(), fields.size()));
-    for (size_t spec_idx = 0; spec_idx < specs.size(); ++spec_idx) {
-      AMP_RETURN_IF_ERROR(
-          AppendCell(fields[source_idx[spec_idx]], reader.record_line(), &columns[spec_idx], &dictionaries[spec_idx]));
+    AMP_RETURN_IF_ERROR(CheckRecordWidth(reader, layout.header_width, fields.size()));
+    for (size_t spec_idx = 0; spec_idx < columns->size(); ++spec_idx) {
+      AMP_RETURN_IF_ERROR(AppendCell(fields[layout.source_idx[spec_idx]], reader.record_line(),
+                                     &(*columns)[spec_idx], &(*dictionaries)[spec_idx]));
     }
     ++row_count;
   }
+  return row_count;
+}
+
+// An istream over bytes in memory, without copying them.
+class MemoryStreambuf : public std::streambuf {
+ public:
+  explicit MemoryStreambuf(std::string_view bytes) {
+    char* begin = const_cast<char*>(bytes.data());  // only read: the get area is never written
+    setg(begin, begin, begin + bytes.size());
+  }
+};
+
+// Offsets 0 = cut[0] < cut[1] < ... < cut[k] = size that split `bytes` into about `blocks` parts, each cut just
+// after a line feed outside quoted fields: a line feed after an even number of quotes ends a record (or a blank
+// line), since a correct file has quotes only in quoted fields, an even number in each. The quotes and line feeds
+// are found with memchr.
+std::vector<size_t> RecordCuts(std::string_view bytes, size_t blocks) {
+  const char* data = bytes.data();
+  const size_t size = bytes.size();
+  std::vector<size_t> cuts = {0};
+  size_t pos = 0;      // everything before pos has been read
+  bool quoted = false;  // an odd number of quotes before pos
+  auto flip_quotes = [&](size_t end) {  // reads [pos, end)
+    while (pos < end) {
+      const void* quote = std::memchr(data + pos, '"', end - pos);
+      if (quote == nullptr) break;
+      quoted = !quoted;
+      pos = static_cast<size_t>(static_cast<const char*>(quote) - data) + 1;
+    }
+    pos = end;
+  };
+  for (size_t block = 1; block < blocks; ++block) {
+    const size_t target = size / blocks * block;
+    if (target <= pos) continue;
+    flip_quotes(target);
+    size_t cut = 0;
+    while (pos < size) {
+      const void* feed = std::memchr(data + pos, '\n', size - pos);
+      if (feed == nullptr) break;
+      const auto after = static_cast<size_t>(static_cast<const char*>(feed) - data) + 1;
+      flip_quotes(after);
+      if (!quoted) {
+        cut = after;
+        break;
+      }
+    }
+    if (cut == 0 || cut >= size) break;
+    cuts.push_back(cut);
+  }
+  cuts.push_back(size);
+  return cuts;
+}
+
+struct Block {
+  std::vector<Column> columns;
+  std::vector<CategoryCodes> dictionaries;
+  int64_t rows = 0;
+  core::Status status;
+};
+
+// Appends `block`'s values to `columns`, renumbering its categories into `dictionaries` (first-seen order kept:
+// this block's new categories follow the earlier blocks', in the order it met them). False when a column would
+// get more categories than codes can number.
+bool JoinBlock(Block& block, std::vector<Column>* columns, std::vector<CategoryCodes>* dictionaries) {
+  for (size_t column_idx = 0; column_idx < columns->size(); ++column_idx) {
+    Column& into = (*columns)[column_idx];
+    Column& from = block.columns[column_idx];
+    if (into.type != ColumnType::kCategorical) {
+      into.numbers.insert(into.numbers.end(), from.numbers.begin(), from.numbers.end());
+      continue;
+    }
+    CategoryCodes& dictionary = (*dictionaries)[column_idx];
+    std::vector<int32_t> renumbered(from.categories.size());
+    for (size_t code = 0; code < from.categories.size(); ++code) {
+      auto it = dictionary.find(std::string_view(from.categories[code]));
+      if (it == dictionary.end()) {
+        if (into.categories.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) return false;
+        it = dictionary.emplace(from.categories[code], static_cast<int32_t>(into.categories.size())).first;
+        into.categories.push_back(from.categories[code]);
+      }
+      renumbered[code] = it->second;
+    }
+    into.codes.reserve(into.codes.size() + from.codes.size());
+    for (int32_t code : from.codes) into.codes.push_back(code < 0 ? code : renumbered[static_cast<size_t>(code)]);
+  }
+  return true;
+}
+
+}  // namespace
+
+core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs) {
+  CsvReader reader(input);
+  AMP_ASSIGN_OR_RETURN(CsvLayout layout, ReadLayout(reader, specs));
+  std::vector<CategoryCodes> dictionaries(specs.size());
+  AMP_ASSIGN_OR_RETURN(int64_t row_count, AppendRecords(reader, layout, &layout.columns, &dictionaries));
+  return Table(row_count, std::move(layout.columns));
+}
+
+core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<ColumnSpec>& specs,
+                                 const CsvLoadOptions& options) {
+  if (options.blocks_parsed != nullptr) *options.blocks_parsed = 1;
+  auto load_serially = [&]() -> core::Result<Table> {
+    if (options.blocks_parsed != nullptr) *options.blocks_parsed = 1;
+    MemoryStreambuf buffer(bytes);
+    std::istream input(&buffer);
+    return LoadCsvTable(input, specs);
+  };
+  const size_t threads = core::WorkerCount(options.threads, std::numeric_limits<size_t>::max());
+  if (threads <= 1 || bytes.size() < options.min_parallel_bytes) return load_serially();
+  const std::vector<size_t> cuts = RecordCuts(bytes, threads * std::max<size_t>(1, options.blocks_per_thread));
+  const size_t block_count = cuts.size() - 1;
+  if (block_count <= 1) return load_serially();
+
+  // The first block holds the header (cuts are record ends, and the header is the first record).
+  MemoryStreambuf first_buffer(bytes.substr(0, cuts[1]));
+  std::istream first_input(&first_buffer);
+  CsvReader first_reader(first_input);
+  core::Result<CsvLayout> layout = ReadLayout(first_reader, specs);
+  if (!layout.ok()) return load_serially();
+  std::vector<Block> blocks(block_count);
+  core::ParallelFor(block_count, threads, [&](size_t block_idx) {
+    Block& block = blocks[block_idx];
+    block.columns = layout->columns;
+    block.dictionaries.resize(specs.size());
+    auto append = [&](CsvReader& reader) {
+      core::Result<int64_t> rows = AppendRecords(reader, *layout, &block.columns, &block.dictionaries);
+      if (rows.ok()) {
+        block.rows = *rows;
+      } else {
+        block.status = rows.status();
+      }
+    };
+    if (block_idx == 0) {
+      append(first_reader);
+      return;
+    }
+    MemoryStreambuf buffer(bytes.substr(cuts[block_idx], cuts[block_idx + 1] - cuts[block_idx]));
+    std::istream input(&buffer);
+    CsvReader reader(input);
+    reader.set_continues_a_file();
+    append(reader);
+  });
+
+  int64_t row_count = 0;
+  for (const Block& block : blocks) {
+    if (!block.status.ok()) return load_serially();  // the error, with the whole file's line numbers
+    row_count += block.rows;
+  }
+  std::vector<Column> columns = std::move(blocks[0].columns);
+  std::vector<CategoryCodes> dictionaries = std::move(blocks[0].dictionaries);
+  for (Column& column : columns) {
+    if (column.type == ColumnType::kCategorical) {
+      column.codes.reserve(static_cast<size_t>(row_count));
+    } else {
+      column.numbers.reserve(static_cast<size_t>(row_count));
+    }
+  }
+  for (size_t block_idx = 1; block_idx < block_count; ++block_idx) {
+    if (!JoinBlock(blocks[block_idx], &columns, &dictionaries)) return load_serially();
+    blocks[block_idx] = Block{};  // free its values as soon as they are copied
+  }
+  if (options.blocks_parsed != nullptr) *options.blocks_parsed = block_count;
   return Table(row_count, std::move(columns));
 }
 

@@ -57,4 +57,19 @@ int64_t TableMemoryBytes(const Table& table);
 // table (ScanCsv, which runs at upload, is the one that rejects such files).
 core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs);
 
+struct CsvLoadOptions {
+  size_t threads = 1;                           // 0: the hardware's
+  size_t min_parallel_bytes = size_t{1} << 20;  // smaller inputs are parsed on the calling thread
+  size_t blocks_per_thread = 4;                 // row blocks per thread (uneven blocks then balance)
+  size_t* blocks_parsed = nullptr;              // if set: the row blocks the table came from (1: one thread's parse)
+};
+
+// The same table as LoadCsvTable on a stream of `bytes`, parsed in row blocks on `options.threads` threads. The
+// blocks start at line breaks outside quoted fields (found by quote parity, which a file that parses correctly
+// defines), each is parsed by its own CsvReader, and they are joined in file order, the category codes renumbered
+// so that categories keep their first-seen order. A file with any error is parsed again on one thread, so errors
+// and their line numbers are LoadCsvTable's.
+core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<ColumnSpec>& specs,
+                                 const CsvLoadOptions& options);
+
 }  // namespace amp::data

@@ -54,8 +54,9 @@ class DatasetCatalog {
   // The columns named in `specs` as a typed table: from the cache when the same columns were loaded before, else
   // read from the store and parsed (and then cached); DataLoss if the stored file fails its checksum. Each load
   // also drops the cached tables of datasets deleted since (by this process or another one sharing the store).
+  // Parsing uses up to `threads` threads (data::LoadCsvTable's row blocks; 0: the hardware's).
   core::Result<LoadedTable> LoadTable(const storage::DatasetRecord& dataset,
-                                      const std::vector<data::ColumnSpec>& specs);
+                                      const std::vector<data::ColumnSpec>& specs, size_t threads = 1);
 
   const TableCache& table_cache() const { return table_cache_; }
 

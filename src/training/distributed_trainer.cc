@@ -1,5 +1,6 @@
 #include "training/distributed_trainer.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "ml/xgboost/collective.h"
@@ -33,7 +34,8 @@ core::Result<RankOutcome> DistributedXgbTrainer::TrainRank(const storage::TrainR
     return core::FailedPrecondition("a distributed training trains one model; it does not search");
   }
   result.plan = search.candidates.front();
-  auto loaded = datasets_.LoadTable(result.dataset, result.plan.ColumnsToLoad());
+  auto loaded = datasets_.LoadTable(result.dataset, result.plan.ColumnsToLoad(),
+                                    static_cast<size_t>(std::max(result.plan.threads, 0)));
   if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + result.dataset.id);
   const std::shared_ptr<const data::Table> table = std::move(loaded->table);
 

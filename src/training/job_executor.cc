@@ -1,5 +1,6 @@
 #include "training/job_executor.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/build_info.h"
@@ -52,7 +53,8 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord dataset, datasets_.Get(job.request.dataset_id));
   AMP_ASSIGN_OR_RETURN(SearchPlan plan, PlanSearch(job.request, dataset.summary));
   // Every candidate reads the same columns (they differ only in algorithm and parameters).
-  auto loaded = datasets_.LoadTable(dataset, plan.candidates.front().ColumnsToLoad());
+  auto loaded = datasets_.LoadTable(dataset, plan.candidates.front().ColumnsToLoad(),
+                                    static_cast<size_t>(std::max(plan.cpu_budget, 1)));
   if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + dataset.id);
   const std::shared_ptr<const data::Table> table = std::move(loaded->table);
   Log(job, "dataset " + dataset.id + ": " + std::to_string(table->row_count()) + " rows, " +
