@@ -72,14 +72,17 @@ Response DatasetHandlers::Upload(const Request& request) {
   return response;
 }
 
-Response DatasetHandlers::List(const Request&) {
+Response DatasetHandlers::List(const Request& request) {
   auto datasets = catalog_.List();
   if (!datasets.ok()) return ErrorResponse(datasets.status());
+  const std::optional<std::string> name = request.QueryParam("name");  // only the datasets of that name
   JsonOut out;
   out.writer.StartObject();
   out.writer.Key("datasets");
   out.writer.StartArray();
-  for (const storage::DatasetRecord& dataset : *datasets) WriteDataset(out.writer, dataset);
+  for (const storage::DatasetRecord& dataset : *datasets) {
+    if (!name || dataset.name == *name) WriteDataset(out.writer, dataset);
+  }
   out.writer.EndArray();
   out.writer.EndObject();
   return Response::Json(200, out.Take());

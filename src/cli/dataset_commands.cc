@@ -10,6 +10,7 @@
 #include "cli/dataset_view.h"
 #include "cli/file_contents.h"
 #include "cli/server_call.h"
+#include "core/id.h"
 
 namespace amp::cli {
 namespace {
@@ -48,11 +49,13 @@ int ListDatasets(const ServerOptions& server) {
   return 0;
 }
 
-// The id of the dataset `name_or_id` names (an id, or a name: the newest dataset of that name), printing why not.
+// The id of the dataset `name_or_id` names (a name: the newest dataset of that name; else an id), printing why
+// not. The server lists only the datasets of that name; an id is checked by the caller's GET.
 std::optional<std::string> ResolveDataset(const ServerOptions& server, const std::string& name_or_id) {
   ServerCall call(server);
-  if (!call.Send("GET", "/v1/datasets")) return std::nullopt;
+  if (!call.Send("GET", "/v1/datasets?name=" + http::UrlEncode(name_or_id))) return std::nullopt;
   std::string id = FindDatasetId(call.root(), name_or_id);
+  if (id.empty() && core::LooksLikeId(name_or_id, "ds")) id = name_or_id;
   if (id.empty()) {
     PrintError("no dataset with id or name '" + name_or_id + "'");
     return std::nullopt;

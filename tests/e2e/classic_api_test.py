@@ -226,6 +226,14 @@ class ClassicApiTest(unittest.TestCase):
     def test_dataset_routes_return_the_uploaded_dataset(self):
         listing = self.get_json("/v1/datasets")
         self.assertIn(self.dataset["id"], [dataset["id"] for dataset in listing["datasets"]])
+        # ?name= lists only the datasets of that name (the server also holds the demo's).
+        self.assertGreater(len({dataset["name"] for dataset in listing["datasets"]}), 1)
+        named = self.server.http.get(self.server.url + "/v1/datasets", params={"name": DATASET_NAME}, timeout=10)
+        self.assertEqual(named.status_code, 200)
+        self.assertEqual({dataset["name"] for dataset in named.json()["datasets"]}, {DATASET_NAME})
+        self.assertIn(self.dataset["id"], [dataset["id"] for dataset in named.json()["datasets"]])
+        nobody = self.server.http.get(self.server.url + "/v1/datasets", params={"name": "no such name"}, timeout=10)
+        self.assertEqual(nobody.json()["datasets"], [])
         fetched = self.get_json(f"/v1/datasets/{self.dataset['id']}")
         for field in ("id", "name", "row_count", "size_bytes", "sha256"):
             self.assertEqual(fetched[field], self.dataset[field], field)

@@ -61,7 +61,7 @@ class CliTest(unittest.TestCase):
 
         uploaded = self.amp("datasets", "upload", self.csv_path, "--name", DATASET_NAME, "--server", url)
         self.assert_ok(uploaded)
-        datasets = [dataset for dataset in client.list_datasets() if dataset["name"] == DATASET_NAME]
+        datasets = client.list_datasets(name=DATASET_NAME)
         self.assertEqual(len(datasets), 1, datasets)
         dataset_id = datasets[0]["id"]
         self.assertEqual(datasets[0]["row_count"], 3000)
@@ -122,13 +122,19 @@ class CliTest(unittest.TestCase):
         self.assert_ok(as_json)
         dataset_id = json.loads(as_json.stdout)["id"]
         self.assertIn(dataset_id, shown.stdout)
+        by_id = self.amp("datasets", "show", dataset_id, "--server", url, timeout=60)
+        self.assert_ok(by_id)
+        self.assertEqual(by_id.stdout, shown.stdout)
 
         deleted = self.amp("datasets", "delete", "cli-customers", "--server", url, timeout=60)
         self.assert_ok(deleted)
         self.assertIn(f"deleted dataset {dataset_id}", deleted.stdout)
         gone = self.amp("datasets", "show", dataset_id, "--server", url, timeout=60)
         self.assertNotEqual(gone.returncode, 0)
-        self.assertIn("no dataset with id or name", gone.stderr)
+        self.assertIn(f"dataset not found: {dataset_id}", gone.stderr)
+        unknown = self.amp("datasets", "show", "cli-customers", "--server", url, timeout=60)
+        self.assertNotEqual(unknown.returncode, 0)
+        self.assertIn("no dataset with id or name 'cli-customers'", unknown.stderr)
 
     def test_predict_with_an_unknown_model_fails_readably(self):
         completed = self.amp("predict", "--server", self.server.url, "--model", "no-such-model", "--input",

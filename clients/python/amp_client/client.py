@@ -74,9 +74,10 @@ class AmpClient:
         return self._request("POST", "/v1/datasets", params={"name": name}, data=body,
                              headers={"Content-Type": "text/csv"})
 
-    def list_datasets(self):
-        """Returns the list of datasets (the "datasets" member of GET /v1/datasets)."""
-        return self._request("GET", "/v1/datasets")["datasets"]
+    def list_datasets(self, name=None):
+        """Returns the list of datasets (the "datasets" member of GET /v1/datasets), only those named `name` if
+        given."""
+        return self._request("GET", "/v1/datasets", params={"name": name} if name is not None else None)["datasets"]
 
     def get_dataset(self, dataset_id):
         return self._request("GET", f"/v1/datasets/{_quote(dataset_id)}")
