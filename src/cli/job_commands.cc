@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/answer_format.h"
+#include "cli/job_view.h"
 #include "cli/server_call.h"
 
 namespace amp::cli {
@@ -30,40 +31,18 @@ void PrintLeaderboard(simdjson::dom::element job) {
   PrintTable(rows);
 }
 
-// What a succeeded search published, from its version: the first ranked, or another model when the first is not
-// what `auto` publishes (a simpler model within one standard error of it; the best trial when the time budget
-// ended an ensemble's refits): the job log says why.
+// What a succeeded search published (cli/job_view.h), from its version.
 void PrintPublished(const ServerOptions& server, simdjson::dom::element job) {
-  simdjson::dom::array leaderboard;
   simdjson::dom::element result;
-  if (job["leaderboard"].get(leaderboard) != simdjson::SUCCESS || leaderboard.size() == 0 ||
-      job["result"].get(result) != simdjson::SUCCESS) {
-    return;
-  }
+  if (job["result"].get(result) != simdjson::SUCCESS) return;
+  simdjson::dom::array leaderboard;
+  if (job["leaderboard"].get(leaderboard) != simdjson::SUCCESS || leaderboard.size() == 0) return;
   ServerCall call(server);
   if (!call.Send("GET", "/v1/models/" + http::UrlEncode(FieldText(result, "model_name")) + "/versions/" +
                             FieldText(result, "version"))) {
     return;
   }
-  const std::string algorithm = FieldText(call.root(), "algorithm");
-  // The first ranked entry lists only the searched parameters (an ensemble's: its size), the version every resolved
-  // one.
-  simdjson::dom::element first;
-  if (leaderboard.at(0).get(first) != simdjson::SUCCESS) return;
-  bool is_first = FieldText(first, "algorithm") == algorithm;
-  simdjson::dom::object searched;
-  if (is_first && algorithm != "ensemble" && first["params"].get(searched) == simdjson::SUCCESS) {
-    for (auto field : searched) {
-      simdjson::dom::element published;
-      is_first = is_first && call.root()["params"][field.key].get(published) == simdjson::SUCCESS &&
-                 simdjson::minify(published) == simdjson::minify(field.value);
-    }
-  }
-  std::cout << "published: " << algorithm << " (" << ParamsText(call.root()["params"]) << ")";
-  if (!is_first) {
-    std::cout << ", not the first ranked (`amp jobs logs " << FieldText(job, "id") << "` says why)";
-  }
-  std::cout << "\n";
+  std::cout << RenderPublished(job, call.root());
 }
 
 int ShowJobLogs(const ServerOptions& server, const std::string& job_id) {
