@@ -155,13 +155,20 @@ core::Result<CsvLayout> ReadLayout(CsvReader& reader, const std::vector<ColumnSp
   return layout;
 }
 
+// Records between two looks at a cancel flag: a few milliseconds of parsing.
+constexpr int64_t kRecordsPerCancelCheck = 4096;
+
+core::Status LoadCancelled() { return core::Cancelled("loading the table was cancelled"); }
+
 // Appends the rest of `reader`'s records to `columns` (categories numbered through `dictionaries`); returns how
-// many.
+// many. Cancelled once `*cancelled` (if set) is true.
 core::Result<int64_t> AppendRecords(CsvReader& reader, const CsvLayout& layout, std::vector<Column>* columns,
-                                    std::vector<CategoryCodes>* dictionaries) {
+                                    std::vector<CategoryCodes>* dictionaries,
+                                    const std::atomic<bool>* cancelled = nullptr) {
   std::vector<std::string> fields;
   int64_t row_count = 0;
   for (;;) {
+    if (cancelled != nullptr && row_count % kRecordsPerCancelCheck == 0 && cancelled->load()) return LoadCancelled();
     AMP_ASSIGN_OR_RETURN(bool has_record, reader.Next(&fields));
     if (!has_record) break;
     AMP_RETURN_IF_ERROR(CheckRecordWidth(reader, layout.header_width, fields.size()));
@@ -259,14 +266,19 @@ bool JoinBlock(Block& block, std::vector<Column>* columns, std::vector<CategoryC
   return true;
 }
 
-}  // namespace
-
-core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs) {
+core::Result<Table> LoadSerially(std::istream& input, const std::vector<ColumnSpec>& specs,
+                                 const std::atomic<bool>* cancelled) {
   CsvReader reader(input);
   AMP_ASSIGN_OR_RETURN(CsvLayout layout, ReadLayout(reader, specs));
   std::vector<CategoryCodes> dictionaries(specs.size());
-  AMP_ASSIGN_OR_RETURN(int64_t row_count, AppendRecords(reader, layout, &layout.columns, &dictionaries));
+  AMP_ASSIGN_OR_RETURN(int64_t row_count, AppendRecords(reader, layout, &layout.columns, &dictionaries, cancelled));
   return Table(row_count, std::move(layout.columns));
+}
+
+}  // namespace
+
+core::Result<Table> LoadCsvTable(std::istream& input, const std::vector<ColumnSpec>& specs) {
+  return LoadSerially(input, specs, nullptr);
 }
 
 core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<ColumnSpec>& specs,
@@ -276,7 +288,7 @@ core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<Colum
     if (options.blocks_parsed != nullptr) *options.blocks_parsed = 1;
     MemoryStreambuf buffer(bytes);
     std::istream input(&buffer);
-    return LoadCsvTable(input, specs);
+    return LoadSerially(input, specs, options.cancelled);
   };
   const size_t threads = core::WorkerCount(options.threads, std::numeric_limits<size_t>::max());
   if (threads <= 1 || bytes.size() < options.min_parallel_bytes) return load_serially();
@@ -296,7 +308,8 @@ core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<Colum
     block.columns = layout->columns;
     block.dictionaries.resize(specs.size());
     auto append = [&](CsvReader& reader) {
-      core::Result<int64_t> rows = AppendRecords(reader, *layout, &block.columns, &block.dictionaries);
+      core::Result<int64_t> rows =
+          AppendRecords(reader, *layout, &block.columns, &block.dictionaries, options.cancelled);
       if (rows.ok()) {
         block.rows = *rows;
       } else {
@@ -314,6 +327,7 @@ core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<Colum
     append(reader);
   });
 
+  if (options.cancelled != nullptr && options.cancelled->load()) return LoadCancelled();
   int64_t row_count = 0;
   for (const Block& block : blocks) {
     if (!block.status.ok()) return load_serially();  // the error, with the whole file's line numbers

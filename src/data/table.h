@@ -3,6 +3,7 @@
 // per-column dictionary (-1 = missing). Immutable after loading; safe to read from many threads.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <istream>
 #include <string>
@@ -62,6 +63,9 @@ struct CsvLoadOptions {
   size_t min_parallel_bytes = size_t{1} << 20;  // smaller inputs are parsed on the calling thread
   size_t blocks_per_thread = 4;                 // row blocks per thread (uneven blocks then balance)
   size_t* blocks_parsed = nullptr;              // if set: the row blocks the table came from (1: one thread's parse)
+  // If set, read every few thousand records of every block: once it is true the load stops with Cancelled (a
+  // cancelled training job does not wait for a large file to be parsed).
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 // The same table as LoadCsvTable on a stream of `bytes`, parsed in row blocks on `options.threads` threads. The

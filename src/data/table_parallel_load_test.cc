@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <bit>
 #include <cstdint>
 #include <random>
@@ -152,6 +153,26 @@ TEST(TableParallelLoadTest, HeaderProblemsAndTinyFilesAreTheOneThreadParses) {
       EXPECT_EQ(serial.status().message(), blocks.status().message());
     }
   }
+}
+
+TEST(TableParallelLoadTest, ACancelledLoadStopsWithCancelledOnEveryPath) {
+  std::mt19937 rng(7);
+  const std::string bytes = RandomCsv(rng, 300);
+  std::atomic<bool> cancelled{true};
+  for (size_t threads : {1, 3}) {
+    SCOPED_TRACE(threads);
+    core::Result<Table> table = LoadCsvTable(bytes, kSpecs, {.threads = threads, .min_parallel_bytes = 0,
+                                                             .blocks_per_thread = 4, .cancelled = &cancelled});
+    ASSERT_FALSE(table.ok());
+    EXPECT_EQ(table.status().code(), core::StatusCode::kCancelled) << table.status().ToString();
+  }
+  // A file with an error is not parsed again once cancelled either.
+  const std::string bad = bytes + "a,not-a-number,,1,yes\n";
+  core::Result<Table> table = LoadCsvTable(bad, kSpecs, {.threads = 3, .min_parallel_bytes = 0,
+                                                         .cancelled = &cancelled});
+  EXPECT_EQ(table.status().code(), core::StatusCode::kCancelled);
+  cancelled = false;
+  EXPECT_TRUE(LoadCsvTable(bytes, kSpecs, {.threads = 3, .min_parallel_bytes = 0, .cancelled = &cancelled}).ok());
 }
 
 TEST(TableParallelLoadTest, OneThreadOrASmallFileReadsSerially) {

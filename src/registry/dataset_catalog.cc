@@ -83,7 +83,8 @@ core::Result<storage::DatasetRecord> DatasetCatalog::Delete(std::string_view id)
 }
 
 core::Result<LoadedTable> DatasetCatalog::LoadTable(const storage::DatasetRecord& dataset,
-                                                    const std::vector<data::ColumnSpec>& specs, size_t threads) {
+                                                    const std::vector<data::ColumnSpec>& specs, size_t threads,
+                                                    const std::atomic<bool>* cancelled) {
   // A dataset deleted through another replica leaves its tables here; they go now rather than at eviction (they
   // may hold personal data its owner asked to delete). A store error keeps them: the next load asks again.
   for (const std::string& id : table_cache_.DatasetIds()) {
@@ -98,7 +99,8 @@ core::Result<LoadedTable> DatasetCatalog::LoadTable(const storage::DatasetRecord
   if (storage::Sha256Hex(bytes) != dataset.sha256) {
     return core::DataLoss("stored file of dataset " + dataset.id + " fails its SHA-256 check");
   }
-  AMP_ASSIGN_OR_RETURN(data::Table table, data::LoadCsvTable(bytes, specs, {.threads = threads}));
+  AMP_ASSIGN_OR_RETURN(data::Table table,
+                       data::LoadCsvTable(bytes, specs, {.threads = threads, .cancelled = cancelled}));
   auto shared = std::make_shared<const data::Table>(std::move(table));
   table_cache_.Insert(dataset.id, specs, shared);
   return LoadedTable{std::move(shared), false};

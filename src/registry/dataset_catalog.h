@@ -3,6 +3,7 @@
 // the options' byte budget) for the next training of the same columns. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -54,9 +55,11 @@ class DatasetCatalog {
   // The columns named in `specs` as a typed table: from the cache when the same columns were loaded before, else
   // read from the store and parsed (and then cached); DataLoss if the stored file fails its checksum. Each load
   // also drops the cached tables of datasets deleted since (by this process or another one sharing the store).
-  // Parsing uses up to `threads` threads (data::LoadCsvTable's row blocks; 0: the hardware's).
+  // Parsing uses up to `threads` threads (data::LoadCsvTable's row blocks; 0: the hardware's) and stops with
+  // Cancelled once `*cancelled` (if set) is true.
   core::Result<LoadedTable> LoadTable(const storage::DatasetRecord& dataset,
-                                      const std::vector<data::ColumnSpec>& specs, size_t threads = 1);
+                                      const std::vector<data::ColumnSpec>& specs, size_t threads = 1,
+                                      const std::atomic<bool>* cancelled = nullptr);
 
   const TableCache& table_cache() const { return table_cache_; }
 

@@ -257,6 +257,17 @@ TEST_P(DatasetCatalogTest, ADatasetDeletedElsewhereLeavesTheCacheAtTheNextLoad) 
   EXPECT_EQ(trainer.table_cache().DatasetIds(), std::vector<std::string>{kept->id});
 }
 
+TEST_P(DatasetCatalogTest, ACancelledLoadIsCancelledAndKeepsNothing) {
+  DatasetCatalog cached(*metadata_, *faulty_, clock_, {.table_cache_bytes = 1 << 20});
+  core::Result<storage::DatasetRecord> record = cached.Ingest("houses", Upload(kCsv));
+  ASSERT_TRUE(record.ok());
+  std::atomic<bool> cancelled{true};
+  core::Result<LoadedTable> table = cached.LoadTable(*record, {{"price", data::ColumnType::kNumeric}}, 2, &cancelled);
+  ASSERT_FALSE(table.ok());
+  EXPECT_EQ(table.status().code(), core::StatusCode::kCancelled);
+  EXPECT_EQ(cached.table_cache().stats().tables, 0);
+}
+
 TEST_P(DatasetCatalogTest, WithoutACacheBudgetEveryLoadReadsTheStore) {
   core::Result<storage::DatasetRecord> record = catalog_->Ingest("houses", Upload(kCsv));
   ASSERT_TRUE(record.ok());

@@ -35,7 +35,7 @@ core::Result<RankOutcome> DistributedXgbTrainer::TrainRank(const storage::TrainR
   }
   result.plan = search.candidates.front();
   auto loaded = datasets_.LoadTable(result.dataset, result.plan.ColumnsToLoad(),
-                                    static_cast<size_t>(std::max(result.plan.threads, 0)));
+                                    static_cast<size_t>(std::max(result.plan.threads, 0)), &cancelled);
   if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + result.dataset.id);
   const std::shared_ptr<const data::Table> table = std::move(loaded->table);
 

@@ -54,7 +54,7 @@ core::Status JobExecutor::Train(storage::JobRecord& job, const std::atomic<bool>
   AMP_ASSIGN_OR_RETURN(SearchPlan plan, PlanSearch(job.request, dataset.summary));
   // Every candidate reads the same columns (they differ only in algorithm and parameters).
   auto loaded = datasets_.LoadTable(dataset, plan.candidates.front().ColumnsToLoad(),
-                                    static_cast<size_t>(std::max(plan.cpu_budget, 1)));
+                                    static_cast<size_t>(std::max(plan.cpu_budget, 1)), &cancelled);
   if (!loaded.ok()) return loaded.status().WithContext("loading dataset " + dataset.id);
   const std::shared_ptr<const data::Table> table = std::move(loaded->table);
   Log(job, "dataset " + dataset.id + ": " + std::to_string(table->row_count()) + " rows, " +
