@@ -241,10 +241,10 @@ struct Block {
 // Appends `block`'s values to `columns`, renumbering its categories into `dictionaries` (first-seen order kept:
 // this block's new categories follow the earlier blocks', in the order it met them). False when a column would
 // get more categories than codes can number.
-bool JoinBlock(Block& block, std::vector<Column>* columns, std::vector<CategoryCodes>* dictionaries) {
+bool JoinBlock(const Block& block, std::vector<Column>* columns, std::vector<CategoryCodes>* dictionaries) {
   for (size_t column_idx = 0; column_idx < columns->size(); ++column_idx) {
     Column& into = (*columns)[column_idx];
-    Column& from = block.columns[column_idx];
+    const Column& from = block.columns[column_idx];
     if (into.type != ColumnType::kCategorical) {
       into.numbers.insert(into.numbers.end(), from.numbers.begin(), from.numbers.end());
       continue;
