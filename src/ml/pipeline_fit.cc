@@ -26,40 +26,95 @@ double Median(std::vector<double>& values) {
   return std::isfinite(sum) ? sum / 2.0 : lower / 2.0 + upper / 2.0;  // the sum of two huge values can overflow
 }
 
+// The same as Median over the `present` non-NaN values of `numbers` at `rows`, without copying them all: the two
+// middle order statistics are bracketed by an evenly spaced sample of about kSample values, one pass counts the
+// values below the bracket and keeps those inside it, and nth_element runs on those few. When the bracket misses
+// (a skewed sample), Median on a full copy.
+double MedianOfRows(const std::vector<double>& numbers, std::span<const int64_t> rows, size_t present) {
+  constexpr size_t kSample = 8192;
+  auto full_copy = [&] {
+    std::vector<double> values;
+    values.reserve(present);
+    for (int64_t row_idx : rows) {
+      const double value = numbers[static_cast<size_t>(row_idx)];
+      if (!std::isnan(value)) values.push_back(value);
+    }
+    return Median(values);
+  };
+  if (present < 16 * kSample) return full_copy();
+  std::vector<double> sample;
+  sample.reserve(kSample + 1);
+  const size_t step = rows.size() / kSample;
+  for (size_t pos = 0; pos < rows.size(); pos += step) {
+    const double value = numbers[static_cast<size_t>(rows[pos])];
+    if (!std::isnan(value)) sample.push_back(value);
+  }
+  if (sample.size() < kSample / 2) return full_copy();
+  std::sort(sample.begin(), sample.end());
+  const size_t lower_rank = (present - 1) / 2;  // the middle order statistics, 0-based
+  const size_t upper_rank = present / 2;
+  // About four standard deviations of the sample's rank of the median (sqrt(m) / 2) on each side.
+  const auto margin = static_cast<size_t>(2.0 * std::sqrt(static_cast<double>(sample.size()))) + 1;
+  const size_t middle = sample.size() * lower_rank / present;
+  const double bracket_low = sample[middle > margin ? middle - margin : 0];
+  const double bracket_high = sample[std::min(sample.size() - 1, middle + margin)];
+  size_t below = 0;
+  std::vector<double> between;
+  between.reserve(4 * margin * (present / sample.size() + 1));
+  for (int64_t row_idx : rows) {
+    const double value = numbers[static_cast<size_t>(row_idx)];
+    if (value < bracket_low) {
+      ++below;
+    } else if (value <= bracket_high) {  // NaN is neither
+      between.push_back(value);
+    }
+  }
+  if (below > lower_rank || below + between.size() <= upper_rank) return full_copy();
+  const auto upper_it = between.begin() + static_cast<std::ptrdiff_t>(upper_rank - below);
+  std::nth_element(between.begin(), upper_it, between.end());
+  const double upper = *upper_it;
+  if (lower_rank == upper_rank) return upper;
+  const double lower = *std::max_element(between.begin(), upper_it);  // upper_rank > below: not empty
+  const double sum = lower + upper;
+  return std::isfinite(sum) ? sum / 2.0 : lower / 2.0 + upper / 2.0;  // as Median
+}
+
 core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<const int64_t> rows,
                                          NumberScaling scaling, bool missing_indicator) {
   FeatureTransform transform;
   transform.feature = {column.name, column.type};
-  std::vector<double> present;
-  present.reserve(rows.size());
+  size_t present = 0;
   double present_sum = 0.0;
   double low = std::numeric_limits<double>::infinity();
   double high = -low;
   for (int64_t row_idx : rows) {
     double value = column.numbers[static_cast<size_t>(row_idx)];
     if (std::isnan(value)) continue;
-    present.push_back(value);
+    ++present;
     present_sum += value;
     low = std::min(low, value);
     high = std::max(high, value);
   }
-  transform.impute_value = present.empty() ? 0.0 : Median(present);
+  transform.impute_value = present == 0 ? 0.0 : MedianOfRows(column.numbers, rows, present);
   if (missing_indicator) {
     transform.missing_indicator = true;
-    transform.missing_share = static_cast<double>(rows.size() - present.size()) / static_cast<double>(rows.size());
+    transform.missing_share = static_cast<double>(rows.size() - present) / static_cast<double>(rows.size());
   }
   if (scaling == NumberScaling::kNone) return transform;  // center 0, scale 1
   // Mean and population standard deviation after imputation, as StandardScaler sees them: two passes (the sum, then
   // the squared deviations from the mean) over the present values, the imputed ones added in closed form. When the
   // sum overflows, Welford's running update, which keeps the mean finite for huge values.
   const auto count = static_cast<int64_t>(rows.size());
-  const auto missing = static_cast<double>(count - static_cast<int64_t>(present.size()));
+  const auto missing = static_cast<double>(count - static_cast<int64_t>(present));
   double mean = (present_sum + missing * transform.impute_value) / static_cast<double>(count);
   double m2 = 0.0;
   if (low == high) {  // one value (imputed as itself): exactly that mean and no spread, whatever the sum's rounding
     mean = low;
   } else if (std::isfinite(mean)) {
-    for (double value : present) m2 += (value - mean) * (value - mean);
+    for (int64_t row_idx : rows) {
+      const double value = column.numbers[static_cast<size_t>(row_idx)];
+      if (!std::isnan(value)) m2 += (value - mean) * (value - mean);
+    }
     m2 += missing * (transform.impute_value - mean) * (transform.impute_value - mean);
   } else {
     mean = 0.0;
