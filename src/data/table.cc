@@ -285,7 +285,6 @@ core::Result<Table> LoadCsvTable(std::string_view bytes, const std::vector<Colum
                                  const CsvLoadOptions& options) {
   if (options.blocks_parsed != nullptr) *options.blocks_parsed = 1;
   auto load_serially = [&]() -> core::Result<Table> {
-    if (options.blocks_parsed != nullptr) *options.blocks_parsed = 1;
     MemoryStreambuf buffer(bytes);
     std::istream input(&buffer);
     return LoadSerially(input, specs, options.cancelled);

@@ -75,10 +75,11 @@ core::Result<std::vector<storage::DatasetRecord>> DatasetCatalog::List() { retur
 
 core::Result<storage::DatasetRecord> DatasetCatalog::Delete(std::string_view id) {
   AMP_ASSIGN_OR_RETURN(storage::DatasetRecord record, metadata_.GetDataset(id));
-  table_cache_.Erase(record.id);
   AMP_RETURN_IF_ERROR(artifacts_.Delete(record.artifact_key).WithContext("deleting the dataset's file"));
   AMP_RETURN_IF_ERROR(metadata_.DeleteDataset(record.id));
-  table_cache_.Erase(record.id);  // and what a load that was running meanwhile put back
+  // After the record is gone: a load that was already parsing may still put a table back, and the next load's
+  // pruning below drops it.
+  table_cache_.Erase(record.id);
   return record;
 }
 
