@@ -343,10 +343,12 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       }
     }
   }
-  // Breiman's one-standard-error rule across complexities (one_standard_error_rule.h): the best trial of each family
-  // and the ensemble (when it ranks first) compete on their fold scores; a simpler one within one standard error of
-  // the first ranked is published instead. The leaderboard stays ranked by cv_score; the log says what was
-  // published and why.
+  // Breiman's one-standard-error rule, twice (one_standard_error_rule.h). First across complexities: the best trial of
+  // each family and the ensemble (when it ranks first) compete on their fold scores, and a simpler one within one
+  // standard error of the first ranked is published instead. Then within the published family: a tuned setting
+  // replaces the family's default only when it beats the default by more than one standard error of their paired
+  // fold differences, since choosing among settings the folds cannot tell apart adds the variance of the choice and
+  // nothing else. The leaderboard stays ranked by cv_score; the log says what was published and why.
   if (plan.ensemble) {
     std::vector<size_t> ranked;
     for (size_t trial_idx = 0; trial_idx < trial_count; ++trial_idx) {
@@ -354,6 +356,16 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
     }
     std::stable_sort(ranked.begin(), ranked.end(),
                      [&](size_t left, size_t right) { return (*results[left].cv)->mean < (*results[right].cv)->mean; });
+    auto trial_name = [&](size_t trial_idx) {
+      return "trial " + std::to_string(trial_idx + 1) + " " + plan.candidates[trial_idx].algorithm + " (" +
+             DescribeParams(plan.searched_params[trial_idx]) + ")";
+    };
+    auto describe_difference = [](const OneStandardErrorPick& pick, size_t folds) {
+      char numbers[160];
+      std::snprintf(numbers, sizeof(numbers), "%.6g +- %.3g (standard error) over the %zu folds", pick.mean_difference,
+                    pick.standard_error, folds);
+      return std::string(numbers);
+    };
     std::vector<ScoredModel> models;
     std::vector<size_t> model_trials;  // trial_count stands for the ensemble
     std::set<std::string> families;
@@ -368,24 +380,37 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       models.push_back({kEnsembleComplexity, ensemble_fold_scores});
       model_trials.push_back(trial_count);
     }
-    if (models.size() >= 2 && models.front().fold_scores.size() >= 2) {
+    if (!models.empty() && models.front().fold_scores.size() >= 2) {
       const OneStandardErrorPick pick = PickWithinOneStandardError(models);
+      size_t chosen = model_trials[pick.pick];
       if (pick.pick != pick.best) {
-        const size_t trial_idx = model_trials[pick.pick];
-        const std::string first = model_trials[pick.best] == trial_count
-                                      ? std::string("the ensemble")
-                                      : "trial " + std::to_string(model_trials[pick.best] + 1) + " " +
-                                            plan.candidates[model_trials[pick.best]].algorithm;
-        char numbers[160];
-        std::snprintf(numbers, sizeof(numbers), "%.6g +- %.3g (standard error) over the %zu folds",
-                      pick.mean_difference, pick.standard_error, models.front().fold_scores.size());
-        outcome.log.push_back("one-standard-error rule: trial " + std::to_string(trial_idx + 1) + " " +
-                              plan.candidates[trial_idx].algorithm + " (" +
-                              DescribeParams(plan.searched_params[trial_idx]) + ") is simpler than " + first +
-                              ", which ranks first, and within one standard error of it (paired difference " + numbers +
+        const std::string first =
+            model_trials[pick.best] == trial_count ? std::string("the ensemble") : trial_name(model_trials[pick.best]);
+        outcome.log.push_back("one-standard-error rule: " + trial_name(chosen) + " is simpler than " + first +
+                              ", which ranks first, and within one standard error of it (paired difference " +
+                              describe_difference(pick, models.front().fold_scores.size()) +
                               "): publishing the simpler model");
+      }
+      if (chosen != trial_count) {  // a trial, its family's best: the family's default unless clearly worse
+        for (size_t default_idx : ranked) {
+          if (default_idx == chosen || plan.candidates[default_idx].algorithm != plan.candidates[chosen].algorithm ||
+              default_idx >= plan.family_defaults.size() || !plan.family_defaults[default_idx]) {
+            continue;
+          }
+          const std::vector<double>& best_scores = (*results[chosen].cv)->fold_scores;
+          const std::vector<ScoredModel> pair = {{0, (*results[default_idx].cv)->fold_scores}, {1, best_scores}};
+          const OneStandardErrorPick kept = PickWithinOneStandardError(pair);
+          if (kept.pick == 0) {
+            outcome.log.push_back("defaults rule: " + trial_name(default_idx) + ", the family's default, is within " +
+                                  "one standard error of " + trial_name(chosen) + ", the family's best (paired " +
+                                  "difference " + describe_difference(kept, best_scores.size()) +
+                                  "): publishing the default");
+            chosen = default_idx;
+          }
+          break;
+        }
         ensemble.clear();
-        best_idx = trial_idx;
+        best_idx = chosen;
       }
     }
   }

@@ -250,17 +250,27 @@ TEST(ModelSearchTest, CancelledSearchEndsCancelled) {
   EXPECT_EQ(outcome.status().code(), core::StatusCode::kCancelled);
 }
 
+// The plan's linear_regression candidate with penalty `l2` (auto's grid has every value CrossValidateTest uses).
+const TrainPlan& LinearCandidate(const SearchPlan& plan, double l2) {
+  for (const TrainPlan& candidate : plan.candidates) {
+    if (candidate.algorithm == "linear_regression" && candidate.l2 == l2) return candidate;
+  }
+  ADD_FAILURE() << "no linear_regression candidate with l2 " << l2;
+  return plan.candidates.front();
+}
+
 TEST(CrossValidateTest, ScoresEveryFoldOnTheTrainingPartOnly) {
   const data::Table table = LinearTable(100);
   core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {100, 100, 100}));
   ASSERT_TRUE(plan.ok());
   std::atomic<bool> cancelled{false};
-  core::Result<CrossValidation> cv = CrossValidate(table, plan->candidates.front(), 4, cancelled);
+  const TrainPlan& unpenalized = LinearCandidate(*plan, 0.0);
+  core::Result<CrossValidation> cv = CrossValidate(table, unpenalized, 4, cancelled);
   ASSERT_TRUE(cv.ok()) << cv.status().ToString();
   EXPECT_EQ(cv->metric, "rmse");
   ASSERT_EQ(cv->fold_scores.size(), 4u);
   for (double score : cv->fold_scores) EXPECT_LT(score, 0.3);
-  core::Result<CrossValidation> too_many = CrossValidate(table, plan->candidates.front(), 81, cancelled);
+  core::Result<CrossValidation> too_many = CrossValidate(table, unpenalized, 81, cancelled);
   ASSERT_FALSE(too_many.ok());
   EXPECT_THAT(too_many.status().message(), HasSubstr("the training part has 80"));
 }
@@ -269,7 +279,7 @@ TEST(CrossValidateTest, RepeatedFoldsAverageSeveralPartitions) {
   const data::Table table = LinearTable(100);
   core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {100, 100, 100}));
   ASSERT_TRUE(plan.ok());
-  const TrainPlan& candidate = plan->candidates.front();
+  const TrainPlan& candidate = LinearCandidate(*plan, 0.0);
   std::atomic<bool> cancelled{false};
   core::Result<CrossValidation> once = CrossValidate(table, candidate, 4, cancelled);
   core::Result<CrossValidation> thrice = CrossValidate(table, candidate, 4, cancelled, {}, 3);
@@ -349,6 +359,96 @@ TEST(ModelSearchTest, AutoPublishesASimplerModelWithinOneStandardErrorOfTheFirst
   core::Result<SearchOutcome> second = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(ml::SerializeModel(*outcome->refit.model), ml::SerializeModel(*second->refit.model));
+}
+
+// y = 0.5 x1 + noise plus `noise_columns` columns of pure noise: with few rows and many noise columns a heavy ridge
+// penalty is better fold after fold; with one noise column the penalties are within the folds' noise of each other.
+data::Table NoiseColumnsTable(int64_t rows, int noise_columns, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::vector<data::Column> columns;
+  columns.push_back({"y", data::ColumnType::kNumeric, {}, {}, {}});
+  for (int idx = 0; idx <= noise_columns; ++idx) {
+    columns.push_back({"x" + std::to_string(idx), data::ColumnType::kNumeric, {}, {}, {}});
+  }
+  for (int64_t row_idx = 0; row_idx < rows; ++row_idx) {
+    for (size_t idx = 1; idx < columns.size(); ++idx) columns[idx].numbers.push_back(normal(rng));
+    columns[0].numbers.push_back(0.5 * columns[1].numbers.back() + normal(rng));
+  }
+  return data::Table(rows, std::move(columns));
+}
+
+// Runs auto with linear regression alone (XGBoost's trials would only slow the test down) and returns the outcome.
+core::Result<SearchOutcome> SearchLinearOnly(const data::Table& table) {
+  storage::TrainRequest request = AutoRequest("y");
+  request.search.folds = 5;
+  core::Result<SearchPlan> plan =
+      PlanSearch(request, SchemaOf(table, std::vector<int64_t>(table.columns().size(), table.row_count())));
+  if (!plan.ok()) return plan.status();
+  // The linear family's trials only, in plan order (the default first).
+  SearchPlan linear = *plan;
+  linear.candidates.clear();
+  linear.searched_params.clear();
+  linear.family_defaults.clear();
+  for (size_t idx = 0; idx < plan->candidates.size(); ++idx) {
+    if (plan->candidates[idx].algorithm != "linear_regression") continue;
+    linear.candidates.push_back(plan->candidates[idx]);
+    linear.searched_params.push_back(plan->searched_params[idx]);
+    linear.family_defaults.push_back(plan->family_defaults[idx]);
+  }
+  std::atomic<bool> cancelled{false};
+  return RunSearch(table, linear, cancelled);
+}
+
+TEST(ModelSearchTest, AutoMarksEachFamilysDefaultSetting) {
+  const data::Table table = LinearTable(100);
+  core::Result<SearchPlan> plan = PlanSearch(AutoRequest("y"), SchemaOf(table, {100, 100, 100}));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->family_defaults.size(), plan->candidates.size());
+  std::vector<std::string> defaults;
+  for (size_t idx = 0; idx < plan->candidates.size(); ++idx) {
+    if (!plan->family_defaults[idx]) continue;
+    defaults.push_back(plan->candidates[idx].algorithm);
+    if (plan->candidates[idx].algorithm == "linear_regression") {
+      EXPECT_EQ(plan->searched_params[idx], (std::map<std::string, double>{{"l2", 1}}));
+    }
+    if (plan->candidates[idx].algorithm == "xgboost_regressor") {  // XGBoost's own defaults
+      EXPECT_EQ(plan->searched_params[idx],
+                (std::map<std::string, double>{{"learning_rate", 0.3}, {"max_depth", 6}, {"n_estimators", 100}}));
+    }
+  }
+  EXPECT_THAT(defaults, ::testing::ElementsAre("linear_regression", "xgboost_regressor", "random_forest_regressor"));
+  storage::TrainRequest grid = AutoRequest("y");
+  grid.algorithm = "linear_regression";
+  grid.search.method = "grid";
+  grid.search.space = {{"l2", {0, 1, 10}}};
+  core::Result<SearchPlan> searched = PlanSearch(grid, SchemaOf(table, {100, 100, 100}));
+  ASSERT_TRUE(searched.ok()) << searched.status().ToString();
+  EXPECT_TRUE(searched->family_defaults.empty());  // a search the request declares has no default to keep
+}
+
+TEST(ModelSearchTest, AutoKeepsAFamilysDefaultWhenATunedSettingGainsLessThanTheNoise) {
+  const data::Table table = NoiseColumnsTable(150, 1, 21);
+  core::Result<SearchOutcome> outcome = SearchLinearOnly(table);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  // Another penalty ranks first by a hair; the default l2 = 1 is published, and the log says why.
+  ASSERT_FALSE(outcome->leaderboard.empty());
+  EXPECT_NE(outcome->leaderboard.front().params, (std::map<std::string, double>{{"l2", 1}}));
+  EXPECT_EQ(outcome->winner.l2, 1.0);
+  bool explained = false;
+  for (const std::string& line : outcome->log) {
+    explained = explained || (line.starts_with("defaults rule: trial 1 linear_regression (l2=1), the family's default") &&
+                              line.ends_with("publishing the default"));
+  }
+  EXPECT_TRUE(explained) << ::testing::PrintToString(outcome->log);
+}
+
+TEST(ModelSearchTest, AutoReplacesAFamilysDefaultByASettingClearlyBetterFoldByFold) {
+  const data::Table table = NoiseColumnsTable(60, 30, 22);
+  core::Result<SearchOutcome> outcome = SearchLinearOnly(table);
+  ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+  EXPECT_GE(outcome->winner.l2, 30.0);  // 30 noise columns and 48 rows per fold: a heavy penalty
+  for (const std::string& line : outcome->log) EXPECT_FALSE(line.starts_with("defaults rule:")) << line;
 }
 
 }  // namespace

@@ -11,8 +11,8 @@
 namespace amp::training {
 namespace {
 
-// Small grids: the library defaults plus a few settings that often do better on tabular data. Each costs `folds`
-// fits, so the lists stay short; a time budget trims them further.
+// Small grids: the library defaults (first: the family's default setting) plus a few settings that often do better on
+// tabular data. Each costs `folds` fits, so the lists stay short; a time budget trims them further.
 std::vector<std::map<std::string, double>> BoostingGrid() {
   return {
       {{"n_estimators", 100}, {"max_depth", 6}, {"learning_rate", 0.3}},  // XGBoost's defaults
@@ -22,10 +22,12 @@ std::vector<std::map<std::string, double>> BoostingGrid() {
   };
 }
 
-// The L2 penalty in half-decade steps (a grid of decades was measured coarser on diabetes: docs/benchmarks.md).
+// The L2 penalty in half-decade steps (a grid of decades was measured coarser on diabetes: docs/benchmarks.md). The
+// default first: a light ridge, l2 = 1 on the standardized columns (scikit-learn's Ridge default), which unlike
+// l2 = 0 has one solution when columns are collinear, as a category's one-hot levels are with the intercept.
 std::vector<std::map<std::string, double>> LinearGrid() {
   std::vector<std::map<std::string, double>> grid;
-  for (double l2 : {0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0}) grid.push_back({{"l2", l2}});
+  for (double l2 : {1.0, 0.0, 0.1, 0.3, 3.0, 10.0, 30.0, 100.0}) grid.push_back({{"l2", l2}});
   return grid;
 }
 
@@ -251,6 +253,13 @@ core::Result<SearchPlan> PlanSearch(const storage::TrainRequest& request, const 
     if (TakesThreads(algorithm) && !candidate.params.contains("nthread")) trial.boosting.nthread = threads_per_trial;
     trial.threads = threads_per_trial;
     plan.task = trial.task;
+    if (is_auto) {
+      bool family_default = false;
+      for (const AutoFamily& family : AutoFamilies()) {
+        family_default = family_default || (family.algorithm == algorithm && family.grid.front() == params);
+      }
+      plan.family_defaults.push_back(family_default);
+    }
     plan.candidates.push_back(std::move(trial));
     plan.searched_params.push_back(std::move(params));
   }

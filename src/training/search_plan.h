@@ -44,12 +44,15 @@ struct SearchPlan {
   bool fixed_nthread = false;        // the request set XGBoost's nthread itself
   // After the trials, build an ensemble of the best ones and rank it with them (model_search.h); auto does.
   bool ensemble = false;
+  // Auto: whether each candidate is its family's default setting (the first point of AutoFamily::grid), which a
+  // tuned setting of the family replaces only on evidence beyond the folds' noise (model_search.h). Empty otherwise.
+  std::vector<bool> family_defaults;
 
   bool IsSearch() const { return folds > 0; }
 };
 
-// One family "auto" tries: an algorithm, the task kind it serves and its small grid of parameter sets. Adding an
-// algorithm to auto is one entry in AutoFamilies() (search_plan.cc).
+// One family "auto" tries: an algorithm, the task kind it serves and its small grid of parameter sets, the family's
+// default setting first. Adding an algorithm to auto is one entry in AutoFamilies() (search_plan.cc).
 struct AutoFamily {
   std::string_view algorithm;
   bool classification = false;
