@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/parallel_for.h"
 #include "core/text.h"
 #include "data/date_time.h"
@@ -210,13 +211,13 @@ void Pipeline::EncodeBlock(const data::Table& table, const std::vector<int>& fea
 
 void Pipeline::Encode(const data::Table& table, const std::vector<int>& feature_columns, std::span<const int64_t> rows,
                       std::vector<double>* out, size_t threads) const {
-  out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0);
+  core::AssignZeros(out, rows.size() * static_cast<size_t>(encoded_width_));
   EncodeInto(table, feature_columns, rows, 1, rows.size(), threads, out->data());
 }
 
 void Pipeline::EncodeRowMajor(const data::Table& table, const std::vector<int>& feature_columns,
                               std::span<const int64_t> rows, std::vector<float>* out, size_t threads) const {
-  out->assign(rows.size() * static_cast<size_t>(encoded_width_), 0.0f);
+  core::AssignZeros(out, rows.size() * static_cast<size_t>(encoded_width_));
   EncodeInto(table, feature_columns, rows, static_cast<size_t>(encoded_width_), 1, threads, out->data());
 }
 

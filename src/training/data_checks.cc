@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include "core/huge_pages.h"
+
 namespace amp::training {
 namespace {
 
@@ -69,7 +71,8 @@ int64_t CountDuplicateRows(const data::Table& table) {
   // equal hashes: linear memory and n log n time, without a node per row.
   const auto row_count = static_cast<size_t>(table.row_count());
   const std::vector<data::Column>& columns = table.columns();
-  std::vector<std::pair<uint64_t, int64_t>> hashed(row_count);
+  std::vector<std::pair<uint64_t, int64_t>> hashed;
+  core::AssignZeros(&hashed, row_count);
   for (size_t row = 0; row < row_count; ++row) hashed[row] = {1469598103934665603ULL, static_cast<int64_t>(row)};
   auto mix = [](uint64_t hash, uint64_t key) {
     hash = (hash ^ key) * 1099511628211ULL;

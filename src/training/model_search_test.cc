@@ -437,8 +437,9 @@ TEST(ModelSearchTest, AutoKeepsAFamilysDefaultWhenATunedSettingGainsLessThanTheN
   EXPECT_EQ(outcome->winner.l2, 1.0);
   bool explained = false;
   for (const std::string& line : outcome->log) {
-    explained = explained || (line.starts_with("defaults rule: trial 1 linear_regression (l2=1), the family's default") &&
-                              line.ends_with("publishing the default"));
+    explained =
+        explained || (line.starts_with("defaults rule: trial 1 linear_regression (l2=1), the family's default") &&
+                      line.ends_with("publishing the default"));
   }
   EXPECT_TRUE(explained) << ::testing::PrintToString(outcome->log);
 }

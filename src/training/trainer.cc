@@ -71,6 +71,12 @@ ml::FitOptions PrepareFeatures(const data::Table& table, const std::vector<int>&
         feature_idx < plan.feature_roles.size() ? plan.feature_roles[feature_idx] : data::ColumnRole::kNumeric;
     feature.date = role == data::ColumnRole::kDateTime && !data::IsNumberLike(column.type);
     if (feature.date || data::IsNumberLike(column.type)) {
+      // Too few rows missing (or present) for the rule, as with every value present: no indicator, no flags built.
+      const auto missing_rows = static_cast<int64_t>(std::count_if(
+          train_rows.begin(), train_rows.end(), [&](int64_t row_idx) { return column.IsMissing(row_idx); }));
+      if (missing_rows < kMinMissingRows || static_cast<int64_t>(train_rows.size()) - missing_rows < kMinMissingRows) {
+        return;
+      }
       std::unique_ptr<bool[]> flags(new bool[train_rows.size()]);
       for (size_t pos = 0; pos < train_rows.size(); ++pos) flags[pos] = column.IsMissing(train_rows[pos]);
       std::span<const bool> missing(flags.get(), train_rows.size());
@@ -139,7 +145,7 @@ struct PreparedRows {
   std::vector<int32_t> train_labels;
   std::vector<int32_t> holdout_labels;
   std::vector<std::string> notes;
-  ml::FitOptions options;          // how the pipeline encodes each feature (date parts, missing indicators)
+  ml::FitOptions options;         // how the pipeline encodes each feature (date parts, missing indicators)
   data::CleaningReport cleaning;  // what preparation found (duplicates, leaks and outliers only if asked)
 };
 
@@ -245,8 +251,7 @@ core::Result<std::map<std::string, double>> ScoreRows(const data::Table& table, 
     std::vector<double> probabilities(rows.size() * class_count);
     AMP_RETURN_IF_ERROR(model.PredictProba(inputs, probabilities, nullptr));
     if (curves_json != nullptr) {
-      *curves_json =
-          EvaluationCurvesToJson(ClassificationCurves(labels, probabilities, prepared.classes.labels));
+      *curves_json = EvaluationCurvesToJson(ClassificationCurves(labels, probabilities, prepared.classes.labels));
     }
     if (row_values != nullptr) {
       for (size_t pos = 0; pos < rows.size(); ++pos) {
