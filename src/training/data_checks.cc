@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/huge_pages.h"
+#include "core/radix_sort.h"
 
 namespace amp::training {
 namespace {
@@ -87,7 +88,8 @@ int64_t CountDuplicateRows(const data::Table& table) {
       }
     }
   }
-  std::sort(hashed.begin(), hashed.end());
+  // By hash, stably: rows ascend within a run of equal hashes, as they were numbered.
+  core::RadixSortByKey(hashed, [](const std::pair<uint64_t, int64_t>& entry) { return entry.first; });
   auto same_row = [&](int64_t a, int64_t b) {
     return std::all_of(columns.begin(), columns.end(), [&](const data::Column& column) {
       return CellKey(column, static_cast<size_t>(a)) == CellKey(column, static_cast<size_t>(b));
@@ -153,7 +155,7 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
   std::vector<GroupKey> keys;
   keys.reserve(rows.size());
   for (int64_t row_idx : rows) keys.push_back(CellKey(feature, static_cast<size_t>(row_idx)));
-  std::sort(keys.begin(), keys.end());
+  core::RadixSortByKey(keys, [](GroupKey key) { return key; });
   const auto distinct = static_cast<size_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
   if (distinct * 2 > rows.size()) return std::nullopt;
   std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> positions in rows

@@ -2,6 +2,8 @@
 
 #include <xgboost/c_api.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 
@@ -71,6 +73,68 @@ core::Result<BoosterMatrix> BoosterMatrix::FromDense(DenseRows rows, int nthread
   if (XGDMatrixCreateFromDense(DenseArrayInterface(rows).c_str(), config.c_str(), &handle) != 0) {
     return XgboostError("XGDMatrixCreateFromDense");
   }
+  return BoosterMatrix(handle);
+}
+
+namespace {
+
+// QuantileFromDense's data iterator: one batch, the caller's rows, handed to XGBoost through its proxy matrix.
+struct SingleDenseBatch {
+  DMatrixHandle proxy = nullptr;
+  std::string array_interface;
+  std::span<const float> labels;
+  std::span<const float> weights;
+  bool given = false;
+};
+
+}  // namespace
+
+// XGBoost's iterator callbacks (C linkage, as its typedefs declare them).
+extern "C" {
+static int AmpSingleDenseBatchNext(DataIterHandle handle) {
+  auto* batch = static_cast<SingleDenseBatch*>(handle);
+  if (batch->given) return 0;
+  batch->given = true;
+  // A refused batch ends the iteration; XGBoost then fails the construction with its own error.
+  if (XGProxyDMatrixSetDataDense(batch->proxy, batch->array_interface.c_str()) != 0 ||
+      XGDMatrixSetFloatInfo(batch->proxy, "label", batch->labels.data(), batch->labels.size()) != 0) {
+    return 0;
+  }
+  if (!batch->weights.empty() &&
+      XGDMatrixSetFloatInfo(batch->proxy, "weight", batch->weights.data(), batch->weights.size()) != 0) {
+    return 0;
+  }
+  return 1;
+}
+
+static void AmpSingleDenseBatchReset(DataIterHandle handle) {
+  static_cast<SingleDenseBatch*>(handle)->given = false;
+}
+}
+
+core::Result<BoosterMatrix> BoosterMatrix::QuantileFromDense(DenseRows rows, std::span<const float> labels,
+                                                             std::span<const float> weights, int nthread,
+                                                             const BoosterMatrix* reference) {
+  RouteXgboostLog();
+  // XGBoost's plain DMatrix refuses infinities; its quantile sketch would take one as a value.
+  const size_t count = rows.row_count * rows.column_count;
+  if (std::any_of(rows.values, rows.values + count, [](float value) { return std::isinf(value); })) {
+    return core::Internal(
+        "XGBoost XGQuantileDMatrixCreateFromCallback failed: Input data contains `inf` or a value too large");
+  }
+  SingleDenseBatch batch;
+  if (XGProxyDMatrixCreate(&batch.proxy) != 0) return XgboostError("XGProxyDMatrixCreate");
+  batch.array_interface = DenseArrayInterface(rows);
+  batch.labels = labels;
+  batch.weights = weights;
+  const std::string config = R"({"missing": NaN, "nthread": )" + std::to_string(nthread) + "}";
+  DMatrixHandle handle = nullptr;
+  const int failed =
+      XGQuantileDMatrixCreateFromCallback(&batch, batch.proxy, reference == nullptr ? nullptr : reference->handle_,
+                                          AmpSingleDenseBatchReset, AmpSingleDenseBatchNext, config.c_str(), &handle);
+  core::Status error = failed != 0 ? XgboostError("XGQuantileDMatrixCreateFromCallback") : core::Status::Ok();
+  XGDMatrixFree(batch.proxy);
+  if (!error.ok()) return error;
   return BoosterMatrix(handle);
 }
 

@@ -103,20 +103,18 @@ core::Result<TrainedBooster> TrainBooster(DenseRows train, std::span<const float
     return core::InvalidArgument("validation rows do not match the training rows");
   }
 
-  auto train_matrix = BoosterMatrix::FromDense(train, params.nthread);
-  if (!train_matrix.ok()) return AsFailedPrecondition(train_matrix.status());
-  if (auto status = train_matrix->SetLabels(labels); !status.ok()) return AsFailedPrecondition(status);
+  std::vector<float> weights;
   if (params.balanced) {
-    const std::vector<float> weights = BalancedWeights(labels);
+    weights = BalancedWeights(labels);
     if (weights.empty()) return core::InvalidArgument("balanced class weights need class-index labels");
-    if (auto status = train_matrix->SetWeights(weights); !status.ok()) return AsFailedPrecondition(status);
   }
+  auto train_matrix = BoosterMatrix::QuantileFromDense(train, labels, weights, params.nthread, nullptr);
+  if (!train_matrix.ok()) return AsFailedPrecondition(train_matrix.status());
   std::vector<const BoosterMatrix*> cache = {&*train_matrix};
   std::optional<BoosterMatrix> validation_matrix;
   if (early_stopping) {
-    auto matrix = BoosterMatrix::FromDense(*validation, params.nthread);
+    auto matrix = BoosterMatrix::QuantileFromDense(*validation, validation_labels, {}, params.nthread, &*train_matrix);
     if (!matrix.ok()) return AsFailedPrecondition(matrix.status());
-    if (auto status = matrix->SetLabels(validation_labels); !status.ok()) return AsFailedPrecondition(status);
     validation_matrix.emplace(std::move(matrix).value());
     cache.push_back(&*validation_matrix);  // XGBRegressor hands its eval_set to the Booster too
   }
