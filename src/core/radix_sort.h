@@ -1,10 +1,12 @@
 // A stable least-significant-digit radix sort by a 64-bit key: six passes of 11-bit digits, each pass's histogram
 // counted in one read pass beforehand, and a pass skipped when every value shares its digit. Linear time: the
-// cleaning report sorts a million (hash, row) pairs and each feature's 100,000 sampled keys on every training job,
-// where this took a sixth of a logistic regression job's time less than std::sort or Boost's spreadsort
-// (docs/benchmarks.md, docs/architecture.md). Header-only: a template over the value and its key.
+// cleaning report sorts a million (hash, row) pairs and each feature's 100,000 sampled keys on every training job;
+// with this sort the 1M-row logistic regression job took a sixth less time than with Boost's spreadsort, itself no
+// faster there than std::sort (docs/benchmarks.md, docs/architecture.md). Small inputs take std::stable_sort.
+// Header-only: a template over the value and its key.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +23,11 @@ void RadixSortByKey(std::vector<T>& values, KeyOf key_of) {
   constexpr size_t kBuckets = size_t{1} << kDigitBits;
   constexpr int kPasses = (64 + kDigitBits - 1) / kDigitBits;
   const size_t count = values.size();
-  if (count < 2) return;
+  if (count < 4096) {  // the histograms' fixed cost is not worth it
+    std::stable_sort(values.begin(), values.end(),
+                     [&](const T& left, const T& right) { return key_of(left) < key_of(right); });
+    return;
+  }
   std::vector<std::array<size_t, kBuckets>> histograms(kPasses);
   for (auto& histogram : histograms) histogram.fill(0);
   for (const T& value : values) {

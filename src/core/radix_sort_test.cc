@@ -15,7 +15,7 @@ TEST(RadixSortByKeyTest, SortsLikeAStableSortOnEveryKeyShape) {
   const std::vector<std::pair<const char*, uint64_t>> shapes = {
       {"full 64-bit keys", ~uint64_t{0}}, {"small keys (high passes skipped)", 1023}, {"one key", 0}};
   for (const auto& [shape, mask] : shapes) {
-    for (size_t count : {size_t{0}, size_t{1}, size_t{2}, size_t{1000}, size_t{100000}}) {
+    for (size_t count : {size_t{0}, size_t{1}, size_t{2}, size_t{1000}, size_t{4096}, size_t{100000}}) {
       std::vector<std::pair<uint64_t, size_t>> values;  // (key, original position)
       for (size_t pos = 0; pos < count; ++pos) values.emplace_back(rng() & mask, pos);
       if (mask == ~uint64_t{0}) {
@@ -32,6 +32,7 @@ TEST(RadixSortByKeyTest, SortsLikeAStableSortOnEveryKeyShape) {
 
 TEST(RadixSortByKeyTest, SortsPlainKeys) {
   std::vector<uint64_t> keys = {5, 0, ~uint64_t{0}, 3, 5, uint64_t{1} << 63, 2};
+  for (uint64_t key = 0; key < 5000; ++key) keys.push_back(key * 0x9E3779B97F4A7C15ULL);  // past the radix threshold
   std::vector<uint64_t> expected = keys;
   std::sort(expected.begin(), expected.end());
   RadixSortByKey(keys, [](uint64_t key) { return key; });
