@@ -237,8 +237,26 @@ core::Result<std::unique_ptr<SqliteMetadataStore>> SqliteMetadataStore::Open(con
     return core::Internal("cannot open metadata database " + path + ": " + message);
   }
   std::unique_ptr<SqliteMetadataStore> store(new SqliteMetadataStore(db));
-  AMP_RETURN_IF_ERROR(store->Migrate());
+  // Replicas starting together on one fresh data folder race to switch the file to WAL and to apply the
+  // migrations. SQLite answers some of those races with SQLITE_BUSY at once, without waiting in its busy handler
+  // (a read snapshot that another connection's write made stale cannot wait its way out), so the whole migration
+  // starts over, for up to 10 s.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int attempt = 1;; ++attempt) {
+    core::Status migrated = store->Migrate();
+    if (migrated.ok()) break;
+    if (!store->MigrationLostARace() || std::chrono::steady_clock::now() >= deadline) return migrated;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 * std::min(attempt, 10)));
+  }
   return store;
+}
+
+bool SqliteMetadataStore::MigrationLostARace() {
+  core::MutexLock lock(mu_);
+  const int code = (last_exec_error_ != SQLITE_OK ? last_exec_error_ : sqlite3_errcode(db_)) & 0xff;
+  last_exec_error_ = SQLITE_OK;
+  if (sqlite3_get_autocommit(db_) == 0) Exec("ROLLBACK").IgnoreError();
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
 SqliteMetadataStore::~SqliteMetadataStore() {
@@ -248,7 +266,8 @@ SqliteMetadataStore::~SqliteMetadataStore() {
 
 core::Status SqliteMetadataStore::Exec(const char* sql) {
   char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error); rc != SQLITE_OK) {
+    last_exec_error_ = rc;
     std::string message = error ? error : "unknown error";
     sqlite3_free(error);
     return core::Internal("sqlite: " + message);

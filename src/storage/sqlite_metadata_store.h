@@ -87,6 +87,9 @@ class SqliteMetadataStore final : public MetadataStore {
  private:
   explicit SqliteMetadataStore(sqlite3* db) : db_(db) {}
   core::Status Migrate();
+  // After a failed Migrate: whether SQLite refused it as busy or locked (another process on the same file won a
+  // race), in which case a rollback leaves the connection ready for another attempt.
+  bool MigrationLostARace();
   core::Status Exec(const char* sql) AMP_REQUIRES(mu_);
   // Runs `run` (returning Status or Result<T>) between BEGIN IMMEDIATE and COMMIT, rolling back when it fails.
   // IMMEDIATE takes the write lock first, so writers in other processes sharing the file serialize here.
@@ -111,6 +114,7 @@ class SqliteMetadataStore final : public MetadataStore {
 
   core::Mutex mu_;
   sqlite3* db_ AMP_GUARDED_BY(mu_);
+  int last_exec_error_ AMP_GUARDED_BY(mu_) = 0;  // the SQLite result code of Exec's last failure (0: none)
   int schema_version_ = 0;
 };
 
