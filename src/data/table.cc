@@ -86,11 +86,6 @@ core::Status AppendCell(std::string_view cell, int64_t line, Column* column, Cat
 
 }  // namespace
 
-bool Column::IsMissing(int64_t row_idx) const {
-  if (type == ColumnType::kCategorical) return codes[static_cast<size_t>(row_idx)] < 0;
-  return std::isnan(numbers[static_cast<size_t>(row_idx)]);
-}
-
 Table::Table(int64_t row_count, std::vector<Column> columns) : row_count_(row_count), columns_(std::move(columns)) {
   for ([[maybe_unused]] const Column& column : columns_) {
     assert(static_cast<int64_t>(column.type == ColumnType::kCategorical ? column.codes.size()

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <istream>
 #include <string>
@@ -22,7 +23,11 @@ struct Column {
   std::vector<int32_t> codes;           // categorical columns: one per row, -1 when missing
   std::vector<std::string> categories;  // categorical columns: code -> text (trimmed), in first-seen order
 
-  bool IsMissing(int64_t row_idx) const;
+  // Inline: called per row in the training checks' loops.
+  bool IsMissing(int64_t row_idx) const {
+    if (type == ColumnType::kCategorical) return codes[static_cast<size_t>(row_idx)] < 0;
+    return std::isnan(numbers[static_cast<size_t>(row_idx)]);
+  }
 };
 
 struct ColumnSpec {

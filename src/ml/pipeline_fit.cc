@@ -26,6 +26,66 @@ double Median(std::vector<double>& values) {
   return std::isfinite(sum) ? sum / 2.0 : lower / 2.0 + upper / 2.0;  // the sum of two huge values can overflow
 }
 
+// The non-NaN values of a column at some rows: their count, their sum in row order, and their range.
+struct PresentValues {
+  size_t count = 0;
+  double sum = 0.0;
+  double low = std::numeric_limits<double>::infinity();
+  double high = -std::numeric_limits<double>::infinity();
+};
+
+// The hot loops below are functions of their own, kept out of line, with no call inside: every xmm register is
+// caller-saved, so a loop that may call (a vector's push_back) or sits in a large function kept its running values
+// in memory and waited on a store and a load per row (measured: 12.5 ms per 1,000,000-row column, now 3.5).
+[[gnu::noinline]] PresentValues ScanPresent(const double* numbers, std::span<const int64_t> rows) {
+  PresentValues out;
+  size_t count = 0;
+  double sum = 0.0;
+  double low = out.low;
+  double high = out.high;
+  for (int64_t row_idx : rows) {
+    const double value = numbers[row_idx];
+    if (std::isnan(value)) continue;
+    ++count;
+    sum += value;
+    low = value < low ? value : low;
+    high = value > high ? value : high;
+  }
+  return {count, sum, low, high};
+}
+
+// The sum of (value - mean)^2 over the non-NaN values at `rows`, in row order.
+[[gnu::noinline]] double SquaredDeviations(const double* numbers, std::span<const int64_t> rows, double mean) {
+  double m2 = 0.0;
+  for (int64_t row_idx : rows) {
+    const double value = numbers[row_idx];
+    if (!std::isnan(value)) m2 += (value - mean) * (value - mean);
+  }
+  return m2;
+}
+
+// From rows[begin] on: counts the values below `low` into *below and copies those in [low, high] to out[*kept],
+// out[*kept + 1]... while they fit in out.size() - 1 (the last slot takes the store of a value that is not kept).
+// Returns the position it stopped at: rows.size(), or the first row it had no room for. Half the values fall below
+// the bracket in no predictable order, so that count is branch-free; NaN is neither below nor inside.
+[[gnu::noinline]] size_t BracketRows(const double* numbers, std::span<const int64_t> rows, size_t begin, double low,
+                                     double high, std::vector<double>& out, size_t* kept, size_t* below) {
+  double* slots = out.data();
+  const size_t room = out.size() - 1;
+  size_t taken = *kept;
+  size_t under = *below;
+  size_t pos = begin;
+  for (; pos < rows.size() && taken < room; ++pos) {
+    const double value = numbers[rows[pos]];
+    under += static_cast<size_t>(value < low);
+    slots[taken] = value;
+    taken += static_cast<size_t>(value >= low) & static_cast<size_t>(value <= high);  // `&`, not `&&`: no branch
+  }
+  *kept = taken;
+  *below = under;
+  return pos;
+}
+
 // The same as Median over the `present` non-NaN values of `numbers` at `rows`, without copying them all: the two
 // middle order statistics are bracketed by an evenly spaced sample of about kSample values, one pass counts the
 // values below the bracket and keeps those inside it, and nth_element runs on those few. When the bracket misses
@@ -59,16 +119,14 @@ double MedianOfRows(const std::vector<double>& numbers, std::span<const int64_t>
   const double bracket_low = sample[middle > margin ? middle - margin : 0];
   const double bracket_high = sample[std::min(sample.size() - 1, middle + margin)];
   size_t below = 0;
-  std::vector<double> between;
-  between.reserve(4 * margin * (present / sample.size() + 1));
-  for (int64_t row_idx : rows) {
-    const double value = numbers[static_cast<size_t>(row_idx)];
-    if (value < bracket_low) {
-      ++below;
-    } else if (value <= bracket_high) {  // NaN is neither
-      between.push_back(value);
-    }
+  size_t kept = 0;
+  // Room for about twice the values the bracket is expected to hold; more (many ties at the median) grows it.
+  std::vector<double> between(4 * margin * (present / sample.size() + 1) + 1);
+  for (size_t pos = 0; pos < rows.size();) {
+    pos = BracketRows(numbers.data(), rows, pos, bracket_low, bracket_high, between, &kept, &below);
+    if (pos < rows.size()) between.resize(2 * between.size());
   }
+  between.resize(kept);
   if (below > lower_rank || below + between.size() <= upper_rank) return full_copy();
   const auto upper_it = between.begin() + static_cast<std::ptrdiff_t>(upper_rank - below);
   std::nth_element(between.begin(), upper_it, between.end());
@@ -83,18 +141,11 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
                                          NumberScaling scaling, bool missing_indicator) {
   FeatureTransform transform;
   transform.feature = {column.name, column.type};
-  size_t present = 0;
-  double present_sum = 0.0;
-  double low = std::numeric_limits<double>::infinity();
-  double high = -low;
-  for (int64_t row_idx : rows) {
-    double value = column.numbers[static_cast<size_t>(row_idx)];
-    if (std::isnan(value)) continue;
-    ++present;
-    present_sum += value;
-    low = std::min(low, value);
-    high = std::max(high, value);
-  }
+  const PresentValues scan = ScanPresent(column.numbers.data(), rows);
+  const size_t present = scan.count;
+  const double present_sum = scan.sum;
+  const double low = scan.low;
+  const double high = scan.high;
   transform.impute_value = present == 0 ? 0.0 : MedianOfRows(column.numbers, rows, present);
   if (missing_indicator) {
     transform.missing_indicator = true;
@@ -111,10 +162,7 @@ core::Result<FeatureTransform> FitNumber(const data::Column& column, std::span<c
   if (low == high) {  // one value (imputed as itself): exactly that mean and no spread, whatever the sum's rounding
     mean = low;
   } else if (std::isfinite(mean)) {
-    for (int64_t row_idx : rows) {
-      const double value = column.numbers[static_cast<size_t>(row_idx)];
-      if (!std::isnan(value)) m2 += (value - mean) * (value - mean);
-    }
+    m2 = SquaredDeviations(column.numbers.data(), rows, mean);
     m2 += missing * (transform.impute_value - mean) * (transform.impute_value - mean);
   } else {
     mean = 0.0;

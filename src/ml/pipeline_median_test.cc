@@ -55,7 +55,8 @@ TEST(PipelineMedianTest, LargeColumnsGiveTheSortedMedianBitForBit) {
       {"normal, even count", 200000, [&](size_t) { return normal(rng); }},
       {"normal, odd count", 200001, [&](size_t) { return normal(rng); }},
       {"skewed, 30% missing", 300000, [&](size_t) { return unit(rng) < 0.3 ? nan : skewed(rng); }},
-      {"three values, many ties", 250000, [&](size_t) { return static_cast<double>(few(rng)); }},
+      {"three values, many ties: a third of them in the bracket, more than its first buffer", 250000,
+       [&](size_t) { return static_cast<double>(few(rng)); }},
       {"ascending", 200000, [&](size_t row) { return static_cast<double>(row); }},
       {"descending", 200000, [&](size_t row) { return -static_cast<double>(row); }},
       // Every 16th row huge: an evenly spaced sample sees mostly those, and the bracket misses the middle.

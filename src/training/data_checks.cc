@@ -23,18 +23,47 @@ uint64_t CellKey(const data::Column& column, size_t row) {
   return static_cast<uint64_t>(static_cast<int64_t>(column.codes[row]));
 }
 
-std::optional<double> PearsonR(const std::vector<double>& x, const std::vector<double>& y) {
-  const auto n = static_cast<double>(x.size());
-  if (x.size() < static_cast<size_t>(kMinRowsForChecks)) return std::nullopt;
+// Evenly spaced rows of a check: positions 0, step, 2 step... of `rows` (step 1 up to kMaxCheckRows rows), read in
+// place rather than copied (each copy of a large sample costs its page faults).
+struct CheckSample {
+  std::span<const int64_t> rows;
+  std::span<const int32_t> labels;  // the class of each of `rows`; empty for a regression
+  size_t step = 1;
+
+  CheckSample(std::span<const int64_t> all_rows, std::span<const int32_t> all_labels)
+      : rows(all_rows), labels(all_labels) {
+    const auto max_rows = static_cast<size_t>(kMaxCheckRows);
+    if (all_rows.size() > max_rows) step = (all_rows.size() + max_rows - 1) / max_rows;
+  }
+  size_t size() const { return (rows.size() + step - 1) / step; }
+  size_t row(size_t idx) const { return static_cast<size_t>(rows[idx * step]); }
+  int32_t label(size_t idx) const { return labels[idx * step]; }
+};
+
+// Pearson's r of the feature `x` and the target (the 0/1 label of a binary classification, else `target`) over
+// the sample's rows where x is present. Three passes over those rows (their count, the means, the sums of
+// products), no copy.
+std::optional<double> PearsonR(const std::vector<double>& x, const std::vector<double>& target, const CheckSample& sample,
+                               bool labels) {
+  const size_t size = sample.size();
+  auto y_at = [&](size_t idx) { return labels ? static_cast<double>(sample.label(idx)) : target[sample.row(idx)]; };
+  size_t count = 0;
+  for (size_t idx = 0; idx < size; ++idx) count += std::isnan(x[sample.row(idx)]) ? 0 : 1;
+  if (count < static_cast<size_t>(kMinRowsForChecks)) return std::nullopt;
+  const auto n = static_cast<double>(count);
   double mean_x = 0.0, mean_y = 0.0;
-  for (size_t idx = 0; idx < x.size(); ++idx) {
-    mean_x += x[idx] / n;
-    mean_y += y[idx] / n;
+  for (size_t idx = 0; idx < size; ++idx) {
+    const double value = x[sample.row(idx)];
+    if (std::isnan(value)) continue;
+    mean_x += value / n;
+    mean_y += y_at(idx) / n;
   }
   double sxy = 0.0, sxx = 0.0, syy = 0.0;
-  for (size_t idx = 0; idx < x.size(); ++idx) {
-    const double dx = x[idx] - mean_x;
-    const double dy = y[idx] - mean_y;
+  for (size_t idx = 0; idx < size; ++idx) {
+    const double value = x[sample.row(idx)];
+    if (std::isnan(value)) continue;
+    const double dx = value - mean_x;
+    const double dy = y_at(idx) - mean_y;
     sxy += dx * dy;
     sxx += dx * dx;
     syy += dy * dy;
@@ -118,32 +147,12 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
                                           std::span<const int64_t> all_rows, std::span<const int32_t> all_labels) {
   if (static_cast<int64_t>(all_rows.size()) < kMinRowsForChecks) return std::nullopt;
   // Evenly spaced rows beyond kMaxCheckRows: a near-perfect association shows as well in a large sample.
-  std::vector<int64_t> sampled_rows;
-  std::vector<int32_t> sampled_labels;
-  std::span<const int64_t> rows = all_rows;
-  std::span<const int32_t> labels = all_labels;
-  if (static_cast<int64_t>(all_rows.size()) > kMaxCheckRows) {
-    const size_t step = (all_rows.size() + static_cast<size_t>(kMaxCheckRows) - 1) / static_cast<size_t>(kMaxCheckRows);
-    for (size_t pos = 0; pos < all_rows.size(); pos += step) {
-      sampled_rows.push_back(all_rows[pos]);
-      if (!all_labels.empty()) sampled_labels.push_back(all_labels[pos]);
-    }
-    rows = sampled_rows;
-    labels = sampled_labels;
-  }
+  const CheckSample sample(all_rows, all_labels);
+  const size_t size = sample.size();
   const bool classification = ml::IsClassification(task);
   const bool number = data::IsNumberLike(feature.type);
   if (number && (!classification || task == ml::Task::kBinaryClassification)) {
-    std::vector<double> x, y;
-    x.reserve(rows.size());
-    y.reserve(rows.size());
-    for (size_t pos = 0; pos < rows.size(); ++pos) {
-      const double value = feature.numbers[static_cast<size_t>(rows[pos])];
-      if (std::isnan(value)) continue;
-      x.push_back(value);
-      y.push_back(classification ? static_cast<double>(labels[pos]) : target.numbers[static_cast<size_t>(rows[pos])]);
-    }
-    if (auto r = PearsonR(x, y); r.has_value()) {
+    if (auto r = PearsonR(feature.numbers, target.numbers, sample, classification); r.has_value()) {
       if (auto finding = Finding(feature, "correlation", *r)) return finding;
     }
     if (!classification) return std::nullopt;
@@ -153,43 +162,42 @@ std::optional<data::LeakFinding> FindLeak(const data::Column& feature, const dat
   // Too many distinct values and any key looks perfect. Counted on a sorted copy of the keys first: a continuous
   // feature (the common case) then costs one sort, not a map node and a vector per value.
   std::vector<GroupKey> keys;
-  keys.reserve(rows.size());
-  for (int64_t row_idx : rows) keys.push_back(CellKey(feature, static_cast<size_t>(row_idx)));
+  keys.reserve(size);
+  for (size_t idx = 0; idx < size; ++idx) keys.push_back(CellKey(feature, sample.row(idx)));
   core::RadixSortByKey(keys, [](GroupKey key) { return key; });
   const auto distinct = static_cast<size_t>(std::unique(keys.begin(), keys.end()) - keys.begin());
-  if (distinct * 2 > rows.size()) return std::nullopt;
-  std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> positions in rows
-  for (size_t pos = 0; pos < rows.size(); ++pos)
-    groups[CellKey(feature, static_cast<size_t>(rows[pos]))].push_back(pos);
-  const auto n = static_cast<double>(rows.size());
+  if (distinct * 2 > size) return std::nullopt;
+  std::map<GroupKey, std::vector<size_t>> groups;  // feature value -> indices into the sample
+  for (size_t idx = 0; idx < size; ++idx) groups[CellKey(feature, sample.row(idx))].push_back(idx);
+  const auto n = static_cast<double>(size);
   if (!classification) {  // correlation ratio of a categorical feature and a numeric target
     double mean = 0.0;
-    for (int64_t row_idx : rows) mean += target.numbers[static_cast<size_t>(row_idx)] / n;
+    for (size_t idx = 0; idx < size; ++idx) mean += target.numbers[sample.row(idx)] / n;
     double total = 0.0;
-    for (int64_t row_idx : rows) {
-      const double delta = target.numbers[static_cast<size_t>(row_idx)] - mean;
+    for (size_t idx = 0; idx < size; ++idx) {
+      const double delta = target.numbers[sample.row(idx)] - mean;
       total += delta * delta;
     }
     if (!(total > 0.0)) return std::nullopt;
     double between = 0.0;
-    for (const auto& [key, positions] : groups) {
+    for (const auto& [key, members] : groups) {
       double group_mean = 0.0;
-      for (size_t pos : positions) group_mean += target.numbers[static_cast<size_t>(rows[pos])];
-      group_mean /= static_cast<double>(positions.size());
-      between += static_cast<double>(positions.size()) * (group_mean - mean) * (group_mean - mean);
+      for (size_t idx : members) group_mean += target.numbers[sample.row(idx)];
+      group_mean /= static_cast<double>(members.size());
+      between += static_cast<double>(members.size()) * (group_mean - mean) * (group_mean - mean);
     }
     return Finding(feature, "correlation_ratio", std::sqrt(std::min(1.0, between / total)));
   }
   std::map<int32_t, int64_t> overall;
-  for (int32_t label : labels) ++overall[label];
+  for (size_t idx = 0; idx < size; ++idx) ++overall[sample.label(idx)];
   int64_t majority = 0;
   for (const auto& [label, count] : overall) majority = std::max(majority, count);
   if (static_cast<double>(majority) / n >= data::kLeakThreshold) return std::nullopt;  // nearly one class anyway
   int64_t pure = 0;
-  for (const auto& [key, positions] : groups) {
+  for (const auto& [key, members] : groups) {
     std::map<int32_t, int64_t> counts;
     int64_t best = 0;
-    for (size_t pos : positions) best = std::max(best, ++counts[labels[pos]]);
+    for (size_t idx : members) best = std::max(best, ++counts[sample.label(idx)]);
     pure += best;
   }
   return Finding(feature, "purity", static_cast<double>(pure) / n);
@@ -208,11 +216,15 @@ std::optional<data::OutlierFinding> FindOutliers(const data::Column& feature, st
                           : 1;
   std::vector<double> quartile_values;
   quartile_values.reserve((present + step - 1) / step);
-  size_t seen = 0;
+  size_t until_next = 0;  // every step-th present value, counted down (a division per row cost more than the rest)
   for (int64_t row_idx : rows) {
     const double value = value_at(row_idx);
     if (std::isnan(value)) continue;
-    if (seen++ % step == 0) quartile_values.push_back(value);
+    if (until_next == 0) {
+      quartile_values.push_back(value);
+      until_next = step;
+    }
+    --until_next;
   }
   const double q1 = Quantile(quartile_values, 0.25);
   const double q3 = Quantile(quartile_values, 0.75);
