@@ -10,6 +10,8 @@ packages=(
   # libraries (Boost 1.74: Debian's scikit-learn pulls the default Boost headers; 1.81 would conflict)
   libboost-dev libsimdjson-dev rapidjson-dev libeigen3-dev libsqlite3-dev libssl-dev libcli11-dev
   libgtest-dev libgmock-dev libxgboost-dev libcurl4-openssl-dev
+  # the amp binary's allocator: gperftools' tcmalloc (CMakeLists.txt says why)
+  libgoogle-perftools-dev
   # the PostgreSQL metadata store: libpq, and a PostgreSQL 15 server for its tests (tests/services/postgres.sh)
   libpq-dev postgresql-15
   # ONNX export: the generated onnx-ml protobuf classes (libonnx_proto) and protobuf itself

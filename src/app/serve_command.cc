@@ -33,6 +33,7 @@
 #include "auth/access_control.h"
 #include "auth/api_key.h"
 #include "auth/audit_log.h"
+#include "core/allocator.h"
 #include "core/clock.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -292,7 +293,7 @@ int RunServe(const ServeOptions& options) {
   http::HttpServer server(http_options, router);
   if (core::Status started = server.Start(); !started.ok()) return Fail(started);
   core::LogInfo(std::string("amp listening on ") + (tls ? "https://" : "http://") + http_options.host + ":" + std::to_string(server.port()) +
-                " (data folder " + data_dir.string() + ")");
+                " (data folder " + data_dir.string() + ", allocator " + std::string(core::AllocatorName()) + ")");
 
   manager.LoadAll();
   // Other processes sharing the stores (replicas, workers) change models, aliases, keys and grants: refresh what

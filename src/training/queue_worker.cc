@@ -3,6 +3,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/allocator.h"
 #include "core/log.h"
 
 namespace amp::training {
@@ -136,6 +137,21 @@ void QueueWorker::Run() {
   }
 }
 
+void QueueWorker::MarkRunEnded() {
+  last_run_ended_micros_ = clock_.NowMicros();
+  memory_to_release_ = true;
+}
+
+void QueueWorker::ReleaseMemoryIfIdle(int64_t now) {
+  if (!memory_to_release_ || now - last_run_ended_micros_ < options_.release_memory_after_idle_micros) return;
+  memory_to_release_ = false;
+  if (options_.release_memory) {
+    options_.release_memory();
+  } else {
+    core::ReleaseFreeMemory();
+  }
+}
+
 core::Result<bool> QueueWorker::RunOnce() {
   {
     core::MutexLock lock(mu_);
@@ -144,8 +160,9 @@ core::Result<bool> QueueWorker::RunOnce() {
   const int64_t now = clock_.NowMicros();
   auto claimed = metadata_.ClaimJob(options_.worker_id, now, now + options_.lease.lease_micros);
   if (!claimed.ok()) {
-    if (claimed.status().code() == core::StatusCode::kNotFound) return false;
-    return claimed.status();
+    if (claimed.status().code() != core::StatusCode::kNotFound) return claimed.status();
+    ReleaseMemoryIfIdle(now);
+    return false;
   }
   storage::JobRecord job = std::move(claimed).value();
   jobs_run_.fetch_add(1);
@@ -194,6 +211,7 @@ core::Result<bool> QueueWorker::RunOnce() {
   }
   held.done_changed.NotifyAll();
   heartbeat.join();
+  MarkRunEnded();
   {
     core::MutexLock lock(mu_);
     running_ = nullptr;
@@ -264,6 +282,7 @@ core::Result<bool> QueueWorker::RunRankOnce() {
   }
   held.done_changed.NotifyAll();
   heartbeat.join();
+  MarkRunEnded();
   {
     core::MutexLock lock(mu_);
     running_ = nullptr;

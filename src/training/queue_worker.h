@@ -26,6 +26,12 @@ struct QueueWorkerOptions {
   std::string worker_id;  // unique among the workers sharing a store; shown in job records and logs
   LeaseOptions lease;
   int64_t sweep_interval_micros = 1'000'000;  // how often expired leases are looked for
+  // Once a job (or rank) has ended and the worker has found the queue empty for this long, the allocator's free
+  // memory goes back to the kernel: tcmalloc keeps the pages of a job's large buffers, which makes the next job's
+  // allocations cheap but would hold the process at its largest job's size (core/allocator.h). 10 s, jemalloc's
+  // default decay time for its dirty pages.
+  int64_t release_memory_after_idle_micros = 10'000'000;
+  std::function<void()> release_memory;  // what releases it; empty: core::ReleaseFreeMemory (tests count calls)
 };
 
 // What a worker has done since it started, for its /metrics (api/worker_health_handlers.h). Counters only grow.
@@ -85,7 +91,9 @@ class QueueWorker {
   // cancelled now rather than at the next heartbeat. False when this worker does not run it. Any thread.
   bool StopJob(std::string_view job_id);
 
-  // Claims one job and runs it to its end. False when no job was queued; the store's error if the claim failed.
+  // Claims one job and runs it to its end. False when no job was queued (then, if the last run ended at least
+  // release_memory_after_idle_micros ago and nothing was released since, releases the free memory); the store's
+  // error if the claim failed.
   core::Result<bool> RunOnce();
   // Claims one offered rank and runs it (the rank runner) to its end. False when none was free or no runner is set.
   core::Result<bool> RunRankOnce();
@@ -105,6 +113,9 @@ class QueueWorker {
   void CountEnded(storage::JobState state);
   // Waits up to `micros` or until Stop or Wake; true if stopping.
   bool WaitOrStop(int64_t micros);
+  // Notes that a job or rank run ended (its memory is free to release); see RunOnce.
+  void MarkRunEnded();
+  void ReleaseMemoryIfIdle(int64_t now);
 
   storage::MetadataStore& metadata_;
   JobExecutor& executor_;
@@ -130,6 +141,9 @@ class QueueWorker {
   std::atomic<int64_t> lease_renewals_{0};
   std::atomic<int64_t> lease_renewal_failures_{0};
   std::atomic<int64_t> last_heartbeat_micros_{0};
+  // Touched only by the thread that runs RunOnce and RunRankOnce (Run's).
+  int64_t last_run_ended_micros_ = 0;
+  bool memory_to_release_ = false;
 };
 
 // Requeues the jobs whose lease ended before now (their worker died or hangs), with a line in each job's log; one

@@ -149,6 +149,45 @@ TEST_F(QueueWorkerTest, ARunnerWithoutWorkersOnlyQueuesAndAWorkerRunsTheJob) {
   runner_->Shutdown();
 }
 
+TEST_F(QueueWorkerTest, FreeMemoryGoesBackOnceTheWorkerHasBeenIdleAfterAJob) {
+  ASSERT_TRUE(runner_->Start().ok());
+  QueueWorkerOptions options;
+  options.worker_id = "w1";
+  options.lease.lease_micros = 300'000;
+  int released = 0;
+  options.release_memory = [&released] { ++released; };
+  QueueWorker worker(*store_, *executor_, clock_, options);
+  auto run_once = [&worker] {
+    auto ran = worker.RunOnce();
+    EXPECT_TRUE(ran.ok()) << ran.status().ToString();
+    return ran.ok() && *ran;
+  };
+
+  clock_.AdvanceMicros(60'000'000);
+  EXPECT_FALSE(run_once());
+  EXPECT_EQ(released, 0) << "no job has run: nothing of one to release";
+
+  ASSERT_TRUE(runner_->Submit(request_).ok());
+  EXPECT_TRUE(run_once());
+  EXPECT_EQ(released, 0);
+  clock_.AdvanceMicros(options.release_memory_after_idle_micros - 1);
+  EXPECT_FALSE(run_once());
+  EXPECT_EQ(released, 0) << "idle for less than the delay: the next job may reuse the pages";
+  clock_.AdvanceMicros(1);
+  EXPECT_FALSE(run_once());
+  EXPECT_EQ(released, 1);
+  clock_.AdvanceMicros(60'000'000);
+  EXPECT_FALSE(run_once());
+  EXPECT_EQ(released, 1) << "once per idle spell";
+
+  ASSERT_TRUE(runner_->Submit(request_).ok());
+  EXPECT_TRUE(run_once());
+  clock_.AdvanceMicros(options.release_memory_after_idle_micros);
+  EXPECT_FALSE(run_once());
+  EXPECT_EQ(released, 2);
+  runner_->Shutdown();
+}
+
 TEST_F(QueueWorkerTest, CancellingAQueuedJobWithoutWorkersEndsItAtOnce) {
   auto submitted = runner_->Submit(request_);
   ASSERT_TRUE(submitted.ok());

@@ -1,11 +1,12 @@
 """End-to-end: /metrics (Prometheus text), request ids echoed in X-Request-Id, the JSON access log, health routes,
-and the parsed-dataset cache as a second training and /metrics show it.
+the parsed-dataset cache as a second training and /metrics show it, and the allocator the start-up line names.
 
 Run: /usr/bin/python3 tests/e2e/observability_test.py --amp build/amp
 """
 
 import json
 import re
+import subprocess
 import unittest
 
 import requests
@@ -112,6 +113,16 @@ class ObservabilityTest(unittest.TestCase):
         self.assertGreaterEqual(float(figures["amp_dataset_cache_tables"]), 1, text)
         self.assertGreater(float(figures["amp_dataset_cache_bytes"]), 40 * 3 * 8, text)
         self.assertEqual(float(figures["amp_dataset_cache_budget_bytes"]), 2 ** 30, text)
+
+    def test_start_up_line_names_the_allocator_the_binary_links(self):
+        # The build links tcmalloc (CMakeLists.txt, AMP_TCMALLOC) unless sanitizers replace the allocator; the line
+        # must name the one that really serves malloc, which a linker dropping the library would change.
+        line = next(line for line in self.server.log_tail(1_000_000).splitlines() if "amp listening on" in line)
+        linked = subprocess.run(["ldd", self.server.binary], capture_output=True, text=True, check=True).stdout
+        if "libtcmalloc" in linked:
+            self.assertIn("allocator tcmalloc)", line)
+        else:
+            self.assertRegex(line, r"allocator (glibc|sanitizer)\)")
 
     def test_health_and_readiness(self):
         self.assertEqual(self.session.get(self.server.url + "/healthz").status_code, 200)
