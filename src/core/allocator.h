@@ -12,7 +12,8 @@ std::string_view AllocatorName();
 
 // Returns the allocator's free pages to the kernel (tcmalloc's ReleaseFreeMemory, glibc's malloc_trim; nothing under
 // a sanitizer). tcmalloc keeps freed memory for reuse, which is its point while a training job allocates and frees
-// large buffers; called when a job ends, so a server's resident size does not stay at its largest job's peak.
+// large buffers; a queue worker calls it once idle after a job, so a server's resident size does not stay at its
+// largest job's peak (training::QueueWorkerOptions::release_memory_after_idle_micros).
 void ReleaseFreeMemory();
 
 }  // namespace amp::core
