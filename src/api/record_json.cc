@@ -114,6 +114,8 @@ void WriteLeaderboard(JsonWriter& writer, const std::vector<storage::Leaderboard
     WriteNumber(writer, entry.cv_std);
     writer.Key("fit_seconds");
     WriteNumber(writer, entry.fit_seconds);
+    writer.Key("published");
+    writer.Bool(entry.published);
     writer.EndObject();
   }
   writer.EndArray();

@@ -17,15 +17,18 @@ void PrintLeaderboard(simdjson::dom::element job) {
   simdjson::dom::array leaderboard;
   if (job["leaderboard"].get(leaderboard) != simdjson::SUCCESS || leaderboard.size() == 0) return;
   std::vector<std::vector<std::string>> rows = {
-      {"RANK", "ALGORITHM", "METRIC", "CV_MEAN", "CV_STD", "SECONDS", "PARAMS"}};
+      {"RANK", "ALGORITHM", "METRIC", "CV_MEAN", "CV_STD", "SECONDS", "PARAMS", "PUBLISHED"}};
   for (auto entry : leaderboard) {
     auto number = [&](const char* key) {
       double value = 0.0;
       if (entry[key].get(value) != simdjson::SUCCESS) return FieldText(entry, key);
       return NumberText(value, 4);
     };
+    bool published = false;
+    const bool marked = entry["published"].get(published) == simdjson::SUCCESS && published;
     rows.push_back({FieldText(entry, "rank"), FieldText(entry, "algorithm"), FieldText(entry, "metric"),
-                    number("cv_score"), number("cv_std"), number("fit_seconds"), ParamsText(entry["params"])});
+                    number("cv_score"), number("cv_std"), number("fit_seconds"), ParamsText(entry["params"]),
+                    marked ? "*" : ""});
   }
   std::cout << "leaderboard (cross-validated on the training part):\n";
   PrintTable(rows);

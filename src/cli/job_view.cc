@@ -11,6 +11,16 @@ std::string RenderPublished(simdjson::dom::element job, simdjson::dom::element v
     return "";
   }
   const std::string algorithm = FieldText(version, "algorithm");
+  const std::string why = " (`amp jobs logs " + FieldText(job, "id") + "` says why)";
+  std::string out = "published: " + algorithm + " (" + ParamsText(version["params"]) + ")";
+  // The search marks the entry it published; a job recorded before it did is matched by algorithm and parameters.
+  for (auto entry : leaderboard) {
+    bool published = false;
+    if (entry["published"].get(published) != simdjson::SUCCESS || !published) continue;
+    const std::string rank = FieldText(entry, "rank");
+    if (rank != "1") out += ", not the first ranked but rank " + rank + why;
+    return out + "\n";
+  }
   // The first ranked entry lists only the searched parameters (an ensemble's: its size), the version every resolved
   // one.
   bool is_first = FieldText(first, "algorithm") == algorithm;
@@ -22,8 +32,7 @@ std::string RenderPublished(simdjson::dom::element job, simdjson::dom::element v
                  simdjson::minify(published) == simdjson::minify(field.value);
     }
   }
-  std::string out = "published: " + algorithm + " (" + ParamsText(version["params"]) + ")";
-  if (!is_first) out += ", not the first ranked (`amp jobs logs " + FieldText(job, "id") + "` says why)";
+  if (!is_first) out += ", not the first ranked" + why;
   return out + "\n";
 }
 

@@ -10,8 +10,9 @@
 
 namespace amp::cli {
 
-// "published: <algorithm> (<params>)[, not the first ranked (...)]\n" from the job (GET /v1/jobs/{id}) and its
-// published version (GET /v1/models/{name}/versions/{n}); "" when the job has no leaderboard.
+// "published: <algorithm> (<params>)[, not the first ranked[ but rank N] (...)]\n" from the job (GET /v1/jobs/{id})
+// and its published version (GET /v1/models/{name}/versions/{n}); "" when the job has no leaderboard. The entry
+// marked "published" says which row it is; without one (jobs recorded before), the version is matched to the first.
 std::string RenderPublished(simdjson::dom::element job, simdjson::dom::element version);
 
 }  // namespace amp::cli

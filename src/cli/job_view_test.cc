@@ -47,6 +47,14 @@ TEST(JobViewTest, NamesThePublishedModelAndSaysWhenItIsNotTheFirstRanked) {
       // An ensemble's entry lists its size, not its version's parameters.
       {ensemble_first, ensemble, "published: ensemble (holdout_fraction=0)\n"},
       {ensemble_first, linear_l2_1, "published: linear_regression (l2=1 seed=42)" + note},
+      // The entry the search marked published says which row it is.
+      {Job(R"([{"rank": 1, "algorithm": "xgboost_regressor", "params": {"max_depth": 6.0}, "published": false},
+               {"rank": 2, "algorithm": "linear_regression", "params": {"l2": 1.0}, "published": true}])"),
+       linear_l2_1,
+       "published: linear_regression (l2=1 seed=42), not the first ranked but rank 2 (`amp jobs logs job_1` says "
+       "why)\n"},
+      {Job(R"([{"rank": 1, "algorithm": "linear_regression", "params": {"l2": 1.0}, "published": true}])"),
+       linear_l2_1, "published: linear_regression (l2=1 seed=42)\n"},
       // Not a search: nothing to say.
       {Job("[]"), linear_l2_1, ""},
       {R"({"id": "job_1"})", linear_l2_1, ""},

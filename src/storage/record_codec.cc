@@ -343,6 +343,8 @@ std::string EncodeLeaderboard(const std::vector<LeaderboardEntry>& entries) {
     WriteNumber(writer, entry.cv_std);
     writer.Key("fit_seconds");
     WriteNumber(writer, entry.fit_seconds);
+    writer.Key("published");
+    writer.Bool(entry.published);
     writer.EndObject();
   }
   writer.EndArray();
@@ -368,6 +370,7 @@ core::Result<std::vector<LeaderboardEntry>> DecodeLeaderboard(std::string_view t
     entry.cv_score = NumberOr(item, "cv_score", 0.0);
     entry.cv_std = NumberOr(item, "cv_std", 0.0);
     entry.fit_seconds = NumberOr(item, "fit_seconds", 0.0);
+    entry.published = item.HasMember("published") && item["published"].IsTrue();
     entries.push_back(std::move(entry));
   }
   return entries;

@@ -258,7 +258,7 @@ TEST(RecordCodecTest, DecodedNumberMapIsSortedByKey) {
 
 TEST(RecordCodecTest, LeaderboardRoundTripsAndEmptyTextIsEmpty) {
   const std::vector<LeaderboardEntry> entries = {
-      {1, "xgboost_classifier", {{"max_depth", 3}, {"learning_rate", 0.1}}, "log_loss", 0.125, 0.01, 2.5},
+      {1, "xgboost_classifier", {{"max_depth", 3}, {"learning_rate", 0.1}}, "log_loss", 0.125, 0.01, 2.5, true},
       {2, "logistic_regression", {}, "log_loss", std::numeric_limits<double>::infinity(), 0, 0.1}};
   core::Result<std::vector<LeaderboardEntry>> decoded = DecodeLeaderboard(EncodeLeaderboard(entries));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
@@ -266,6 +266,10 @@ TEST(RecordCodecTest, LeaderboardRoundTripsAndEmptyTextIsEmpty) {
   EXPECT_TRUE(DecodeLeaderboard("")->empty());
   EXPECT_FALSE(DecodeLeaderboard("{}").ok());
   EXPECT_FALSE(DecodeLeaderboard("[{\"rank\":1}]").ok());
+  // Recorded before entries said which was published: none is.
+  core::Result<std::vector<LeaderboardEntry>> older = DecodeLeaderboard("[{\"rank\":1,\"params\":{}}]");
+  ASSERT_TRUE(older.ok());
+  EXPECT_FALSE(older->front().published);
 }
 
 TEST(RecordCodecTest, JobOptionsAndProgressRoundTrip) {

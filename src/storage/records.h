@@ -53,6 +53,9 @@ struct LeaderboardEntry {
   double cv_score = 0.0;
   double cv_std = 0.0;
   double fit_seconds = 0.0;  // all folds' fits and scoring
+  // The entry the job published. Usually rank 1; auto may publish a simpler model within one standard error of it,
+  // its family's default setting, or the best trial when the time budget ended the ensemble's refits.
+  bool published = false;
   bool operator==(const LeaderboardEntry&) const = default;
 };
 

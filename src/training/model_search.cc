@@ -74,6 +74,18 @@ void RankLeaderboard(std::vector<storage::LeaderboardEntry>& entries) {
   for (size_t idx = 0; idx < entries.size(); ++idx) entries[idx].rank = static_cast<int>(idx + 1);
 }
 
+// Marks the entry of what the search publishes: the one with `algorithm`, and (for a trial) its searched `params`
+// and cross-validated score, which is how entries are matched back to their trials.
+void MarkPublished(std::vector<storage::LeaderboardEntry>& leaderboard, std::string_view algorithm,
+                   const std::map<std::string, double>* params = nullptr, double cv_score = 0.0) {
+  for (storage::LeaderboardEntry& entry : leaderboard) {
+    if (entry.algorithm == algorithm && (params == nullptr || (entry.params == *params && entry.cv_score == cv_score))) {
+      entry.published = true;
+      return;
+    }
+  }
+}
+
 core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan& plan,
                                       const std::atomic<bool>& cancelled,
                                       const std::function<void(const SearchStatus&)>& on_status) {
@@ -443,6 +455,10 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
   outcome.winner = plan.candidates[best_idx];
   outcome.algorithm = outcome.winner.algorithm;
   outcome.params = outcome.winner.Params();
+  auto mark_winner = [&] {
+    MarkPublished(outcome.leaderboard, outcome.winner.algorithm, &plan.searched_params[best_idx],
+                  (*results[best_idx].cv)->mean);
+  };
   if (!ensemble.empty()) {
     // With a time budget the best trial is refit first, so there is a model to publish if the budget runs out
     // before every member is refit.
@@ -474,6 +490,7 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
       outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" +
                             DescribeParams(plan.searched_params[best_idx]) + ")");
       outcome.refit = std::move(*best_refit);
+      mark_winner();
       return outcome;
     }
     ml::ModelSignature signature = members.front().model->signature();
@@ -486,11 +503,13 @@ core::Result<SearchOutcome> RunSearch(const data::Table& table, const SearchPlan
                       {"seed", static_cast<double>(outcome.winner.seed)}};
     outcome.log.push_back("winner: the ensemble of " + std::to_string(ensemble.size()) +
                           " trials, each refit on the whole training part");
+    MarkPublished(outcome.leaderboard, ml::kEnsembleAlgorithm);
     return outcome;
   }
   outcome.log.push_back("winner: " + outcome.winner.algorithm + " (" + DescribeParams(plan.searched_params[best_idx]) +
                         "); refitting on the whole training part");
   AMP_ASSIGN_OR_RETURN(outcome.refit, refit(best_idx));
+  mark_winner();
   return outcome;
 }
 

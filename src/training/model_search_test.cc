@@ -93,6 +93,15 @@ TEST(RankLeaderboardTest, AscendingScoreNaNLastTiesInTrialOrder) {
   EXPECT_EQ(order, (std::vector<std::string>{"c1", "a2", "d3", "b4"}));
 }
 
+// The leaderboard entries a search marked published (one, when it published).
+std::vector<storage::LeaderboardEntry> Published(const SearchOutcome& outcome) {
+  std::vector<storage::LeaderboardEntry> published;
+  for (const storage::LeaderboardEntry& entry : outcome.leaderboard) {
+    if (entry.published) published.push_back(entry);
+  }
+  return published;
+}
+
 TEST(ModelSearchTest, AutoRegressionRanksTrialsAndPicksTheLinearModel) {
   const data::Table table = LinearTable(300);
   storage::TrainRequest request = AutoRequest("y");
@@ -119,6 +128,10 @@ TEST(ModelSearchTest, AutoRegressionRanksTrialsAndPicksTheLinearModel) {
   EXPECT_EQ(outcome->leaderboard.front().algorithm, "linear_regression");
   EXPECT_EQ(outcome->winner.algorithm, "linear_regression");
   EXPECT_LT(outcome->leaderboard.front().cv_score, 0.2);
+  const std::vector<storage::LeaderboardEntry> published = Published(*outcome);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].algorithm, "linear_regression");
+  EXPECT_EQ(published[0].params.at("l2"), outcome->winner.l2);
   // Refit on the whole training part and scored once on the holdout.
   EXPECT_EQ(outcome->refit.train_rows, 240);
   EXPECT_EQ(outcome->refit.holdout_rows, 60);
@@ -196,6 +209,8 @@ TEST(ModelSearchTest, AutoPublishesAnEnsembleThatBeatsEveryTrialAndIsByteIdentic
   EXPECT_GT(first->refit.metrics.at("r2"), 0.8);
   EXPECT_FALSE(first->refit.profile_json.empty());
   EXPECT_THAT(first->log.back(), HasSubstr("winner: the ensemble"));
+  EXPECT_TRUE(top.published);
+  EXPECT_EQ(Published(*first).size(), 1u);
 
   core::Result<SearchOutcome> second = RunSearch(table, *plan, cancelled);
   ASSERT_TRUE(second.ok());
@@ -219,6 +234,8 @@ TEST(ModelSearchTest, GridSearchOverOneParameter) {
   EXPECT_EQ(outcome->leaderboard.back().params, (std::map<std::string, double>{{"max_depth", 1}, {"n_estimators", 5}}));
   EXPECT_EQ(outcome->winner.boosting.n_estimators, 30);
   EXPECT_THAT(outcome->log.back(), HasSubstr("winner: xgboost_regressor"));
+  EXPECT_TRUE(outcome->leaderboard.front().published);  // a declared search publishes its first ranked
+  EXPECT_EQ(Published(*outcome).size(), 1u);
 }
 
 TEST(ModelSearchTest, ATinyTimeBudgetStillKeepsAModel) {
@@ -235,6 +252,8 @@ TEST(ModelSearchTest, ATinyTimeBudgetStillKeepsAModel) {
   EXPECT_GE(outcome->leaderboard.size(), 1u);
   EXPECT_LT(outcome->leaderboard.size(), plan->candidates.size());
   EXPECT_NE(outcome->refit.model, nullptr);
+  ASSERT_EQ(Published(*outcome).size(), 1u);
+  EXPECT_EQ(Published(*outcome)[0].algorithm, outcome->algorithm);
   bool noted = false;
   for (const std::string& line : outcome->log) noted = noted || line.find("time budget ran out") != std::string::npos;
   EXPECT_TRUE(noted);
@@ -347,6 +366,11 @@ TEST(ModelSearchTest, AutoPublishesASimplerModelWithinOneStandardErrorOfTheFirst
   EXPECT_EQ(outcome->algorithm, "linear_regression");
   ASSERT_NE(outcome->refit.model, nullptr);
   EXPECT_EQ(outcome->refit.model->algorithm(), "linear_regression");
+  // The leaderboard says which row was published: not the first.
+  const std::vector<storage::LeaderboardEntry> published = Published(*outcome);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].algorithm, "linear_regression");
+  EXPECT_GT(published[0].rank, 1);
   bool explained = false;
   for (const std::string& line : outcome->log) {
     explained = explained || (line.starts_with("one-standard-error rule: trial ") &&
@@ -435,6 +459,10 @@ TEST(ModelSearchTest, AutoKeepsAFamilysDefaultWhenATunedSettingGainsLessThanTheN
   ASSERT_FALSE(outcome->leaderboard.empty());
   EXPECT_NE(outcome->leaderboard.front().params, (std::map<std::string, double>{{"l2", 1}}));
   EXPECT_EQ(outcome->winner.l2, 1.0);
+  const std::vector<storage::LeaderboardEntry> published = Published(*outcome);
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].params, (std::map<std::string, double>{{"l2", 1}}));
+  EXPECT_FALSE(outcome->leaderboard.front().published);
   bool explained = false;
   for (const std::string& line : outcome->log) {
     explained =

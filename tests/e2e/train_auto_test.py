@@ -71,8 +71,10 @@ class TrainAutoTest(unittest.TestCase):
         self.assertEqual(scores, sorted(scores))
         for entry in leaderboard:
             self.assertEqual(entry["metric"], metric)
-            for key in ("algorithm", "params", "cv_std", "fit_seconds"):
+            for key in ("algorithm", "params", "cv_std", "fit_seconds", "published"):
                 self.assertIn(key, entry)
+        # A finished search marks the one entry it published.
+        self.assertEqual(sum(entry["published"] for entry in leaderboard), 1, leaderboard)
 
     def test_cli_auto_on_penguins_then_predict(self):
         completed = self.amp("train", "--dataset", "penguins", "--target", "species", "--algorithm", "auto",
@@ -88,6 +90,8 @@ class TrainAutoTest(unittest.TestCase):
         version = self.http().get(self.url(f"/v1/models/penguins/versions/{version_number}"), timeout=10).json()
         self.assert_leaderboard(version["leaderboard"], "log_loss")
         self.assertEqual(version["algorithm"], version["leaderboard"][0]["algorithm"])
+        self.assertTrue(version["leaderboard"][0]["published"], version["leaderboard"])
+        self.assertIn("PUBLISHED", completed.stdout)
         self.assertGreater(version["metrics"]["accuracy"], 0.9)
         # The CLI says what was published, with every resolved parameter written as a person writes it.
         published = next(line for line in completed.stdout.splitlines() if line.startswith("published: "))

@@ -14,6 +14,7 @@ export interface LeaderboardRow {
   cv_score: number;
   cv_std?: number;
   fit_seconds?: number;
+  published?: boolean; // the row the job published (absent in versions recorded before the server said)
 }
 
 export interface Version {

@@ -1,13 +1,14 @@
 // The leaderboard of an automatic training run: candidates ranked by cross-validated score. The highlighted row is
-// the published one (`published`: its rank; 0 for none; the first by default, as while a search runs), which is not
-// always the first: auto may publish a simpler model within one standard error of it.
+// the published one (`published`: its rank; 0 for none; by default the row the server marked published, else the
+// first, as while a search runs), which is not always the first: auto may publish a simpler model within one
+// standard error of it.
 import type { LeaderboardRow } from "../types";
 import { Table } from "./ui";
 import { formatNumber } from "../lib/format";
 
 export function Leaderboard(props: { rows: LeaderboardRow[]; published?: number }) {
   const rows = [...props.rows].sort((a, b) => a.rank - b.rank);
-  const published = props.published ?? 1;
+  const published = props.published ?? rows.find((row) => row.published === true)?.rank ?? 1;
   return (
     <>
       {published > 1 && (

@@ -28,6 +28,10 @@ describe("publishedRank", () => {
     ];
     for (const [algorithm, params, expected] of cases) expect(publishedRank(rows, algorithm, params)).toBe(expected);
   });
+  it("takes the row the server marked published over any match", () => {
+    const marked = rows.map((r) => (r.rank === 4 ? { ...r, published: true } : { ...r, published: false }));
+    expect(publishedRank(marked, "linear_regression", { l2: 10 })).toBe(4);
+  });
   it("takes the best ranked of equal rows", () => {
     expect(publishedRank([row(2, "logistic_regression", {}), row(1, "logistic_regression", {})], "logistic_regression", { C: 1 })).toBe(1);
   });
