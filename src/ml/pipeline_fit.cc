@@ -39,19 +39,15 @@ struct PresentValues {
 // in memory and waited on a store and a load per row (measured: 12.5 ms per 1,000,000-row column, now 3.5).
 [[gnu::noinline]] PresentValues ScanPresent(const double* numbers, std::span<const int64_t> rows) {
   PresentValues out;
-  size_t count = 0;
-  double sum = 0.0;
-  double low = out.low;
-  double high = out.high;
   for (int64_t row_idx : rows) {
     const double value = numbers[row_idx];
     if (std::isnan(value)) continue;
-    ++count;
-    sum += value;
-    low = value < low ? value : low;
-    high = value > high ? value : high;
+    ++out.count;
+    out.sum += value;
+    out.low = value < out.low ? value : out.low;
+    out.high = value > out.high ? value : out.high;
   }
-  return {count, sum, low, high};
+  return out;
 }
 
 // The sum of (value - mean)^2 over the non-NaN values at `rows`, in row order.
